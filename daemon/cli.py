@@ -1,0 +1,261 @@
+"""The ``habitd`` command line: parse arguments, call the core, format the answer.
+
+The only module that knows Click. Errors of the core (``HabitdError``) are
+turned into a message on stderr and their exit code in one place,
+``HabitdGroup.invoke``. ``run`` imports the scheduler lazily so that
+``done`` and friends stay quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from daemon import __version__, paths, render, store, views
+from daemon.clock import parse_day
+from daemon.config import Config, parse_config
+from daemon.errors import EXIT_RUNTIME, EXIT_USAGE, HabitdError, UsageError
+from daemon.state import Note, Skip
+from daemon.streaks import MET, summarize
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class App:
+    """What every command needs: paths, the config, the store and the clock."""
+
+    def __init__(self, config_path: Path, state_dir: Path, now: Callable[[], datetime] = _utcnow) -> None:
+        self.config_path = config_path
+        self.state_dir = state_dir
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now()
+
+    @cached_property
+    def config(self) -> Config:
+        text = store.read_config_text(self.config_path)
+        return parse_config(text, str(self.config_path), store.system_timezone())
+
+    @cached_property
+    def store(self) -> store.Store:
+        return store.Store(self.state_dir)
+
+    def today(self) -> Any:
+        return views.today(self.config, self.now())
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"habitd: {message}", err=True)
+    sys.exit(code)
+
+
+class HabitdGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HabitdError as e:
+            _fail(str(e), e.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.exit(EXIT_RUNTIME)
+
+
+def _style() -> render.Style:
+    return render.Style(sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+
+
+def _emit_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+pass_app = click.make_pass_decorator(App)
+
+DAY_HELP = "today, yesterday, YYYY-MM-DD or a weekday name (the latest one)"
+
+
+@click.group(cls=HabitdGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="habitd")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="HABITD_CONFIG",
+    help="Config file.  [default: $XDG_CONFIG_HOME/habitd/config.toml; env: HABITD_CONFIG]",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="HABITD_STATE_DIR",
+    help="Folder of the state file.  [default: $XDG_STATE_HOME/habitd; env: HABITD_STATE_DIR]",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None) -> None:
+    """Reminders and streaks for the habits that keep the two of you close.
+
+    Habits live in a config file (`habitd init` writes an example), the
+    reminder daemon runs as a systemd user service (`habitd run`), and you
+    mark a habit done from here: `habitd done date-night`.
+    """
+    if ctx.obj is None:
+        ctx.obj = App(config_path or paths.config_path(), state_dir or paths.state_dir())
+    else:  # tests hand in an App with an injected clock
+        if config_path:
+            ctx.obj.config_path = config_path
+        if state_dir:
+            ctx.obj.state_dir = state_dir
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing config.")
+@pass_app
+def init(app: App, force: bool) -> None:
+    """Write the example config to the config path."""
+    if app.config_path.exists() and not force:
+        raise UsageError(f"{app.config_path} exists already; use --force to replace it")
+    store.atomic_write(app.config_path, store.example_config().encode("utf-8"))
+    click.echo(f"Wrote {app.config_path}. Edit it, then run `habitd check`.")
+
+
+@cli.command()
+@pass_app
+def check(app: App) -> None:
+    """Validate the config and show each habit's next reminder."""
+    config = app.config
+    state = app.store.read()
+    now = app.now()
+    nexts = [views.next_reminder(config, state, h, now) for h in config.habits]
+    click.echo("\n".join(render.check_lines(config, nexts, now)))
+
+
+def _day(app: App, text: str) -> Any:
+    return parse_day(text, app.today())
+
+
+@cli.command()
+@click.argument("habit")
+@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
+@click.option("--note", help="A note to keep with it (never shown in notifications or logs).")
+@pass_app
+def done(app: App, habit: str, day_text: str, note: str | None) -> None:
+    """Mark HABIT done (id or unique prefix)."""
+    h = views.resolve(app.config, habit)
+    day = _day(app, day_text)
+    ws = app.config.settings.week_starts
+    with app.store.update() as state:
+        before = summarize(h, state, day, ws).current
+        if h.times == 1 and before.state == MET:
+            click.echo(f"{h.title}: already done for this {h.every} ({before.first} .. {before.last}); nothing changed.")
+            return
+        state.log(h.id).add(day)
+        if note:
+            state.log(h.id).notes.append(Note(day, app.now().astimezone(app.config.settings.tz), note))
+        after = summarize(h, state, app.today(), ws)
+    progress = "" if h.times == 1 else f" ({summarize(h, state, day, ws).current.count}/{h.times} this {h.every})"
+    streak = f" Streak: {after.streak}." if app.config.settings.show_streaks and after.streak > 1 else ""
+    click.echo(f"{h.title}: done for {day.isoformat()}{progress}.{streak}")
+
+
+@cli.command()
+@click.argument("habit")
+@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
+@pass_app
+def undo(app: App, habit: str, day_text: str) -> None:
+    """Remove HABIT's latest completion on a day."""
+    h = views.resolve(app.config, habit)
+    day = _day(app, day_text)
+    with app.store.update() as state:
+        removed = h.id in state.habits and state.habits[h.id].remove(day)
+    if not removed:
+        raise UsageError(f"{h.id} has no completion on {day.isoformat()} to undo")
+    click.echo(f"{h.title}: removed one completion on {day.isoformat()}.")
+
+
+@cli.command()
+@click.argument("habit")
+@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
+@click.option("--note", default="", help="Why, for your own record.")
+@pass_app
+def skip(app: App, habit: str, day_text: str, note: str) -> None:
+    """Skip HABIT's period containing a day: it neither breaks nor extends the streak."""
+    h = views.resolve(app.config, habit)
+    day = _day(app, day_text)
+    with app.store.update() as state:
+        log = state.log(h.id)
+        period = summarize(h, state, day, app.config.settings.week_starts).current
+        if not any(period.first <= s.day <= period.last for s in log.skips):
+            log.skips.append(Skip(day, note))
+    span = day.isoformat() if period.first == period.last else f"{period.first} .. {period.last}"
+    click.echo(f"{h.title}: skipped {span}; your streak is safe.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """Every habit: this period's progress, streaks, strength, next reminder."""
+    config, now = app.config, app.now()
+    rows = views.status(config, app.store.read(), now)
+    if as_json:
+        _emit_json(views.status_json(config, rows, views.today(config, now)))
+    else:
+        click.echo("\n".join(render.status_lines(config, rows, now, _style())))
+
+
+@cli.command()
+@click.argument("habit")
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 520), help="How far back.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
+@pass_app
+def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
+    """HABIT's periods over the last weeks: met, missed, skipped, paused or not due."""
+    h = views.resolve(app.config, habit)
+    state = app.store.read()
+    rows = views.history(app.config, state, h, app.now(), weeks)
+    if as_json:
+        _emit_json(views.history_json(app.config, state, h, rows))
+    else:
+        click.echo("\n".join(render.history_lines(app.config, h, rows, _style())))
+
+
+@cli.command("next")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
+@pass_app
+def next_(app: App, limit: int, as_json: bool) -> None:
+    """The upcoming reminders across habits, in time order."""
+    config, now = app.config, app.now()
+    items = views.upcoming(config, app.store.read(), now, limit)
+    if as_json:
+        _emit_json(
+            {
+                "reminders": [
+                    {"habit": u.habit.id, "title": u.habit.title, "at": views.iso(config, u.at), "followup": u.followup}
+                    for u in items
+                ]
+            }
+        )
+    else:
+        click.echo("\n".join(render.upcoming_lines(config, items, now)))
+
+
+def main() -> None:
+    try:
+        cli(prog_name="habitd")
+    except click.exceptions.Exit:
+        raise
+    except SystemExit:
+        raise
+    except BaseException:  # pragma: no cover - a last guard, never a bare traceback
+        _fail("internal error; please report it with `habitd --version` and what you ran", EXIT_USAGE)

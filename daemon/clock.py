@@ -1,0 +1,97 @@
+"""Time: the logical day and the wall-clock moment, kept apart on purpose.
+
+``logical_day`` answers "which day does this moment count for" (the timezone
+shifted by ``day_starts``); ``wall_moment`` answers "when, as an instant, is
+HH:MM on this calendar date". Reminders use the second, streaks the first.
+Every function takes the time it works on as a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+
+from daemon.errors import UsageError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_hhmm(text: str) -> time | None:
+    """``"07:45"`` -> ``time(7, 45)``; None when it is not a 24-hour HH:MM."""
+    m = _TIME_RE.match(text)
+    return time(int(m.group(1)), int(m.group(2))) if m else None
+
+
+def logical_day(now: datetime, tz: tzinfo, day_starts: time = time(0)) -> date:
+    """The day ``now`` counts for: before ``day_starts`` it is still yesterday."""
+    local = now.astimezone(tz)
+    shift = timedelta(hours=day_starts.hour, minutes=day_starts.minute)
+    return (local.replace(tzinfo=None) - shift).date()
+
+
+def day_bounds(day: date, tz: tzinfo, day_starts: time = time(0)) -> tuple[datetime, datetime]:
+    """The instants a logical day begins and ends (end exclusive)."""
+    return wall_moment(day, day_starts, tz), wall_moment(day + timedelta(days=1), day_starts, tz)
+
+
+def wall_moment(day: date, at: time, tz: tzinfo) -> datetime:
+    """The instant the clock on the wall shows ``at`` on ``day``, as UTC.
+
+    A time that happens twice (the repeated hour at fall-back) is its first
+    occurrence. A time that never happens (the hour skipped at spring-forward)
+    is the first valid instant after it: the moment the clock jumps.
+    """
+    naive = datetime.combine(day, at)
+    first = naive.replace(tzinfo=tz, fold=0).astimezone(timezone.utc)
+    if first.astimezone(tz).replace(tzinfo=None) == naive:
+        return first
+    # In a gap: fold=1 reads it with the offset after the change, which lands
+    # before the change; the transition lies between the two readings.
+    lo = naive.replace(tzinfo=tz, fold=1).astimezone(timezone.utc)
+    hi = first
+    if lo > hi:
+        lo, hi = hi, lo
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).replace(tzinfo=None) >= naive:
+            hi = mid
+        else:
+            lo = mid
+    return hi.replace(microsecond=0)
+
+
+def parse_day(text: str, today: date) -> date:
+    """A day the user typed: today, yesterday, an ISO date or a weekday name.
+
+    A weekday is the most recent such day, today included. The future is refused.
+    """
+    word = text.strip().lower()
+    if word == "today":
+        day = today
+    elif word == "yesterday":
+        day = today - timedelta(days=1)
+    elif word in WEEKDAYS or word in _FULL_WEEKDAYS:
+        wd = WEEKDAYS.index(word[:3])
+        day = today - timedelta(days=(today.weekday() - wd) % 7)
+    else:
+        try:
+            day = date.fromisoformat(word)
+        except ValueError:
+            raise UsageError(
+                f"{text!r} is not a date: use today, yesterday, a weekday name or YYYY-MM-DD"
+            ) from None
+    if day > today:
+        raise UsageError(f"{day.isoformat()} is in the future (today is {today.isoformat()})")
+    return day
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """``"90m"``, ``"2h"``, ``"1h30m"``, ``"1d"`` -> timedelta; None when invalid or zero."""
+    m = re.fullmatch(r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*", text)
+    if not m or not any(m.groups()):
+        return None
+    d, h, mins = (int(g) if g else 0 for g in m.groups())
+    value = timedelta(days=d, hours=h, minutes=mins)
+    return value if value > timedelta(0) else None

@@ -1,0 +1,412 @@
+"""The config file: one schema drives validation, defaults and the docs.
+
+``parse_config`` turns TOML text into frozen dataclasses or raises one
+``ConfigError`` that lists every problem with its place
+(``habits.date-night.at: "25:00" is not a time (HH:MM)``). ``SETTINGS_KEYS``
+and ``HABIT_KEYS`` are the schema; a test keeps the README's reference and
+``config.example.toml`` in step with them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from daemon.clock import WEEKDAYS, parse_duration, parse_hhmm
+from daemon.cron import Cron, CronSyntaxError, parse_cron
+from daemon.errors import ConfigError
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_EVERY_RE = re.compile(r"^(?:(\d+)\s+)?(day|week|month)s?$")
+_NTH_RE = re.compile(r"^(1st|2nd|3rd|4th|5th|last)\s+([a-z]{3})$")
+_NTH = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
+
+
+@dataclass(frozen=True)
+class Every:
+    """A habit's period: ``n`` days, weeks or months."""
+
+    unit: str  # "day" | "week" | "month"
+    n: int = 1
+
+    def __str__(self) -> str:
+        return self.unit if self.n == 1 else f"{self.n} {self.unit}s"
+
+
+@dataclass(frozen=True)
+class DaySet:
+    """The days named by ``on``: weekdays, nth weekdays of a month, month days."""
+
+    weekdays: frozenset[int] = frozenset()  # 0 = Monday
+    nth: frozenset[tuple[int, int]] = frozenset()  # (1..5 or -1, weekday)
+    month_days: frozenset[int] = frozenset()  # 1..31; 31 means the last day in shorter months
+
+    def matches(self, day: date) -> bool:
+        if day.weekday() in self.weekdays:
+            return True
+        last = calendar.monthrange(day.year, day.month)[1]
+        if day.day in self.month_days or (day.day == last and any(d > last for d in self.month_days)):
+            return True
+        for n, wd in self.nth:
+            if day.weekday() != wd:
+                continue
+            if n == -1 and day.day + 7 > last:
+                return True
+            if n > 0 and (day.day - 1) // 7 + 1 == n:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Settings:
+    timezone: str
+    tz: tzinfo
+    day_starts: time = time(0)
+    week_starts: int = 0
+    quiet_hours: tuple[time, time] | None = None
+    max_per_day: int = 8
+    max_late: timedelta = timedelta(hours=6)
+    show_streaks: bool = True
+    notify_timeout: int = 30
+
+
+@dataclass(frozen=True)
+class Habit:
+    id: str
+    title: str
+    message: str
+    every: Every = Every("day")
+    times: int = 1
+    on: DaySet | None = None
+    at: tuple[time, ...] = ()
+    cron: Cron | None = None
+    start: date | None = None
+    remind_again: timedelta | None = None
+    max_late: timedelta | None = None  # None: the settings' value
+    prompts: tuple[str, ...] = ()
+
+    @property
+    def reminds(self) -> bool:
+        return bool(self.at) or self.cron is not None
+
+
+@dataclass(frozen=True)
+class Config:
+    settings: Settings
+    habits: tuple[Habit, ...] = field(default_factory=tuple)
+
+    def habit(self, habit_id: str) -> Habit | None:
+        return next((h for h in self.habits if h.id == habit_id), None)
+
+
+# --- the schema ---------------------------------------------------------
+
+Problems = list[str]
+Parser = Callable[[Any, str, Problems], Any]
+
+
+@dataclass(frozen=True)
+class Key:
+    doc: str
+    parse: Parser
+    example: str
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if not isinstance(value, (list, dict)) else type(value).__name__
+
+
+def _string(value: Any, where: str, problems: Problems) -> str | None:
+    if not isinstance(value, str):
+        problems.append(f"{where}: {_show(value)} is not a string")
+        return None
+    if not value.strip():
+        problems.append(f"{where}: must not be empty")
+        return None
+    return value
+
+
+def _timezone(value: Any, where: str, problems: Problems) -> str | None:
+    name = _string(value, where, problems)
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):
+        problems.append(f'{where}: {_show(name)} is not an IANA time zone (like "Europe/Berlin")')
+        return None
+    return name
+
+
+def _hhmm(value: Any, where: str, problems: Problems) -> time | None:
+    if isinstance(value, time):  # a TOML local time, 18:00:00
+        return value.replace(second=0, microsecond=0)
+    if isinstance(value, str) and (t := parse_hhmm(value.strip())) is not None:
+        return t
+    problems.append(f"{where}: {_show(value)} is not a time (HH:MM)")
+    return None
+
+
+def _weekday(value: Any, where: str, problems: Problems) -> int | None:
+    if isinstance(value, str) and value.lower()[:3] in WEEKDAYS:
+        return WEEKDAYS.index(value.lower()[:3])
+    problems.append(f"{where}: {_show(value)} is not a weekday (mon..sun)")
+    return None
+
+
+def _quiet(value: Any, where: str, problems: Problems) -> tuple[time, time] | None:
+    if isinstance(value, str) and value.count("-") == 1:
+        a, b = (parse_hhmm(p.strip()) for p in value.split("-"))
+        if a is not None and b is not None and a != b:
+            return (a, b)
+    problems.append(f'{where}: {_show(value)} is not a window like "22:30-07:30"')
+    return None
+
+
+def _int(lo: int, hi: int) -> Parser:
+    def parse(value: Any, where: str, problems: Problems) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(f"{where}: {_show(value)} is not a whole number")
+            return None
+        if not lo <= value <= hi:
+            problems.append(f"{where}: {value} is outside {lo}..{hi}")
+            return None
+        return value
+
+    return parse
+
+
+def _bool(value: Any, where: str, problems: Problems) -> bool | None:
+    if not isinstance(value, bool):
+        problems.append(f"{where}: {_show(value)} is not true or false")
+        return None
+    return value
+
+
+def _duration(value: Any, where: str, problems: Problems) -> timedelta | None:
+    if isinstance(value, str) and (d := parse_duration(value)) is not None:
+        return d
+    problems.append(f'{where}: {_show(value)} is not a duration (like "90m", "2h", "1h30m")')
+    return None
+
+
+def _every(value: Any, where: str, problems: Problems) -> Every | None:
+    m = _EVERY_RE.match(value.strip().lower()) if isinstance(value, str) else None
+    if not m or (m.group(1) is not None and int(m.group(1)) < 1):
+        problems.append(
+            f'{where}: {_show(value)} is not a period: "day", "week", "month" or "N days/weeks/months"'
+        )
+        return None
+    return Every(m.group(2), int(m.group(1) or 1))
+
+
+def _one_or_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _on(value: Any, where: str, problems: Problems) -> DaySet | None:
+    weekdays: set[int] = set()
+    nth: set[tuple[int, int]] = set()
+    month_days: set[int] = set()
+    ok = True
+    items = _one_or_list(value)
+    if not items:
+        problems.append(f"{where}: must name at least one day")
+        return None
+    for item in items:
+        word = item.strip().lower() if isinstance(item, str) else None
+        if word in WEEKDAYS:
+            weekdays.add(WEEKDAYS.index(word))
+        elif word == "weekdays":
+            weekdays.update(range(5))
+        elif word == "weekends":
+            weekdays.update((5, 6))
+        elif word in ("daily", "every day"):
+            weekdays.update(range(7))
+        elif word and (m := _NTH_RE.match(word)) and m.group(2) in WEEKDAYS:
+            nth.add((_NTH[m.group(1)], WEEKDAYS.index(m.group(2))))
+        elif isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= 31:
+            month_days.add(item)
+        else:
+            problems.append(
+                f'{where}: {_show(item)} is not a day: "mon".."sun", "weekdays", "weekends",'
+                ' "1st sat", "last fri" or a day of the month 1-31'
+            )
+            ok = False
+    return DaySet(frozenset(weekdays), frozenset(nth), frozenset(month_days)) if ok else None
+
+
+def _at(value: Any, where: str, problems: Problems) -> tuple[time, ...] | None:
+    items = _one_or_list(value)
+    times = [_hhmm(v, where, problems) for v in items]
+    if not items:
+        problems.append(f"{where}: must give at least one time")
+    if not items or any(t is None for t in times):
+        return None
+    return tuple(sorted({t for t in times if t is not None}))
+
+
+def _cron(value: Any, where: str, problems: Problems) -> Cron | None:
+    text = _string(value, where, problems)
+    if text is None:
+        return None
+    try:
+        return parse_cron(text)
+    except CronSyntaxError as e:
+        problems.append(f"{where}: {_show(text)} is not a cron expression: {e}")
+        return None
+
+
+def _date(value: Any, where: str, problems: Problems) -> date | None:
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.append(f"{where}: {_show(value)} is not a date (YYYY-MM-DD)")
+    return None
+
+
+def _prompts(value: Any, where: str, problems: Problems) -> tuple[str, ...] | None:
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        problems.append(f"{where}: must be a list of non-empty strings")
+        return None
+    return tuple(value)
+
+
+SETTINGS_KEYS: dict[str, Key] = {
+    "timezone": Key("IANA time zone the habits live in; default: the system's zone", _timezone, '"Europe/Berlin"'),
+    "day_starts": Key(
+        "a completion before this time counts for the previous day (for night owls)", _hhmm, '"04:00"'
+    ),
+    "week_starts": Key("first day of a week period", _weekday, '"mon"'),
+    "quiet_hours": Key(
+        "no notification inside this window; what fell due shows once at its end", _quiet, '"22:30-07:30"'
+    ),
+    "max_per_day": Key("at most this many notifications per day; the rest are dropped and logged", _int(1, 1000), "8"),
+    "max_late": Key(
+        "a reminder missed while asleep or off is shown on return if not older than this", _duration, '"6h"'
+    ),
+    "show_streaks": Key("show streak figures; false hides them everywhere", _bool, "true"),
+    "notify_timeout": Key("seconds a notification stays on screen; 0 until dismissed", _int(0, 3600), "30"),
+}
+
+HABIT_KEYS: dict[str, Key] = {
+    "title": Key("short name shown as the notification's summary; default: the id, humanised", _string, '"Date night"'),
+    "message": Key("the notification's body", _string, '"Pick a place neither of you has been."'),
+    "every": Key('the period: "day", "week", "month" or "N days" / "N weeks" / "N months"', _every, '"week"'),
+    "times": Key("completions that meet one period", _int(1, 100), "1"),
+    "on": Key(
+        "days: for a daily habit the days it is due, for longer periods the days its reminder fires;"
+        ' "mon".."sun", "weekdays", "weekends", and for month periods "1st sat", "last fri" or 1-31',
+        _on,
+        '["fri"]',
+    ),
+    "at": Key('reminder time or times, "HH:MM"; no `at` and no `cron` means no reminder', _at, '"18:00"'),
+    "cron": Key("instead of on/at: reminder times as a 5-field cron expression", _cron, '"0 19 * * fri"'),
+    "start": Key('first day of the first period, for "N days/weeks/months"', _date, "2026-01-05"),
+    "remind_again": Key("follow-up reminders at this interval until the period is met, up to the day's end", _duration, '"2h"'),
+    "max_late": Key("this habit's own max_late", _duration, '"6h"'),
+    "prompts": Key("conversation prompts; each reminder carries the next one", _prompts, '["..."]'),
+}
+
+DEFAULT_ANCHOR = date(2000, 1, 3)  # a Monday; periods of N days/weeks/months count from here
+
+
+def _check_keys(table: dict[str, Any], known: Iterable[str], where: str, problems: Problems) -> None:
+    known = list(known)
+    for key in table:
+        if key not in known:
+            hint = difflib.get_close_matches(key, known, n=1)
+            tip = f' (did you mean "{hint[0]}"?)' if hint else f" (known keys: {', '.join(known)})"
+            problems.append(f"{where}{key}: unknown key{tip}")
+
+
+def humanise(habit_id: str) -> str:
+    return habit_id.replace("-", " ").capitalize()
+
+
+def parse_config(text: str, source: str, system_tz: str = "UTC") -> Config:
+    """Validate a whole config document; raise ConfigError listing every problem."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(source, [f"not valid TOML: {e}"]) from None
+    problems: Problems = []
+    _check_keys(doc, ("settings", "habits"), "", problems)
+
+    raw_settings = doc.get("settings", {})
+    values: dict[str, Any] = {}
+    if not isinstance(raw_settings, dict):
+        problems.append("settings: must be a table ([settings])")
+        raw_settings = {}
+    _check_keys(raw_settings, SETTINGS_KEYS, "settings.", problems)
+    for key, spec in SETTINGS_KEYS.items():
+        if key in raw_settings:
+            parsed = spec.parse(raw_settings[key], f"settings.{key}", problems)
+            if parsed is not None:
+                values[key] = parsed
+    tz_name = values.pop("timezone", system_tz)
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ValueError, OSError, KeyError):
+        tz_name, tz = "UTC", ZoneInfo("UTC")
+    settings = Settings(timezone=tz_name, tz=tz, **values)
+
+    raw_habits = doc.get("habits", {})
+    if not isinstance(raw_habits, dict):
+        problems.append("habits: must be a table of habits ([habits.ID])")
+        raw_habits = {}
+    habits = []
+    for habit_id, raw in raw_habits.items():
+        habit = _parse_habit(habit_id, raw, problems)
+        if habit is not None:
+            habits.append(habit)
+    if problems:
+        raise ConfigError(source, problems)
+    return Config(settings=settings, habits=tuple(habits))
+
+
+def _parse_habit(habit_id: str, raw: Any, problems: Problems) -> Habit | None:
+    where = f"habits.{habit_id}"
+    before = len(problems)
+    if not _ID_RE.match(habit_id):
+        problems.append(f"{where}: the id may only hold lowercase letters, digits and '-'")
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be a table ([{where}])")
+        return None
+    _check_keys(raw, HABIT_KEYS, f"{where}.", problems)
+    values: dict[str, Any] = {}
+    for key, spec in HABIT_KEYS.items():
+        if key in raw:
+            parsed = spec.parse(raw[key], f"{where}.{key}", problems)
+            if parsed is not None:
+                values[key] = parsed
+    every: Every = values.get("every", Every("day"))
+    if "cron" in raw and ("on" in raw or "at" in raw):
+        problems.append(f"{where}.cron: give either cron or on/at, not both")
+    on: DaySet | None = values.get("on")
+    if on is not None and (on.nth or on.month_days) and every.unit != "month":
+        problems.append(f'{where}.on: "1st sat", "last fri" and day numbers need a month period (every = "month")')
+    if "remind_again" in raw and "at" not in raw and "cron" not in raw:
+        problems.append(f"{where}.remind_again: needs reminder times (at or cron) to follow up on")
+    if "on" in raw and "at" not in raw and "cron" not in raw and every.unit != "day":
+        problems.append(f"{where}.on: names reminder days, so it needs an `at` time")
+    if len(problems) > before:
+        return None
+    title = values.pop("title", humanise(habit_id))
+    message = values.pop("message", f"A small moment for: {title.lower()}.")
+    return Habit(id=habit_id, title=title, message=message, **values)

@@ -1,0 +1,114 @@
+"""Reminder times: which wall-clock slots a habit has, and when they are due.
+
+A *slot* is one reminder: a habit's wall-clock time on a calendar date (from
+``on``/``at`` or ``cron``), or a follow-up ``remind_again`` after it, up to
+the end of its logical day. Everything here is pure: the time is a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from daemon.clock import day_bounds, logical_day, wall_moment
+from daemon.config import Habit, Settings
+from daemon.periods import period_of
+
+SEARCH_DAYS = 366 * 8 + 2  # long enough for "0 9 29 2 *" (leap days) to come round
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    due: datetime  # the instant it falls due, UTC
+    habit_id: str
+    base: datetime  # the instant of the base reminder it follows up (== due when followup == 0)
+    followup: int
+    day: date  # the logical day it reminds about
+
+
+def base_times(habit: Habit, day: date, week_starts: int = 0) -> list[time]:
+    """The wall-clock reminder times of ``habit`` on calendar date ``day``."""
+    if habit.cron is not None:
+        return habit.cron.times_on(day)
+    if not habit.at:
+        return []
+    if habit.on is not None:
+        return list(habit.at) if habit.on.matches(day) else []
+    if habit.every.unit == "day" and habit.every.n == 1:
+        return list(habit.at)
+    # A longer period without `on`: remind on its first day.
+    return list(habit.at) if period_of(habit, day, week_starts)[0] == day else []
+
+
+def slots_on(habit: Habit, settings: Settings, day: date) -> list[Slot]:
+    """The base slots of a calendar date, each with its follow-ups."""
+    out = []
+    for at in base_times(habit, day, settings.week_starts):
+        base = wall_moment(day, at, settings.tz)
+        lday = logical_day(base, settings.tz, settings.day_starts)
+        out.append(Slot(base, habit.id, base, 0, lday))
+        if habit.remind_again:
+            end = day_bounds(lday, settings.tz, settings.day_starts)[1]
+            k, due = 1, base + habit.remind_again
+            while due < end:
+                out.append(Slot(due, habit.id, base, k, lday))
+                k, due = k + 1, due + habit.remind_again
+    return out
+
+
+def slots_between(habit: Habit, settings: Settings, start: datetime, end: datetime) -> Iterator[Slot]:
+    """Slots due in [start, end), in time order."""
+    day = start.astimezone(settings.tz).date() - timedelta(days=2)  # follow-ups reach past midnight
+    last = end.astimezone(settings.tz).date()
+    found = []
+    while day <= last:
+        found.extend(s for s in slots_on(habit, settings, day) if start <= s.due < end)
+        day += timedelta(days=1)
+    yield from sorted(found)
+
+
+def in_quiet_hours(moment: datetime, settings: Settings) -> datetime | None:
+    """If ``moment`` falls inside the quiet hours, the instant they end; else None."""
+    if settings.quiet_hours is None:
+        return None
+    start, end = settings.quiet_hours
+    local = moment.astimezone(settings.tz)
+    now = local.time()
+    today = local.date()
+    if start < end:
+        inside = start <= now < end
+        end_day = today
+    else:  # across midnight, e.g. 22:30-07:30
+        inside = now >= start or now < end
+        end_day = today + timedelta(days=1) if now >= start else today
+    return wall_moment(end_day, end, settings.tz) if inside else None
+
+
+def shown_at(slot: Slot, settings: Settings) -> datetime:
+    """When a slot is shown: its due time, or the end of the quiet hours it falls in."""
+    return in_quiet_hours(slot.due, settings) or slot.due
+
+
+def expires(habit: Habit, settings: Settings, slot: Slot) -> datetime:
+    """The instant the period a slot reminds about is over; a slot shown later is pointless."""
+    last = period_of(habit, slot.day, settings.week_starts)[1]
+    return day_bounds(last, settings.tz, settings.day_starts)[1]
+
+
+def next_slot(
+    habit: Habit, settings: Settings, after: datetime, wanted: Callable[[Slot], bool] = lambda s: True
+) -> Slot | None:
+    """The first slot due after ``after`` that ``wanted`` accepts (e.g. its period still open)."""
+    if not habit.reminds:
+        return None
+    day = after.astimezone(settings.tz).date() - timedelta(days=1)
+    best: Slot | None = None
+    for _ in range(SEARCH_DAYS):
+        if best is not None and best.due.astimezone(settings.tz).date() < day - timedelta(days=1):
+            return best  # follow-ups of a day never reach two days on
+        for slot in slots_on(habit, settings, day):
+            if slot.due > after and (best is None or slot < best) and wanted(slot):
+                best = slot
+        day += timedelta(days=1)
+    return best

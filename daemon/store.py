@@ -1,0 +1,228 @@
+"""All file I/O of habitd: reading the config, the locked state store, atomic writes.
+
+Every write goes to a temporary file in the same folder, is flushed and
+fsynced, replaces the old file with ``os.replace`` and fsyncs the folder, so
+a crash leaves either the old or the new file, never half of one. Changes to
+the state happen under an exclusive ``flock`` on ``state.lock`` held across
+read-modify-write, shared by every habitd process (the daemon included).
+
+Before the state is replaced, its current version is hard-linked into
+``backups/state-DAY.toml`` (DAY = the day it was written), so the backups
+hold the last version of each of the last days plus the version before the
+latest save; a bad save cannot overwrite them all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import stat
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import tomli_w
+
+from daemon.errors import ConfigError, LockTimeout, StateError, StoreWriteError
+from daemon.state import State, from_doc, to_doc
+
+CONFIG_MAX_BYTES = 1 << 20
+STATE_MAX_BYTES = 16 << 20
+KEEP_BACKUPS = 7
+STATE_FILE = "state.toml"
+LOCK_FILE = "state.lock"
+
+
+def ensure_dir(path: Path) -> None:
+    """Create a folder (and parents) private to the user: 0700."""
+    if not path.is_dir():
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves the old or the new file."""
+    ensure_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), mode)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise StoreWriteError(
+            f"could not write {path}: {e.strerror or e}; the previous version is untouched"
+        ) from None
+
+
+def _read_bytes(path: Path, limit: int, follow_symlink: bool) -> bytes | None:
+    """The file's bytes, or None when it does not exist. Raises OSError/ValueError."""
+    try:
+        st = os.stat(path) if follow_symlink else os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        raise ValueError("is a symbolic link; habitd replaces this file on every save, so it must be a plain file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError("is not a regular file")
+    if st.st_size > limit:
+        raise ValueError(f"is {st.st_size} bytes, more than the {limit} a habitd file can be")
+    with open(path, "rb") as f:
+        return f.read(limit + 1)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ValueError(f"line {line}: not UTF-8 text (byte {e.start})") from None
+
+
+def read_config_text(path: Path) -> str:
+    try:
+        data = _read_bytes(path, CONFIG_MAX_BYTES, follow_symlink=True)
+        if data is None:
+            raise ConfigError(str(path), ["no config here; `habitd init` writes one to start from"])
+        return _decode(data)
+    except OSError as e:
+        raise ConfigError(str(path), [f"cannot read: {e.strerror}"]) from None
+    except ValueError as e:
+        raise ConfigError(str(path), [str(e)]) from None
+
+
+class Store:
+    def __init__(self, directory: Path, lock_timeout: float = 5.0) -> None:
+        self.dir = directory
+        self.path = directory / STATE_FILE
+        self.lock_timeout = lock_timeout
+
+    def _load(self) -> tuple[State, dict[str, object] | None]:
+        try:
+            data = _read_bytes(self.path, STATE_MAX_BYTES, follow_symlink=False)
+            if data is None:
+                return State(), None
+            text = _decode(data)
+        except OSError as e:
+            raise StateError(f"{self.path}: cannot read: {e.strerror}") from None
+        except ValueError as e:
+            raise StateError(f"{self.path}: {e}; it was left as it is") from None
+        if not text.strip():
+            return State(), None
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise StateError(
+                f"{self.path}: not valid TOML: {e}. The file was left as it is: fix it by hand, "
+                "restore a copy from the backups folder beside it, or move it away to start afresh."
+            ) from None
+        return from_doc(doc, str(self.path)), doc
+
+    def read(self) -> State:
+        """A consistent snapshot, without the lock (saves are atomic renames)."""
+        return self._load()[0]
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        try:
+            ensure_dir(self.dir)
+            fd = os.open(self.dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            raise StoreWriteError(f"cannot open the lock {self.dir / LOCK_FILE}: {e.strerror}") from None
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as e:
+                    if e.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise LockTimeout(
+                            f"another habitd process has held {self.dir / LOCK_FILE} for"
+                            f" {self.lock_timeout:g}s; nothing was changed, try again"
+                        ) from None
+                    time.sleep(0.02)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    @contextlib.contextmanager
+    def update(self) -> Iterator[State]:
+        """Read the state under the lock, let the caller change it, save if it changed."""
+        with self.lock():
+            state, before = self._load()
+            yield state
+            after = to_doc(state)
+            if after != (before or to_doc(State())):
+                self._backup()
+                atomic_write(self.path, tomli_w.dumps(after).encode("utf-8"))
+
+    def _backup(self) -> None:
+        try:
+            st = os.lstat(self.path)
+        except FileNotFoundError:
+            return
+        day = datetime.fromtimestamp(st.st_mtime, timezone.utc).date().isoformat()
+        folder = self.dir / "backups"
+        try:
+            ensure_dir(folder)
+            tmp = folder / f".state-{day}.{os.getpid()}.tmp"
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            os.link(self.path, tmp)
+            os.replace(tmp, folder / f"state-{day}.toml")
+            for old in sorted(folder.glob("state-*.toml"))[:-KEEP_BACKUPS]:
+                old.unlink()
+        except OSError as e:
+            raise StoreWriteError(f"could not keep a backup in {folder}: {e.strerror}; nothing was changed") from None
+
+
+def system_timezone(env: dict[str, str] | None = None) -> str:
+    """The machine's IANA zone name: $TZ, else /etc/localtime's target, else /etc/timezone, else UTC."""
+    env = dict(os.environ) if env is None else env
+    tz = env.get("TZ", "").lstrip(":")
+    if tz and "/" in tz and not tz.startswith("/"):
+        return tz
+    try:
+        target = os.readlink("/etc/localtime")
+        if "zoneinfo/" in target:
+            return target.split("zoneinfo/", 1)[1]
+    except OSError:
+        pass
+    try:
+        name = Path("/etc/timezone").read_text().strip()
+        if name:
+            return name
+    except OSError:
+        pass
+    return tz if tz == "UTC" else "UTC"
+
+
+def example_config() -> str:
+    """The example config shipped with habitd (inside the package once installed)."""
+    from importlib.resources import files
+
+    packaged = files("daemon") / "config.example.toml"
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent.parent / "config.example.toml").read_text(encoding="utf-8")

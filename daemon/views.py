@@ -1,0 +1,173 @@
+"""What the commands show, as plain data: status rows, history periods, upcoming reminders.
+
+These functions take the config, the state and ``now``; the command line
+formats their results as text or JSON (see render.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from daemon.clock import logical_day
+from daemon.config import Config, Habit
+from daemon.errors import UsageError
+from daemon.periods import period_index
+from daemon.schedule import Slot, expires, next_slot, shown_at
+from daemon.state import State
+from daemon.streaks import MET, OPEN, Period, period_state, periods, summarize
+
+
+def resolve(config: Config, name: str) -> Habit:
+    """A habit by its id or a unique case-insensitive prefix of it."""
+    ids = [h.id for h in config.habits]
+    low = name.lower()
+    if low in ids:
+        return config.habits[ids.index(low)]
+    matches = [i for i in ids if i.startswith(low)]
+    if len(matches) == 1:
+        return config.habits[ids.index(matches[0])]
+    if matches:
+        raise UsageError(f"{name!r} could be any of: {', '.join(matches)}")
+    known = ", ".join(ids) if ids else "none (add some to the config)"
+    raise UsageError(f"no habit {name!r}; the habits are: {known}")
+
+
+def today(config: Config, now: datetime) -> date:
+    return logical_day(now, config.settings.tz, config.settings.day_starts)
+
+
+def reminder_open(config: Config, state: State, habit: Habit, now: datetime) -> "OpenCheck":
+    return OpenCheck(config, state, habit, today(config, now))
+
+
+@dataclass
+class OpenCheck:
+    """Is a slot worth showing: its period is not met, skipped or paused."""
+
+    config: Config
+    state: State
+    habit: Habit
+    today: date
+    _cache: dict[int, Period] = field(default_factory=dict)
+
+    def __call__(self, slot: Slot) -> bool:
+        ws = self.config.settings.week_starts
+        if self.state.paused(self.habit.id, slot.day):
+            return False
+        if shown_at(slot, self.config.settings) >= expires(self.habit, self.config.settings, slot):
+            return False
+        index = period_index(self.habit, slot.day, ws)
+        if index not in self._cache:
+            self._cache[index] = period_state(self.habit, self.state, index, self.today, ws)
+        return self._cache[index].state in (OPEN, "missed") or slot.day > self.today
+
+
+def next_reminder(config: Config, state: State, habit: Habit, now: datetime) -> datetime | None:
+    slot = next_slot(habit, config.settings, now, reminder_open(config, state, habit, now))
+    return shown_at(slot, config.settings) if slot else None
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    habit: Habit
+    period: Period
+    streak: int
+    best_streak: int
+    strength: float
+    next_reminder: datetime | None
+    paused: bool
+    pending: datetime | None
+
+
+def status(config: Config, state: State, now: datetime) -> list[StatusRow]:
+    day = today(config, now)
+    rows = []
+    for habit in config.habits:
+        s = summarize(habit, state, day, config.settings.week_starts)
+        r = state.reminders.get(habit.id)
+        rows.append(
+            StatusRow(
+                habit,
+                s.current,
+                s.streak,
+                s.best_streak,
+                s.strength,
+                next_reminder(config, state, habit, now),
+                state.paused(habit.id, day),
+                r.pending if r else None,
+            )
+        )
+    return rows
+
+
+def status_json(config: Config, rows: list[StatusRow], day: date) -> dict[str, object]:
+    return {
+        "today": day.isoformat(),
+        "habits": [
+            {
+                "id": r.habit.id,
+                "title": r.habit.title,
+                "period": str(r.habit.every),
+                "target": r.habit.times,
+                "done": r.period.count,
+                "met": r.period.state == MET,
+                "streak": r.streak,
+                "best_streak": r.best_streak,
+                "strength": r.strength,
+                "next_reminder": iso(config, r.next_reminder),
+                "paused": r.paused,
+                "pending_reminder": iso(config, r.pending),
+            }
+            for r in rows
+        ],
+    }
+
+
+def iso(config: Config, moment: datetime | None) -> str | None:
+    return moment.astimezone(config.settings.tz).isoformat() if moment else None
+
+
+def history(config: Config, state: State, habit: Habit, now: datetime, weeks: int) -> list[Period]:
+    """The habit's periods that overlap the last ``weeks`` weeks, oldest first."""
+    day = today(config, now)
+    ws = config.settings.week_starts
+    since = day - timedelta(days=weeks * 7 - 1)
+    return periods(habit, state, day, ws, first_index=period_index(habit, since, ws))
+
+
+def history_json(config: Config, state: State, habit: Habit, rows: list[Period]) -> dict[str, object]:
+    log = state.habits.get(habit.id)
+    out = []
+    for p in rows:
+        done: list[dict[str, object]] = []
+        if log:
+            for d in log.days():
+                if p.first <= d <= p.last:
+                    notes = sorted((n for n in log.notes if n.day == d), key=lambda n: n.at)
+                    for i in range(log.count(d)):
+                        done.append({"date": d.isoformat(), "note": notes[i].text if i < len(notes) else None})
+        out.append({"first": p.first.isoformat(), "last": p.last.isoformat(), "state": p.state, "completions": done})
+    return {"habit": habit.id, "period": str(habit.every), "target": habit.times, "periods": out}
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    habit: Habit
+    at: datetime
+    followup: bool
+
+
+def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Upcoming]:
+    found: list[Upcoming] = []
+    for habit in config.habits:
+        wanted = reminder_open(config, state, habit, now)
+        after = now
+        for _ in range(limit):
+            slot = next_slot(habit, config.settings, after, wanted)
+            if slot is None:
+                break
+            found.append(Upcoming(habit, shown_at(slot, config.settings), slot.followup > 0))
+            after = slot.due
+    found.sort(key=lambda u: (u.at, u.habit.id))
+    return found[:limit]
