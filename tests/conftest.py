@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner, Result
+
+from daemon.cli import App, cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BASIC = """
+[settings]
+timezone = "Europe/Berlin"
+day_starts = "04:00"
+
+[habits.date-night]
+title = "Date night"
+message = "Plan something for the two of you."
+every = "week"
+on = ["fri"]
+at = "18:00"
+
+[habits.thanks]
+every = "day"
+at = "20:30"
+
+[habits.listen]
+every = "week"
+times = 3
+on = ["mon", "wed", "fri"]
+at = "19:00"
+"""
+
+
+@dataclass
+class Habitd:
+    """Runs the command line against a tmp config and state with a fixed clock."""
+
+    config: Path
+    state_dir: Path
+    now: datetime
+
+    def write_config(self, text: str) -> None:
+        self.config.write_text(text)
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        app = App(self.config, self.state_dir, now=lambda: self.now)
+        runner = CliRunner()
+        return runner.invoke(cli, list(args), obj=app, input=input, catch_exceptions=False)
+
+    def json(self, *args: str) -> dict:
+        result = self(*args, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    def at(self, text: str, tz: str = "Europe/Berlin") -> None:
+        self.now = datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(tz))
+
+
+@pytest.fixture
+def habitd(tmp_path: Path) -> Habitd:
+    config = tmp_path / "config.toml"
+    config.write_text(BASIC)
+    h = Habitd(config, tmp_path / "state", datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")))
+    return h
+
+
+@pytest.fixture
+def berlin() -> Callable[[str], datetime]:
+    return lambda text: datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Europe/Berlin"))
