@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NoReturn
@@ -28,7 +28,7 @@ from daemon.streaks import MET, summarize
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class App:
@@ -156,11 +156,13 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
     with app.store.update() as state:
         before = summarize(h, state, day, ws).current
         if h.times == 1 and before.state == MET:
-            click.echo(f"{h.title}: already done for this {h.every} ({before.first} .. {before.last}); nothing changed.")
+            click.echo(
+                f"{h.title}: already done for this {h.every} ({before.first} .. {before.last}); nothing changed."
+            )
             return
-        state.log(h.id).add(day)
+        nth = state.log(h.id).add(day)
         if note:
-            state.log(h.id).notes.append(Note(day, app.now().astimezone(app.config.settings.tz), note))
+            state.log(h.id).notes.append(Note(day, app.now().astimezone(app.config.settings.tz), note, nth))
         after = summarize(h, state, app.today(), ws)
     progress = "" if h.times == 1 else f" ({summarize(h, state, day, ws).current.count}/{h.times} this {h.every})"
     streak = f" Streak: {after.streak}." if app.config.settings.show_streaks and after.streak > 1 else ""

@@ -9,7 +9,7 @@ Every function takes the time it works on as a parameter.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from daemon.errors import UsageError
 
@@ -44,12 +44,12 @@ def wall_moment(day: date, at: time, tz: tzinfo) -> datetime:
     is the first valid instant after it: the moment the clock jumps.
     """
     naive = datetime.combine(day, at)
-    first = naive.replace(tzinfo=tz, fold=0).astimezone(timezone.utc)
+    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
     if first.astimezone(tz).replace(tzinfo=None) == naive:
         return first
     # In a gap: fold=1 reads it with the offset after the change, which lands
     # before the change; the transition lies between the two readings.
-    lo = naive.replace(tzinfo=tz, fold=1).astimezone(timezone.utc)
+    lo = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
     hi = first
     if lo > hi:
         lo, hi = hi, lo
@@ -79,9 +79,7 @@ def parse_day(text: str, today: date) -> date:
         try:
             day = date.fromisoformat(word)
         except ValueError:
-            raise UsageError(
-                f"{text!r} is not a date: use today, yesterday, a weekday name or YYYY-MM-DD"
-            ) from None
+            raise UsageError(f"{text!r} is not a date: use today, yesterday, a weekday name or YYYY-MM-DD") from None
     if day > today:
         raise UsageError(f"{day.isoformat()} is in the future (today is {today.isoformat()})")
     return day

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from daemon.clock import WEEKDAYS, parse_duration, parse_hhmm
 from daemon.cron import Cron, CronSyntaxError, parse_cron
-from daemon.errors import ConfigError
+from daemon.errors import ConfigError, describe_toml_error
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _EVERY_RE = re.compile(r"^(?:(\d+)\s+)?(day|week|month)s?$")
@@ -204,9 +204,7 @@ def _duration(value: Any, where: str, problems: Problems) -> timedelta | None:
 def _every(value: Any, where: str, problems: Problems) -> Every | None:
     m = _EVERY_RE.match(value.strip().lower()) if isinstance(value, str) else None
     if not m or (m.group(1) is not None and int(m.group(1)) < 1):
-        problems.append(
-            f'{where}: {_show(value)} is not a period: "day", "week", "month" or "N days/weeks/months"'
-        )
+        problems.append(f'{where}: {_show(value)} is not a period: "day", "week", "month" or "N days/weeks/months"')
         return None
     return Every(m.group(2), int(m.group(1) or 1))
 
@@ -289,9 +287,7 @@ def _prompts(value: Any, where: str, problems: Problems) -> tuple[str, ...] | No
 
 SETTINGS_KEYS: dict[str, Key] = {
     "timezone": Key("IANA time zone the habits live in; default: the system's zone", _timezone, '"Europe/Berlin"'),
-    "day_starts": Key(
-        "a completion before this time counts for the previous day (for night owls)", _hhmm, '"04:00"'
-    ),
+    "day_starts": Key("a completion before this time counts for the previous day (for night owls)", _hhmm, '"04:00"'),
     "week_starts": Key("first day of a week period", _weekday, '"mon"'),
     "quiet_hours": Key(
         "no notification inside this window; what fell due shows once at its end", _quiet, '"22:30-07:30"'
@@ -318,7 +314,9 @@ HABIT_KEYS: dict[str, Key] = {
     "at": Key('reminder time or times, "HH:MM"; no `at` and no `cron` means no reminder', _at, '"18:00"'),
     "cron": Key("instead of on/at: reminder times as a 5-field cron expression", _cron, '"0 19 * * fri"'),
     "start": Key('first day of the first period, for "N days/weeks/months"', _date, "2026-01-05"),
-    "remind_again": Key("follow-up reminders at this interval until the period is met, up to the day's end", _duration, '"2h"'),
+    "remind_again": Key(
+        "follow-up reminders at this interval until the period is met, up to the day's end", _duration, '"2h"'
+    ),
     "max_late": Key("this habit's own max_late", _duration, '"6h"'),
     "prompts": Key("conversation prompts; each reminder carries the next one", _prompts, '["..."]'),
 }
@@ -344,7 +342,7 @@ def parse_config(text: str, source: str, system_tz: str = "UTC") -> Config:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(source, [f"not valid TOML: {e}"]) from None
+        raise ConfigError(source, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
     problems: Problems = []
     _check_keys(doc, ("settings", "habits"), "", problems)
 

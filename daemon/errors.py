@@ -48,3 +48,12 @@ class LockTimeout(HabitdError):
 
 class StoreWriteError(HabitdError):
     """Writing a file failed; the previous version is still in place."""
+
+
+def describe_toml_error(error: Exception, text: str) -> str:
+    """tomllib's message, with a line number also when the file ends too early."""
+    message = str(error)
+    if "(at end of document)" in message:
+        lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+        message = message.replace("(at end of document)", f"(at line {lines}, the end of the file)")
+    return message

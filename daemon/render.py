@@ -44,7 +44,8 @@ def target(habit: Habit) -> str:
 def check_lines(config: Config, nexts: list[datetime | None], now: datetime) -> list[str]:
     width = max((len(h.id) for h in config.habits), default=0)
     lines = [
-        f"{h.id:<{width}}  {target(h):<16}  next: {when(config, n, now)}" for h, n in zip(config.habits, nexts)
+        f"{h.id:<{width}}  {target(h):<16}  next: {when(config, n, now)}"
+        for h, n in zip(config.habits, nexts, strict=False)
     ]
     lines.append(f"config is valid: {len(config.habits)} habit(s), timezone {config.settings.timezone}")
     return lines

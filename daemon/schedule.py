@@ -61,7 +61,7 @@ def slots_between(habit: Habit, settings: Settings, start: datetime, end: dateti
     """Slots due in [start, end), in time order."""
     day = start.astimezone(settings.tz).date() - timedelta(days=2)  # follow-ups reach past midnight
     last = end.astimezone(settings.tz).date()
-    found = []
+    found: list[Slot] = []
     while day <= last:
         found.extend(s for s in slots_on(habit, settings, day) if start <= s.due < end)
         day += timedelta(days=1)

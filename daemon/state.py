@@ -6,13 +6,15 @@ base64-encoded: 64 characters a year. 50 habits x 10 years is about 40 kB
 and parses in a few milliseconds, where a TOML array of dates is 2.9 MB and
 about 400 ms, so the cost of ``habitd done`` does not grow with history.
 A day with more than one completion (``times > 1``) also appears in
-``counts``. A note is kept with its day and the moment it was recorded.
+``counts``. A note is kept with its day, the moment it was written, and
+which of the day's completions it belongs to (``nth``), so ``undo`` removes
+the latest completion together with its own note.
 
     version = 1
     [habits.checkin]
     done = { 2026 = "AAAg..." }          # bit d-1 set: a completion on day d of the year
     counts = { 2026-11-25 = 2 }          # only days with more than one completion
-    notes = [ { day = 2026-11-25, at = 2026-11-25T20:01:00+01:00, text = "..." } ]
+    notes = [ { day = 2026-11-25, at = 2026-11-25T20:01:00+01:00, text = "...", nth = 1 } ]
     skips = [ { day = 2026-11-23, text = "" } ]
 """
 
@@ -29,13 +31,18 @@ from daemon.errors import StateError
 SCHEMA_VERSION = 1
 _YEAR_BYTES = 46  # 366 bits
 ALL = "*"  # a pause for every habit
+RECOVERY = (
+    "The file was left as it is: fix it by hand, restore a copy from the backups folder"
+    " beside it, or move it away to start afresh."
+)
 
 
 @dataclass
 class Note:
     day: date
-    at: datetime
+    at: datetime  # when it was written
     text: str
+    nth: int = 1  # the note of the day's nth completion
 
 
 @dataclass
@@ -101,10 +108,11 @@ class HabitLog:
             self.done[day.year] &= ~(1 << (day.timetuple().tm_yday - 1))
             if not self.done[day.year]:
                 del self.done[day.year]
-        on_day = [note for note in self.notes if note.day == day]
-        if len(on_day) >= n:
-            self.notes.remove(max(on_day, key=lambda note: note.at))
+        self.notes = [note for note in self.notes if not (note.day == day and note.nth == n)]
         return True
+
+    def note_of(self, day: date, nth: int) -> Note | None:
+        return next((note for note in self.notes if note.day == day and note.nth == nth), None)
 
     def days(self) -> list[date]:
         """Every day with a completion, in order."""
@@ -182,7 +190,7 @@ def to_doc(state: State) -> dict[str, Any]:
         if log.counts:
             entry["counts"] = {d.isoformat(): n for d, n in sorted(log.counts.items())}
         if log.notes:
-            entry["notes"] = [{"day": n.day, "at": n.at, "text": n.text} for n in log.notes]
+            entry["notes"] = [{"day": n.day, "at": n.at, "text": n.text, "nth": n.nth} for n in log.notes]
         if log.skips:
             entry["skips"] = [{"day": s.day, "text": s.text} for s in log.skips]
         habits[hid] = entry
@@ -215,18 +223,17 @@ class _Reader:
         self.source = source
 
     def fail(self, where: str, what: str) -> StateError:
-        return StateError(
-            f"{self.source}: {where}: {what}. The file was left as it is: fix it by hand, "
-            "restore a copy from the backups folder beside it, or move it away to start afresh."
-        )
+        return StateError(f"{self.source}: {where}: {what}. {RECOVERY}")
 
-    def get(self, table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any = None) -> Any:
+    def get(
+        self, table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any = None
+    ) -> Any:
         if key not in table:
             if default is None:
                 raise self.fail(f"{where}{key}", "missing")
             return default
         value = table[key]
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise self.fail(f"{where}{key}", f"{value!r} has the wrong type")
         return value
 
@@ -285,6 +292,7 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
                     _plain_date(r, item.get("day"), w + ".day"),
                     _aware(r, item.get("at"), w + ".at"),
                     r.get(item, "text", str, w + "."),
+                    r.get(item, "nth", int, w + ".", 1),
                 )
             )
         for i, item in enumerate(r.get(entry, "skips", list, where, [])):

@@ -23,13 +23,13 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import tomli_w
 
-from daemon.errors import ConfigError, LockTimeout, StateError, StoreWriteError
-from daemon.state import State, from_doc, to_doc
+from daemon.errors import ConfigError, LockTimeout, StateError, StoreWriteError, describe_toml_error
+from daemon.state import RECOVERY, State, from_doc, to_doc
 
 CONFIG_MAX_BYTES = 1 << 20
 STATE_MAX_BYTES = 16 << 20
@@ -68,9 +68,7 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     except OSError as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise StoreWriteError(
-            f"could not write {path}: {e.strerror or e}; the previous version is untouched"
-        ) from None
+        raise StoreWriteError(f"could not write {path}: {e.strerror or e}; the previous version is untouched") from None
 
 
 def _read_bytes(path: Path, limit: int, follow_symlink: bool) -> bytes | None:
@@ -124,16 +122,13 @@ class Store:
         except OSError as e:
             raise StateError(f"{self.path}: cannot read: {e.strerror}") from None
         except ValueError as e:
-            raise StateError(f"{self.path}: {e}; it was left as it is") from None
+            raise StateError(f"{self.path}: {e}. {RECOVERY}") from None
         if not text.strip():
             return State(), None
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
-            raise StateError(
-                f"{self.path}: not valid TOML: {e}. The file was left as it is: fix it by hand, "
-                "restore a copy from the backups folder beside it, or move it away to start afresh."
-            ) from None
+            raise StateError(f"{self.path}: not valid TOML: {describe_toml_error(e, text)}. {RECOVERY}") from None
         return from_doc(doc, str(self.path)), doc
 
     def read(self) -> State:
@@ -182,7 +177,7 @@ class Store:
             st = os.lstat(self.path)
         except FileNotFoundError:
             return
-        day = datetime.fromtimestamp(st.st_mtime, timezone.utc).date().isoformat()
+        day = datetime.fromtimestamp(st.st_mtime, UTC).date().isoformat()
         folder = self.dir / "backups"
         try:
             ensure_dir(folder)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from daemon.clock import logical_day
 from daemon.config import Config, Habit
 from daemon.errors import UsageError
-from daemon.periods import period_index
+from daemon.periods import period_bounds, period_index
 from daemon.schedule import Slot, expires, next_slot, shown_at
 from daemon.state import State
 from daemon.streaks import MET, OPEN, Period, period_state, periods, summarize
@@ -37,7 +37,7 @@ def today(config: Config, now: datetime) -> date:
     return logical_day(now, config.settings.tz, config.settings.day_starts)
 
 
-def reminder_open(config: Config, state: State, habit: Habit, now: datetime) -> "OpenCheck":
+def reminder_open(config: Config, state: State, habit: Habit, now: datetime) -> OpenCheck:
     return OpenCheck(config, state, habit, today(config, now))
 
 
@@ -133,7 +133,10 @@ def history(config: Config, state: State, habit: Habit, now: datetime, weeks: in
     day = today(config, now)
     ws = config.settings.week_starts
     since = day - timedelta(days=weeks * 7 - 1)
-    return periods(habit, state, day, ws, first_index=period_index(habit, since, ws))
+    first = period_index(habit, since, ws)
+    if period_bounds(habit, first, ws)[0] < since:  # only whole periods inside the window
+        first += 1
+    return periods(habit, state, day, ws, first_index=min(first, period_index(habit, day, ws)))
 
 
 def history_json(config: Config, state: State, habit: Habit, rows: list[Period]) -> dict[str, object]:
@@ -144,9 +147,9 @@ def history_json(config: Config, state: State, habit: Habit, rows: list[Period])
         if log:
             for d in log.days():
                 if p.first <= d <= p.last:
-                    notes = sorted((n for n in log.notes if n.day == d), key=lambda n: n.at)
-                    for i in range(log.count(d)):
-                        done.append({"date": d.isoformat(), "note": notes[i].text if i < len(notes) else None})
+                    for nth in range(1, log.count(d) + 1):
+                        note = log.note_of(d, nth)
+                        done.append({"date": d.isoformat(), "note": note.text if note else None})
         out.append({"first": p.first.isoformat(), "last": p.last.isoformat(), "state": p.state, "completions": done})
     return {"habit": habit.id, "period": str(habit.every), "target": habit.times, "periods": out}
 

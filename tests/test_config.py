@@ -37,7 +37,9 @@ def test_every_day_at_2030() -> None:
 
 def test_weekdays_at_0745() -> None:
     slots = local_slots('on = "weekdays"\nat = "07:45"', "2026-11-23", 7)
-    assert slots == [f"{d} 2026-11-{n} 07:45" for d, n in zip(["Mon", "Tue", "Wed", "Thu", "Fri"], range(23, 28))]
+    assert slots == [
+        f"{d} 2026-11-{n} 07:45" for d, n in zip(["Mon", "Tue", "Wed", "Thu", "Fri"], range(23, 28), strict=False)
+    ]
 
 
 def test_weekly_date_night_friday_1800() -> None:
