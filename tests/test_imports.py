@@ -1,0 +1,24 @@
+"""The command line path stays light: no scheduler, no notification library."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_cli_commands_do_not_import_apscheduler_or_plyer(tmp_path: object) -> None:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from daemon.cli import cli\n"
+        f"args = ['--config', {str(ROOT / 'config.example.toml')!r}, '--state-dir', {str(tmp_path)!r}]\n"
+        "for cmd in (['done', 'thanks'], ['status'], ['next'], ['check'], ['history', 'thanks']):\n"
+        "    r = CliRunner().invoke(cli, args + cmd)\n"
+        "    assert r.exit_code == 0, r.output\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('apscheduler', 'plyer'))\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
