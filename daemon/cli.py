@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from daemon import __version__, paths, render, store, views
+from daemon import service as service_mod
 from daemon.clock import parse_day
 from daemon.config import Config, parse_config
 from daemon.errors import EXIT_RUNTIME, EXIT_USAGE, HabitdError, UsageError
@@ -250,6 +251,65 @@ def next_(app: App, limit: int, as_json: bool) -> None:
         )
     else:
         click.echo("\n".join(render.upcoming_lines(config, items, now)))
+
+
+@cli.command()
+@click.option("-v", "--verbose", count=True, help="More detail in the log (twice: the scheduler's too).")
+@click.option("-q", "--quiet", count=True, help="Only warnings (twice: only errors).")
+@click.option("--tick", default=60.0, hidden=True, type=click.FloatRange(0.05, 3600), help="Periodic check, seconds.")
+@pass_app
+def run(app: App, verbose: int, quiet: int, tick: float) -> None:
+    """Run the reminder daemon in the foreground (systemd runs it for you).
+
+    Shows a desktop notification when a habit falls due and is not done yet.
+    SIGHUP (or saving the config) reloads the config; SIGTERM stops it.
+    """
+    from daemon.notify import Notifier, backend_from_env
+    from daemon.runner import Runner, setup_logging
+
+    setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")))
+    notifier = Notifier(backend_from_env(), app.config.settings.notify_timeout)
+    runner = Runner(app.config_path, app.store, notifier, tick=tick, clock=app.now)
+    sys.exit(runner.run())
+
+
+@cli.group()
+def service() -> None:
+    """Install or remove the systemd user unit."""
+
+
+def _unit_path() -> Path:
+    return paths.user_unit_dir() / service_mod.UNIT_NAME
+
+
+@service.command("install")
+@click.option("--print", "print_only", is_flag=True, help="Print the unit instead of writing it.")
+@click.pass_context
+def service_install(ctx: click.Context, print_only: bool) -> None:
+    """Write the user unit, with ExecStart for this installation."""
+    root = ctx.find_root()
+    extra: list[str] = []
+    for name, flag in (("config_path", "--config"), ("state_dir", "--state-dir")):
+        value = root.params.get(name)
+        if value is not None:
+            extra += [flag, str(Path(value).resolve())]
+    text = service_mod.unit_text(extra)
+    if print_only:
+        click.echo(text, nl=False)
+        return
+    target = _unit_path()
+    store.atomic_write(target, text.encode("utf-8"))
+    click.echo(f"Wrote {target}. Next:\n  systemctl --user daemon-reload && systemctl --user enable --now habitd")
+
+
+@service.command("uninstall")
+def service_uninstall() -> None:
+    """Remove the user unit (stop it first: systemctl --user disable --now habitd)."""
+    target = _unit_path()
+    if not target.exists():
+        raise UsageError(f"no unit at {target}; nothing to remove")
+    target.unlink()
+    click.echo(f"Removed {target}. Run: systemctl --user daemon-reload")
 
 
 def main() -> None:

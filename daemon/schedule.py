@@ -16,6 +16,7 @@ from daemon.config import Habit, Settings
 from daemon.periods import period_of
 
 SEARCH_DAYS = 366 * 8 + 2  # long enough for "0 9 29 2 *" (leap days) to come round
+HOLD_BACK = timedelta(days=1)  # quiet hours hold a slot back by less than this
 
 
 @dataclass(frozen=True, order=True)
@@ -112,3 +113,16 @@ def next_slot(
                 best = slot
         day += timedelta(days=1)
     return best
+
+
+def upcoming_slots(
+    habit: Habit, settings: Settings, now: datetime, wanted: Callable[[Slot], bool] = lambda s: True
+) -> Iterator[Slot]:
+    """Slots still to be shown after ``now``, in order; one held back by quiet hours too."""
+    after = now - HOLD_BACK
+    while True:
+        slot = next_slot(habit, settings, after, lambda s: shown_at(s, settings) > now and wanted(s))
+        if slot is None:
+            return
+        yield slot
+        after = slot.due

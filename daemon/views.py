@@ -6,6 +6,7 @@ formats their results as text or JSON (see render.py).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -13,7 +14,7 @@ from daemon.clock import logical_day
 from daemon.config import Config, Habit
 from daemon.errors import UsageError
 from daemon.periods import period_bounds, period_index
-from daemon.schedule import Slot, expires, next_slot, shown_at
+from daemon.schedule import Slot, expires, shown_at, upcoming_slots
 from daemon.state import State
 from daemon.streaks import MET, OPEN, Period, period_state, periods, summarize
 
@@ -55,6 +56,9 @@ class OpenCheck:
         ws = self.config.settings.week_starts
         if self.state.paused(self.habit.id, slot.day):
             return False
+        shown = self.state.reminders.get(self.habit.id)
+        if shown and shown.handled and slot.due <= shown.handled:
+            return False
         if shown_at(slot, self.config.settings) >= expires(self.habit, self.config.settings, slot):
             return False
         index = period_index(self.habit, slot.day, ws)
@@ -64,7 +68,8 @@ class OpenCheck:
 
 
 def next_reminder(config: Config, state: State, habit: Habit, now: datetime) -> datetime | None:
-    slot = next_slot(habit, config.settings, now, reminder_open(config, state, habit, now))
+    """When the habit's next reminder will be shown, given what is done and already shown."""
+    slot = next(upcoming_slots(habit, config.settings, now, reminder_open(config, state, habit, now)), None)
     return shown_at(slot, config.settings) if slot else None
 
 
@@ -164,13 +169,8 @@ class Upcoming:
 def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Upcoming]:
     found: list[Upcoming] = []
     for habit in config.habits:
-        wanted = reminder_open(config, state, habit, now)
-        after = now
-        for _ in range(limit):
-            slot = next_slot(habit, config.settings, after, wanted)
-            if slot is None:
-                break
+        slots = upcoming_slots(habit, config.settings, now, reminder_open(config, state, habit, now))
+        for slot in itertools.islice(slots, limit):
             found.append(Upcoming(habit, shown_at(slot, config.settings), slot.followup > 0))
-            after = slot.due
     found.sort(key=lambda u: (u.at, u.habit.id))
     return found[:limit]

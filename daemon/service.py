@@ -1,0 +1,32 @@
+"""The systemd user unit: the shipped template with ExecStart for this installation."""
+
+from __future__ import annotations
+
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+UNIT_NAME = "habitd.service"
+
+
+def template() -> str:
+    packaged = files("daemon") / UNIT_NAME
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent.parent / "systemd" / UNIT_NAME).read_text(encoding="utf-8")
+
+
+def _quote(arg: str) -> str:
+    """Quote an argument for systemd's command line (it splits like a shell, expands % and $)."""
+    escaped = arg.replace("%", "%%").replace("$", "$$")
+    if not any(c in escaped for c in " \t\"'\\"):
+        return escaped
+    return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def unit_text(extra_args: list[str]) -> str:
+    """The unit with ExecStart running this Python's habitd, with ``extra_args`` before ``run``."""
+    command = [sys.executable, "-m", "daemon", *extra_args, "run"]
+    exec_start = "ExecStart=" + " ".join(_quote(a) for a in command)
+    lines = [exec_start if line.startswith("ExecStart=") else line for line in template().splitlines()]
+    return "\n".join(lines) + "\n"
