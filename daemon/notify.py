@@ -74,6 +74,8 @@ class Notifier:
             backend = "dbus" if dbus_python_available() else "notify-send"
         if backend not in ("dbus", "notify-send"):
             raise HabitdError(f"unknown notification backend {backend!r} (auto, dbus or notify-send)")
+        if backend == "dbus" and not dbus_python_available():
+            raise HabitdError("the dbus backend needs dbus-python: pipx install 'habitd[dbus]'")
         self.backend = backend
         self.timeout = timeout
 

@@ -64,7 +64,7 @@ class OpenCheck:
         index = period_index(self.habit, slot.day, ws)
         if index not in self._cache:
             self._cache[index] = period_state(self.habit, self.state, index, self.today, ws)
-        return self._cache[index].state in (OPEN, "missed") or slot.day > self.today
+        return self._cache[index].state == OPEN
 
 
 def next_reminder(config: Config, state: State, habit: Habit, now: datetime) -> datetime | None:

@@ -1,0 +1,210 @@
+"""A real desktop notification stack for tests: a private D-Bus session bus, Xvfb and dunst.
+
+Also runs ``habitd run`` as a real subprocess at a chosen wall clock with
+libfaketime (the monotonic clock stays real, as APScheduler needs); the fake
+time lives in a file, so a test can make the clock jump while it runs.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBFAKETIME = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))), "")
+
+# A session bus that starts nothing by itself: a notification server is there only when a test runs one.
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={socket}</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def require(*programs: str) -> None:
+    """Skip when a program is missing; under CI=true that is a failure instead."""
+    missing = [p for p in programs if not shutil.which(p)]
+    if "libfaketime" in programs and not LIBFAKETIME:
+        missing = [m for m in missing if m != "libfaketime"]
+        missing.append("libfaketime (Debian: faketime)")
+    else:
+        missing = [m for m in missing if m != "libfaketime"]
+    if missing:
+        reason = "needs " + ", ".join(missing)
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}: CI must install it (.ci/run)")
+        pytest.skip(reason)
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+class Desktop:
+    def __init__(self, folder: Path) -> None:
+        require("dbus-daemon", "Xvfb", "dunst", "dunstctl")
+        self.folder = folder
+        runtime = folder / "run"
+        runtime.mkdir(mode=0o700)
+        conf = folder / "bus.conf"
+        conf.write_text(BUS_CONFIG.format(socket=folder / "bus"))
+        self.bus = subprocess.Popen(
+            ["dbus-daemon", "--config-file", str(conf), "--nofork", "--print-address"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.bus.stdout is not None
+        address = self.bus.stdout.readline().strip()
+        read_fd, write_fd = os.pipe()
+        self.xvfb = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-screen", "0", "640x480x24"],
+            pass_fds=(write_fd,),
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(write_fd)
+        with os.fdopen(read_fd) as f:
+            display = f.readline().strip()
+        self.env = {
+            **os.environ,
+            "DBUS_SESSION_BUS_ADDRESS": address,
+            "DISPLAY": f":{display}",
+            "XDG_RUNTIME_DIR": str(runtime),
+        }
+        self.dunst: subprocess.Popen[bytes] | None = None
+        self.seen = 0
+        self.start_dunst()
+
+    def start_dunst(self) -> None:
+        self.seen = 0  # a new dunst counts ids from 1
+        self.dunst = subprocess.Popen(
+            ["dunst"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.folder
+        )
+        assert wait_for(self.server_up, 10), "dunst did not take the notification bus name"
+
+    def stop_dunst(self) -> None:
+        if self.dunst:
+            self.dunst.terminate()
+            self.dunst.wait(5)
+            self.dunst = None
+        assert wait_for(lambda: not self.server_up(), 5)
+
+    def server_up(self) -> bool:
+        out = subprocess.run(
+            ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+             "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.Notifications"],
+            env=self.env, capture_output=True, text=True,
+        )  # fmt: skip
+        return "true" in out.stdout
+
+    def dunstctl(self, *args: str) -> str:
+        return subprocess.run(["dunstctl", *args], env=self.env, capture_output=True, text=True, check=True).stdout
+
+    def _history(self) -> list[dict[str, Any]]:
+        self.dunstctl("close-all")  # dunst keeps only closed notifications in its history
+        time.sleep(0.2)
+        data = json.loads(self.dunstctl("history"))["data"][0]
+        items = [{k: n[k]["data"] for k in ("id", "summary", "body", "appname")} for n in data]
+        return sorted(items, key=lambda n: n["id"])
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """What was shown since the last ``clear()``, oldest first: summary, body, appname."""
+        return [n for n in self._history() if n["id"] > self.seen]
+
+    def clear(self) -> None:
+        """Forget what was shown so far (this dunst has no history-clear)."""
+        self.seen = max((n["id"] for n in self._history()), default=self.seen)
+
+    def close(self) -> None:
+        for proc in (self.dunst, self.xvfb, self.bus):
+            if proc and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+class Daemon:
+    """``habitd run`` in a subprocess with a fake wall clock that the test can move."""
+
+    def __init__(self, folder: Path, env: dict[str, str], config: str, start: str, tz: str = "Europe/Berlin") -> None:
+        require("libfaketime")
+        self.folder = folder
+        self.config = folder / "config.toml"
+        self.config.write_text(config)
+        self.state_dir = folder / "state"
+        self.clock_file = folder / "faketime"
+        self.set_clock(start)
+        self.env = {
+            **env,
+            "TZ": tz,
+            "LD_PRELOAD": LIBFAKETIME,
+            "FAKETIME_TIMESTAMP_FILE": str(self.clock_file),
+            "FAKETIME_NO_CACHE": "1",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            "PYTHONPATH": str(ROOT),
+        }
+        self.env.pop("FAKETIME", None)
+        self.proc: subprocess.Popen[str] | None = None
+        self.log = ""
+
+    def set_clock(self, moment: str) -> None:
+        """Jump the wall clock to ``moment`` (local time); it runs on from there."""
+        self.clock_file.write_text(f"@{moment}\n")
+
+    def args(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "daemon", "--config", str(self.config), "--state-dir", str(self.state_dir), *args]
+
+    def start(self, *extra: str, tick: float = 0.3, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(
+            self.args("run", "-v", "--tick", str(tick), *extra),
+            env={**self.env, **(env or {})},
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+            cwd=self.folder,
+        )
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.args(*args), env=self.env, capture_output=True, text=True, cwd=self.folder)
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout: float = 5.0, terminate: bool = True) -> int:
+        """SIGTERM it (unless ``terminate`` is false: then wait for it to end) and collect its log."""
+        assert self.proc is not None
+        if terminate and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        self.log = err
+        return self.proc.returncode

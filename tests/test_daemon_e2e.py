@@ -1,0 +1,280 @@
+"""`habitd run` end to end: a real subprocess, a real notification server, a fake wall clock."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from daemon.notify import dbus_python_available
+from tests.desktop import Daemon, Desktop, require, wait_for
+
+pytestmark = pytest.mark.e2e
+
+DATE_NIGHT = """
+[settings]
+timezone = "Europe/Berlin"
+{settings}
+
+[habits.date-night]
+title = "Date night"
+message = "Pick a place neither of you has been."
+every = "week"
+on = ["fri"]
+at = "19:00"
+"""
+
+
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    d = Desktop(tmp_path_factory.mktemp("desktop"))
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def screen(desktop: Desktop) -> Desktop:
+    if desktop.dunst is None:
+        desktop.start_dunst()
+    desktop.clear()
+    return desktop
+
+
+def backend_env(backend: str) -> dict[str, str]:
+    if backend == "dbus" and not dbus_python_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("dbus-python is not installed: CI installs habitd[dbus]")
+        pytest.skip("needs dbus-python (pip install 'habitd[dbus]')")
+    return {"HABITD_NOTIFIER": backend}
+
+
+def summaries(desktop: Desktop) -> list[tuple[str, str]]:
+    return [(n["summary"], n["body"]) for n in desktop.notifications()]
+
+
+@pytest.mark.parametrize("backend", ["dbus", "notify-send"])
+def test_a_reminder_is_shown_at_its_time(screen: Desktop, tmp_path: Path, backend: str) -> None:
+    daemon = Daemon(tmp_path, screen.env, DATE_NIGHT.format(settings=""), "2026-11-27 18:59:57")
+    daemon.start(env=backend_env(backend))
+    try:
+        time.sleep(1.5)
+        assert screen.notifications() == []  # 18:59:58.5: not yet
+        shown = wait_for(screen.notifications, 8)
+        time.sleep(1)
+        assert [(n["summary"], n["body"], n["appname"]) for n in screen.notifications()] == [
+            ("Date night", "Pick a place neither of you has been.", "habitd")
+        ]
+        assert shown
+    finally:
+        assert daemon.stop() == 0
+    assert f"notifications via {backend}" in daemon.log
+    assert "date-night: reminder of 2026-11-27 19:00 shown" in daemon.log
+
+
+def test_no_notification_for_a_habit_done_before_its_time(screen: Desktop, tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path, screen.env, DATE_NIGHT.format(settings=""), "2026-11-27 18:59:58")
+    assert daemon.cli("done", "date-night").returncode == 0
+    daemon.start()
+    try:
+        time.sleep(4)  # past 19:00
+        assert screen.notifications() == []
+    finally:
+        assert daemon.stop() == 0
+
+
+CATCH_UP = """
+[settings]
+timezone = "Europe/Berlin"
+max_late = "6h"
+
+[habits.date-night]
+every = "week"
+on = ["fri"]
+at = "19:00"
+
+[habits.thanks]
+at = "19:15"
+remind_again = "5m"
+
+[habits.checkin]
+every = "week"
+on = ["mon"]
+at = "19:00"
+"""
+
+
+def test_one_catch_up_per_open_habit_after_a_forward_jump(screen: Desktop, tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path, screen.env, CATCH_UP, "2026-11-27 18:30:00")
+    daemon.start()
+    try:
+        time.sleep(1.5)
+        assert screen.notifications() == []
+        daemon.set_clock("2026-11-30 19:30:00")  # three days later, like a long suspend
+        wait_for(lambda: len(screen.notifications()) >= 2, 8)
+        time.sleep(2)
+        # Friday's date night belongs to a week that is over; thanks and checkin are still open today.
+        assert sorted(s for s, _ in summaries(screen)) == ["Checkin", "Thanks"]
+    finally:
+        assert daemon.stop() == 0
+    assert "the wall clock jumped" in daemon.log
+
+
+def test_quiet_hours_hold_the_reminder_until_they_end(screen: Desktop, tmp_path: Path) -> None:
+    config = DATE_NIGHT.format(settings='quiet_hours = "19:00-19:30"')
+    daemon = Daemon(tmp_path, screen.env, config, "2026-11-27 18:59:58")
+    daemon.start()
+    try:
+        time.sleep(3.5)
+        assert screen.notifications() == []  # 19:00:01, inside the quiet hours
+        daemon.set_clock("2026-11-27 19:29:58")
+        wait_for(screen.notifications, 8)
+        time.sleep(1.5)
+        assert summaries(screen) == [("Date night", "Pick a place neither of you has been.")]
+    finally:
+        assert daemon.stop() == 0
+
+
+@pytest.mark.parametrize("backend", ["dbus", "notify-send"])
+def test_a_server_that_appears_late_still_gets_the_reminder(screen: Desktop, tmp_path: Path, backend: str) -> None:
+    screen.stop_dunst()
+    daemon = Daemon(tmp_path, screen.env, DATE_NIGHT.format(settings=""), "2026-11-27 18:59:59")
+    daemon.start(env=backend_env(backend))
+    try:
+
+        def pending() -> object:
+            out = daemon.cli("status", "--json")
+            return out.returncode == 0 and json.loads(out.stdout)["habits"][0]["pending_reminder"]
+
+        assert wait_for(pending, 8) == "2026-11-27T19:00:00+01:00"
+        assert daemon.proc is not None and daemon.proc.poll() is None  # no crash
+        screen.start_dunst()
+        wait_for(screen.notifications, 8)
+        time.sleep(1.5)
+        assert summaries(screen) == [("Date night", "Pick a place neither of you has been.")]
+        assert wait_for(lambda: not pending(), 5)
+    finally:
+        assert daemon.stop() == 0
+    assert "not shown yet" in daemon.log
+
+
+HOSTILE_TITLE = "Us \"two\" & 'you' $(touch pwned) `touch pwned2` <b>bold</b> שלום 🎉"
+HOSTILE_BODY = "Line one\nline \"two\" $(touch pwned) `touch pwned2` <b>bold</b> <a href='x'>l</a> &amp; مرحبا 💞"
+
+
+@pytest.mark.parametrize("backend", ["dbus", "notify-send"])
+def test_hostile_text_arrives_as_written(screen: Desktop, tmp_path: Path, backend: str) -> None:
+    config = (
+        '[settings]\ntimezone = "Europe/Berlin"\n[habits.x]\n'
+        f"title = {json.dumps(HOSTILE_TITLE, ensure_ascii=False)}\n"
+        f"message = {json.dumps(HOSTILE_BODY, ensure_ascii=False)}\n"
+        'at = "19:00"\n'
+    )
+    daemon = Daemon(tmp_path, screen.env, config, "2026-11-27 18:59:59")
+    daemon.start(env=backend_env(backend))
+    try:
+        wait_for(screen.notifications, 8)
+    finally:
+        assert daemon.stop() == 0
+    assert summaries(screen) == [(HOSTILE_TITLE, html.escape(HOSTILE_BODY, quote=False))]
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
+
+
+# --- systemd's notify protocol, reload and stop ------------------------------------------
+
+
+class NotifySocket:
+    def __init__(self, address: str) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(address)
+        self.sock.settimeout(0.2)
+
+    def messages(self, until: str, timeout: float = 8.0) -> list[str]:
+        seen: list[str] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                seen.append(self.sock.recv(4096).decode())
+            except TimeoutError:
+                continue
+            if until in seen[-1].splitlines():
+                return seen
+        raise AssertionError(f"no {until} within {timeout}s; got {seen}")
+
+
+@pytest.mark.parametrize("abstract", [False, True])
+def test_ready_watchdog_reload_and_stopping(tmp_path: Path, abstract: bool) -> None:
+    require("libfaketime")
+    name = f"habitd-test-{os.getpid()}-{time.monotonic_ns()}"
+    address = "\0" + name if abstract else str(tmp_path / "notify")
+    sock = NotifySocket(address)
+    daemon = Daemon(tmp_path, dict(os.environ), DATE_NIGHT.format(settings=""), "2026-11-27 12:00:00")
+    daemon.start(env={"NOTIFY_SOCKET": "@" + name if abstract else address, "HABITD_NOTIFIER": "notify-send"})
+    try:
+        got = sock.messages("READY=1")
+        assert any(m.startswith("STATUS=next: date-night at 2026-11-27 19:00") for m in got)
+        sock.messages("WATCHDOG=1")
+        # A new habit and SIGHUP: reloaded, the new habit scheduled.
+        daemon.config.write_text(daemon.config.read_text() + '\n[habits.thanks]\nat = "12:30"\n')
+        daemon.signal(signal.SIGHUP)
+        got = sock.messages("READY=1")
+        assert "RELOADING=1" in got
+        assert any(m == "STATUS=next: thanks at 2026-11-27 12:30" for m in got)
+        # An invalid config: logged, the old one stays.
+        daemon.config.write_text('[habits.thanks]\nat = "25:00"\n')
+        daemon.signal(signal.SIGHUP)
+        assert "RELOADING=1" in sock.messages("READY=1")
+        start = time.monotonic()
+        daemon.signal(signal.SIGTERM)
+        sock.messages("STOPPING=1")
+        assert daemon.stop(timeout=2) == 0
+        assert time.monotonic() - start < 2
+    finally:
+        daemon.stop()
+        sock.sock.close()
+    assert 'habits.thanks.at: "25:00" is not a time (HH:MM)' in daemon.log
+    assert "the previous one stays in force" in daemon.log
+
+
+def test_a_changed_config_file_is_reloaded_without_a_signal(tmp_path: Path) -> None:
+    require("libfaketime")
+    address = str(tmp_path / "notify")
+    sock = NotifySocket(address)
+    daemon = Daemon(tmp_path, dict(os.environ), DATE_NIGHT.format(settings=""), "2026-11-27 12:00:00")
+    daemon.start(env={"NOTIFY_SOCKET": address, "HABITD_NOTIFIER": "notify-send"})
+    try:
+        sock.messages("READY=1")
+        time.sleep(0.05)
+        daemon.config.write_text(daemon.config.read_text() + '\n[habits.thanks]\nat = "12:30"\n')
+        got = sock.messages("STATUS=next: thanks at 2026-11-27 12:30")
+        assert "RELOADING=1" in got
+    finally:
+        assert daemon.stop() == 0
+        sock.sock.close()
+    assert "the config file changed: config reloaded" in daemon.log
+
+
+def test_an_invalid_config_at_start_exits_2_with_the_problems(tmp_path: Path) -> None:
+    require("libfaketime")
+    daemon = Daemon(tmp_path, dict(os.environ), '[habits.a]\nat = "7pm"\n', "2026-11-27 12:00:00")
+    daemon.start()
+    assert daemon.stop(terminate=False) == 2
+    assert 'habits.a.at: "7pm" is not a time (HH:MM)' in daemon.log
+    assert "Traceback" not in daemon.log
+
+
+def test_journal_logging_has_priorities_and_no_timestamps(tmp_path: Path) -> None:
+    require("libfaketime")
+    daemon = Daemon(tmp_path, dict(os.environ), DATE_NIGHT.format(settings=""), "2026-11-27 12:00:00")
+    daemon.start(env={"JOURNAL_STREAM": "8:12345", "HABITD_NOTIFIER": "notify-send"})
+    time.sleep(1.5)
+    assert daemon.stop() == 0
+    lines = [line for line in daemon.log.splitlines() if line]
+    assert lines and all(line[:3] in ("<6>", "<7>", "<4>", "<3>") for line in lines), lines
+    assert "<6>running: 1 habits" in lines[1] or any(line.startswith("<6>running") for line in lines)
