@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/habitd --config config.example.toml run
 
 lint: $(STAMP)
-	$(BIN)/ruff check daemon tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy daemon
 
 test: lint

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NoReturn
@@ -20,11 +20,12 @@ from typing import Any, NoReturn
 import click
 
 from daemon import __version__, paths, render, store, views
+from daemon import prompts as prompts_mod
 from daemon import service as service_mod
 from daemon.clock import parse_day
 from daemon.config import Config, parse_config
 from daemon.errors import EXIT_RUNTIME, EXIT_USAGE, HabitdError, UsageError
-from daemon.state import Note, Skip
+from daemon.state import ALL, Note, Pause, Skip
 from daemon.streaks import MET, summarize
 
 
@@ -222,14 +223,17 @@ def status(app: App, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @pass_app
 def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
-    """HABIT's periods over the last weeks: met, missed, skipped, paused or not due."""
+    """HABIT's last weeks as a calendar heatmap (--json: its periods and completions)."""
     h = views.resolve(app.config, habit)
-    state = app.store.read()
-    rows = views.history(app.config, state, h, app.now(), weeks)
+    state, now = app.store.read(), app.now()
     if as_json:
+        rows = views.history(app.config, state, h, now, weeks)
         _emit_json(views.history_json(app.config, state, h, rows))
-    else:
-        click.echo("\n".join(render.history_lines(app.config, h, rows, _style())))
+        return
+    first = app.today() - timedelta(days=weeks * 7 - 1)
+    marks = views.day_marks(app.config, state, h, first, now)
+    row = next(r for r in views.status(app.config, state, now) if r.habit.id == h.id)
+    click.echo("\n".join(render.heatmap_lines(app.config, h, marks, first, row, _style())))
 
 
 @cli.command("next")
@@ -251,6 +255,103 @@ def next_(app: App, limit: int, as_json: bool) -> None:
         )
     else:
         click.echo("\n".join(render.upcoming_lines(config, items, now)))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "line"]), default="text", show_default=True,
+    help="line: one short line for a status bar (waybar, polybar, tmux).",
+)  # fmt: skip
+@pass_app
+def today(app: App, as_json: bool, fmt: str) -> None:
+    """What is due today and not done yet, then what is done."""
+    view = views.today_view(app.config, app.store.read(), app.now())
+    if as_json:
+        _emit_json(views.today_json(app.config, view))
+    elif fmt == "line":
+        click.echo(render.today_line(view))
+    else:
+        click.echo("\n".join(render.today_lines(app.config, view, _style())))
+
+
+@cli.command()
+@click.argument("habit", required=False)
+@click.option("--since", help=DAY_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
+@pass_app
+def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> None:
+    """Your notes, newest first (of one HABIT, or all)."""
+    hid = views.resolve(app.config, habit).id if habit else None
+    since_day = _day(app, since) if since else None
+    entries = views.journal(app.store.read(), hid, since_day)
+    if as_json:
+        _emit_json(
+            {
+                "notes": [
+                    {"habit": e.habit, "date": e.day.isoformat(), "written": e.written.isoformat(), "text": e.text}
+                    for e in entries
+                ]
+            }
+        )
+    else:
+        click.echo("\n".join(render.journal_lines(app.config, entries)))
+
+
+@cli.command()
+@click.argument("habit")
+@click.option("--next", "advance", is_flag=True, help="Move on to the next prompt.")
+@pass_app
+def prompt(app: App, habit: str, advance: bool) -> None:
+    """The current conversation prompt of HABIT, for when you sit down together."""
+    h = views.resolve(app.config, habit)
+    if not h.prompts:
+        raise UsageError(f"{h.id} has no prompts; add `prompts = [...]` to it in the config")
+    current = prompts_mod.current_prompt(app.store.read(), h)
+    if advance or current is None:
+        with app.store.update() as state:
+            current = prompts_mod.next_prompt(state, h, int(app.now().timestamp() * 1000))
+    click.echo(current)
+
+
+@cli.command()
+@click.argument("habit", required=False)
+@click.option("--until", "until_text", required=True, help="Last day of the pause: YYYY-MM-DD, tomorrow or a weekday.")
+@pass_app
+def pause(app: App, habit: str | None, until_text: str) -> None:
+    """Pause HABIT (or all habits) until a day: no reminders, streaks untouched."""
+    hid = views.resolve(app.config, habit).id if habit else ALL
+    day = app.today()
+    until = parse_day(until_text, day, ahead=True)
+    with app.store.update() as state:
+        state.pauses.append(Pause(hid, day, until))
+    who = "All habits" if hid == ALL else hid
+    click.echo(f"{who} paused until {until.isoformat()} (included). Take care of yourselves.")
+
+
+@cli.command()
+@click.argument("habit", required=False)
+@pass_app
+def resume(app: App, habit: str | None) -> None:
+    """End the pause of HABIT (or of everything) today."""
+    hid = views.resolve(app.config, habit).id if habit else None
+    day = app.today()
+    ended = 0
+    with app.store.update() as state:
+        if hid and any(p.habit == ALL and p.covers(hid, day) for p in state.pauses):
+            raise UsageError(f"all habits are paused; `habitd resume` ends that pause for every habit, {hid} included")
+        kept = []
+        for p in state.pauses:
+            if p.covers(hid or p.habit, day) and (hid is None or p.habit == hid):
+                ended += 1
+                if p.start < day:
+                    kept.append(Pause(p.habit, p.start, day - timedelta(days=1)))
+            else:
+                kept.append(p)
+        state.pauses = kept
+    if not ended:
+        raise UsageError(f"{hid} is not paused" if hid else "nothing is paused")
+    click.echo(f"Resumed {hid or 'all habits'}. Welcome back.")
 
 
 @cli.command()

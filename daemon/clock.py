@@ -62,26 +62,32 @@ def wall_moment(day: date, at: time, tz: tzinfo) -> datetime:
     return hi.replace(microsecond=0)
 
 
-def parse_day(text: str, today: date) -> date:
-    """A day the user typed: today, yesterday, an ISO date or a weekday name.
+def parse_day(text: str, today: date, ahead: bool = False) -> date:
+    """A day the user typed: today, yesterday, tomorrow, an ISO date or a weekday name.
 
-    A weekday is the most recent such day, today included. The future is refused.
+    Looking back (the default) a weekday is the most recent such day, today
+    included, and the future is refused. With ``ahead`` it is the next such
+    day, today included, and the past is refused (for ``pause --until``).
     """
     word = text.strip().lower()
-    if word == "today":
-        day = today
-    elif word == "yesterday":
-        day = today - timedelta(days=1)
+    shift = {"today": 0, "yesterday": -1, "tomorrow": 1}
+    if word in shift:
+        day = today + timedelta(days=shift[word])
     elif word in WEEKDAYS or word in _FULL_WEEKDAYS:
         wd = WEEKDAYS.index(word[:3])
-        day = today - timedelta(days=(today.weekday() - wd) % 7)
+        if ahead:
+            day = today + timedelta(days=(wd - today.weekday()) % 7)
+        else:
+            day = today - timedelta(days=(today.weekday() - wd) % 7)
     else:
         try:
             day = date.fromisoformat(word)
         except ValueError:
             raise UsageError(f"{text!r} is not a date: use today, yesterday, a weekday name or YYYY-MM-DD") from None
-    if day > today:
+    if not ahead and day > today:
         raise UsageError(f"{day.isoformat()} is in the future (today is {today.isoformat()})")
+    if ahead and day < today:
+        raise UsageError(f"{day.isoformat()} is in the past (today is {today.isoformat()})")
     return day
 
 

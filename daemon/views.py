@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from daemon.clock import logical_day
 from daemon.config import Config, Habit
 from daemon.errors import UsageError
-from daemon.periods import period_bounds, period_index
+from daemon.periods import is_due_day, period_bounds, period_index
 from daemon.schedule import Slot, expires, shown_at, upcoming_slots
 from daemon.state import State
-from daemon.streaks import MET, OPEN, Period, period_state, periods, summarize
+from daemon.streaks import MET, OPEN, SKIPPED, Period, period_state, periods, summarize
 
 
 def resolve(config: Config, name: str) -> Habit:
@@ -174,3 +174,112 @@ def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Up
             found.append(Upcoming(habit, shown_at(slot, config.settings), slot.followup > 0))
     found.sort(key=lambda u: (u.at, u.habit.id))
     return found[:limit]
+
+
+# --- the everyday views -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TodayItem:
+    row: StatusRow
+    at: datetime | None  # a reminder today, if any
+    ends_today: bool  # the period's last day is today
+
+
+@dataclass(frozen=True)
+class TodayView:
+    day: date
+    due: list[TodayItem]  # due today and not met, by reminder time
+    open: list[StatusRow]  # open in a longer period, nothing asked of today
+    done: list[StatusRow]  # met this period
+
+
+def today_view(config: Config, state: State, now: datetime) -> TodayView:
+    day = today(config, now)
+    due: list[TodayItem] = []
+    open_: list[StatusRow] = []
+    done: list[StatusRow] = []
+    for row in status(config, state, now):
+        p = row.period
+        if p.state == MET:
+            done.append(row)
+        elif p.state == OPEN and not row.paused:
+            at = row.next_reminder if row.next_reminder and today(config, row.next_reminder) == day else None
+            daily = row.habit.every.unit == "day" and row.habit.every.n == 1
+            if daily or at is not None or p.last == day:
+                due.append(TodayItem(row, at, p.last == day))
+            else:
+                open_.append(row)
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    due.sort(key=lambda i: (i.at or far, i.row.habit.id))
+    return TodayView(day, due, open_, done)
+
+
+def today_json(config: Config, view: TodayView) -> dict[str, object]:
+    def short(r: StatusRow) -> dict[str, object]:
+        return {"id": r.habit.id, "title": r.habit.title, "done": r.period.count, "target": r.habit.times}
+
+    return {
+        "today": view.day.isoformat(),
+        "due": [{**short(i.row), "at": iso(config, i.at), "period_ends_today": i.ends_today} for i in view.due],
+        "open": [short(r) for r in view.open],
+        "done": [{**short(r), "streak": r.streak} for r in view.done],
+    }
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    habit: str
+    day: date
+    written: datetime
+    text: str
+
+
+def journal(state: State, habit: str | None, since: date | None) -> list[JournalEntry]:
+    """Notes, newest first."""
+    out = [
+        JournalEntry(hid, n.day, n.at, n.text)
+        for hid, log in state.habits.items()
+        if habit is None or hid == habit
+        for n in log.notes
+        if since is None or n.day >= since
+    ]
+    out.sort(key=lambda e: (e.day, e.written), reverse=True)
+    return out
+
+
+DONE, MISSED_DAY, SKIPPED_DAY, PAUSED_DAY, NOT_DUE_DAY, QUIET_DAY, FUTURE = (
+    "done", "missed", "skipped", "paused", "not due", "quiet", "future",
+)  # fmt: skip
+
+
+def day_marks(config: Config, state: State, habit: Habit, first: date, now: datetime) -> dict[date, str]:
+    """What each day from ``first`` to today looks like on the heatmap.
+
+    ``done``: a completion that day. ``missed``: a day of a missed period.
+    ``quiet``: a day of a met or still open period without a completion.
+    """
+    day = today(config, now)
+    ws = config.settings.week_starts
+    log = state.habits.get(habit.id)
+    marks: dict[date, str] = {}
+    started = log.first_day() if log else None
+    for p in periods(habit, state, day, ws, first_index=period_index(habit, first, ws)):
+        d = max(p.first, first)
+        while d <= p.last:
+            if d > day or started is None or p.last < started:
+                marks[d] = FUTURE  # also: before the habit was first done, nothing to show
+            elif log and log.count(d):
+                marks[d] = DONE
+            elif p.state == SKIPPED:
+                marks[d] = SKIPPED_DAY
+            elif state.paused(habit.id, d):
+                marks[d] = PAUSED_DAY
+            elif not is_due_day(habit, d):
+                marks[d] = NOT_DUE_DAY
+            elif p.state == "missed":
+                marks[d] = MISSED_DAY
+            else:
+                marks[d] = QUIET_DAY
+            d += timedelta(days=1)
+    return marks

@@ -278,3 +278,21 @@ def test_journal_logging_has_priorities_and_no_timestamps(tmp_path: Path) -> Non
     lines = [line for line in daemon.log.splitlines() if line]
     assert lines and all(line[:3] in ("<6>", "<7>", "<4>", "<3>") for line in lines), lines
     assert "<6>running: 1 habits" in lines[1] or any(line.startswith("<6>running") for line in lines)
+
+
+def test_reminders_carry_the_next_prompt_and_never_a_note(screen: Desktop, tmp_path: Path) -> None:
+    config = DATE_NIGHT.format(settings="") + 'prompts = ["Where did we first kiss?", "What made you laugh today?"]\n'
+    daemon = Daemon(tmp_path, screen.env, config, "2026-11-20 18:59:59")
+    assert daemon.cli("done", "date-night", "--date", "2026-11-13", "--note", "SECRET-NOTE ramen").returncode == 0
+    daemon.start()
+    try:
+        wait_for(screen.notifications, 8)
+        daemon.set_clock("2026-11-27 18:59:59")  # a week later, the next Friday
+        wait_for(lambda: len(screen.notifications()) >= 2, 8)
+    finally:
+        assert daemon.stop() == 0
+    bodies = [body for _, body in summaries(screen)]
+    prompts = sorted(body.split("\n\n", 1)[1] for body in bodies)
+    assert prompts == ["What made you laugh today?", "Where did we first kiss?"]
+    assert all(body.startswith("Pick a place neither of you has been.\n\n") for body in bodies)
+    assert "SECRET" not in daemon.log and not any("SECRET" in body for body in bodies)
