@@ -98,7 +98,7 @@ DAY_HELP = "today, yesterday, YYYY-MM-DD or a weekday name (the latest one)"
 )
 @click.option(
     "--state-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False, readable=False, path_type=Path),
     envvar="HABITD_STATE_DIR",
     help="Folder of the state file.  [default: $XDG_STATE_HOME/habitd; env: HABITD_STATE_DIR]",
 )

@@ -373,6 +373,8 @@ def parse_config(text: str, source: str, system_tz: str = "UTC") -> Config:
         habit = _parse_habit(habit_id, raw, problems)
         if habit is not None:
             habits.append(habit)
+    if not raw_habits and not problems:
+        problems.append("habits: no habits yet; add a [habits.ID] table (`habitd init` writes an example)")
     if problems:
         raise ConfigError(source, problems)
     return Config(settings=settings, habits=tuple(habits))
