@@ -114,10 +114,19 @@ class Desktop:
 
     def server_up(self) -> bool:
         out = subprocess.run(
-            ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-             "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.Notifications"],
-            env=self.env, capture_output=True, text=True,
-        )  # fmt: skip
+            [
+                "dbus-send",
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.Notifications",
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
         return "true" in out.stdout
 
     def dunstctl(self, *args: str) -> str:

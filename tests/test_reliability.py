@@ -14,7 +14,7 @@ import stat
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import pytest
@@ -61,8 +61,12 @@ def test_sigkill_at_random_moments_never_loses_a_completed_done(tmp_path: Path) 
     for i in range(trials):
         day = date(2002, 1, 1) + timedelta(days=i)
         cmd = [sys.executable, "-m", "daemon", "--config", str(config), "--state-dir", str(store.dir)]
-        proc = subprocess.Popen([*cmd, "done", "walk", "--date", day.isoformat()], env=ENV,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            [*cmd, "done", "walk", "--date", day.isoformat()],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.3, 1.3) * typical)
         proc.send_signal(signal.SIGKILL)
         code = proc.wait()
@@ -104,11 +108,10 @@ print(json.dumps(effects))
 
 def test_four_writers_and_the_daemon_lose_no_update(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    habits = "".join(f'[habits.own-{k}]\ntimes = 100\n' for k in range(4))
+    habits = "".join(f"[habits.own-{k}]\ntimes = 100\n" for k in range(4))
     # The daemon writes too: a reminder every minute on a clock running 60 times fast, no server to show it.
     config.write_text(
-        '[settings]\ntimezone = "UTC"\nmax_per_day = 1000\n[habits.shared]\ntimes = 100\ncron = "* * * * *"\n'
-        + habits
+        '[settings]\ntimezone = "UTC"\nmax_per_day = 1000\n[habits.shared]\ntimes = 100\ncron = "* * * * *"\n' + habits
     )
     state_dir = tmp_path / "state"
     from tests.desktop import LIBFAKETIME, require
@@ -116,17 +119,26 @@ def test_four_writers_and_the_daemon_lose_no_update(tmp_path: Path) -> None:
     require("libfaketime")
     clock = tmp_path / "clock"
     clock.write_text("@2026-11-27 10:00:00 x60\n")
-    daemon_env = {**ENV, "LD_PRELOAD": LIBFAKETIME, "FAKETIME_TIMESTAMP_FILE": str(clock), "FAKETIME_NO_CACHE": "1",
-                  "FAKETIME_DONT_FAKE_MONOTONIC": "1", "HABITD_NOTIFIER": "notify-send",
-                  "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus"}  # fmt: skip
+    daemon_env = {
+        **ENV,
+        "LD_PRELOAD": LIBFAKETIME,
+        "FAKETIME_TIMESTAMP_FILE": str(clock),
+        "FAKETIME_NO_CACHE": "1",
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        "HABITD_NOTIFIER": "notify-send",
+        "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus",
+    }
     cmd = [sys.executable, "-m", "daemon", "--config", str(config), "--state-dir", str(state_dir)]
-    daemon = subprocess.Popen([*cmd, "run", "-v", "--tick", "0.2"], env=daemon_env,
-                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+    daemon = subprocess.Popen([*cmd, "run", "-v", "--tick", "0.2"], env=daemon_env, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(1)
         workers = [
-            subprocess.Popen([sys.executable, "-c", WORKER, str(config), str(state_dir), str(k), "100"],
-                             env=ENV, stdout=subprocess.PIPE, text=True)  # fmt: skip
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER, str(config), str(state_dir), str(k), "100"],
+                env=ENV,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             for k in range(4)
         ]
         outputs = [json.loads(w.communicate(timeout=300)[0]) for w in workers]
@@ -141,14 +153,14 @@ def test_four_writers_and_the_daemon_lose_no_update(tmp_path: Path) -> None:
         for habit, day, delta in out:
             expected[(habit, day)] = expected.get((habit, day), 0) + delta
     state = Store(state_dir).read()
-    actual = {
-        (hid, d.isoformat()): log.count(d) for hid, log in state.habits.items() for d in log.days()
-    }
+    actual = {(hid, d.isoformat()): log.count(d) for hid, log in state.habits.items() for d in log.days()}
     expected = {k: v for k, v in expected.items() if v}
     lost = sum(abs(expected.get(k, 0) - actual.get(k, 0)) for k in expected.keys() | actual.keys())
     daemon_writes = log.count("not shown yet")
-    print(f"\nconcurrency: 4 writers x 100 commands, {sum(map(len, outputs))} succeeded, "
-          f"daemon wrote {daemon_writes} times meanwhile, lost updates: {lost}")  # fmt: skip
+    print(
+        f"\nconcurrency: 4 writers x 100 commands, {sum(map(len, outputs))} succeeded, "
+        f"daemon wrote {daemon_writes} times meanwhile, lost updates: {lost}"
+    )
     assert lost == 0
     assert daemon_writes >= 5, "the daemon should have been writing the state meanwhile"
 
@@ -284,8 +296,9 @@ def test_a_missing_state_is_a_fresh_start(tmp_path: Path) -> None:
 def tiny_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
     mount = tmp_path / "disk"
     mount.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k,mode=0700", "tmpfs", str(mount)],
-                       capture_output=True, text=True)  # fmt: skip
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=128k,mode=0700", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if r.returncode != 0:
         if os.environ.get("CI") == "true":
             pytest.fail(f"cannot mount a tmpfs to fill: {r.stderr}")
@@ -321,8 +334,18 @@ def without_root_powers(config: Path, state_dir: Path, *args: str) -> subprocess
     """Run habitd as root but without the capabilities that override file permissions."""
     if os.geteuid() != 0:
         pytest.skip("needs root to drop capabilities")
-    cmd = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-m", "daemon",
-           "--config", str(config), "--state-dir", str(state_dir), *args]  # fmt: skip
+    cmd = [
+        "setpriv",
+        "--bounding-set=-dac_override,-dac_read_search",
+        sys.executable,
+        "-m",
+        "daemon",
+        "--config",
+        str(config),
+        "--state-dir",
+        str(state_dir),
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, env=ENV)
 
 
@@ -352,7 +375,11 @@ def test_permission_denied_is_clear_and_changes_nothing(tmp_path: Path) -> None:
 def test_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
     env = {k: v for k, v in ENV.items() if not k.startswith(("HABITD_", "XDG_"))}
     env.update(XDG_CONFIG_HOME=str(tmp_path / "cfg"), XDG_STATE_HOME=str(tmp_path / "st"))
-    run = [sys.executable, "-c", "import os, sys; os.umask(0); from daemon.cli import main; sys.argv[0] = 'habitd'; main()"]
+    run = [
+        sys.executable,
+        "-c",
+        "import os, sys; os.umask(0); from daemon.cli import main; sys.argv[0] = 'habitd'; main()",
+    ]
     assert subprocess.run([*run, "init"], env=env).returncode == 0
     for i in range(1, 11):  # ten saves on ten different days: backups rotate
         assert subprocess.run([*run, "done", "thanks", "--date", f"2026-01-{i:02d}"], env=env).returncode == 0
@@ -374,13 +401,13 @@ def test_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
 def test_state_round_trip_keeps_hostile_notes_exactly(tmp_path: Path) -> None:
     store = Store(tmp_path)
     text = "quote \" apostrophe ' $(rm -rf ~) `id` <b>x</b>\nנשיקה 💞 \\ \t tab \u202e rtl"
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from daemon.state import Note
 
     with store.update() as state:
         state.log("walk").add(date(2026, 1, 1))
-        state.log("walk").notes.append(Note(date(2026, 1, 1), datetime(2026, 1, 1, tzinfo=timezone.utc), text))
+        state.log("walk").notes.append(Note(date(2026, 1, 1), datetime(2026, 1, 1, tzinfo=UTC), text))
     assert store.read().habits["walk"].notes[0].text == text
     assert from_doc(to_doc(store.read()), "x") == store.read()
     assert State() == from_doc(to_doc(State()), "x")
