@@ -1,0 +1,144 @@
+"""The real daemon across DST changes and clock jumps, and a notification server that comes and goes."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from daemon.clock import wall_moment
+from tests.desktop import Daemon, Desktop, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+TIMES = {"one": "01:30", "two": "02:30", "three": "03:30", "evening": "20:00"}
+
+
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    d = Desktop(tmp_path_factory.mktemp("desktop"))
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def screen(desktop: Desktop) -> Desktop:
+    if desktop.dunst is None:
+        desktop.start_dunst()
+    desktop.clear()
+    return desktop
+
+
+def config_for(zone: str) -> str:
+    habits = "".join(f'[habits.{hid}]\nat = "{at}"\n' for hid, at in TIMES.items())
+    return f'[settings]\ntimezone = "{zone}"\nmax_late = "6h"\n{habits}'
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def shown(screen: Desktop) -> Counter[str]:
+    return Counter(n["summary"] for n in screen.notifications())
+
+
+def walk_to(daemon: Daemon, screen: Desktop, moment: datetime, expect: int) -> None:
+    """Set the clock 2 s before ``moment`` and wait for the count of notifications to reach ``expect``."""
+    daemon.set_clock(utc_text(moment - timedelta(seconds=2)))
+    wait_for(lambda: sum(shown(screen).values()) >= expect, 8, 0.3)
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "repeated"),
+    [
+        ("Europe/Berlin", date(2026, 3, 29), None),  # 02:00 -> 03:00: 02:30 does not exist
+        ("Europe/Berlin", date(2026, 10, 25), "two"),  # 03:00 -> 02:00: 02:30 happens twice
+        ("America/New_York", date(2026, 3, 8), None),  # 02:00 -> 03:00
+        ("America/New_York", date(2026, 11, 1), "one"),  # 02:00 -> 01:00: 01:30 happens twice
+    ],
+)
+def test_each_daily_reminder_is_shown_once_across_a_dst_change(
+    screen: Desktop, tmp_path: Path, zone: str, day: date, repeated: str | None
+) -> None:
+    tz = ZoneInfo(zone)
+    fires = sorted((wall_moment(day, dtime.fromisoformat(at), tz), hid) for hid, at in TIMES.items())
+    daemon = Daemon(tmp_path, screen.env, config_for(zone), utc_text(fires[0][0] - timedelta(seconds=3)), tz="UTC")
+    daemon.start()
+    try:
+        for count, (moment, hid) in enumerate(fires, start=1):
+            walk_to(daemon, screen, moment, count)
+            if hid == repeated:  # the wall clock shows this time again an hour later
+                second = moment + timedelta(hours=1)
+                assert second.astimezone(tz).strftime("%H:%M") == TIMES[hid]
+                daemon.set_clock(utc_text(second - timedelta(seconds=2)))
+                time.sleep(4)
+        time.sleep(1)
+        counts = shown(screen)
+    finally:
+        assert daemon.stop() == 0
+    assert counts == Counter({hid.capitalize(): 1 for hid in TIMES}), daemon.log
+    if day.month == 3:  # the skipped 02:30 fired at the first valid time, 03:00
+        line = next(line for line in daemon.log.splitlines() if "two: reminder of" in line)
+        assert f"{day.isoformat()} 03:00 shown" in line
+
+
+def test_a_backward_jump_repeats_nothing(screen: Desktop, tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path, screen.env, config_for("Europe/Berlin"), "2026-11-27 19:59:57")
+    daemon.start()
+    try:
+        assert wait_for(lambda: shown(screen)["Evening"] == 1, 8)
+        daemon.set_clock("2026-11-27 18:59:58")  # an hour back
+        time.sleep(3)
+        daemon.set_clock("2026-11-27 19:59:58")  # and through 20:00 again
+        time.sleep(4)
+        counts = shown(screen)
+    finally:
+        assert daemon.stop() == 0
+    assert counts == Counter({"Evening": 1})
+    assert "the wall clock jumped by -" in daemon.log
+
+
+def test_three_days_forward_gives_one_catch_up_per_open_habit(screen: Desktop, tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path, screen.env, config_for("Europe/Berlin"), "2026-11-27 19:00:00")
+    daemon.start()
+    try:
+        time.sleep(1)
+        assert daemon.cli("done", "three", "--date", "today").returncode == 0
+        daemon.set_clock("2026-11-30 21:00:00")
+        assert wait_for(lambda: sum(shown(screen).values()) >= 1, 8)
+        time.sleep(3)
+        counts = shown(screen)
+    finally:
+        assert daemon.stop() == 0
+    # Only the evening reminder is still fresh (an hour late); the night ones are past max_late.
+    assert counts == Counter({"Evening": 1})
+
+
+@pytest.mark.parametrize("backend", ["dbus", "notify-send"])
+def test_the_server_goes_away_and_comes_back(screen: Desktop, tmp_path: Path, backend: str) -> None:
+    from tests.test_daemon_e2e import backend_env
+
+    env = backend_env(backend)
+    daemon = Daemon(tmp_path, screen.env, config_for("Europe/Berlin"), "2026-11-27 01:29:58")
+    daemon.start(env=env)
+    try:
+        assert wait_for(lambda: shown(screen)["One"] == 1, 8)
+        screen.stop_dunst()
+        daemon.set_clock("2026-11-27 02:29:58")
+        time.sleep(4)
+        assert daemon.proc is not None and daemon.proc.poll() is None  # no crash
+        screen.start_dunst()  # a new server: its history starts empty
+        assert wait_for(lambda: shown(screen)["Two"] == 1, 8)
+        time.sleep(2)
+        counts = shown(screen)
+    finally:
+        assert daemon.stop() == 0
+    assert counts == Counter({"Two": 1})
+    assert "two: reminder of 2026-11-27 02:30 not shown yet" in daemon.log
+    assert daemon.log.count("two: reminder of 2026-11-27 02:30 shown") == 1
