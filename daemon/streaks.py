@@ -15,13 +15,14 @@ day climbs from 0 to 0.5 in 13 days and to 0.8 in about 30.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from daemon.config import Habit
 from daemon.periods import is_due_day, period_bounds, period_index
-from daemon.state import State
+from daemon.state import ALL, HabitLog, State
 
 MET, MISSED, SKIPPED, PAUSED, NOT_DUE, OPEN = "met", "missed", "skipped", "paused", "not due", "open"
 NEUTRAL = frozenset({SKIPPED, PAUSED, NOT_DUE})
@@ -80,27 +81,128 @@ def periods(habit: Habit, state: State, today: date, week_starts: int, first_ind
     return [period_state(habit, state, i, today, week_starts) for i in range(first_index, now + 1)]
 
 
-def _decay(habit: Habit, period: Period) -> float:
-    days = (period.last - period.first).days + 1
+def _decay(habit: Habit, days: int) -> float:
     f = habit.times / days
     return float(0.5 ** (math.sqrt(f) * days / 13))
 
 
+# Strength forgets: after this many periods an old period weighs less than 1e-4.
+def _memory(habit: Habit, days: int) -> int:
+    return math.ceil(math.log(1e-4) / math.log(_decay(habit, days))) + 1
+
+
+MET_CODE, NEUTRAL_CODE, MISSED_CODE, OPEN_CODE = "1", "2", "4", "0"
+
+
+def _mask(log: HabitLog, origin: date, length: int) -> int:
+    """Days with a completion from ``origin`` on, as bits: bit i is origin + i days."""
+    mask = 0
+    for year, bits in log.done.items():
+        offset = (date(year, 1, 1) - origin).days
+        mask |= bits << offset if offset >= 0 else bits >> -offset
+    return mask & ((1 << length) - 1)
+
+
+def _bits(days: list[tuple[date, date]], origin: date, length: int) -> int:
+    """Bits for the days of these inclusive ranges, clipped to [origin, origin + length)."""
+    mask = 0
+    for first, last in days:
+        lo, hi = max((first - origin).days, 0), min((last - origin).days + 1, length)
+        if hi > lo:
+            mask |= ((1 << (hi - lo)) - 1) << lo
+    return mask
+
+
+def _daily_codes(habit: Habit, state: State, log: HabitLog, origin: date, today: date) -> str:
+    """One code a day, computed with whole-history bit operations (daily habits dominate the cost)."""
+    length = (today - origin).days + 1
+    done = _mask(log, origin, length)
+    if habit.times == 1:
+        met = done
+    else:
+        met = _bits([(d, d) for d, n in log.counts.items() if n >= habit.times], origin, length)
+    neutral = _bits([(s.day, s.day) for s in log.skips], origin, length)
+    neutral |= _bits([(p.start, p.until) for p in state.pauses if p.habit in (ALL, habit.id)], origin, length)
+    if habit.on is not None:
+        week = sum(1 << i for i in range(7) if not habit.on.matches(origin + timedelta(days=i)))
+        weeks = length // 7 + 1
+        neutral |= (week * (((1 << (7 * weeks)) - 1) // 127)) & ((1 << length) - 1)
+    neutral &= ~met
+    missed = ((1 << (length - 1)) - 1) & ~(met | neutral)  # today is open, never missed
+    # Spread the bits into hex digits (the binary text read as base 16) and add: one digit a day.
+    digits = int(f"{met:b}", 16) + 2 * int(f"{neutral:b}", 16) + 4 * int(f"{missed:b}", 16)
+    return f"{digits:x}".zfill(length)[::-1]
+
+
+def _period_codes(
+    habit: Habit, state: State, log: HabitLog, first: int, now: int, today: date, ws: int
+) -> tuple[str, list[int]]:
+    """One code a period, for weeks, months and N days: a few hundred periods in ten years."""
+    origin = period_bounds(habit, first, ws)[0]
+    length = (period_bounds(habit, now, ws)[1] - origin).days + 1
+    done = _mask(log, origin, length)
+    extra: dict[int, int] = {}
+    for d, n in log.counts.items():
+        if origin <= d <= today:
+            i = period_index(habit, d, ws)
+            extra[i] = extra.get(i, 0) + n - 1
+    skipped = {period_index(habit, s.day, ws) for s in log.skips}
+    pauses = [(p.start, p.until) for p in state.pauses if p.habit in (ALL, habit.id)]
+    codes, counts = [], []
+    for i in range(first, now + 1):
+        f, last = period_bounds(habit, i, ws)
+        lo = (f - origin).days
+        count = (done >> lo & ((1 << ((last - f).days + 1)) - 1)).bit_count() + extra.get(i, 0)
+        counts.append(count)
+        if count >= habit.times:
+            codes.append(MET_CODE)
+        elif i in skipped or any(a <= last and b >= f for a, b in pauses):
+            codes.append(NEUTRAL_CODE)
+        elif i == now:
+            codes.append(OPEN_CODE)
+        else:
+            codes.append(MISSED_CODE)
+    return "".join(codes), counts
+
+
 def summarize(habit: Habit, state: State, today: date, week_starts: int = 0) -> Summary:
-    history = periods(habit, state, today, week_starts)
-    current = history[-1]
-    streak = best = 0
-    run = 0
+    """Today's period, the streak, the best streak and the strength: cost independent of how long
+    the history is, give or take a few bit operations on it."""
+    now = period_index(habit, today, week_starts)
+    current = period_state(habit, state, now, today, week_starts)
+    log = state.habits.get(habit.id)
+    first_day = log.first_day() if log else None
+    if log is None or first_day is None or first_day > today:
+        return Summary(current, 0, 0, 0.0)
+    daily = habit.every.unit == "day" and habit.every.n == 1
+    counts: list[int] = []
+    if daily:
+        codes = _daily_codes(habit, state, log, first_day, today)
+    else:
+        first = period_index(habit, first_day, week_starts)
+        codes, counts = _period_codes(habit, state, log, first, now, today, week_starts)
+    best = max(map(str.count, codes.split(MISSED_CODE), itertools.repeat(MET_CODE)))
+    streak = codes.rsplit(MISSED_CODE, 1)[-1].count(MET_CODE)
+    # Strength, over the periods it still remembers (neutral ones do not count: they leave it alone).
+    memory = _memory(habit, (current.last - current.first).days + 1)
+    start = 0
+    for j in range(len(codes) - 1, -1, -1):
+        if codes[j] in (MET_CODE, MISSED_CODE):
+            memory -= 1
+            if memory == 0:
+                start = j
+                break
     score = 0.0
-    for p in history:
-        if p.state == MET:
-            run += 1
-            best = max(best, run)
-        elif p.state == MISSED:
-            run = 0
-        if p.state in (MET, MISSED):
-            m = _decay(habit, p)
-            c = min(1.0, p.count / habit.times)
-            score = score * m + c * (1 - m)
-    streak = run
+    for j in range(start, len(codes)):
+        code = codes[j]
+        if code not in (MET_CODE, MISSED_CODE):
+            continue
+        if daily:
+            m = _decay(habit, 1)
+            count = log.count(first_day + timedelta(days=j)) if habit.times > 1 else int(code == MET_CODE)
+        else:
+            f, last = period_bounds(habit, now - len(codes) + 1 + j, week_starts)
+            m = _decay(habit, (last - f).days + 1)
+            count = counts[j]
+        score = score * m + min(1.0, count / habit.times) * (1 - m)
     return Summary(current=current, streak=streak, best_streak=best, strength=round(score, 4))

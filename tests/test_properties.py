@@ -150,3 +150,53 @@ def test_streaks_do_not_depend_on_the_order_completions_were_recorded(days_: lis
 
 def test_time_values_stay_times() -> None:
     assert parse_config("[habits.a]\nat = 07:45:00\n", "c").habits[0].at == (time(7, 45),)
+
+
+def reference_summary(habit, state: State, today: date, ws: int = 0) -> tuple[int, int, float]:  # type: ignore[no-untyped-def]
+    """The definition, period by period over the whole history: what the fast version must equal."""
+    import math
+
+    from daemon.streaks import MET, MISSED, periods
+
+    history = periods(habit, state, today, ws)
+    run = best = 0
+    score = 0.0
+    for p in history:
+        if p.state == MET:
+            run += 1
+            best = max(best, run)
+        elif p.state == MISSED:
+            run = 0
+        if p.state in (MET, MISSED):
+            days = (p.last - p.first).days + 1
+            m = 0.5 ** (math.sqrt(habit.times / days) * days / 13)
+            score = score * m + min(1.0, p.count / habit.times) * (1 - m)
+    return run, best, score
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), max_size=300),
+    st.lists(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), max_size=5),
+    st.lists(st.tuples(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), st.integers(0, 40)), max_size=3),
+    st.sampled_from([
+        'every = "day"', 'every = "day"\ntimes = 2', 'on = "weekdays"', 'on = ["mon", "thu"]', 'every = "week"',
+        'every = "week"\ntimes = 3', 'every = "month"', 'every = "2 weeks"\nstart = 2024-03-06', 'every = "3 days"',
+        'every = "4 months"',
+    ]),
+    st.sampled_from([0, 6]),
+)
+def test_fast_streaks_equal_the_period_by_period_definition(days_, skips, pauses, body, ws) -> None:  # type: ignore[no-untyped-def]
+    habit = parse_config(f"[habits.h]\n{body}\n", "c").habits[0]
+    state = State()
+    for d in days_:
+        state.log("h").add(d)
+    for d in skips:
+        state.log("h").skips.append(Skip(d))
+    for start, n in pauses:
+        state.pauses.append(Pause(ALL if n % 2 else "h", start, start + timedelta(days=n)))
+    today = date(2026, 7, 1)
+    fast = summarize(habit, state, today, ws)
+    streak, best, strength = reference_summary(habit, state, today, ws)
+    assert (fast.streak, fast.best_streak) == (streak, best)
+    assert abs(fast.strength - strength) < 2e-4

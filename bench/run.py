@@ -1,0 +1,330 @@
+"""habitd's benchmarks: what users feel, measured against a floor in the same run.
+
+    make bench                  # the whole suite, about four minutes
+    python bench/run.py --quick # a tiny version (CI runs it so that it keeps working)
+
+Prints a table and writes the figures to bench/results/latest.json. Machines
+are noisy: every timing is a median of runs that alternate with the floor's,
+and goals are stated as ratios to that floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from daemon.store import Store  # noqa: E402
+
+PY = sys.executable
+FLOOR = [PY, "-c", "import click, tomllib, tomli_w"]
+CATALOG = (ROOT / "config.example.toml").read_text()
+
+
+def habitd_cmd() -> list[str]:
+    script = Path(PY).parent / "habitd"
+    return [str(script)] if script.exists() else [PY, "-m", "daemon"]
+
+
+def make_config(folder: Path, habits: int, reminders_at: str | None = None) -> Path:
+    """``habits`` habits cycled from the example catalog (ids suffixed), so the mix of periods is real."""
+    import tomllib
+
+    import tomli_w
+
+    doc = tomllib.loads(CATALOG)
+    base = list(doc["habits"].items())
+    out = {}
+    for i in range(habits):
+        hid, table = base[i % len(base)]
+        table = dict(table)
+        if reminders_at is not None:  # nothing due while we measure: every reminder far away
+            table.pop("cron", None)
+            table["at"] = reminders_at
+            table.pop("remind_again", None)
+        out[f"{hid}-{i}"] = table
+    doc["habits"] = out
+    doc["settings"]["timezone"] = "UTC"
+    path = folder / f"config-{habits}.toml"
+    path.write_text(tomli_w.dumps(doc))
+    return path
+
+
+def make_history(config: Path, state_dir: Path, years: int, today: date) -> int:
+    """A synthetic history: each habit done on about 70% of its days for ``years`` years."""
+    import tomllib
+
+    ids = list(tomllib.loads(config.read_text())["habits"])
+    rng = random.Random(11)
+    store = Store(state_dir)
+    total = 0
+    with store.update() as state:
+        for hid in ids:
+            log = state.log(hid)
+            day = today - timedelta(days=365 * years)
+            while day < today:
+                if rng.random() < 0.7:
+                    log.add(day)
+                    total += 1
+                day += timedelta(days=1)
+    return total
+
+
+def run_time(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def latency(folder: Path, repeats: int) -> dict[str, object]:
+    """Median wall time of `done` and `status`, empty and with 10 years, alternating with the floor."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    config = make_config(folder, 50)
+    today = datetime.now(UTC).date()
+    empty, full = folder / "empty", folder / "full"
+    completions = make_history(config, full, 10, today)
+    size = (full / "state.toml").stat().st_size
+    base = habitd_cmd()
+    cases = {
+        ("done", "empty"): [*base, "--config", str(config), "--state-dir", str(empty), "done", "thanks-3"],
+        ("done", "full"): [*base, "--config", str(config), "--state-dir", str(full), "done", "thanks-3"],
+        ("status", "empty"): [*base, "--config", str(config), "--state-dir", str(empty), "status"],
+        ("status", "full"): [*base, "--config", str(config), "--state-dir", str(full), "status"],
+    }
+    samples: dict[object, list[float]] = {k: [] for k in [*cases, "floor"]}
+    for _ in range(repeats):
+        for key, cmd in cases.items():
+            samples["floor"].append(run_time(FLOOR, env))
+            if key[0] == "done":  # take it back, so every run records a completion
+                subprocess.run([*cmd[:-2], "undo", "thanks-3"], env=env, capture_output=True)
+            samples[key].append(run_time(cmd, env))
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    floor = med["floor"]
+    return {
+        "floor_ms": round(floor * 1000, 1),
+        "done_empty_ms": round(med[("done", "empty")] * 1000, 1),
+        "status_empty_ms": round(med[("status", "empty")] * 1000, 1),
+        "done_10y_ms": round(med[("done", "full")] * 1000, 1),
+        "status_10y_ms": round(med[("status", "full")] * 1000, 1),
+        "done_ratio_to_floor": round(med[("done", "empty")] / floor, 2),
+        "status_ratio_to_floor": round(med[("status", "empty")] / floor, 2),
+        "done_ratio_10y_to_empty": round(med[("done", "full")] / med[("done", "empty")], 2),
+        "status_ratio_10y_to_empty": round(med[("status", "full")] / med[("status", "empty")], 2),
+        "history": f"50 habits x 10 years, {completions} completions, state file {size / 1024:.0f} KiB",
+        "runs_each": repeats,
+    }
+
+
+class NotifySocket:
+    def __init__(self, path: Path) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+
+    def wait_for(self, message: str, timeout: float = 30) -> float:
+        self.sock.settimeout(timeout)
+        while True:
+            data = self.sock.recv(4096).decode()
+            if message in data.splitlines():
+                return time.perf_counter()
+
+
+def proc_stats(pid: int) -> tuple[float, int, int]:
+    """CPU seconds, voluntary context switches of all threads, resident KiB."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    switches = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        m = re.search(r"voluntary_ctxt_switches:\s+(\d+)", (task / "status").read_text())
+        switches += int(m.group(1)) if m else 0
+    rss = int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))  # type: ignore[union-attr]
+    return cpu, switches, rss
+
+
+def start_daemon(folder: Path, habits: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], float]:
+    """Start `habitd run` with reminders far from now; return it and its start-up time to READY=1."""
+    far = (datetime.now(UTC) + timedelta(hours=12)).strftime("%H:%M")
+    config = make_config(folder, habits, reminders_at=far)
+    sock_path = folder / f"notify-{habits}-{time.monotonic_ns()}"
+    sock = NotifySocket(sock_path)
+    cmd = [*habitd_cmd(), "--config", str(config), "--state-dir", str(folder / f"state-{habits}"), "run", "-q"]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env={**env, "NOTIFY_SOCKET": str(sock_path)})
+    ready = sock.wait_for("READY=1") - start
+    sock.sock.close()
+    return proc, ready
+
+
+def daemon_costs(folder: Path, idle_seconds: float) -> dict[str, object]:
+    env = {**os.environ, "HABITD_NOTIFIER": "notify-send"}
+    out: dict[str, object] = {}
+    starts = []
+    for _ in range(5):
+        proc, ready = start_daemon(folder, 50, env)
+        starts.append(ready)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    out["startup_to_ready_s"] = round(statistics.median(starts), 3)
+    proc, _ = start_daemon(folder, 50, env)
+    try:
+        time.sleep(1)
+        cpu0, sw0, rss50 = proc_stats(proc.pid)
+        time.sleep(idle_seconds)
+        cpu1, sw1, _ = proc_stats(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    minutes = idle_seconds / 60
+    out["idle_cpu_s_per_min"] = round((cpu1 - cpu0) / minutes, 4)
+    out["idle_wakeups_per_min"] = round((sw1 - sw0) / minutes, 1)
+    out["idle_measured_s"] = idle_seconds
+    out["rss_50_habits_mib"] = round(rss50 / 1024, 1)
+    proc, _ = start_daemon(folder, 1000, env)
+    try:
+        time.sleep(1)
+        out["rss_1000_habits_mib"] = round(proc_stats(proc.pid)[2] / 1024, 1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    return out
+
+
+def scale(folder: Path, repeats: int) -> dict[str, object]:
+    config = make_config(folder, 1000)
+    env = {**os.environ, "NO_COLOR": "1"}
+    base = [*habitd_cmd(), "--config", str(config), "--state-dir", str(folder / "state-scale")]
+    check = statistics.median(run_time([*base, "check"], env) for _ in range(repeats))
+    status = statistics.median(run_time([*base, "status"], env) for _ in range(repeats))
+    return {"check_1000_habits_ms": round(check * 1000), "status_1000_habits_ms": round(status * 1000)}
+
+
+FIRE_CONFIG_HABIT = '[habits.fire-{i}]\ntitle = "Fire {i}"\nmessage = "bench"\nat = "{at}"\n'
+
+
+def fire_accuracy(folder: Path, rounds: int, per_round: int) -> dict[str, object]:
+    """Scheduled second to the Notify call seen on a real session bus with a real server (dunst)."""
+    needed = ["dbus-daemon", "dbus-monitor", "Xvfb", "dunst"]
+    if missing := [p for p in needed if not shutil.which(p)]:
+        return {"fire": f"skipped: needs {', '.join(missing)}"}
+    sys.path.insert(0, str(ROOT))
+    from tests.desktop import Desktop
+
+    desktop = Desktop(folder / "desktop")
+    monitor = None
+    proc = None
+    try:
+        now = datetime.now()
+        first = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
+        if (first - now).total_seconds() < 8:
+            first += timedelta(minutes=1)
+        slots = [first + timedelta(minutes=r) for r in range(rounds)]
+        config = folder / "fire.toml"
+        body = "[settings]\n"  # the machine's zone, like datetime.now() above
+        for r, slot in enumerate(slots):
+            for k in range(per_round):
+                body += FIRE_CONFIG_HABIT.format(i=r * per_round + k, at=slot.strftime("%H:%M"))
+        config.write_text(body)
+        monitor = subprocess.Popen(
+            ["dbus-monitor", "--session", "--profile", "interface='org.freedesktop.Notifications',member='Notify'"],
+            env=desktop.env, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        cmd = [*habitd_cmd(), "--config", str(config), "--state-dir", str(folder / "state-fire"), "run", "-q"]
+        proc = subprocess.Popen(cmd, env={**desktop.env, "HABITD_NOTIFIER": "dbus"})
+        seen: list[float] = []
+        deadline = time.time() + (slots[-1] - now).total_seconds() + 30
+        assert monitor.stdout is not None
+        while len(seen) < rounds * per_round and time.time() < deadline:
+            line = monitor.stdout.readline()
+            parts = line.split("\t")
+            if len(parts) > 7 and parts[0] == "mc" and parts[7].strip() == "Notify":
+                seen.append(float(parts[1]))
+    finally:
+        if proc:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+        if monitor:
+            monitor.kill()
+        desktop.close()
+    scheduled = sorted(s.timestamp() for s in slots for _ in range(per_round))
+    delays = [(t - s) * 1000 for t, s in zip(sorted(seen), scheduled, strict=False)]
+    if not delays:
+        return {"fire": "no notification seen"}
+    return {
+        "fires": len(delays),
+        "fire_delay_median_ms": round(statistics.median(delays), 1),
+        "fire_delay_max_ms": round(max(delays), 1),
+    }
+
+
+def machine() -> str:
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+ROWS = [
+    ("command latency: done, empty", "done_empty_ms", "ms"),
+    ("command latency: status, empty", "status_empty_ms", "ms"),
+    ("floor: python -c 'import click, tomllib, tomli_w'", "floor_ms", "ms"),
+    ("done / floor (goal <= 1.3)", "done_ratio_to_floor", "x"),
+    ("status / floor (goal <= 1.3)", "status_ratio_to_floor", "x"),
+    ("done, 10 years / empty (goal <= 1.2)", "done_ratio_10y_to_empty", "x"),
+    ("status, 10 years / empty (goal <= 1.2)", "status_ratio_10y_to_empty", "x"),
+    ("daemon idle CPU per minute (goal <= 0.05 s)", "idle_cpu_s_per_min", "s"),
+    ("daemon idle wake-ups per minute (goal <= 2)", "idle_wakeups_per_min", ""),
+    ("daemon RSS, 50 habits (goal <= 40 MiB)", "rss_50_habits_mib", "MiB"),
+    ("daemon RSS, 1,000 habits", "rss_1000_habits_mib", "MiB"),
+    ("start-up to READY=1, 50 habits (goal <= 0.5 s)", "startup_to_ready_s", "s"),
+    ("fire delay, median (goal <= 100 ms)", "fire_delay_median_ms", "ms"),
+    ("fire delay, max (goal <= 500 ms)", "fire_delay_max_ms", "ms"),
+    ("check, 1,000 habits", "check_1000_habits_ms", "ms"),
+    ("status, 1,000 habits", "status_1000_habits_ms", "ms"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a tiny run that only checks the suite works")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    args = parser.parse_args()
+    repeats, idle, rounds = (3, 3.0, 0) if args.quick else (21, 60.0, 2)
+    results: dict[str, object] = {"machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds")}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        results.update(latency(folder, repeats))
+        results.update(daemon_costs(folder, idle))
+        results.update(scale(folder, 1 if args.quick else 5))
+        results.update(fire_accuracy(folder, rounds, 6) if rounds else {"fire": "skipped in --quick"})
+    width = max(len(r[0]) for r in ROWS)
+    print(f"habitd benchmarks on {results['machine']}")
+    print(f"history: {results['history']}; latency medians of {results['runs_each']} runs each")
+    for label, key, unit in ROWS:
+        value = results.get(key, results.get("fire", "-") if key.startswith("fire") else "-")
+        print(f"  {label:<{width}}  {value} {unit if isinstance(value, (int, float)) else ''}".rstrip())
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"figures written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
