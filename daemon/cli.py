@@ -25,8 +25,9 @@ from daemon import service as service_mod
 from daemon.clock import parse_day
 from daemon.config import Config, parse_config
 from daemon.errors import EXIT_RUNTIME, EXIT_USAGE, HabitdError, UsageError
+from daemon.periods import period_index
 from daemon.state import ALL, Note, Pause, Skip
-from daemon.streaks import MET, summarize
+from daemon.streaks import MET, period_state, summarize
 
 
 def _utcnow() -> datetime:
@@ -155,19 +156,21 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
     h = views.resolve(app.config, habit)
     day = _day(app, day_text)
     ws = app.config.settings.week_starts
+    index = period_index(h, day, ws)
     with app.store.update() as state:
-        before = summarize(h, state, day, ws).current
+        before = period_state(h, state, index, day, ws)
         if h.times == 1 and before.state == MET:
-            click.echo(
-                f"{h.title}: already done for this {h.every} ({before.first} .. {before.last}); nothing changed."
-            )
+            span = before.first.isoformat() if before.first == before.last else f"{before.first} .. {before.last}"
+            click.echo(f"{h.title}: already done for this {h.every} ({span}); nothing changed.")
             return
         nth = state.log(h.id).add(day)
         if note:
             state.log(h.id).notes.append(Note(day, app.now().astimezone(app.config.settings.tz), note, nth))
-        after = summarize(h, state, app.today(), ws)
-    progress = "" if h.times == 1 else f" ({summarize(h, state, day, ws).current.count}/{h.times} this {h.every})"
-    streak = f" Streak: {after.streak}." if app.config.settings.show_streaks and after.streak > 1 else ""
+    progress = "" if h.times == 1 else f" ({before.done + 1}/{h.times} this {h.every})"
+    streak = ""
+    if app.config.settings.show_streaks:
+        after = summarize(h, state, app.today(), ws).streak
+        streak = f" Streak: {after}." if after > 1 else ""
     click.echo(f"{h.title}: done for {day.isoformat()}{progress}.{streak}")
 
 

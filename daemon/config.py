@@ -1,6 +1,6 @@
 """The config file: one schema drives validation, defaults and the docs.
 
-``parse_config`` turns TOML text into frozen dataclasses or raises one
+``parse_config`` turns TOML text into immutable records or raises one
 ``ConfigError`` that lists every problem with its place
 (``habits.date-night.at: "25:00" is not a time (HH:MM)``). ``SETTINGS_KEYS``
 and ``HABIT_KEYS`` are the schema; a test keeps the README's reference and
@@ -9,19 +9,24 @@ and ``HABIT_KEYS`` are the schema; a test keeps the README's reference and
 
 from __future__ import annotations
 
-import calendar
-import difflib
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from daemon.clock import WEEKDAYS, parse_duration, parse_hhmm
 from daemon.cron import Cron, CronSyntaxError, parse_cron
 from daemon.errors import ConfigError, describe_toml_error
+
+
+def month_days(year: int, month: int) -> int:
+    """Days in a month (calendar.monthrange without importing calendar)."""
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _EVERY_RE = re.compile(r"^(?:(\d+)\s+)?(day|week|month)s?$")
@@ -29,8 +34,7 @@ _NTH_RE = re.compile(r"^(1st|2nd|3rd|4th|5th|last)\s+([a-z]{3})$")
 _NTH = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
 
 
-@dataclass(frozen=True)
-class Every:
+class Every(NamedTuple):
     """A habit's period: ``n`` days, weeks or months."""
 
     unit: str  # "day" | "week" | "month"
@@ -40,8 +44,7 @@ class Every:
         return self.unit if self.n == 1 else f"{self.n} {self.unit}s"
 
 
-@dataclass(frozen=True)
-class DaySet:
+class DaySet(NamedTuple):
     """The days named by ``on``: weekdays, nth weekdays of a month, month days."""
 
     weekdays: frozenset[int] = frozenset()  # 0 = Monday
@@ -51,7 +54,7 @@ class DaySet:
     def matches(self, day: date) -> bool:
         if day.weekday() in self.weekdays:
             return True
-        last = calendar.monthrange(day.year, day.month)[1]
+        last = month_days(day.year, day.month)
         if day.day in self.month_days or (day.day == last and any(d > last for d in self.month_days)):
             return True
         for n, wd in self.nth:
@@ -64,8 +67,7 @@ class DaySet:
         return False
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     timezone: str
     tz: tzinfo
     day_starts: time = time(0)
@@ -77,8 +79,7 @@ class Settings:
     notify_timeout: int = 30
 
 
-@dataclass(frozen=True)
-class Habit:
+class Habit(NamedTuple):
     id: str
     title: str
     message: str
@@ -97,10 +98,9 @@ class Habit:
         return bool(self.at) or self.cron is not None
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     settings: Settings
-    habits: tuple[Habit, ...] = field(default_factory=tuple)
+    habits: tuple[Habit, ...] = ()
 
     def habit(self, habit_id: str) -> Habit | None:
         return next((h for h in self.habits if h.id == habit_id), None)
@@ -112,8 +112,7 @@ Problems = list[str]
 Parser = Callable[[Any, str, Problems], Any]
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     doc: str
     parse: Parser
     example: str
@@ -328,6 +327,8 @@ def _check_keys(table: dict[str, Any], known: Iterable[str], where: str, problem
     known = list(known)
     for key in table:
         if key not in known:
+            import difflib  # only on this error path: it is slow to import
+
             hint = difflib.get_close_matches(key, known, n=1)
             tip = f' (did you mean "{hint[0]}"?)' if hint else f" (known keys: {', '.join(known)})"
             problems.append(f"{where}{key}: unknown key{tip}")

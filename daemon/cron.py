@@ -8,8 +8,8 @@ and when both day fields are restricted a day matches if either does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, time
+from typing import NamedTuple
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DOWS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -19,8 +19,7 @@ class CronSyntaxError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class Cron:
+class Cron(NamedTuple):
     text: str
     minutes: frozenset[int]
     hours: frozenset[int]

@@ -7,10 +7,9 @@ consecutive indexes and streaks are simple arithmetic.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 
-from daemon.config import DEFAULT_ANCHOR, Habit
+from daemon.config import DEFAULT_ANCHOR, Habit, month_days
 
 
 def _month_number(day: date) -> int:
@@ -45,7 +44,7 @@ def period_bounds(habit: Habit, index: int, week_starts: int = 0) -> tuple[date,
     m1 = m0 + n - 1
     last_year, last_month = divmod(m1, 12)
     first = date(m0 // 12, m0 % 12 + 1, 1)
-    last = date(last_year, last_month + 1, calendar.monthrange(last_year, last_month + 1)[1])
+    last = date(last_year, last_month + 1, month_days(last_year, last_month + 1))
     return first, last
 
 

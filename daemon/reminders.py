@@ -10,8 +10,8 @@ and only the latest such slot of a habit is shown: a catch-up, never a burst.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from daemon.config import Config, Habit
 from daemon.schedule import HOLD_BACK, Slot, shown_at, slots_between
@@ -19,8 +19,7 @@ from daemon.state import State
 from daemon.views import reminder_open
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     habit: Habit
     slot: Slot  # the latest slot to show now
     late: timedelta  # how long after it was meant to be shown

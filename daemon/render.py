@@ -66,7 +66,7 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
         elif r.period.state == SKIPPED:
             mark = style("skipped", "dim")
         else:
-            mark = f"{r.period.count}/{r.habit.times}"
+            mark = f"{r.period.done}/{r.habit.times}"
         parts = [f"{r.habit.id:<{width}}", f"{mark:<{8 + (len(mark) - len(_plain(mark)))}}", f"{target(r.habit):<16}"]
         if config.settings.show_streaks:
             parts.append(f"streak {r.streak:>3} (best {r.best_streak})  strength {r.strength:.0%}")
@@ -89,7 +89,7 @@ def history_lines(config: Config, habit: Habit, rows: list[Period], style: Style
     for p in reversed(rows):
         span = p.first.isoformat() if p.first == p.last else f"{p.first.isoformat()} .. {p.last.isoformat()}"
         color = {MET: "green", MISSED: "red", OPEN: "cyan"}.get(p.state, "dim")
-        lines.append(f"  {span:<24} {style(p.state, color)}  {p.count}/{habit.times}")
+        lines.append(f"  {span:<24} {style(p.state, color)}  {p.done}/{habit.times}")
     return lines
 
 
@@ -142,7 +142,7 @@ def heatmap_lines(
     lines.append(LEGEND)
     p = summary.period
     period = "today" if habit.every.unit == "day" and habit.every.n == 1 else f"this {habit.every}"
-    progress = f"{period}: {p.count}/{habit.times}" if p.state != "met" else f"{period}: done"
+    progress = f"{period}: {p.done}/{habit.times}" if p.state != "met" else f"{period}: done"
     if config.settings.show_streaks:
         s = summary
         lines.append(f"{progress} · streak {s.streak} · best {s.best_streak} · strength {s.strength:.0%}")
@@ -158,7 +158,7 @@ def today_lines(config: Config, view: views.TodayView, style: Style) -> list[str
         for item in view.due:
             r = item.row
             when_ = item.at.astimezone(config.settings.tz).strftime("%H:%M") if item.at else "     "
-            progress = f"{r.period.count}/{r.habit.times}" if r.habit.times > 1 else ""
+            progress = f"{r.period.done}/{r.habit.times}" if r.habit.times > 1 else ""
             last = " (last day)" if item.ends_today and r.habit.every.unit != "day" else ""
             lines.append(f"  {when_}  {r.habit.id:<18} {_cut(r.habit.title, 34):<34} {progress}{last}".rstrip())
     else:

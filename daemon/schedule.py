@@ -8,8 +8,8 @@ the end of its logical day. Everything here is pure: the time is a parameter.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from daemon.clock import day_bounds, logical_day, wall_moment
 from daemon.config import Habit, Settings
@@ -19,8 +19,7 @@ SEARCH_DAYS = 366 * 8 + 2  # long enough for "0 9 29 2 *" (leap days) to come ro
 HOLD_BACK = timedelta(days=1)  # quiet hours hold a slot back by less than this
 
 
-@dataclass(frozen=True, order=True)
-class Slot:
+class Slot(NamedTuple):
     due: datetime  # the instant it falls due, UTC
     habit_id: str
     base: datetime  # the instant of the base reminder it follows up (== due when followup == 0)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from importlib.resources import files
 from pathlib import Path
 
 UNIT_NAME = "habitd.service"
 
 
 def template() -> str:
+    from importlib.resources import files
+
     packaged = files("daemon") / UNIT_NAME
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")

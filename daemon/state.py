@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from daemon.errors import StateError
 
@@ -37,22 +36,19 @@ RECOVERY = (
 )
 
 
-@dataclass
-class Note:
+class Note(NamedTuple):
     day: date
     at: datetime  # when it was written
     text: str
     nth: int = 1  # the note of the day's nth completion
 
 
-@dataclass
-class Skip:
+class Skip(NamedTuple):
     day: date
     text: str = ""
 
 
-@dataclass
-class Pause:
+class Pause(NamedTuple):
     habit: str  # a habit id, or ALL
     start: date
     until: date  # inclusive
@@ -61,12 +57,32 @@ class Pause:
         return self.habit in (ALL, habit_id) and self.start <= day <= self.until
 
 
-@dataclass
-class HabitLog:
-    done: dict[int, int] = field(default_factory=dict)  # year -> bitmask of days
-    counts: dict[date, int] = field(default_factory=dict)  # days with 2 or more
-    notes: list[Note] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
+class _Record:
+    """Equality and repr from ``__slots__``: mutable records without dataclasses' import cost."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Record) and type(other) is type(self) and self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={v!r}" for n, v in zip(self.__slots__, self._values(), strict=True))
+        return f"{type(self).__name__}({fields})"
+
+
+class HabitLog(_Record):
+    __slots__ = ("counts", "done", "notes", "skips")
+
+    def __init__(self) -> None:
+        self.done: dict[int, int] = {}  # year -> bitmask of days
+        self.counts: dict[date, int] = {}  # days with 2 or more
+        self.notes: list[Note] = []
+        self.skips: list[Skip] = []
 
     def count(self, day: date) -> int:
         if day in self.counts:
@@ -137,29 +153,35 @@ class HabitLog:
         return not (self.done or self.notes or self.skips)
 
 
-@dataclass
-class Reminder:
+class Reminder(_Record):
     """What the daemon did about a habit's reminders."""
 
-    handled: datetime | None = None  # the latest reminder slot shown or given up on
-    pending: datetime | None = None  # a slot due but not delivered yet
-    reason: str = ""
+    __slots__ = ("handled", "pending", "reason")
+
+    def __init__(self, handled: datetime | None = None, pending: datetime | None = None, reason: str = "") -> None:
+        self.handled = handled  # the latest reminder slot shown or given up on
+        self.pending = pending  # a slot due but not delivered yet
+        self.reason = reason
 
 
-@dataclass
-class PromptDeck:
-    order: list[int] = field(default_factory=list)  # a shuffled round of prompt indexes
-    next: int = 0
+class PromptDeck(_Record):
+    __slots__ = ("next", "order")
+
+    def __init__(self, order: list[int] | None = None, next: int = 0) -> None:
+        self.order = order or []  # a shuffled round of prompt indexes
+        self.next = next
 
 
-@dataclass
-class State:
-    habits: dict[str, HabitLog] = field(default_factory=dict)
-    pauses: list[Pause] = field(default_factory=list)
-    reminders: dict[str, Reminder] = field(default_factory=dict)
-    prompts: dict[str, PromptDeck] = field(default_factory=dict)
-    sent_day: date | None = None
-    sent_count: int = 0
+class State(_Record):
+    __slots__ = ("habits", "pauses", "prompts", "reminders", "sent_count", "sent_day")
+
+    def __init__(self) -> None:
+        self.habits: dict[str, HabitLog] = {}
+        self.pauses: list[Pause] = []
+        self.reminders: dict[str, Reminder] = {}
+        self.prompts: dict[str, PromptDeck] = {}
+        self.sent_day: date | None = None
+        self.sent_count = 0
 
     def log(self, habit_id: str) -> HabitLog:
         return self.habits.setdefault(habit_id, HabitLog())

@@ -20,7 +20,6 @@ import fcntl
 import os
 import select
 import stat
-import tempfile
 import time
 import tomllib
 from collections.abc import Iterator
@@ -57,7 +56,11 @@ def _fsync_dir(path: Path) -> None:
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Write ``data`` to ``path`` so that a crash leaves the old or the new file."""
     ensure_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except OSError as e:
+        raise StoreWriteError(f"could not write {path}: {e.strerror or e}; the previous version is untouched") from None
     try:
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), mode)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from daemon.config import Habit
 from daemon.periods import is_due_day, period_bounds, period_index
@@ -28,17 +28,15 @@ MET, MISSED, SKIPPED, PAUSED, NOT_DUE, OPEN = "met", "missed", "skipped", "pause
 NEUTRAL = frozenset({SKIPPED, PAUSED, NOT_DUE})
 
 
-@dataclass(frozen=True)
-class Period:
-    index: int
+class Period(NamedTuple):
+    number: int  # the period's index, counted from the habit's anchor
     first: date
     last: date
-    count: int
+    done: int  # completions in it
     state: str
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     current: Period
     streak: int
     best_streak: int
@@ -134,35 +132,55 @@ def _daily_codes(habit: Habit, state: State, log: HabitLog, origin: date, today:
     return f"{digits:x}".zfill(length)[::-1]
 
 
+def _period_starts(habit: Habit, origin: date, end: date) -> list[int]:
+    """Day offsets from ``origin`` at which each period begins, and one past the last day."""
+    length = (end - origin).days + 1
+    if habit.every.unit != "month":
+        step = habit.every.n * (7 if habit.every.unit == "week" else 1)
+        return list(range(0, length + 1, step))
+    offsets = []
+    month = origin.year * 12 + origin.month - 1
+    while True:
+        offset = (date(month // 12, month % 12 + 1, 1) - origin).days
+        offsets.append(offset)
+        if offset >= length:
+            return offsets
+        month += habit.every.n
+
+
 def _period_codes(
     habit: Habit, state: State, log: HabitLog, first: int, now: int, today: date, ws: int
-) -> tuple[str, list[int]]:
-    """One code a period, for weeks, months and N days: a few hundred periods in ten years."""
+) -> tuple[str, list[int], list[int]]:
+    """One code a period, for weeks, months and N days: counted on the history's bits as text."""
     origin = period_bounds(habit, first, ws)[0]
-    length = (period_bounds(habit, now, ws)[1] - origin).days + 1
-    done = _mask(log, origin, length)
-    extra: dict[int, int] = {}
+    end = period_bounds(habit, now, ws)[1]
+    length = (end - origin).days + 1
+    bits = f"{_mask(log, origin, length):b}".zfill(length)[::-1]  # day by day, oldest first
+    starts = _period_starts(habit, origin, end)
+    counts = [bits.count("1", a, b) for a, b in itertools.pairwise(starts)]
     for d, n in log.counts.items():
         if origin <= d <= today:
-            i = period_index(habit, d, ws)
-            extra[i] = extra.get(i, 0) + n - 1
-    skipped = {period_index(habit, s.day, ws) for s in log.skips}
-    pauses = [(p.start, p.until) for p in state.pauses if p.habit in (ALL, habit.id)]
-    codes, counts = [], []
-    for i in range(first, now + 1):
-        f, last = period_bounds(habit, i, ws)
-        lo = (f - origin).days
-        count = (done >> lo & ((1 << ((last - f).days + 1)) - 1)).bit_count() + extra.get(i, 0)
-        counts.append(count)
-        if count >= habit.times:
-            codes.append(MET_CODE)
-        elif i in skipped or any(a <= last and b >= f for a, b in pauses):
-            codes.append(NEUTRAL_CODE)
-        elif i == now:
-            codes.append(OPEN_CODE)
-        else:
-            codes.append(MISSED_CODE)
-    return "".join(codes), counts
+            counts[period_index(habit, d, ws) - first] += n - 1
+    skipped = {period_index(habit, s.day, ws) - first for s in log.skips}
+    paused: set[int] = set()
+    for p in state.pauses:
+        if p.habit in (ALL, habit.id) and p.until >= origin and p.start <= end:
+            lo = period_index(habit, max(p.start, origin), ws) - first
+            hi = period_index(habit, min(p.until, end), ws) - first
+            paused.update(range(lo, hi + 1))
+    last = len(counts) - 1
+    codes = [
+        MET_CODE
+        if count >= habit.times
+        else NEUTRAL_CODE
+        if i in skipped or i in paused
+        else OPEN_CODE
+        if i == last
+        else MISSED_CODE
+        for i, count in enumerate(counts)
+    ]
+    lengths = [b - a for a, b in itertools.pairwise(starts)]
+    return "".join(codes), counts, lengths
 
 
 def summarize(habit: Habit, state: State, today: date, week_starts: int = 0) -> Summary:
@@ -176,11 +194,12 @@ def summarize(habit: Habit, state: State, today: date, week_starts: int = 0) -> 
         return Summary(current, 0, 0, 0.0)
     daily = habit.every.unit == "day" and habit.every.n == 1
     counts: list[int] = []
+    lengths: list[int] = []
     if daily:
         codes = _daily_codes(habit, state, log, first_day, today)
     else:
         first = period_index(habit, first_day, week_starts)
-        codes, counts = _period_codes(habit, state, log, first, now, today, week_starts)
+        codes, counts, lengths = _period_codes(habit, state, log, first, now, today, week_starts)
     best = max(map(str.count, codes.split(MISSED_CODE), itertools.repeat(MET_CODE)))
     streak = codes.rsplit(MISSED_CODE, 1)[-1].count(MET_CODE)
     # Strength, over the periods it still remembers (neutral ones do not count: they leave it alone).
@@ -192,17 +211,19 @@ def summarize(habit: Habit, state: State, today: date, week_starts: int = 0) -> 
             if memory == 0:
                 start = j
                 break
+    decay: dict[int, float] = {}
     score = 0.0
     for j in range(start, len(codes)):
         code = codes[j]
         if code not in (MET_CODE, MISSED_CODE):
             continue
         if daily:
-            m = _decay(habit, 1)
+            days = 1
             count = log.count(first_day + timedelta(days=j)) if habit.times > 1 else int(code == MET_CODE)
         else:
-            f, last = period_bounds(habit, now - len(codes) + 1 + j, week_starts)
-            m = _decay(habit, (last - f).days + 1)
-            count = counts[j]
+            days, count = lengths[j], counts[j]
+        if days not in decay:
+            decay[days] = _decay(habit, days)
+        m = decay[days]
         score = score * m + min(1.0, count / habit.times) * (1 - m)
     return Summary(current=current, streak=streak, best_streak=best, strength=round(score, 4))

@@ -7,8 +7,8 @@ formats their results as text or JSON (see render.py).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from daemon.clock import logical_day
 from daemon.config import Config, Habit
@@ -42,15 +42,12 @@ def reminder_open(config: Config, state: State, habit: Habit, now: datetime) -> 
     return OpenCheck(config, state, habit, today(config, now))
 
 
-@dataclass
 class OpenCheck:
     """Is a slot worth showing: its period is not met, skipped or paused."""
 
-    config: Config
-    state: State
-    habit: Habit
-    today: date
-    _cache: dict[int, Period] = field(default_factory=dict)
+    def __init__(self, config: Config, state: State, habit: Habit, today: date) -> None:
+        self.config, self.state, self.habit, self.today = config, state, habit, today
+        self._cache: dict[int, Period] = {}
 
     def __call__(self, slot: Slot) -> bool:
         ws = self.config.settings.week_starts
@@ -73,8 +70,7 @@ def next_reminder(config: Config, state: State, habit: Habit, now: datetime) -> 
     return shown_at(slot, config.settings) if slot else None
 
 
-@dataclass(frozen=True)
-class StatusRow:
+class StatusRow(NamedTuple):
     habit: Habit
     period: Period
     streak: int
@@ -115,7 +111,7 @@ def status_json(config: Config, rows: list[StatusRow], day: date) -> dict[str, o
                 "title": r.habit.title,
                 "period": str(r.habit.every),
                 "target": r.habit.times,
-                "done": r.period.count,
+                "done": r.period.done,
                 "met": r.period.state == MET,
                 "streak": r.streak,
                 "best_streak": r.best_streak,
@@ -159,8 +155,7 @@ def history_json(config: Config, state: State, habit: Habit, rows: list[Period])
     return {"habit": habit.id, "period": str(habit.every), "target": habit.times, "periods": out}
 
 
-@dataclass(frozen=True)
-class Upcoming:
+class Upcoming(NamedTuple):
     habit: Habit
     at: datetime
     followup: bool
@@ -179,15 +174,13 @@ def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Up
 # --- the everyday views -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TodayItem:
+class TodayItem(NamedTuple):
     row: StatusRow
     at: datetime | None  # a reminder today, if any
     ends_today: bool  # the period's last day is today
 
 
-@dataclass(frozen=True)
-class TodayView:
+class TodayView(NamedTuple):
     day: date
     due: list[TodayItem]  # due today and not met, by reminder time
     open: list[StatusRow]  # open in a longer period, nothing asked of today
@@ -217,7 +210,7 @@ def today_view(config: Config, state: State, now: datetime) -> TodayView:
 
 def today_json(config: Config, view: TodayView) -> dict[str, object]:
     def short(r: StatusRow) -> dict[str, object]:
-        return {"id": r.habit.id, "title": r.habit.title, "done": r.period.count, "target": r.habit.times}
+        return {"id": r.habit.id, "title": r.habit.title, "done": r.period.done, "target": r.habit.times}
 
     return {
         "today": view.day.isoformat(),
@@ -227,8 +220,7 @@ def today_json(config: Config, view: TodayView) -> dict[str, object]:
     }
 
 
-@dataclass(frozen=True)
-class JournalEntry:
+class JournalEntry(NamedTuple):
     habit: str
     day: date
     written: datetime

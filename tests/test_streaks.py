@@ -66,7 +66,7 @@ def test_weekly_times_three_needs_three_completions() -> None:
     _, h = habit('every = "week"\ntimes = 3')
     state = with_days(D(2026, 11, 16), D(2026, 11, 18), D(2026, 11, 20), D(2026, 11, 23))
     rows = periods(h, state, D(2026, 11, 25), 0)
-    assert [(p.count, p.state) for p in rows] == [(3, MET), (1, OPEN)]
+    assert [(p.done, p.state) for p in rows] == [(3, MET), (1, OPEN)]
     state.log("h").add(D(2026, 11, 23))
     state.log("h").add(D(2026, 11, 24))  # two on the 23rd count twice
     assert summarize(h, state, D(2026, 11, 25)).current.state == MET
