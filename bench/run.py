@@ -243,6 +243,7 @@ def fire_accuracy(folder: Path, rounds: int, per_round: int) -> dict[str, object
     sys.path.insert(0, str(ROOT))
     from tests.desktop import Desktop
 
+    (folder / "desktop").mkdir()
     desktop = Desktop(folder / "desktop")
     monitor = None
     proc = None

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,7 +24,7 @@ from daemon import prompts as prompts_mod
 from daemon import service as service_mod
 from daemon.clock import parse_day
 from daemon.config import Config, parse_config
-from daemon.errors import EXIT_RUNTIME, EXIT_USAGE, HabitdError, UsageError
+from daemon.errors import EXIT_RUNTIME, HabitdError, UsageError
 from daemon.periods import period_index
 from daemon.state import ALL, Note, Pause, Skip
 from daemon.streaks import MET, period_state, summarize
@@ -54,7 +54,7 @@ class App:
     def store(self) -> store.Store:
         return store.Store(self.state_dir)
 
-    def today(self) -> Any:
+    def today(self) -> date:
         return views.today(self.config, self.now())
 
 
@@ -419,9 +419,11 @@ def service_uninstall() -> None:
 def main() -> None:
     try:
         cli(prog_name="habitd")
-    except click.exceptions.Exit:
-        raise
-    except SystemExit:
-        raise
-    except BaseException:  # pragma: no cover - a last guard, never a bare traceback
-        _fail("internal error; please report it with `habitd --version` and what you ran", EXIT_USAGE)
+    except Exception as e:  # a bug: say so in one line; HABITD_DEBUG=1 shows the traceback
+        if os.environ.get("HABITD_DEBUG"):
+            raise
+        _fail(
+            f"internal error ({type(e).__name__}: {e}); please report it with `habitd --version`,"
+            " what you ran, and its output with HABITD_DEBUG=1",
+            EXIT_RUNTIME,
+        )

@@ -1,0 +1,42 @@
+"""The benchmark suite keeps working: a tiny run of it (the real one is `make bench`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    figures = json.loads(out.read_text())
+    for key in (
+        "floor_ms",
+        "done_ratio_to_floor",
+        "status_ratio_to_floor",
+        "done_ratio_10y_to_empty",
+        "status_ratio_10y_to_empty",
+        "idle_cpu_s_per_min",
+        "idle_wakeups_per_min",
+        "rss_50_habits_mib",
+        "rss_1000_habits_mib",
+        "startup_to_ready_s",
+        "check_1000_habits_ms",
+        "status_1000_habits_ms",
+    ):
+        assert isinstance(figures[key], (int, float)), key
+    assert "done / floor" in r.stdout
