@@ -16,6 +16,7 @@ import os
 import platform
 import random
 import re
+import select
 import shutil
 import signal
 import socket
@@ -254,14 +255,14 @@ def fire_accuracy(folder: Path, rounds: int, per_round: int) -> dict[str, object
             first += timedelta(minutes=1)
         slots = [first + timedelta(minutes=r) for r in range(rounds)]
         config = folder / "fire.toml"
-        body = "[settings]\n"  # the machine's zone, like datetime.now() above
+        body = "[settings]\nmax_per_day = 1000\n"  # the machine's zone, like datetime.now() above
         for r, slot in enumerate(slots):
             for k in range(per_round):
                 body += FIRE_CONFIG_HABIT.format(i=r * per_round + k, at=slot.strftime("%H:%M"))
         config.write_text(body)
         monitor = subprocess.Popen(
             ["dbus-monitor", "--session", "--profile", "interface='org.freedesktop.Notifications',member='Notify'"],
-            env=desktop.env, stdout=subprocess.PIPE, text=True,
+            env=desktop.env, stdout=subprocess.PIPE, text=True, bufsize=1,
         )  # fmt: skip
         cmd = [*habitd_cmd(), "--config", str(config), "--state-dir", str(folder / "state-fire"), "run", "-q"]
         proc = subprocess.Popen(cmd, env={**desktop.env, "HABITD_NOTIFIER": "dbus"})
@@ -269,6 +270,8 @@ def fire_accuracy(folder: Path, rounds: int, per_round: int) -> dict[str, object
         deadline = time.time() + (slots[-1] - now).total_seconds() + 30
         assert monitor.stdout is not None
         while len(seen) < rounds * per_round and time.time() < deadline:
+            if not select.select([monitor.stdout], [], [], 1.0)[0]:
+                continue
             line = monitor.stdout.readline()
             parts = line.split("\t")
             if len(parts) > 7 and parts[0] == "mc" and parts[7].strip() == "Notify":

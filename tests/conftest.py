@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from daemon.cli import App, cli
+from tests.desktop import Desktop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,3 +75,20 @@ def habitd(tmp_path: Path) -> Habitd:
 @pytest.fixture
 def berlin() -> Callable[[str], datetime]:
     return lambda text: datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+@pytest.fixture(scope="session")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    """One private session bus, Xvfb and dunst for all the end-to-end tests."""
+    d = Desktop(tmp_path_factory.mktemp("desktop"))
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def screen(desktop: Desktop) -> Desktop:
+    """The notification server, running, with what earlier tests showed forgotten."""
+    if desktop.dunst is None:
+        desktop.start_dunst()
+    desktop.clear()
+    return desktop

@@ -217,3 +217,14 @@ class Daemon:
             _, err = self.proc.communicate()
         self.log = err
         return self.proc.returncode
+
+
+def backend_env(backend: str) -> dict[str, str]:
+    """The environment that makes habitd use one notification path; dbus needs dbus-python."""
+    from daemon.notify import dbus_python_available
+
+    if backend == "dbus" and not dbus_python_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("dbus-python is not installed: CI installs habitd[dbus]")
+        pytest.skip("needs dbus-python (pip install 'habitd[dbus]')")
+    return {"HABITD_NOTIFIER": backend}

@@ -8,13 +8,11 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from daemon.notify import dbus_python_available
-from tests.desktop import Daemon, Desktop, require, wait_for
+from tests.desktop import Daemon, Desktop, backend_env, require, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -30,29 +28,6 @@ every = "week"
 on = ["fri"]
 at = "19:00"
 """
-
-
-@pytest.fixture(scope="module")
-def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    d = Desktop(tmp_path_factory.mktemp("desktop"))
-    yield d
-    d.close()
-
-
-@pytest.fixture
-def screen(desktop: Desktop) -> Desktop:
-    if desktop.dunst is None:
-        desktop.start_dunst()
-    desktop.clear()
-    return desktop
-
-
-def backend_env(backend: str) -> dict[str, str]:
-    if backend == "dbus" and not dbus_python_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail("dbus-python is not installed: CI installs habitd[dbus]")
-        pytest.skip("needs dbus-python (pip install 'habitd[dbus]')")
-    return {"HABITD_NOTIFIER": backend}
 
 
 def summaries(desktop: Desktop) -> list[tuple[str, str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -13,26 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from daemon.clock import wall_moment
-from tests.desktop import Daemon, Desktop, wait_for
+from tests.desktop import Daemon, Desktop, backend_env, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TIMES = {"one": "01:30", "two": "02:30", "three": "03:30", "evening": "20:00"}
-
-
-@pytest.fixture(scope="module")
-def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    d = Desktop(tmp_path_factory.mktemp("desktop"))
-    yield d
-    d.close()
-
-
-@pytest.fixture
-def screen(desktop: Desktop) -> Desktop:
-    if desktop.dunst is None:
-        desktop.start_dunst()
-    desktop.clear()
-    return desktop
 
 
 def config_for(zone: str) -> str:
@@ -122,8 +106,6 @@ def test_three_days_forward_gives_one_catch_up_per_open_habit(screen: Desktop, t
 
 @pytest.mark.parametrize("backend", ["dbus", "notify-send"])
 def test_the_server_goes_away_and_comes_back(screen: Desktop, tmp_path: Path, backend: str) -> None:
-    from tests.test_daemon_e2e import backend_env
-
     env = backend_env(backend)
     daemon = Daemon(tmp_path, screen.env, config_for("Europe/Berlin"), "2026-11-27 01:29:58")
     daemon.start(env=env)
