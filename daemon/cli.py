@@ -8,7 +8,6 @@ turned into a message on stderr and their exit code in one place,
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -80,6 +79,8 @@ def _style() -> render.Style:
 
 
 def _emit_json(data: object) -> None:
+    import json  # only for --json: it is not free to import
+
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 

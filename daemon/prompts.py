@@ -8,13 +8,13 @@ order survives restarts.
 
 from __future__ import annotations
 
-import random
-
 from daemon.config import Habit
 from daemon.state import PromptDeck, State
 
 
 def _new_round(n: int, seed: int, avoid_first: int | None) -> list[int]:
+    import random  # only when a round is dealt: off the command line's hot path
+
     order = list(range(n))
     random.Random(seed).shuffle(order)
     if n > 1 and order[0] == avoid_first:

@@ -1,10 +1,11 @@
 """The state in memory, and its TOML encoding (no file I/O here: see store.py).
 
 Encoding, chosen by measurement (``bench/``): completions are plain local
-calendar dates, stored per habit and year as a bitmask of the year's days,
-base64-encoded: 64 characters a year. 50 habits x 10 years is about 40 kB
-and parses in a few milliseconds, where a TOML array of dates is 2.9 MB and
-about 400 ms, so the cost of ``habitd done`` does not grow with history.
+calendar dates, stored per habit as a bitmask of days, 46 bytes (366 bits)
+a year from the year ``since`` on, base64-encoded in one string: about 61
+characters a year. 50 habits x 10 years is 32 KiB and loads in about 4 ms
+(one key a year doubled that; a TOML array of dates is 2.9 MB and about
+400 ms), so the cost of ``habitd done`` hardly grows with history.
 A day with more than one completion (``times > 1``) also appears in
 ``counts``. A note is kept with its day, the moment it was written, and
 which of the day's completions it belongs to (``nth``), so ``undo`` removes
@@ -12,7 +13,8 @@ the latest completion together with its own note.
 
     version = 1
     [habits.checkin]
-    done = { 2026 = "AAAg..." }          # bit d-1 set: a completion on day d of the year
+    since = 2025                         # the first year of `done`
+    done = "AAAg...AAAA"                 # 46 bytes a year; bit d-1 of a year: a completion on its day d
     counts = { 2026-11-25 = 2 }          # only days with more than one completion
     notes = [ { day = 2026-11-25, at = 2026-11-25T20:01:00+01:00, text = "...", nth = 1 } ]
     skips = [ { day = 2026-11-23, text = "" } ]
@@ -196,8 +198,10 @@ class State(_Record):
 # --- encoding -------------------------------------------------------------
 
 
-def _encode_mask(mask: int) -> str:
-    return base64.b64encode(mask.to_bytes(_YEAR_BYTES, "little")).decode("ascii")
+def _encode_years(done: dict[int, int]) -> tuple[int, str]:
+    first, last = min(done), max(done)
+    raw = b"".join(done.get(y, 0).to_bytes(_YEAR_BYTES, "little") for y in range(first, last + 1))
+    return first, base64.b64encode(raw).decode("ascii")
 
 
 def to_doc(state: State) -> dict[str, Any]:
@@ -208,7 +212,7 @@ def to_doc(state: State) -> dict[str, Any]:
             continue
         entry: dict[str, Any] = {}
         if log.done:
-            entry["done"] = {str(y): _encode_mask(m) for y, m in sorted(log.done.items())}
+            entry["since"], entry["done"] = _encode_years(log.done)
         if log.counts:
             entry["counts"] = {d.isoformat(): n for d, n in sorted(log.counts.items())}
         if log.notes:
@@ -289,14 +293,18 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
         if not isinstance(entry, dict):
             raise r.fail(where[:-1], "is not a table")
         log = HabitLog()
-        for year, text in r.get(entry, "done", dict, where, {}).items():
+        if "done" in entry:
+            since = r.get(entry, "since", int, where)
             try:
-                raw = base64.b64decode(text, validate=True) if isinstance(text, str) else b""
-                if not year.isdigit() or len(raw) != _YEAR_BYTES:
+                raw = base64.b64decode(r.get(entry, "done", str, where), validate=True)
+                if not raw or len(raw) % _YEAR_BYTES:
                     raise ValueError
             except (ValueError, binascii.Error):
-                raise r.fail(f"{where}done.{year}", "is not a year's day mask") from None
-            log.done[int(year)] = int.from_bytes(raw, "little")
+                raise r.fail(f"{where}done", "is not a mask of days (46 bytes a year, base64)") from None
+            for i in range(0, len(raw), _YEAR_BYTES):
+                mask = int.from_bytes(raw[i : i + _YEAR_BYTES], "little")
+                if mask:
+                    log.done[since + i // _YEAR_BYTES] = mask
         for day_text, n in r.get(entry, "counts", dict, where, {}).items():
             try:
                 day = date.fromisoformat(day_text)

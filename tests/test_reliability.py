@@ -235,7 +235,7 @@ STATE_CASES = {
     "wrong version": b"version = 7\n",
     "wrong types": b'version = 1\n[habits.walk]\ndone = "yes"\n',
     "unknown keys": b"version = 1\nfavourite = 3\n",
-    "bad mask": b'version = 1\n[habits.walk.done]\n2026 = "not base64!"\n',
+    "bad mask": b'version = 1\n[habits.walk]\nsince = 2026\ndone = "not base64!"\n',
 }
 
 
