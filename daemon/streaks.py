@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -148,39 +149,58 @@ def _period_starts(habit: Habit, origin: date, end: date) -> list[int]:
         month += habit.every.n
 
 
-def _period_codes(
-    habit: Habit, state: State, log: HabitLog, first: int, now: int, today: date, ws: int
-) -> tuple[str, list[int], list[int]]:
-    """One code a period, for weeks, months and N days: counted on the history's bits as text."""
+class _Periods(NamedTuple):
+    """Codes of a habit's periods, and how to count and measure one of them."""
+
+    codes: str
+    count: Callable[[int], int]  # completions in period j
+    days: Callable[[int], int]  # its length in days
+
+
+def _period_codes(habit: Habit, state: State, log: HabitLog, first: int, now: int, ws: int) -> _Periods:
+    """One code a period, for weeks, months and N days, from the history's bits."""
     origin = period_bounds(habit, first, ws)[0]
     end = period_bounds(habit, now, ws)[1]
     length = (end - origin).days + 1
-    bits = f"{_mask(log, origin, length):b}".zfill(length)[::-1]  # day by day, oldest first
+    mask = _mask(log, origin, length)
+    bits = f"{mask:b}".zfill(length)[::-1]  # day by day, oldest first
     starts = _period_starts(habit, origin, end)
-    counts = [bits.count("1", a, b) for a, b in itertools.pairwise(starts)]
+    extra: dict[int, int] = {}
     for d, n in log.counts.items():
-        if origin <= d <= today:
-            counts[period_index(habit, d, ws) - first] += n - 1
-    skipped = {period_index(habit, s.day, ws) - first for s in log.skips}
-    paused: set[int] = set()
+        if origin <= d <= end:
+            j = period_index(habit, d, ws) - first
+            extra[j] = extra.get(j, 0) + n - 1
+
+    def count(j: int) -> int:
+        return bits.count("1", starts[j], starts[j + 1]) + extra.get(j, 0)
+
+    def days(j: int) -> int:
+        return starts[j + 1] - starts[j]
+
+    n_periods = len(starts) - 1
+    if habit.times == 1 and habit.every.unit != "month":
+        # Met when any day of the block of `size` days is: fold each block onto its first bit.
+        size, span = starts[1], 1
+        while span < size:
+            step = min(span, size - span)
+            mask |= mask >> step
+            span += step
+        met = f"{mask:b}".zfill(length)[::-1][::size]
+        codes = list(met.replace("0", MISSED_CODE))
+    else:
+        codes = [MET_CODE if count(j) >= habit.times else MISSED_CODE for j in range(n_periods)]
+    neutral = {period_index(habit, s.day, ws) - first for s in log.skips}
     for p in state.pauses:
         if p.habit in (ALL, habit.id) and p.until >= origin and p.start <= end:
             lo = period_index(habit, max(p.start, origin), ws) - first
             hi = period_index(habit, min(p.until, end), ws) - first
-            paused.update(range(lo, hi + 1))
-    last = len(counts) - 1
-    codes = [
-        MET_CODE
-        if count >= habit.times
-        else NEUTRAL_CODE
-        if i in skipped or i in paused
-        else OPEN_CODE
-        if i == last
-        else MISSED_CODE
-        for i, count in enumerate(counts)
-    ]
-    lengths = [b - a for a, b in itertools.pairwise(starts)]
-    return "".join(codes), counts, lengths
+            neutral.update(range(lo, hi + 1))
+    for j in neutral:
+        if 0 <= j < n_periods and codes[j] != MET_CODE:
+            codes[j] = NEUTRAL_CODE
+    if codes[-1] == MISSED_CODE:
+        codes[-1] = OPEN_CODE  # the current period is never missed
+    return _Periods("".join(codes), count, days)
 
 
 def summarize(habit: Habit, state: State, today: date, week_starts: int = 0) -> Summary:
@@ -193,37 +213,44 @@ def summarize(habit: Habit, state: State, today: date, week_starts: int = 0) -> 
     if log is None or first_day is None or first_day > today:
         return Summary(current, 0, 0, 0.0)
     daily = habit.every.unit == "day" and habit.every.n == 1
-    counts: list[int] = []
-    lengths: list[int] = []
     if daily:
         codes = _daily_codes(habit, state, log, first_day, today)
+        count: Callable[[int], int] = lambda j: log.count(first_day + timedelta(days=j))  # noqa: E731
+        days: Callable[[int], int] = lambda j: 1  # noqa: E731
     else:
         first = period_index(habit, first_day, week_starts)
-        codes, counts, lengths = _period_codes(habit, state, log, first, now, today, week_starts)
+        codes, count, days = _period_codes(habit, state, log, first, now, week_starts)
     best = max(map(str.count, codes.split(MISSED_CODE), itertools.repeat(MET_CODE)))
     streak = codes.rsplit(MISSED_CODE, 1)[-1].count(MET_CODE)
-    # Strength, over the periods it still remembers (neutral ones do not count: they leave it alone).
-    memory = _memory(habit, (current.last - current.first).days + 1)
-    start = 0
-    for j in range(len(codes) - 1, -1, -1):
-        if codes[j] in (MET_CODE, MISSED_CODE):
-            memory -= 1
-            if memory == 0:
-                start = j
-                break
-    decay: dict[int, float] = {}
+    return Summary(current, streak, best, round(_strength(habit, codes, count, days, daily), 4))
+
+
+def _strength(habit: Habit, codes: str, count: Callable[[int], int], days: Callable[[int], int], daily: bool) -> float:
+    """Loop's score over the periods it still remembers; older ones weigh less than 1e-4.
+
+    Neutral periods leave it alone, so the window grows until it holds enough scored periods.
+    """
+    memory = _memory(habit, days(len(codes) - 1))
+    window = min(memory, len(codes))
+    while window < len(codes) and codes[-window:].count(MET_CODE) + codes[-window:].count(MISSED_CODE) < memory:
+        window = min(len(codes), window * 2)
+    start = len(codes) - window
     score = 0.0
+    if habit.times == 1 and (daily or habit.every.unit != "month"):  # one decay, met or not: the common case
+        m = _decay(habit, days(0))
+        for code in codes[start:]:
+            if code == MET_CODE:
+                score = score * m + (1 - m)
+            elif code == MISSED_CODE:
+                score *= m
+        return score
+    decay: dict[int, float] = {}
     for j in range(start, len(codes)):
-        code = codes[j]
-        if code not in (MET_CODE, MISSED_CODE):
+        if codes[j] not in (MET_CODE, MISSED_CODE):
             continue
-        if daily:
-            days = 1
-            count = log.count(first_day + timedelta(days=j)) if habit.times > 1 else int(code == MET_CODE)
-        else:
-            days, count = lengths[j], counts[j]
-        if days not in decay:
-            decay[days] = _decay(habit, days)
-        m = decay[days]
-        score = score * m + min(1.0, count / habit.times) * (1 - m)
-    return Summary(current=current, streak=streak, best_streak=best, strength=round(score, 4))
+        length = days(j)
+        if length not in decay:
+            decay[length] = _decay(habit, length)
+        m = decay[length]
+        score = score * m + min(1.0, count(j) / habit.times) * (1 - m)
+    return score
