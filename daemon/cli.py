@@ -13,7 +13,6 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -36,9 +35,14 @@ def _utcnow() -> datetime:
 class App:
     """What every command needs: paths, the config, the store and the clock."""
 
-    def __init__(self, config_path: Path, state_dir: Path, now: Callable[[], datetime] = _utcnow) -> None:
-        self.config_path = config_path
-        self.state_dir = state_dir
+    def __init__(
+        self,
+        config_path: str | os.PathLike[str],
+        state_dir: str | os.PathLike[str],
+        now: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.config_path = os.fspath(config_path)
+        self.state_dir = os.fspath(state_dir)
         self._now = now
 
     def now(self) -> datetime:
@@ -94,18 +98,18 @@ DAY_HELP = "today, yesterday, YYYY-MM-DD or a weekday name (the latest one)"
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
     envvar="HABITD_CONFIG",
     help="Config file.  [default: $XDG_CONFIG_HOME/habitd/config.toml; env: HABITD_CONFIG]",
 )
 @click.option(
     "--state-dir",
-    type=click.Path(file_okay=False, readable=False, path_type=Path),
+    type=click.Path(file_okay=False, readable=False),
     envvar="HABITD_STATE_DIR",
     help="Folder of the state file.  [default: $XDG_STATE_HOME/habitd; env: HABITD_STATE_DIR]",
 )
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None) -> None:
+def cli(ctx: click.Context, config_path: str | None, state_dir: str | None) -> None:
     """Reminders and streaks for the habits that keep the two of you close.
 
     Habits live in a config file (`habitd init` writes an example), the
@@ -126,7 +130,7 @@ def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None) ->
 @pass_app
 def init(app: App, force: bool) -> None:
     """Write the example config to the config path."""
-    if app.config_path.exists() and not force:
+    if os.path.exists(app.config_path) and not force:
         raise UsageError(f"{app.config_path} exists already; use --force to replace it")
     store.atomic_write(app.config_path, store.example_config().encode("utf-8"))
     click.echo(f"Wrote {app.config_path}. Edit it, then run `habitd check`.")
@@ -383,8 +387,8 @@ def service() -> None:
     """Install or remove the systemd user unit."""
 
 
-def _unit_path() -> Path:
-    return paths.user_unit_dir() / service_mod.UNIT_NAME
+def _unit_path() -> str:
+    return os.path.join(paths.user_unit_dir(), service_mod.UNIT_NAME)
 
 
 @service.command("install")
@@ -397,7 +401,7 @@ def service_install(ctx: click.Context, print_only: bool) -> None:
     for name, flag in (("config_path", "--config"), ("state_dir", "--state-dir")):
         value = root.params.get(name)
         if value is not None:
-            extra += [flag, str(Path(value).resolve())]
+            extra += [flag, os.path.abspath(value)]
     text = service_mod.unit_text(extra)
     if print_only:
         click.echo(text, nl=False)
@@ -411,9 +415,9 @@ def service_install(ctx: click.Context, print_only: bool) -> None:
 def service_uninstall() -> None:
     """Remove the user unit (stop it first: systemctl --user disable --now habitd)."""
     target = _unit_path()
-    if not target.exists():
+    if not os.path.exists(target):
         raise UsageError(f"no unit at {target}; nothing to remove")
-    target.unlink()
+    os.unlink(target)
     click.echo(f"Removed {target}. Run: systemctl --user daemon-reload")
 
 

@@ -23,7 +23,6 @@ import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import FrameType
 from typing import ClassVar
 
@@ -54,7 +53,7 @@ def _utcnow() -> datetime:
 class Runner:
     def __init__(
         self,
-        config_path: Path,
+        config_path: str,
         store: Store,
         notifier: Notifier,
         tick: float = 60.0,
@@ -84,7 +83,7 @@ class Runner:
 
     def _mtime(self) -> int | None:
         try:
-            return self.config_path.stat().st_mtime_ns
+            return os.stat(self.config_path).st_mtime_ns
         except OSError:
             return None
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 UNIT_NAME = "habitd.service"
 
@@ -14,7 +14,9 @@ def template() -> str:
     packaged = files("daemon") / UNIT_NAME
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "systemd" / UNIT_NAME).read_text(encoding="utf-8")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "systemd", UNIT_NAME), encoding="utf-8") as f:
+        return f.read()
 
 
 def _quote(arg: str) -> str:

@@ -24,7 +24,6 @@ import time
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import tomli_w
 
@@ -38,14 +37,14 @@ STATE_FILE = "state.toml"
 LOCK_FILE = "state.lock"
 
 
-def ensure_dir(path: Path) -> None:
+def ensure_dir(path: str) -> None:
     """Create a folder (and parents) private to the user: 0700."""
-    if not path.is_dir():
-        path.mkdir(parents=True, mode=0o700, exist_ok=True)
+    if not os.path.isdir(path):
+        os.makedirs(path, mode=0o700, exist_ok=True)
         os.chmod(path, 0o700)
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync_dir(path: str) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -53,10 +52,12 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o600) -> None:
     """Write ``data`` to ``path`` so that a crash leaves the old or the new file."""
-    ensure_dir(path.parent)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    path = os.fspath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    ensure_dir(folder)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     except OSError as e:
@@ -68,14 +69,14 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        _fsync_dir(folder)
     except OSError as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise StoreWriteError(f"could not write {path}: {e.strerror or e}; the previous version is untouched") from None
 
 
-def _read_bytes(path: Path, limit: int, follow_symlink: bool) -> bytes | None:
+def _read_bytes(path: str, limit: int, follow_symlink: bool) -> bytes | None:
     """The file's bytes, or None when it does not exist. Raises OSError/ValueError."""
     try:
         st = os.stat(path) if follow_symlink else os.lstat(path)
@@ -99,7 +100,7 @@ def _decode(data: bytes) -> str:
         raise ValueError(f"line {line}: not UTF-8 text (byte {e.start})") from None
 
 
-def read_config_text(path: Path) -> str:
+def read_config_text(path: str) -> str:
     try:
         data = _read_bytes(path, CONFIG_MAX_BYTES, follow_symlink=True)
         if data is None:
@@ -112,9 +113,10 @@ def read_config_text(path: Path) -> str:
 
 
 class Store:
-    def __init__(self, directory: Path, lock_timeout: float = 5.0) -> None:
-        self.dir = directory
-        self.path = directory / STATE_FILE
+    def __init__(self, directory: str | os.PathLike[str], lock_timeout: float = 5.0) -> None:
+        self.dir = os.fspath(directory)
+        self.path = os.path.join(self.dir, STATE_FILE)
+        self.lock_path = os.path.join(self.dir, LOCK_FILE)
         self.lock_timeout = lock_timeout
 
     def _load(self) -> tuple[State, dict[str, object] | None]:
@@ -143,9 +145,9 @@ class Store:
     def lock(self) -> Iterator[None]:
         try:
             ensure_dir(self.dir)
-            fd = os.open(self.dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as e:
-            raise StoreWriteError(f"cannot open the lock {self.dir / LOCK_FILE}: {e.strerror}") from None
+            raise StoreWriteError(f"cannot open the lock {self.lock_path}: {e.strerror}") from None
         try:
             deadline = time.monotonic() + self.lock_timeout
             while True:
@@ -157,7 +159,7 @@ class Store:
                         raise
                     if time.monotonic() >= deadline:
                         raise LockTimeout(
-                            f"another habitd process has held {self.dir / LOCK_FILE} for"
+                            f"another habitd process has held {self.lock_path} for"
                             f" {self.lock_timeout:g}s; nothing was changed, try again"
                         ) from None
                     select.select([], [], [], 0.02)  # not time.sleep: it fails under libfaketime
@@ -182,16 +184,17 @@ class Store:
         except FileNotFoundError:
             return
         day = datetime.fromtimestamp(st.st_mtime, UTC).date().isoformat()
-        folder = self.dir / "backups"
+        folder = os.path.join(self.dir, "backups")
         try:
             ensure_dir(folder)
-            tmp = folder / f".state-{day}.{os.getpid()}.tmp"
+            tmp = os.path.join(folder, f".state-{day}.{os.getpid()}.tmp")
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             os.link(self.path, tmp)
-            os.replace(tmp, folder / f"state-{day}.toml")
-            for old in sorted(folder.glob("state-*.toml"))[:-KEEP_BACKUPS]:
-                old.unlink()
+            os.replace(tmp, os.path.join(folder, f"state-{day}.toml"))
+            kept = sorted(n for n in os.listdir(folder) if n.startswith("state-") and n.endswith(".toml"))
+            for old in kept[:-KEEP_BACKUPS]:
+                os.unlink(os.path.join(folder, old))
         except OSError as e:
             raise StoreWriteError(f"could not keep a backup in {folder}: {e.strerror}; nothing was changed") from None
 
@@ -209,7 +212,8 @@ def system_timezone(env: dict[str, str] | None = None) -> str:
     except OSError:
         pass
     try:
-        name = Path("/etc/timezone").read_text().strip()
+        with open("/etc/timezone", encoding="utf-8") as f:
+            name = f.read().strip()
         if name:
             return name
     except OSError:
@@ -224,4 +228,6 @@ def example_config() -> str:
     packaged = files("daemon") / "config.example.toml"
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "config.example.toml").read_text(encoding="utf-8")
+    source_tree = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "config.example.toml")
+    with open(source_tree, encoding="utf-8") as f:
+        return f.read()

@@ -51,16 +51,16 @@ def test_sigkill_at_random_moments_never_loses_a_completed_done(tmp_path: Path) 
     store = Store(tmp_path / "state")
     big_history(store, 50, 10)  # a real-sized file, so kills land while it is written too
     rng = random.Random(2026)
-    runs = [habitd(config, store.dir, "done", "walk", "--date", "2001-01-01") for _ in range(3)]
+    runs = [habitd(config, Path(store.dir), "done", "walk", "--date", "2001-01-01") for _ in range(3)]
     typical = sorted(r.returncode for r in runs) and 0.0
     start = time.monotonic()
-    habitd(config, store.dir, "status")
+    habitd(config, Path(store.dir), "status")
     typical = time.monotonic() - start
     committed: set[date] = {date(2001, 1, 1)}
     trials, killed = 220, 0
     for i in range(trials):
         day = date(2002, 1, 1) + timedelta(days=i)
-        cmd = [sys.executable, "-m", "daemon", "--config", str(config), "--state-dir", str(store.dir)]
+        cmd = [sys.executable, "-m", "daemon", "--config", str(config), "--state-dir", str(Path(store.dir))]
         proc = subprocess.Popen(
             [*cmd, "done", "walk", "--date", day.isoformat()],
             env=ENV,
@@ -78,7 +78,7 @@ def test_sigkill_at_random_moments_never_loses_a_completed_done(tmp_path: Path) 
         walked = set(state.habits["walk"].days())
         assert committed <= walked, f"trial {i}: lost {sorted(committed - walked)}"
         assert len(state.habits) == 51
-    leftovers = [p.name for p in store.dir.iterdir() if p.name.endswith(".tmp")]
+    leftovers = [p.name for p in Path(store.dir).iterdir() if p.name.endswith(".tmp")]
     print(f"\ncrash safety: {trials} trials, {killed} killed mid-command, {len(committed) - 1} completed, lost 0")
     assert killed >= 50, "the kills should land inside the command often"
     assert len(leftovers) <= killed  # a killed save may leave its temporary file, never a broken state

@@ -23,7 +23,7 @@ def test_missing_and_empty_state_are_a_fresh_start(tmp_path: Path) -> None:
     store = Store(tmp_path / "s")
     assert store.read() == State()
     (tmp_path / "s").mkdir()
-    store.path.write_text("  \n")
+    Path(store.path).write_text("  \n")
     assert store.read() == State()
 
 
@@ -32,8 +32,8 @@ def test_update_saves_privately_and_round_trips(tmp_path: Path) -> None:
     with store.update() as state:
         state.log("thanks").add(date(2026, 11, 25))
         state.log("thanks").notes.append(Note(date(2026, 11, 25), datetime(2026, 11, 25, 20, tzinfo=UTC), "x"))
-    assert mode(store.path) == 0o600
-    assert mode(store.dir) == 0o700
+    assert mode(Path(store.path)) == 0o600
+    assert mode(Path(store.dir)) == 0o700
     again = store.read()
     assert again.habits["thanks"].count(date(2026, 11, 25)) == 1
     assert again.habits["thanks"].notes[0].text == "x"
@@ -43,10 +43,10 @@ def test_nothing_is_written_when_nothing_changed(tmp_path: Path) -> None:
     store = Store(tmp_path)
     with store.update() as state:
         state.log("a").add(date(2026, 1, 1))
-    before = store.path.stat().st_mtime_ns, store.path.stat().st_ino
+    before = Path(store.path).stat().st_mtime_ns, Path(store.path).stat().st_ino
     with store.update() as state:
         pass
-    assert (store.path.stat().st_mtime_ns, store.path.stat().st_ino) == before
+    assert (Path(store.path).stat().st_mtime_ns, Path(store.path).stat().st_ino) == before
 
 
 def test_backups_keep_the_last_version_of_each_day(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_backups_keep_the_last_version_of_each_day(tmp_path: Path) -> None:
         with store.update() as state:
             state.log("a").add(date(2026, 1, day))
         stamp = datetime(2026, 1, day, 12, tzinfo=UTC).timestamp()
-        os.utime(store.path, (stamp, stamp))
+        os.utime(Path(store.path), (stamp, stamp))
     backups = sorted((tmp_path / "backups").glob("state-*.toml"))
     assert len(backups) == KEEP_BACKUPS
     newest = backups[-1]
@@ -81,11 +81,11 @@ def test_backups_keep_the_last_version_of_each_day(tmp_path: Path) -> None:
 )
 def test_unreadable_state_is_refused_and_left_alone(tmp_path: Path, content: bytes, expect: str) -> None:
     store = Store(tmp_path)
-    store.path.write_bytes(content)
+    Path(store.path).write_bytes(content)
     with pytest.raises(StateError, match=expect) as err, store.update() as state:
         state.log("a").add(date(2026, 1, 1))
-    assert str(store.path) in str(err.value)
-    assert store.path.read_bytes() == content
+    assert str(Path(store.path)) in str(err.value)
+    assert Path(store.path).read_bytes() == content
 
 
 def test_truncated_state_names_the_line(tmp_path: Path) -> None:
@@ -93,8 +93,8 @@ def test_truncated_state_names_the_line(tmp_path: Path) -> None:
     with store.update() as state:
         for d in range(1, 30):
             state.log(f"habit-{d}").add(date(2026, 1, d))
-    data = store.path.read_bytes()
-    store.path.write_bytes(data[: len(data) // 2])
+    data = Path(store.path).read_bytes()
+    Path(store.path).write_bytes(data[: len(data) // 2])
     with pytest.raises(StateError, match=r"line \d+"):
         store.read()
 
@@ -104,15 +104,15 @@ def test_symlinked_state_is_refused(tmp_path: Path) -> None:
     elsewhere.write_text("version = 1\n")
     (tmp_path / "s").mkdir()
     store = Store(tmp_path / "s")
-    store.path.symlink_to(elsewhere)
+    Path(store.path).symlink_to(elsewhere)
     with pytest.raises(StateError, match="symbolic link"):
         store.read()
-    assert store.path.is_symlink() and elsewhere.read_text() == "version = 1\n"
+    assert Path(store.path).is_symlink() and elsewhere.read_text() == "version = 1\n"
 
 
 def test_huge_state_is_refused_without_reading_it(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    with open(store.path, "wb") as f:
+    with open(Path(store.path), "wb") as f:
         f.truncate(50 << 20)
     with pytest.raises(StateError, match="more than"):
         store.read()
