@@ -271,3 +271,27 @@ def test_reminders_carry_the_next_prompt_and_never_a_note(screen: Desktop, tmp_p
     assert prompts == ["What made you laugh today?", "Where did we first kiss?"]
     assert all(body.startswith("Pick a place neither of you has been.\n\n") for body in bodies)
     assert "SECRET" not in daemon.log and not any("SECRET" in body for body in bodies)
+
+
+def test_the_daily_cap_drops_and_logs_and_a_restart_repeats_nothing(screen: Desktop, tmp_path: Path) -> None:
+    config = (
+        '[settings]\ntimezone = "Europe/Berlin"\nmax_per_day = 2\n'
+        + "".join(f'[habits.h{i}]\ntitle = "H{i}"\nat = "19:00"\n' for i in range(4))
+    )
+    daemon = Daemon(tmp_path, screen.env, config, "2026-11-27 18:59:59")
+    daemon.start()
+    try:
+        wait_for(lambda: len(screen.notifications()) >= 2, 8)
+        time.sleep(1.5)
+    finally:
+        assert daemon.stop() == 0
+    assert sorted(s for s, _ in summaries(screen)) == ["H0", "H1"]
+    assert daemon.log.count("dropped, 2 shown today already (max_per_day)") == 2
+    # A restart a little later shows none of them again, neither the shown nor the dropped.
+    daemon.set_clock("2026-11-27 19:00:30")
+    daemon.start()
+    try:
+        time.sleep(2.5)
+    finally:
+        assert daemon.stop() == 0
+    assert sorted(s for s, _ in summaries(screen)) == ["H0", "H1"]
