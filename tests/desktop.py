@@ -182,8 +182,14 @@ class Daemon:
         self.log = ""
 
     def set_clock(self, moment: str) -> None:
-        """Jump the wall clock to ``moment`` (local time); it runs on from there."""
-        self.clock_file.write_text(f"@{moment}\n")
+        """Jump the wall clock to ``moment`` (local time); it runs on from there.
+
+        Atomically: libfaketime re-reads the file at every clock call, and a half-written
+        file reads as no fake time at all, a jump to the real date.
+        """
+        tmp = self.clock_file.with_suffix(".tmp")
+        tmp.write_text(f"@{moment}\n")
+        os.replace(tmp, self.clock_file)
 
     def args(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "daemon", "--config", str(self.config), "--state-dir", str(self.state_dir), *args]
