@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from daemon import views
 from daemon.clock import WEEKDAYS
 from daemon.config import Config, Habit
-from daemon.streaks import MET, MISSED, OPEN, PAUSED, SKIPPED, Period
+from daemon.streaks import MET, SKIPPED
 from daemon.views import StatusRow, Upcoming
 
 _CODES = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1", "cyan": "36"}
@@ -79,18 +79,6 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
 
 def _plain(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
-
-
-_MARKS = {MET: "#", MISSED: "x", SKIPPED: "s", PAUSED: "p", OPEN: "."}
-
-
-def history_lines(config: Config, habit: Habit, rows: list[Period], style: Style) -> list[str]:
-    lines = [f"{habit.title} ({target(habit)})"]
-    for p in reversed(rows):
-        span = p.first.isoformat() if p.first == p.last else f"{p.first.isoformat()} .. {p.last.isoformat()}"
-        color = {MET: "green", MISSED: "red", OPEN: "cyan"}.get(p.state, "dim")
-        lines.append(f"  {span:<24} {style(p.state, color)}  {p.done}/{habit.times}")
-    return lines
 
 
 def upcoming_lines(config: Config, items: list[Upcoming], now: datetime) -> list[str]:

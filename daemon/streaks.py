@@ -26,7 +26,6 @@ from daemon.periods import is_due_day, period_bounds, period_index
 from daemon.state import ALL, HabitLog, State
 
 MET, MISSED, SKIPPED, PAUSED, NOT_DUE, OPEN = "met", "missed", "skipped", "paused", "not due", "open"
-NEUTRAL = frozenset({SKIPPED, PAUSED, NOT_DUE})
 
 
 class Period(NamedTuple):
