@@ -23,7 +23,7 @@ from daemon import service as service_mod
 from daemon.clock import parse_day
 from daemon.config import Config, parse_config
 from daemon.errors import EXIT_RUNTIME, HabitdError, UsageError
-from daemon.periods import period_index
+from daemon.periods import period_index, period_of
 from daemon.state import ALL, Note, Pause, Skip
 from daemon.streaks import MET, period_state, summarize
 
@@ -147,7 +147,7 @@ def check(app: App) -> None:
     click.echo("\n".join(render.check_lines(config, nexts, now)))
 
 
-def _day(app: App, text: str) -> Any:
+def _day(app: App, text: str) -> date:
     return parse_day(text, app.today())
 
 
@@ -205,10 +205,10 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
     day = _day(app, day_text)
     with app.store.update() as state:
         log = state.log(h.id)
-        period = summarize(h, state, day, app.config.settings.week_starts).current
-        if not any(period.first <= s.day <= period.last for s in log.skips):
+        first, last = period_of(h, day, app.config.settings.week_starts)
+        if not any(first <= s.day <= last for s in log.skips):
             log.skips.append(Skip(day, note))
-    span = day.isoformat() if period.first == period.last else f"{period.first} .. {period.last}"
+    span = day.isoformat() if first == last else f"{first} .. {last}"
     click.echo(f"{h.title}: skipped {span}; your streak is safe.")
 
 
