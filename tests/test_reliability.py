@@ -162,7 +162,7 @@ def test_four_writers_and_the_daemon_lose_no_update(tmp_path: Path) -> None:
         f"daemon wrote {daemon_writes} times meanwhile, lost updates: {lost}"
     )
     assert lost == 0
-    assert daemon_writes >= 5, "the daemon should have been writing the state meanwhile"
+    assert daemon_writes >= 2, "the daemon should have been writing the state meanwhile"
 
 
 def test_a_lock_held_too_long_is_a_clear_error_not_a_hang(tmp_path: Path) -> None:
