@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 
 from daemon import views
@@ -60,14 +59,15 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
     lines = []
     for r in rows:
         if r.period.state == MET:
-            mark = style("done", "green")
+            word, color = "done", "green"
         elif r.paused:
-            mark = style("paused", "dim")
+            word, color = "paused", "dim"
         elif r.period.state == SKIPPED:
-            mark = style("skipped", "dim")
+            word, color = "skipped", "dim"
         else:
-            mark = f"{r.period.done}/{r.habit.times}"
-        parts = [f"{r.habit.id:<{width}}", f"{mark:<{8 + (len(mark) - len(_plain(mark)))}}", f"{target(r.habit):<16}"]
+            word, color = f"{r.period.done}/{r.habit.times}", ""
+        mark = style(f"{word:<8}", color) if color else f"{word:<8}"  # pad before colouring
+        parts = [f"{r.habit.id:<{width}}", mark, f"{target(r.habit):<16}"]
         if config.settings.show_streaks:
             parts.append(f"streak {r.streak:>3} (best {r.best_streak})  strength {r.strength:.0%}")
         parts.append(f"next: {when(config, r.next_reminder, now)}")
@@ -75,10 +75,6 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
             parts.append(style("reminder waiting for a notification server", "yellow"))
         lines.append("  ".join(parts))
     return lines
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 def upcoming_lines(config: Config, items: list[Upcoming], now: datetime) -> list[str]:
