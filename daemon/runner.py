@@ -64,8 +64,8 @@ class Runner:
         self.notifier = notifier
         self.tick_seconds = tick
         self.clock = clock
+        self._config_seen = self._config_signature()  # before reading: a later change is noticed
         self.config = self._read_config()
-        self._config_mtime = self._mtime()
         self._signals: set[int] = set()
         self._retry = False
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -81,15 +81,21 @@ class Runner:
         text = store_mod.read_config_text(self.config_path)
         return parse_config(text, str(self.config_path), store_mod.system_timezone())
 
-    def _mtime(self) -> int | None:
+    def _config_signature(self) -> tuple[int, int, int] | None:
+        """What tells a changed config file: modification time, size and inode (an editor's rename).
+
+        The size too, because a file read between an editor's truncation and its write can keep
+        its modification time (coarse timestamps) but not its size.
+        """
         try:
-            return os.stat(self.config_path).st_mtime_ns
+            st = os.stat(self.config_path)
         except OSError:
             return None
+        return st.st_mtime_ns, st.st_size, st.st_ino
 
     def reload(self, why: str) -> None:
         sd_notify("RELOADING=1")
-        self._config_mtime = self._mtime()
+        self._config_seen = self._config_signature()
         try:
             new = self._read_config()
         except ConfigError as e:
@@ -110,15 +116,24 @@ class Runner:
         if new.settings != self.config.settings:
             changed = sorted(fresh)  # a new zone or quiet hours moves every reminder
         self.config = new
-        self.deliver()
-        self.schedule(force=changed)
+        self.check(force=changed)
         sd_notify("READY=1")
 
     # --- the work -----------------------------------------------------------
 
-    def deliver(self) -> None:
-        """Show what is due now, once, and record it; keep what could not be shown pending."""
+    def check(self, force: list[str] | None = None) -> None:
+        """Show what is due, then schedule what comes after, both as of one moment.
+
+        One moment for both: a reminder that falls due between the two steps would
+        otherwise be neither shown (too late for the first) nor scheduled (too early
+        for the second). Scheduled in the past, APScheduler runs it at once.
+        """
         now = self.clock()
+        self.deliver(now)
+        self.schedule(now, force)
+
+    def deliver(self, now: datetime) -> None:
+        """Show what is due at ``now``, once, and record it; keep what could not be shown pending."""
         config = self.config
         try:
             to_send: list[tuple[Due, str]] = []
@@ -177,9 +192,8 @@ class Runner:
     def _random_seed(self, now: datetime) -> int:
         return int(now.timestamp() * 1000) ^ os.getpid()
 
-    def schedule(self, force: list[str] | None = None) -> None:
-        """Give each habit's job its next time; touch only the jobs whose time changed."""
-        now = self.clock()
+    def schedule(self, now: datetime, force: list[str] | None = None) -> None:
+        """Give each habit's job its next time after ``now``; touch only the jobs whose time changed."""
         try:
             state = self.store.read()
         except HabitdError as e:
@@ -224,8 +238,7 @@ class Runner:
         old_wakeup = signal.set_wakeup_fd(self._wfd, warn_on_full_buffer=False)
         self.scheduler.start()
         try:
-            self.deliver()
-            self.schedule()
+            self.check()
             log.info("running: %d habits, notifications via %s", len(self.config.habits), self.notifier.backend)
             sd_notify("READY=1")
             self._loop()
@@ -253,8 +266,7 @@ class Runner:
                 self._signals.discard(signal.SIGHUP)
                 self.reload("SIGHUP")
             if _JOB in woke:
-                self.deliver()
-                self.schedule()
+                self.check()
             if time.monotonic() >= next_tick:
                 last_wall, last_mono = self._tick(last_wall, last_mono)
                 next_tick = time.monotonic() + self.tick_seconds
@@ -265,13 +277,11 @@ class Runner:
         drift = (wall - last_wall) - timedelta(seconds=mono - last_mono)
         if abs(drift) > JUMP_TOLERANCE:
             log.info("the wall clock jumped by %s (suspend or a clock change); catching up", _late(drift))
-            self.deliver()
-            self.schedule(force=[h.id for h in self.config.habits])
-        elif self._mtime() != self._config_mtime:
+            self.check(force=[h.id for h in self.config.habits])
+        elif self._config_signature() != self._config_seen:
             self.reload("the config file changed")
         elif self._retry:
-            self.deliver()
-            self.schedule()
+            self.check()
         return wall, mono
 
 

@@ -14,10 +14,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -179,7 +180,17 @@ class Daemon:
         }
         self.env.pop("FAKETIME", None)
         self.proc: subprocess.Popen[str] | None = None
-        self.log = ""
+        self._lines: list[str] = []
+        self._reader: threading.Thread | None = None
+
+    @property
+    def log(self) -> str:
+        """Its stderr so far, read as it comes."""
+        return "".join(self._lines)
+
+    def wait_log(self, text: str, timeout: float = 8.0) -> None:
+        """Wait until ``text`` appears in its log; fail with the log if it does not."""
+        assert wait_for(lambda: text in self.log, timeout), f"no {text!r} within {timeout}s in:\n{self.log}"
 
     def set_clock(self, moment: str) -> None:
         """Jump the wall clock to ``moment`` (local time); it runs on from there.
@@ -203,6 +214,19 @@ class Daemon:
             text=True,
             cwd=self.folder,
         )
+        self._lines = []
+        self._reader = threading.Thread(target=self._read, args=(self.proc.stderr,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._lines.append(line)
+
+    def write_config(self, text: str) -> None:
+        """Save the config as careful editors do: a new file renamed over the old one."""
+        tmp = self.config.with_suffix(".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, self.config)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(self.args(*args), env=self.env, capture_output=True, text=True, cwd=self.folder)
@@ -217,11 +241,12 @@ class Daemon:
         if terminate and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            _, err = self.proc.communicate(timeout=timeout)
+            self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            _, err = self.proc.communicate()
-        self.log = err
+            self.proc.wait()
+        if self._reader:
+            self._reader.join(5)
         return self.proc.returncode
 
 

@@ -1,0 +1,77 @@
+"""The daemon's main loop in-process, where a test can make time move between two lines of code."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from daemon.notify import Notifier
+from daemon.runner import Runner
+from daemon.store import Store
+from tests.desktop import Desktop, wait_for
+
+pytestmark = pytest.mark.e2e
+
+CONFIG = '[settings]\ntimezone = "Europe/Berlin"\n[habits.thanks]\ntitle = "Thanks"\nat = "19:00"\n'
+
+
+def ticking(start: datetime, step: timedelta) -> Iterator[datetime]:
+    now = start
+    while True:
+        yield now
+        now += step
+
+
+def test_a_reminder_due_while_the_daemon_checks_is_not_lost(
+    screen: Desktop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow machine: each read of the clock is 0.2 s after the one before, across 19:00.
+
+    Showing what is due and scheduling what comes next must agree on one moment, or a
+    reminder due between the two is neither shown nor scheduled.
+    """
+    for key, value in screen.env.items():
+        monkeypatch.setenv(key, value)
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG)
+    start = datetime(2026, 11, 20, 18, 59, 59, 900000, tzinfo=ZoneInfo("Europe/Berlin"))
+    clock = ticking(start, timedelta(seconds=0.2))
+    runner = Runner(str(config), Store(tmp_path / "state"), Notifier("notify-send"), clock=lambda: next(clock))
+    runner.scheduler.start(paused=True)  # the jobs are kept but not run: the test runs them
+    try:
+        runner.check()  # 18:59:59.9: nothing due yet
+        assert screen.notifications() == []
+        job = runner.scheduler.get_job("thanks")
+        assert job is not None and job.next_run_time == datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+        runner.check()  # what the job does when it runs: here at 19:00:00.1
+        assert [n["summary"] for n in wait_for(screen.notifications, 5)] == ["Thanks"]
+    finally:
+        runner.scheduler.shutdown(wait=False)
+
+
+def test_a_config_read_half_written_is_read_again_once_whole(tmp_path: Path) -> None:
+    """An editor that truncates the file and then writes it, read in between, within one
+    tick of the file system's clock: the modification time alone does not tell the two apart."""
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG)
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    runner = Runner(str(config), Store(tmp_path / "state"), Notifier("notify-send"), clock=lambda: now)
+    mtime = config.stat().st_mtime_ns + 10**9
+    try:
+        config.write_text("")  # truncated: what a reload reads now is no config at all
+        os.utime(config, ns=(mtime, mtime))
+        runner._tick(now, time.monotonic())
+        assert [h.id for h in runner.config.habits] == ["thanks"]  # the old one stays
+        config.write_text(CONFIG + '[habits.walk]\nat = "08:00"\n')
+        os.utime(config, ns=(mtime, mtime))  # the same timestamp as the truncated file
+        runner._tick(now, time.monotonic())
+        assert [h.id for h in runner.config.habits] == ["thanks", "walk"]
+    finally:
+        os.close(runner._rfd)
+        os.close(runner._wfd)
