@@ -237,11 +237,12 @@ class Runner:
             signal.signal(sig, self._on_signal)
         old_wakeup = signal.set_wakeup_fd(self._wfd, warn_on_full_buffer=False)
         self.scheduler.start()
+        since = self.clock(), time.monotonic()  # before the first check: a jump during it is seen
         try:
             self.check()
             log.info("running: %d habits, notifications via %s", len(self.config.habits), self.notifier.backend)
             sd_notify("READY=1")
-            self._loop()
+            self._loop(*since)
         finally:
             sd_notify("STOPPING=1")
             self.scheduler.shutdown(wait=False)
@@ -251,8 +252,7 @@ class Runner:
         log.info("habitd stopped")
         return 0
 
-    def _loop(self) -> None:
-        last_wall, last_mono = self.clock(), time.monotonic()
+    def _loop(self, last_wall: datetime, last_mono: float) -> None:
         next_tick = last_mono + self.tick_seconds
         while True:
             ready, _, _ = select.select([self._rfd], [], [], max(0.0, next_tick - time.monotonic()))

@@ -205,7 +205,8 @@ class Daemon:
     def args(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "daemon", "--config", str(self.config), "--state-dir", str(self.state_dir), *args]
 
-    def start(self, *extra: str, tick: float = 0.3, env: dict[str, str] | None = None) -> None:
+    def start(self, *extra: str, tick: float = 0.3, env: dict[str, str] | None = None, ready: bool = True) -> None:
+        """Start it and (unless ``ready`` is false) wait until it runs: a loaded machine is slow to start."""
         self.proc = subprocess.Popen(
             self.args("run", "-v", "--tick", str(tick), *extra),
             env={**self.env, **(env or {})},
@@ -217,6 +218,8 @@ class Daemon:
         self._lines = []
         self._reader = threading.Thread(target=self._read, args=(self.proc.stderr,), daemon=True)
         self._reader.start()
+        if ready:
+            self.wait_log("running:", 20)
 
     def _read(self, stream: IO[str]) -> None:
         for line in stream:

@@ -241,7 +241,7 @@ def test_a_changed_config_file_is_reloaded_without_a_signal(tmp_path: Path) -> N
 def test_an_invalid_config_at_start_exits_2_with_the_problems(tmp_path: Path) -> None:
     require("libfaketime")
     daemon = Daemon(tmp_path, dict(os.environ), '[habits.a]\nat = "7pm"\n', "2026-11-27 12:00:00")
-    daemon.start()
+    daemon.start(ready=False)
     assert daemon.stop(terminate=False) == 2
     assert 'habits.a.at: "7pm" is not a time (HH:MM)' in daemon.log
     assert "Traceback" not in daemon.log
@@ -255,7 +255,7 @@ def test_journal_logging_has_priorities_and_no_timestamps(tmp_path: Path) -> Non
     assert daemon.stop() == 0
     lines = [line for line in daemon.log.splitlines() if line]
     assert lines and all(line[:3] in ("<6>", "<7>", "<4>", "<3>") for line in lines), lines
-    assert "<6>running: 1 habits" in lines[1] or any(line.startswith("<6>running") for line in lines)
+    assert any(line.startswith("<6>running: 1 habits") for line in lines)
 
 
 def test_reminders_carry_the_next_prompt_and_never_a_note(screen: Desktop, tmp_path: Path) -> None:
@@ -277,9 +277,8 @@ def test_reminders_carry_the_next_prompt_and_never_a_note(screen: Desktop, tmp_p
 
 
 def test_the_daily_cap_drops_and_logs_and_a_restart_repeats_nothing(screen: Desktop, tmp_path: Path) -> None:
-    config = (
-        '[settings]\ntimezone = "Europe/Berlin"\nmax_per_day = 2\n'
-        + "".join(f'[habits.h{i}]\ntitle = "H{i}"\nat = "19:00"\n' for i in range(4))
+    config = '[settings]\ntimezone = "Europe/Berlin"\nmax_per_day = 2\n' + "".join(
+        f'[habits.h{i}]\ntitle = "H{i}"\nat = "19:00"\n' for i in range(4)
     )
     daemon = Daemon(tmp_path, screen.env, config, "2026-11-27 18:59:59")
     daemon.start()
