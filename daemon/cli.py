@@ -2,8 +2,10 @@
 
 The only module that knows Click. Errors of the core (``HabitdError``) are
 turned into a message on stderr and their exit code in one place,
-``HabitdGroup.invoke``. ``run`` imports the scheduler lazily so that
-``done`` and friends stay quick.
+``HabitdGroup.invoke``. What only some commands need is imported inside
+them: the scheduler and notifications for ``run``; the views and their
+rendering for the read-only commands. ``done`` runs once per completion,
+from scripts and status bars, and pays for what it uses only.
 """
 
 from __future__ import annotations
@@ -13,19 +15,20 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from daemon import __version__, paths, render, store, views
-from daemon import prompts as prompts_mod
-from daemon import service as service_mod
+from daemon import __version__, paths, store
 from daemon.clock import parse_day
 from daemon.config import Config, parse_config
 from daemon.errors import EXIT_RUNTIME, HabitdError, UsageError
 from daemon.periods import period_index, period_of
 from daemon.state import ALL, Note, Pause, Skip
 from daemon.streaks import MET, period_state, summarize
+
+if TYPE_CHECKING:
+    from daemon.render import Style
 
 
 def _utcnow() -> datetime:
@@ -58,7 +61,7 @@ class App:
         return store.Store(self.state_dir)
 
     def today(self) -> date:
-        return views.today(self.config, self.now())
+        return self.config.today(self.now())
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -78,8 +81,10 @@ class HabitdGroup(click.Group):
             sys.exit(EXIT_RUNTIME)
 
 
-def _style() -> render.Style:
-    return render.Style(sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+def _style() -> Style:
+    from daemon.render import Style
+
+    return Style(sys.stdout.isatty() and "NO_COLOR" not in os.environ)
 
 
 def _emit_json(data: object) -> None:
@@ -140,6 +145,8 @@ def init(app: App, force: bool) -> None:
 @pass_app
 def check(app: App) -> None:
     """Validate the config and show each habit's next reminder."""
+    from daemon import render, views
+
     config = app.config
     state = app.store.read()
     now = app.now()
@@ -158,7 +165,7 @@ def _day(app: App, text: str) -> date:
 @pass_app
 def done(app: App, habit: str, day_text: str, note: str | None) -> None:
     """Mark HABIT done (id or unique prefix)."""
-    h = views.resolve(app.config, habit)
+    h = app.config.find(habit)
     day = _day(app, day_text)
     ws = app.config.settings.week_starts
     index = period_index(h, day, ws)
@@ -185,7 +192,7 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
 @pass_app
 def undo(app: App, habit: str, day_text: str) -> None:
     """Remove HABIT's latest completion on a day."""
-    h = views.resolve(app.config, habit)
+    h = app.config.find(habit)
     day = _day(app, day_text)
     with app.store.update() as state:
         removed = h.id in state.habits and state.habits[h.id].remove(day)
@@ -201,7 +208,7 @@ def undo(app: App, habit: str, day_text: str) -> None:
 @pass_app
 def skip(app: App, habit: str, day_text: str, note: str) -> None:
     """Skip HABIT's period containing a day: it neither breaks nor extends the streak."""
-    h = views.resolve(app.config, habit)
+    h = app.config.find(habit)
     day = _day(app, day_text)
     with app.store.update() as state:
         log = state.log(h.id)
@@ -217,10 +224,12 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
 @pass_app
 def status(app: App, as_json: bool) -> None:
     """Every habit: this period's progress, streaks, strength, next reminder."""
+    from daemon import render, views
+
     config, now = app.config, app.now()
     rows = views.status(config, app.store.read(), now)
     if as_json:
-        _emit_json(views.status_json(config, rows, views.today(config, now)))
+        _emit_json(views.status_json(config, rows, config.today(now)))
     else:
         click.echo("\n".join(render.status_lines(config, rows, now, _style())))
 
@@ -232,7 +241,9 @@ def status(app: App, as_json: bool) -> None:
 @pass_app
 def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
     """HABIT's last weeks as a calendar heatmap (--json: its periods and completions)."""
-    h = views.resolve(app.config, habit)
+    from daemon import render, views
+
+    h = app.config.find(habit)
     state, now = app.store.read(), app.now()
     if as_json:
         rows = views.history(app.config, state, h, now, weeks)
@@ -250,6 +261,8 @@ def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
 @pass_app
 def next_(app: App, limit: int, as_json: bool) -> None:
     """The upcoming reminders across habits, in time order."""
+    from daemon import render, views
+
     config, now = app.config, app.now()
     items = views.upcoming(config, app.store.read(), now, limit)
     if as_json:
@@ -274,6 +287,8 @@ def next_(app: App, limit: int, as_json: bool) -> None:
 @pass_app
 def today(app: App, as_json: bool, fmt: str) -> None:
     """What is due today and not done yet, then what is done."""
+    from daemon import render, views
+
     view = views.today_view(app.config, app.store.read(), app.now())
     if as_json:
         _emit_json(views.today_json(app.config, view))
@@ -290,7 +305,9 @@ def today(app: App, as_json: bool, fmt: str) -> None:
 @pass_app
 def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> None:
     """Your notes, newest first (of one HABIT, or all)."""
-    hid = views.resolve(app.config, habit).id if habit else None
+    from daemon import render, views
+
+    hid = app.config.find(habit).id if habit else None
     since_day = _day(app, since) if since else None
     entries = views.journal(app.store.read(), hid, since_day)
     if as_json:
@@ -312,7 +329,9 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
 @pass_app
 def prompt(app: App, habit: str, advance: bool) -> None:
     """The current conversation prompt of HABIT, for when you sit down together."""
-    h = views.resolve(app.config, habit)
+    from daemon import prompts as prompts_mod
+
+    h = app.config.find(habit)
     if not h.prompts:
         raise UsageError(f"{h.id} has no prompts; add `prompts = [...]` to it in the config")
     current = prompts_mod.current_prompt(app.store.read(), h)
@@ -328,7 +347,7 @@ def prompt(app: App, habit: str, advance: bool) -> None:
 @pass_app
 def pause(app: App, habit: str | None, until_text: str) -> None:
     """Pause HABIT (or all habits) until a day: no reminders, streaks untouched."""
-    hid = views.resolve(app.config, habit).id if habit else ALL
+    hid = app.config.find(habit).id if habit else ALL
     day = app.today()
     until = parse_day(until_text, day, ahead=True)
     with app.store.update() as state:
@@ -342,7 +361,7 @@ def pause(app: App, habit: str | None, until_text: str) -> None:
 @pass_app
 def resume(app: App, habit: str | None) -> None:
     """End the pause of HABIT (or of everything) today."""
-    hid = views.resolve(app.config, habit).id if habit else None
+    hid = app.config.find(habit).id if habit else None
     day = app.today()
     ended = 0
     with app.store.update() as state:
@@ -388,7 +407,9 @@ def service() -> None:
 
 
 def _unit_path() -> str:
-    return os.path.join(paths.user_unit_dir(), service_mod.UNIT_NAME)
+    from daemon.service import UNIT_NAME
+
+    return os.path.join(paths.user_unit_dir(), UNIT_NAME)
 
 
 @service.command("install")
@@ -396,6 +417,8 @@ def _unit_path() -> str:
 @click.pass_context
 def service_install(ctx: click.Context, print_only: bool) -> None:
     """Write the user unit, with ExecStart for this installation."""
+    from daemon import service as service_mod
+
     root = ctx.find_root()
     extra: list[str] = []
     for name, flag in (("config_path", "--config"), ("state_dir", "--state-dir")):

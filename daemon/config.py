@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from datetime import date, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from daemon.clock import WEEKDAYS, parse_duration, parse_hhmm
+from daemon.clock import WEEKDAYS, logical_day, parse_duration, parse_hhmm
 from daemon.cron import Cron, CronSyntaxError, parse_cron
-from daemon.errors import ConfigError, describe_toml_error
+from daemon.errors import ConfigError, UsageError, describe_toml_error
 
 
 def month_days(year: int, month: int) -> int:
@@ -104,6 +104,24 @@ class Config(NamedTuple):
 
     def habit(self, habit_id: str) -> Habit | None:
         return next((h for h in self.habits if h.id == habit_id), None)
+
+    def find(self, name: str) -> Habit:
+        """A habit by its id or a unique case-insensitive prefix of it."""
+        ids = [h.id for h in self.habits]
+        low = name.lower()
+        if low in ids:
+            return self.habits[ids.index(low)]
+        matches = [i for i in ids if i.startswith(low)]
+        if len(matches) == 1:
+            return self.habits[ids.index(matches[0])]
+        if matches:
+            raise UsageError(f"{name!r} could be any of: {', '.join(matches)}")
+        known = ", ".join(ids) if ids else "none (add some to the config)"
+        raise UsageError(f"no habit {name!r}; the habits are: {known}")
+
+    def today(self, now: datetime) -> date:
+        """The logical day ``now`` counts for: in the config's zone, after ``day_starts``."""
+        return logical_day(now, self.settings.tz, self.settings.day_starts)
 
 
 # --- the schema ---------------------------------------------------------

@@ -38,7 +38,7 @@ from daemon.prompts import next_prompt
 from daemon.reminders import Due, plan
 from daemon.sdnotify import sd_notify
 from daemon.store import Store
-from daemon.views import next_reminder, today
+from daemon.views import next_reminder
 
 log = logging.getLogger("habitd")
 
@@ -143,7 +143,7 @@ class Runner:
                 for hid, r in state.reminders.items():
                     if r.pending and hid not in due_ids:  # met, paused or too old meanwhile
                         r.pending, r.reason = None, ""
-                day = today(config, now)
+                day = config.today(now)
                 if state.sent_day != day:
                     state.sent_day, state.sent_count = day, 0
                 for due in dues:

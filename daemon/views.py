@@ -10,36 +10,15 @@ import itertools
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from daemon.clock import logical_day
 from daemon.config import Config, Habit
-from daemon.errors import UsageError
 from daemon.periods import is_due_day, period_bounds, period_index
 from daemon.schedule import Slot, expires, shown_at, upcoming_slots
 from daemon.state import State
 from daemon.streaks import MET, OPEN, SKIPPED, Period, period_state, periods, summarize
 
 
-def resolve(config: Config, name: str) -> Habit:
-    """A habit by its id or a unique case-insensitive prefix of it."""
-    ids = [h.id for h in config.habits]
-    low = name.lower()
-    if low in ids:
-        return config.habits[ids.index(low)]
-    matches = [i for i in ids if i.startswith(low)]
-    if len(matches) == 1:
-        return config.habits[ids.index(matches[0])]
-    if matches:
-        raise UsageError(f"{name!r} could be any of: {', '.join(matches)}")
-    known = ", ".join(ids) if ids else "none (add some to the config)"
-    raise UsageError(f"no habit {name!r}; the habits are: {known}")
-
-
-def today(config: Config, now: datetime) -> date:
-    return logical_day(now, config.settings.tz, config.settings.day_starts)
-
-
 def reminder_open(config: Config, state: State, habit: Habit, now: datetime) -> OpenCheck:
-    return OpenCheck(config, state, habit, today(config, now))
+    return OpenCheck(config, state, habit, config.today(now))
 
 
 class OpenCheck:
@@ -82,7 +61,7 @@ class StatusRow(NamedTuple):
 
 
 def status(config: Config, state: State, now: datetime) -> list[StatusRow]:
-    day = today(config, now)
+    day = config.today(now)
     rows = []
     for habit in config.habits:
         s = summarize(habit, state, day, config.settings.week_starts)
@@ -131,7 +110,7 @@ def iso(config: Config, moment: datetime | None) -> str | None:
 
 def history(config: Config, state: State, habit: Habit, now: datetime, weeks: int) -> list[Period]:
     """The habit's periods that overlap the last ``weeks`` weeks, oldest first."""
-    day = today(config, now)
+    day = config.today(now)
     ws = config.settings.week_starts
     since = day - timedelta(days=weeks * 7 - 1)
     first = period_index(habit, since, ws)
@@ -188,7 +167,7 @@ class TodayView(NamedTuple):
 
 
 def today_view(config: Config, state: State, now: datetime) -> TodayView:
-    day = today(config, now)
+    day = config.today(now)
     due: list[TodayItem] = []
     open_: list[StatusRow] = []
     done: list[StatusRow] = []
@@ -197,7 +176,7 @@ def today_view(config: Config, state: State, now: datetime) -> TodayView:
         if p.state == MET:
             done.append(row)
         elif p.state == OPEN and not row.paused:
-            at = row.next_reminder if row.next_reminder and today(config, row.next_reminder) == day else None
+            at = row.next_reminder if row.next_reminder and config.today(row.next_reminder) == day else None
             daily = row.habit.every.unit == "day" and row.habit.every.n == 1
             if daily or at is not None or p.last == day:
                 due.append(TodayItem(row, at, p.last == day))
@@ -251,7 +230,7 @@ def day_marks(config: Config, state: State, habit: Habit, first: date, now: date
     ``done``: a completion that day. ``missed``: a day of a missed period.
     ``quiet``: a day of a met or still open period without a completion.
     """
-    day = today(config, now)
+    day = config.today(now)
     ws = config.settings.week_starts
     log = state.habits.get(habit.id)
     marks: dict[date, str] = {}
