@@ -1,6 +1,6 @@
 """habitd's benchmarks: what users feel, measured against a floor in the same run.
 
-    make bench                  # the whole suite, about four minutes
+    make bench                  # the whole suite, about six minutes
     python bench/run.py --quick # a tiny version (CI runs it so that it keeps working)
 
 Prints a table and writes the figures to bench/results/latest.json. Machines
