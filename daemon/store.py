@@ -18,6 +18,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import select
 import stat
 import time
@@ -112,6 +113,16 @@ def read_config_text(path: str) -> str:
         raise ConfigError(str(path), [str(e)]) from None
 
 
+# A day mask as a TOML literal string: tomllib reads a basic string ("...") one character
+# at a time in Python, a literal one ('...') with str.index. The two mean the same for base64,
+# which has neither quotes nor backslashes; with 10 years of history it saves ~3 ms a read.
+_DONE_LINE = re.compile(r'^done = "([A-Za-z0-9+/=]*)"$', re.MULTILINE)
+
+
+def dump_state(doc: dict[str, object]) -> str:
+    return _DONE_LINE.sub(r"done = '\1'", tomli_w.dumps(doc))
+
+
 class Store:
     def __init__(self, directory: str | os.PathLike[str], lock_timeout: float = 5.0) -> None:
         self.dir = os.fspath(directory)
@@ -176,7 +187,7 @@ class Store:
             after = to_doc(state)
             if after != (before or to_doc(State())):
                 self._backup()
-                atomic_write(self.path, tomli_w.dumps(after).encode("utf-8"))
+                atomic_write(self.path, dump_state(after).encode("utf-8"))
 
     def _backup(self) -> None:
         try:

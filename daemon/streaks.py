@@ -169,15 +169,16 @@ def _period_codes(habit: Habit, state: State, log: HabitLog, first: int, now: in
         if origin <= d <= end:
             j = period_index(habit, d, ws) - first
             extra[j] = extra.get(j, 0) + n - 1
-
-    def count(j: int) -> int:
-        return bits.count("1", starts[j], starts[j + 1]) + extra.get(j, 0)
-
-    def days(j: int) -> int:
-        return starts[j + 1] - starts[j]
-
     n_periods = len(starts) - 1
-    if habit.times == 1 and habit.every.unit != "month":
+    if habit.times > 1 or habit.every.unit == "month":  # codes and strength count every period
+        counts = [bits.count("1", starts[j], starts[j + 1]) + extra.get(j, 0) for j in range(n_periods)]
+        count: Callable[[int], int] = counts.__getitem__
+        codes = [MET_CODE if c >= habit.times else MISSED_CODE for c in counts]
+    else:
+
+        def count(j: int) -> int:
+            return bits.count("1", starts[j], starts[j + 1]) + extra.get(j, 0)
+
         # Met when any day of the block of `size` days is: fold each block onto its first bit.
         size, span = starts[1], 1
         while span < size:
@@ -186,8 +187,10 @@ def _period_codes(habit: Habit, state: State, log: HabitLog, first: int, now: in
             span += step
         met = f"{mask:b}".zfill(length)[::-1][::size]
         codes = list(met.replace("0", MISSED_CODE))
-    else:
-        codes = [MET_CODE if count(j) >= habit.times else MISSED_CODE for j in range(n_periods)]
+
+    def days(j: int) -> int:
+        return starts[j + 1] - starts[j]
+
     neutral = {period_index(habit, s.day, ws) - first for s in log.skips}
     for p in state.pauses:
         if p.habit in (ALL, habit.id) and p.until >= origin and p.start <= end:
