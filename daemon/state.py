@@ -14,7 +14,7 @@ the latest completion together with its own note.
     version = 1
     [habits.checkin]
     since = 2025                         # the first year of `done`
-    done = "AAAg...AAAA"                 # 46 bytes a year; bit d-1 of a year: a completion on its day d
+    done = 'AAAg...AAAA'                 # 46 bytes a year; bit d-1 of a year: a completion on its day d
     counts = { 2026-11-25 = 2 }          # only days with more than one completion
     notes = [ { day = 2026-11-25, at = 2026-11-25T20:01:00+01:00, text = "...", nth = 1 } ]
     skips = [ { day = 2026-11-23, text = "" } ]
