@@ -115,11 +115,12 @@ def read_config_text(path: str) -> str:
 
 # A day mask as a TOML literal string: tomllib reads a basic string ("...") one character
 # at a time in Python, a literal one ('...') with str.index. The two mean the same for base64,
-# which has neither quotes nor backslashes; with 10 years of history it saves ~3 ms a read.
+# which has neither quotes nor backslashes; with 10 years of history it saves ~4 ms a read.
 _DONE_LINE = re.compile(r'^done = "([A-Za-z0-9+/=]*)"$', re.MULTILINE)
 
 
 def dump_state(doc: dict[str, object]) -> str:
+    """The state document as the text of the state file."""
     return _DONE_LINE.sub(r"done = '\1'", tomli_w.dumps(doc))
 
 
