@@ -10,7 +10,8 @@ them in the state, and reschedules the jobs whose time changed.
 A periodic check (every ``tick`` seconds, 60 by default) bounds what the
 monotonic clock cannot see: after suspend or a jump of the wall clock it
 catches up and reschedules; it retries undelivered reminders, reloads a
-changed config, and pets systemd's watchdog.
+changed config, does the work of a job that did not fire on time, and pets
+systemd's watchdog.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from daemon.views import next_reminder
 log = logging.getLogger("habitd")
 
 JUMP_TOLERANCE = timedelta(seconds=30)
+OVERDUE = timedelta(seconds=2)  # a job this late has not fired: the periodic check does its work
 _JOB = b"\0"  # what a job writes down the pipe; signals write their number
 
 
@@ -68,6 +70,7 @@ class Runner:
         self.config = self._read_config()
         self._signals: set[int] = set()
         self._retry = False
+        self._next_due: datetime | None = None  # the soonest job's time
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -219,6 +222,7 @@ class Runner:
         for job in self.scheduler.get_jobs():
             if job.id not in ids:
                 job.remove()
+        self._next_due = soonest[0] if soonest else None
         status = f"next: {soonest[1]} at {_local(self.config, soonest[0])}" if soonest else "no reminders ahead"
         sd_notify(f"STATUS={status}")
         log.debug(status)
@@ -281,6 +285,12 @@ class Runner:
         elif self._config_signature() != self._config_seen:
             self.reload("the config file changed")
         elif self._retry:
+            self.check()
+        elif self._next_due is not None and wall > self._next_due + OVERDUE:
+            # Its job should have fired: never seen outside a faked clock, but a reminder must not
+            # hang on the scheduler thread's wait. At worst it is late by one periodic check.
+            late = _local(self.config, self._next_due)
+            log.warning("the reminder due at %s did not fire on time; checking now", late)
             self.check()
         return wall, mono
 

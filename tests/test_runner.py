@@ -75,3 +75,28 @@ def test_a_config_read_half_written_is_read_again_once_whole(tmp_path: Path) -> 
     finally:
         os.close(runner._rfd)
         os.close(runner._wfd)
+
+
+def test_a_job_that_does_not_fire_is_caught_by_the_periodic_check(
+    screen: Desktop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler thread's wait is the one thing between a reminder and its time; if it
+    oversleeps (as under a faked clock), the periodic check shows the reminder, once."""
+    for key, value in screen.env.items():
+        monkeypatch.setenv(key, value)
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG)
+    now = datetime(2026, 11, 20, 18, 59, 50, tzinfo=ZoneInfo("Europe/Berlin"))
+    runner = Runner(str(config), Store(tmp_path / "state"), Notifier("notify-send"), clock=lambda: now)
+    runner.scheduler.start(paused=True)  # its jobs never fire
+    try:
+        runner.check()
+        now += timedelta(seconds=11)  # 19:00:01: due, but within the grace a job gets
+        runner._tick(now, time.monotonic())
+        assert screen.notifications() == []
+        now += timedelta(seconds=2)  # 19:00:03: overdue
+        runner._tick(now, time.monotonic())
+        runner._tick(now, time.monotonic())
+        assert [n["summary"] for n in wait_for(screen.notifications, 5)] == ["Thanks"]
+    finally:
+        runner.scheduler.shutdown(wait=False)

@@ -116,7 +116,7 @@ def test_the_server_goes_away_and_comes_back(screen: Desktop, tmp_path: Path, ba
         time.sleep(4)
         assert daemon.proc is not None and daemon.proc.poll() is None  # no crash
         screen.start_dunst()  # a new server: its history starts empty
-        assert wait_for(lambda: shown(screen)["Two"] == 1, 8)
+        assert wait_for(lambda: shown(screen)["Two"] == 1, 8), daemon.log
         time.sleep(2)
         counts = shown(screen)
     finally:
