@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from daemon import __version__, paths, store
+from daemon import __version__, paths, record, store
 from daemon.clock import parse_day
 from daemon.config import Config, parse_config
 from daemon.errors import EXIT_RUNTIME, HabitdError, UsageError
-from daemon.periods import period_index, period_of
-from daemon.state import ALL, Note, Pause, Skip
-from daemon.streaks import MET, period_state, summarize
+from daemon.state import ALL
+from daemon.streaks import summarize
 
 if TYPE_CHECKING:
     from daemon.render import Style
@@ -167,21 +166,16 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
     """Mark HABIT done (id or unique prefix)."""
     h = app.config.find(habit)
     day = _day(app, day_text)
-    ws = app.config.settings.week_starts
-    index = period_index(h, day, ws)
-    with app.store.update() as state:
-        before = period_state(h, state, index, day, ws)
-        if h.times == 1 and before.state == MET:
-            span = before.first.isoformat() if before.first == before.last else f"{before.first} .. {before.last}"
-            click.echo(f"{h.title}: already done for this {h.every} ({span}); nothing changed.")
-            return
-        nth = state.log(h.id).add(day)
-        if note:
-            state.log(h.id).notes.append(Note(day, app.now().astimezone(app.config.settings.tz), note, nth))
+    result = record.done(app.store, app.config, h, day, app.now(), note)
+    before = result.before
+    if not result.recorded:
+        span = before.first.isoformat() if before.first == before.last else f"{before.first} .. {before.last}"
+        click.echo(f"{h.title}: already done for this {h.every} ({span}); nothing changed.")
+        return
     progress = "" if h.times == 1 else f" ({before.done + 1}/{h.times} this {h.every})"
     streak = ""
     if app.config.settings.show_streaks:
-        after = summarize(h, state, app.today(), ws).streak
+        after = summarize(h, result.state, app.today(), app.config.settings.week_starts).streak
         streak = f" Streak: {after}." if after > 1 else ""
     click.echo(f"{h.title}: done for {day.isoformat()}{progress}.{streak}")
 
@@ -194,9 +188,7 @@ def undo(app: App, habit: str, day_text: str) -> None:
     """Remove HABIT's latest completion on a day."""
     h = app.config.find(habit)
     day = _day(app, day_text)
-    with app.store.update() as state:
-        removed = h.id in state.habits and state.habits[h.id].remove(day)
-    if not removed:
+    if not record.undo(app.store, h, day):
         raise UsageError(f"{h.id} has no completion on {day.isoformat()} to undo")
     click.echo(f"{h.title}: removed one completion on {day.isoformat()}.")
 
@@ -210,11 +202,7 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
     """Skip HABIT's period containing a day: it neither breaks nor extends the streak."""
     h = app.config.find(habit)
     day = _day(app, day_text)
-    with app.store.update() as state:
-        log = state.log(h.id)
-        first, last = period_of(h, day, app.config.settings.week_starts)
-        if not any(first <= s.day <= last for s in log.skips):
-            log.skips.append(Skip(day, note))
+    first, last = record.skip(app.store, app.config, h, day, note)[1:]
     span = day.isoformat() if first == last else f"{first} .. {last}"
     click.echo(f"{h.title}: skipped {span}; your streak is safe.")
 
@@ -350,8 +338,7 @@ def pause(app: App, habit: str | None, until_text: str) -> None:
     hid = app.config.find(habit).id if habit else ALL
     day = app.today()
     until = parse_day(until_text, day, ahead=True)
-    with app.store.update() as state:
-        state.pauses.append(Pause(hid, day, until))
+    record.pause(app.store, hid, day, until)
     who = "All habits" if hid == ALL else hid
     click.echo(f"{who} paused until {until.isoformat()} (included). Take care of yourselves.")
 
@@ -363,19 +350,7 @@ def resume(app: App, habit: str | None) -> None:
     """End the pause of HABIT (or of everything) today."""
     hid = app.config.find(habit).id if habit else None
     day = app.today()
-    ended = 0
-    with app.store.update() as state:
-        if hid and any(p.habit == ALL and p.covers(hid, day) for p in state.pauses):
-            raise UsageError(f"all habits are paused; `habitd resume` ends that pause for every habit, {hid} included")
-        kept = []
-        for p in state.pauses:
-            if p.covers(hid or p.habit, day) and (hid is None or p.habit == hid):
-                ended += 1
-                if p.start < day:
-                    kept.append(Pause(p.habit, p.start, day - timedelta(days=1)))
-            else:
-                kept.append(p)
-        state.pauses = kept
+    ended = record.resume(app.store, hid, day)
     if not ended:
         raise UsageError(f"{hid} is not paused" if hid else "nothing is paused")
     click.echo(f"Resumed {hid or 'all habits'}. Welcome back.")
