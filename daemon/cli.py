@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
 
@@ -69,6 +69,28 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 class HabitdGroup(click.Group):
+    """Translates HabitdError into a message and exit code; loads command families on demand.
+
+    A family of commands lives in a module of its own (``cli_*.py``) and is named in
+    ``LAZY`` as ``"module:attribute"``: it is imported only when one of its commands
+    runs (or ``--help`` lists them), so ``habitd done`` never pays for it.
+    """
+
+    LAZY: ClassVar[dict[str, str]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY:
+            import importlib
+
+            module, attr = self.LAZY[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
