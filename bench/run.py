@@ -191,7 +191,7 @@ def start_daemon(folder: Path, habits: int, env: dict[str, str]) -> tuple[subpro
 
 
 def daemon_costs(folder: Path, idle_seconds: float) -> dict[str, object]:
-    env = {**os.environ, "HABITD_NOTIFIER": "notify-send"}
+    env = {**os.environ, "HABITD_NOTIFIER": "dbus"}
     out: dict[str, object] = {}
     starts = []
     for _ in range(5):

@@ -389,11 +389,11 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     Shows a desktop notification when a habit falls due and is not done yet.
     SIGHUP (or saving the config) reloads the config; SIGTERM stops it.
     """
-    from daemon.notify import Notifier, backend_from_env
+    from daemon.notify import backend_from_env, make_notifier
     from daemon.runner import Runner, setup_logging
 
     setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")))
-    notifier = Notifier(backend_from_env(), app.config.settings.notify_timeout)
+    notifier = make_notifier(backend_from_env(), app.config.settings.notify_timeout)
     runner = Runner(app.config_path, app.store, notifier, tick=tick, clock=app.now)
     sys.exit(runner.run())
 

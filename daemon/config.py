@@ -77,6 +77,7 @@ class Settings(NamedTuple):
     max_late: timedelta = timedelta(hours=6)
     show_streaks: bool = True
     notify_timeout: int = 30
+    snooze: timedelta = timedelta(hours=1)
 
 
 class Habit(NamedTuple):
@@ -92,6 +93,7 @@ class Habit(NamedTuple):
     remind_again: timedelta | None = None
     max_late: timedelta | None = None  # None: the settings' value
     prompts: tuple[str, ...] = ()
+    snooze: timedelta | None = None  # None: the settings' value
 
     @property
     def reminds(self) -> bool:
@@ -315,6 +317,7 @@ SETTINGS_KEYS: dict[str, Key] = {
     ),
     "show_streaks": Key("show streak figures; false hides them everywhere", _bool, "true"),
     "notify_timeout": Key("seconds a notification stays on screen; 0 until dismissed", _int(0, 3600), "30"),
+    "snooze": Key("how long the notification's Snooze button puts a reminder off", _duration, '"1h"'),
 }
 
 HABIT_KEYS: dict[str, Key] = {
@@ -336,6 +339,7 @@ HABIT_KEYS: dict[str, Key] = {
     ),
     "max_late": Key("this habit's own max_late", _duration, '"6h"'),
     "prompts": Key("conversation prompts; each reminder carries the next one", _prompts, '["..."]'),
+    "snooze": Key("this habit's own snooze", _duration, '"30m"'),
 }
 
 DEFAULT_ANCHOR = date(2000, 1, 3)  # a Monday; periods of N days/weeks/months count from here

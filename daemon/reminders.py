@@ -6,6 +6,8 @@ restart or the repeated hour at fall-back never shows one twice). A slot is
 shown when its period is still open (not met, skipped or paused), it is not
 older than ``max_late`` (counted from the end of the quiet hours it fell in),
 and only the latest such slot of a habit is shown: a catch-up, never a burst.
+A snoozed reminder (the notification's Snooze button) is one more slot, at
+the snooze's end; the habit's slots before it are put off.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import NamedTuple
 from daemon.config import Config, Habit
 from daemon.schedule import HOLD_BACK, Slot, shown_at, slots_between
 from daemon.state import State
-from daemon.views import reminder_open
+from daemon.views import reminder_open, snooze_slot
 
 
 class Due(NamedTuple):
@@ -46,6 +48,11 @@ def plan(config: Config, state: State, now: datetime) -> list[Due]:
             show = shown_at(slot, config.settings)
             if show <= now and now - show <= limit and wanted(slot):
                 latest = slot
+        snoozed = snooze_slot(state, habit)  # a Snooze's return: one more slot, quiet hours and all
+        if snoozed is not None and (latest is None or snoozed.due >= latest.due):
+            show = shown_at(snoozed, config.settings)
+            if show <= now and now - show <= limit and wanted(snoozed):
+                latest = snoozed
         if latest is not None:
             out.append(Due(habit, latest, now - shown_at(latest, config.settings)))
     out.sort(key=lambda d: (d.slot.due, d.habit.id))

@@ -31,6 +31,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from daemon import buttons
 from daemon import store as store_mod
 from daemon.config import Config, parse_config
 from daemon.errors import ConfigError, HabitdError
@@ -38,6 +39,7 @@ from daemon.notify import DeliveryError, Notifier
 from daemon.prompts import next_prompt
 from daemon.reminders import Due, plan
 from daemon.sdnotify import sd_notify
+from daemon.state import State
 from daemon.store import Store
 from daemon.views import next_reminder
 
@@ -46,6 +48,7 @@ log = logging.getLogger("habitd")
 JUMP_TOLERANCE = timedelta(seconds=30)
 OVERDUE = timedelta(seconds=2)  # a job this late has not fired: the periodic check does its work
 _JOB = b"\0"  # what a job writes down the pipe; signals write their number
+_BUTTON = b"\x7f"  # what the notifier's thread writes when a button was pressed
 
 
 def _utcnow() -> datetime:
@@ -72,6 +75,7 @@ class Runner:
         self._retry = False
         self._next_due: datetime | None = None  # the soonest job's time
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        notifier.wake = lambda: self._poke(_BUTTON)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(1)},
@@ -166,7 +170,7 @@ class Runner:
             results: list[tuple[Due, DeliveryError | None]] = []
             for due, body in to_send:
                 try:
-                    self.notifier.send(due.habit.title, body)
+                    self.notifier.send(buttons.note_for(config, due, body))
                     log.info(
                         "%s: reminder of %s shown%s",
                         due.habit.id,
@@ -202,6 +206,7 @@ class Runner:
         except HabitdError as e:
             log.error("could not read the state to schedule reminders: %s", e)
             return
+        self.close_settled(state, now)
         ids = set()
         soonest: tuple[datetime, str] | None = None
         for habit in self.config.habits:
@@ -227,9 +232,34 @@ class Runner:
         sd_notify(f"STATUS={status}")
         log.debug(status)
 
-    def _poke(self) -> None:
+    def _poke(self, what: bytes = _JOB) -> None:
         with contextlib.suppress(BlockingIOError):  # a full pipe wakes the main thread anyway
-            os.write(self._wfd, _JOB)
+            os.write(self._wfd, what)
+
+    # --- the notification's buttons and bubbles (decisions in buttons.py) ---------------
+
+    def answer_buttons(self) -> None:
+        """Act on the buttons pressed since the last call, then reschedule and tidy up."""
+        changed = False
+        for pressed in self.notifier.events():
+            try:
+                answer = buttons.answer(self.store, self.config, pressed, self.clock())
+            except HabitdError as e:
+                log.error("%s: a button was pressed but could not be acted on: %s", pressed.note.habit, e)
+                continue
+            log.info("%s: %s", pressed.note.habit, answer.message)
+            changed = changed or answer.changed
+        if changed:
+            self.check()
+
+    def close_settled(self, state: State, now: datetime) -> None:
+        """Take a habit's bubble off the screen once its period is met (or skipped, paused, removed)."""
+        today = self.config.today(now)
+        for habit_id, note in self.notifier.showing().items():
+            why = buttons.settled(self.config, state, note, today)
+            if why:
+                self.notifier.close(habit_id)
+                log.info("%s: notification closed: %s", habit_id, why)
 
     # --- the loop -------------------------------------------------------------
 
@@ -250,6 +280,7 @@ class Runner:
         finally:
             sd_notify("STOPPING=1")
             self.scheduler.shutdown(wait=False)
+            self.notifier.stop()
             signal.set_wakeup_fd(old_wakeup)
             os.close(self._rfd)
             os.close(self._wfd)
@@ -269,6 +300,8 @@ class Runner:
             if signal.SIGHUP in self._signals:
                 self._signals.discard(signal.SIGHUP)
                 self.reload("SIGHUP")
+            if _BUTTON in woke:
+                self.answer_buttons()
             if _JOB in woke:
                 self.check()
             if time.monotonic() >= next_tick:
@@ -292,6 +325,9 @@ class Runner:
             late = _local(self.config, self._next_due)
             log.warning("the reminder due at %s did not fire on time; checking now", late)
             self.check()
+        if self.notifier.showing():  # the safety net for a state changed behind our back
+            with contextlib.suppress(HabitdError):
+                self.close_settled(self.store.read(), wall)
         return wall, mono
 
 

@@ -18,6 +18,9 @@ the latest completion together with its own note.
     counts = { 2026-11-25 = 2 }          # only days with more than one completion
     notes = [ { day = 2026-11-25, at = 2026-11-25T20:01:00+01:00, text = "...", nth = 1 } ]
     skips = [ { day = 2026-11-23, text = "" } ]
+    [reminders.checkin]
+    handled = 2026-11-25T18:00:00Z       # the latest reminder shown (or dropped)
+    snooze = { until = 2026-11-25T19:00:00Z, day = 2026-11-25 }  # its Snooze button, pressed
 """
 
 from __future__ import annotations
@@ -154,15 +157,27 @@ class HabitLog(_Record):
         return not (self.done or self.notes or self.skips)
 
 
+class Snooze(NamedTuple):
+    until: datetime  # when the reminder comes back
+    day: date  # the logical day it reminds about
+
+
 class Reminder(_Record):
     """What the daemon did about a habit's reminders."""
 
-    __slots__ = ("handled", "pending", "reason")
+    __slots__ = ("handled", "pending", "reason", "snooze")
 
-    def __init__(self, handled: datetime | None = None, pending: datetime | None = None, reason: str = "") -> None:
+    def __init__(
+        self,
+        handled: datetime | None = None,
+        pending: datetime | None = None,
+        reason: str = "",
+        snooze: Snooze | None = None,
+    ) -> None:
         self.handled = handled  # the latest reminder slot shown or given up on
         self.pending = pending  # a slot due but not delivered yet
         self.reason = reason
+        self.snooze = snooze  # Snooze pressed: over once a slot at or after ``until`` is handled
 
 
 class PromptDeck(_Record):
@@ -230,6 +245,8 @@ def to_doc(state: State) -> dict[str, Any]:
         if r.pending:
             item["pending"] = r.pending
             item["reason"] = r.reason
+        if r.snooze:
+            item["snooze"] = {"until": r.snooze.until, "day": r.snooze.day}
         if item:
             reminders[hid] = item
     if reminders:
@@ -273,6 +290,12 @@ def _aware(r: _Reader, value: Any, where: str) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise r.fail(where, f"{value!r} is not a date-time with a UTC offset")
     return value
+
+
+def _snooze(r: _Reader, value: Any, where: str) -> Snooze:
+    if not isinstance(value, dict):
+        raise r.fail(where, "is not a table")
+    return Snooze(_aware(r, value.get("until"), where + ".until"), _plain_date(r, value.get("day"), where + ".day"))
 
 
 def from_doc(doc: dict[str, Any], source: str) -> State:
@@ -349,6 +372,7 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
             _aware(r, item["handled"], w + ".handled") if "handled" in item else None,
             _aware(r, item["pending"], w + ".pending") if "pending" in item else None,
             r.get(item, "reason", str, w + ".", ""),
+            _snooze(r, item["snooze"], w + ".snooze") if "snooze" in item else None,
         )
     for hid, item in r.get(doc, "prompts", dict, "", {}).items():
         w = f"prompts.{hid}"

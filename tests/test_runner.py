@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.notify import Notifier
+from daemon.notify import make_notifier
 from daemon.runner import Runner
 from daemon.store import Store
 from tests.desktop import Desktop, wait_for
@@ -42,7 +42,7 @@ def test_a_reminder_due_while_the_daemon_checks_is_not_lost(
     config.write_text(CONFIG)
     start = datetime(2026, 11, 20, 18, 59, 59, 900000, tzinfo=ZoneInfo("Europe/Berlin"))
     clock = ticking(start, timedelta(seconds=0.2))
-    runner = Runner(str(config), Store(tmp_path / "state"), Notifier("notify-send"), clock=lambda: next(clock))
+    runner = Runner(str(config), Store(tmp_path / "state"), make_notifier("dbus", 30), clock=lambda: next(clock))
     runner.scheduler.start(paused=True)  # the jobs are kept but not run: the test runs them
     try:
         runner.check()  # 18:59:59.9: nothing due yet
@@ -61,7 +61,7 @@ def test_a_config_read_half_written_is_read_again_once_whole(tmp_path: Path) -> 
     config = tmp_path / "config.toml"
     config.write_text(CONFIG)
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    runner = Runner(str(config), Store(tmp_path / "state"), Notifier("notify-send"), clock=lambda: now)
+    runner = Runner(str(config), Store(tmp_path / "state"), make_notifier("dbus", 30), clock=lambda: now)
     mtime = config.stat().st_mtime_ns + 10**9
     try:
         config.write_text("")  # truncated: what a reload reads now is no config at all
@@ -87,7 +87,7 @@ def test_a_job_that_does_not_fire_is_caught_by_the_periodic_check(
     config = tmp_path / "config.toml"
     config.write_text(CONFIG)
     now = datetime(2026, 11, 20, 18, 59, 50, tzinfo=ZoneInfo("Europe/Berlin"))
-    runner = Runner(str(config), Store(tmp_path / "state"), Notifier("notify-send"), clock=lambda: now)
+    runner = Runner(str(config), Store(tmp_path / "state"), make_notifier("dbus", 30), clock=lambda: now)
     runner.scheduler.start(paused=True)  # its jobs never fire
     try:
         runner.check()

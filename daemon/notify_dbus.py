@@ -1,0 +1,305 @@
+"""Notifications with buttons over one long-lived session-bus connection (jeepney).
+
+One connection both calls ``Notify`` and hears ``ActionInvoked`` and
+``NotificationClosed``: GNOME sends those signals only to the connection that
+showed the notification, and drops its notifications when it closes. A thread
+reads the connection: a reply goes to the call waiting for it, a signal goes
+on a queue and ``wake()`` pokes the daemon's main loop, which drains it with
+``events()``. Everything else happens on the main thread.
+
+The main thread never waits for the server longer than ``REPLY_TIMEOUT``. A
+server that takes ``Notify`` and never answers makes that reminder a failed
+delivery (it stays pending and is retried later); for ``STALLED`` seconds
+after that, sends fail at once rather than wait again. If the answer comes
+late after all, the bubble is remembered, so the retry replaces it instead
+of showing a second one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from jeepney import DBusAddress, HeaderFields, MatchRule, MessageType, new_method_call
+from jeepney.bus import get_connectable_addresses
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import prep_socket
+from jeepney.io.threading import DBusConnection, ReceiveStopped
+
+from daemon.notify import APP_NAME, DeliveryError, Note, Pressed, escape
+
+log = logging.getLogger("habitd")
+
+_NAME = "org.freedesktop.Notifications"
+SERVER = DBusAddress("/org/freedesktop/Notifications", bus_name=_NAME, interface=_NAME)
+REPLY_TIMEOUT = 1.0  # seconds the main thread waits for the bus or the server
+STALLED = 30.0  # after a call went unanswered, sends fail at once for this long
+BACKOFF_FIRST, BACKOFF_MAX = 2.0, 300.0  # seconds between attempts to connect to the bus
+HINTS = {
+    "urgency": ("y", 1),  # normal
+    "category": ("s", "x-habitd.reminder"),
+    "desktop-entry": ("s", APP_NAME),
+}
+_LOST = "lost"  # what the reader puts on the queue when the connection ends
+
+
+def session_bus_address(env: dict[str, str] | os._Environ[str] = os.environ) -> str:
+    """The session bus: $DBUS_SESSION_BUS_ADDRESS, or systemd's socket in $XDG_RUNTIME_DIR."""
+    address = env.get("DBUS_SESSION_BUS_ADDRESS", "")
+    if address:
+        try:
+            return str(next(get_connectable_addresses(address)))
+        except (RuntimeError, ValueError, StopIteration):
+            raise DeliveryError(f"the session bus address {address!r} is not one habitd can use") from None
+    runtime = env.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.exists(os.path.join(runtime, "bus")):
+        return os.path.join(runtime, "bus")
+    raise DeliveryError("no session bus (DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus is missing)")
+
+
+class _Link:
+    """One connection to the session bus and the thread that reads it."""
+
+    def __init__(self, events: queue.SimpleQueue[Any], wake: Callable[[], None]) -> None:
+        address = session_bus_address()
+        try:
+            sock = prep_socket(address, False, timeout=REPLY_TIMEOUT)
+        except (OSError, ValueError) as e:  # TimeoutError is an OSError
+            raise DeliveryError(f"cannot connect to the session bus: {e}") from None
+        self.conn = DBusConnection(sock)
+        self._events, self._wake = events, wake
+        self._calls: dict[int, Future[Any]] = {}
+        self._lock = threading.Lock()
+        self.alive, self.closing = True, False
+        self._thread = threading.Thread(target=self._read, name="habitd-dbus", daemon=True)
+        self._thread.start()
+        try:
+            self.conn.unique_name = wait(self.call(message_bus.Hello()), time.monotonic() + REPLY_TIMEOUT)[0]
+        except DeliveryError:
+            self.close()
+            raise
+
+    def call(self, message: Any) -> Future[Any]:
+        """Send a method call; its reply (or error) arrives in the future."""
+        future: Future[Any] = Future()
+        with self._lock:
+            if not self.alive:
+                raise DeliveryError("the connection to the session bus was lost")
+            serial = next(self.conn.outgoing_serial)
+            self._calls[serial] = future
+        try:
+            self.conn.send(message, serial=serial)
+        except OSError as e:
+            with self._lock:
+                self._calls.pop(serial, None)
+            raise DeliveryError(f"the connection to the session bus failed: {e}") from None
+        return future
+
+    def _read(self) -> None:
+        try:
+            while True:
+                msg = self.conn.receive()
+                serial = msg.header.fields.get(HeaderFields.reply_serial)
+                if serial is not None:
+                    with self._lock:
+                        future = self._calls.pop(serial, None)
+                    if future is not None:
+                        future.set_result(msg)
+                elif msg.header.message_type is MessageType.signal:
+                    self._events.put(msg)
+                    self._wake()
+        except ReceiveStopped:
+            pass
+        except Exception as e:  # the bus went away (end of file), or bytes that are not D-Bus
+            if not self.closing:
+                log.warning("the connection to the session bus was lost: %s", e)
+        finally:
+            with self._lock:
+                self.alive = False
+                calls, self._calls = self._calls, {}
+            for future in calls.values():
+                future.set_exception(DeliveryError("the connection to the session bus was lost"))
+            if not self.closing:
+                self._events.put(_LOST)
+                self._wake()
+
+    def close(self) -> None:
+        self.closing = True
+        self.conn.close()
+        self._thread.join(2)
+
+
+def wait(future: Future[Any], deadline: float) -> Any:
+    """The body of a call's reply; DeliveryError for an error or no answer by ``deadline``."""
+    try:
+        msg = future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        raise _NoAnswer from None
+    if msg.header.message_type is MessageType.error:
+        name = msg.header.fields.get(HeaderFields.error_name, "an error")
+        text = msg.body[0] if msg.body and isinstance(msg.body[0], str) else ""
+        raise DeliveryError(f"{name}{': ' + text if text else ''}")
+    return msg.body
+
+
+class _NoAnswer(DeliveryError):
+    def __init__(self) -> None:
+        super().__init__(f"the notification server did not answer within {REPLY_TIMEOUT:g} s")
+
+
+class DBusNotifier:
+    """Shows, replaces and closes one bubble per habit; hears its buttons."""
+
+    backend = "dbus"
+
+    def __init__(self, timeout: int = 30) -> None:
+        self.timeout = timeout  # seconds on screen, 0: until dismissed
+        self.wake: Callable[[], None] = lambda: None
+        self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._link: _Link | None = None
+        self._next_attempt = 0.0
+        self._backoff = BACKOFF_FIRST
+        self._stalled_until = 0.0
+        self._caps: frozenset[str] | None = None  # asked again after each (re)connection or server restart
+        self._shown: dict[str, tuple[int, Note]] = {}  # habit -> its bubble's id and what it shows
+
+    # --- the connection ---------------------------------------------------------
+
+    def _connect(self) -> _Link:
+        if self._link is not None and self._link.alive:
+            return self._link
+        now = time.monotonic()
+        if now < self._next_attempt:
+            raise DeliveryError(f"no connection to the session bus; trying again in {self._next_attempt - now:.0f} s")
+        try:
+            link = _Link(self._events, lambda: self.wake())
+        except DeliveryError:
+            self._next_attempt = now + self._backoff
+            self._backoff = min(self._backoff * 2, BACKOFF_MAX)
+            raise
+        self._backoff, self._next_attempt = BACKOFF_FIRST, 0.0
+        for rule in (
+            MatchRule(type="signal", interface=SERVER.interface, path=SERVER.object_path),
+            _owner_rule(),
+        ):
+            link.call(message_bus.AddMatch(rule))  # the answer does not matter: signals sent to us arrive anyway
+        self._link, self._caps = link, None
+        self._shown.clear()
+        log.debug("connected to the session bus as %s", link.conn.unique_name)
+        return link
+
+    def _capabilities(self, link: _Link, deadline: float) -> frozenset[str]:
+        if self._caps is None:
+            caps = frozenset(wait(link.call(new_method_call(SERVER, "GetCapabilities")), deadline)[0])
+            if self._caps is None:
+                how = "with buttons" if "actions" in caps else "without buttons (this server shows none)"
+                log.info("notifications over the session bus, %s", how)
+            self._caps = caps
+        return self._caps
+
+    # --- the Notifier interface ----------------------------------------------------
+
+    def send(self, note: Note) -> None:
+        now = time.monotonic()
+        if now < self._stalled_until:
+            raise DeliveryError("the notification server has not been answering; trying again later")
+        link = self._connect()
+        deadline = now + REPLY_TIMEOUT
+        future: Future[Any] | None = None
+        try:
+            caps = self._capabilities(link, deadline)
+            actions = [part for key, label in note.buttons for part in (key, label)] if "actions" in caps else []
+            body = escape(note.body) if "body-markup" in caps else note.body
+            replaces = self._shown[note.habit][0] if note.habit in self._shown else 0
+            message = new_method_call(
+                SERVER,
+                "Notify",
+                "susssasa{sv}i",
+                (APP_NAME, replaces, "", note.title, body, actions, HINTS, self.timeout * 1000),
+            )
+            future = link.call(message)
+            (notification_id,) = wait(future, deadline)
+        except _NoAnswer:
+            self._stalled_until = time.monotonic() + STALLED
+            if future is not None:  # it may still show it: remember the bubble if the answer comes
+                future.add_done_callback(lambda f: self._late(f, note))
+            raise
+        except DeliveryError as e:
+            raise DeliveryError(f"the notification server did not take it: {e}") from None
+        self._shown[note.habit] = (notification_id, note)
+
+    def _late(self, future: Future[Any], note: Note) -> None:
+        """On the reader thread: a Notify answered after its wait gave up."""
+        self._events.put((note, future))
+        self.wake()
+
+    def close(self, habit: str) -> None:
+        if habit not in self._shown:
+            return
+        notification_id = self._shown.pop(habit)[0]
+        if self._link is not None and self._link.alive:
+            try:
+                self._link.call(new_method_call(SERVER, "CloseNotification", "u", (notification_id,)))
+            except DeliveryError as e:
+                log.debug("could not close %s's notification: %s", habit, e)
+
+    def showing(self) -> dict[str, Note]:
+        return {habit: note for habit, (_, note) in self._shown.items()}
+
+    def events(self) -> list[Pressed]:
+        out: list[Pressed] = []
+        while True:
+            try:
+                item = self._events.get_nowait()
+            except queue.Empty:
+                return out
+            if item == _LOST:
+                self._link, self._caps = None, None
+                self._shown.clear()
+            elif isinstance(item, tuple):  # a late answer to Notify
+                note, future = item
+                if future.exception() is None and future.result().header.message_type is MessageType.method_return:
+                    self._shown[note.habit] = (future.result().body[0], note)
+                    self._stalled_until = 0.0
+                    log.info("%s: the notification server answered late; its bubble is on screen", note.habit)
+            else:
+                pressed = self._signal(item)
+                if pressed is not None:
+                    out.append(pressed)
+
+    def _signal(self, msg: Any) -> Pressed | None:
+        member = msg.header.fields.get(HeaderFields.member)
+        if member == "NameOwnerChanged":  # the server (re)started or left: its ids are void
+            self._caps = None
+            self._shown.clear()
+            return None
+        if member not in ("ActionInvoked", "NotificationClosed") or not msg.body:
+            return None
+        notification_id = msg.body[0]
+        habit = next((h for h, (i, _) in self._shown.items() if i == notification_id), None)
+        if habit is None:
+            return None  # not ours, or from before a restart
+        if member == "NotificationClosed":
+            del self._shown[habit]
+            return None
+        return Pressed(self._shown[habit][1], str(msg.body[1]))
+
+    def stop(self) -> None:
+        if self._link is not None:
+            self._link.close()
+            self._link = None
+
+
+def _owner_rule() -> MatchRule:
+    rule = MatchRule(
+        type="signal", sender="org.freedesktop.DBus", interface="org.freedesktop.DBus", member="NameOwnerChanged"
+    )
+    rule.add_arg_condition(0, SERVER.bus_name)
+    return rule
