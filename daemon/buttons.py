@@ -21,7 +21,7 @@ from daemon.periods import period_index
 from daemon.reminders import Due
 from daemon.state import Snooze, State
 from daemon.store import Store
-from daemon.streaks import MET, OPEN, SKIPPED, period_state
+from daemon.streaks import MET, PAUSED, SKIPPED, period_state
 
 
 class Answer(NamedTuple):
@@ -52,7 +52,10 @@ def note_for(config: Config, due: Due, body: str) -> Note:
 
 
 def settled(config: Config, state: State, note: Note, today: date) -> str | None:
-    """Why a habit's bubble should go (its period met, skipped or paused, the habit gone); None: it stays."""
+    """Why a habit's bubble should go (its period met, skipped or paused, the habit gone); None: it stays.
+
+    A bubble whose period ended unmet stays: its Done still records the day it was for.
+    """
     habit = config.habit(note.habit)
     if habit is None:
         return "the habit is no longer in the config"
@@ -60,7 +63,7 @@ def settled(config: Config, state: State, note: Note, today: date) -> str | None
         return None
     ws = config.settings.week_starts
     now_state = period_state(habit, state, period_index(habit, note.day, ws), today, ws).state
-    return None if now_state == OPEN else f"its period is {now_state}"
+    return f"its period is {now_state}" if now_state in (MET, SKIPPED, PAUSED) else None
 
 
 def answer(store: Store, config: Config, pressed: Pressed, now: datetime) -> Answer:
@@ -88,7 +91,7 @@ def answer(store: Store, config: Config, pressed: Pressed, now: datetime) -> Ans
     if key == "skip":
         record.skip(store, config, habit, day)
         return Answer(True, f"skipped {day} (from the notification)")
-    until = now + snooze_for(config, habit)
+    until = (now + snooze_for(config, habit)).replace(second=0, microsecond=0)  # on the minute, as shown
     with store.update() as state:
         state.reminder(habit.id).snooze = Snooze(until, day)
     local = until.astimezone(config.settings.tz).strftime("%Y-%m-%d %H:%M")

@@ -45,6 +45,7 @@ class Pressed(NamedTuple):
 class Notifier(Protocol):
     backend: str
     wake: Callable[[], None]  # called from another thread when events() has something
+    interrupted: Callable[[], bool]  # a stop was asked for: stop waiting for the server
 
     def send(self, note: Note) -> None:
         """Show it (replacing the habit's earlier bubble) or raise DeliveryError."""
@@ -79,6 +80,7 @@ class PlyerNotifier:
     def __init__(self, timeout: int = 30) -> None:
         self.timeout = timeout
         self.wake: Callable[[], None] = lambda: None
+        self.interrupted: Callable[[], bool] = lambda: False
 
     def send(self, note: Note) -> None:
         from plyer import notification

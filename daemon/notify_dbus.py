@@ -10,21 +10,22 @@ on a queue and ``wake()`` pokes the daemon's main loop, which drains it with
 The main thread never waits for the server longer than ``REPLY_TIMEOUT``. A
 server that takes ``Notify`` and never answers makes that reminder a failed
 delivery (it stays pending and is retried later); for ``STALLED`` seconds
-after that, sends fail at once rather than wait again. If the answer comes
-late after all, the bubble is remembered, so the retry replaces it instead
-of showing a second one.
+after that (or until the server restarts), sends fail at once rather than
+wait again. If the answer comes late after all, the bubble is remembered:
+the retry counts it as shown instead of showing it a second time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
+import select
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from jeepney import DBusAddress, HeaderFields, MatchRule, MessageType, new_method_call
@@ -39,7 +40,7 @@ log = logging.getLogger("habitd")
 
 _NAME = "org.freedesktop.Notifications"
 SERVER = DBusAddress("/org/freedesktop/Notifications", bus_name=_NAME, interface=_NAME)
-REPLY_TIMEOUT = 1.0  # seconds the main thread waits for the bus or the server
+REPLY_TIMEOUT = 3.0  # seconds the main thread waits for the bus or the server
 STALLED = 30.0  # after a call went unanswered, sends fail at once for this long
 BACKOFF_FIRST, BACKOFF_MAX = 2.0, 300.0  # seconds between attempts to connect to the bus
 HINTS = {
@@ -76,12 +77,15 @@ class _Link:
         self.conn = DBusConnection(sock)
         self._events, self._wake = events, wake
         self._calls: dict[int, Future[Any]] = {}
+        # A reply wakes a waiting main thread through this pipe: select() keeps its timeout on a
+        # loaded machine (and under libfaketime), where a condition variable's timed wait did not.
+        self._answered_r, self._answered_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._lock = threading.Lock()
         self.alive, self.closing = True, False
         self._thread = threading.Thread(target=self._read, name="habitd-dbus", daemon=True)
         self._thread.start()
         try:
-            self.conn.unique_name = wait(self.call(message_bus.Hello()), time.monotonic() + REPLY_TIMEOUT)[0]
+            self.conn.unique_name = self.wait(self.call(message_bus.Hello()), time.monotonic() + REPLY_TIMEOUT)[0]
         except DeliveryError:
             self.close()
             raise
@@ -112,6 +116,7 @@ class _Link:
                         future = self._calls.pop(serial, None)
                     if future is not None:
                         future.set_result(msg)
+                        self._answered()
                 elif msg.header.message_type is MessageType.signal:
                     self._events.put(msg)
                     self._wake()
@@ -126,27 +131,39 @@ class _Link:
                 calls, self._calls = self._calls, {}
             for future in calls.values():
                 future.set_exception(DeliveryError("the connection to the session bus was lost"))
+            self._answered()
             if not self.closing:
                 self._events.put(_LOST)
                 self._wake()
+
+    def _answered(self) -> None:
+        with contextlib.suppress(OSError):  # full (nobody waits) or closed
+            os.write(self._answered_w, b"!")
+
+    def wait(self, future: Future[Any], deadline: float, interrupted: Callable[[], bool] = lambda: False) -> Any:
+        """The body of a call's reply; DeliveryError for an error, no answer by ``deadline``, or a stop."""
+        while not future.done():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _NoAnswer
+            if interrupted():
+                raise DeliveryError("habitd is stopping")
+            select.select([self._answered_r], [], [], min(left, 0.1))
+            with contextlib.suppress(BlockingIOError):
+                os.read(self._answered_r, 4096)
+        msg = future.result()  # done: no wait
+        if msg.header.message_type is MessageType.error:
+            name = msg.header.fields.get(HeaderFields.error_name, "an error")
+            text = msg.body[0] if msg.body and isinstance(msg.body[0], str) else ""
+            raise DeliveryError(f"{name}{': ' + text if text else ''}")
+        return msg.body
 
     def close(self) -> None:
         self.closing = True
         self.conn.close()
         self._thread.join(2)
-
-
-def wait(future: Future[Any], deadline: float) -> Any:
-    """The body of a call's reply; DeliveryError for an error or no answer by ``deadline``."""
-    try:
-        msg = future.result(timeout=max(0.0, deadline - time.monotonic()))
-    except FutureTimeout:
-        raise _NoAnswer from None
-    if msg.header.message_type is MessageType.error:
-        name = msg.header.fields.get(HeaderFields.error_name, "an error")
-        text = msg.body[0] if msg.body and isinstance(msg.body[0], str) else ""
-        raise DeliveryError(f"{name}{': ' + text if text else ''}")
-    return msg.body
+        os.close(self._answered_r)
+        os.close(self._answered_w)
 
 
 class _NoAnswer(DeliveryError):
@@ -162,6 +179,7 @@ class DBusNotifier:
     def __init__(self, timeout: int = 30) -> None:
         self.timeout = timeout  # seconds on screen, 0: until dismissed
         self.wake: Callable[[], None] = lambda: None
+        self.interrupted: Callable[[], bool] = lambda: False  # a stop was asked for: give up waiting
         self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._link: _Link | None = None
         self._next_attempt = 0.0
@@ -169,6 +187,7 @@ class DBusNotifier:
         self._stalled_until = 0.0
         self._caps: frozenset[str] | None = None  # asked again after each (re)connection or server restart
         self._shown: dict[str, tuple[int, Note]] = {}  # habit -> its bubble's id and what it shows
+        self._late: set[str] = set()  # habits whose reminder the server showed after all, answering late
 
     # --- the connection ---------------------------------------------------------
 
@@ -197,7 +216,8 @@ class DBusNotifier:
 
     def _capabilities(self, link: _Link, deadline: float) -> frozenset[str]:
         if self._caps is None:
-            caps = frozenset(wait(link.call(new_method_call(SERVER, "GetCapabilities")), deadline)[0])
+            asked = link.call(new_method_call(SERVER, "GetCapabilities"))
+            caps = frozenset(link.wait(asked, deadline, self.interrupted)[0])
             if self._caps is None:
                 how = "with buttons" if "actions" in caps else "without buttons (this server shows none)"
                 log.info("notifications over the session bus, %s", how)
@@ -210,6 +230,9 @@ class DBusNotifier:
         now = time.monotonic()
         if now < self._stalled_until:
             raise DeliveryError("the notification server has not been answering; trying again later")
+        if note.habit in self._late and note.habit in self._shown and self._shown[note.habit][1].day == note.day:
+            self._late.discard(note.habit)  # the retry of a reminder that is on screen already
+            return
         link = self._connect()
         deadline = now + REPLY_TIMEOUT
         future: Future[Any] | None = None
@@ -225,17 +248,17 @@ class DBusNotifier:
                 (APP_NAME, replaces, "", note.title, body, actions, HINTS, self.timeout * 1000),
             )
             future = link.call(message)
-            (notification_id,) = wait(future, deadline)
+            (notification_id,) = link.wait(future, deadline, self.interrupted)
         except _NoAnswer:
             self._stalled_until = time.monotonic() + STALLED
             if future is not None:  # it may still show it: remember the bubble if the answer comes
-                future.add_done_callback(lambda f: self._late(f, note))
+                future.add_done_callback(lambda f: self._answered_late(f, note))
             raise
         except DeliveryError as e:
             raise DeliveryError(f"the notification server did not take it: {e}") from None
         self._shown[note.habit] = (notification_id, note)
 
-    def _late(self, future: Future[Any], note: Note) -> None:
+    def _answered_late(self, future: Future[Any], note: Note) -> None:
         """On the reader thread: a Notify answered after its wait gave up."""
         self._events.put((note, future))
         self.wake()
@@ -267,6 +290,7 @@ class DBusNotifier:
                 note, future = item
                 if future.exception() is None and future.result().header.message_type is MessageType.method_return:
                     self._shown[note.habit] = (future.result().body[0], note)
+                    self._late.add(note.habit)
                     self._stalled_until = 0.0
                     log.info("%s: the notification server answered late; its bubble is on screen", note.habit)
             else:
@@ -276,9 +300,10 @@ class DBusNotifier:
 
     def _signal(self, msg: Any) -> Pressed | None:
         member = msg.header.fields.get(HeaderFields.member)
-        if member == "NameOwnerChanged":  # the server (re)started or left: its ids are void
+        if member == "NameOwnerChanged":  # the server (re)started or left: its ids are void, try it afresh
             self._caps = None
             self._shown.clear()
+            self._stalled_until = 0.0
             return None
         if member not in ("ActionInvoked", "NotificationClosed") or not msg.body:
             return None

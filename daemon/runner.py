@@ -76,6 +76,7 @@ class Runner:
         self._next_due: datetime | None = None  # the soonest job's time
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         notifier.wake = lambda: self._poke(_BUTTON)
+        notifier.interrupted = lambda: bool(self._signals & {signal.SIGTERM, signal.SIGINT})
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(1)},
@@ -248,7 +249,9 @@ class Runner:
                 log.error("%s: a button was pressed but could not be acted on: %s", pressed.note.habit, e)
                 continue
             log.info("%s: %s", pressed.note.habit, answer.message)
-            changed = changed or answer.changed
+            if answer.changed:
+                self.notifier.close(pressed.note.habit)  # done, skipped or snoozed: off the screen
+                changed = True
         if changed:
             self.check()
 

@@ -20,7 +20,9 @@ the latest completion together with its own note.
     skips = [ { day = 2026-11-23, text = "" } ]
     [reminders.checkin]
     handled = 2026-11-25T18:00:00Z       # the latest reminder shown (or dropped)
-    snooze = { until = 2026-11-25T19:00:00Z, day = 2026-11-25 }  # its Snooze button, pressed
+    [reminders.checkin.snooze]           # its Snooze button, pressed: back at `until`
+    until = 2026-11-25T19:00:00Z
+    day = 2026-11-25                     # the logical day it reminds about
 """
 
 from __future__ import annotations
