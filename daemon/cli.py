@@ -10,6 +10,7 @@ from scripts and status bars, and pays for what it uses only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -428,16 +429,23 @@ def service_install(ctx: click.Context, print_only: bool) -> None:
         return
     target = _unit_path()
     store.atomic_write(target, text.encode("utf-8"))
-    click.echo(f"Wrote {target}. Next:\n  systemctl --user daemon-reload && systemctl --user enable --now habitd")
+    entry = os.path.join(paths.applications_dir(), service_mod.DESKTOP_NAME)  # a name and icon for the bubbles
+    store.atomic_write(entry, service_mod.desktop_entry().encode("utf-8"), mode=0o644)
+    click.echo(f"Wrote {target} and {entry}. Next:")
+    click.echo("  systemctl --user daemon-reload && systemctl --user enable --now habitd")
 
 
 @service.command("uninstall")
 def service_uninstall() -> None:
     """Remove the user unit (stop it first: systemctl --user disable --now habitd)."""
+    from daemon.service import DESKTOP_NAME
+
     target = _unit_path()
     if not os.path.exists(target):
         raise UsageError(f"no unit at {target}; nothing to remove")
     os.unlink(target)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(os.path.join(paths.applications_dir(), DESKTOP_NAME))
     click.echo(f"Removed {target}. Run: systemctl --user daemon-reload")
 
 

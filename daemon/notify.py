@@ -47,6 +47,9 @@ class Notifier(Protocol):
     wake: Callable[[], None]  # called from another thread when events() has something
     interrupted: Callable[[], bool]  # a stop was asked for: stop waiting for the server
 
+    def open(self) -> None:
+        """Get ready at start (connect); a failure here is only logged."""
+
     def send(self, note: Note) -> None:
         """Show it (replacing the habit's earlier bubble) or raise DeliveryError."""
 
@@ -81,6 +84,9 @@ class PlyerNotifier:
         self.timeout = timeout
         self.wake: Callable[[], None] = lambda: None
         self.interrupted: Callable[[], bool] = lambda: False
+
+    def open(self) -> None:
+        pass
 
     def send(self, note: Note) -> None:
         from plyer import notification

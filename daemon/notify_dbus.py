@@ -218,13 +218,19 @@ class DBusNotifier:
         if self._caps is None:
             asked = link.call(new_method_call(SERVER, "GetCapabilities"))
             caps = frozenset(link.wait(asked, deadline, self.interrupted)[0])
-            if self._caps is None:
-                how = "with buttons" if "actions" in caps else "without buttons (this server shows none)"
-                log.info("notifications over the session bus, %s", how)
+            how = "with buttons" if "actions" in caps else "without buttons (this server shows none)"
+            log.info("notifications over the session bus, %s", how)
             self._caps = caps
         return self._caps
 
     # --- the Notifier interface ----------------------------------------------------
+
+    def open(self) -> None:
+        """Connect at start, so the log says at once whether the server shows buttons."""
+        try:
+            self._capabilities(self._connect(), time.monotonic() + REPLY_TIMEOUT)
+        except DeliveryError as e:
+            log.info("no notification server to talk to yet (%s); reminders wait for one", e)
 
     def send(self, note: Note) -> None:
         now = time.monotonic()

@@ -276,6 +276,7 @@ class Runner:
         self.scheduler.start()
         since = self.clock(), time.monotonic()  # before the first check: a jump during it is seen
         try:
+            self.notifier.open()
             self.check()
             log.info("running: %d habits, notifications via %s", len(self.config.habits), self.notifier.backend)
             sd_notify("READY=1")

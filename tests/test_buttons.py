@@ -182,6 +182,9 @@ class Recorder:
         self.wake: Callable[[], None] = lambda: None
         self.interrupted: Callable[[], bool] = lambda: False
 
+    def open(self) -> None:
+        pass
+
     def send(self, note: Note) -> None:
         self.sent.append(note)
 

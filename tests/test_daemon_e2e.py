@@ -158,6 +158,18 @@ def test_hostile_text_arrives_as_written(screen: Desktop, tmp_path: Path) -> Non
     assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
 
 
+def test_text_that_starts_with_a_dash_is_shown_as_written(screen: Desktop, tmp_path: Path) -> None:
+    """A program with options would read "-1 sugar" as one; the bus takes it as the string it is."""
+    config = '[settings]\ntimezone = "Europe/Berlin"\n[habits.sugar]\ntitle = "-1 sugar"\nmessage = "- phone away"\n'
+    daemon = Daemon(tmp_path, screen.env, config + 'at = "19:00"\n', "2026-11-27 18:59:59")
+    daemon.start(env=backend_env())
+    try:
+        daemon.wait_log("sugar: reminder of 2026-11-27 19:00 shown")
+    finally:
+        assert daemon.stop() == 0
+    assert summaries(screen) == [("-1 sugar", "- phone away")]
+
+
 # --- systemd's notify protocol, reload and stop ------------------------------------------
 
 
