@@ -18,6 +18,7 @@ from daemon import record
 from daemon.config import Config, Every, Habit
 from daemon.notify import Note, Pressed
 from daemon.periods import period_index
+from daemon.prompts import current_prompt
 from daemon.reminders import Due
 from daemon.state import Snooze, State
 from daemon.store import Store
@@ -49,6 +50,17 @@ def buttons(config: Config, habit: Habit) -> tuple[tuple[str, str], ...]:
 
 def note_for(config: Config, due: Due, body: str) -> Note:
     return Note(due.habit.id, due.habit.title, body, due.slot.day, buttons(config, due.habit))
+
+
+def again(config: Config, state: State, habit_id: str) -> Note | None:
+    """The note of a bubble an earlier run left on screen (its id kept in the state), to show it again."""
+    habit = config.habit(habit_id)
+    r = state.reminders.get(habit_id)
+    if habit is None or r is None or r.handled is None:
+        return None
+    prompt = current_prompt(state, habit)
+    body = habit.message + (f"\n\n{prompt}" if prompt else "")
+    return Note(habit.id, habit.title, body, config.today(r.handled), buttons(config, habit))
 
 
 def settled(config: Config, state: State, note: Note, today: date) -> str | None:

@@ -59,6 +59,12 @@ class Notifier(Protocol):
     def showing(self) -> dict[str, Note]:
         """The habits whose bubble is on screen, as far as the server told us."""
 
+    def bubble_ids(self) -> dict[str, int]:
+        """The server's ids of those bubbles, to be kept across a restart."""
+
+    def adopt(self, note: Note, notification_id: int) -> None:
+        """Take over a bubble an earlier run of the daemon showed (to replace or close it)."""
+
     def events(self) -> list[Pressed]:
         """The button presses since the last call (the main thread acts on them)."""
 
@@ -108,6 +114,12 @@ class PlyerNotifier:
 
     def showing(self) -> dict[str, Note]:
         return {}
+
+    def bubble_ids(self) -> dict[str, int]:
+        return {}
+
+    def adopt(self, note: Note, notification_id: int) -> None:
+        pass
 
     def events(self) -> list[Pressed]:
         return []

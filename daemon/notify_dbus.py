@@ -282,6 +282,12 @@ class DBusNotifier:
     def showing(self) -> dict[str, Note]:
         return {habit: note for habit, (_, note) in self._shown.items()}
 
+    def bubble_ids(self) -> dict[str, int]:
+        return {habit: notification_id for habit, (notification_id, _) in self._shown.items()}
+
+    def adopt(self, note: Note, notification_id: int) -> None:
+        self._shown[note.habit] = (notification_id, note)
+
     def events(self) -> list[Pressed]:
         out: list[Pressed] = []
         while True:

@@ -38,6 +38,7 @@ from daemon.errors import ConfigError, HabitdError
 from daemon.notify import DeliveryError, Notifier
 from daemon.prompts import next_prompt
 from daemon.reminders import Due, plan
+from daemon.schedule import in_quiet_hours
 from daemon.sdnotify import sd_notify
 from daemon.state import State
 from daemon.store import Store
@@ -255,6 +256,45 @@ class Runner:
         if changed:
             self.check()
 
+    def remember_bubbles(self) -> None:
+        """At stop: keep the ids of the bubbles on screen, so the next run can show them again."""
+        ids = self.notifier.bubble_ids()
+        try:
+            with self.store.update() as state:
+                for habit_id in set(ids) | {h for h, r in state.reminders.items() if r.on_screen}:
+                    state.reminder(habit_id).on_screen = ids.get(habit_id, 0)
+        except HabitdError as e:
+            log.error("could not note which notifications are on screen: %s", e)
+
+    def show_again(self, now: datetime) -> None:
+        """At start: a bubble left on screen by the last run is shown again once (GNOME drops them when
+        their connection closes; other servers keep them, and the same id replaces it there); one whose
+        period is met meanwhile is closed by the first check."""
+        try:
+            state = self.store.read()
+        except HabitdError:
+            return  # the first check says why
+        left = {h: r.on_screen for h, r in state.reminders.items() if r.on_screen}
+        if not left:
+            return
+        quiet = in_quiet_hours(now, self.config.settings) is not None
+        today = self.config.today(now)
+        for habit_id, notification_id in left.items():
+            note = buttons.again(self.config, state, habit_id)
+            if note is None:
+                continue
+            self.notifier.adopt(note, notification_id)
+            if quiet or buttons.settled(self.config, state, note, today):
+                continue
+            try:
+                self.notifier.send(note)
+                log.info("%s: its reminder was on screen when habitd stopped; shown again", habit_id)
+            except DeliveryError as e:
+                log.warning("%s: its reminder could not be shown again: %s", habit_id, e)
+        with contextlib.suppress(HabitdError), self.store.update() as state:
+            for r in state.reminders.values():
+                r.on_screen = 0
+
     def close_settled(self, state: State, now: datetime) -> None:
         """Take a habit's bubble off the screen once its period is met (or skipped, paused, removed)."""
         today = self.config.today(now)
@@ -277,6 +317,7 @@ class Runner:
         since = self.clock(), time.monotonic()  # before the first check: a jump during it is seen
         try:
             self.notifier.open()
+            self.show_again(self.clock())
             self.check()
             log.info("running: %d habits, notifications via %s", len(self.config.habits), self.notifier.backend)
             sd_notify("READY=1")
@@ -284,6 +325,7 @@ class Runner:
         finally:
             sd_notify("STOPPING=1")
             self.scheduler.shutdown(wait=False)
+            self.remember_bubbles()
             self.notifier.stop()
             signal.set_wakeup_fd(old_wakeup)
             os.close(self._rfd)

@@ -23,6 +23,7 @@ the latest completion together with its own note.
     [reminders.checkin.snooze]           # its Snooze button, pressed: back at `until`
     until = 2026-11-25T19:00:00Z
     day = 2026-11-25                     # the logical day it reminds about
+    on_screen = 7                        # its notification's id when the daemon stopped
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ class Snooze(NamedTuple):
 class Reminder(_Record):
     """What the daemon did about a habit's reminders."""
 
-    __slots__ = ("handled", "pending", "reason", "snooze")
+    __slots__ = ("handled", "on_screen", "pending", "reason", "snooze")
 
     def __init__(
         self,
@@ -175,11 +176,13 @@ class Reminder(_Record):
         pending: datetime | None = None,
         reason: str = "",
         snooze: Snooze | None = None,
+        on_screen: int = 0,
     ) -> None:
         self.handled = handled  # the latest reminder slot shown or given up on
         self.pending = pending  # a slot due but not delivered yet
         self.reason = reason
         self.snooze = snooze  # Snooze pressed: over once a slot at or after ``until`` is handled
+        self.on_screen = on_screen  # its notification's id when the daemon stopped: shown again at start
 
 
 class PromptDeck(_Record):
@@ -249,6 +252,8 @@ def to_doc(state: State) -> dict[str, Any]:
             item["reason"] = r.reason
         if r.snooze:
             item["snooze"] = {"until": r.snooze.until, "day": r.snooze.day}
+        if r.on_screen:
+            item["on_screen"] = r.on_screen
         if item:
             reminders[hid] = item
     if reminders:
@@ -375,6 +380,7 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
             _aware(r, item["pending"], w + ".pending") if "pending" in item else None,
             r.get(item, "reason", str, w + ".", ""),
             _snooze(r, item["snooze"], w + ".snooze") if "snooze" in item else None,
+            r.get(item, "on_screen", int, w + ".", 0),
         )
     for hid, item in r.get(doc, "prompts", dict, "", {}).items():
         w = f"prompts.{hid}"

@@ -194,6 +194,12 @@ class Recorder:
     def showing(self) -> dict[str, Note]:
         return {}
 
+    def bubble_ids(self) -> dict[str, int]:
+        return {}
+
+    def adopt(self, note: Note, notification_id: int) -> None:
+        pass
+
     def events(self) -> list[Pressed]:
         return []
 

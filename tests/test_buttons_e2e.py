@@ -168,6 +168,33 @@ def test_a_done_from_the_terminal_closes_the_bubble(menu: Desktop, tmp_path: Pat
     assert "thanks: notification closed: its period is met" in daemon.log
 
 
+def test_a_bubble_left_on_screen_is_shown_again_after_a_restart_unless_done(menu: Desktop, tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path, menu.env, config(), "2026-11-27 18:59:58")
+    daemon.start(env=backend_env())
+    try:
+        daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
+    finally:
+        assert daemon.stop() == 0
+    assert "on_screen = " in (daemon.state_dir / "state.toml").read_text()
+    daemon.set_clock("2026-11-27 19:20:00")
+    daemon.start(env=backend_env())
+    try:
+        daemon.wait_log("thanks: its reminder was on screen when habitd stopped; shown again")
+        assert menu.displayed() == 1  # dunst kept it: the same id replaced it, no second bubble
+    finally:
+        assert daemon.stop() == 0
+    # Done while the daemon is away: the next run closes the bubble instead of showing it again.
+    assert daemon.cli("done", "thanks").returncode == 0
+    daemon.start(env=backend_env())
+    try:
+        assert wait_for(lambda: menu.displayed() == 0, 5), daemon.log
+    finally:
+        assert daemon.stop() == 0
+    assert "shown again" not in daemon.log
+    assert "thanks: notification closed: its period is met" in daemon.log
+    assert "on_screen" not in (daemon.state_dir / "state.toml").read_text()
+
+
 def test_a_weekly_habit_has_no_skip_today(menu: Desktop, tmp_path: Path) -> None:
     daemon = Daemon(tmp_path, menu.env, config(extra='every = "week"\non = "fri"'), "2026-11-27 18:59:58")
     daemon.start(env=backend_env())
