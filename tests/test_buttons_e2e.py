@@ -7,8 +7,11 @@ picks the line the test asked for. ``dunstctl context`` opens the menu.
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -252,6 +255,26 @@ def test_a_click_on_the_body_changes_nothing(bare: Desktop, tmp_path: Path) -> N
     assert completions(daemon) == []
 
 
+class Watchdog:
+    """systemd's notify socket: when each WATCHDOG=1 came."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.pets: list[float] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            if b"WATCHDOG=1" in self.sock.recv(4096).split(b"\n"):
+                self.pets.append(time.monotonic())
+
+    def longest_gap(self) -> float:
+        times = [*self.pets, time.monotonic()]
+        return max(b - a for a, b in itertools.pairwise(times))
+
+
 MANY = '[settings]\ntimezone = "Europe/Berlin"\n' + "".join(f'[habits.h{i}]\nat = "19:00"\n' for i in range(8))
 
 
@@ -259,13 +282,15 @@ def test_a_server_that_never_answers_stalls_nothing(bare: Desktop, tmp_path: Pat
     """It takes Notify and never replies: one call, not one per reminder per check; SIGTERM still
     ends the daemon within 2 s; a server that answers again gets each reminder exactly once."""
     mute = FakeServer(bare, "mute")
+    watchdog = Watchdog(tmp_path / "notify")
     daemon = Daemon(tmp_path, bare.env, MANY, "2026-11-27 18:59:58")
-    daemon.start(env=backend_env())
+    daemon.start(env={**backend_env(), "NOTIFY_SOCKET": str(watchdog.path)})
     try:
         daemon.wait_log("did not answer within 3 s")
         time.sleep(2)  # several periodic checks, each retrying the eight pending reminders
         assert len(mute.calls()) == 1
         assert daemon.log.count("did not answer within") == 1
+        assert watchdog.longest_gap() < 5  # the wait was 3 s; the dead server's 25 s would show here
         mute.stop()
         good = FakeServer(bare, "actions")  # a new server (its name changes owner): tried again at once
         assert wait_for(lambda: len(good.calls()) >= 8, 8), daemon.log

@@ -1,0 +1,94 @@
+"""The session-bus notifier in-process: a bus that goes away and comes back, never a crash or a busy loop."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from daemon import notify_dbus
+from daemon.notify import DeliveryError, Note
+from daemon.notify_dbus import DBusNotifier
+from tests.conftest import ROOT
+from tests.desktop import BUS_CONFIG, require, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+class Bus:
+    """A private session bus at a fixed socket path, with the small test server on it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.socket = folder / "bus"
+        (folder / "bus.conf").write_text(BUS_CONFIG.format(socket=self.socket))
+        self.address = f"unix:path={self.socket}"
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> None:
+        self.socket.unlink(missing_ok=True)
+        bus = subprocess.Popen(["dbus-daemon", "--config-file", str(self.folder / "bus.conf"), "--nofork"])
+        assert wait_for(self.socket.exists, 10)
+        record = self.folder / f"calls-{time.monotonic_ns()}.jsonl"
+        server = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "fake_server.py"), str(record), "actions"],
+            env={"DBUS_SESSION_BUS_ADDRESS": self.address, "PYTHONPATH": str(ROOT)},
+        )
+        self.procs = [server, bus]
+        assert wait_for(lambda: record.exists() and record.read_text(), 10)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+            proc.wait(5)
+
+
+NOTE = Note("thanks", "Thanks", "Say thank you.")
+
+
+def test_a_lost_bus_is_reconnected_with_back_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require("dbus-daemon")
+    bus = Bus(tmp_path)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.address)
+    monkeypatch.setattr(notify_dbus, "BACKOFF_FIRST", 1.0)
+    woken: list[int] = []
+    notifier = DBusNotifier(0)
+    notifier.wake = lambda: woken.append(1)
+    bus.start()
+    try:
+        notifier.send(NOTE)
+        assert list(notifier.showing()) == ["thanks"]
+        bus.stop()  # the bus goes away: the reading thread sees it and tells the main loop
+        assert wait_for(lambda: notifier._link is not None and not notifier._link.alive, 5)
+        assert woken
+        assert notifier.events() == []
+        assert notifier.showing() == {}  # those bubbles died with the connection
+        with pytest.raises(DeliveryError, match="cannot connect to the session bus"):
+            notifier.send(NOTE)
+        start = time.monotonic()
+        tries = 0
+        while time.monotonic() - start < 0.5:  # a caller retrying in a loop does not make it retry in a loop
+            with pytest.raises(DeliveryError, match="trying again in"):
+                notifier.send(NOTE)
+            tries += 1
+        assert tries > 10
+        bus.start()
+        with pytest.raises(DeliveryError, match="trying again in"):
+            notifier.send(NOTE)  # still inside the pause
+        time.sleep(1.1)
+        notifier.send(NOTE)  # connected afresh, capabilities asked again
+        assert list(notifier.showing()) == ["thanks"]
+    finally:
+        notifier.stop()
+        bus.stop()
+
+
+def test_no_session_bus_is_a_failed_delivery(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    notifier = DBusNotifier(0)
+    with pytest.raises(DeliveryError, match="no session bus"):
+        notifier.send(NOTE)
