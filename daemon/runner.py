@@ -33,14 +33,13 @@ from apscheduler.triggers.date import DateTrigger
 
 from daemon import buttons
 from daemon import store as store_mod
+from daemon.bubbles import Bubbles
 from daemon.config import Config, parse_config
 from daemon.errors import ConfigError, HabitdError
 from daemon.notify import DeliveryError, Notifier
 from daemon.prompts import next_prompt
 from daemon.reminders import Due, plan
-from daemon.schedule import in_quiet_hours
 from daemon.sdnotify import sd_notify
-from daemon.state import State
 from daemon.store import Store
 from daemon.views import next_reminder
 
@@ -78,6 +77,7 @@ class Runner:
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         notifier.wake = lambda: self._poke(_BUTTON)
         notifier.interrupted = lambda: bool(self._signals & {signal.SIGTERM, signal.SIGINT})
+        self.bubbles = Bubbles(notifier, store, lambda: self.config, clock)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(1)},
@@ -208,7 +208,7 @@ class Runner:
         except HabitdError as e:
             log.error("could not read the state to schedule reminders: %s", e)
             return
-        self.close_settled(state, now)
+        self.bubbles.close_settled(state, now)
         ids = set()
         soonest: tuple[datetime, str] | None = None
         for habit in self.config.habits:
@@ -238,72 +238,6 @@ class Runner:
         with contextlib.suppress(BlockingIOError):  # a full pipe wakes the main thread anyway
             os.write(self._wfd, what)
 
-    # --- the notification's buttons and bubbles (decisions in buttons.py) ---------------
-
-    def answer_buttons(self) -> None:
-        """Act on the buttons pressed since the last call, then reschedule and tidy up."""
-        changed = False
-        for pressed in self.notifier.events():
-            try:
-                answer = buttons.answer(self.store, self.config, pressed, self.clock())
-            except HabitdError as e:
-                log.error("%s: a button was pressed but could not be acted on: %s", pressed.note.habit, e)
-                continue
-            log.info("%s: %s", pressed.note.habit, answer.message)
-            if answer.changed:
-                self.notifier.close(pressed.note.habit)  # done, skipped or snoozed: off the screen
-                changed = True
-        if changed:
-            self.check()
-
-    def remember_bubbles(self) -> None:
-        """At stop: keep the ids of the bubbles on screen, so the next run can show them again."""
-        ids = self.notifier.bubble_ids()
-        try:
-            with self.store.update() as state:
-                for habit_id in set(ids) | {h for h, r in state.reminders.items() if r.on_screen}:
-                    state.reminder(habit_id).on_screen = ids.get(habit_id, 0)
-        except HabitdError as e:
-            log.error("could not note which notifications are on screen: %s", e)
-
-    def show_again(self, now: datetime) -> None:
-        """At start: a bubble left on screen by the last run is shown again once (GNOME drops them when
-        their connection closes; other servers keep them, and the same id replaces it there); one whose
-        period is met meanwhile is closed by the first check."""
-        try:
-            state = self.store.read()
-        except HabitdError:
-            return  # the first check says why
-        left = {h: r.on_screen for h, r in state.reminders.items() if r.on_screen}
-        if not left:
-            return
-        quiet = in_quiet_hours(now, self.config.settings) is not None
-        today = self.config.today(now)
-        for habit_id, notification_id in left.items():
-            note = buttons.again(self.config, state, habit_id)
-            if note is None:
-                continue
-            self.notifier.adopt(note, notification_id)
-            if quiet or buttons.settled(self.config, state, note, today):
-                continue
-            try:
-                self.notifier.send(note)
-                log.info("%s: its reminder was on screen when habitd stopped; shown again", habit_id)
-            except DeliveryError as e:
-                log.warning("%s: its reminder could not be shown again: %s", habit_id, e)
-        with contextlib.suppress(HabitdError), self.store.update() as state:
-            for r in state.reminders.values():
-                r.on_screen = 0
-
-    def close_settled(self, state: State, now: datetime) -> None:
-        """Take a habit's bubble off the screen once its period is met (or skipped, paused, removed)."""
-        today = self.config.today(now)
-        for habit_id, note in self.notifier.showing().items():
-            why = buttons.settled(self.config, state, note, today)
-            if why:
-                self.notifier.close(habit_id)
-                log.info("%s: notification closed: %s", habit_id, why)
-
     # --- the loop -------------------------------------------------------------
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -317,7 +251,7 @@ class Runner:
         since = self.clock(), time.monotonic()  # before the first check: a jump during it is seen
         try:
             self.notifier.open()
-            self.show_again(self.clock())
+            self.bubbles.show_again(self.clock())
             self.check()
             log.info("running: %d habits, notifications via %s", len(self.config.habits), self.notifier.backend)
             sd_notify("READY=1")
@@ -325,7 +259,7 @@ class Runner:
         finally:
             sd_notify("STOPPING=1")
             self.scheduler.shutdown(wait=False)
-            self.remember_bubbles()
+            self.bubbles.remember()
             self.notifier.stop()
             signal.set_wakeup_fd(old_wakeup)
             os.close(self._rfd)
@@ -346,8 +280,8 @@ class Runner:
             if signal.SIGHUP in self._signals:
                 self._signals.discard(signal.SIGHUP)
                 self.reload("SIGHUP")
-            if _BUTTON in woke:
-                self.answer_buttons()
+            if _BUTTON in woke and self.bubbles.answer():
+                self.check()  # reschedule (a snooze) and close what is met
             if _JOB in woke:
                 self.check()
             if time.monotonic() >= next_tick:
@@ -371,9 +305,7 @@ class Runner:
             late = _local(self.config, self._next_due)
             log.warning("the reminder due at %s did not fire on time; checking now", late)
             self.check()
-        if self.notifier.showing():  # the safety net for a state changed behind our back
-            with contextlib.suppress(HabitdError):
-                self.close_settled(self.store.read(), wall)
+        self.bubbles.tidy(wall)  # the safety net for a state changed behind our back
         return wall, mono
 
 
