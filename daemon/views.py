@@ -161,9 +161,13 @@ class Upcoming(NamedTuple):
 def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Upcoming]:
     found: list[Upcoming] = []
     for habit in config.habits:
-        slots = upcoming_slots(habit, config.settings, now, reminder_open(config, state, habit, now))
+        wanted = reminder_open(config, state, habit, now)
+        slots = upcoming_slots(habit, config.settings, now, wanted)
         for slot in itertools.islice(slots, limit):
             found.append(Upcoming(habit, shown_at(slot, config.settings), slot.followup > 0))
+        snoozed = wanted.snooze  # a snoozed reminder's return counts as a follow-up
+        if snoozed is not None and shown_at(snoozed, config.settings) > now and wanted(snoozed):
+            found.append(Upcoming(habit, shown_at(snoozed, config.settings), True))
     found.sort(key=lambda u: (u.at, u.habit.id))
     return found[:limit]
 

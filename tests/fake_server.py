@@ -15,6 +15,7 @@ to the program that showed notification ID.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -86,7 +87,5 @@ def main(record: str, mode: str) -> None:
 
 
 if __name__ == "__main__":
-    try:
+    with contextlib.suppress(ConnectionError, KeyboardInterrupt):  # the bus went away: the test is over
         main(sys.argv[1], sys.argv[2])
-    except (ConnectionError, KeyboardInterrupt):  # the bus went away: the test is over
-        pass

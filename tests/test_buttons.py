@@ -20,7 +20,7 @@ from daemon.reminders import Due, plan
 from daemon.runner import Runner
 from daemon.state import Snooze, State, from_doc, to_doc
 from daemon.store import Store
-from daemon.views import SNOOZE, next_reminder
+from daemon.views import SNOOZE, next_reminder, upcoming
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HABITS = """
@@ -130,6 +130,10 @@ def test_a_snooze_comes_back_once_after_its_time(tmp_path: Path) -> None:
     state = snoozed(config, tmp_path, at("2026-11-27T19:02:30"))
     assert state.reminders["thanks"].snooze == Snooze(at("2026-11-27T19:22"), date(2026, 11, 27))
     assert local(next_reminder(config, state, config.habits[0], at("2026-11-27T19:03"))) == "11-27 19:22"
+    assert [(u.habit.id, local(u.at), u.followup) for u in upcoming(config, state, at("2026-11-27T19:03"), 2)] == [
+        ("thanks", "11-27 19:22", True),
+        ("thanks", "11-28 19:00", False),
+    ]
     assert shown(config, state, at("2026-11-27T19:21:59")) == []
     assert shown(config, state, at("2026-11-27T19:22:00")) == [("thanks", "11-27 19:22", SNOOZE)]
     assert shown(config, state, at("2026-11-27T19:40:00")) == []
