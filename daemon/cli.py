@@ -216,8 +216,7 @@ def _typed(ctx: click.Context, param: click.Parameter, text: str | None) -> str 
     return os.fsencode(text).decode("utf-8", "replace")
 
 
-def _note_kept(day: date) -> str:
-    return f" Your note is kept as the note of {day.isoformat()} (`habitd journal` shows it)."
+NOTE_KEPT = "\nYour note is kept as the day's own note; `habitd journal` shows it."
 
 
 @cli.command()
@@ -234,7 +233,7 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
         before = result.before
         if not result.recorded:
             span = before.first.isoformat() if before.first == before.last else f"{before.first} .. {before.last}"
-            kept = _note_kept(day) if result.note_kept else " Nothing changed."
+            kept = NOTE_KEPT if result.note_kept else " Nothing changed."
             click.echo(f"{h.title}: already done for this {h.every} ({span}).{kept}")
             return
         progress = "" if h.times == 1 else f" ({before.done + 1}/{h.times} this {h.every})"
@@ -261,8 +260,8 @@ def undo(app: App, habit: str, day_text: str) -> None:
         kept = ""
         if result.note:
             kept = (
-                f" Its note stays as the note of the day"
-                f" (`habitd note {h.id} --delete --date {day.isoformat()}` removes it)."
+                "\nIts note stays as the day's own note; to remove it:"
+                f"\n  habitd note {h.id} --delete --date {day.isoformat()}"
             )
         click.echo(f"{h.title}: removed {what} on {day.isoformat()}.{kept}")
 
@@ -280,7 +279,7 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
     with _after_save():
         first, last = result.first, result.last
         span = day.isoformat() if first == last else f"{first} .. {last}"
-        kept = _note_kept(day) if result.note_kept else " Nothing changed."
+        kept = NOTE_KEPT if result.note_kept else " Nothing changed."
         if result.why == MET:
             click.echo(f"{h.title}: {span} is done already, so skipping it changes nothing.{kept}")
         elif result.why:

@@ -13,7 +13,10 @@ def test_done_with_a_note_on_a_met_period_keeps_the_note_and_says_so(habitd: Hab
     assert habitd("done", "date-night", "--note", "ramen").exit_code == 0
     again = habitd("done", "date-night", "--note", "and the river walk after")
     assert again.exit_code == 0
-    assert "already done" in again.stdout and "note is kept as the note of 2026-11-25" in again.stdout
+    assert again.stdout.splitlines() == [
+        "Date night: already done for this week (2026-11-23 .. 2026-11-29).",
+        "Your note is kept as the day's own note; `habitd journal` shows it.",
+    ]
     assert sorted(journal(habitd)) == [
         ("date-night", "2026-11-25", "note", "and the river walk after"),
         ("date-night", "2026-11-25", "note", "ramen"),
@@ -29,8 +32,11 @@ def test_undo_of_a_completion_keeps_its_note_as_the_days_note(habitd: Habitd) ->
     habitd("done", "date-night", "--note", "the tiny ramen place")
     result = habitd("undo", "date-night")
     assert result.exit_code == 0
-    assert "removed one completion on 2026-11-25" in result.stdout
-    assert "note stays" in result.stdout and "habitd note date-night --delete --date 2026-11-25" in result.stdout
+    assert result.stdout.splitlines() == [
+        "Date night: removed one completion on 2026-11-25.",
+        "Its note stays as the day's own note; to remove it:",
+        "  habitd note date-night --delete --date 2026-11-25",
+    ]
     assert journal(habitd) == [("date-night", "2026-11-25", "note", "the tiny ramen place")]
     period = habitd.json("history", "date-night", "--weeks", "1")["periods"][-1]
     assert period["state"] == "open" and period["completions"] == []

@@ -21,6 +21,11 @@ from tests.desktop import wait_for
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
 
+
+def command(habitd: Habitd, *args: str) -> list[str]:
+    return [sys.executable, "-m", "daemon", "--config", str(habitd.config), "--state-dir", str(habitd.state_dir), *args]
+
+
 NEWER = """\
 version = 1
 
@@ -121,7 +126,7 @@ def test_hand_edited_values_out_of_range_are_a_corrupt_state_with_the_place(habi
     state_file.write_text(text)
     for args in (["done", "thanks"], ["status"], ["today"], ["history", "thanks"]):
         result = subprocess.run(
-            [sys.executable, "-m", "daemon", "--config", str(habitd.config), "--state-dir", str(habitd.state_dir), *args],
+            command(habitd, *args),
             capture_output=True,
             text=True,
             env=ENV,
@@ -138,8 +143,7 @@ def test_the_daemon_keeps_running_on_a_reminder_at_the_end_of_time(habitd: Habit
     log = tmp_path / "daemon.log"
     with open(log, "w") as err:
         daemon = subprocess.Popen(
-            [sys.executable, "-m", "daemon", "--config", str(habitd.config), "--state-dir", str(habitd.state_dir)]
-            + ["run", "--tick", "0.2"],
+            command(habitd, "run", "--tick", "0.2"),
             env={**ENV, "HABITD_NOTIFIER": "notify-send"},
             stderr=err,
             stdout=subprocess.DEVNULL,
