@@ -10,6 +10,11 @@ Before the state is replaced, its current version is hard-linked into
 ``backups/state-DAY.toml`` (DAY = the day it was written), so the backups
 hold the last version of each of the last days plus the version before the
 latest save; a bad save cannot overwrite them all.
+
+Folders it makes are 0700 whatever the umask, parents included. A state
+folder another user owns or could write, or a state file another user owns,
+is refused before it is read (as ssh refuses such a ``~/.ssh``), and a save
+larger than habitd would read back is refused before anything is written.
 """
 
 from __future__ import annotations
