@@ -210,7 +210,7 @@ def _day(app: App, text: str) -> date:
 
 
 def _typed(ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
-    """Text as typed: bytes the locale could not decode (a C locale, a stray byte) read as UTF-8, '\ufffd' if not."""
+    """Text as typed: what the locale could not decode (a C locale, a stray byte) is read as UTF-8, or U+FFFD."""
     if text is None or text.isascii() or not any("\udc80" <= c <= "\udcff" for c in text):
         return text
     return os.fsencode(text).decode("utf-8", "replace")
