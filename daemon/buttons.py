@@ -101,7 +101,7 @@ def answer(store: Store, config: Config, pressed: Pressed, now: datetime) -> Ans
             return Answer(False, f"Done pressed, but {day} is done already; nothing changed")
         return Answer(True, f"done for {day} (from the notification)")
     if key == "skip":
-        record.skip(store, config, habit, day)
+        record.skip(store, config, habit, day, now)
         return Answer(True, f"skipped {day} (from the notification)")
     until = (now + snooze_for(config, habit)).replace(second=0, microsecond=0)  # on the minute, as shown
     with store.update() as state:

@@ -132,6 +132,8 @@ def make_notifier(backend: str, timeout: int) -> Notifier:
     """The notifier for ``backend`` (auto, dbus or plyer); auto is D-Bus on Linux, Plyer elsewhere."""
     if backend == "auto":
         backend = "dbus" if sys.platform.startswith("linux") else "plyer"
+    if backend == "notify-send":  # the Linux path's name before habitd talked to the bus itself
+        backend = "dbus"
     if backend == "dbus":
         from daemon.notify_dbus import DBusNotifier
 
