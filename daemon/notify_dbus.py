@@ -186,6 +186,7 @@ class DBusNotifier:
         self._backoff = BACKOFF_FIRST
         self._stalled_until = 0.0
         self._caps: frozenset[str] | None = None  # asked again after each (re)connection or server restart
+        self._owner = ""  # the server's unique name on the bus, as it answered GetCapabilities
         self._shown: dict[str, tuple[int, Note]] = {}  # habit -> its bubble's id and what it shows
         self._late: set[str] = set()  # habits whose reminder the server showed after all, answering late
 
@@ -218,6 +219,7 @@ class DBusNotifier:
         if self._caps is None:
             asked = link.call(new_method_call(SERVER, "GetCapabilities"))
             caps = frozenset(link.wait(asked, deadline, self.interrupted)[0])
+            self._owner = asked.result().header.fields.get(HeaderFields.sender, "")
             how = "with buttons" if "actions" in caps else "without buttons (this server shows none)"
             log.info("notifications over the session bus, %s", how)
             self._caps = caps
@@ -313,6 +315,9 @@ class DBusNotifier:
     def _signal(self, msg: Any) -> Pressed | None:
         member = msg.header.fields.get(HeaderFields.member)
         if member == "NameOwnerChanged":  # the server (re)started or left: its ids are void, try it afresh
+            if len(msg.body) == 3 and msg.body[2] and msg.body[2] == self._owner:
+                return None  # the server we talk to already (started for our first call)
+            self._owner = ""
             self._caps = None
             self._shown.clear()
             self._stalled_until = 0.0

@@ -31,13 +31,14 @@ PATH = "/org/freedesktop/Notifications"
 
 def main(record: str, mode: str) -> None:
     conn = open_dbus_connection("SESSION")
-    conn.send_and_get_reply(message_bus.RequestName(NAME, 4))  # 4: do not queue
+    # Not send_and_get_reply: it drops what comes before the reply, and a bus that started this
+    # server for a call hands that call over as soon as the name is taken.
+    conn.send(message_bus.RequestName(NAME, 4), serial=1000)  # 4: do not queue
     invoke = record + ".invoke"
     owners: dict[int, str] = {}
     late: list[tuple[float, object]] = []
     next_id = 1
     with open(record, "a") as out:
-        print(json.dumps({"ready": True}), file=out, flush=True)
         while True:
             for when, reply in list(late):
                 if time.monotonic() >= when:
@@ -58,6 +59,9 @@ def main(record: str, mode: str) -> None:
             except TimeoutError:
                 continue
             fields = msg.header.fields
+            if fields.get(HeaderFields.reply_serial) == 1000:
+                print(json.dumps({"ready": True}), file=out, flush=True)
+                continue
             if msg.header.message_type is not MessageType.method_call or fields.get(HeaderFields.interface) != NAME:
                 continue
             member = fields.get(HeaderFields.member)

@@ -21,17 +21,34 @@ pytestmark = pytest.mark.e2e
 class Bus:
     """A private session bus at a fixed socket path, with the small test server on it."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, activate: bool = False) -> None:
+        """``activate``: no server runs; the bus starts one for the first call to it, as desktops often do."""
         self.folder = folder
         self.socket = folder / "bus"
-        (folder / "bus.conf").write_text(BUS_CONFIG.format(socket=self.socket))
         self.address = f"unix:path={self.socket}"
+        config = BUS_CONFIG.format(socket=self.socket)
+        self.activate = activate
+        if activate:
+            services = folder / "services"
+            services.mkdir()
+            command = f"{sys.executable} {ROOT / 'tests' / 'fake_server.py'} {folder / 'activated.jsonl'} actions"
+            (services / "org.freedesktop.Notifications.service").write_text(
+                f"[D-BUS Service]\nName=org.freedesktop.Notifications\nExec={command}\n"
+            )
+            config = config.replace("</busconfig>", f"  <servicedir>{services}</servicedir>\n</busconfig>")
+        (folder / "bus.conf").write_text(config)
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> None:
         self.socket.unlink(missing_ok=True)
-        bus = subprocess.Popen(["dbus-daemon", "--config-file", str(self.folder / "bus.conf"), "--nofork"])
+        bus = subprocess.Popen(
+            ["dbus-daemon", "--config-file", str(self.folder / "bus.conf"), "--nofork"],
+            env={"DBUS_SESSION_BUS_ADDRESS": self.address, "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )
         assert wait_for(self.socket.exists, 10)
+        self.procs = [bus]
+        if self.activate:
+            return
         record = self.folder / f"calls-{time.monotonic_ns()}.jsonl"
         server = subprocess.Popen(
             [sys.executable, str(ROOT / "tests" / "fake_server.py"), str(record), "actions"],
@@ -92,3 +109,23 @@ def test_no_session_bus_is_a_failed_delivery(monkeypatch: pytest.MonkeyPatch, tm
     notifier = DBusNotifier(0)
     with pytest.raises(DeliveryError, match="no session bus"):
         notifier.send(NOTE)
+
+
+def test_a_server_started_for_the_first_notification_keeps_its_bubble(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bus announces the server's arrival (NameOwnerChanged) while it answers our first call:
+    that is the server we talk to, not a restart that would void the bubble's id."""
+    require("dbus-daemon")
+    bus = Bus(tmp_path, activate=True)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.address)
+    notifier = DBusNotifier(0)
+    bus.start()
+    try:
+        notifier.send(NOTE)
+        time.sleep(0.3)  # the announcement reaches the reading thread
+        assert notifier.events() == []
+        assert notifier.bubble_ids() == {"thanks": 1}
+    finally:
+        notifier.stop()
+        bus.stop()  # the server it started ends with its connection
