@@ -235,6 +235,8 @@ class DBusNotifier:
             log.info("no notification server to talk to yet (%s); reminders wait for one", e)
 
     def send(self, note: Note) -> None:
+        if self.interrupted():
+            raise DeliveryError("habitd is stopping")
         now = time.monotonic()
         if now < self._stalled_until:
             raise DeliveryError("the notification server has not been answering; trying again later")
