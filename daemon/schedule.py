@@ -85,6 +85,20 @@ def in_quiet_hours(moment: datetime, settings: Settings) -> datetime | None:
     return wall_moment(end_day, end, settings.tz) if inside else None
 
 
+def last_quiet_hours(moment: datetime, settings: Settings) -> tuple[datetime, datetime] | None:
+    """The latest quiet hours that ended at or before ``moment``: (start, end) instants."""
+    if settings.quiet_hours is None:
+        return None
+    start, end = settings.quiet_hours
+    today = moment.astimezone(settings.tz).date()
+    for end_day in (today, today - timedelta(days=1), today - timedelta(days=2)):
+        ends = wall_moment(end_day, end, settings.tz)
+        if ends <= moment:
+            start_day = end_day - timedelta(days=1) if start >= end else end_day
+            return wall_moment(start_day, start, settings.tz), ends
+    return None
+
+
 def shown_at(slot: Slot, settings: Settings) -> datetime:
     """When a slot is shown: its due time, or the end of the quiet hours it falls in."""
     return in_quiet_hours(slot.due, settings) or slot.due

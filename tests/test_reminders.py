@@ -130,3 +130,20 @@ def test_each_zone_keeps_its_wall_clock_across_dst() -> None:
     state = State()
     for day in ("2026-03-07", "2026-03-08", "2026-03-09", "2026-10-31", "2026-11-01", "2026-11-02"):
         assert shown(config, state, at(f"{day}T19:00", ny)) == [("thanks", f"{day[5:]} 19:00")]
+
+
+def test_nothing_is_shown_inside_quiet_hours_not_even_a_catch_up_of_a_slot_due_before() -> None:
+    """Due at 21:30, the machine wakes at 22:40 inside 22:00-07:00: shown at 07:00, once."""
+    config = cfg(
+        '[habits.checkin]\nevery = "week"\non = "wed"\nat = "21:30"\n[habits.thanks]\nat = "21:30"\n',
+        'quiet_hours = "22:00-07:00"',
+    )
+    state = State()
+    for t in ("2026-11-25T22:00", "2026-11-25T22:40", "2026-11-26T03:00", "2026-11-26T06:59"):
+        assert shown(config, state, at(t)) == [], t
+    # The weekly period is still open at 07:00; the daily one ended at midnight.
+    assert shown(config, state, at("2026-11-26T07:00")) == [("checkin", "11-25 21:30")]
+    assert shown(config, state, at("2026-11-26T07:01")) == []
+    # A slot that was already too old when the quiet hours began is not brought back by them.
+    stale = cfg('[habits.checkin]\nevery = "week"\non = "wed"\nat = "12:00"\n', 'quiet_hours = "22:00-07:00"')
+    assert shown(stale, State(), at("2026-11-26T07:00")) == []
