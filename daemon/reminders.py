@@ -14,6 +14,7 @@ end, and shown then if its period is still open.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -41,13 +42,13 @@ def held_to(slot: Slot, config: Config, quiet: tuple[datetime, datetime] | None,
     return show
 
 
-def plan(config: Config, state: State, now: datetime) -> list[Due]:
-    """The reminders to show at ``now``: at most one per habit, in time order."""
+def plan(config: Config, state: State, now: datetime, habits: Iterable[Habit] | None = None) -> list[Due]:
+    """The reminders to show at ``now`` (of ``habits``, default all): at most one per habit, in time order."""
     out: list[Due] = []
     if in_quiet_hours(now, config.settings):
         return out
     quiet = last_quiet_hours(now, config.settings)
-    for habit in config.habits:
+    for habit in config.habits if habits is None else habits:
         if not habit.reminds:
             continue
         handled = state.reminders[habit.id].handled if habit.id in state.reminders else None

@@ -32,7 +32,7 @@ import os
 import select
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import ClassVar
@@ -43,7 +43,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from daemon import instance
 from daemon import store as store_mod
-from daemon.config import Config, parse_config
+from daemon.config import Config, Habit, parse_config
 from daemon.errors import ConfigError, HabitdError
 from daemon.notify import DeliveryError, Notifier
 from daemon.prompts import next_prompt
@@ -83,6 +83,7 @@ class Runner:
         self._config_seen = store_mod.signature(self.config_path)  # before reading: a later change is noticed
         self.config = self._read_config()
         self._signals: set[int] = set()
+        self._fired: set[str] = set()  # jobs fired and not handled yet
         self._retry = False
         self._next_due: datetime | None = None  # the soonest job's time
         self._state_seen: Signature | None = None  # the state file as last planned from
@@ -129,18 +130,22 @@ class Runner:
 
     # --- the work -----------------------------------------------------------
 
-    def check(self, force: list[str] | None = None) -> None:
+    def check(self, force: list[str] | None = None, only: set[str] | None = None) -> None:
         """Show what is due, then schedule what comes after, both as of one moment.
 
         One moment for both: a reminder that falls due between the two steps would
         otherwise be neither shown (too late for the first) nor scheduled (too early
         for the second). Scheduled in the past, APScheduler runs it at once.
+        ``only``: the habits whose jobs fired; the others keep their jobs untouched.
         """
         now = self.clock()
-        self.deliver(now)
-        self.schedule(now, force)
+        self.deliver(now, only)
+        self.schedule(now, force, only)
 
-    def deliver(self, now: datetime) -> None:
+    def _habits(self, only: set[str] | None) -> Sequence[Habit]:
+        return self.config.habits if only is None else [h for h in self.config.habits if h.id in only]
+
+    def deliver(self, now: datetime, only: set[str] | None = None) -> None:
         """Show what is due at ``now``, once, and record it; keep what could not be shown pending.
 
         Planned and recorded as shown in one locked step, before sending: a second look at the
@@ -151,10 +156,10 @@ class Runner:
         try:
             to_send: list[tuple[Due, str, datetime | None]] = []  # with what was handled before
             with self.store.update() as state:
-                dues = plan(config, state, now)
+                dues = plan(config, state, now, self._habits(only))
                 due_ids = {d.habit.id for d in dues}
                 for hid, r in state.reminders.items():
-                    if r.pending and hid not in due_ids:  # met, paused or too old meanwhile
+                    if r.pending and hid not in due_ids and (only is None or hid in only):  # met, paused, too old
                         r.pending, r.reason = None, ""
                 day = config.today(now)
                 if state.sent_day != day:
@@ -227,16 +232,18 @@ class Runner:
     def _random_seed(self, now: datetime) -> int:
         return int(now.timestamp() * 1000) ^ os.getpid()
 
-    def schedule(self, now: datetime, force: list[str] | None = None) -> None:
-        """Give each habit's job its next time after ``now``; touch only the jobs whose time changed."""
+    def schedule(self, now: datetime, force: list[str] | None = None, only: set[str] | None = None) -> None:
+        """Give each habit's job (or those in ``only``) its next time after ``now``.
+
+        Only the jobs whose time changed are touched.
+        """
         try:
             state = self.store.read()
         except HabitdError as e:
             log.error("could not read the state to schedule reminders: %s", e)
             return
         ids = set()
-        soonest: tuple[datetime, str] | None = None
-        for habit in self.config.habits:
+        for habit in self._habits(only):
             when = next_reminder(self.config, state, habit, now)
             job = self.scheduler.get_job(habit.id)
             if when is None:
@@ -244,12 +251,14 @@ class Runner:
                     job.remove()
                 continue
             ids.add(habit.id)
-            if soonest is None or when < soonest[0]:
-                soonest = (when, habit.id)
             if job and job.next_run_time == when and not (force and habit.id in force):
                 continue
             self.scheduler.add_job(
-                self._poke, DateTrigger(run_date=when, timezone=UTC), id=habit.id, replace_existing=True
+                self._poke,
+                DateTrigger(run_date=when, timezone=UTC),
+                args=[habit.id],
+                id=habit.id,
+                replace_existing=True,
             )
         quiet_end = in_quiet_hours(now, self.config.settings)
         if quiet_end is not None:  # what they hold back is shown when they end
@@ -257,11 +266,17 @@ class Runner:
             job = self.scheduler.get_job(QUIET_END)
             if not (job and job.next_run_time == quiet_end):
                 self.scheduler.add_job(
-                    self._poke, DateTrigger(run_date=quiet_end, timezone=UTC), id=QUIET_END, replace_existing=True
-                )
-        for job in self.scheduler.get_jobs():
-            if job.id not in ids:
-                job.remove()
+                    self._poke, DateTrigger(run_date=quiet_end, timezone=UTC), args=[QUIET_END], id=QUIET_END,
+                    replace_existing=True,
+                )  # fmt: skip
+        jobs = self.scheduler.get_jobs()  # in time order
+        if only is None:
+            for job in jobs:
+                if job.id not in ids:
+                    job.remove()
+            jobs = [j for j in jobs if j.id in ids]
+        first = next((j for j in jobs if j.id != QUIET_END), None)
+        soonest = (first.next_run_time, first.id) if first else None
         self._next_due = soonest[0] if soonest else None
         if quiet_end is not None and (self._next_due is None or quiet_end < self._next_due):
             self._next_due = quiet_end
@@ -269,11 +284,20 @@ class Runner:
         sd_notify(f"STATUS={status}")
         log.debug(status)
 
-    def _poke(self) -> None:
+    def _poke(self, job_id: str) -> None:
+        """On the scheduler's thread: note which job fired and wake the main thread."""
+        self._fired.add(job_id)
         with contextlib.suppress(BlockingIOError):  # a full pipe wakes the main thread anyway
             os.write(self._wfd, _JOB)
 
     # --- the loop -------------------------------------------------------------
+
+    def _take_fired(self) -> set[str] | None:
+        """The habits whose jobs fired since the last call; None: look at every habit."""
+        fired = set()
+        while self._fired:  # set.pop is atomic: the scheduler thread may add meanwhile
+            fired.add(self._fired.pop())
+        return None if QUIET_END in fired or not fired else fired
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signals.add(signum)  # nothing else here: the main thread acts on it
@@ -343,7 +367,7 @@ class Runner:
                 self._signals.discard(signal.SIGHUP)
                 self.reload("SIGHUP")
             if _JOB in woke:
-                self.check()
+                self.check(only=self._take_fired())
             if len(ready) > 1 or (ready and ready[0] != self._rfd):
                 names = {c.name for c in self.watch.changes()}
                 if (STATE_FILE in names or None in names) and self._state_moved():

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-from daemon.clock import day_bounds, logical_day, wall_moment
+from daemon.clock import day_bounds, wall_moment
 from daemon.config import Habit, Settings
 from daemon.periods import period_of
 
@@ -44,12 +44,16 @@ def base_times(habit: Habit, day: date, week_starts: int = 0) -> list[time]:
 def slots_on(habit: Habit, settings: Settings, day: date) -> list[Slot]:
     """The base slots of a calendar date, each with its follow-ups."""
     out = []
+    shift = timedelta(hours=settings.day_starts.hour, minutes=settings.day_starts.minute)
     for at in base_times(habit, day, settings.week_starts):
-        base = wall_moment(day, at, settings.tz)
-        lday = logical_day(base, settings.tz, settings.day_starts)
+        # The day it reminds about is read from the wall clock, not from the instant: 02:30 with
+        # days starting at 03:00 belongs to the day before, also when a DST gap (or a skipped
+        # day) moves it past 03:00. Then it is shown just before that day ends.
+        lday = (datetime.combine(day, at) - shift).date()
+        end = day_bounds(lday, settings.tz, settings.day_starts)[1]
+        base = min(wall_moment(day, at, settings.tz), end - timedelta(seconds=1))
         out.append(Slot(base, habit.id, base, 0, lday))
         if habit.remind_again:
-            end = day_bounds(lday, settings.tz, settings.day_starts)[1]
             k, due = 1, base + habit.remind_again
             while due < end:
                 out.append(Slot(due, habit.id, base, k, lday))

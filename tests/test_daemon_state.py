@@ -207,3 +207,27 @@ def test_make_run_uses_a_demo_state_folder_and_says_what_it_uses(tmp_path: Path)
     assert "next:   " in out and "Ctrl-C" in out
     assert (demo / "state.toml").exists()
     assert not (home / ".local" / "state").exists()
+
+
+def test_a_fired_job_plans_only_its_own_habit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With many habits, the work at a reminder's second is that habit's, not everyone's."""
+    import daemon.runner as runner_mod
+
+    runner, notifier, now = runner_at(tmp_path)
+    runner.scheduler.start(paused=True)  # the test fires the jobs
+    try:
+        runner.check()  # at start every habit is planned: 19:00 shown, walk's job set for 21:00
+        walk = runner.scheduler.get_job("walk")
+        assert walk is not None and walk.next_run_time == datetime(2026, 11, 27, 20, 0, tzinfo=ZoneInfo("UTC"))
+        planned: list[str] = []
+        real = runner_mod.next_reminder
+        monkeypatch.setattr(runner_mod, "next_reminder", lambda c, s, h, n: planned.append(h.id) or real(c, s, h, n))
+        now[0] = datetime(2026, 11, 27, 21, 0, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+        walk.func(*walk.args)  # what the scheduler thread does at 21:00
+        runner.check(only=runner._take_fired())
+        assert planned == ["walk"]
+        assert [t for t, _ in notifier.seen] == ["Thanks", "Walk"]
+        thanks = runner.scheduler.get_job("thanks")
+        assert thanks is not None and thanks.next_run_time.astimezone(ZoneInfo("Europe/Berlin")).day == 28
+    finally:
+        runner.scheduler.shutdown(wait=False)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from daemon.config import Config, parse_config
 from daemon.reminders import plan
 from daemon.state import Pause, State
@@ -147,3 +149,29 @@ def test_nothing_is_shown_inside_quiet_hours_not_even_a_catch_up_of_a_slot_due_b
     # A slot that was already too old when the quiet hours began is not brought back by them.
     stale = cfg('[habits.checkin]\nevery = "week"\non = "wed"\nat = "12:00"\n', 'quiet_hours = "22:00-07:00"')
     assert shown(stale, State(), at("2026-11-26T07:00")) == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "first"),
+    [
+        ("Europe/Berlin", "2026-03-26"),  # 02:00 -> 03:00 on the 29th
+        ("America/New_York", "2026-03-05"),  # 02:00 -> 03:00 on the 8th
+        ("Pacific/Apia", "2011-12-27"),  # the 30th of December 2011 never happened there
+    ],
+)
+def test_a_day_starting_after_its_reminder_gets_exactly_one_across_a_dst_gap(zone: str, first: str) -> None:
+    """day_starts = 03:00 and at = 02:30: the reminder belongs to the day before the wall date."""
+    tz = ZoneInfo(zone)
+    config = parse_config(f'[settings]\ntimezone = "{zone}"\nday_starts = "03:00"\n[habits.night]\nat = "02:30"\n', "c")
+    state = State()
+    start = at(f"{first}T12:00", tz)
+    days: list[date] = []
+    now = start
+    while now < start + timedelta(days=7):
+        for due in plan(config, state, now):
+            state.reminder("night").handled = due.slot.due
+            days.append(config.today(due.slot.due))
+        now += timedelta(minutes=1)
+    assert len(days) == len(set(days)), days  # never two on one logical day
+    expected = {config.today(start) + timedelta(days=k) for k in range(1, 7)}
+    assert expected <= set(days), sorted(expected - set(days))  # and none without one
