@@ -10,6 +10,7 @@ from scripts and status bars, and pays for what it uses only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -173,9 +174,16 @@ def check(app: App) -> None:
     now = app.now()
     nexts = [views.next_reminder(config, state, h, now) for h in config.habits]
     click.echo("\n".join(render.check_lines(config, nexts, now)))
+    today = config.today(now)
+    for line in render.future_lines(views.future_completions(config, state, today), today):
+        click.echo(line, err=True)
 
 
-def _day(app: App, text: str) -> date:
+def _day(app: App, text: str, future_dates: bool = False) -> date:
+    """``future_dates``: a YYYY-MM-DD after today is taken too (undo a completion a wrong clock dated)."""
+    if future_dates:
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(text.strip())
     return parse_day(text, app.today())
 
 
@@ -209,7 +217,7 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
 def undo(app: App, habit: str, day_text: str) -> None:
     """Remove HABIT's latest completion on a day."""
     h = app.config.find(habit)
-    day = _day(app, day_text)
+    day = _day(app, day_text, future_dates=True)
     if not record.undo(app.store, h, day):
         raise UsageError(f"{h.id} has no completion on {day.isoformat()} to undo")
     click.echo(f"{h.title}: removed one completion on {day.isoformat()}.")
@@ -237,11 +245,15 @@ def status(app: App, as_json: bool) -> None:
     from daemon import render, views
 
     config, now = app.config, app.now()
-    rows = views.status(config, app.store.read(), now)
+    state = app.store.read()
+    rows = views.status(config, state, now)
     if as_json:
         _emit_json(views.status_json(config, rows, config.today(now)))
     else:
         click.echo("\n".join(render.status_lines(config, rows, now, _style())))
+    today = config.today(now)
+    for line in render.future_lines(views.future_completions(config, state, today), today):
+        click.echo(line, err=True)
 
 
 @cli.command()

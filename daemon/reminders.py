@@ -19,7 +19,16 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from daemon.config import Config, Habit
-from daemon.schedule import HOLD_BACK, Slot, expires, in_quiet_hours, last_quiet_hours, shown_at, slots_between
+from daemon.schedule import (
+    HOLD_BACK,
+    Slot,
+    expires,
+    handled_mark,
+    in_quiet_hours,
+    last_quiet_hours,
+    shown_at,
+    slots_between,
+)
 from daemon.state import State
 from daemon.views import reminder_open
 
@@ -51,7 +60,7 @@ def plan(config: Config, state: State, now: datetime, habits: Iterable[Habit] | 
     for habit in config.habits if habits is None else habits:
         if not habit.reminds:
             continue
-        handled = state.reminders[habit.id].handled if habit.id in state.reminders else None
+        handled = handled_mark(state.reminders[habit.id].handled if habit.id in state.reminders else None, now)
         limit = max_late(config, habit)
         start = now - limit - HOLD_BACK
         if handled is not None:

@@ -48,7 +48,7 @@ from daemon.errors import ConfigError, HabitdError
 from daemon.notify import DeliveryError, Notifier
 from daemon.prompts import next_prompt
 from daemon.reminders import Due, plan
-from daemon.schedule import in_quiet_hours
+from daemon.schedule import handled_mark, in_quiet_hours
 from daemon.sdnotify import sd_notify
 from daemon.store import STATE_FILE, Signature, Store
 from daemon.views import next_reminder
@@ -167,7 +167,7 @@ class Runner:
                 for due in dues:
                     r = state.reminder(due.habit.id)
                     before = r.handled
-                    r.handled = max(r.handled or due.slot.due, due.slot.due)
+                    r.handled = max(handled_mark(r.handled, now) or due.slot.due, due.slot.due)
                     if state.sent_count >= config.settings.max_per_day:
                         log.warning(
                             "%s: reminder of %s dropped, %d shown today already (max_per_day)",

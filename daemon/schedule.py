@@ -17,6 +17,7 @@ from daemon.periods import period_of
 
 SEARCH_DAYS = 366 * 8 + 2  # long enough for "0 9 29 2 *" (leap days) to come round
 HOLD_BACK = timedelta(days=1)  # quiet hours hold a slot back by less than this
+WRONG_CLOCK = timedelta(days=1)  # a slot handled this far after now was handled under a wrong clock
 
 
 class Slot(NamedTuple):
@@ -25,6 +26,16 @@ class Slot(NamedTuple):
     base: datetime  # the instant of the base reminder it follows up (== due when followup == 0)
     followup: int
     day: date  # the logical day it reminds about
+
+
+def handled_mark(handled: datetime | None, now: datetime) -> datetime | None:
+    """The latest slot handled, as far as ``now`` is concerned.
+
+    A mark a little ahead of now stays (a clock set back by an hour repeats nothing); one far
+    ahead was left by a clock that ran ahead and was set right: it is ignored, or it would
+    silence the habit until that wrong date.
+    """
+    return None if handled is None or handled > now + WRONG_CLOCK else handled
 
 
 def base_times(habit: Habit, day: date, week_starts: int = 0) -> list[time]:

@@ -37,3 +37,20 @@ def test_a_reminder_missed_before_quiet_hours_waits_for_their_end(screen: Deskto
         assert [n["summary"] for n in wait_for(screen.notifications, 5)] == ["Check-in"]
     finally:
         assert daemon.stop() == 0
+
+
+EVENING = '[settings]\ntimezone = "Europe/Berlin"\n[habits.evening]\ntitle = "Evening"\nat = "20:00"\n'
+
+
+def test_a_clock_a_year_ahead_and_set_right_keeps_reminding(screen: Desktop, tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path, screen.env, EVENING, "2027-11-27 19:59:58")
+    daemon.start()
+    try:
+        assert wait_for(lambda: len(screen.notifications()) == 1, 10)
+        screen.clear()
+        daemon.set_clock("2026-11-27 19:59:58")  # set right: a year back
+        daemon.wait_log("the wall clock jumped by -", 10)
+        daemon.wait_log("evening: reminder of 2026-11-27 20:00 shown", 15)
+        assert [n["summary"] for n in screen.notifications()] == ["Evening"]
+    finally:
+        assert daemon.stop() == 0

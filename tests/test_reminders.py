@@ -175,3 +175,13 @@ def test_a_day_starting_after_its_reminder_gets_exactly_one_across_a_dst_gap(zon
     assert len(days) == len(set(days)), days  # never two on one logical day
     expected = {config.today(start) + timedelta(days=k) for k in range(1, 7)}
     assert expected <= set(days), sorted(expected - set(days))  # and none without one
+
+
+def test_a_clock_set_right_after_running_a_year_ahead_does_not_silence_the_habit() -> None:
+    config, state = cfg(DAILY), State()
+    assert shown(config, state, at("2027-11-25T19:00")) == [("thanks", "11-25 19:00")]  # a year ahead
+    # Set right: today's reminder is shown, and the next one is tomorrow, not in a year.
+    assert shown(config, state, at("2026-11-25T19:00")) == [("thanks", "11-25 19:00")]
+    assert next_reminder(config, state, config.habits[0], at("2026-11-25T19:01")) == at("2026-11-26T19:00")
+    # A clock set back by an hour still repeats nothing.
+    assert shown(config, state, at("2026-11-25T19:00")) == []
