@@ -368,7 +368,7 @@ class Runner:
                 self.reload("SIGHUP")
             if _JOB in woke:
                 self.check(only=self._take_fired())
-            if len(ready) > 1 or (ready and ready[0] != self._rfd):
+            if self.watch.active and self.watch.fileno() in ready:
                 names = {c.name for c in self.watch.changes()}
                 if (STATE_FILE in names or None in names) and self._state_moved():
                     self.state_changed()
