@@ -84,6 +84,7 @@ class Runner:
         self.config = self._read_config()
         self._signals: set[int] = set()
         self._fired: set[str] = set()  # jobs fired and not handled yet
+        self._when: dict[str, datetime] = {}  # each habit's job time
         self._retry = False
         self._next_due: datetime | None = None  # the soonest job's time
         self._state_seen: Signature | None = None  # the state file as last planned from
@@ -242,15 +243,17 @@ class Runner:
         except HabitdError as e:
             log.error("could not read the state to schedule reminders: %s", e)
             return
-        ids = set()
+        if only is None:
+            self._when.clear()
         for habit in self._habits(only):
             when = next_reminder(self.config, state, habit, now)
             job = self.scheduler.get_job(habit.id)
             if when is None:
+                self._when.pop(habit.id, None)
                 if job:
                     job.remove()
                 continue
-            ids.add(habit.id)
+            self._when[habit.id] = when
             if job and job.next_run_time == when and not (force and habit.id in force):
                 continue
             self.scheduler.add_job(
@@ -262,21 +265,17 @@ class Runner:
             )
         quiet_end = in_quiet_hours(now, self.config.settings)
         if quiet_end is not None:  # what they hold back is shown when they end
-            ids.add(QUIET_END)
             job = self.scheduler.get_job(QUIET_END)
             if not (job and job.next_run_time == quiet_end):
                 self.scheduler.add_job(
                     self._poke, DateTrigger(run_date=quiet_end, timezone=UTC), args=[QUIET_END], id=QUIET_END,
                     replace_existing=True,
                 )  # fmt: skip
-        jobs = self.scheduler.get_jobs()  # in time order
-        if only is None:
-            for job in jobs:
-                if job.id not in ids:
+        if only is None:  # habits gone from the config, quiet hours over
+            for job in self.scheduler.get_jobs():
+                if job.id not in self._when and not (job.id == QUIET_END and quiet_end):
                     job.remove()
-            jobs = [j for j in jobs if j.id in ids]
-        first = next((j for j in jobs if j.id != QUIET_END), None)
-        soonest = (first.next_run_time, first.id) if first else None
+        soonest = min(((w, i) for i, w in self._when.items()), default=None)
         self._next_due = soonest[0] if soonest else None
         if quiet_end is not None and (self._next_due is None or quiet_end < self._next_due):
             self._next_due = quiet_end
