@@ -231,3 +231,26 @@ def test_a_fired_job_plans_only_its_own_habit(tmp_path: Path, monkeypatch: pytes
         assert thanks is not None and thanks.next_run_time.astimezone(ZoneInfo("Europe/Berlin")).day == 28
     finally:
         runner.scheduler.shutdown(wait=False)
+
+
+def test_without_inotify_the_periodic_check_notices_a_changed_state(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import time
+
+    from daemon import record
+
+    runner, _, now = runner_at(tmp_path)
+    assert not runner.watch.active  # nothing watched: as where inotify is missing
+    caplog.set_level(logging.INFO, logger="habitd")
+    runner.scheduler.start(paused=True)
+    try:
+        runner.check()  # the daemon's own save is not a change
+        runner._tick(now[0], time.monotonic())
+        assert "the state changed" not in caplog.text
+        other = Store(tmp_path / "state")  # another process: habitd undo
+        record.skip(other, runner.config, runner.config.habits[1], now[0].date(), "")
+        runner._tick(now[0], time.monotonic())
+        assert "the state changed" in caplog.text
+    finally:
+        runner.scheduler.shutdown(wait=False)
