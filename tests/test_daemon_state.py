@@ -249,7 +249,7 @@ def test_without_inotify_the_periodic_check_notices_a_changed_state(
         runner._tick(now[0], time.monotonic())
         assert "the state changed" not in caplog.text
         other = Store(tmp_path / "state")  # another process: habitd undo
-        record.skip(other, runner.config, runner.config.habits[1], now[0].date(), "")
+        record.skip(other, runner.config, runner.config.habits[1], now[0].date(), now[0])
         runner._tick(now[0], time.monotonic())
         assert "the state changed" in caplog.text
     finally:
