@@ -55,12 +55,6 @@ class Bubbles:
                 self.notifier.close(habit_id)
                 log.info("%s: notification closed: %s", habit_id, why)
 
-    def tidy(self, now: datetime) -> None:
-        """``close_settled`` with a fresh read of the state, when a bubble is on screen at all."""
-        if self.notifier.showing():
-            with contextlib.suppress(HabitdError):
-                self.close_settled(self.store.read(), now)
-
     def remember(self) -> None:
         """At stop: keep the ids of the bubbles on screen, so the next run can show them again."""
         ids = self.notifier.bubble_ids()

