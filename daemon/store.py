@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 
 import tomli_w
 
-from daemon.errors import ConfigError, LockTimeout, StateError, StoreWriteError, describe_toml_error
+from daemon.errors import ConfigError, ConfigUnreadable, LockTimeout, StateError, StoreWriteError, describe_toml_error
 from daemon.state import RECOVERY, State, from_doc, to_doc
 
 CONFIG_MAX_BYTES = 1 << 20
@@ -108,7 +108,7 @@ def read_config_text(path: str) -> str:
             raise ConfigError(str(path), ["no config here; `habitd init` writes one to start from"])
         return _decode(data)
     except OSError as e:
-        raise ConfigError(str(path), [f"cannot read: {e.strerror}"]) from None
+        raise ConfigUnreadable(str(path), [f"cannot read: {e.strerror}"]) from None
     except ValueError as e:
         raise ConfigError(str(path), [str(e)]) from None
 
