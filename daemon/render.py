@@ -176,14 +176,6 @@ def _month_header(start: date, weeks: int) -> str:
     return "".join(header).rstrip()
 
 
-def period_word(habit: Habit) -> str:
-    """``today``, ``this week``, ``these 4 months``: the current period in words."""
-    every = habit.every
-    if every.n == 1:
-        return "today" if every.unit == "day" else f"this {every.unit}"
-    return f"these {every}"
-
-
 def heatmap_lines(
     config: Config, habit: Habit, marks: dict[date, str], first: date, summary: StatusRow, style: Style
 ) -> list[str]:
@@ -205,7 +197,7 @@ def heatmap_lines(
     if views.NOT_TRACKED_DAY in marks.values():
         lines.append("blank: not tracked yet (before its start or its first completion)")
     p = summary.period
-    period = period_word(habit)
+    period = habit.every.this()
     progress = f"{period}: {p.done}/{habit.times}" if p.state != "met" else f"{period}: done"
     if config.settings.show_streaks:
         s = summary

@@ -157,6 +157,7 @@ def test_counts_and_periods_read_as_english(habitd: Habitd) -> None:
     habitd.write_config('[habits.review]\nevery = "4 months"\ntimes = 2\n')
     assert "config is valid: 1 habit," in habitd("check").stdout
     assert "(1/2 these 4 months)" in habitd("done", "review").stdout
+    assert habitd("history", "review").stdout.splitlines()[-1].startswith("these 4 months: 1/2")
     habitd.write_config('[habits.thanks]\nat = "20:30"\n')
     habitd("done", "thanks")
     assert habitd("done", "thanks").stdout == "Thanks: already done for 2026-11-25; nothing changed.\n"
