@@ -181,7 +181,10 @@ def _style() -> Style:
 def _emit_json(data: object) -> None:
     import json  # only for --json: it is not free to import
 
-    _out(json.dumps(data, indent=2, ensure_ascii=False))
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if _printable(text, sys.stdout) != text:  # a terminal without UTF-8: \u escapes lose nothing
+        text = json.dumps(data, indent=2)
+    _out(text)
 
 
 pass_app = click.make_pass_decorator(App)

@@ -59,6 +59,8 @@ def test_text_the_terminal_cannot_encode_becomes_a_question_mark(tmp_path: Path)
     done = console(tmp_path, "today", PYTHONIOENCODING="ascii")
     assert done.returncode == 0, done.stderr
     assert b"Danke ?" in done.stdout
+    data = console(tmp_path, "status", "--json", PYTHONIOENCODING="ascii")
+    assert data.returncode == 0 and b'"title": "Danke \\u2764"' in data.stdout  # JSON loses nothing
 
 
 # --- 9: user text is shown, never obeyed -------------------------------------------
