@@ -76,6 +76,12 @@ def test_a_note_with_terminal_escapes_is_printed_inert(habitd: Habitd) -> None:
     assert habitd.json("journal")["notes"][0]["text"] == f"hello{ESCAPES}\nsecond line"  # kept as written
 
 
+def test_a_note_shown_back_is_inert_too(habitd: Habitd) -> None:
+    assert habitd("note", "thanks", f"hi{ESCAPES}").exit_code == 0
+    out = habitd("note", "thanks", "--delete").stdout
+    assert "\x1b" not in out and "    hi^[]0;pwned^G" in out
+
+
 def test_control_characters_in_config_text_are_refused_with_their_place(habitd: Habitd) -> None:
     habitd.write_config('[habits.h]\ntitle = "Hi\\u001b[2J"\nprompts = ["ok", "no\\u0007"]\nmessage = "a\\tb\\nc"\n')
     result = habitd("check")
@@ -162,7 +168,7 @@ def test_counts_and_periods_read_as_english(habitd: Habitd) -> None:
     assert habitd("history", "review").stdout.splitlines()[-1].startswith("these 4 months: 1/2")
     habitd.write_config('[habits.thanks]\nat = "20:30"\n')
     habitd("done", "thanks")
-    assert habitd("done", "thanks").stdout == "Thanks: already done for 2026-11-25; nothing changed.\n"
+    assert habitd("done", "thanks").stdout == "Thanks: already done for 2026-11-25. Nothing changed.\n"
     habitd.write_config('[habits.thanks]\nat = "25:00"\n')
     assert ": 1 problem in the config:" in habitd("check").stderr
 
