@@ -306,7 +306,7 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
             if before.first == before.last:
                 what = f"already done for {day.isoformat()}"
             else:
-                what = f"already done {h.every.this(current)} ({before.first} .. {before.last})"
+                what = f"already done for {h.every.this(current)} ({before.first} .. {before.last})"
             kept = NOTE_KEPT if result.note_kept else " Nothing changed."
             _out(f"{h.title}: {what}.{kept}")
             return

@@ -195,7 +195,7 @@ def heatmap_lines(
         lines.append((f"{WEEKDAYS[weekday].capitalize():<4} " + " ".join(cells)).rstrip())
     lines.append(LEGEND)
     if views.NOT_TRACKED_DAY in marks.values():
-        lines.append("blank: not tracked yet (before its start or its first completion)")
+        lines.append("blank: not tracked yet (before its start, or its first completion or skip)")
     p = summary.period
     period = habit.every.this()
     progress = f"{period}: {p.done}/{habit.times}" if p.state != "met" else f"{period}: done"

@@ -112,18 +112,21 @@ NOT_TRACKED = "not tracked"
 
 
 def tracked_from(state: State, habit: Habit) -> date | None:
-    """The first day the habit counts from: its ``start``, else its first completion (None: not yet)."""
+    """The first day the habit counts from: its ``start``, else its first completion or skip (None: not yet)."""
     if habit.start is not None:
         return habit.start
     log = state.habits.get(habit.id)
-    return log.first_day() if log else None
+    if log is None:
+        return None
+    days = [d for d in (log.first_day(), *(s.day for s in log.skips)) if d is not None]
+    return min(days, default=None)
 
 
 def history(config: Config, state: State, habit: Habit, now: datetime, weeks: int) -> list[Period]:
     """The habit's periods that overlap the last ``weeks`` weeks, oldest first.
 
     A finished period that ends before the habit was tracked (before ``start``, or
-    without one before its first completion) is ``not tracked``, not ``missed``.
+    without one before its first completion or skip) is ``not tracked``, not ``missed``.
     """
     day = config.today(now)
     ws = config.settings.week_starts
