@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple, Protocol
 
-from daemon.errors import HabitdError
+from daemon.errors import HabitdError, UsageError
 
 APP_NAME = "habitd"
 
@@ -140,12 +140,12 @@ def make_notifier(backend: str, timeout: int) -> Notifier:
         return DBusNotifier(timeout)
     if backend == "plyer":
         if sys.platform.startswith("linux"):
-            raise HabitdError(
+            raise UsageError(
                 "on Linux habitd shows notifications over the session bus itself; HABITD_NOTIFIER=plyer is"
                 " for other systems (unset it, or set it to dbus)"
             )
         return PlyerNotifier(timeout)
-    raise HabitdError(f"unknown notification backend {backend!r} in HABITD_NOTIFIER (auto, dbus or plyer)")
+    raise UsageError(f"HABITD_NOTIFIER={backend!r} is not a notifier: use auto, dbus or plyer")
 
 
 def backend_from_env() -> str:
