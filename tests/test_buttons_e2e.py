@@ -327,3 +327,18 @@ def test_a_late_answer_is_not_shown_twice(bare: Desktop, tmp_path: Path) -> None
         assert daemon.stop() == 0
         server.stop()
     assert len(server.calls()) == 1
+
+
+def test_a_follow_up_replaces_the_bubble_before_it(bare: Desktop, tmp_path: Path) -> None:
+    server = FakeServer(bare, "actions")
+    daemon = Daemon(tmp_path, bare.env, config(extra='remind_again = "5m"'), "2026-11-27 18:59:58")
+    daemon.start(env=backend_env())
+    try:
+        daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
+        daemon.set_clock("2026-11-27 19:04:58")
+        daemon.wait_log("thanks: reminder of 2026-11-27 19:05 shown")
+    finally:
+        assert daemon.stop() == 0
+        server.stop()
+    first, follow_up = server.calls()
+    assert (first["replaces"], follow_up["replaces"]) == (0, first["id"])
