@@ -328,9 +328,12 @@ class Runner:
         """Another process changed the state (done, undo, skip, pause, resume...): plan again now.
 
         An undone completion or an early return from a pause reopens periods whose reminders
-        were left out while they were met or paused.
+        were left out while they were met or paused; a habit now met (or skipped, paused) loses
+        its bubble first, before any sending.
         """
         log.info("the state changed; checking reminders")
+        with contextlib.suppress(HabitdError):  # if unreadable, the check says why
+            self.bubbles.close_settled(self.store.read(), self.clock())
         self.check()
 
     def run(self) -> int:
