@@ -76,7 +76,11 @@ class HabitdGroup(click.Group):
     runs (or ``--help`` lists them), so ``habitd done`` never pays for it.
     """
 
-    LAZY: ClassVar[dict[str, str]] = {}
+    LAZY: ClassVar[dict[str, str]] = {
+        "export": "daemon.cli_data:export",
+        "import": "daemon.cli_data:import_",
+        "ical": "daemon.cli_data:ical",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])

@@ -11,7 +11,7 @@ what happened as plain data for the caller to word. Nothing here prints.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from daemon.config import Config, Habit
 from daemon.errors import UsageError
@@ -19,6 +19,9 @@ from daemon.periods import period_index, period_of
 from daemon.state import ALL, Note, Pause, Skip, State
 from daemon.store import Store
 from daemon.streaks import MET, Period, period_state
+
+if TYPE_CHECKING:
+    from daemon.merge import Merged
 
 
 class Done(NamedTuple):
@@ -90,3 +93,14 @@ def resume(store: Store, habit_id: str | None, day: date) -> int:
                 kept.append(p)
         state.pauses = kept
     return ended
+
+
+# --- bulk changes: imports and renames (issue 13) ---------------------------------
+
+
+def merge_history(store: Store, incoming: State) -> Merged:
+    """Add an imported history to the state, never duplicating what is there already."""
+    from daemon.merge import merge_state
+
+    with store.update() as state:
+        return merge_state(state, incoming)

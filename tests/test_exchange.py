@@ -1,0 +1,160 @@
+"""habitd export / import: a documented format that round-trips, merges without duplicates."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Habitd
+
+
+def _history(habitd: Habitd) -> None:
+    """A few weeks of a couple's life, recorded the way people record it."""
+    for day in ("2026-11-02", "2026-11-06", "2026-11-13", "2026-11-20"):
+        assert habitd("done", "date-night", "--date", day).exit_code == 0
+    assert habitd("done", "date-night", "--date", "2026-11-13", "--note", "ramen, then the long walk").exit_code == 0
+    for day in ("2026-11-16", "2026-11-18", "2026-11-18", "2026-11-23", "2026-11-24"):
+        assert habitd("done", "listen", "--date", day).exit_code == 0
+    for day in ("2026-11-19", "2026-11-20", "2026-11-21", "2026-11-24"):
+        assert habitd("done", "thanks", "--date", day, "--note", f"for {day}").exit_code == 0
+    assert habitd("skip", "thanks", "--date", "2026-11-22", "--note", "travelling").exit_code == 0
+    assert habitd("done", "thanks", "--note", "the soup").exit_code == 0
+    assert habitd("pause", "date-night", "--until", "2026-11-27").exit_code == 0
+
+
+def _views(habitd: Habitd) -> dict[str, object]:
+    out: dict[str, object] = {
+        "status": habitd.json("status"),
+        "today": habitd.json("today"),
+        "journal": habitd.json("journal"),
+    }
+    for h in ("date-night", "thanks", "listen"):
+        out[f"history {h}"] = habitd.json("history", h, "--weeks", "8")
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_export_then_import_on_an_empty_state_reproduces_every_view(habitd: Habitd, tmp_path: Path, fmt: str) -> None:
+    _history(habitd)
+    before = _views(habitd)
+    out = tmp_path / f"export.{fmt}"
+    result = habitd("export", "--format", fmt, "--notes", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+    habitd.state_dir = tmp_path / "fresh"
+    result = habitd("import", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Imported 13 completion(s), 1 skip(s), 5 note(s), 1 pause(s)." in result.stdout
+    assert _views(habitd) == before
+
+    state = (habitd.state_dir / "state.toml").read_text()
+    again = habitd("import", str(out))
+    assert again.exit_code == 0 and "Nothing new" in again.stdout
+    assert (habitd.state_dir / "state.toml").read_text() == state
+    assert _views(habitd) == before
+
+
+def test_the_json_format_is_the_documented_one_and_leaves_notes_out_by_default(habitd: Habitd) -> None:
+    _history(habitd)
+    result = habitd("export")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["format"] == "habitd-export" and doc["version"] == 1 and doc["notes_included"] is False
+    assert doc["timezone"] == "Europe/Berlin"
+    assert doc["habits"]["listen"]["completions"][:2] == [
+        {"date": "2026-11-16", "count": 1},
+        {"date": "2026-11-18", "count": 2},
+    ]
+    assert doc["habits"]["thanks"]["skips"] == [{"date": "2026-11-22", "note": ""}]
+    assert "notes" not in doc["habits"]["thanks"]
+    assert doc["pauses"] == [{"habit": "date-night", "from": "2026-11-25", "until": "2026-11-27"}]
+    assert "soup" not in result.stdout and "travelling" not in result.stdout
+    assert "intimate" in habitd("export", "--help").stdout
+
+    rows = list(csv.reader(io.StringIO(habitd("export", "--format", "csv").stdout)))
+    assert rows[0] == ["kind", "habit", "date", "until", "count", "written", "text"]
+    assert rows[1] == ["version", "", "", "", "1", "", "habitd-export"]
+    assert ["done", "listen", "2026-11-18", "", "2", "", ""] in rows
+    assert ["pause", "date-night", "2026-11-25", "2026-11-27", "", "", ""] in rows
+
+
+def test_import_merges_into_an_existing_history_without_duplicating(habitd: Habitd, tmp_path: Path) -> None:
+    for day in ("2026-11-20", "2026-11-21"):
+        habitd("done", "thanks", "--date", day)
+    export = {
+        "format": "habitd-export",
+        "version": 1,
+        "habits": {
+            "thanks": {"completions": [{"date": "2026-11-21", "count": 1}, {"date": "2026-11-22", "count": 1}]},
+            "listen": {"completions": [{"date": "2026-11-23", "count": 2}]},
+        },
+    }
+    f = tmp_path / "in.json"
+    f.write_text(json.dumps(export))
+    result = habitd("import", str(f))
+    assert result.exit_code == 0
+    assert "Imported 3 completion(s)." in result.stdout
+    days = [p for p in habitd.json("history", "thanks", "--weeks", "1")["periods"] if p["completions"]]
+    assert [p["first"] for p in days] == ["2026-11-20", "2026-11-21", "2026-11-22"]
+    listen = next(h for h in habitd.json("status")["habits"] if h["id"] == "listen")
+    assert listen["done"] == 2
+
+
+def test_a_newer_format_is_refused_clearly_and_nothing_is_written(habitd: Habitd, tmp_path: Path) -> None:
+    habitd("done", "thanks")
+    state = (habitd.state_dir / "state.toml").read_text()
+    f = tmp_path / "future.json"
+    f.write_text(json.dumps({"format": "habitd-export", "version": 2, "habits": {}}))
+    result = habitd("import", str(f))
+    assert result.exit_code == 2
+    assert "newer habitd (export format 2)" in result.stderr and "Update habitd" in result.stderr
+    assert str(f) in result.stderr and "Traceback" not in result.output
+    c = tmp_path / "future.csv"
+    c.write_text("kind,habit,date,until,count,written,text\nversion,,,,3,,habitd-export\n")
+    assert "export format 3" in habitd("import", str(c)).stderr
+    assert (habitd.state_dir / "state.toml").read_text() == state
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not an export", "this is not a habitd export"),
+        ('{"format": "habitd-export", "version": 1, "habits": {"thanks": {"completions": '
+         '[{"date": "2026-11-20"}, {"date": "2026-13-01"}]}}}',
+         "habits.thanks.completions[1].date: '2026-13-01' is not a date"),
+        ('{"format": "habitd-export", "version": 1, "habits": {"thanks": {"completions": '
+         '[{"date": "2027-01-01"}]}}}', "2027-01-01 is in the future"),
+        ('{"format": "habitd-export", "version": 1,', "line 1: not valid JSON"),
+        ("kind,habit,date,until,count,written,text\nversion,,,,1,,habitd-export\ndone,thanks,2026-11-20,,1,,\n"
+         "done,Bad Id,2026-11-20,,1,,\n", "line 4: 'Bad Id' is not a habit id"),
+    ],
+)  # fmt: skip
+def test_a_bad_import_names_the_place_and_changes_nothing(
+    habitd: Habitd, tmp_path: Path, content: str, message: str
+) -> None:
+    habitd("done", "listen")
+    state = (habitd.state_dir / "state.toml").read_text()
+    f = tmp_path / "bad"
+    f.write_text(content)
+    result = habitd("import", str(f))
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "nothing was imported" in result.stderr
+    assert "Traceback" not in result.output
+    assert (habitd.state_dir / "state.toml").read_text() == state
+    assert habitd("import", str(tmp_path / "missing.json")).exit_code == 2
+
+
+def test_history_of_a_habit_not_in_the_config_is_kept_and_said(habitd: Habitd, tmp_path: Path) -> None:
+    f = tmp_path / "in.json"
+    f.write_text(json.dumps({"format": "habitd-export", "version": 1,
+                             "habits": {"walk": {"completions": [{"date": "2026-11-20", "count": 1}]}}}))  # fmt: skip
+    result = habitd("import", str(f))
+    assert result.exit_code == 0
+    assert "history for 'walk' is kept" in result.stderr and "habitd rename walk NEW" in result.stderr
+    assert "walk" in json.loads(habitd("export").stdout)["habits"]
