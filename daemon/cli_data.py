@@ -109,3 +109,23 @@ def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None
     click.echo(_summary(merged))
     for line in [*notes, *_orphans(config, list(incoming.habits))]:
         click.echo(f"note: {line}", err=True)
+
+
+@click.command("ical")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of printing.")
+@pass_app
+def ical(app: App, output: str | None) -> None:
+    """The reminders as an iCalendar feed, for a calendar app (no alarms: habitd reminds).
+
+    Set `ical_path` in [settings] to keep such a file current whenever the
+    config changes.
+    """
+    if output and output != "-":
+        from daemon import feeds
+
+        feeds.write_ical(app.config, app.now(), output)
+        click.echo(f"Wrote {output}.", err=True)
+        return
+    from daemon import ical as ical_mod
+
+    click.echo(ical_mod.calendar(app.config, app.now()).decode("utf-8"), nl=False)

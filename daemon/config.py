@@ -77,6 +77,7 @@ class Settings(NamedTuple):
     max_late: timedelta = timedelta(hours=6)
     show_streaks: bool = True
     notify_timeout: int = 30
+    ical_path: str | None = None  # as written: "~/" is expanded by whoever writes the file
 
 
 class Habit(NamedTuple):
@@ -92,10 +93,11 @@ class Habit(NamedTuple):
     remind_again: timedelta | None = None
     max_late: timedelta | None = None  # None: the settings' value
     prompts: tuple[str, ...] = ()
+    archived: bool = False
 
     @property
     def reminds(self) -> bool:
-        return bool(self.at) or self.cron is not None
+        return (bool(self.at) or self.cron is not None) and not self.archived
 
 
 class Config(NamedTuple):
@@ -202,6 +204,14 @@ def _int(lo: int, hi: int) -> Parser:
         return value
 
     return parse
+
+
+def _file_path(value: Any, where: str, problems: Problems) -> str | None:
+    text = _string(value, where, problems)
+    if text is not None and not (text.startswith("/") or text.startswith("~/")):
+        problems.append(f"{where}: {_show(text)} must be an absolute path or start with ~/")
+        return None
+    return text
 
 
 def _bool(value: Any, where: str, problems: Problems) -> bool | None:
@@ -315,6 +325,11 @@ SETTINGS_KEYS: dict[str, Key] = {
     ),
     "show_streaks": Key("show streak figures; false hides them everywhere", _bool, "true"),
     "notify_timeout": Key("seconds a notification stays on screen; 0 until dismissed", _int(0, 3600), "30"),
+    "ical_path": Key(
+        "keep an iCalendar file of the reminders here, rewritten whenever the config changes",
+        _file_path,
+        '"~/.local/share/habitd/habits.ics"',
+    ),
 }
 
 HABIT_KEYS: dict[str, Key] = {
@@ -336,6 +351,9 @@ HABIT_KEYS: dict[str, Key] = {
     ),
     "max_late": Key("this habit's own max_late", _duration, '"6h"'),
     "prompts": Key("conversation prompts; each reminder carries the next one", _prompts, '["..."]'),
+    "archived": Key(
+        "true: no reminders, hidden from status and today (shown with --all); its history is kept", _bool, "true"
+    ),
 }
 
 DEFAULT_ANCHOR = date(2000, 1, 3)  # a Monday; periods of N days/weeks/months count from here
