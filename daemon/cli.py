@@ -80,6 +80,8 @@ class HabitdGroup(click.Group):
         "export": "daemon.cli_data:export",
         "import": "daemon.cli_data:import_",
         "ical": "daemon.cli_data:ical",
+        "rename": "daemon.cli_habits:rename",
+        "edit": "daemon.cli_habits:edit",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -177,6 +179,10 @@ def check(app: App) -> None:
     now = app.now()
     nexts = [views.next_reminder(config, state, h, now) for h in config.habits]
     click.echo("\n".join(render.check_lines(config, nexts, now)))
+    from daemon.rename import orphans
+
+    for hid in orphans(config, state):
+        click.echo(f"note: history for '{hid}' is kept; `habitd rename {hid} NEW` attaches it to a habit")
 
 
 def _day(app: App, text: str) -> date:
@@ -233,15 +239,19 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
     click.echo(f"{h.title}: skipped {span}; your streak is safe.")
 
 
+ALL_HELP = "Archived habits too."
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
+@click.option("--all", "everything", is_flag=True, help=ALL_HELP)
 @pass_app
-def status(app: App, as_json: bool) -> None:
+def status(app: App, as_json: bool, everything: bool) -> None:
     """Every habit: this period's progress, streaks, strength, next reminder."""
     from daemon import render, views
 
     config, now = app.config, app.now()
-    rows = views.status(config, app.store.read(), now)
+    rows = views.status(config, app.store.read(), now, everything)
     if as_json:
         _emit_json(views.status_json(config, rows, config.today(now)))
     else:
@@ -265,7 +275,7 @@ def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
         return
     first = app.today() - timedelta(days=weeks * 7 - 1)
     marks = views.day_marks(app.config, state, h, first, now)
-    row = next(r for r in views.status(app.config, state, now) if r.habit.id == h.id)
+    row = next(r for r in views.status(app.config, state, now, archived=True) if r.habit.id == h.id)
     click.echo("\n".join(render.heatmap_lines(app.config, h, marks, first, row, _style())))
 
 
@@ -298,12 +308,13 @@ def next_(app: App, limit: int, as_json: bool) -> None:
     "--format", "fmt", type=click.Choice(["text", "line"]), default="text", show_default=True,
     help="line: one short line for a status bar (waybar, polybar, tmux).",
 )  # fmt: skip
+@click.option("--all", "everything", is_flag=True, help=ALL_HELP)
 @pass_app
-def today(app: App, as_json: bool, fmt: str) -> None:
+def today(app: App, as_json: bool, fmt: str, everything: bool) -> None:
     """What is due today and not done yet, then what is done."""
     from daemon import render, views
 
-    view = views.today_view(app.config, app.store.read(), app.now())
+    view = views.today_view(app.config, app.store.read(), app.now(), everything)
     if as_json:
         _emit_json(views.today_json(app.config, view))
     elif fmt == "line":

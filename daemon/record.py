@@ -104,3 +104,11 @@ def merge_history(store: Store, incoming: State) -> Merged:
 
     with store.update() as state:
         return merge_state(state, incoming)
+
+
+def rename(store: Store, old: str, new: str) -> Merged:
+    """Move every trace of habit ``old`` in the state to ``new`` (merged with what ``new`` has)."""
+    from daemon.rename import move_history
+
+    with store.update() as state:
+        return move_history(state, old, new)

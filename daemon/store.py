@@ -289,3 +289,14 @@ def read_sqlite_tables(path: str, tables: tuple[str, ...], what: str) -> dict[st
         raise UsageError(f"{path}: not {what} ({e})") from None
     finally:
         db.close()
+
+
+def replace_config_text(path: str, text: str) -> None:
+    """Rewrite the config file, keeping its permissions; only a plain file, never through a link."""
+    try:
+        st = os.lstat(path)
+    except OSError as e:
+        raise StoreWriteError(f"cannot rewrite {path}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise StoreWriteError(f"{path} is not a plain file (a link, perhaps), so habitd leaves it to you")
+    atomic_write(path, text.encode("utf-8"), mode=stat.S_IMODE(st.st_mode))

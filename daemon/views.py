@@ -60,10 +60,13 @@ class StatusRow(NamedTuple):
     pending: datetime | None
 
 
-def status(config: Config, state: State, now: datetime) -> list[StatusRow]:
+def status(config: Config, state: State, now: datetime, archived: bool = False) -> list[StatusRow]:
+    """A row per habit; archived habits only when ``archived``."""
     day = config.today(now)
     rows = []
     for habit in config.habits:
+        if habit.archived and not archived:
+            continue
         s = summarize(habit, state, day, config.settings.week_starts)
         r = state.reminders.get(habit.id)
         rows.append(
@@ -98,6 +101,7 @@ def status_json(config: Config, rows: list[StatusRow], day: date) -> dict[str, o
                 "next_reminder": iso(config, r.next_reminder),
                 "paused": r.paused,
                 "pending_reminder": iso(config, r.pending),
+                "archived": r.habit.archived,
             }
             for r in rows
         ],
@@ -166,12 +170,12 @@ class TodayView(NamedTuple):
     done: list[StatusRow]  # met this period
 
 
-def today_view(config: Config, state: State, now: datetime) -> TodayView:
+def today_view(config: Config, state: State, now: datetime, archived: bool = False) -> TodayView:
     day = config.today(now)
     due: list[TodayItem] = []
     open_: list[StatusRow] = []
     done: list[StatusRow] = []
-    for row in status(config, state, now):
+    for row in status(config, state, now, archived):
         p = row.period
         if p.state == MET:
             done.append(row)
