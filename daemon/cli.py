@@ -125,6 +125,30 @@ pass_app = click.make_pass_decorator(App)
 DAY_HELP = "today, yesterday, YYYY-MM-DD or a weekday name (the latest one)"
 
 
+def complete_habit(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of habit ids, from the config the command would read (never raises)."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        root = ctx.find_root()
+        app = root.obj if isinstance(root.obj, App) else None
+        path = app.config_path if app else root.params.get("config_path") or paths.config_path()
+        config = parse_config(store.read_config_text(path), path)
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    low = incomplete.lower()
+    return [CompletionItem(h.id, help=h.title) for h in config.habits if h.id.startswith(low)]
+
+
+def complete_day(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of the day words --date, --since and --until take."""
+    from click.shell_completion import CompletionItem
+
+    words = ["tomorrow"] if param.name == "until_text" else ["today", "yesterday"]
+    words += ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    return [CompletionItem(w) for w in words if w.startswith(incomplete.lower())]
+
+
 @click.group(cls=HabitdGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="habitd")
 @click.option(
@@ -190,8 +214,8 @@ def _day(app: App, text: str) -> date:
 
 
 @cli.command()
-@click.argument("habit")
-@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
+@click.argument("habit", shell_complete=complete_habit)
+@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @click.option("--note", help="A note to keep with it (never shown in notifications or logs).")
 @pass_app
 def done(app: App, habit: str, day_text: str, note: str | None) -> None:
@@ -213,8 +237,8 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
 
 
 @cli.command()
-@click.argument("habit")
-@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
+@click.argument("habit", shell_complete=complete_habit)
+@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @pass_app
 def undo(app: App, habit: str, day_text: str) -> None:
     """Remove HABIT's latest completion on a day."""
@@ -226,8 +250,8 @@ def undo(app: App, habit: str, day_text: str) -> None:
 
 
 @cli.command()
-@click.argument("habit")
-@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
+@click.argument("habit", shell_complete=complete_habit)
+@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @click.option("--note", default="", help="Why, for your own record.")
 @pass_app
 def skip(app: App, habit: str, day_text: str, note: str) -> None:
@@ -259,7 +283,7 @@ def status(app: App, as_json: bool, everything: bool) -> None:
 
 
 @cli.command()
-@click.argument("habit")
+@click.argument("habit", shell_complete=complete_habit)
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 520), help="How far back.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @pass_app
@@ -324,8 +348,8 @@ def today(app: App, as_json: bool, fmt: str, everything: bool) -> None:
 
 
 @cli.command()
-@click.argument("habit", required=False)
-@click.option("--since", help=DAY_HELP)
+@click.argument("habit", required=False, shell_complete=complete_habit)
+@click.option("--since", help=DAY_HELP, shell_complete=complete_day)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @pass_app
 def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> None:
@@ -349,7 +373,7 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
 
 
 @cli.command()
-@click.argument("habit")
+@click.argument("habit", shell_complete=complete_habit)
 @click.option("--next", "advance", is_flag=True, help="Move on to the next prompt.")
 @pass_app
 def prompt(app: App, habit: str, advance: bool) -> None:
@@ -367,8 +391,11 @@ def prompt(app: App, habit: str, advance: bool) -> None:
 
 
 @cli.command()
-@click.argument("habit", required=False)
-@click.option("--until", "until_text", required=True, help="Last day of the pause: YYYY-MM-DD, tomorrow or a weekday.")
+@click.argument("habit", required=False, shell_complete=complete_habit)
+@click.option(
+    "--until", "until_text", required=True, shell_complete=complete_day,
+    help="Last day of the pause: YYYY-MM-DD, tomorrow or a weekday.",
+)  # fmt: skip
 @pass_app
 def pause(app: App, habit: str | None, until_text: str) -> None:
     """Pause HABIT (or all habits) until a day: no reminders, streaks untouched."""
@@ -381,7 +408,7 @@ def pause(app: App, habit: str | None, until_text: str) -> None:
 
 
 @cli.command()
-@click.argument("habit", required=False)
+@click.argument("habit", required=False, shell_complete=complete_habit)
 @pass_app
 def resume(app: App, habit: str | None) -> None:
     """End the pause of HABIT (or of everything) today."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from daemon import record, store
-from daemon.cli import App, pass_app
+from daemon.cli import App, complete_habit, pass_app
 from daemon.errors import HabitdError, UsageError
 
 
@@ -26,7 +26,7 @@ def _refresh_feed(app: App) -> None:
 
 
 @click.command()
-@click.argument("old")
+@click.argument("old", shell_complete=complete_habit)
 @click.argument("new")
 @pass_app
 def rename(app: App, old: str, new: str) -> None:

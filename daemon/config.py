@@ -118,8 +118,12 @@ class Config(NamedTuple):
             return self.habits[ids.index(matches[0])]
         if matches:
             raise UsageError(f"{name!r} could be any of: {', '.join(matches)}")
+        import difflib  # only on this error path: it is slow to import
+
+        close = difflib.get_close_matches(low, ids, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         known = ", ".join(ids) if ids else "none (add some to the config)"
-        raise UsageError(f"no habit {name!r}; the habits are: {known}")
+        raise UsageError(f"no habit {name!r}; {hint}the habits are: {known}")
 
     def today(self, now: datetime) -> date:
         """The logical day ``now`` counts for: in the config's zone, after ``day_starts``."""
