@@ -1,17 +1,31 @@
-"""Files habitd keeps current for other programs: the calendar feed (``ical_path``).
+"""Files habitd keeps current for other programs: the calendar feed and the status-bar files.
 
-Called by ``habitd ical``-related commands and by the daemon when the config
-changes; every write goes through ``store.atomic_write``, so a reader never
-sees half a file.
+- ``ical_path`` (a setting): the reminders as iCalendar, rewritten when the config changes.
+- ``$XDG_RUNTIME_DIR/habitd/today.json`` (``habitd today --json``) and ``today.txt``
+  (``habitd today --format line``), rewritten when the state, the config or the day
+  changes, so a status bar reads a file instead of starting Python.
+
+The daemon calls ``Feeds``; ``habitd edit`` and ``rename`` call ``write_ical``.
+Every write goes through ``store.atomic_write``: a reader never sees half a file.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from daemon import store
 from daemon.config import Config
+from daemon.errors import HabitdError
+from daemon.state import State
+
+if TYPE_CHECKING:
+    from daemon.watch import FolderWatch
+
+log = logging.getLogger("habitd")
 
 
 def ical_file(config: Config) -> str | None:
@@ -26,5 +40,81 @@ def write_ical(config: Config, now: datetime, path: str | None = None) -> str | 
         return None
     from daemon import ical  # icalendar is only imported when a feed is wanted
 
-    store.atomic_write(target, ical.calendar(config, now), mode=0o644)
+    store.atomic_write(target, ical.calendar(config, now))
     return target
+
+
+def runtime_dir(env: Mapping[str, str] = os.environ) -> str | None:
+    """``$XDG_RUNTIME_DIR/habitd``, or None without a runtime dir (no status-bar files then)."""
+    base = env.get("XDG_RUNTIME_DIR", "")
+    return os.path.join(base, "habitd") if os.path.isabs(base) else None
+
+
+def today_files(config: Config, state: State, now: datetime) -> dict[str, bytes]:
+    """The status-bar files' contents: name -> bytes."""
+    import json
+
+    from daemon import render, views
+
+    view = views.today_view(config, state, now)
+    data = json.dumps(views.today_json(config, view), ensure_ascii=False) + "\n"
+    return {"today.json": data.encode("utf-8"), "today.txt": (render.today_line(view) + "\n").encode("utf-8")}
+
+
+class Feeds:
+    """What the daemon keeps current; it never lets a failure here stop reminders.
+
+    ``update`` is cheap when nothing changed (one stat of the state file); the
+    daemon calls it after loading the config, at its minute check (a new day),
+    and when ``fds()`` wake it because the state file was replaced.
+    """
+
+    def __init__(self, folder: str | None, state: store.Store) -> None:
+        self.folder = folder
+        self.store = state
+        self._written: dict[str, bytes] = {}
+        self._seen: tuple[object, date] | None = None
+        self.watch: FolderWatch | None = None
+        if folder is not None:
+            from daemon.watch import FolderWatch
+
+            try:
+                store.ensure_dir(state.dir)
+                self.watch = FolderWatch(state.dir, (store.STATE_FILE,))
+            except OSError as e:
+                log.info("no inotify (%s): the status-bar files follow the state at the minute check", e)
+
+    def fds(self) -> list[int]:
+        return [self.watch.fileno()] if self.watch else []
+
+    def woken(self, ready: list[int]) -> bool:
+        """Whether select()'s ready fds say the state file was replaced."""
+        return self.watch is not None and self.watch.fileno() in ready and self.watch.changed()
+
+    def update(self, config: Config, now: datetime, config_changed: bool = False) -> None:
+        """Rewrite what is out of date (the calendar feed only when the config changed)."""
+        seen = (store.file_signature(self.store.path), config.today(now))
+        if not config_changed and seen == self._seen:
+            return
+        self._seen = seen
+        try:
+            self.refresh(config, self.store.read(), now, config_changed)
+        except HabitdError as e:
+            log.warning("could not update the files for status bars and calendars: %s", e)
+
+    def close(self) -> None:
+        if self.watch:
+            self.watch.close()
+
+    def refresh(self, config: Config, state: State, now: datetime, config_changed: bool = False) -> None:
+        try:
+            if config_changed and write_ical(config, now):
+                log.info("calendar feed written to %s", ical_file(config))
+            if self.folder is None:
+                return
+            for name, data in today_files(config, state, now).items():
+                if self._written.get(name) != data:
+                    store.atomic_write(os.path.join(self.folder, name), data)
+                    self._written[name] = data
+        except (HabitdError, OSError) as e:
+            log.warning("could not update the files for status bars and calendars: %s", e)

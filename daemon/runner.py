@@ -34,6 +34,7 @@ from apscheduler.triggers.date import DateTrigger
 from daemon import store as store_mod
 from daemon.config import Config, parse_config
 from daemon.errors import ConfigError, HabitdError
+from daemon.feeds import Feeds, runtime_dir
 from daemon.notify import DeliveryError, Notifier
 from daemon.prompts import next_prompt
 from daemon.reminders import Due, plan
@@ -72,6 +73,7 @@ class Runner:
         self._retry = False
         self._next_due: datetime | None = None  # the soonest job's time
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.feeds = Feeds(runtime_dir(), store)  # status-bar files and the calendar feed
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(1)},
@@ -120,6 +122,7 @@ class Runner:
             changed = sorted(fresh)  # a new zone or quiet hours moves every reminder
         self.config = new
         self.check(force=changed)
+        self.feeds.update(self.config, self.clock(), config_changed=True)
         sd_notify("READY=1")
 
     # --- the work -----------------------------------------------------------
@@ -244,6 +247,7 @@ class Runner:
         since = self.clock(), time.monotonic()  # before the first check: a jump during it is seen
         try:
             self.check()
+            self.feeds.update(self.config, self.clock(), config_changed=True)
             log.info("running: %d habits, notifications via %s", len(self.config.habits), self.notifier.backend)
             sd_notify("READY=1")
             self._loop(*since)
@@ -253,13 +257,14 @@ class Runner:
             signal.set_wakeup_fd(old_wakeup)
             os.close(self._rfd)
             os.close(self._wfd)
+            self.feeds.close()
         log.info("habitd stopped")
         return 0
 
     def _loop(self, last_wall: datetime, last_mono: float) -> None:
         next_tick = last_mono + self.tick_seconds
         while True:
-            ready, _, _ = select.select([self._rfd], [], [], max(0.0, next_tick - time.monotonic()))
+            ready, _, _ = select.select([self._rfd, *self.feeds.fds()], [], [], max(0.0, next_tick - time.monotonic()))
             woke = b""
             if ready:
                 with contextlib.suppress(BlockingIOError):
@@ -271,6 +276,8 @@ class Runner:
                 self.reload("SIGHUP")
             if _JOB in woke:
                 self.check()
+            if self.feeds.woken(ready):
+                self.feeds.update(self.config, self.clock())
             if time.monotonic() >= next_tick:
                 last_wall, last_mono = self._tick(last_wall, last_mono)
                 next_tick = time.monotonic() + self.tick_seconds
@@ -292,6 +299,7 @@ class Runner:
             late = _local(self.config, self._next_due)
             log.warning("the reminder due at %s did not fire on time; checking now", late)
             self.check()
+        self.feeds.update(self.config, wall)  # a new day; the state, where inotify is missing
         return wall, mono
 
 

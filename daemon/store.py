@@ -300,3 +300,12 @@ def replace_config_text(path: str, text: str) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise StoreWriteError(f"{path} is not a plain file (a link, perhaps), so habitd leaves it to you")
     atomic_write(path, text.encode("utf-8"), mode=stat.S_IMODE(st.st_mode))
+
+
+def file_signature(path: str) -> tuple[int, int, int] | None:
+    """What tells that a file changed (modification time, size, inode), or None when absent."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
