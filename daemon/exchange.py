@@ -40,7 +40,7 @@ def export_doc(state: State, timezone: str, moment: datetime, notes: bool) -> di
     habits: dict[str, Any] = {}
     for hid, log in sorted(state.habits.items()):
         entry: dict[str, Any] = {
-            "completions": [{"date": d.isoformat(), "count": log.count(d)} for d in log.days()],
+            "completions": [{"date": d.isoformat(), "count": log.counts.get(d, 1)} for d in log.days()],
             "skips": [{"date": s.day.isoformat(), "note": s.text if notes else ""} for s in log.skips],
         }
         if notes:
@@ -71,7 +71,7 @@ def to_csv(doc: dict[str, Any]) -> str:
     import csv
 
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = csv.writer(out)  # RFC 4180: CRLF line ends, so a CR inside a note is quoted
     w.writerow(CSV_COLUMNS)
     w.writerow(["version", "", "", "", doc["version"], "", doc["format"]])
     for hid, entry in doc["habits"].items():
@@ -95,6 +95,7 @@ class _Reader:
     def __init__(self, source: str, today: date) -> None:
         self.source, self.today = source, today
         self.state = State()
+        self._jan1: dict[int, int] = {}
 
     def fail(self, where: str, what: str) -> UsageError:
         return UsageError(f"{self.source}: {where}: {what}; nothing was imported")
@@ -137,9 +138,14 @@ class _Reader:
         return m
 
     def done(self, hid: str, day: date, n: int) -> None:
+        """``n`` completions on ``day`` (a day given twice keeps the larger count)."""
         log = self.state.log(hid)
-        while log.count(day) < n:
-            log.add(day)
+        year = day.year
+        if year not in self._jan1:
+            self._jan1[year] = date(year, 1, 1).toordinal()
+        log.done[year] = log.done.get(year, 0) | 1 << (day.toordinal() - self._jan1[year])
+        if n > 1 and n > log.counts.get(day, 0):
+            log.counts[day] = n
 
     def skip(self, hid: str, day: date, text: str) -> None:
         log = self.state.log(hid)

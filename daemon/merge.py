@@ -34,19 +34,29 @@ NOTHING = Merged(0, 0, 0, 0)
 def merge_log(into: HabitLog, incoming: HabitLog) -> Merged:
     """Add ``incoming``'s completions, skips and notes to ``into``; what was added."""
     added = 0
-    for day in incoming.days():
-        while into.count(day) < incoming.count(day):
-            into.add(day)
-            added += 1
+    for year, mask in incoming.done.items():  # whole years of days at once: bit operations
+        old = into.done.get(year, 0)
+        if mask & ~old:
+            into.done[year] = old | mask
+            added += (mask & ~old).bit_count()
+    for day, count in incoming.counts.items():  # days with more than one completion
+        have = into.count(day)
+        if count > have:
+            into.counts[day] = count
+            added += count - have
     skips = 0
+    skipped = {k.day for k in into.skips}
     for s in incoming.skips:
-        if all(k.day != s.day for k in into.skips):
+        if s.day not in skipped:
             into.skips.append(s)
+            skipped.add(s.day)
             skips += 1
     notes = 0
+    written = {(k.day, k.text) for k in into.notes}
     for n in incoming.notes:
-        if all((k.day, k.text) != (n.day, n.text) for k in into.notes):
+        if (n.day, n.text) not in written:
             into.notes.append(n)
+            written.add((n.day, n.text))
             notes += 1
     if notes:
         into.notes.sort(key=lambda n: (n.day, n.nth, n.at))

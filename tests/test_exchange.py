@@ -6,10 +6,16 @@ import csv
 import io
 import json
 import stat
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from daemon.exchange import export_doc, parse_export, to_csv, to_json
+from daemon.merge import merge_state
+from daemon.state import Note, Pause, Skip, State
 from tests.conftest import Habitd
 
 
@@ -158,3 +164,32 @@ def test_history_of_a_habit_not_in_the_config_is_kept_and_said(habitd: Habitd, t
     assert result.exit_code == 0
     assert "history for 'walk' is kept" in result.stderr and "habitd rename walk NEW" in result.stderr
     assert "walk" in json.loads(habitd("export").stdout)["habits"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    days=st.dictionaries(st.dates(date(2019, 1, 1), date(2026, 11, 25)), st.integers(1, 4), max_size=80),
+    skips=st.sets(st.dates(date(2019, 1, 1), date(2026, 11, 25)), max_size=5),
+    texts=st.lists(st.text(max_size=20), max_size=4),
+)
+def test_any_history_survives_both_formats_and_merging_twice_adds_nothing(
+    days: dict[date, int], skips: set[date], texts: list[str]
+) -> None:
+    state = State()
+    log = state.log("h")
+    for day, n in sorted(days.items()):
+        for _ in range(n):
+            log.add(day)
+    log.skips = [Skip(d, f"why {d}") for d in sorted(skips)]
+    for i, (day, text) in enumerate(zip(sorted(days), texts, strict=False)):
+        log.notes.append(Note(day, datetime(2026, 1, 1, 12, i, tzinfo=UTC), text, 1))
+    state.pauses = [Pause("*", date(2026, 8, 1), date(2026, 8, 14))]
+    doc = export_doc(state, "UTC", datetime(2026, 11, 25, 12, tzinfo=UTC), notes=True)
+    for text in (to_json(doc), to_csv(doc)):
+        back = parse_export(text, "x", date(2026, 11, 25))
+        assert back.habits == {k: v for k, v in state.habits.items() if not v.empty()}
+        assert back.pauses == state.pauses
+        merged = State()
+        assert merge_state(merged, back).completions == sum(days.values())
+        assert merge_state(merged, back).total == 0
+        assert merged == back
