@@ -35,8 +35,13 @@ def export(app: App, fmt: str, output: str | None, notes: bool) -> None:
     back; the README describes the format.
     """
     from daemon import exchange
+    from daemon.errors import ConfigError
 
-    doc = exchange.export_doc(app.store.read(), app.config.settings.timezone, app.now(), notes)
+    try:
+        timezone = app.config.settings.timezone
+    except ConfigError:  # your data is yours even while the config has a problem
+        timezone = store.system_timezone()
+    doc = exchange.export_doc(app.store.read(), timezone, app.now(), notes)
     text = exchange.to_json(doc) if fmt == "json" else exchange.to_csv(doc)
     _write_or_print(text, output)
     if output and output != "-":

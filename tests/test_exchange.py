@@ -193,3 +193,30 @@ def test_any_history_survives_both_formats_and_merging_twice_adds_nothing(
         assert merge_state(merged, back).completions == sum(days.values())
         assert merge_state(merged, back).total == 0
         assert merged == back
+
+
+def test_export_and_import_through_the_console_script_even_with_a_broken_config(habitd: Habitd, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    _history(habitd)
+    script = Path(sys.executable).parent / "habitd"
+    env = {**os.environ, "HABITD_CONFIG": str(habitd.config), "TZ": "Europe/Berlin"}
+    out = tmp_path / "mine.csv"
+    habitd.config.write_text(habitd.config.read_text() + "\n[habits.broken]\nat = 'noon'\n")
+    run = subprocess.run(
+        [str(script), "--state-dir", str(habitd.state_dir), "export", "--format", "csv", "--notes", "-o", str(out)],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "Wrote" in run.stderr and "soup" in out.read_text()
+    habitd.config.write_text(habitd.config.read_text().replace("at = 'noon'", "at = '12:00'"))
+    run = subprocess.run(
+        [str(script), "--state-dir", str(tmp_path / "fresh"), "import", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Imported 13 completion(s), 1 skip(s), 5 note(s), 1 pause(s)." in run.stdout
