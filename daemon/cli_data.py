@@ -17,7 +17,7 @@ def _write_or_print(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
-@click.command("export")
+@click.command("export", short_help="Your whole history in a documented format (notes: --notes).")
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True, help="File format."
 )
@@ -74,7 +74,7 @@ def _orphans(config: Config, ids: list[str]) -> list[str]:
     ]
 
 
-@click.command("import")
+@click.command("import", short_help="Add an export or a Loop backup to your history, never twice.")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
     "--from", "source", type=click.Choice(["habitd", "loop"]), default="habitd", show_default=True,
@@ -116,7 +116,7 @@ def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None
         click.echo(f"note: {line}", err=True)
 
 
-@click.command("ical")
+@click.command("ical", short_help="The reminders as an iCalendar feed for a calendar app.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of printing.")
 @pass_app
 def ical(app: App, output: str | None) -> None:
