@@ -50,6 +50,10 @@ cron = "30 10 * * sun"
 [habits.odd]
 cron = "0 9 1 * mon"
 
+[habits.quarterly]
+every = "3 months"
+at = "10:00"
+
 [habits.untimed]
 every = "week"
 
@@ -84,7 +88,17 @@ def test_the_feed_parses_back_with_rules_zones_uids_and_no_alarms(habitd: Habitd
     events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
     assert sorted(events) == sorted(
         f"{u}@habitd"
-        for u in ("date-night", "hike", "last-friday", "thanks", "thanks-2", "weekdays", "gratitude", "odd")
+        for u in (
+            "date-night",
+            "hike",
+            "last-friday",
+            "thanks",
+            "thanks-2",
+            "weekdays",
+            "gratitude",
+            "odd",
+            "quarterly",
+        )
     )
     assert [str(tz["tzid"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Berlin"]
     assert cal.walk("VALARM") == []
@@ -96,6 +110,8 @@ def test_the_feed_parses_back_with_rules_zones_uids_and_no_alarms(habitd: Habitd
     assert events["last-friday@habitd"]["rrule"].to_ical() == b"FREQ=MONTHLY;BYDAY=-1FR"
     assert events["thanks@habitd"]["rrule"].to_ical() == b"FREQ=DAILY"
     assert events["weekdays@habitd"]["rrule"].to_ical() == b"FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
+    assert events["quarterly@habitd"]["rrule"].to_ical() == b"FREQ=MONTHLY;INTERVAL=3"
+    assert events["quarterly@habitd"].decoded("dtstart").date() == date(2026, 10, 1)
     assert "rrule" not in events["odd@habitd"] and "rdate" in events["odd@habitd"]
 
 
@@ -107,7 +123,7 @@ def test_the_calendar_shows_the_same_times_as_habitd_reminds(habitd: Habitd) -> 
         hid = str(event["uid"]).split("@")[0].removesuffix("-2")
         habit = config.habit(hid)
         assert habit is not None
-        shown = [o.astimezone(BERLIN) for o in _occurrences(event, 120) if o.date() >= start]
+        shown = [o.astimezone(BERLIN) for o in _occurrences(event, 400) if o.date() >= start]
         wanted = [
             datetime.combine(start + timedelta(days=i), t, BERLIN)
             for i in range((shown and (shown[-1].date() - start).days + 1) or 0)
@@ -133,7 +149,7 @@ def test_ical_writes_a_file_through_the_real_console_script(habitd: Habitd, tmp_
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     cal = icalendar.Calendar.from_ical(out.read_bytes())
-    assert len(cal.walk("VEVENT")) == 8
+    assert len(cal.walk("VEVENT")) == 9
 
 
 def test_only_the_ical_command_imports_icalendar(tmp_path: Path) -> None:
