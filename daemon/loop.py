@@ -7,7 +7,8 @@ Loop keeps its habits in the table ``Habits`` (``id``, ``name``, ``archived``,
 yes/no habit ``value`` is 2 when done by hand, 1 when Loop filled it in
 because nothing was needed (not a completion here), 0 not done, -1 unknown,
 and -3 (3 in older versions) skipped; very old backups have no ``value``
-column, a row meaning done. A measurable habit stores thousandths of its unit
+column, a row meaning done. Newer ones keep a note per day in ``notes``: it
+becomes the note of that day's completion (or the reason of its skip). A measurable habit stores thousandths of its unit
 and counts as done on the days it reached its target.
 
 A Loop habit becomes the habitd habit given by ``--map "Name=habit-id"``, or
@@ -23,7 +24,7 @@ from typing import NamedTuple
 
 from daemon.config import Config
 from daemon.errors import UsageError
-from daemon.state import Skip, State
+from daemon.state import Note, Skip, State
 
 TABLES = ("Habits", "Repetitions")
 YES_MANUAL = 2
@@ -99,12 +100,16 @@ def plan_import(
         if day > today:
             continue
         value = rep.get("value", YES_MANUAL)
+        note = rep.get("notes")
+        note = note.strip() if isinstance(note, str) else ""
         log = state.log(hid)
         if _done(habits[rep["habit"]], value):
             if log.count(day) == 0:
                 log.add(day)
+            if note and all((n.day, n.text) != (day, note) for n in log.notes):
+                log.notes.append(Note(day, datetime.fromtimestamp(stamp / 1000, UTC), note, 1))
         elif value in SKIPS and all(s.day != day for s in log.skips):
-            log.skips.append(Skip(day, "skipped in Loop"))
+            log.skips.append(Skip(day, note or "skipped in Loop"))
     state.habits = {hid: log for hid, log in state.habits.items() if not log.empty()}
     unmapped = [
         f'{name!r} from the Loop backup was not imported: no habit has that title; add --map "{name}=HABIT"'

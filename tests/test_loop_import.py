@@ -78,6 +78,8 @@ def loop_backup(path: Path) -> Path:
     db.executemany(
         "insert into Repetitions (habit, timestamp, value) values (?, ?, ?)", [(h, _ms(d), v) for h, d, v in reps]
     )
+    db.execute("update Repetitions set notes = 'the little bakery' where habit = 1 and value = 2 and timestamp = ?",
+               (_ms("2026-11-20"),))  # fmt: skip
     db.commit()
     db.close()
     return path
@@ -96,7 +98,7 @@ def test_a_loop_backup_becomes_history_of_the_habits_it_maps(habitd: Habitd, tmp
     assert "Loop's 'Date night' -> date-night" in result.stdout
     assert "Loop's 'Say thank you' -> thanks" in result.stdout
     assert "Loop's 'Walk together' -> walk" in result.stdout
-    assert "Imported 5 completion(s), 1 skip(s)." in result.stdout
+    assert "Imported 5 completion(s), 1 skip(s), 1 note(s)." in result.stdout
     assert "'Meditate' from the Loop backup was not imported" in result.stderr
     assert '--map "Meditate=HABIT"' in result.stderr
     assert db.read_bytes() == before
@@ -112,6 +114,8 @@ def test_a_loop_backup_becomes_history_of_the_habits_it_maps(habitd: Habitd, tmp
     assert days("date-night")["2026-11-09"] == "met" and days("date-night")["2026-11-16"] == "met"
     walk = days("walk")
     assert walk["2026-11-23"] == "met" and walk["2026-11-24"] == "missed"
+    notes = habitd.json("journal")["notes"]
+    assert [(n["habit"], n["date"], n["text"]) for n in notes] == [("date-night", "2026-11-20", "the little bakery")]
     again = habitd("import", "--from", "loop", str(db), "--map", "Walk together=walk")
     assert "Nothing new" in again.stdout
 
