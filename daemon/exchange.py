@@ -53,7 +53,7 @@ def export_doc(state: State, timezone: str, moment: datetime, notes: bool) -> di
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
-        "exported": moment.isoformat(),
+        "exported": moment.isoformat(timespec="seconds"),
         "timezone": timezone,
         "notes_included": notes,
         "habits": habits,
@@ -62,9 +62,25 @@ def export_doc(state: State, timezone: str, moment: datetime, notes: bool) -> di
 
 
 def to_json(doc: dict[str, Any]) -> str:
+    """Indented JSON with one completion (any table of plain values) a line.
+
+    json.dumps(indent=...) runs the pure-Python encoder; this keeps the C one
+    for the small tables, about twice as fast on ten years of history.
+    """
     import json
 
-    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def pretty(value: Any, depth: int) -> str:
+        pad, end = " " * (depth + 1), "\n" + " " * depth
+        if isinstance(value, dict) and any(isinstance(v, (dict, list)) for v in value.values()):
+            items = [f"{pad}{encode(k)}: {pretty(v, depth + 1)}" for k, v in value.items()]
+            return "{\n" + ",\n".join(items) + end + "}"
+        if isinstance(value, list) and value:
+            return "[\n" + ",\n".join(pad + pretty(v, depth + 1) for v in value) + end + "]"
+        return encode(value)
+
+    return pretty(doc, 0) + "\n"
 
 
 def to_csv(doc: dict[str, Any]) -> str:
