@@ -9,13 +9,16 @@ JSON, format version 1 (fields are only ever added; a new meaning gets a new ver
     {"format": "habitd-export", "version": 1, "exported": "2026-11-25T12:00:00+01:00",
      "timezone": "Europe/Berlin", "notes_included": false,
      "habits": {"thanks": {"completions": [{"date": "2026-11-24", "count": 1}],
-                           "skips": [{"date": "2026-11-20", "note": ""}],
+                           "skips": [{"date": "2026-11-20", "note": "", "written": "...", "after": 0}],
                            "notes": [{"date": "2026-11-24", "written": "...", "text": "...", "nth": 1}]}},
      "pauses": [{"habit": "*", "from": "2026-08-01", "until": "2026-08-14"}]}
 
 CSV, the same content one event a line, with the header
 ``kind,habit,date,until,count,written,text``; the first line after it is
 ``version,,,,1,,habitd-export``, then ``done``, ``skip``, ``note`` and ``pause`` lines.
+A note's ``nth`` is the completion of its day it belongs to (0: the day's own
+note); a skip's ``written`` is when it was recorded (null if unknown) and
+``after`` how many of its day's completions came before it.
 """
 
 from __future__ import annotations
@@ -41,7 +44,15 @@ def export_doc(state: State, timezone: str, moment: datetime, notes: bool) -> di
     for hid, log in sorted(state.habits.items()):
         entry: dict[str, Any] = {
             "completions": [{"date": d.isoformat(), "count": log.counts.get(d, 1)} for d in log.days()],
-            "skips": [{"date": s.day.isoformat(), "note": s.text if notes else ""} for s in log.skips],
+            "skips": [
+                {
+                    "date": s.day.isoformat(),
+                    "note": s.text if notes else "",
+                    "written": s.at.isoformat() if s.at else None,
+                    "after": s.after,
+                }
+                for s in log.skips
+            ],
         }
         if notes:
             entry["notes"] = [
@@ -94,7 +105,7 @@ def to_csv(doc: dict[str, Any]) -> str:
         for c in entry["completions"]:
             w.writerow(["done", hid, c["date"], "", c["count"], "", ""])
         for s in entry["skips"]:
-            w.writerow(["skip", hid, s["date"], "", "", "", s["note"]])
+            w.writerow(["skip", hid, s["date"], "", s["after"], s["written"] or "", s["note"]])
         for n in entry.get("notes", []):
             w.writerow(["note", hid, n["date"], "", n["nth"], n["written"], n["text"]])
     for p in doc["pauses"]:
@@ -132,17 +143,20 @@ class _Reader:
             raise self.fail(where, f"{day} is in the future")
         return day
 
-    def count(self, value: Any, where: str) -> int:
+    def count(self, value: Any, where: str, lo: int = 1) -> int:
         if isinstance(value, str) and value.strip().isdigit():
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
-            raise self.fail(where, f"{value!r} is not a count (1..{MAX_COUNT})")
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= MAX_COUNT:
+            raise self.fail(where, f"{value!r} is not a count ({lo}..{MAX_COUNT})")
         return value
 
     def text(self, value: Any, where: str) -> str:
         if not isinstance(value, str):
             raise self.fail(where, f"{value!r} is not text")
         return value
+
+    def maybe_moment(self, value: Any, where: str) -> datetime | None:
+        return None if value in (None, "") else self.moment(value, where)
 
     def moment(self, value: Any, where: str) -> datetime:
         try:
@@ -163,10 +177,10 @@ class _Reader:
         if n > 1 and n > log.counts.get(day, 0):
             log.counts[day] = n
 
-    def skip(self, hid: str, day: date, text: str) -> None:
+    def skip(self, hid: str, day: date, text: str, at: datetime | None = None, after: int = 0) -> None:
         log = self.state.log(hid)
         if all(s.day != day for s in log.skips):
-            log.skips.append(Skip(day, text))
+            log.skips.append(Skip(day, text, at, after))
 
     def note(self, hid: str, day: date, at: datetime, text: str, nth: int) -> None:
         self.state.log(hid).notes.append(Note(day, at, text, nth))
@@ -221,7 +235,13 @@ def _from_json(r: _Reader, text: str) -> State:
             r.done(hid, r.day(c.get("date"), at + ".date"), r.count(c.get("count", 1), at + ".count"))
         for i, s in enumerate(_items(r, entry, "skips", w)):
             at = f"{w}skips[{i}]"
-            r.skip(hid, r.day(s.get("date"), at + ".date"), r.text(s.get("note", ""), at + ".note"))
+            r.skip(
+                hid,
+                r.day(s.get("date"), at + ".date"),
+                r.text(s.get("note", ""), at + ".note"),
+                r.maybe_moment(s.get("written"), at + ".written"),
+                r.count(s.get("after", 0), at + ".after", lo=0),
+            )
         for i, n in enumerate(_items(r, entry, "notes", w)):
             at = f"{w}notes[{i}]"
             r.note(
@@ -229,7 +249,7 @@ def _from_json(r: _Reader, text: str) -> State:
                 r.day(n.get("date"), at + ".date"),
                 r.moment(n.get("written"), at + ".written"),
                 r.text(n.get("text"), at + ".text"),
-                r.count(n.get("nth", 1), at + ".nth"),
+                r.count(n.get("nth", 1), at + ".nth", lo=0),
             )
     for i, p in enumerate(_items(r, doc, "pauses", "")):
         at = f"pauses[{i}]"
@@ -264,9 +284,16 @@ def _from_csv(r: _Reader, text: str) -> State:
             if kind == "done":
                 r.done(r.habit_id(hid, line), r.day(day, line), r.count(count, line))
             elif kind == "skip":
-                r.skip(r.habit_id(hid, line), r.day(day, line), note)
+                r.skip(
+                    r.habit_id(hid, line),
+                    r.day(day, line),
+                    note,
+                    r.maybe_moment(written, line),
+                    r.count(count or 0, line, lo=0),
+                )
             elif kind == "note":
-                r.note(r.habit_id(hid, line), r.day(day, line), r.moment(written, line), note, r.count(count, line))
+                nth = r.count(count, line, lo=0)
+                r.note(r.habit_id(hid, line), r.day(day, line), r.moment(written, line), note, nth)
             elif kind == "pause":
                 r.pause(r.habit_id(hid, line, pause=True), r.day(day, line, False), r.day(until, line, False), line)
             else:

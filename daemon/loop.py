@@ -109,7 +109,7 @@ def plan_import(
             if note and all((n.day, n.text) != (day, note) for n in log.notes):
                 log.notes.append(Note(day, datetime.fromtimestamp(stamp / 1000, UTC), note, 1))
         elif value in SKIPS and all(s.day != day for s in log.skips):
-            log.skips.append(Skip(day, note or "skipped in Loop"))
+            log.skips.append(Skip(day, note))
     state.habits = {hid: log for hid, log in state.habits.items() if not log.empty()}
     unmapped = [
         f'{name!r} from the Loop backup was not imported: no habit has that title; add --map "{name}=HABIT"'

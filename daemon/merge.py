@@ -58,6 +58,8 @@ def merge_log(into: HabitLog, incoming: HabitLog) -> Merged:
             into.notes.append(n)
             written.add((n.day, n.text))
             notes += 1
+    for key, value in incoming.extra.items():  # keys of a newer habitd, kept as they are
+        into.extra.setdefault(key, value)
     if notes:
         into.notes.sort(key=lambda n: (n.day, n.nth, n.at))
     if skips:

@@ -31,6 +31,7 @@ def _history(habitd: Habitd) -> None:
     assert habitd("skip", "thanks", "--date", "2026-11-22", "--note", "travelling").exit_code == 0
     assert habitd("done", "thanks", "--note", "the soup").exit_code == 0
     assert habitd("pause", "date-night", "--until", "2026-11-27").exit_code == 0
+    assert habitd("note", "listen", "we took the long way home", "--date", "2026-11-23").exit_code == 0
 
 
 def _views(habitd: Habitd) -> dict[str, object]:
@@ -56,7 +57,7 @@ def test_export_then_import_on_an_empty_state_reproduces_every_view(habitd: Habi
     habitd.state_dir = tmp_path / "fresh"
     result = habitd("import", str(out))
     assert result.exit_code == 0, result.output
-    assert "Imported 13 completion(s), 1 skip(s), 5 note(s), 1 pause(s)." in result.stdout
+    assert "Imported 13 completion(s), 1 skip(s), 7 note(s), 1 pause(s)." in result.stdout
     assert _views(habitd) == before
 
     state = (habitd.state_dir / "state.toml").read_text()
@@ -77,10 +78,12 @@ def test_the_json_format_is_the_documented_one_and_leaves_notes_out_by_default(h
         {"date": "2026-11-16", "count": 1},
         {"date": "2026-11-18", "count": 2},
     ]
-    assert doc["habits"]["thanks"]["skips"] == [{"date": "2026-11-22", "note": ""}]
+    assert doc["habits"]["thanks"]["skips"] == [
+        {"date": "2026-11-22", "note": "", "written": "2026-11-25T12:00:00+01:00", "after": 0}
+    ]
     assert "notes" not in doc["habits"]["thanks"]
     assert doc["pauses"] == [{"habit": "date-night", "from": "2026-11-25", "until": "2026-11-27"}]
-    assert "soup" not in result.stdout and "travelling" not in result.stdout
+    assert "soup" not in result.stdout and "travelling" not in result.stdout and "long way" not in result.stdout
     assert "intimate" in habitd("export", "--help").stdout
 
     rows = list(csv.reader(io.StringIO(habitd("export", "--format", "csv").stdout)))
@@ -180,9 +183,10 @@ def test_any_history_survives_both_formats_and_merging_twice_adds_nothing(
     for day, n in sorted(days.items()):
         for _ in range(n):
             log.add(day)
-    log.skips = [Skip(d, f"why {d}") for d in sorted(skips)]
+    moment = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    log.skips = [Skip(d, f"why {d}", moment if i % 2 else None, i % 3) for i, d in enumerate(sorted(skips))]
     for i, (day, text) in enumerate(zip(sorted(days), texts, strict=False)):
-        log.notes.append(Note(day, datetime(2026, 1, 1, 12, i, tzinfo=UTC), text, 1))
+        log.notes.append(Note(day, datetime(2026, 1, 1, 12, i, tzinfo=UTC), text, i % 2))
     state.pauses = [Pause("*", date(2026, 8, 1), date(2026, 8, 14))]
     doc = export_doc(state, "UTC", datetime(2026, 11, 25, 12, tzinfo=UTC), notes=True)
     for text in (to_json(doc), to_csv(doc)):
@@ -219,4 +223,4 @@ def test_export_and_import_through_the_console_script_even_with_a_broken_config(
         text=True,
     )
     assert run.returncode == 0, run.stderr
-    assert "Imported 13 completion(s), 1 skip(s), 5 note(s), 1 pause(s)." in run.stdout
+    assert "Imported 13 completion(s), 1 skip(s), 7 note(s), 1 pause(s)." in run.stdout
