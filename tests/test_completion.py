@@ -35,7 +35,7 @@ def _complete(words: str, tmp_path: Path, shell: str = "bash", **env: str) -> li
 
 
 @pytest.mark.parametrize(
-    "command", ["done", "undo", "skip", "history", "journal", "prompt", "pause", "resume", "rename"]
+    "command", ["done", "undo", "skip", "note", "history", "journal", "prompt", "pause", "resume", "rename"]
 )
 def test_habit_ids_complete_for_every_command_that_takes_one(tmp_path: Path, command: str) -> None:
     assert _complete(f"habitd {command} d", tmp_path) == ["date-night", "dance"]
