@@ -247,9 +247,9 @@ class Runner:
         since = self.clock(), time.monotonic()  # before the first check: a jump during it is seen
         try:
             self.check()
-            self.feeds.update(self.config, self.clock(), config_changed=True)
             log.info("running: %d habits, notifications via %s", len(self.config.habits), self.notifier.backend)
             sd_notify("READY=1")
+            self.feeds.update(self.config, self.clock(), config_changed=True)  # after READY: not on start-up's path
             self._loop(*since)
         finally:
             sd_notify("STOPPING=1")
