@@ -5,16 +5,21 @@ from __future__ import annotations
 import click
 
 from daemon import record, store
-from daemon.cli import App, pass_app
+from daemon.cli import App, _out, pass_app
 from daemon.config import Config
 from daemon.merge import Merged
 
 
-def _write_or_print(text: str, output: str | None) -> None:
+def _write_or_print(data: bytes, output: str | None) -> None:
+    """To the file, or to stdout as UTF-8 bytes whatever the terminal's encoding (it is data)."""
     if output and output != "-":
-        store.atomic_write(output, text.encode("utf-8"))
+        store.atomic_write(output, data)
     else:
-        click.echo(text, nl=False)
+        import sys
+
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
 
 
 @click.command("export", short_help="Your whole history in a documented format (notes: --notes).")
@@ -43,10 +48,10 @@ def export(app: App, fmt: str, output: str | None, notes: bool) -> None:
         timezone = store.system_timezone()
     doc = exchange.export_doc(app.store.read(), timezone, app.now(), notes)
     text = exchange.to_json(doc) if fmt == "json" else exchange.to_csv(doc)
-    _write_or_print(text, output)
+    _write_or_print(text.encode("utf-8"), output)
     if output and output != "-":
         n = sum(len(h["completions"]) for h in doc["habits"].values())
-        click.echo(f"Wrote {output}: {len(doc['habits'])} habit(s), {n} day(s) with completions.", err=True)
+        _out(f"Wrote {output}: {len(doc['habits'])} habit(s), {n} day(s) with completions.", err=True)
 
 
 def _summary(merged: Merged) -> str:
@@ -108,12 +113,12 @@ def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None
                 ' say which is which with --map "Loop name=habit-id"; nothing was imported'
             )
         for name, hid in plan.mapped.items():
-            click.echo(f"Loop's {name!r} -> {hid}")
+            _out(f"Loop's {name!r} -> {hid}")
         incoming, notes = plan.state, plan.unmapped
     merged = record.merge_history(app.store, incoming)
-    click.echo(_summary(merged))
+    _out(_summary(merged))
     for line in [*notes, *_orphans(config, list(incoming.habits))]:
-        click.echo(f"note: {line}", err=True)
+        _out(f"note: {line}", err=True)
 
 
 @click.command("ical", short_help="The reminders as an iCalendar feed for a calendar app.")
@@ -129,8 +134,8 @@ def ical(app: App, output: str | None) -> None:
         from daemon import feeds
 
         feeds.write_ical(app.config, app.now(), output)
-        click.echo(f"Wrote {output}.", err=True)
+        _out(f"Wrote {output}.", err=True)
         return
     from daemon import ical as ical_mod
 
-    click.echo(ical_mod.calendar(app.config, app.now()).decode("utf-8"), nl=False)
+    _write_or_print(ical_mod.calendar(app.config, app.now()), None)

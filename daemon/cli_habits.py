@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from daemon import record, store
-from daemon.cli import App, complete_habit, pass_app
+from daemon.cli import App, _out, complete_habit, pass_app
 from daemon.errors import HabitdError, UsageError
 
 
@@ -22,7 +22,7 @@ def _refresh_feed(app: App) -> None:
     try:
         feeds.write_ical(app.config, app.now())
     except HabitdError as e:
-        click.echo(f"habitd: the calendar feed was not updated: {e}", err=True)
+        _out(f"habitd: the calendar feed was not updated: {e}", err=True)
 
 
 @click.command()
@@ -55,10 +55,10 @@ def rename(app: App, old: str, new: str) -> None:
         edit = rename_in_config(store.read_config_text(app.config_path), old, new)
     moved = record.rename(app.store, old, new)
     what = f"{moved.completions} completion(s), {moved.skips} skip(s), {moved.notes} note(s)"
-    click.echo(f"Moved the history of {old} to {new}: {what}.")
+    _out(f"Moved the history of {old} to {new}: {what}.")
     if edit is None:
         if config.habit(new) is None:
-            click.echo(f"note: no habit in the config is called {new} yet; add [habits.{new}] to use it.", err=True)
+            _out(f"note: no habit in the config is called {new} yet; add [habits.{new}] to use it.", err=True)
         return
     if edit.text is not None:
         try:
@@ -67,12 +67,12 @@ def rename(app: App, old: str, new: str) -> None:
             edit = edit._replace(text=None, why=str(e))
     if edit.text is None:
         where = f"line {edit.line} of {app.config_path}" if edit.line else app.config_path
-        click.echo(
+        _out(
             f"Now change [habits.{old}] to [habits.{new}] in {where} ({edit.why}); until then {old} starts afresh.",
             err=True,
         )
         return
-    click.echo(f"Renamed [habits.{old}] to [habits.{new}] on line {edit.line} of {app.config_path}.")
+    _out(f"Renamed [habits.{old}] to [habits.{new}] on line {edit.line} of {app.config_path}.")
     app.__dict__.pop("config", None)  # re-read: the feed follows the new config
     _refresh_feed(app)
 
@@ -104,7 +104,7 @@ def edit(ctx: click.Context) -> None:
             parse_config(store.read_config_text(app.config_path), app.config_path, store.system_timezone())
             break
         except ConfigError as e:
-            click.echo(f"habitd: {e}", err=True)
+            _out(f"habitd: {e}", err=True)
             if not click.confirm("Edit it again?", default=True, err=True):
                 raise UsageError(
                     f"{app.config_path} is saved with these problems; the daemon keeps the previous config"

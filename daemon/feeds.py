@@ -15,15 +15,11 @@ import logging
 import os
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from daemon import store
 from daemon.config import Config
 from daemon.errors import HabitdError
 from daemon.state import State
-
-if TYPE_CHECKING:
-    from daemon.watch import FolderWatch
 
 log = logging.getLogger("habitd")
 
@@ -64,9 +60,11 @@ def today_files(config: Config, state: State, now: datetime) -> dict[str, bytes]
 class Feeds:
     """What the daemon keeps current; it never lets a failure here stop reminders.
 
-    ``update`` is cheap when nothing changed (one stat of the state file); the
-    daemon calls it after loading the config, at its minute check (a new day),
-    and when ``fds()`` wake it because the state file was replaced.
+    The runner calls ``update`` at its moments: after start-up and each config
+    reload (``config_changed``: the calendar feed too), when another process
+    changed the state (``Runner.state_changed``, woken by inotify), and at its
+    periodic check (a new day, its own saves). It is cheap when nothing changed:
+    one stat of the state file.
     """
 
     def __init__(self, folder: str | None, state: store.Store) -> None:
@@ -74,26 +72,10 @@ class Feeds:
         self.store = state
         self._written: dict[str, bytes] = {}
         self._seen: tuple[object, date] | None = None
-        self.watch: FolderWatch | None = None
-        if folder is not None:
-            from daemon.watch import FolderWatch
-
-            try:
-                store.ensure_dir(state.dir)
-                self.watch = FolderWatch(state.dir, (store.STATE_FILE,))
-            except OSError as e:
-                log.info("no inotify (%s): the status-bar files follow the state at the minute check", e)
-
-    def fds(self) -> list[int]:
-        return [self.watch.fileno()] if self.watch else []
-
-    def woken(self, ready: list[int]) -> bool:
-        """Whether select()'s ready fds say the state file was replaced."""
-        return self.watch is not None and self.watch.fileno() in ready and self.watch.changed()
 
     def update(self, config: Config, now: datetime, config_changed: bool = False) -> None:
         """Rewrite what is out of date (the calendar feed only when the config changed)."""
-        seen = (store.file_signature(self.store.path), config.today(now))
+        seen = (self.store.signature(), config.today(now))
         if not config_changed and seen == self._seen:
             return
         self._seen = seen
@@ -101,10 +83,6 @@ class Feeds:
             self.refresh(config, self.store.read(), now, config_changed)
         except HabitdError as e:
             log.warning("could not update the files for status bars and calendars: %s", e)
-
-    def close(self) -> None:
-        if self.watch:
-            self.watch.close()
 
     def refresh(self, config: Config, state: State, now: datetime, config_changed: bool = False) -> None:
         try:

@@ -35,6 +35,7 @@ import tomli_w
 
 from daemon.errors import (
     ConfigError,
+    ConfigUnreadable,
     LockTimeout,
     NotPrivateError,
     StateError,
@@ -158,7 +159,7 @@ def read_config_text(path: str) -> str:
             raise ConfigError(str(path), ["no config here; `habitd init` writes one to start from"])
         return _decode(data)
     except OSError as e:
-        raise ConfigError(str(path), [f"cannot read: {e.strerror}"]) from None
+        raise ConfigUnreadable(str(path), [f"cannot read: {e.strerror}"]) from None
     except ValueError as e:
         raise ConfigError(str(path), [str(e)]) from None
 
@@ -174,6 +175,22 @@ def dump_state(doc: dict[str, object]) -> str:
     return _DONE_LINE.sub(r"done = '\1'", tomli_w.dumps(doc))
 
 
+Signature = tuple[int, int, int]
+
+
+def signature(path: str) -> Signature | None:
+    """What tells a changed file: modification time, size and inode (a rename over it).
+
+    The size too, because a file read between an editor's truncation and its write can keep
+    its modification time (coarse timestamps) but not its size.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
 class StateTooBig(StoreWriteError):
     """A save that would cross STATE_MAX_BYTES, refused before anything is written."""
 
@@ -184,6 +201,10 @@ class Store:
         self.path = os.path.join(self.dir, STATE_FILE)
         self.lock_path = os.path.join(self.dir, LOCK_FILE)
         self.lock_timeout = lock_timeout
+        self.saved: Signature | None = None  # the signature of this process's latest save
+
+    def signature(self) -> Signature | None:
+        return signature(self.path)
 
     def _load(self) -> tuple[State, dict[str, object] | None]:
         try:
@@ -252,6 +273,7 @@ class Store:
                     )
                 self._backup()
                 atomic_write(self.path, data)
+                self.saved = self.signature()  # under the lock: what another process writes next differs
 
     def _backup(self) -> None:
         try:
@@ -363,12 +385,3 @@ def replace_config_text(path: str, text: str) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise StoreWriteError(f"{path} is not a plain file (a link, perhaps), so habitd leaves it to you")
     atomic_write(path, text.encode("utf-8"), mode=stat.S_IMODE(st.st_mode))
-
-
-def file_signature(path: str) -> tuple[int, int, int] | None:
-    """What tells that a file changed (modification time, size, inode), or None when absent."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size, st.st_ino

@@ -12,28 +12,29 @@ from typing import NamedTuple
 
 from daemon.config import Config, Habit
 from daemon.periods import is_due_day, period_bounds, period_index
-from daemon.schedule import Slot, expires, shown_at, upcoming_slots
+from daemon.schedule import Slot, expires, handled_mark, shown_at, upcoming_slots
 from daemon.state import State
 from daemon.streaks import MET, OPEN, SKIPPED, Period, period_state, periods, summarize
 
 
 def reminder_open(config: Config, state: State, habit: Habit, now: datetime) -> OpenCheck:
-    return OpenCheck(config, state, habit, config.today(now))
+    return OpenCheck(config, state, habit, config.today(now), now)
 
 
 class OpenCheck:
     """Is a slot worth showing: its period is not met, skipped or paused."""
 
-    def __init__(self, config: Config, state: State, habit: Habit, today: date) -> None:
+    def __init__(self, config: Config, state: State, habit: Habit, today: date, now: datetime) -> None:
         self.config, self.state, self.habit, self.today = config, state, habit, today
+        shown = state.reminders.get(habit.id)
+        self.handled = handled_mark(shown.handled if shown else None, now)
         self._cache: dict[int, Period] = {}
 
     def __call__(self, slot: Slot) -> bool:
         ws = self.config.settings.week_starts
         if self.state.paused(self.habit.id, slot.day):
             return False
-        shown = self.state.reminders.get(self.habit.id)
-        if shown and shown.handled and slot.due <= shown.handled:
+        if self.handled and slot.due <= self.handled:
             return False
         if shown_at(slot, self.config.settings) >= expires(self.habit, self.config.settings, slot):
             return False
@@ -112,15 +113,35 @@ def iso(config: Config, moment: datetime | None) -> str | None:
     return moment.astimezone(config.settings.tz).isoformat() if moment else None
 
 
+NOT_TRACKED = "not tracked"
+
+
+def tracked_from(state: State, habit: Habit) -> date | None:
+    """The first day the habit counts from: its ``start``, else its first completion or skip (None: not yet)."""
+    if habit.start is not None:
+        return habit.start
+    log = state.habits.get(habit.id)
+    if log is None:
+        return None
+    days = [d for d in (log.first_day(), *(s.day for s in log.skips)) if d is not None]
+    return min(days, default=None)
+
+
 def history(config: Config, state: State, habit: Habit, now: datetime, weeks: int) -> list[Period]:
-    """The habit's periods that overlap the last ``weeks`` weeks, oldest first."""
+    """The habit's periods that overlap the last ``weeks`` weeks, oldest first.
+
+    A finished period that ends before the habit was tracked (before ``start``, or
+    without one before its first completion or skip) is ``not tracked``, not ``missed``.
+    """
     day = config.today(now)
     ws = config.settings.week_starts
     since = day - timedelta(days=weeks * 7 - 1)
     first = period_index(habit, since, ws)
     if period_bounds(habit, first, ws)[0] < since:  # only whole periods inside the window
         first += 1
-    return periods(habit, state, day, ws, first_index=min(first, period_index(habit, day, ws)))
+    found = periods(habit, state, day, ws, first_index=min(first, period_index(habit, day, ws)))
+    begin = tracked_from(state, habit)
+    return [p._replace(state=NOT_TRACKED) if p.last < day and (begin is None or p.last < begin) else p for p in found]
 
 
 def history_json(config: Config, state: State, habit: Habit, rows: list[Period]) -> dict[str, object]:
@@ -187,6 +208,7 @@ class TodayView(NamedTuple):
     due: list[TodayItem]  # due today and not met, by reminder time
     open: list[StatusRow]  # open in a longer period, nothing asked of today
     done: list[StatusRow]  # met this period
+    paused: list[StatusRow]  # paused today, not met
 
 
 def today_view(config: Config, state: State, now: datetime, archived: bool = False) -> TodayView:
@@ -194,10 +216,13 @@ def today_view(config: Config, state: State, now: datetime, archived: bool = Fal
     due: list[TodayItem] = []
     open_: list[StatusRow] = []
     done: list[StatusRow] = []
+    paused: list[StatusRow] = []
     for row in status(config, state, now, archived):
         p = row.period
         if p.state == MET:
             done.append(row)
+        elif row.paused:
+            paused.append(row)
         elif p.state == OPEN and not row.paused:
             at = row.next_reminder if row.next_reminder and config.today(row.next_reminder) == day else None
             daily = row.habit.every.unit == "day" and row.habit.every.n == 1
@@ -207,7 +232,7 @@ def today_view(config: Config, state: State, now: datetime, archived: bool = Fal
                 open_.append(row)
     far = datetime.max.replace(tzinfo=now.tzinfo)
     due.sort(key=lambda i: (i.at or far, i.row.habit.id))
-    return TodayView(day, due, open_, done)
+    return TodayView(day, due, open_, done, paused)
 
 
 def today_json(config: Config, view: TodayView) -> dict[str, object]:
@@ -219,6 +244,7 @@ def today_json(config: Config, view: TodayView) -> dict[str, object]:
         "due": [{**short(i.row), "at": iso(config, i.at), "period_ends_today": i.ends_today} for i in view.due],
         "open": [short(r) for r in view.open],
         "done": [{**short(r), "streak": r.streak} for r in view.done],
+        "paused": [short(r) for r in view.paused],
     }
 
 
@@ -245,8 +271,8 @@ def journal(state: State, habit: str | None, since: date | None) -> list[Journal
     return out
 
 
-DONE, MISSED_DAY, SKIPPED_DAY, PAUSED_DAY, NOT_DUE_DAY, QUIET_DAY, FUTURE = (
-    "done", "missed", "skipped", "paused", "not due", "quiet", "future",
+DONE, MISSED_DAY, SKIPPED_DAY, PAUSED_DAY, NOT_DUE_DAY, QUIET_DAY, NOT_TRACKED_DAY, FUTURE = (
+    "done", "missed", "skipped", "paused", "not due", "quiet", "not tracked", "future",
 )  # fmt: skip
 
 
@@ -255,17 +281,21 @@ def day_marks(config: Config, state: State, habit: Habit, first: date, now: date
 
     ``done``: a completion that day. ``missed``: a day of a missed period.
     ``quiet``: a day of a met or still open period without a completion.
+    ``not tracked``: a day of a period that ended before the habit was tracked
+    (the same rule as ``history``).
     """
     day = config.today(now)
     ws = config.settings.week_starts
     log = state.habits.get(habit.id)
     marks: dict[date, str] = {}
-    started = log.first_day() if log else None
+    started = tracked_from(state, habit)
     for p in periods(habit, state, day, ws, first_index=period_index(habit, first, ws)):
         d = max(p.first, first)
         while d <= p.last:
-            if d > day or started is None or p.last < started:
-                marks[d] = FUTURE  # also: before the habit was first done, nothing to show
+            if d > day:
+                marks[d] = FUTURE
+            elif p.last < day and (started is None or p.last < started):
+                marks[d] = NOT_TRACKED_DAY
             elif log and log.count(d):
                 marks[d] = DONE
             elif p.state == SKIPPED:
@@ -280,3 +310,13 @@ def day_marks(config: Config, state: State, habit: Habit, first: date, now: date
                 marks[d] = QUIET_DAY
             d += timedelta(days=1)
     return marks
+
+
+def future_completions(config: Config, state: State, today: date) -> list[tuple[Habit, date]]:
+    """Completions dated after today: recorded while the clock ran ahead."""
+    out: list[tuple[Habit, date]] = []
+    for habit in config.habits:
+        log = state.habits.get(habit.id)
+        if log and max(log.done, default=0) >= today.year:
+            out.extend((habit, d) for d in log.days() if d > today)
+    return out

@@ -153,7 +153,7 @@ def test_edit_opens_the_editor_checks_and_offers_another_go(
     result = habitd("edit", input="y\n")
     assert result.exit_code == 0, result.output
     assert 'habits.thanks.at: "25:30" is not a time' in result.stderr and "Edit it again?" in result.stderr
-    assert "walk" in result.stdout and "config is valid: 4 habit(s)" in result.stdout
+    assert "walk" in result.stdout and "config is valid: 4 habits" in result.stdout
     assert Path(str(habitd.config) + ".count").read_text() == "2"
     assert habitd.config.read_text() == good
     events = icalendar.Calendar.from_ical(feed.read_bytes()).walk("VEVENT")
