@@ -82,10 +82,18 @@ def to_json(doc: dict[str, Any]) -> str:
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
 
+    def completions(items: list[dict[str, Any]], depth: int) -> str:
+        # The bulk of a long history: ISO dates and numbers need no escaping, so no encoder call.
+        pad, end = " " * (depth + 1), "\n" + " " * depth
+        return "[\n" + ",\n".join(f'{pad}{{"date": "{c["date"]}", "count": {c["count"]:d}}}' for c in items) + end + "]"
+
     def pretty(value: Any, depth: int) -> str:
         pad, end = " " * (depth + 1), "\n" + " " * depth
         if isinstance(value, dict) and any(isinstance(v, (dict, list)) for v in value.values()):
-            items = [f"{pad}{encode(k)}: {pretty(v, depth + 1)}" for k, v in value.items()]
+            items = [
+                f"{pad}{encode(k)}: {completions(v, depth + 1) if k == 'completions' and v else pretty(v, depth + 1)}"
+                for k, v in value.items()
+            ]
             return "{\n" + ",\n".join(items) + end + "}"
         if isinstance(value, list) and value:
             return "[\n" + ",\n".join(pad + pretty(v, depth + 1) for v in value) + end + "]"
