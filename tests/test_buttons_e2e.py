@@ -292,6 +292,7 @@ def test_a_server_that_never_answers_stalls_nothing(bare: Desktop, tmp_path: Pat
         time.sleep(2)  # several periodic checks, each retrying the eight pending reminders
         assert len(mute.calls()) == 1
         assert daemon.log.count("did not answer within") == 1
+        assert wait_for(lambda: watchdog.pets, 10)
         assert watchdog.longest_gap() < 5  # the wait was 3 s; the dead server's 25 s would show here
         mute.stop()
         good = FakeServer(bare, "actions")  # a new server (its name changes owner): tried again at once
