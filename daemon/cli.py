@@ -76,7 +76,11 @@ class HabitdGroup(click.Group):
     runs (or ``--help`` lists them), so ``habitd done`` never pays for it.
     """
 
-    LAZY: ClassVar[dict[str, str]] = {}
+    LAZY: ClassVar[dict[str, str]] = {
+        "grid": "daemon.cli_views:grid",
+        "report": "daemon.cli_views:report",
+        "stats": "daemon.cli_views:stats",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])
