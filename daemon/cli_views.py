@@ -24,7 +24,8 @@ def grid(app: App, days: int | None, as_json: bool) -> None:
     from daemon import render_views
 
     config = app.config
-    fit = render_views.grid_days_that_fit(config, shutil.get_terminal_size((80, 24)).columns)
+    columns = shutil.get_terminal_size((80, 24)).columns
+    fit = render_views.grid_days_that_fit(config, columns)
     if as_json:
         shown = days or 14
     elif days is None:
@@ -35,7 +36,7 @@ def grid(app: App, days: int | None, as_json: bool) -> None:
     if as_json:
         _emit_json(grid_mod.grid_json(g))
         return
-    lines = render_views.grid_lines(config, g, _style())
+    lines = render_views.grid_lines(config, g, _style(), columns)
     if days is not None and days > shown:
         lines.append(f"(the last {shown} of {days} days: that is what fits this terminal's width)")
     click.echo("\n".join(lines))

@@ -27,7 +27,19 @@ def grid_days_that_fit(config: Config, columns: int) -> int:
     return max(7, (columns - used) // 2)
 
 
-def grid_lines(config: Config, g: Grid, style: Style) -> list[str]:
+def wrap_legend(columns: int) -> list[str]:
+    """The heatmap's legend and "[ ] today", on as many lines as ``columns`` need."""
+    items = [*LEGEND.split("  "), "[ ] today"]
+    lines = [items[0]]
+    for item in items[1:]:
+        if len(lines[-1]) + 2 + len(item) <= columns:
+            lines[-1] += "  " + item
+        else:
+            lines.append(item)
+    return lines
+
+
+def grid_lines(config: Config, g: Grid, style: Style, columns: int = 80) -> list[str]:
     """One row a habit, two columns a day (a mark and a space), today's in brackets."""
     if not g.rows:
         return ["No habits yet: add some to the config (`habitd init` writes an example)."]
@@ -50,7 +62,7 @@ def grid_lines(config: Config, g: Grid, style: Style) -> list[str]:
         for k in span:
             taken[k] = True
     first, last = g.days[0], g.days[-1]
-    lines = [f"{first:%a %d %b} .. {last:%a %d %b} (today in brackets)", pad + initials, pad + "".join(numbers)]
+    lines = [f"{first:%a %d %b} .. {last:%a %d %b}", pad + initials, pad + "".join(numbers)]
     if config.settings.show_streaks:
         lines[-1] = f"{lines[-1]:<{width + 1 + 2 * len(g.days) + 1}} streak"
     for row in g.rows:
@@ -63,8 +75,7 @@ def grid_lines(config: Config, g: Grid, style: Style) -> list[str]:
         if config.settings.show_streaks:
             line += f"{row.streak:>{STREAK_WIDTH - 1}}"
         lines.append(line.rstrip())
-    lines.append(LEGEND)
-    return lines
+    return lines + wrap_legend(columns)
 
 
 def sparkline(values: tuple[float | None, ...]) -> str:
