@@ -37,6 +37,8 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         "startup_to_ready_s",
         "check_1000_habits_ms",
         "status_1000_habits_ms",
+        "stats_13_10y_ms",
+        "grid_13_10y_ms",
     ):
         assert isinstance(figures[key], (int, float)), key
     assert "done / floor" in r.stdout
