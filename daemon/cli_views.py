@@ -91,6 +91,9 @@ def report(app: App, year: int | None, output: str | None, as_json: bool) -> Non
         kind = os.path.splitext(output)[1].lower()
         if kind not in (".svg", ".html", ".htm"):
             raise UsageError(f"-o {output}: the name must end in .svg or .html")
+        folder = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(folder):
+            raise UsageError(f"-o {output}: there is no folder {folder}")
     data = report_mod.year_report(app.config, app.store.read(), year, app.now())
     if as_json:
         _emit_json(report_mod.report_json(data))

@@ -68,12 +68,16 @@ def test_grid_never_passes_the_terminal_width_and_says_when_it_cut(
     assert len(habitd.json("grid", "--days", "60")["days"]) == 60  # --json is not cut
 
 
-def test_grid_hides_streaks_when_show_streaks_is_off(habitd: Habitd) -> None:
+def test_grid_stats_and_report_hide_streaks_when_show_streaks_is_off(habitd: Habitd) -> None:
     habitd.write_config(BASIC.replace('day_starts = "04:00"', 'day_starts = "04:00"\nshow_streaks = false'))
-    days(habitd, "thanks", "2026-11-24")
+    days(habitd, "thanks", "2026-11-23", "2026-11-24")
     text = habitd("grid", "--days", "3").stdout
     assert "streak" not in text
-    assert next(line for line in text.splitlines() if line.startswith("thanks")).endswith("#[.]")
+    assert next(line for line in text.splitlines() if line.startswith("thanks")).endswith("# #[.]")
+    for args in (["stats"], ["stats", "thanks"], ["report"]):
+        text = habitd(*args).stdout
+        assert "streak" not in text and "strength" not in text, args
+    assert "done" in habitd("stats", "thanks").stdout  # the completion rates stay
 
 
 # --- stats --------------------------------------------------------------------------
