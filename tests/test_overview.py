@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from daemon.clock import WEEKDAYS
+from daemon.config import parse_config
+from daemon.state import ALL, Pause, Skip, State
+from daemon.stats import habit_stats, window_starts
+from daemon.streaks import MET, MISSED, Period, periods, summarize
 from tests.conftest import BASIC, ROOT, Habitd
 
 
@@ -171,3 +179,64 @@ def test_the_console_script_runs_the_overview_commands(habitd: Habitd) -> None:
         r = subprocess.run([*base, *cmd], capture_output=True, text=True, cwd=ROOT, timeout=60)
         assert r.returncode == 0, r.stderr
         assert r.stdout
+
+
+# --- the fast statistics equal their definition ---------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), max_size=300),
+    st.lists(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), max_size=5),
+    st.lists(
+        st.tuples(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), st.integers(0, 40)), max_size=3
+    ),
+    st.sampled_from(
+        [
+            'every = "day"',
+            'every = "day"\ntimes = 2',
+            'on = "weekdays"',
+            'every = "week"',
+            'every = "week"\ntimes = 3',
+            'every = "month"',
+            'every = "2 weeks"\nstart = 2024-03-06',
+            'every = "3 days"',
+            'every = "4 months"',
+        ]
+    ),
+    st.sampled_from([0, 6]),
+)
+def test_stats_equal_the_period_by_period_definition(days_, skips, pauses, body, ws) -> None:  # type: ignore[no-untyped-def]
+    config = parse_config(f"[settings]\nweek_starts = {WEEKDAYS[ws]!r}\n[habits.h]\n{body}\n", "c", "UTC")
+    habit = config.habits[0]
+    state = State()
+    for d in days_:
+        state.log("h").add(d)
+    for d in skips:
+        state.log("h").skips.append(Skip(d))
+    for start, n in pauses:
+        state.pauses.append(Pause(ALL if n % 2 else "h", start, start + timedelta(days=n)))
+    today = date(2026, 7, 1)
+    s = habit_stats(config, state, habit, today)
+    history = periods(habit, state, today, ws) if days_ else []
+    for since, r in zip(window_starts(today), s.rates, strict=True):
+        inside = [p for p in history if since is None or p.first >= since]
+        assert (r.met, r.counted) == (
+            sum(p.state == MET for p in inside),
+            sum(p.state in (MET, MISSED) for p in inside),
+        )
+    runs: list[list[Period]] = [[]]  # met periods between misses
+    for p in history:
+        if p.state == MISSED:
+            runs.append([])
+        elif p.state == MET:
+            runs[-1].append(p)
+    longest = max(runs, key=len)
+    latest = [run for run in runs if len(run) == len(longest)][-1]
+    assert s.best.length == len(longest) == summarize(habit, state, today, ws).best_streak
+    if latest:
+        assert (s.best.first, s.best.last) == (latest[0].first, min(latest[-1].last, today))
+    counts = [0] * 7
+    for d in set(days_):
+        counts[d.weekday()] += state.log("h").count(d)
+    assert list(s.weekdays) == counts
