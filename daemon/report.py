@@ -49,7 +49,8 @@ def year_report(config: Config, state: State, year: int, now: datetime) -> YearR
     for habit in config.habits:
         marks = dict.fromkeys((jan1 + timedelta(days=i) for i in range((dec31 - jan1).days + 1)), views.FUTURE)
         if jan1 <= today:
-            marks.update((d, m) for d, m in views.day_marks(config, state, habit, jan1, now).items() if d <= dec31)
+            drawn = views.day_marks(config, state, habit, jan1, now, dec31)
+            marks.update((d, m) for d, m in drawn.items() if d <= dec31)
         log = state.habits.get(habit.id)
         done = log.count_between(jan1, end) if log and jan1 <= end else 0
         notes = sum(1 for n in log.notes if jan1 <= n.day <= dec31) if log else 0
