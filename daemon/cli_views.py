@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 
 import click
 
@@ -70,7 +71,7 @@ def stats(app: App, habit: str | None, as_json: bool) -> None:
 @click.option("--year", type=int, help="Which year.  [default: this one]")
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False),
-    help="Write the picture to FILE.svg or FILE.html (default: the SVG on stdout).",
+    help="Write the picture to FILE.svg or FILE.html (default: the SVG on stdout, when it is not a terminal).",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_app
@@ -94,6 +95,8 @@ def report(app: App, year: int | None, output: str | None, as_json: bool) -> Non
         folder = os.path.dirname(os.path.abspath(output))
         if not os.path.isdir(folder):
             raise UsageError(f"-o {output}: there is no folder {folder}")
+    elif not as_json and sys.stdout.isatty():
+        raise UsageError("the report is a picture: give -o FILE.svg or -o FILE.html, or redirect it to a file")
     data = report_mod.year_report(app.config, app.store.read(), year, app.now())
     if as_json:
         _emit_json(report_mod.report_json(data))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
 import stat
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -91,6 +94,21 @@ def test_report_svg_is_well_formed_self_contained_and_escapes_titles(year: Habit
     assert year("report", "-o", str(page)).exit_code == 0
     html = page.read_text()
     assert "default-src 'none'" in html and text in html and "<script" not in html
+
+
+def test_report_on_a_terminal_asks_for_a_file_instead_of_printing_svg(year: Habitd) -> None:
+    main, other = pty.openpty()
+    cmd = [sys.executable, "-m", "daemon", "--config", str(year.config), "--state-dir", str(year.state_dir), "report"]
+    proc = subprocess.Popen(cmd, stdout=other, stderr=subprocess.PIPE, text=True)
+    os.close(other)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO: the command closed the terminal and all was read
+        while chunk := os.read(main, 65536):
+            shown += chunk
+    os.close(main)
+    assert proc.stderr is not None
+    assert proc.wait(60) == 2 and "give -o FILE.svg" in proc.stderr.read()
+    assert shown == b""
 
 
 def chromium(args: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
