@@ -156,6 +156,9 @@ def svg(r: YearReport) -> str:
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="24" y="36" font-size="22" font-weight="bold" fill="#222222">{r.year} at a glance</text>',
     ]
+    done, notes = sum(y.done for y in r.habits), sum(y.notes for y in r.habits)
+    totals = f"{_plural(len(r.habits), 'habit')} · done {_plural(done, 'time')} · {_plural(notes, 'note')}"
+    out.append(f'<text x="{width - 24}" y="36" font-size="13" text-anchor="end" fill="#555555">{totals}</text>')
     x = 24
     for state, label in LEGEND:
         out.append(f'<rect x="{x}" y="54" width="{CELL}" height="{CELL}" rx="2" fill="{COLORS[state]}"/>')

@@ -86,6 +86,7 @@ def test_report_svg_is_well_formed_self_contained_and_escapes_titles(year: Habit
     assert not [a for el in root.iter() for a in el.attrib if "href" in a or a == "src"]
     texts = ["".join(el.itertext()) for el in root.iter(f"{SVG}text")]
     assert SHOWN in texts and "Date night" in texts
+    assert "2 habits · done 17 times · 1 note" in texts  # the year's totals
     assert any("done 16 times" in t and "best streak 16 days (05 Jan – 20 Jan)" in t and "1 note" in t for t in texts)
     block = root.find(f"{SVG}g[@id='habit-thanks']")
     assert block is not None
