@@ -88,6 +88,8 @@ def report(app: App, year: int | None, output: str | None, as_json: bool) -> Non
     if not 1970 <= year <= today.year:
         raise UsageError(f"--year {year}: choose a year from 1970 to {today.year}")
     kind = None
+    if output is not None and as_json:
+        raise UsageError("--json prints the report's data on stdout; use either --json or -o FILE")
     if output is not None:
         kind = os.path.splitext(output)[1].lower()
         if kind not in (".svg", ".html", ".htm"):

@@ -67,6 +67,8 @@ def test_report_refuses_a_year_to_come_and_an_unknown_file_kind(year: Habitd, tm
     result = year("report", "-o", str(tmp_path / "year.png"))
     assert result.exit_code == 2 and "must end in .svg or .html" in result.stderr
     assert not (tmp_path / "year.png").exists()
+    result = year("report", "--json", "-o", str(tmp_path / "year.svg"))
+    assert result.exit_code == 2 and "--json" in result.stderr and not (tmp_path / "year.svg").exists()
     (tmp_path / "a-file").write_text("")
     result = year("report", "-o", str(tmp_path / "a-file" / "year.svg"))
     assert result.exit_code == 2 and "there is no folder" in result.stderr and "Traceback" not in result.output
