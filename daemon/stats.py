@@ -5,7 +5,9 @@ paused and not-due periods do not count, and neither does today's period
 until it is met (it is not over yet). A window holds the periods that begin in
 it, today's included; nothing before the habit's first completion counts.
 Everything is computed from ``streaks.history_codes``, the same whole-history
-codes the streaks and the strength come from.
+codes the streaks and the strength come from. The strength on a past day is
+computed from the history as it stood that day (``as_of``), so a completion
+made later in the same week does not raise it.
 """
 
 from __future__ import annotations
@@ -129,22 +131,40 @@ def top_weekday(s: HabitStats) -> int | None:
     return s.weekdays.index(top) if top else None
 
 
+def as_of(state: State, habit_id: str, day: date) -> State:
+    """The habit's history as it stood at the end of ``day``: what came later left out."""
+    past = State()
+    past.pauses = state.pauses
+    log = state.habits.get(habit_id)
+    if log is None:
+        return past
+    clipped = past.log(habit_id)
+    keep = (1 << day.timetuple().tm_yday) - 1
+    clipped.done = {y: m if y < day.year else m & keep for y, m in log.done.items() if y <= day.year}
+    clipped.done = {y: m for y, m in clipped.done.items() if m}
+    clipped.counts = {d: n for d, n in log.counts.items() if d <= day}
+    clipped.skips = [s for s in log.skips if s.day <= day]
+    return past
+
+
+def strength_on(habit: Habit, state: State, day: date, week_starts: int) -> float | None:
+    """The strength ``status`` showed on ``day``; None before the first completion."""
+    past = history_codes(habit, as_of(state, habit.id, day), day, week_starts)
+    return round(strength(habit, past), 4) if past else None
+
+
 def habit_stats(config: Config, state: State, habit: Habit, today: date) -> HabitStats:
     ws = config.settings.week_starts
     h = history_codes(habit, state, today, ws)
     summary = summarize(habit, state, today, ws)
     trend_days = tuple([month_end(months_back(today, k)) for k in range(11, 0, -1)] + [today])
-    trend: list[float | None] = []
-    for day in trend_days:
-        past = history_codes(habit, state, day, ws)
-        trend.append(round(strength(habit, past), 4) if past else None)
-    ago = history_codes(habit, state, months_back(today, 1), ws)
+    trend = [strength_on(habit, state, day, ws) for day in trend_days]
     weekdays = weekday_counts(state.habits.get(habit.id))
     return HabitStats(
         habit,
         tuple(rate(habit, h, since, ws) for since in window_starts(today)),
         summary.strength,
-        round(strength(habit, ago), 4) if ago else 0.0,
+        strength_on(habit, state, months_back(today, 1), ws) or 0.0,
         tuple(trend),
         trend_days,
         summary.streak,

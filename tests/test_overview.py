@@ -138,6 +138,22 @@ def test_stats_strength_today_a_month_ago_and_at_each_month_end_match_status_the
     assert spark[10:13] == "   " and spark[13] in "▁▂▃▄▅▆▇█"  # three months before it began, then a bar
 
 
+def test_strength_in_the_past_leaves_out_what_was_done_after_that_day(habitd: Habitd) -> None:
+    # Weekly, weeks from Monday: done in the weeks of 10-05, 10-12, 10-19, then on Sun 11-01, which closes
+    # the week of 10-26. On Sat 10-31 that week was still open: the strength then did not include it.
+    days(habitd, "date-night", "2026-10-09", "2026-10-16", "2026-10-23")
+    habitd.at("2026-10-31T12:00")
+    then = next(h["strength"] for h in habitd.json("status")["habits"] if h["id"] == "date-night")
+    habitd.at("2026-11-01T12:00")
+    days(habitd, "date-night", "2026-11-01")
+    habitd.at("2026-10-31T12:00")  # status, asked about 10-31 now, counts the whole week
+    counted_whole_week = next(h["strength"] for h in habitd.json("status")["habits"] if h["id"] == "date-night")
+    habitd.at("2026-11-25T12:00")
+    trend = habitd.json("stats", "date-night")["habits"][0]["strength_trend"]
+    assert trend[10] == {"date": "2026-10-31", "strength": then}
+    assert then < counted_whole_week
+
+
 def test_stats_of_a_weekly_habit_name_its_weeks_and_the_weekday_it_is_done_most(habitd: Habitd) -> None:
     # Weeks start Monday. Done Fri 10-30, Sat 11-07, (week of 11-09 missed), Fri 11-20.
     days(habitd, "date-night", "2026-10-30", "2026-11-07", "2026-11-20")
