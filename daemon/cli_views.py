@@ -104,8 +104,10 @@ def report(app: App, year: int | None, output: str | None, as_json: bool) -> Non
         _emit_json(report_mod.report_json(data))
         return
     text = report_mod.html(data) if kind in (".html", ".htm") else report_mod.svg(data)
-    if output is None:
-        click.echo(text, nl=False)
+    if output is None:  # UTF-8 whatever the terminal's encoding: the file says nothing else
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.flush()
         return
     store.atomic_write(output, text.encode("utf-8"))
     width, height = report_mod.size(data)

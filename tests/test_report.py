@@ -114,6 +114,18 @@ def test_report_on_a_terminal_asks_for_a_file_instead_of_printing_svg(year: Habi
     assert shown == b""
 
 
+@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "latin-1"}, {"LC_ALL": "C", "PYTHONIOENCODING": "ascii"}])
+def test_report_on_stdout_is_utf_8_whatever_the_locale(year: Habitd, env: dict[str, str]) -> None:
+    cmd = [sys.executable, "-m", "daemon", "--config", str(year.config), "--state-dir", str(year.state_dir)]
+    r = subprocess.run([*cmd, "report"], capture_output=True, env={**os.environ, **env}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    root = ET.fromstring(r.stdout)  # XML without a declaration is UTF-8
+    assert SHOWN in ["".join(el.itertext()) for el in root.iter(f"{SVG}text")]
+    for view in (["grid"], ["stats"], ["stats", "thanks"]):  # the rest degrade to '?', never fail
+        shown = subprocess.run([*cmd, *view], capture_output=True, env={**os.environ, **env}, timeout=60)
+        assert shown.returncode == 0 and shown.stderr == b"", (view, shown.stderr)
+
+
 def chromium(args: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
     cmd = [
         "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
