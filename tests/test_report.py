@@ -114,7 +114,10 @@ def test_report_on_a_terminal_asks_for_a_file_instead_of_printing_svg(year: Habi
     assert shown == b""
 
 
-@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "latin-1"}, {"LC_ALL": "C", "PYTHONIOENCODING": "ascii"}])
+NARROW = [{"PYTHONIOENCODING": "latin-1"}, {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}]
+
+
+@pytest.mark.parametrize("env", NARROW, ids=["latin-1", "C-locale"])
 def test_report_on_stdout_is_utf_8_whatever_the_locale(year: Habitd, env: dict[str, str]) -> None:
     cmd = [sys.executable, "-m", "daemon", "--config", str(year.config), "--state-dir", str(year.state_dir)]
     r = subprocess.run([*cmd, "report"], capture_output=True, env={**os.environ, **env}, timeout=60)
