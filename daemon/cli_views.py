@@ -62,9 +62,9 @@ def stats(app: App, habit: str | None, as_json: bool) -> None:
     if as_json:
         _emit_json(stats_mod.stats_json(today, rows))
     elif habit:
-        click.echo("\n".join(render_views.stats_lines(config, rows[0])))
+        click.echo("\n".join(render_views.stats_lines(config, rows[0], _style())))
     else:
-        click.echo("\n".join(render_views.stats_table_lines(config, rows)))
+        click.echo("\n".join(render_views.stats_table_lines(config, rows, _style())))
 
 
 @click.command()

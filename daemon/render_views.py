@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from daemon import views
 from daemon.config import Config, Habit
 from daemon.grid import Grid
-from daemon.render import HEAT, LEGEND, Style, target
+from daemon.render import HEAT, LEGEND, PLAIN, Style, inert, target
 from daemon.stats import HabitStats, Rate, top_weekday
 
 NAME_WIDTH = 20  # longer habit ids are cut
 STREAK_WIDTH = 8  # "  streak" at the end of a grid row
 SPARKS = "▁▂▃▄▅▆▇█"
+PLAIN_SPARKS = "_.-:=+*#"  # for a terminal whose encoding lacks the blocks
+NOT_TRACKED = "blank: not tracked yet (before its start, or its first completion or skip)"
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _cut(text: str, width: int, style: Style) -> str:
+    return text if len(text) <= width else text[: width - 1] + style.mark("…", "~")
 
 
 def _name_width(config: Config) -> int:
@@ -27,7 +30,7 @@ def grid_days_that_fit(config: Config, columns: int) -> int:
     return max(7, (columns - used) // 2)
 
 
-def wrap_legend(columns: int) -> list[str]:
+def wrap_legend(columns: int, not_tracked: bool = False) -> list[str]:
     """The heatmap's legend and "[ ] today", on as many lines as ``columns`` need."""
     items = [*LEGEND.split("  "), "[ ] today"]
     lines = [items[0]]
@@ -36,6 +39,10 @@ def wrap_legend(columns: int) -> list[str]:
             lines[-1] += "  " + item
         else:
             lines.append(item)
+    if not_tracked:
+        import textwrap
+
+        lines += textwrap.wrap(NOT_TRACKED, columns)
     return lines
 
 
@@ -71,20 +78,22 @@ def grid_lines(config: Config, g: Grid, style: Style, columns: int = 80) -> list
             char, color = HEAT[mark]
             cell = style(char, color) if color else char
             cells.append(("[" + cell + "]") if i == len(row.marks) - 1 else " " + cell)
-        line = f"{_cut(row.habit.id, width):<{width}} " + "".join(cells)
+        line = f"{_cut(row.habit.id, width, style):<{width}} " + "".join(cells)
         if config.settings.show_streaks:
             line += f"{row.streak:>{STREAK_WIDTH - 1}}"
         lines.append(line.rstrip())
-    return lines + wrap_legend(columns)
+    not_tracked = any(views.NOT_TRACKED_DAY in row.marks for row in g.rows)
+    return lines + wrap_legend(columns, not_tracked)
 
 
-def sparkline(values: tuple[float | None, ...]) -> str:
+def sparkline(values: tuple[float | None, ...], style: Style = PLAIN) -> str:
     """One character a value in 0..1 (a space for None)."""
-    return "".join(" " if v is None else SPARKS[min(len(SPARKS) - 1, int(v * len(SPARKS)))] for v in values)
+    bars = style.mark(SPARKS, PLAIN_SPARKS)
+    return "".join(" " if v is None else bars[min(len(bars) - 1, int(v * len(bars)))] for v in values)
 
 
-def _percent(r: Rate) -> str:
-    return "–" if r.ratio is None else f"{r.ratio:.0%}"
+def _percent(r: Rate, style: Style) -> str:
+    return style.mark("–", "-") if r.ratio is None else f"{r.ratio:.0%}"
 
 
 def period_noun(habit: Habit, n: int) -> str:
@@ -94,7 +103,7 @@ def period_noun(habit: Habit, n: int) -> str:
     return "period" if n == 1 else "periods"
 
 
-def stats_table_lines(config: Config, rows: list[HabitStats]) -> list[str]:
+def stats_table_lines(config: Config, rows: list[HabitStats], style: Style = PLAIN) -> list[str]:
     if not rows:
         return ["No habits yet: add some to the config (`habitd init` writes an example)."]
     width = _name_width(config)
@@ -104,9 +113,9 @@ def stats_table_lines(config: Config, rows: list[HabitStats]) -> list[str]:
         head += f"  {'strength':>8}  {'last 12 months':<14} {'best':>4}"
     lines = [head]
     for s in rows:
-        line = f"{_cut(s.habit.id, width):<{width}}  " + " ".join(f"{_percent(r):>5}" for r in s.rates)
+        line = f"{_cut(s.habit.id, width, style):<{width}}  " + " ".join(f"{_percent(r, style):>5}" for r in s.rates)
         if streaks:
-            line += f"  {s.strength:>8.0%}  {sparkline(s.trend):<14} {s.best.length:>4}"
+            line += f"  {s.strength:>8.0%}  {sparkline(s.trend, style):<14} {s.best.length:>4}"
         lines.append(line.rstrip())
     lines.append("Met periods of those that counted (skipped, paused and not-due ones do not).")
     if streaks:
@@ -114,19 +123,19 @@ def stats_table_lines(config: Config, rows: list[HabitStats]) -> list[str]:
     return lines
 
 
-def stats_lines(config: Config, s: HabitStats) -> list[str]:
+def stats_lines(config: Config, s: HabitStats, style: Style = PLAIN) -> list[str]:
     h = s.habit
-    lines = [f"{h.title} ({target(h)})"]
+    lines = [f"{inert(h.title)} ({target(h)})"]
     labels = ("last 4 weeks", "last 3 months", "last 12 months", "all time")
     for label, r in zip(labels, s.rates, strict=True):
         head = "done" if label == labels[0] else ""
         counted = f"{r.met} of {r.counted} {period_noun(h, r.counted)}"
-        lines.append(f"{head:<10}{label:<16}{counted:<22}{_percent(r):>5}")
+        lines.append(f"{head:<10}{label:<16}{counted:<22}{_percent(r, style):>5}")
     lines.append(f"{'':<10}(skipped, paused and not-due {period_noun(h, 2)} do not count)")
     if config.settings.show_streaks:
         lines.append(f"{'strength':<10}{s.strength:.0%} today, {s.strength_month_ago:.0%} a month ago")
         months = f"{s.trend_days[0]:%b %Y} .. {s.trend_days[-1]:%b %Y}"
-        lines.append(f"{'':<10}{sparkline(s.trend)}  {months}, at each month's end")
+        lines.append(f"{'':<10}{sparkline(s.trend, style)}  {months}, at each month's end")
         streak = f"{s.streak} {period_noun(h, s.streak)} now"
         if s.best.first and s.best.last:
             streak += f"; best {s.best.length} {period_noun(h, s.best.length)}, {s.best.first} .. {s.best.last}"

@@ -25,7 +25,7 @@ from daemon.streaks import history_codes, summarize
 
 class YearHabit(NamedTuple):
     habit: Habit
-    marks: dict[date, str]  # every day of the year: views.DONE, MISSED_DAY, ..., FUTURE
+    marks: dict[date, str]  # every day of the year: views.DONE, MISSED_DAY, ..., NOT_TRACKED_DAY, FUTURE
     done: int  # completions in the year
     notes: int  # notes written for days of the year
     best: Run  # the longest streak within the year
@@ -75,7 +75,7 @@ def report_json(r: YearReport) -> dict[str, object]:
                 "first": y.best.first.isoformat() if y.best.first else None,
                 "last": y.best.last.isoformat() if y.best.last else None,
             },
-            "days": {d.isoformat(): m for d, m in y.marks.items() if m != views.FUTURE},
+            "days": {d.isoformat(): m for d, m in y.marks.items() if m not in (views.FUTURE, views.NOT_TRACKED_DAY)},
         }
 
     return {"year": r.year, "today": r.today.isoformat(), "habits": [one(y) for y in r.habits]}
@@ -90,6 +90,7 @@ COLORS = {
     views.SKIPPED_DAY: "#a8c6ea",
     views.PAUSED_DAY: "#cdbfe6",
     views.NOT_DUE_DAY: "#ececec",
+    views.NOT_TRACKED_DAY: "#f7f7f7",
     views.FUTURE: "#f7f7f7",
 }
 LEGEND = (

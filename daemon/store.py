@@ -35,6 +35,7 @@ import tomli_w
 
 from daemon.errors import (
     ConfigError,
+    ConfigUnreadable,
     LockTimeout,
     NotPrivateError,
     StateError,
@@ -157,7 +158,7 @@ def read_config_text(path: str) -> str:
             raise ConfigError(str(path), ["no config here; `habitd init` writes one to start from"])
         return _decode(data)
     except OSError as e:
-        raise ConfigError(str(path), [f"cannot read: {e.strerror}"]) from None
+        raise ConfigUnreadable(str(path), [f"cannot read: {e.strerror}"]) from None
     except ValueError as e:
         raise ConfigError(str(path), [str(e)]) from None
 

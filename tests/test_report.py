@@ -17,9 +17,9 @@ from tests.conftest import Habitd
 from tests.desktop import require
 from tests.png import read_png
 
-HOSTILE = 'Us & <script>alert("hi")</script> \\u0007 ünï'
+HOSTILE = 'Us & <script>alert("hi")</script>\\n ünï\\t'
 TOML_TITLE = HOSTILE.replace('"', '\\"')
-SHOWN = 'Us & <script>alert("hi")</script> \ufffd ünï'  # the bell cannot be in XML
+SHOWN = 'Us & <script>alert("hi")</script>\n ünï\t'
 CONFIG = f"""
 [settings]
 timezone = "Europe/Berlin"
