@@ -174,6 +174,22 @@ def dump_state(doc: dict[str, object]) -> str:
     return _DONE_LINE.sub(r"done = '\1'", tomli_w.dumps(doc))
 
 
+Signature = tuple[int, int, int]
+
+
+def signature(path: str) -> Signature | None:
+    """What tells a changed file: modification time, size and inode (a rename over it).
+
+    The size too, because a file read between an editor's truncation and its write can keep
+    its modification time (coarse timestamps) but not its size.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
 class StateTooBig(StoreWriteError):
     """A save that would cross STATE_MAX_BYTES, refused before anything is written."""
 
@@ -184,6 +200,10 @@ class Store:
         self.path = os.path.join(self.dir, STATE_FILE)
         self.lock_path = os.path.join(self.dir, LOCK_FILE)
         self.lock_timeout = lock_timeout
+        self.saved: Signature | None = None  # the signature of this process's latest save
+
+    def signature(self) -> Signature | None:
+        return signature(self.path)
 
     def _load(self) -> tuple[State, dict[str, object] | None]:
         try:
@@ -252,6 +272,7 @@ class Store:
                     )
                 self._backup()
                 atomic_write(self.path, data)
+                self.saved = self.signature()  # under the lock: what another process writes next differs
 
     def _backup(self) -> None:
         try:
