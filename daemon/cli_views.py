@@ -9,7 +9,7 @@ import sys
 import click
 
 from daemon import store
-from daemon.cli import App, _emit_json, _style, pass_app
+from daemon.cli import ALL_HELP, App, _emit_json, _out, _style, pass_app
 from daemon.errors import UsageError
 
 JSON_HELP = "Machine-readable output (stable)."
@@ -17,9 +17,10 @@ JSON_HELP = "Machine-readable output (stable)."
 
 @click.command()
 @click.option("--days", type=click.IntRange(1, 366), help="How many days.  [default: 14, or what fits the terminal]")
+@click.option("--all", "everything", is_flag=True, help=ALL_HELP)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_app
-def grid(app: App, days: int | None, as_json: bool) -> None:
+def grid(app: App, days: int | None, everything: bool, as_json: bool) -> None:
     """Every habit over the last days: one row a habit, one column a day."""
     from daemon import grid as grid_mod
     from daemon import render_views
@@ -33,14 +34,14 @@ def grid(app: App, days: int | None, as_json: bool) -> None:
         shown = min(14, fit)
     else:
         shown = min(days, fit)
-    g = grid_mod.grid(config, app.store.read(), app.now(), shown)
+    g = grid_mod.grid(config, app.store.read(), app.now(), shown, everything)
     if as_json:
         _emit_json(grid_mod.grid_json(g))
         return
     lines = render_views.grid_lines(config, g, _style(), columns)
     if days is not None and days > shown:
         lines.append(f"(the last {shown} of {days} days: that is what fits this terminal's width)")
-    click.echo("\n".join(lines))
+    _out("\n".join(lines))
 
 
 @click.command()
@@ -62,9 +63,9 @@ def stats(app: App, habit: str | None, as_json: bool) -> None:
     if as_json:
         _emit_json(stats_mod.stats_json(today, rows))
     elif habit:
-        click.echo("\n".join(render_views.stats_lines(config, rows[0], _style())))
+        _out("\n".join(render_views.stats_lines(config, rows[0], _style())))
     else:
-        click.echo("\n".join(render_views.stats_table_lines(config, rows, _style())))
+        _out("\n".join(render_views.stats_table_lines(config, rows, _style())))
 
 
 @click.command()
@@ -111,4 +112,4 @@ def report(app: App, year: int | None, output: str | None, as_json: bool) -> Non
         return
     store.atomic_write(output, text.encode("utf-8"))
     width, height = report_mod.size(data)
-    click.echo(f"Wrote {output} ({width} x {height} pixels). Enjoy looking back together.")
+    _out(f"Wrote {output} ({width} x {height} pixels). Enjoy looking back together.")

@@ -27,13 +27,15 @@ class Grid(NamedTuple):
     rows: tuple[GridRow, ...]
 
 
-def grid(config: Config, state: State, now: datetime, days: int) -> Grid:
-    """The last ``days`` days up to today of every habit in the config."""
+def grid(config: Config, state: State, now: datetime, days: int, archived: bool = False) -> Grid:
+    """The last ``days`` days up to today of every habit in the config (archived ones only when ``archived``)."""
     today = config.today(now)
     first = today - timedelta(days=days - 1)
     span = tuple(first + timedelta(days=i) for i in range(days))
     rows = []
     for habit in config.habits:
+        if habit.archived and not archived:
+            continue
         marks = day_marks(config, state, habit, first, now)
         streak = summarize(habit, state, today, config.settings.week_starts).streak
         rows.append(GridRow(habit, tuple(marks[d] for d in span), streak))

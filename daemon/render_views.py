@@ -48,6 +48,8 @@ def wrap_legend(columns: int, not_tracked: bool = False) -> list[str]:
 
 def grid_lines(config: Config, g: Grid, style: Style, columns: int = 80) -> list[str]:
     """One row a habit, two columns a day (a mark and a space), today's in brackets."""
+    if not g.rows and config.habits:
+        return ["Every habit is archived: `habitd grid --all` shows them."]
     if not g.rows:
         return ["No habits yet: add some to the config (`habitd init` writes an example)."]
     width = _name_width(config)

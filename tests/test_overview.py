@@ -88,6 +88,17 @@ def test_grid_stats_and_report_hide_streaks_when_show_streaks_is_off(habitd: Hab
     assert "done" in habitd("stats", "thanks").stdout  # the completion rates stay
 
 
+def test_grid_hides_archived_habits_unless_asked_for_all(habitd: Habitd) -> None:
+    habitd.write_config(BASIC.replace('[habits.thanks]\n', '[habits.thanks]\narchived = true\n'))
+    days(habitd, "thanks", "2026-11-24")
+    assert [h["id"] for h in habitd.json("grid")["habits"]] == ["date-night", "listen"]
+    assert "thanks" not in habitd("grid").stdout
+    everything = habitd.json("grid", "--all")["habits"]
+    assert [h["id"] for h in everything] == ["date-night", "thanks", "listen"]
+    assert everything[1]["marks"][-2:] == ["done", "quiet"]  # its history is kept
+    assert "thanks" in habitd("grid", "--all").stdout
+
+
 # --- stats --------------------------------------------------------------------------
 
 
