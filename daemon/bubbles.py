@@ -61,16 +61,18 @@ class Bubbles:
         try:
             with self.store.update() as state:
                 for habit_id in set(ids) | {h for h, r in state.reminders.items() if r.on_screen}:
-                    state.reminder(habit_id).on_screen = ids.get(habit_id, 0)
+                    state.reminder(habit_id).on_screen = ids.get(habit_id, "")
         except HabitdError as e:
             log.error("could not note which notifications are on screen: %s", e)
 
     def show_again(self, now: datetime) -> None:
         """At start: a bubble the last run left on screen is shown again once, its period still open.
 
-        GNOME drops a program's bubbles when its connection closes; servers that keep them get the
-        same id, so the bubble is replaced, not doubled. One whose period was met meanwhile is
-        adopted only, and the first check closes it.
+        GNOME drops a program's bubbles when its connection closes; a server that keeps them gets
+        the same id, so the bubble is replaced, not doubled. One whose period was met meanwhile is
+        adopted only, and the first check closes it. An id is used only with the same server on
+        the same bus (the bus's id is new at each login): after a reboot it could be another
+        program's bubble.
         """
         try:
             state = self.store.read()
@@ -82,13 +84,13 @@ class Bubbles:
         config = self.config()
         quiet = in_quiet_hours(now, config.settings) is not None
         today = config.today(now)
-        for habit_id, notification_id in left.items():
+        for habit_id, bubble in left.items():
             note = buttons.again(config, state, habit_id)
             if note is None:
                 continue
-            self.notifier.adopt(note, notification_id)
+            self.notifier.adopt(note, bubble)  # unless gone with its server or bus
             if quiet or buttons.settled(config, state, note, today):
-                continue
+                continue  # one still kept is closed by the first check
             try:
                 self.notifier.send(note)
                 log.info("%s: its reminder was on screen when habitd stopped; shown again", habit_id)
@@ -96,4 +98,4 @@ class Bubbles:
                 log.warning("%s: its reminder could not be shown again: %s", habit_id, e)
         with contextlib.suppress(HabitdError), self.store.update() as state:
             for r in state.reminders.values():
-                r.on_screen = 0
+                r.on_screen = ""

@@ -59,11 +59,12 @@ class Notifier(Protocol):
     def showing(self) -> dict[str, Note]:
         """The habits whose bubble is on screen, as far as the server told us."""
 
-    def bubble_ids(self) -> dict[str, int]:
-        """The server's ids of those bubbles, to be kept across a restart."""
+    def bubble_ids(self) -> dict[str, str]:
+        """Those bubbles, each as a text naming its bus, server and id: kept across a restart."""
 
-    def adopt(self, note: Note, notification_id: int) -> None:
-        """Take over a bubble an earlier run of the daemon showed (to replace or close it)."""
+    def adopt(self, note: Note, bubble: str) -> bool:
+        """Take over a bubble an earlier run showed (to replace or close it), if the same server
+        on the same bus still holds it; False otherwise (a reboot, a new server: it is gone)."""
 
     def events(self) -> list[Pressed]:
         """The button presses since the last call (the main thread acts on them)."""
@@ -115,11 +116,11 @@ class PlyerNotifier:
     def showing(self) -> dict[str, Note]:
         return {}
 
-    def bubble_ids(self) -> dict[str, int]:
+    def bubble_ids(self) -> dict[str, str]:
         return {}
 
-    def adopt(self, note: Note, notification_id: int) -> None:
-        pass
+    def adopt(self, note: Note, bubble: str) -> bool:
+        return False
 
     def events(self) -> list[Pressed]:
         return []

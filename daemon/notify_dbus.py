@@ -85,7 +85,9 @@ class _Link:
         self._thread = threading.Thread(target=self._read, name="habitd-dbus", daemon=True)
         self._thread.start()
         try:
-            self.conn.unique_name = self.wait(self.call(message_bus.Hello()), time.monotonic() + REPLY_TIMEOUT)[0]
+            deadline = time.monotonic() + REPLY_TIMEOUT
+            self.conn.unique_name = self.wait(self.call(message_bus.Hello()), deadline)[0]
+            self.bus_id = str(self.wait(self.call(message_bus.GetId()), deadline)[0])  # new at each login
         except DeliveryError:
             self.close()
             raise
@@ -286,11 +288,20 @@ class DBusNotifier:
     def showing(self) -> dict[str, Note]:
         return {habit: note for habit, (_, note) in self._shown.items()}
 
-    def bubble_ids(self) -> dict[str, int]:
-        return {habit: notification_id for habit, (notification_id, _) in self._shown.items()}
+    def _server(self) -> str:
+        """Which server on which bus: ids mean something only to it."""
+        return f"{self._link.bus_id} {self._owner}" if self._link is not None and self._owner else ""
 
-    def adopt(self, note: Note, notification_id: int) -> None:
-        self._shown[note.habit] = (notification_id, note)
+    def bubble_ids(self) -> dict[str, str]:
+        server = self._server()
+        return {habit: f"{server} {i}" for habit, (i, _) in self._shown.items()} if server else {}
+
+    def adopt(self, note: Note, bubble: str) -> bool:
+        server, _, notification_id = bubble.rpartition(" ")
+        if not server or server != self._server() or not notification_id.isdigit():
+            return False
+        self._shown[note.habit] = (int(notification_id), note)
+        return True
 
     def events(self) -> list[Pressed]:
         out: list[Pressed] = []

@@ -24,7 +24,7 @@ are (``extra``) and written back on the next save.
     skips = [ { day = 2026-11-23, text = "", at = 2026-11-23T09:00:00+01:00, after = 0 } ]
     [reminders.checkin]
     handled = 2026-11-25T18:00:00Z       # the latest reminder shown (or dropped)
-    on_screen = 7                        # its notification's id when the daemon stopped
+    on_screen = "2f0e... :1.12 7"        # its bubble when the daemon stopped: bus, server, id
     [reminders.checkin.snooze]           # its Snooze button, pressed: back at `until`
     until = 2026-11-25T19:00:00Z
     day = 2026-11-25                     # the logical day it reminds about
@@ -189,13 +189,13 @@ class Reminder(_Record):
         pending: datetime | None = None,
         reason: str = "",
         snooze: Snooze | None = None,
-        on_screen: int = 0,
+        on_screen: str = "",
     ) -> None:
         self.handled = handled  # the latest reminder slot shown or given up on
         self.pending = pending  # a slot due but not delivered yet
         self.reason = reason
         self.snooze = snooze  # Snooze pressed: over once a slot at or after ``until`` is handled
-        self.on_screen = on_screen  # its notification's id when the daemon stopped: shown again at start
+        self.on_screen = on_screen  # its bubble when the daemon stopped (bus id, server, id): shown again at start
 
 
 class PromptDeck(_Record):
@@ -439,7 +439,7 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
             _aware(r, item["pending"], w + ".pending") if "pending" in item else None,
             r.get(item, "reason", str, w + ".", ""),
             _snooze(r, item["snooze"], w + ".snooze") if "snooze" in item else None,
-            r.get(item, "on_screen", int, w + ".", 0),
+            r.get(item, "on_screen", str, w + ".", ""),
         )
     for hid, item in r.get(doc, "prompts", dict, "", {}).items():
         w = f"prompts.{hid}"

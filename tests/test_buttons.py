@@ -198,11 +198,11 @@ class Recorder:
     def showing(self) -> dict[str, Note]:
         return {}
 
-    def bubble_ids(self) -> dict[str, int]:
+    def bubble_ids(self) -> dict[str, str]:
         return {}
 
-    def adopt(self, note: Note, notification_id: int) -> None:
-        pass
+    def adopt(self, note: Note, bubble: str) -> bool:
+        return False
 
     def events(self) -> list[Pressed]:
         return []

@@ -125,7 +125,29 @@ def test_a_server_started_for_the_first_notification_keeps_its_bubble(
         notifier.send(NOTE)
         time.sleep(0.3)  # the announcement reaches the reading thread
         assert notifier.events() == []
-        assert notifier.bubble_ids() == {"thanks": 1}
+        assert list(notifier.bubble_ids()) == ["thanks"] and notifier.bubble_ids()["thanks"].endswith(" 1")
     finally:
         notifier.stop()
         bus.stop()  # the server it started ends with its connection
+
+
+def test_a_bubble_is_taken_over_only_from_the_same_server_on_the_same_bus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids count from 1 again after a reboot or a new server: an old id could be another program's bubble."""
+    require("dbus-daemon")
+    bus = Bus(tmp_path)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.address)
+    notifier = DBusNotifier(0)
+    bus.start()
+    try:
+        notifier.send(NOTE)
+        (kept,) = notifier.bubble_ids().values()
+        other = Note("walk", "Walk", "A walk together.")
+        assert not notifier.adopt(other, "0123456789abcdef " + kept.split(" ", 1)[1])  # another bus
+        assert not notifier.adopt(other, kept.rsplit(" ", 2)[0] + " :1.999 7")  # another server
+        assert notifier.adopt(other, kept.rsplit(" ", 1)[0] + " 7")
+        assert notifier.bubble_ids()["walk"].endswith(" 7")
+    finally:
+        notifier.stop()
+        bus.stop()
