@@ -1,0 +1,101 @@
+"""What a user trial of notes, undo and the listings found: each case as the person met it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Habitd
+
+HABITD = Path(sys.executable).parent / "habitd"
+
+
+def test_a_note_a_clock_running_ahead_dated_can_be_replaced_and_removed(habitd: Habitd) -> None:
+    habitd.at("2027-11-28 20:00")  # the clock ran a year ahead
+    assert habitd("done", "thanks", "--note", "for the tea").exit_code == 0
+    habitd.at("2026-11-28 20:00")
+    undone = habitd("undo", "thanks", "--date", "2027-11-28")
+    assert undone.exit_code == 0
+    command = undone.stdout.splitlines()[-1].split()
+    assert command == ["habitd", "note", "thanks", "--delete", "--date", "2027-11-28"]
+    replaced = habitd("note", "thanks", "for the tea, really", "--date", "2027-11-28")
+    assert replaced.exit_code == 0, replaced.output
+    assert replaced.stdout.startswith("Thanks: note written for 2027-11-28. It replaces:\n    for the tea\n")
+    removed = habitd(*command[1:])
+    assert removed.exit_code == 0, removed.output
+    assert habitd.json("journal")["notes"] == []
+    # A new note still waits for its day.
+    new = habitd("note", "thanks", "soon", "--date", "2027-11-28")
+    assert new.exit_code == 2 and "2027-11-28 is in the future" in new.stderr
+    assert habitd.json("journal")["notes"] == []
+
+
+def test_a_new_note_and_a_replaced_one_are_told_with_the_same_verb(habitd: Habitd) -> None:
+    assert habitd("note", "thanks", "soup").stdout == "Thanks: note written for 2026-11-25.\n"
+    assert habitd("note", "thanks", "soup!").stdout.startswith("Thanks: note written for 2026-11-25. It replaces:")
+
+
+@pytest.mark.parametrize("args", [["status"], ["journal", "--json"], ["--version"], ["today"]])
+def test_a_full_disk_under_stdout_is_an_io_error_not_a_bug(tmp_path: Path, args: list[str]) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[habits.thanks]\nevery = "day"\nat = "20:00"\n')
+    env = {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "s")}
+    with open("/dev/full", "w") as full:
+        run = subprocess.run([str(HABITD), *args], env=env, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert run.returncode == 1
+    assert run.stderr == "habitd: could not write the output: No space left on device\n"
+    with open("/dev/full", "w") as full:  # a change saved: a warning, exit 0, as before
+        done = subprocess.run([str(HABITD), "done", "thanks"], env=env, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 0 and "the change was saved" in done.stderr
+
+
+def test_bytes_that_are_not_utf8_in_a_note_are_kept_as_replacement_and_said(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[habits.thanks]\nevery = "day"\n')
+    env = {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "s"), "LC_ALL": "C.UTF-8"}
+    run = subprocess.run([str(HABITD), "note", "thanks", b"bad \xff byte"], env=env, capture_output=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.decode().splitlines() == [
+        "habitd: warning: the note held bytes that are not UTF-8; each is kept as \ufffd (U+FFFD)"
+    ]
+    state = tomllib.loads((tmp_path / "s" / "state.toml").read_text(encoding="utf-8"))
+    assert state["habits"]["thanks"]["notes"][0]["text"] == "bad \ufffd byte"
+    fine = subprocess.run([str(HABITD), "note", "thanks", "café ❤"], env=env, capture_output=True)
+    assert fine.returncode == 0 and fine.stderr == b""
+
+
+def test_a_control_character_in_a_title_is_told_in_a_whole_sentence(habitd: Habitd) -> None:
+    habitd.write_config('[habits.h]\ntitle = "a\\u001bb"\n')
+    result = habitd("check")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].endswith(
+        "habits.h.title: holds a control character (U+001B); only tabs and newlines may be used in text"
+    )
+
+
+def test_usage_errors_read_as_one_sentence_with_the_dash_hint_for_notes(habitd: Habitd) -> None:
+    typo = habitd("donee", "thanks")
+    assert typo.stderr.replace("`cli", "`habitd") == "habitd: no such command 'donee' (did you mean 'done'?); try `habitd --help`\n"
+    dash = habitd("note", "thanks", "-1 sugar")
+    assert dash.exit_code == 2
+    assert dash.stderr.replace("`cli", "`habitd") == (
+        "habitd: no such option '-1'; text that starts with a dash goes after `--`:"
+        ' `habitd note HABIT -- "-1 ..."`; try `habitd note --help`\n'
+    )
+    assert habitd("note", "thanks", "--", "-1 sugar").exit_code == 0
+    assert habitd.json("journal")["notes"][0]["text"] == "-1 sugar"
+
+
+def test_days_more_than_ten_years_ahead_are_refused_as_the_readme_says(habitd: Habitd) -> None:
+    habitd.at("2026-11-28 12:00")
+    assert habitd("pause", "--until", "2036-11-28").exit_code == 0  # ten years on, to the day
+    late = habitd("pause", "--until", "2036-11-29")
+    assert late.exit_code == 2 and "too far from today" in late.stderr and "2036-11-28" in late.stderr
+    habitd.at("2028-02-29 12:00")
+    assert habitd("pause", "thanks", "--until", "2038-02-28").exit_code == 0
+    assert habitd("pause", "thanks", "--until", "2038-03-01").exit_code == 2
