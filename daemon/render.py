@@ -102,7 +102,7 @@ def _pad(rows: list[list[str]], right: set[int]) -> list[list[str]]:
 
 
 def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: Style) -> list[str]:
-    """One row a habit under a header; 80 columns hold ids up to 19 characters."""
+    """One row a habit under a header, at most 80 columns: a long id (then period) is cut, with an ellipsis."""
     if not rows:
         return ["No habits yet: add some to the config (`habitd init` writes an example)."]
     streaks = config.settings.show_streaks
@@ -122,14 +122,29 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
             cells += [str(r.streak), str(r.best_streak), f"{r.strength:.0%}"]
         table.append([*cells, when(config, r.next_reminder, now)])
         colors.append(color)
+    _fit(table, 80, [(0, 10), (2, 6)], style)
     lines = []
     for i, cells in enumerate(_pad(table, {3, 4, 5} if streaks else set())):
         if colors[i]:  # coloured after padding, so the columns stay aligned
             cells[1] = style(cells[1], colors[i])
         lines.append("  ".join(cells).rstrip())
         if i and rows[i - 1].pending:
-            lines.append("  " + style(f"{rows[i - 1].habit.id}: a reminder waits for a notification server", "yellow"))
+            waits = _cut(f"{rows[i - 1].habit.id}: a reminder waits for a notification server", 78, style)
+            lines.append("  " + style(waits, "yellow"))
     return lines
+
+
+def _fit(table: list[list[str]], width: int, shrink: list[tuple[int, int]], style: Style) -> None:
+    """Cut the cells of the ``shrink`` columns (index, narrowest) until a row fits ``width``."""
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    over = sum(widths) + 2 * (len(widths) - 1) - width
+    for column, narrowest in shrink:
+        cut = min(over, widths[column] - narrowest)
+        if cut <= 0:
+            continue
+        for r in table:
+            r[column] = _cut(r[column], widths[column] - cut, style)
+        over -= cut
 
 
 def upcoming_lines(config: Config, items: list[Upcoming], now: datetime) -> list[str]:

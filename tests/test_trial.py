@@ -9,6 +9,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import Habitd
 
@@ -99,3 +101,40 @@ def test_days_more_than_ten_years_ahead_are_refused_as_the_readme_says(habitd: H
     habitd.at("2028-02-29 12:00")
     assert habitd("pause", "thanks", "--until", "2038-02-28").exit_code == 0
     assert habitd("pause", "thanks", "--until", "2038-03-01").exit_code == 2
+
+
+def _widest(habitd: Habitd) -> int:
+    result = habitd("status")
+    assert result.exit_code == 0, result.output
+    return max(len(line) for line in result.stdout.splitlines())
+
+
+def test_status_of_the_trial_fits_80_columns(habitd: Habitd) -> None:
+    habitd.write_config(
+        '[habits.abcdefghijklmnopqrs]\nevery = "120 months"\ntimes = 100\n'
+        '[habits.weird-wide]\nevery = "3 months"\nat = "10:00"\n'
+    )
+    for n in range(12):
+        assert habitd("done", "abcdefghijklmnopqrs", "--date", f"2026-11-{n + 1:02d}").exit_code == 0
+    assert _widest(habitd) <= 80
+    assert "\nabcdefghijklmnopq…  12/100  120 months" in habitd("status").stdout  # the id gave way
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ids=st.lists(st.from_regex(r"[a-z0-9][a-z0-9-]{0,59}", fullmatch=True), min_size=1, max_size=3, unique=True),
+    every=st.sampled_from(["day", "3660 days", "520 weeks", "120 months", "7 days", "3 months"]),
+    times=st.integers(1, 100),
+    done=st.integers(0, 3),
+    reminder=st.booleans(),
+    streaks=st.booleans(),
+)
+def test_status_fits_80_columns_for_any_ids_periods_and_targets(
+    habitd: Habitd, ids: list[str], every: str, times: int, done: int, reminder: bool, streaks: bool
+) -> None:
+    at = '\nat = "10:00"' if reminder else ""
+    habits = "".join(f'[habits.{i}]\nevery = "{every}"\ntimes = {times}{at}\n' for i in ids)
+    habitd.write_config(f"[settings]\nshow_streaks = {str(streaks).lower()}\n{habits}")
+    for n in range(done):
+        habitd("done", ids[0], "--date", f"2026-11-{n + 1:02d}")
+    assert _widest(habitd) <= 80
