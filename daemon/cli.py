@@ -317,6 +317,8 @@ def check(app: App) -> None:
     now = app.now()
     nexts = [views.next_reminder(config, state, h, now) for h in config.habits]
     _out("\n".join(render.check_lines(config, nexts, now)))
+    for line in render.quiet_lines(config, now):
+        _out(line)
     from daemon.rename import orphans
 
     for hid in orphans(config, state):

@@ -93,6 +93,30 @@ def check_lines(config: Config, nexts: list[datetime | None], now: datetime) -> 
     return lines
 
 
+def quiet_lines(config: Config, now: datetime) -> list[str]:
+    """A warning for each habit with a reminder that quiet hours hold until its period is over."""
+    import textwrap
+
+    from daemon.schedule import lost_in_quiet_hours
+
+    settings, out = config.settings, []
+    if settings.quiet_hours is None:
+        return out
+    start, end = (f"{t:%H:%M}" for t in settings.quiet_hours)
+    for h in config.habits:
+        slot = lost_in_quiet_hours(h, settings, now) if h.reminds else None
+        if slot is not None:
+            at = slot.due.astimezone(settings.tz)
+            span = "day" if h.every.unit == "day" and h.every.n == 1 else "period"
+            text = (
+                f"warning: {h.id}: its {at:%H:%M} reminder falls in the quiet hours ({start}-{end}) and its"
+                f" {span} is over before they end, so it can never be shown; move it out of {start}-{end}"
+                " (`at`), or end quiet_hours earlier"
+            )
+            out.extend(textwrap.wrap(text, 80, subsequent_indent="  ", break_on_hyphens=False))
+    return out
+
+
 def _pad(rows: list[list[str]], right: set[int]) -> list[list[str]]:
     """Each cell padded to its column's widest; ``right``: the right-aligned columns."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

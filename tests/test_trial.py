@@ -138,3 +138,48 @@ def test_status_fits_80_columns_for_any_ids_periods_and_targets(
     for n in range(done):
         habitd("done", ids[0], "--date", f"2026-11-{n + 1:02d}")
     assert _widest(habitd) <= 80
+
+
+QUIET = """
+[settings]
+timezone = "Europe/Berlin"
+quiet_hours = "22:00-07:00"
+
+[habits.qw]
+every = "week"
+at = "21:30"
+remind_again = "30m"
+"""
+
+
+def test_next_lists_the_reminders_quiet_hours_hold_once_as_the_daemon_shows_them(habitd: Habitd) -> None:
+    habitd.write_config(QUIET)
+    habitd.at("2026-11-30 12:00")  # a Monday: the week's first day
+    lines = habitd("next", "--limit", "4").stdout.splitlines()
+    assert [" ".join(line.split()) for line in lines] == [
+        "today 21:30 qw Qw",
+        "tomorrow 07:00 qw Qw (again)",  # the four follow-ups of 22:00..23:30 become one at their end
+        "2026-12-07 21:30 qw Qw",
+        "2026-12-08 07:00 qw Qw (again)",
+    ]
+
+
+def test_check_warns_of_a_reminder_quiet_hours_would_hold_past_its_day(habitd: Habitd) -> None:
+    habitd.write_config(QUIET + '\n[habits.late]\nevery = "day"\nat = "23:00"\n')
+    result = habitd("check")
+    assert result.exit_code == 0
+    assert "late  every day         next: no reminder" in result.stdout
+    said = " ".join(result.stdout.split("config is valid")[1].split("\n", 1)[1].split())
+    assert said == (
+        "warning: late: its 23:00 reminder falls in the quiet hours (22:00-07:00) and its day is over before"
+        " they end, so it can never be shown; move it out of 22:00-07:00 (`at`), or end quiet_hours earlier"
+    )
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    habitd.write_config(QUIET)  # a follow-up held to the next morning is fine: no warning
+    assert "warning" not in habitd("check").stdout
+
+
+def test_the_next_reminder_of_the_longest_period_is_found(habitd: Habitd) -> None:
+    habitd.write_config('[habits.decade]\nevery = "120 months"\nat = "10:00"\nstart = 2026-01-05\n')
+    assert "next: 2036-01-01 10:00" in habitd("check").stdout
+    assert habitd.json("status")["habits"][0]["next_reminder"].startswith("2036-01-01T10:00")
