@@ -644,7 +644,7 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     from daemon.notify import Notifier, backend_from_env
     from daemon.runner import Runner, setup_logging
 
-    setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")))
+    setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")), tz=app.config.settings.tz)
     notifier = Notifier(backend_from_env(), app.config.settings.notify_timeout)
     runner = Runner(app.config_path, app.store, notifier, tick=tick, clock=app.now)
     sys.exit(runner.run())

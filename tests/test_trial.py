@@ -183,3 +183,25 @@ def test_the_next_reminder_of_the_longest_period_is_found(habitd: Habitd) -> Non
     habitd.write_config('[habits.decade]\nevery = "120 months"\nat = "10:00"\nstart = 2026-01-05\n')
     assert "next: 2036-01-01 10:00" in habitd("check").stdout
     assert habitd.json("status")["habits"][0]["next_reminder"].startswith("2036-01-01T10:00")
+
+
+def test_daemon_log_stamps_are_in_the_configs_time_zone_with_its_offset() -> None:
+    import io
+    import logging
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from daemon.runner import setup_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        setup_logging(0, journal=False, tz=ZoneInfo("Europe/Berlin"))
+        handler = root.handlers[0]
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(io.StringIO())
+        record = logging.LogRecord("habitd", logging.INFO, __file__, 1, "thanks: reminder of %s shown", ("x",), None)
+        record.created = datetime(2026, 11, 25, 20, 30, 5, tzinfo=ZoneInfo("UTC")).timestamp()
+        assert handler.format(record) == "2026-11-25 21:30:05+0100 INFO thanks: reminder of x shown"
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
