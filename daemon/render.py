@@ -99,7 +99,7 @@ def quiet_lines(config: Config, now: datetime) -> list[str]:
 
     from daemon.schedule import lost_in_quiet_hours
 
-    settings, out = config.settings, []
+    settings, out = config.settings, list[str]()
     if settings.quiet_hours is None:
         return out
     start, end = (f"{t:%H:%M}" for t in settings.quiet_hours)

@@ -439,7 +439,7 @@ class LocalFormatter(logging.Formatter):
 
     tz: tzinfo = UTC
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return datetime.fromtimestamp(record.created, LocalFormatter.tz).strftime("%Y-%m-%d %H:%M:%S%z")
 
 

@@ -82,7 +82,8 @@ def test_a_control_character_in_a_title_is_told_in_a_whole_sentence(habitd: Habi
 
 def test_usage_errors_read_as_one_sentence_with_the_dash_hint_for_notes(habitd: Habitd) -> None:
     typo = habitd("donee", "thanks")
-    assert typo.stderr.replace("`cli", "`habitd") == "habitd: no such command 'donee' (did you mean 'done'?); try `habitd --help`\n"
+    said = typo.stderr.replace("`cli", "`habitd")
+    assert said == "habitd: no such command 'donee' (did you mean 'done'?); try `habitd --help`\n"
     dash = habitd("note", "thanks", "-1 sugar")
     assert dash.exit_code == 2
     assert dash.stderr.replace("`cli", "`habitd") == (
