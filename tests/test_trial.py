@@ -206,3 +206,20 @@ def test_daemon_log_stamps_are_in_the_configs_time_zone_with_its_offset() -> Non
         assert handler.format(record) == "2026-11-25 21:30:05+0100 INFO thanks: reminder of x shown"
     finally:
         root.handlers[:], root.level = saved[0], saved[1]
+
+
+def test_a_notes_keys_of_a_newer_version_survive_its_text_being_replaced(habitd: Habitd) -> None:
+    habitd.state_dir.mkdir(mode=0o700)
+    state_file = habitd.state_dir / "state.toml"
+    state_file.write_text(
+        "version = 1\n\n[habits.thanks]\nnotes = [\n"
+        '  { day = 2026-11-24, at = 2026-11-24T20:00:00+01:00, text = "soup", nth = 0, mood = "warm" },\n'
+        '  { day = 2027-11-28, at = 2027-11-28T20:00:00+01:00, text = "tea", nth = 0, tags = ["a"] },\n]\n'
+    )
+    assert habitd("note", "thanks", "soup, and a hug", "--date", "2026-11-24").exit_code == 0
+    assert habitd("note", "thanks", "tea, mended", "--date", "2027-11-28").exit_code == 0  # dated by a clock ahead
+    notes = tomllib.loads(state_file.read_text())["habits"]["thanks"]["notes"]
+    assert [(n["text"], n.get("mood"), n.get("tags")) for n in notes] == [
+        ("soup, and a hug", "warm", None),
+        ("tea, mended", None, ["a"]),
+    ]
