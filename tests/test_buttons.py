@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ import tomli_w
 
 from daemon import buttons
 from daemon.config import Config, parse_config
-from daemon.notify import Note, Pressed
+from daemon.notify import Note, PlyerNotifier, Pressed
 from daemon.reminders import Due, plan
 from daemon.runner import Runner
 from daemon.state import Snooze, State, from_doc, to_doc
@@ -176,39 +175,17 @@ def test_a_snooze_survives_the_state_file() -> None:
 # --- the daily cap, in the daemon's own loop -----------------------------------------------
 
 
-class Recorder:
-    """A notifier that shows everything and remembers what."""
+class Recorder(PlyerNotifier):
+    """A notifier that shows everything and remembers what (no buttons, as Plyer's)."""
 
     backend = "test"
 
     def __init__(self) -> None:
+        super().__init__()
         self.sent: list[Note] = []
-        self.wake: Callable[[], None] = lambda: None
-        self.interrupted: Callable[[], bool] = lambda: False
-
-    def open(self) -> None:
-        pass
 
     def send(self, note: Note) -> None:
         self.sent.append(note)
-
-    def close(self, habit: str) -> None:
-        pass
-
-    def showing(self) -> dict[str, Note]:
-        return {}
-
-    def bubble_ids(self) -> dict[str, str]:
-        return {}
-
-    def adopt(self, note: Note, bubble: str) -> bool:
-        return False
-
-    def events(self) -> list[Pressed]:
-        return []
-
-    def stop(self) -> None:
-        pass
 
 
 @pytest.mark.parametrize(("cap", "titles"), [(1, ["Thanks"]), (2, ["Thanks", "Thanks"])])
