@@ -56,7 +56,12 @@ class Bubbles:
                 log.info("%s: notification closed: %s", habit_id, why)
 
     def remember(self) -> None:
-        """At stop: keep the ids of the bubbles on screen, so the next run can show them again."""
+        """At stop: keep the ids of the bubbles on screen, so the next run can show them again.
+
+        What the server said before the stop is heard first: a bubble closed (or answered) while
+        the loop was not looking is not on screen, and must not come back at the next start.
+        """
+        self.answer()
         ids = self.notifier.bubble_ids()
         try:
             with self.store.update() as state:

@@ -215,3 +215,27 @@ def test_a_snooze_counts_against_the_daily_cap_once_per_showing(
     assert [n.title for n in notifier.sent] == titles
     assert ("max_per_day" in caplog.text) == (cap == 1)
     assert store.read().sent_count == len(titles)
+
+
+class ClosedUnheard(PlyerNotifier):
+    """A bubble on screen whose close the server has sent but the loop has not read yet."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown = {"thanks": "bus server 7"}
+
+    def bubble_ids(self) -> dict[str, str]:
+        return dict(self.shown)
+
+    def events(self) -> list[Pressed]:
+        self.shown.clear()  # the NotificationClosed waiting in the queue
+        return []
+
+
+def test_a_bubble_closed_just_before_a_stop_is_not_shown_again(tmp_path: Path) -> None:
+    from daemon.bubbles import Bubbles
+
+    store = Store(tmp_path)
+    config = cfg()
+    Bubbles(ClosedUnheard(), store, lambda: config, lambda: at("2026-11-27T19:01")).remember()
+    assert "thanks" not in store.read().reminders or not store.read().reminders["thanks"].on_screen
