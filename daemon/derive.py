@@ -1,0 +1,84 @@
+"""The state every command reads, derived from the merged events (pure: no files, no clock).
+
+Streaks, periods, views and the daemon keep working on ``State`` as before;
+only where it comes from changed. The rules, each independent of the order
+in which events arrived (only their stamps order them):
+
+- An event named by an ``undo``, ``unskip`` or ``note-delete`` is gone.
+- The day's completions are its ``done`` events; the nth by stamp is the nth.
+- A note belongs to the completion ``of`` names and goes with it. It stays
+  while any of its versions (the note, its edits) is not taken back, with the
+  text of the latest version left (add-wins: a delete only removes the
+  versions its writer had seen).
+- A pause named by a ``resume`` ends the day before that resume's day (the
+  earliest such day); a pause that would then end before it starts is gone.
+- A habit's prompt deck is its latest ``prompt`` event's.
+
+What is per device and never shared (the daemon's reminders, its daily
+count) is not in the events; the caller keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from daemon.events import DONE, NOTE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, TAKE_BACK, Event, merge
+from daemon.hlc import Stamp
+from daemon.state import Note, Pause, PromptDeck, Skip, State
+
+
+def derive(events: Iterable[Event]) -> State:
+    """The state of the union of ``events`` (in any order, duplicates allowed)."""
+    ordered = merge(events)
+    removed: set[Stamp] = set()
+    ended: dict[Stamp, Event] = {}  # pause -> the earliest resume naming it
+    edits: dict[Stamp, list[Event]] = {}  # note -> its edits, in stamp order
+    for e in ordered:
+        if e.kind in TAKE_BACK:
+            removed.update(e.undoes)
+        elif e.kind == RESUME:
+            for s in e.undoes:
+                if s not in ended or e.day < ended[s].day:
+                    ended[s] = e
+        elif e.kind == NOTE_EDIT and e.of is not None:
+            edits.setdefault(e.of, []).append(e)
+
+    state = State()
+    nth_of: dict[Stamp, int] = {}  # a live completion -> its place in its day
+    for e in ordered:
+        if e.kind == DONE:
+            if e.stamp not in removed:
+                nth_of[e.stamp] = state.log(e.habit).add(e.day)
+        elif e.kind == NOTE:
+            note = _note(e, edits.get(e.stamp, []), removed, nth_of)
+            if note is not None:
+                state.log(e.habit).notes.append(note)
+        elif e.kind == SKIP:
+            if e.stamp not in removed:
+                state.log(e.habit).skips.append(Skip(e.day, e.text))
+        elif e.kind == PAUSE:
+            if e.stamp in removed or e.until is None:
+                continue
+            until = e.until
+            if e.stamp in ended:
+                until = min(until, ended[e.stamp].day - timedelta(days=1))
+            if until >= e.day:
+                state.pauses.append(Pause(e.habit, e.day, until))
+        elif e.kind == PROMPT and e.stamp not in removed:
+            state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
+    return state
+
+
+def _note(add: Event, edits: list[Event], removed: set[Stamp], nth_of: dict[Stamp, int]) -> Note | None:
+    if add.of is not None:
+        if add.of not in nth_of:  # its completion was undone (or is not here)
+            return None
+        nth = nth_of[add.of]
+    else:
+        nth = 0  # a note of the day, not of one completion
+    alive = [v for v in (add, *edits) if v.stamp not in removed]
+    if not alive:
+        return None
+    last = max(alive, key=lambda v: v.stamp)
+    return Note(add.day, last.at, last.text, nth)
