@@ -25,10 +25,14 @@ import time
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import tomli_w
 
+from daemon import __version__
 from daemon.errors import ConfigError, LockTimeout, StateError, StoreWriteError, describe_toml_error
+from daemon.events import BadEvent, Event, from_table, latest, merge, to_table
+from daemon.hlc import DEVICE_RE, DEVICE_RULE, Stamp, parse_id, tick
 from daemon.state import RECOVERY, State, from_doc, to_doc
 
 CONFIG_MAX_BYTES = 1 << 20
@@ -243,3 +247,277 @@ def example_config() -> str:
     source_tree = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "config.example.toml")
     with open(source_tree, encoding="utf-8") as f:
         return f.read()
+
+
+# --- The shared event log: devices/<device>/<YYYY-MM>.toml ------------------------------
+#
+# Kept apart from the state file's code above. Each device appends its events (see
+# events.py) to its own files in the shared folder, which a sync engine copies between
+# machines; it never writes another device's files. What is per machine (the device's
+# id, the lock) lives in the local state folder, outside the shared one.
+
+LOG_FORMAT = 1
+DEVICES = "devices"
+DEVICE_FILE = "device.toml"
+_MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
+# Syncthing: NAME.sync-conflict-DATE-TIME-DEVICE.toml; Nextcloud, Dropbox: NAME (... conflicted copy ...).toml
+_CONFLICT_COPY = re.compile(r"^(\d{4})-(\d{2})(?:\.sync-conflict-[^/]*| \([^/]*conflicted copy[^/]*\))\.toml$")
+_PARTIAL = (".tmp", ".part", ".partial", ".crdownload", ".download", ".!sync", ".swp", "~")
+_NOT_SYNCED = "not read, maybe not fully synced yet; the rest of the history is used, the file is left as it is"
+
+
+def is_sync_temp(name: str) -> bool:
+    """A sync engine's or an editor's file in the making (``.syncthing.*``, ``~syncthing~*``, partial downloads)."""
+    return name.startswith((".", "~")) or name.endswith(_PARTIAL)
+
+
+class DeviceSeen(NamedTuple):
+    device: str
+    files: int
+    last: Event | None  # its latest event (stamp order)
+
+
+class LogRead(NamedTuple):
+    events: list[Event]  # the union of every readable file's events, in stamp order
+    problems: list[str]  # files (or events in them) that could not be read, each a line naming it
+    devices: dict[str, DeviceSeen]
+    sources: list[tuple[str, int, int]]  # (path, size, mtime_ns) of every file read: what a cache depends on
+
+
+class LocalDevice(NamedTuple):
+    id: str
+    last: Stamp | None  # the latest event this machine wrote under that id
+
+
+def log_header(device: str) -> str:
+    return (
+        f"# habitd's history as written by device {device}: one [[event]] table per change, oldest first.\n"
+        "# Only that device writes this file; the others read it.\n"
+        f'format = {LOG_FORMAT}\nhabitd = "{__version__}"\ndevice = "{device}"\n'
+    )
+
+
+def _events_text(events: list[Event]) -> str:
+    return tomli_w.dumps({"event": [to_table(e) for e in events]})
+
+
+def parse_log(text: str, path: str, device: str) -> tuple[list[Event], list[str]]:
+    """The events of one log file and a line per problem; ValueError when the file cannot be used at all."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"not valid TOML: {describe_toml_error(e, text)}") from None
+    fmt = doc.get("format")
+    if isinstance(fmt, bool) or not isinstance(fmt, int):
+        raise ValueError(f"format: {fmt!r} is not a format version" if "format" in doc else "format: missing")
+    if fmt > LOG_FORMAT:
+        writer = doc.get("habitd") if isinstance(doc.get("habitd"), str) else "a newer habitd"
+        raise ValueError(
+            f"written by habitd {writer} in log format {fmt}; this habitd ({__version__}) reads format"
+            f" {LOG_FORMAT}: update habitd on this machine to {writer} or newer"
+        )
+    if doc.get("device") != device:
+        raise ValueError(f"device: {doc.get('device')!r} is not {device!r}, the folder it is in")
+    tables = doc.get("event", [])
+    if not isinstance(tables, list):
+        raise ValueError("event: is not a list of [[event]] tables")
+    events, problems = [], []
+    for i, table in enumerate(tables, 1):
+        try:
+            events.append(from_table(table, device))
+        except BadEvent as e:
+            problems.append(f"{path}: event {i}: {e}; that event is left out, the file as it is")
+    return events, problems
+
+
+def read_log_file(path: str) -> str:
+    """A log file's text; ValueError/OSError say why it cannot be read."""
+    data = _read_bytes(path, STATE_MAX_BYTES, follow_symlink=False)
+    if data is None:
+        raise FileNotFoundError(errno.ENOENT, "vanished while being read")
+    return _decode(data)
+
+
+class EventLog:
+    """The events of every device in ``root`` (the shared folder), and this machine's appends to its own."""
+
+    def __init__(self, root: str, local_dir: str, lock_timeout: float = 5.0, create_root: bool = True) -> None:
+        self.root = root
+        self.local = Store(local_dir, lock_timeout)  # the local folder: this machine's lock and device id
+        self.device_path = os.path.join(local_dir, DEVICE_FILE)
+        self.create_root = create_root
+
+    # -- this machine's device id ---------------------------------------------------------
+
+    def local_device(self) -> LocalDevice | None:
+        """This machine's device id and the last event it wrote, or None before its first write."""
+        try:
+            data = _read_bytes(self.device_path, CONFIG_MAX_BYTES, follow_symlink=False)
+            if data is None:
+                return None
+            doc = tomllib.loads(_decode(data))
+        except OSError as e:
+            raise StateError(f"{self.device_path}: cannot read: {e.strerror}") from None
+        except (ValueError, tomllib.TOMLDecodeError) as e:
+            raise StateError(f"{self.device_path}: {e}. Move it away and habitd gives this machine a new id.") from None
+        device, last = doc.get("id"), doc.get("last")
+        if not isinstance(device, str) or not DEVICE_RE.match(device):
+            raise StateError(f"{self.device_path}: id: {device!r} is not a device id ({DEVICE_RULE})")
+        stamp = parse_id(last) if isinstance(last, str) else None
+        if last is not None and (stamp is None or stamp.device != device):
+            raise StateError(f"{self.device_path}: last: {last!r} is not an event id of device {device}")
+        return LocalDevice(device, stamp)
+
+    def _save_device(self, device: LocalDevice) -> None:
+        text = (
+            "# This machine's device id in the shared habitd folder. Keep it on this machine only:\n"
+            "# a copy on another machine makes two writers of one device's files.\n"
+            + tomli_w.dumps({"id": device.id} | ({"last": str(device.last)} if device.last else {}))
+        )
+        atomic_write(self.device_path, text.encode("utf-8"))
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _files(self) -> Iterator[tuple[str, str, bool]]:
+        """(device, path, is a conflict copy) of every log file in the shared folder."""
+        top = os.path.join(self.root, DEVICES)
+        try:
+            folders = sorted(os.listdir(top))
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise StateError(f"{top}: cannot read: {e.strerror}") from None
+        for device in folders:
+            folder = os.path.join(top, device)
+            if not DEVICE_RE.match(device) or not os.path.isdir(folder):
+                continue
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError:
+                continue  # reported by read() as a problem of its files
+            for name in names:
+                if is_sync_temp(name):
+                    continue
+                if _MONTH_FILE.match(name):
+                    yield device, os.path.join(folder, name), False
+                elif _CONFLICT_COPY.match(name):
+                    yield device, os.path.join(folder, name), True
+
+    def read(self) -> LogRead:
+        """Every device's events (conflict copies too), and a warning for each file not readable."""
+        sources: list[list[Event]] = []
+        problems: list[str] = []
+        files: dict[str, int] = {}
+        stats: list[tuple[str, int, int]] = []
+        for device, path, _conflict in self._files():
+            files[device] = files.get(device, 0) + 1
+            try:
+                st = os.stat(path)
+                events, bad = parse_log(read_log_file(path), path, device)
+            except FileNotFoundError:
+                continue  # renamed or folded away since the folder was listed
+            except (OSError, ValueError) as e:
+                problems.append(f"{path}: {getattr(e, 'strerror', None) or e}; {_NOT_SYNCED}")
+                continue
+            stats.append((path, st.st_size, st.st_mtime_ns))
+            sources.append(events)
+            problems.extend(bad)
+        events = merge(*sources)
+        last: dict[str, Event] = {}
+        for event in events:
+            last[event.stamp.device] = event
+        devices = {d: DeviceSeen(d, n, last.get(d)) for d, n in files.items()}
+        return LogRead(events, problems, devices, stats)
+
+    # -- writing --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writer(self, moment: datetime) -> Iterator[LogWriter]:
+        """Read everything under the lock; append what the caller adds to this device's file.
+
+        Refuses when another machine writes under this machine's device id. Events of
+        this device's conflict copies are folded into its file, and the copies removed.
+        """
+        if not self.create_root and not os.path.isdir(self.root):
+            raise StoreWriteError(
+                f"the shared folder {self.root} is not there (not mounted or not synced yet?); nothing was recorded"
+            )
+        with self.local.lock():
+            me = self.local_device()
+            if me is None:
+                me = LocalDevice(os.urandom(5).hex(), None)
+                self._save_device(me)
+            log = self.read()
+            mine = max((e.stamp for e in log.events if e.stamp.device == me.id), default=None)
+            if mine is not None and (me.last is None or mine > me.last):
+                raise StateError(
+                    f"another machine writes as this one: {os.path.join(self.root, DEVICES, me.id)} holds"
+                    f" events of device {me.id} that this machine did not write (was this home folder copied"
+                    f" from another machine?). Nothing was recorded. On one of the two machines, move"
+                    f" {self.device_path} away: habitd then gives that machine a new device id, and nothing is lost."
+                )
+            w = LogWriter(me, log, int(moment.timestamp() * 1000))
+            yield w
+            self._append(me, w.added)
+
+    def _append(self, me: LocalDevice, added: list[Event]) -> None:
+        folder = os.path.join(self.root, DEVICES, me.id)
+        copies = [p for d, p, conflict in self._files() if d == me.id and conflict]
+        if not added and not copies:
+            return
+        held: set[Stamp] = set()
+        for d, path, conflict in self._files():
+            if d == me.id and not conflict:
+                with contextlib.suppress(OSError, ValueError):
+                    held.update(e.stamp for e in parse_log(read_log_file(path), path, d)[0])
+        folded: list[Event] = []
+        for path in copies:
+            with contextlib.suppress(OSError, ValueError):
+                folded.extend(e for e in parse_log(read_log_file(path), path, me.id)[0] if e.stamp not in held)
+        events = merge(folded, added)
+        if events:
+            stamp = events[-1].stamp
+            month = datetime.fromtimestamp(max(stamp.ms, 0) / 1000, UTC)
+            path = os.path.join(folder, f"{month.year:04d}-{month.month:02d}.toml")
+            try:
+                text = read_log_file(path)
+                parse_log(text, path, me.id)
+            except FileNotFoundError:
+                text = log_header(me.id)
+            except (OSError, ValueError) as e:
+                raise StateError(
+                    f"{path}: {getattr(e, 'strerror', None) or e}. This device's own file cannot be added to;"
+                    f" nothing was recorded. {RECOVERY}"
+                ) from None
+            if self.create_root:
+                ensure_dir(self.root)
+            ensure_dir(os.path.join(self.root, DEVICES))
+            if added:  # first: a crash between the two must not look like another machine's writes
+                self._save_device(LocalDevice(me.id, max(stamp, me.last) if me.last else stamp))
+            atomic_write(path, (text.rstrip("\n") + "\n\n" + _events_text(events)).encode("utf-8"))
+        for path in copies:  # their events are in this device's file now
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+class LogWriter:
+    """What a write sees (every event read) and adds (stamped after all of them)."""
+
+    def __init__(self, me: LocalDevice, log: LogRead, now_ms: int) -> None:
+        self.device = me.id
+        self.log = log
+        self._last = me.last  # never stamp an id again, even if this device's files went missing
+        self.added: list[Event] = []
+        self._now_ms = now_ms
+
+    @property
+    def events(self) -> list[Event]:
+        return self.log.events + self.added
+
+    def add(self, event: Event) -> Event:
+        """Append ``event`` (its stamp is replaced by this device's next one); returns it stamped."""
+        known = [s for s in (latest(self.log.events), self._last, *(e.stamp for e in self.added[-1:])) if s]
+        seen = max(known, default=None)
+        stamped = event._replace(stamp=tick(seen, self._now_ms, self.device))
+        self.added.append(stamped)
+        return stamped
