@@ -21,15 +21,31 @@ count) is not in the events; the caller keeps it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import NamedTuple
 
 from daemon.events import DONE, NOTE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, TAKE_BACK, Event, merge
 from daemon.hlc import Stamp
 from daemon.state import Note, Pause, PromptDeck, Skip, State
 
 
+class Ids(NamedTuple):
+    """Which events each part of a derived state comes from, for changes that name them."""
+
+    done: dict[tuple[str, date], list[Stamp]]  # (habit, day) -> its live completions, the nth at [n-1]
+    notes: dict[str, list[tuple[Stamp, ...]]]  # habit -> per note (as in its log): the note, its live versions
+    skips: dict[str, list[Stamp]]  # habit -> per skip, as in its log
+    pauses: list[Stamp]  # per pause, as in the state
+    latest: Stamp | None  # the greatest stamp of all
+
+
 def derive(events: Iterable[Event]) -> State:
     """The state of the union of ``events`` (in any order, duplicates allowed)."""
+    return derive_with_ids(events)[0]
+
+
+def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
+    """The state, and the ids of the events behind each of its parts."""
     ordered = merge(events)
     removed: set[Stamp] = set()
     ended: dict[Stamp, Event] = {}  # pause -> the earliest resume naming it
@@ -45,18 +61,22 @@ def derive(events: Iterable[Event]) -> State:
             edits.setdefault(e.of, []).append(e)
 
     state = State()
+    ids = Ids({}, {}, {}, [], ordered[-1].stamp if ordered else None)
     nth_of: dict[Stamp, int] = {}  # a live completion -> its place in its day
     for e in ordered:
         if e.kind == DONE:
             if e.stamp not in removed:
                 nth_of[e.stamp] = state.log(e.habit).add(e.day)
+                ids.done.setdefault((e.habit, e.day), []).append(e.stamp)
         elif e.kind == NOTE:
-            note = _note(e, edits.get(e.stamp, []), removed, nth_of)
-            if note is not None:
-                state.log(e.habit).notes.append(note)
+            found = _note(e, edits.get(e.stamp, []), removed, nth_of)
+            if found is not None:
+                state.log(e.habit).notes.append(found[0])
+                ids.notes.setdefault(e.habit, []).append(found[1])
         elif e.kind == SKIP:
             if e.stamp not in removed:
                 state.log(e.habit).skips.append(Skip(e.day, e.text))
+                ids.skips.setdefault(e.habit, []).append(e.stamp)
         elif e.kind == PAUSE:
             if e.stamp in removed or e.until is None:
                 continue
@@ -65,12 +85,15 @@ def derive(events: Iterable[Event]) -> State:
                 until = min(until, ended[e.stamp].day - timedelta(days=1))
             if until >= e.day:
                 state.pauses.append(Pause(e.habit, e.day, until))
+                ids.pauses.append(e.stamp)
         elif e.kind == PROMPT and e.stamp not in removed:
             state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
-    return state
+    return state, ids
 
 
-def _note(add: Event, edits: list[Event], removed: set[Stamp], nth_of: dict[Stamp, int]) -> Note | None:
+def _note(
+    add: Event, edits: list[Event], removed: set[Stamp], nth_of: dict[Stamp, int]
+) -> tuple[Note, tuple[Stamp, ...]] | None:
     if add.of is not None:
         if add.of not in nth_of:  # its completion was undone (or is not here)
             return None
@@ -81,4 +104,4 @@ def _note(add: Event, edits: list[Event], removed: set[Stamp], nth_of: dict[Stam
     if not alive:
         return None
     last = max(alive, key=lambda v: v.stamp)
-    return Note(add.day, last.at, last.text, nth)
+    return Note(add.day, last.at, last.text, nth), tuple(dict.fromkeys([add.stamp, *(v.stamp for v in alive)]))
