@@ -8,39 +8,45 @@ prompt decks); the daemon's reminder bookkeeping is per device and stays out.
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from datetime import date, datetime
 
-from daemon.events import DONE, NOTE, PAUSE, PROMPT, SKIP, Event
+from daemon.changes import write_change
+from daemon.events import Event
 from daemon.hlc import Stamp
 from daemon.state import State
 
 
-def events_of_state(state: State, device: str, moment: datetime, today: date, by: str = "") -> list[Event]:
-    """The events that derive ``state``, stamped at ``moment`` one after another."""
+def history_of(state: State) -> State:
+    """The part of a state that is history (shared), without the device's own bookkeeping."""
+    out = State()
+    out.habits = {hid: log for hid, log in state.habits.items() if not log.empty()}
+    out.pauses = list(state.pauses)
+    out.prompts = dict(state.prompts)
+    return out
+
+
+def has_history(state: State) -> bool:
+    return bool(history_of(state).habits or state.pauses or state.prompts)
+
+
+def events_of_state(
+    state: State, device: str, moment: datetime, today: date, by: str = "", add: Callable[[Event], Event] | None = None
+) -> list[Event]:
+    """The events that derive ``state``'s history, stamped at ``moment`` one after another (or by ``add``)."""
     ms = int(moment.timestamp() * 1000)
-    counter = itertools.count()
     events: list[Event] = []
 
-    def add(
-        kind: str, habit: str, day: date, *, at: datetime = moment, text: str = "", of: Stamp | None = None,
-        until: date | None = None, order: tuple[int, ...] = (), next_: int = 0,
-    ) -> Stamp:  # fmt: skip
-        stamp = Stamp(ms, next(counter), device)
-        events.append(Event(stamp, kind, habit, day, at, by, text, of, (), until, order, next_))
-        return stamp
+    def stamp(event: Event) -> Event:
+        stamped = event._replace(stamp=Stamp(ms, len(events), device))
+        events.append(stamped)
+        return stamped
 
-    for hid, log in sorted(state.habits.items()):
-        completion: dict[tuple[date, int], Stamp] = {}
-        for day in sorted(set(log.days()) | set(log.counts)):
-            for nth in range(1, log.count(day) + 1):
-                completion[day, nth] = add(DONE, hid, day)
-        for note in log.notes:
-            add(NOTE, hid, note.day, at=note.at, text=note.text, of=completion.get((note.day, note.nth)))
-        for skip in log.skips:
-            add(SKIP, hid, skip.day, text=skip.text)
-    for pause in state.pauses:
-        add(PAUSE, pause.habit, pause.start, until=pause.until)
-    for hid, deck in sorted(state.prompts.items()):
-        add(PROMPT, hid, today, order=tuple(deck.order), next_=deck.next)
+    def through(event: Event) -> Event:
+        assert add is not None
+        stamped = add(event)
+        events.append(stamped)
+        return stamped
+
+    write_change(State(), history_of(state), None, stamp if add is None else through, today, moment, by)
     return events

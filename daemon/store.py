@@ -23,16 +23,20 @@ import select
 import stat
 import time
 import tomllib
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from typing import NamedTuple
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any, NamedTuple
 
 import tomli_w
 
 from daemon import __version__
-from daemon.errors import ConfigError, LockTimeout, StateError, StoreWriteError, describe_toml_error
+from daemon.changes import needs_ids, write_change
+from daemon.derive import Ids, derive_with_ids
+from daemon.errors import ConfigError, HabitdError, LockTimeout, StateError, StoreWriteError, describe_toml_error
 from daemon.events import BadEvent, Event, from_table, latest, merge, to_table
 from daemon.hlc import DEVICE_RE, DEVICE_RULE, Stamp, parse_id, tick
+from daemon.migrate import events_of_state, has_history, history_of
 from daemon.state import RECOVERY, State, from_doc, to_doc
 
 CONFIG_MAX_BYTES = 1 << 20
@@ -429,59 +433,85 @@ class EventLog:
         devices = {d: DeviceSeen(d, n, last.get(d)) for d, n in files.items()}
         return LogRead(events, problems, devices, stats)
 
-    # -- writing --------------------------------------------------------------------------
+    # -- writing (under ``lock()``) ---------------------------------------------------------
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """This machine's lock over its writes (held in the local folder, never synced)."""
+        return self.local.lock()
+
+    def own_device(self) -> LocalDevice:
+        """This machine's device, made (with a new id) on its first write."""
+        me = self.local_device()
+        if me is None:
+            me = LocalDevice(os.urandom(5).hex(), None)
+            self._save_device(me)
+        return me
+
+    def signature(self) -> dict[str, tuple[int, int]]:
+        """Size and modification time of every log file: what a cache of their events depends on."""
+        out = {}
+        for _device, path, _conflict in self._files():
+            with contextlib.suppress(OSError):
+                st = os.stat(path)
+                out[path] = (st.st_size, st.st_mtime_ns)
+        return out
+
+    def check_own(self, me: LocalDevice, events: Iterable[Event]) -> None:
+        """Refuse when this device's files hold events this machine did not write."""
+        mine = max((e.stamp for e in events if e.stamp.device == me.id), default=None)
+        if mine is not None and (me.last is None or mine > me.last):
+            raise StateError(
+                f"another machine writes as this one: {os.path.join(self.root, DEVICES, me.id)} holds"
+                f" events of device {me.id} that this machine did not write (was this home folder copied"
+                f" from another machine?). Nothing was recorded. On one of the two machines, move"
+                f" {self.device_path} away: habitd then gives that machine a new device id, and nothing is lost."
+            )
 
     @contextlib.contextmanager
     def writer(self, moment: datetime) -> Iterator[LogWriter]:
-        """Read everything under the lock; append what the caller adds to this device's file.
+        """Read everything under the lock; append what the caller adds to this device's file."""
+        with self.lock():
+            me = self.own_device()
+            log = self.read()
+            self.check_own(me, log.events)
+            w = LogWriter(me, latest(log.events), int(moment.timestamp() * 1000), log.events)
+            yield w
+            self.append(me, w.added)
 
-        Refuses when another machine writes under this machine's device id. Events of
-        this device's conflict copies are folded into its file, and the copies removed.
+    def append(self, me: LocalDevice, added: list[Event], signature: dict[str, tuple[int, int]] | None = None) -> None:
+        """Append ``added`` to this device's file of the month, folding in its conflict copies.
+
+        Refuses (nothing written) when this device's file cannot be read or holds events of
+        another machine using the same id. ``signature`` is brought up to date with the write.
         """
         if not self.create_root and not os.path.isdir(self.root):
             raise StoreWriteError(
                 f"the shared folder {self.root} is not there (not mounted or not synced yet?); nothing was recorded"
             )
-        with self.local.lock():
-            me = self.local_device()
-            if me is None:
-                me = LocalDevice(os.urandom(5).hex(), None)
-                self._save_device(me)
-            log = self.read()
-            mine = max((e.stamp for e in log.events if e.stamp.device == me.id), default=None)
-            if mine is not None and (me.last is None or mine > me.last):
-                raise StateError(
-                    f"another machine writes as this one: {os.path.join(self.root, DEVICES, me.id)} holds"
-                    f" events of device {me.id} that this machine did not write (was this home folder copied"
-                    f" from another machine?). Nothing was recorded. On one of the two machines, move"
-                    f" {self.device_path} away: habitd then gives that machine a new device id, and nothing is lost."
-                )
-            w = LogWriter(me, log, int(moment.timestamp() * 1000))
-            yield w
-            self._append(me, w.added)
-
-    def _append(self, me: LocalDevice, added: list[Event]) -> None:
-        folder = os.path.join(self.root, DEVICES, me.id)
-        copies = [p for d, p, conflict in self._files() if d == me.id and conflict]
+        own = [(p, conflict) for d, p, conflict in self._files() if d == me.id]
+        copies = [p for p, conflict in own if conflict]
         if not added and not copies:
             return
-        held: set[Stamp] = set()
-        for d, path, conflict in self._files():
-            if d == me.id and not conflict:
-                with contextlib.suppress(OSError, ValueError):
-                    held.update(e.stamp for e in parse_log(read_log_file(path), path, d)[0])
         folded: list[Event] = []
-        for path in copies:
-            with contextlib.suppress(OSError, ValueError):
-                folded.extend(e for e in parse_log(read_log_file(path), path, me.id)[0] if e.stamp not in held)
+        if copies:
+            held: set[Stamp] = set()
+            for path, conflict in own:
+                with contextlib.suppress(OSError, ValueError):
+                    events = parse_log(read_log_file(path), path, me.id)[0]
+                    self.check_own(me, events)
+                    if conflict:
+                        folded.extend(events)
+                    else:
+                        held.update(e.stamp for e in events)
+            folded = [e for e in folded if e.stamp not in held]
         events = merge(folded, added)
         if events:
             stamp = events[-1].stamp
             month = datetime.fromtimestamp(max(stamp.ms, 0) / 1000, UTC)
-            path = os.path.join(folder, f"{month.year:04d}-{month.month:02d}.toml")
+            path = os.path.join(self.root, DEVICES, me.id, f"{month.year:04d}-{month.month:02d}.toml")
             try:
                 text = read_log_file(path)
-                parse_log(text, path, me.id)
+                self.check_own(me, parse_log(text, path, me.id)[0])
             except FileNotFoundError:
                 text = log_header(me.id)
             except (OSError, ValueError) as e:
@@ -495,29 +525,191 @@ class EventLog:
             if added:  # first: a crash between the two must not look like another machine's writes
                 self._save_device(LocalDevice(me.id, max(stamp, me.last) if me.last else stamp))
             atomic_write(path, (text.rstrip("\n") + "\n\n" + _events_text(events)).encode("utf-8"))
+            if signature is not None:
+                st = os.stat(path)
+                signature[path] = (st.st_size, st.st_mtime_ns)
         for path in copies:  # their events are in this device's file now
             with contextlib.suppress(OSError):
                 os.unlink(path)
+            if signature is not None:
+                signature.pop(path, None)
 
 
 class LogWriter:
-    """What a write sees (every event read) and adds (stamped after all of them)."""
+    """Stamps the events a write adds: each after everything seen, and after the one before."""
 
-    def __init__(self, me: LocalDevice, log: LogRead, now_ms: int) -> None:
+    def __init__(self, me: LocalDevice, seen: Stamp | None, now_ms: int, events: list[Event] | None = None) -> None:
         self.device = me.id
-        self.log = log
-        self._last = me.last  # never stamp an id again, even if this device's files went missing
+        self.base = events or []  # what the write saw, when it read the log
         self.added: list[Event] = []
         self._now_ms = now_ms
+        # never stamp an id again, even if this device's files went missing
+        self._seen = max((s for s in (seen, me.last) if s is not None), default=None)
 
     @property
     def events(self) -> list[Event]:
-        return self.log.events + self.added
+        return self.base + self.added
 
     def add(self, event: Event) -> Event:
         """Append ``event`` (its stamp is replaced by this device's next one); returns it stamped."""
-        known = [s for s in (latest(self.log.events), self._last, *(e.stamp for e in self.added[-1:])) if s]
-        seen = max(known, default=None)
-        stamped = event._replace(stamp=tick(seen, self._now_ms, self.device))
+        stamped = event._replace(stamp=tick(self._seen, self._now_ms, self.device))
+        self._seen = stamped.stamp
         self.added.append(stamped)
         return stamped
+
+
+CACHE_FILE = "cache.toml"
+CACHE_VERSION = 1
+MIGRATED_BACKUP = "state.before-events.toml"
+
+
+class SharedStore:
+    """What the commands and the daemon read and change: ``read()`` and ``update()`` as ``Store``.
+
+    The history (completions, notes, skips, pauses, prompt decks) is derived from
+    every device's events in ``root`` and kept in a local cache (``cache.toml``,
+    the state file's encoding) that is rebuilt whenever a log file changed, and
+    can be deleted at any time. What belongs to this machine alone (the daemon's
+    reminder bookkeeping) stays in its ``state.toml``. A change made in
+    ``update()`` is appended as events (see ``changes.py``). A ``state.toml`` of
+    the days before the event log is moved into it on first use, and kept
+    beside as ``state.before-events.toml``.
+    """
+
+    def __init__(
+        self, local_dir: str | os.PathLike[str], root: str | None = None, *, clock: Callable[[], datetime],
+        today: Callable[[datetime], date], zone: tzinfo = UTC, by: str = "", lock_timeout: float = 5.0,
+    ) -> None:  # fmt: skip
+        self.dir = os.fspath(local_dir)
+        self.local = Store(self.dir, lock_timeout)
+        self.path = self.local.path
+        self.log = EventLog(root or self.dir, self.dir, lock_timeout, create_root=root is None)
+        self.cache_path = os.path.join(self.dir, CACHE_FILE)
+        self.clock, self.today, self.zone, self.by = clock, today, zone, by
+        self.problems: list[str] = []  # files of the log not read, as of the latest read
+
+    # -- the cache ------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(signature: dict[str, tuple[int, int]]) -> str:
+        text = repr(sorted(signature.items())).encode("utf-8")
+        return f"{zlib.crc32(text):08x}-{len(signature)}"
+
+    def _cached(self, key: str) -> tuple[State, Stamp | None, list[str]] | None:
+        """The cached history if it is there, readable and of these files; else None (rebuild it)."""
+        try:
+            data = _read_bytes(self.cache_path, STATE_MAX_BYTES, follow_symlink=False)
+            if data is None:
+                return None
+            doc = tomllib.loads(_decode(data))
+            if doc.get("cache") != CACHE_VERSION or doc.get("root") != self.log.root or doc.get("sources") != key:
+                return None
+            latest_id = doc.get("latest", "")
+            problems = doc.get("problems", [])
+            if not isinstance(problems, list) or not all(isinstance(p, str) for p in problems):
+                return None
+            return from_doc(doc["history"], self.cache_path), parse_id(latest_id) if latest_id else None, problems
+        except (OSError, ValueError, KeyError, TypeError, tomllib.TOMLDecodeError, HabitdError):
+            return None
+
+    def _save_cache(self, history: State, key: str, seen: Stamp | None) -> None:
+        doc: dict[str, Any] = {"cache": CACHE_VERSION, "root": self.log.root, "sources": key}
+        if seen is not None:
+            doc["latest"] = str(seen)
+        doc["problems"] = self.problems
+        doc["history"] = to_doc(history)
+        text = "# The history derived from the event log; rebuilt when stale, safe to delete.\n" + dump_state(doc)
+        with contextlib.suppress(HabitdError):  # a cache that could not be written is rebuilt next time
+            atomic_write(self.cache_path, text.encode("utf-8"))
+
+    def _rebuild(self, signature: dict[str, tuple[int, int]]) -> tuple[State, Ids, LogRead]:
+        read = self.log.read()
+        history, ids = derive_with_ids(read.events)
+        self.problems = read.problems
+        self._save_cache(history, self._key(signature), ids.latest)
+        return history, ids, read
+
+    def _history(self, signature: dict[str, tuple[int, int]]) -> tuple[State, Stamp | None]:
+        cached = self._cached(self._key(signature))
+        if cached is not None:
+            history, seen, self.problems = cached
+            return history, seen
+        history, ids, _read = self._rebuild(signature)
+        return history, ids.latest
+
+    # -- reading and changing -------------------------------------------------------------
+
+    def read(self) -> State:
+        """The derived history with this machine's bookkeeping (lock-free: every save is a rename)."""
+        own = self.local.read()
+        if has_history(own):
+            with self.update():  # moves the old state file's history into the log
+                pass
+            own = self.local.read()
+        state, _seen = self._history(self.log.signature())
+        state.reminders, state.sent_day, state.sent_count = own.reminders, own.sent_day, own.sent_count
+        return state
+
+    @contextlib.contextmanager
+    def update(self) -> Iterator[State]:
+        """Under the lock: the state to change; its history's changes become events, the rest is saved here."""
+        with self.log.lock():
+            own = self.local.read()
+            moment = self.clock()
+            if has_history(own):
+                self._migrate(own, moment)
+                own = self.local.read()
+            signature = self.log.signature()
+            before, seen = self._history(signature)
+            state = from_doc(to_doc(before), self.cache_path)
+            state.reminders, state.sent_day, state.sent_count = own.reminders, own.sent_day, own.sent_count
+            yield state
+            after = history_of(state)
+            if to_doc(after) != to_doc(before):
+                self._write(before, after, seen, signature, moment)
+            mine = State()
+            mine.reminders, mine.sent_day, mine.sent_count = state.reminders, state.sent_day, state.sent_count
+            if to_doc(mine) != to_doc(own):
+                atomic_write(self.local.path, dump_state(to_doc(mine)).encode("utf-8"))
+
+    def _write(
+        self, before: State, after: State, seen: Stamp | None, signature: dict[str, tuple[int, int]], moment: datetime
+    ) -> None:
+        me = self.log.own_device()
+        ids: Ids | None = None
+        if needs_ids(before, after):  # it takes something away: name the events it was seen in
+            read = self.log.read()
+            self.log.check_own(me, read.events)
+            fresh, ids = derive_with_ids(read.events)
+            if to_doc(fresh) != to_doc(before):  # a partner's events arrived meanwhile: they are not taken
+                fresh, ids = derive_with_ids([e for e in read.events if seen is not None and e.stamp <= seen])
+            if to_doc(fresh) != to_doc(before):  # the cache was not what the log says: never guess
+                raise StateError(f"{self.cache_path}: out of step with the event log; nothing was changed, try again")
+        writer = LogWriter(me, seen, int(moment.timestamp() * 1000))
+        write_change(before, after, ids, writer.add, self.today(moment), moment.astimezone(self.zone), self.by)
+        self.log.append(me, writer.added, signature)
+        self._save_cache(after, self._key(signature), writer.added[-1].stamp if writer.added else seen)
+
+    def _migrate(self, own: State, moment: datetime) -> None:
+        """Move the history of a state file written before the event log into it, once (under the lock)."""
+        n, backup = 1, os.path.join(self.dir, MIGRATED_BACKUP)
+        while os.path.exists(backup) and not os.path.samefile(backup, self.local.path):
+            n += 1  # an earlier move's backup: keep it, and this file beside it
+            backup = os.path.join(self.dir, MIGRATED_BACKUP.replace(".toml", f".{n}.toml"))
+        if not os.path.exists(backup):
+            try:
+                os.link(self.local.path, backup)
+                _fsync_dir(self.dir)
+            except OSError as e:
+                raise StoreWriteError(f"could not keep {backup} before moving to the event log: {e.strerror}") from None
+        me = self.log.own_device()
+        mark = ("moved_from", os.path.basename(backup))
+        read = self.log.read()
+        if not any(e.stamp.device == me.id and mark in e.extra for e in read.events):  # a move cut short: once
+            writer = LogWriter(me, latest(read.events), int(moment.timestamp() * 1000))
+            add = lambda e: writer.add(e._replace(extra=(mark,)))  # noqa: E731
+            events_of_state(own, me.id, moment.astimezone(self.zone), self.today(moment), self.by, add)
+            self.log.append(me, writer.added)
+        mine = State()
+        mine.reminders, mine.sent_day, mine.sent_count = own.reminders, own.sent_day, own.sent_count
+        atomic_write(self.local.path, dump_state(to_doc(mine)).encode("utf-8"))
