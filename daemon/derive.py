@@ -33,9 +33,9 @@ class Ids(NamedTuple):
     """Which events each part of a derived state comes from, for changes that name them."""
 
     done: dict[tuple[str, date], list[Stamp]]  # (habit, day) -> its live completions, the nth at [n-1]
-    notes: dict[str, list[tuple[Stamp, ...]]]  # habit -> per note (as in its log): the note, its live versions
-    skips: dict[str, list[Stamp]]  # habit -> per skip, as in its log
-    pauses: list[Stamp]  # per pause, as in the state
+    notes: dict[tuple[str, Note], list[tuple[Stamp, ...]]]  # per equal note, in order: the note, its live versions
+    skips: dict[tuple[str, Skip], list[Stamp]]  # per equal skip, in order
+    pauses: dict[Pause, list[Stamp]]  # per equal pause, in order
     latest: Stamp | None  # the greatest stamp of all
 
 
@@ -61,7 +61,7 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
             edits.setdefault(e.of, []).append(e)
 
     state = State()
-    ids = Ids({}, {}, {}, [], ordered[-1].stamp if ordered else None)
+    ids = Ids({}, {}, {}, {}, ordered[-1].stamp if ordered else None)
     nth_of: dict[Stamp, int] = {}  # a live completion -> its place in its day
     for e in ordered:
         if e.kind == DONE:
@@ -72,11 +72,11 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
             found = _note(e, edits.get(e.stamp, []), removed, nth_of)
             if found is not None:
                 state.log(e.habit).notes.append(found[0])
-                ids.notes.setdefault(e.habit, []).append(found[1])
+                ids.notes.setdefault((e.habit, found[0]), []).append(found[1])
         elif e.kind == SKIP:
             if e.stamp not in removed:
                 state.log(e.habit).skips.append(Skip(e.day, e.text))
-                ids.skips.setdefault(e.habit, []).append(e.stamp)
+                ids.skips.setdefault((e.habit, Skip(e.day, e.text)), []).append(e.stamp)
         elif e.kind == PAUSE:
             if e.stamp in removed or e.until is None:
                 continue
@@ -85,7 +85,7 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
                 until = min(until, ended[e.stamp].day - timedelta(days=1))
             if until >= e.day:
                 state.pauses.append(Pause(e.habit, e.day, until))
-                ids.pauses.append(e.stamp)
+                ids.pauses.setdefault(Pause(e.habit, e.day, until), []).append(e.stamp)
         elif e.kind == PROMPT and e.stamp not in removed:
             state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
     return state, ids

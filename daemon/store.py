@@ -25,19 +25,29 @@ import time
 import tomllib
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as dt_time
+from datetime import timezone as dt_timezone
 from typing import Any, NamedTuple
 
 import tomli_w
 
 from daemon import __version__
-from daemon.changes import needs_ids, write_change
+from daemon.changes import (
+    changed_habits,
+    copy_history,
+    needs_ids,
+    same_history,
+    touched_months,
+    window,
+    write_change,
+)
 from daemon.derive import Ids, derive_with_ids
 from daemon.errors import ConfigError, HabitdError, LockTimeout, StateError, StoreWriteError, describe_toml_error
 from daemon.events import BadEvent, Event, from_table, latest, merge, to_table
 from daemon.hlc import DEVICE_RE, DEVICE_RULE, Stamp, parse_id, tick
-from daemon.migrate import events_of_state, has_history, history_of
-from daemon.state import RECOVERY, State, from_doc, to_doc
+from daemon.migrate import has_history, history_of
+from daemon.state import RECOVERY, Note, Pause, PromptDeck, Skip, State, from_doc, to_doc
 
 CONFIG_MAX_BYTES = 1 << 20
 STATE_MAX_BYTES = 16 << 20
@@ -281,11 +291,18 @@ class DeviceSeen(NamedTuple):
     last: Event | None  # its latest event (stamp order)
 
 
+class Parsed(NamedTuple):
+    size: int
+    mtime_ns: int
+    events: list[Event]
+    problems: list[str]  # events of it left out
+
+
 class LogRead(NamedTuple):
     events: list[Event]  # the union of every readable file's events, in stamp order
     problems: list[str]  # files (or events in them) that could not be read, each a line naming it
     devices: dict[str, DeviceSeen]
-    sources: list[tuple[str, int, int]]  # (path, size, mtime_ns) of every file read: what a cache depends on
+    files: dict[str, Parsed]  # every file read, by path: what a cache of its events can keep
 
 
 class LocalDevice(NamedTuple):
@@ -407,31 +424,38 @@ class EventLog:
                 elif _CONFLICT_COPY.match(name):
                     yield device, os.path.join(folder, name), True
 
-    def read(self) -> LogRead:
-        """Every device's events (conflict copies too), and a warning for each file not readable."""
-        sources: list[list[Event]] = []
+    def read(self, known: dict[str, Parsed] | None = None, months: set[str] | None = None) -> LogRead:
+        """Every device's events (conflict copies too), and a warning for each file not readable.
+
+        A file in ``known`` with the same size and modification time is not parsed again.
+        With ``months`` (YYYY-MM), only the files of those months are read.
+        """
         problems: list[str] = []
-        files: dict[str, int] = {}
-        stats: list[tuple[str, int, int]] = []
+        count: dict[str, int] = {}
+        parsed: dict[str, Parsed] = {}
         for device, path, _conflict in self._files():
-            files[device] = files.get(device, 0) + 1
+            count[device] = count.get(device, 0) + 1
+            if months is not None and os.path.basename(path)[:7] not in months:
+                continue
             try:
                 st = os.stat(path)
-                events, bad = parse_log(read_log_file(path), path, device)
+                held = (known or {}).get(path)
+                if held is not None and (held.size, held.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                    parsed[path] = held
+                else:
+                    parsed[path] = Parsed(st.st_size, st.st_mtime_ns, *parse_log(read_log_file(path), path, device))
             except FileNotFoundError:
                 continue  # renamed or folded away since the folder was listed
             except (OSError, ValueError) as e:
                 problems.append(f"{path}: {getattr(e, 'strerror', None) or e}; {_NOT_SYNCED}")
                 continue
-            stats.append((path, st.st_size, st.st_mtime_ns))
-            sources.append(events)
-            problems.extend(bad)
-        events = merge(*sources)
+            problems.extend(parsed[path].problems)
+        events = merge(*(p.events for p in parsed.values()))
         last: dict[str, Event] = {}
         for event in events:
             last[event.stamp.device] = event
-        devices = {d: DeviceSeen(d, n, last.get(d)) for d, n in files.items()}
-        return LogRead(events, problems, devices, stats)
+        devices = {d: DeviceSeen(d, n, last.get(d)) for d, n in count.items()}
+        return LogRead(events, problems, devices, parsed)
 
     # -- writing (under ``lock()``) ---------------------------------------------------------
 
@@ -478,11 +502,16 @@ class EventLog:
             yield w
             self.append(me, w.added)
 
-    def append(self, me: LocalDevice, added: list[Event], signature: dict[str, tuple[int, int]] | None = None) -> None:
-        """Append ``added`` to this device's file of the month, folding in its conflict copies.
+    def append(
+        self, me: LocalDevice, added: list[Event], signature: dict[str, tuple[int, int]] | None = None,
+        trusted: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        """Append ``added`` to this device's files (one a month, by the day each event is for).
 
-        Refuses (nothing written) when this device's file cannot be read or holds events of
-        another machine using the same id. ``signature`` is brought up to date with the write.
+        Its conflict copies are folded in and removed. Refuses (nothing written) when a file
+        to add to cannot be read or holds events of another machine using the same id; a file
+        in ``trusted`` (read whole since it last changed) is not parsed again. ``signature`` is
+        brought up to date with the write.
         """
         if not self.create_root and not os.path.isdir(self.root):
             raise StoreWriteError(
@@ -504,14 +533,18 @@ class EventLog:
                     else:
                         held.update(e.stamp for e in events)
             folded = [e for e in folded if e.stamp not in held]
-        events = merge(folded, added)
-        if events:
-            stamp = events[-1].stamp
-            month = datetime.fromtimestamp(max(stamp.ms, 0) / 1000, UTC)
-            path = os.path.join(self.root, DEVICES, me.id, f"{month.year:04d}-{month.month:02d}.toml")
+        months: dict[str, list[Event]] = {}
+        for e in merge(folded, added):
+            name = f"{e.day.year:04d}-{e.day.month:02d}.toml"
+            months.setdefault(os.path.join(self.root, DEVICES, me.id, name), []).append(e)
+        trusted = set(trusted) if signature is not None else set()
+        texts = {}
+        for path in months:  # read them all before writing any
             try:
                 text = read_log_file(path)
-                self.check_own(me, parse_log(text, path, me.id)[0])
+                st = os.stat(path)
+                if path not in trusted or (signature or {}).get(path) != (st.st_size, st.st_mtime_ns):
+                    self.check_own(me, parse_log(text, path, me.id)[0])
             except FileNotFoundError:
                 text = log_header(me.id)
             except (OSError, ValueError) as e:
@@ -519,16 +552,20 @@ class EventLog:
                     f"{path}: {getattr(e, 'strerror', None) or e}. This device's own file cannot be added to;"
                     f" nothing was recorded. {RECOVERY}"
                 ) from None
+            texts[path] = text
+        if months:
             if self.create_root:
                 ensure_dir(self.root)
             ensure_dir(os.path.join(self.root, DEVICES))
-            if added:  # first: a crash between the two must not look like another machine's writes
-                self._save_device(LocalDevice(me.id, max(stamp, me.last) if me.last else stamp))
-            atomic_write(path, (text.rstrip("\n") + "\n\n" + _events_text(events)).encode("utf-8"))
+        if added:  # first: a crash before the files are written must not look like another machine's writes
+            stamp = max(e.stamp for e in added)
+            self._save_device(LocalDevice(me.id, max(stamp, me.last) if me.last else stamp))
+        for path, events in sorted(months.items()):
+            atomic_write(path, (texts[path].rstrip("\n") + "\n\n" + _events_text(events)).encode("utf-8"))
             if signature is not None:
                 st = os.stat(path)
                 signature[path] = (st.st_size, st.st_mtime_ns)
-        for path in copies:  # their events are in this device's file now
+        for path in copies:  # their events are in this device's files now
             with contextlib.suppress(OSError):
                 os.unlink(path)
             if signature is not None:
@@ -558,22 +595,115 @@ class LogWriter:
         return stamped
 
 
-CACHE_FILE = "cache.toml"
+CACHE_FILE = "cache.bin"  # the derived history
+EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
 CACHE_VERSION = 1
 MIGRATED_BACKUP = "state.before-events.toml"
+_ZONES: dict[int, tzinfo] = {}
+
+
+def _plain(value: Any) -> Any:
+    """A TOML value as ints, strings, lists and dicts only (for marshal): dates become tagged tuples."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return ("T", *_pack_at(value)) if value.tzinfo else ("N", value.isoformat())
+    if isinstance(value, date):
+        return ("D", value.toordinal())
+    if isinstance(value, dt_time):
+        return ("H", value.isoformat())
+    return value
+
+
+def _unplain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _unplain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unplain(v) for v in value]
+    if isinstance(value, tuple):
+        tag = value[0]
+        if tag == "T":
+            return _unpack_at(value[1:])
+        if tag == "D":
+            return date.fromordinal(value[1])
+        if tag == "N":
+            return datetime.fromisoformat(value[1])
+        return dt_time.fromisoformat(value[1])
+    return value
+
+
+def _pack_at(at: datetime) -> tuple[int, ...]:
+    offset = at.utcoffset()
+    seconds = int(offset.total_seconds()) if offset is not None else 0
+    return (at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond, seconds)
+
+
+def _unpack_at(t: tuple[int, ...]) -> datetime:
+    zone = _ZONES.get(t[7])
+    if zone is None:
+        zone = _ZONES[t[7]] = UTC if t[7] == 0 else dt_timezone(timedelta(seconds=t[7]))
+    return datetime(t[0], t[1], t[2], t[3], t[4], t[5], t[6], tzinfo=zone)
+
+
+def _pack_event(e: Event) -> tuple[Any, ...]:
+    return (
+        tuple(e.stamp), e.kind, e.habit, e.day.toordinal(), _pack_at(e.at), e.by, e.text,
+        tuple(e.of) if e.of else None, tuple(tuple(s) for s in e.undoes),
+        e.until.toordinal() if e.until else None, e.order, e.next, [(k, _plain(v)) for k, v in e.extra],
+    )  # fmt: skip
+
+
+def _unpack_event(t: tuple[Any, ...], stamp: Callable[[Any], Stamp] = Stamp._make) -> Event:
+    return Event(
+        stamp(t[0]), t[1], t[2], date.fromordinal(t[3]), _unpack_at(t[4]), t[5], t[6],
+        stamp(t[7]) if t[7] else None, tuple(map(stamp, t[8])) if t[8] else (),
+        date.fromordinal(t[9]) if t[9] else None, t[10], t[11],
+        tuple((k, _unplain(v)) for k, v in t[12]) if t[12] else (),
+    )  # fmt: skip
+
+
+def _pack_history(state: State) -> tuple[Any, ...]:
+    habits = {
+        hid: (
+            log.done, {d.toordinal(): n for d, n in log.counts.items()},
+            [(n.day.toordinal(), _pack_at(n.at), n.text, n.nth) for n in log.notes],
+            [(s.day.toordinal(), s.text) for s in log.skips],
+        )
+        for hid, log in state.habits.items()
+    }  # fmt: skip
+    pauses = [(p.habit, p.start.toordinal(), p.until.toordinal()) for p in state.pauses]
+    return habits, pauses, {hid: (d.order, d.next) for hid, d in state.prompts.items()}
+
+
+def _unpack_history(packed: tuple[Any, ...]) -> State:
+    habits, pauses, prompts = packed
+    state = State()
+    day = date.fromordinal
+    for hid, (done, counts, notes, skips) in habits.items():
+        log = state.log(hid)
+        log.done = done
+        log.counts = {day(d): n for d, n in counts.items()}
+        log.notes = [Note(day(d), _unpack_at(at), text, nth) for d, at, text, nth in notes]
+        log.skips = [Skip(day(d), text) for d, text in skips]
+    state.pauses = [Pause(h, day(a), day(b)) for h, a, b in pauses]
+    state.prompts = {hid: PromptDeck(order, n) for hid, (order, n) in prompts.items()}
+    return state
 
 
 class SharedStore:
     """What the commands and the daemon read and change: ``read()`` and ``update()`` as ``Store``.
 
     The history (completions, notes, skips, pauses, prompt decks) is derived from
-    every device's events in ``root`` and kept in a local cache (``cache.toml``,
-    the state file's encoding) that is rebuilt whenever a log file changed, and
-    can be deleted at any time. What belongs to this machine alone (the daemon's
-    reminder bookkeeping) stays in its ``state.toml``. A change made in
-    ``update()`` is appended as events (see ``changes.py``). A ``state.toml`` of
-    the days before the event log is moved into it on first use, and kept
-    beside as ``state.before-events.toml``.
+    every device's events in ``root`` and kept in a local cache (``cache.bin``:
+    the day masks of the state file, in marshal's binary form) that is rebuilt
+    whenever a log file changed, parsing only the files that changed (their
+    events are kept in ``events.bin``); both can be deleted at any time. What
+    belongs to this machine alone (the daemon's reminder bookkeeping) stays in
+    its ``state.toml``. A change made in ``update()`` is appended as events (see
+    ``changes.py``). A ``state.toml`` of before the event log is moved into it on
+    first use, and kept beside as ``state.before-events.toml``.
     """
 
     def __init__(
@@ -585,45 +715,71 @@ class SharedStore:
         self.path = self.local.path
         self.log = EventLog(root or self.dir, self.dir, lock_timeout, create_root=root is None)
         self.cache_path = os.path.join(self.dir, CACHE_FILE)
+        self.events_cache_path = os.path.join(self.dir, EVENTS_CACHE_FILE)
         self.clock, self.today, self.zone, self.by = clock, today, zone, by
-        self.problems: list[str] = []  # files of the log not read, as of the latest read
+        self.problems: list[str] = []  # files of the log not read (or events in them), as of the latest read
 
-    # -- the cache ------------------------------------------------------------------------
+    # -- the caches -----------------------------------------------------------------------
 
     @staticmethod
     def _key(signature: dict[str, tuple[int, int]]) -> str:
         text = repr(sorted(signature.items())).encode("utf-8")
         return f"{zlib.crc32(text):08x}-{len(signature)}"
 
-    def _cached(self, key: str) -> tuple[State, Stamp | None, list[str]] | None:
-        """The cached history if it is there, readable and of these files; else None (rebuild it)."""
+    def _load(self, path: str) -> Any:
+        import marshal
+
         try:
-            data = _read_bytes(self.cache_path, STATE_MAX_BYTES, follow_symlink=False)
-            if data is None:
-                return None
-            doc = tomllib.loads(_decode(data))
-            if doc.get("cache") != CACHE_VERSION or doc.get("root") != self.log.root or doc.get("sources") != key:
-                return None
-            latest_id = doc.get("latest", "")
-            problems = doc.get("problems", [])
-            if not isinstance(problems, list) or not all(isinstance(p, str) for p in problems):
-                return None
-            return from_doc(doc["history"], self.cache_path), parse_id(latest_id) if latest_id else None, problems
-        except (OSError, ValueError, KeyError, TypeError, tomllib.TOMLDecodeError, HabitdError):
+            data = _read_bytes(path, STATE_MAX_BYTES * 4, follow_symlink=False)
+            value = marshal.loads(data) if data else None
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        if not isinstance(value, tuple) or len(value) < 3 or value[:2] != (CACHE_VERSION, self.log.root):
+            return None
+        return value[2:]
+
+    def _dump(self, path: str, *value: Any) -> None:
+        import marshal
+
+        with contextlib.suppress(HabitdError):  # a cache that could not be written is rebuilt next time
+            atomic_write(path, marshal.dumps((CACHE_VERSION, self.log.root, *value)))
+
+    def _cached(self, key: str) -> tuple[State, Stamp | None] | None:
+        """The cached history if it is there, readable and of these files; else None (rebuild it)."""
+        value = self._load(self.cache_path)
+        if value is None or value[0] != key:
+            return None
+        try:
+            _key, seen, problems, packed = value
+            state = _unpack_history(packed)
+            self.problems = list(problems)
+            return state, Stamp(*seen) if seen else None
+        except (ValueError, TypeError, KeyError, IndexError):
             return None
 
     def _save_cache(self, history: State, key: str, seen: Stamp | None) -> None:
-        doc: dict[str, Any] = {"cache": CACHE_VERSION, "root": self.log.root, "sources": key}
-        if seen is not None:
-            doc["latest"] = str(seen)
-        doc["problems"] = self.problems
-        doc["history"] = to_doc(history)
-        text = "# The history derived from the event log; rebuilt when stale, safe to delete.\n" + dump_state(doc)
-        with contextlib.suppress(HabitdError):  # a cache that could not be written is rebuilt next time
-            atomic_write(self.cache_path, text.encode("utf-8"))
+        self._dump(self.cache_path, key, tuple(seen) if seen else None, self.problems, _pack_history(history))
+
+    def _read_log(self) -> LogRead:
+        """The whole log, parsing only the files that changed since the events cache was written."""
+        known: dict[str, Parsed] = {}
+        value = self._load(self.events_cache_path)
+        with contextlib.suppress(ValueError, TypeError, KeyError, IndexError):
+            if value is not None:
+                known = {
+                    path: Parsed(size, mtime, [_unpack_event(t) for t in events], list(problems))
+                    for path, (size, mtime, events, problems) in value[0].items()
+                }
+        read = self.log.read(known)
+        if read.files.keys() != known.keys() or any(known[p] is not f for p, f in read.files.items()):
+            files = {
+                p: (f.size, f.mtime_ns, [_pack_event(e) for e in f.events], f.problems) for p, f in read.files.items()
+            }
+            self._dump(self.events_cache_path, files)
+        return read
 
     def _rebuild(self, signature: dict[str, tuple[int, int]]) -> tuple[State, Ids, LogRead]:
-        read = self.log.read()
+        read = self._read_log()
         history, ids = derive_with_ids(read.events)
         self.problems = read.problems
         self._save_cache(history, self._key(signature), ids.latest)
@@ -632,10 +788,14 @@ class SharedStore:
     def _history(self, signature: dict[str, tuple[int, int]]) -> tuple[State, Stamp | None]:
         cached = self._cached(self._key(signature))
         if cached is not None:
-            history, seen, self.problems = cached
-            return history, seen
+            return cached
         history, ids, _read = self._rebuild(signature)
         return history, ids.latest
+
+    def _trusted(self, signature: dict[str, tuple[int, int]]) -> list[str]:
+        """The files read whole into the history as it stands (and unchanged since)."""
+        unread = {p.split(": ", 1)[0] for p in self.problems if _NOT_SYNCED in p}
+        return [path for path in signature if path not in unread]
 
     # -- reading and changing -------------------------------------------------------------
 
@@ -661,11 +821,11 @@ class SharedStore:
                 own = self.local.read()
             signature = self.log.signature()
             before, seen = self._history(signature)
-            state = from_doc(to_doc(before), self.cache_path)
+            state = copy_history(before)
             state.reminders, state.sent_day, state.sent_count = own.reminders, own.sent_day, own.sent_count
             yield state
             after = history_of(state)
-            if to_doc(after) != to_doc(before):
+            if not same_history(after, before):
                 self._write(before, after, seen, signature, moment)
             mine = State()
             mine.reminders, mine.sent_day, mine.sent_count = state.reminders, state.sent_day, state.sent_count
@@ -678,20 +838,44 @@ class SharedStore:
         me = self.log.own_device()
         ids: Ids | None = None
         if needs_ids(before, after):  # it takes something away: name the events it was seen in
-            read = self.log.read()
-            self.log.check_own(me, read.events)
-            fresh, ids = derive_with_ids(read.events)
-            if to_doc(fresh) != to_doc(before):  # a partner's events arrived meanwhile: they are not taken
-                fresh, ids = derive_with_ids([e for e in read.events if seen is not None and e.stamp <= seen])
-            if to_doc(fresh) != to_doc(before):  # the cache was not what the log says: never guess
-                raise StateError(f"{self.cache_path}: out of step with the event log; nothing was changed, try again")
+            ids = self._ids(me, before, after, seen)
         writer = LogWriter(me, seen, int(moment.timestamp() * 1000))
         write_change(before, after, ids, writer.add, self.today(moment), moment.astimezone(self.zone), self.by)
-        self.log.append(me, writer.added, signature)
+        self.log.append(me, writer.added, signature, self._trusted(signature))
         self._save_cache(after, self._key(signature), writer.added[-1].stamp if writer.added else seen)
 
+    def _ids(self, me: LocalDevice, before: State, after: State, seen: Stamp | None) -> Ids:
+        """The ids of the events behind what the change takes away, as this device saw them.
+
+        The events of a day are in the files of its month (each device files an event by
+        the month of its day), so only those months are read, unless pauses change.
+        """
+        months = touched_months(before, after)
+        habits = changed_habits(before, after)
+        if months is None:
+            read = self._read_log()
+
+            def same(state: State) -> bool:
+                return same_history(state, before)
+        else:
+            read = self.log.read(months=months)
+
+            def same(state: State) -> bool:
+                return window(state, habits, months) == window(before, habits, months)
+
+        self.log.check_own(me, read.events)
+        fresh, ids = derive_with_ids(read.events)
+        if not same(fresh):  # a partner's events arrived meanwhile: they are not taken
+            fresh, ids = derive_with_ids([e for e in read.events if seen is not None and e.stamp <= seen])
+        if not same(fresh):  # the cache was not what the log says: never guess
+            raise StateError(f"{self.cache_path}: out of step with the event log; nothing was changed, try again")
+        return ids
+
     def _migrate(self, own: State, moment: datetime) -> None:
-        """Move the history of a state file written before the event log into it, once (under the lock)."""
+        """Move the history of a state file written before the event log into it, once (under the lock).
+
+        Its events carry ``moved_from``: a move cut short is finished, never written twice.
+        """
         n, backup = 1, os.path.join(self.dir, MIGRATED_BACKUP)
         while os.path.exists(backup) and not os.path.samefile(backup, self.local.path):
             n += 1  # an earlier move's backup: keep it, and this file beside it
@@ -704,11 +888,14 @@ class SharedStore:
                 raise StoreWriteError(f"could not keep {backup} before moving to the event log: {e.strerror}") from None
         me = self.log.own_device()
         mark = ("moved_from", os.path.basename(backup))
-        read = self.log.read()
-        if not any(e.stamp.device == me.id and mark in e.extra for e in read.events):  # a move cut short: once
+        read = self._read_log()
+        self.log.check_own(me, read.events)
+        moved, ids = derive_with_ids([e for e in read.events if e.stamp.device == me.id and mark in e.extra])
+        wanted = history_of(own)
+        if not same_history(moved, wanted):
             writer = LogWriter(me, latest(read.events), int(moment.timestamp() * 1000))
             add = lambda e: writer.add(e._replace(extra=(mark,)))  # noqa: E731
-            events_of_state(own, me.id, moment.astimezone(self.zone), self.today(moment), self.by, add)
+            write_change(moved, wanted, ids, add, self.today(moment), moment.astimezone(self.zone), self.by)
             self.log.append(me, writer.added)
         mine = State()
         mine.reminders, mine.sent_day, mine.sent_count = own.reminders, own.sent_day, own.sent_count
