@@ -105,3 +105,35 @@ def _note(
         return None
     last = max(alive, key=lambda v: v.stamp)
     return Note(add.day, last.at, last.text, nth), tuple(dict.fromkeys([add.stamp, *(v.stamp for v in alive)]))
+
+
+_APPENDABLE = frozenset({DONE, SKIP, PAUSE, PROMPT, NOTE})
+
+
+def extend(state: State, events: list[Event]) -> bool:
+    """Add ``events`` (in stamp order, all after everything ``state`` was derived from) to it.
+
+    The state is then what ``derive`` makes of all the events together. Only events that
+    add something can be added this way (a partner's completion, note, skip, pause or
+    prompt deal); with any other, or a note of an earlier completion, nothing is changed
+    and the answer is False: derive the whole log instead.
+    """
+    new_done = {e.stamp for e in events if e.kind == DONE}
+    if any(e.kind not in _APPENDABLE or (e.kind == NOTE and e.of is not None and e.of not in new_done) for e in events):
+        return False
+    if any(e.kind == PAUSE and e.until is None for e in events):
+        return False
+    nth_of: dict[Stamp, int] = {}
+    for e in events:
+        if e.kind == DONE:
+            nth_of[e.stamp] = state.log(e.habit).add(e.day)
+        elif e.kind == NOTE:
+            nth = nth_of[e.of] if e.of is not None else 0
+            state.log(e.habit).notes.append(Note(e.day, e.at, e.text, nth))
+        elif e.kind == SKIP:
+            state.log(e.habit).skips.append(Skip(e.day, e.text))
+        elif e.kind == PAUSE and e.until is not None:
+            state.pauses.append(Pause(e.habit, e.day, e.until))
+        elif e.kind == PROMPT:
+            state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
+    return True

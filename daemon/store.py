@@ -23,7 +23,6 @@ import select
 import stat
 import time
 import tomllib
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import time as dt_time
@@ -42,7 +41,7 @@ from daemon.changes import (
     window,
     write_change,
 )
-from daemon.derive import Ids, derive_with_ids
+from daemon.derive import Ids, derive_with_ids, extend
 from daemon.errors import ConfigError, HabitdError, LockTimeout, StateError, StoreWriteError, describe_toml_error
 from daemon.events import BadEvent, Event, from_table, latest, merge, to_table
 from daemon.hlc import DEVICE_RE, DEVICE_RULE, Stamp, parse_id, tick
@@ -505,7 +504,7 @@ class EventLog:
     def append(
         self, me: LocalDevice, added: list[Event], signature: dict[str, tuple[int, int]] | None = None,
         trusted: Iterable[str] = (),
-    ) -> None:  # fmt: skip
+    ) -> dict[str, tuple[list[Event], bool]]:  # fmt: skip
         """Append ``added`` to this device's files (one a month, by the day each event is for).
 
         Its conflict copies are folded in and removed. Refuses (nothing written) when a file
@@ -520,7 +519,7 @@ class EventLog:
         own = [(p, conflict) for d, p, conflict in self._files() if d == me.id]
         copies = [p for p, conflict in own if conflict]
         if not added and not copies:
-            return
+            return {}
         folded: list[Event] = []
         if copies:
             held: set[Stamp] = set()
@@ -538,7 +537,7 @@ class EventLog:
             name = f"{e.day.year:04d}-{e.day.month:02d}.toml"
             months.setdefault(os.path.join(self.root, DEVICES, me.id, name), []).append(e)
         trusted = set(trusted) if signature is not None else set()
-        texts = {}
+        texts, created = {}, set()
         for path in months:  # read them all before writing any
             try:
                 text = read_log_file(path)
@@ -547,6 +546,7 @@ class EventLog:
                     self.check_own(me, parse_log(text, path, me.id)[0])
             except FileNotFoundError:
                 text = log_header(me.id)
+                created.add(path)
             except (OSError, ValueError) as e:
                 raise StateError(
                     f"{path}: {getattr(e, 'strerror', None) or e}. This device's own file cannot be added to;"
@@ -570,6 +570,7 @@ class EventLog:
                 os.unlink(path)
             if signature is not None:
                 signature.pop(path, None)
+        return {path: (events, path in created) for path, events in months.items()}
 
 
 class LogWriter:
@@ -718,13 +719,11 @@ class SharedStore:
         self.events_cache_path = os.path.join(self.dir, EVENTS_CACHE_FILE)
         self.clock, self.today, self.zone, self.by = clock, today, zone, by
         self.problems: list[str] = []  # files of the log not read (or events in them), as of the latest read
+        self._info: dict[str, Any] = {}  # what the history cache was made of (see "the caches")
 
     # -- the caches -----------------------------------------------------------------------
-
-    @staticmethod
-    def _key(signature: dict[str, tuple[int, int]]) -> str:
-        text = repr(sorted(signature.items())).encode("utf-8")
-        return f"{zlib.crc32(text):08x}-{len(signature)}"
+    # cache.bin: (files, latest stamp, problems, packed history); files: path -> (size, mtime_ns,
+    # how many events it held, the last one's stamp), or a count of -1 for a file not read.
 
     def _load(self, path: str) -> Any:
         import marshal
@@ -744,21 +743,58 @@ class SharedStore:
         with contextlib.suppress(HabitdError):  # a cache that could not be written is rebuilt next time
             atomic_write(path, marshal.dumps((CACHE_VERSION, self.log.root, *value)))
 
-    def _cached(self, key: str) -> tuple[State, Stamp | None] | None:
-        """The cached history if it is there, readable and of these files; else None (rebuild it)."""
+    def _save_cache(self, history: State, seen: Stamp | None) -> None:
+        packed = _pack_history(history)
+        self._dump(self.cache_path, self._info, tuple(seen) if seen else None, self.problems, packed)
+
+    def _cached(self, signature: dict[str, tuple[int, int]]) -> tuple[State, Stamp | None] | None:
+        """The cached history if it is of these files, or brought up to date with what was appended
+        to them since; None when only deriving the whole log again will do."""
         value = self._load(self.cache_path)
-        if value is None or value[0] != key:
-            return None
         try:
-            _key, seen, problems, packed = value
-            state = _unpack_history(packed)
-            self.problems = list(problems)
-            return state, Stamp(*seen) if seen else None
+            files, seen_t, problems, packed = value
+            seen = Stamp(*seen_t) if seen_t else None
+            if {p: (size, mtime) for p, (size, mtime, _n, _last) in files.items()} == signature:
+                self._info, self.problems = files, list(problems)
+                return _unpack_history(packed), seen
+            return self._catch_up(signature, files, seen, problems, packed)
         except (ValueError, TypeError, KeyError, IndexError):
             return None
 
-    def _save_cache(self, history: State, key: str, seen: Stamp | None) -> None:
-        self._dump(self.cache_path, key, tuple(seen) if seen else None, self.problems, _pack_history(history))
+    def _catch_up(
+        self, signature: dict[str, tuple[int, int]], files: dict[str, Any], seen: Stamp | None,
+        problems: list[str], packed: Any,
+    ) -> tuple[State, Stamp | None] | None:  # fmt: skip
+        """Add the events appended to the log files since the cache was written (a partner's, mostly)."""
+        if files.keys() - signature.keys() or any(_CONFLICT_COPY.match(os.path.basename(p)) for p in signature):
+            return None  # a file went away, or a conflict copy came: the union needs everything
+        changed = [p for p in signature if p not in files or tuple(files[p][:2]) != signature[p]]
+        added: list[Event] = []
+        files = dict(files)
+        for path in changed:
+            held = files[path][2] if path in files else 0
+            if held < 0:
+                return None
+            try:
+                st = os.stat(path)
+                events, bad = parse_log(read_log_file(path), path, os.path.basename(os.path.dirname(path)))
+            except (OSError, ValueError):
+                return None
+            if len(events) < held or (held and list(events[held - 1].stamp) != list(files[path][3])):
+                return None  # not an append: rewritten by hand or by someone else
+            added.extend(events[held:])
+            problems = [p for p in problems if not p.startswith(path + ": ")] + bad
+            files[path] = (st.st_size, st.st_mtime_ns, len(events), tuple(events[-1].stamp) if events else None)
+        added = merge(added)
+        if added and seen is not None and added[0].stamp <= seen:
+            return None  # written before what this cache holds: its place in the order matters
+        state = _unpack_history(packed)
+        if not extend(state, added):
+            return None
+        self._info, self.problems = files, problems
+        seen = added[-1].stamp if added else seen
+        self._save_cache(state, seen)
+        return state, seen
 
     def _read_log(self) -> LogRead:
         """The whole log, parsing only the files that changed since the events cache was written."""
@@ -782,11 +818,14 @@ class SharedStore:
         read = self._read_log()
         history, ids = derive_with_ids(read.events)
         self.problems = read.problems
-        self._save_cache(history, self._key(signature), ids.latest)
+        self._info = {p: (size, mtime, -1, None) for p, (size, mtime) in signature.items()}
+        for path, f in read.files.items():
+            self._info[path] = (f.size, f.mtime_ns, len(f.events), tuple(f.events[-1].stamp) if f.events else None)
+        self._save_cache(history, ids.latest)
         return history, ids, read
 
     def _history(self, signature: dict[str, tuple[int, int]]) -> tuple[State, Stamp | None]:
-        cached = self._cached(self._key(signature))
+        cached = self._cached(signature)
         if cached is not None:
             return cached
         history, ids, _read = self._rebuild(signature)
@@ -794,8 +833,7 @@ class SharedStore:
 
     def _trusted(self, signature: dict[str, tuple[int, int]]) -> list[str]:
         """The files read whole into the history as it stands (and unchanged since)."""
-        unread = {p.split(": ", 1)[0] for p in self.problems if _NOT_SYNCED in p}
-        return [path for path in signature if path not in unread]
+        return [p for p in signature if p in self._info and self._info[p][2] >= 0]
 
     # -- reading and changing -------------------------------------------------------------
 
@@ -841,8 +879,18 @@ class SharedStore:
             ids = self._ids(me, before, after, seen)
         writer = LogWriter(me, seen, int(moment.timestamp() * 1000))
         write_change(before, after, ids, writer.add, self.today(moment), moment.astimezone(self.zone), self.by)
-        self.log.append(me, writer.added, signature, self._trusted(signature))
-        self._save_cache(after, self._key(signature), writer.added[-1].stamp if writer.added else seen)
+        written = self.log.append(me, writer.added, signature, self._trusted(signature))
+        for path, (events, created) in written.items():
+            held = self._info.get(path)
+            if created or (held is not None and held[2] >= 0):
+                count = (0 if created or held is None else held[2]) + len(events)
+                self._info[path] = (*signature[path], count, tuple(events[-1].stamp))
+            else:
+                self._info.pop(path, None)  # not known whole: read it next time
+        for path in list(self._info):
+            if path not in signature:  # a conflict copy folded away
+                del self._info[path]
+        self._save_cache(after, writer.added[-1].stamp if writer.added else seen)
 
     def _ids(self, me: LocalDevice, before: State, after: State, seen: Stamp | None) -> Ids:
         """The ids of the events behind what the change takes away, as this device saw them.

@@ -347,3 +347,43 @@ def test_the_events_of_a_state_file_derive_it_back(state: State) -> None:
     config = parse_config('[habits.walk]\nevery = "day"\n[habits.talk]\nevery = "week"\ntimes = 2\n', "c", "UTC")
     for habit in config.habits:
         assert summarize(habit, derive(events), D + timedelta(days=9)) == summarize(habit, state, D + timedelta(days=9))
+
+
+appending = st.tuples(
+    st.sampled_from(("done", "note", "skip", "pause", "prompt", "sync")), st.sampled_from(HABITS), st.just(D)
+)
+append_steps = st.lists(st.tuples(st.sampled_from((0, 1)), appending, st.integers(0, 3_000)), min_size=3, max_size=20)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(steps, append_steps), st.integers(-5_000_000, 5_000_000), st.integers(0, 40))
+def test_events_added_to_a_derived_state_give_what_deriving_them_all_gives(
+    script: list[tuple[int, tuple[str, str, date], int]], drift: int, cut: int
+) -> None:
+    from daemon.derive import extend
+
+    sam, alex = play(script, drift)
+    everything = merge(sam.own, alex.own)
+    cut %= len(everything) + 1
+    state = derive(everything[:cut])
+    if extend(state, everything[cut:]):
+        assert state == derive(everything)
+
+
+def test_a_partners_completion_with_its_note_is_added_where_deriving_would_put_it() -> None:
+    from daemon.derive import extend
+
+    sam, alex = Device("sam"), Device("alex")
+    first = sam.emit(1, DONE, "talk", D)
+    alex.receive(sam.own)
+    second = alex.emit(2, DONE, "talk", D)
+    note = alex.emit(3, NOTE, "talk", D, text="we laughed", of=second.stamp)
+    state = derive(sam.own)
+    assert extend(state, [second, note])
+    assert state == derive([first, second, note])
+    assert state.habits["talk"].notes == [Note(D, AT, "we laughed", 2)]
+    undo = alex.emit(4, UNDO, "talk", D, undoes=(second.stamp,))
+    late_note = alex.emit(5, NOTE, "talk", D, text="of the first", of=first.stamp)
+    for refused in ([undo], [late_note]):  # these need the whole log: nothing is changed
+        before = derive([first, second, note])
+        assert not extend(before, refused) and before == derive([first, second, note])

@@ -204,3 +204,65 @@ def test_a_shared_folder_that_is_not_there_is_not_made(tmp_path: Path) -> None:
     with pytest.raises(StoreWriteError, match="not mounted or not synced yet"):
         record.done(store, c, c.find("walk"), date(2026, 11, 20), clock())
     assert not (tmp_path / "usb").exists()
+
+
+one_op = ops.map(lambda o: o[0] if o else ("done", "walk", 0))
+
+
+def sync(source: Path, target: Path) -> None:
+    """What a sync engine does: bring the other side's changed files over, each by a rename."""
+    for path in sorted(source.glob("devices/*/*.toml")):
+        dest = target / path.relative_to(source)
+        if not dest.exists() or dest.read_bytes() != path.read_bytes():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_name(f".syncthing.{dest.name}.tmp")
+            tmp.write_bytes(path.read_bytes())
+            os.replace(tmp, dest)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.one_of(st.tuples(st.sampled_from((0, 1)), one_op), st.just("sync")), max_size=14),
+    st.integers(-3600, 3600),
+)
+def test_two_devices_caches_always_show_what_their_files_derive(script: list[object], skew: int) -> None:
+    """Each device with its own copy of the shared folder, synced now and then, clocks apart."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clocks = [Clock(), Clock()]
+        clocks[1].now += timedelta(seconds=skew)
+        roots = [Path(tmp) / "a", Path(tmp) / "b"]
+        devices = [shared(Path(tmp) / "sam", roots[0], clocks[0]), shared(Path(tmp) / "alex", roots[1], clocks[1])]
+        for n, step in enumerate(script):
+            if step == "sync":
+                sync(roots[0], roots[1])
+                sync(roots[1], roots[0])
+            else:
+                who, op = step  # type: ignore[misc]
+                apply(devices[who], op, clocks[who])
+            for i in (0, 1):
+                fresh = shared(Path(tmp) / f"fresh{n}-{i}", roots[i], clocks[i]).read()
+                assert history(devices[i].read()) == history(fresh)
+        sync(roots[0], roots[1])
+        sync(roots[1], roots[0])
+        assert history(devices[0].read()) == history(devices[1].read())
+
+
+def test_a_partners_event_from_behind_what_this_device_holds_takes_its_place_in_the_order(tmp_path: Path) -> None:
+    """Alex's clock is behind and Alex's deal was not synced yet: Sam's later deal stays the current one."""
+    sam_clock, alex_clock = Clock(), Clock()
+    alex_clock.now -= timedelta(hours=1)
+    roots = [tmp_path / "a", tmp_path / "b"]
+    sam, alex = shared(tmp_path / "sam", roots[0], sam_clock), shared(tmp_path / "alex", roots[1], alex_clock)
+    talk = config().find("talk")
+    with alex.update() as state:
+        next_prompt(state, talk, seed=1)
+    with sam.update() as state:
+        next_prompt(state, talk, seed=2)
+        next_prompt(state, talk, seed=2)
+    sam.read()  # its cache holds its own deal
+    sync(roots[1], roots[0])
+    sync(roots[0], roots[1])
+    assert sam.read().prompts == alex.read().prompts == shared(tmp_path / "fresh", roots[0], sam_clock).read().prompts
+    assert sam.read().prompts["talk"].next == 2
