@@ -10,9 +10,10 @@ from scripts and status bars, and pays for what it uses only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
@@ -24,7 +25,7 @@ from daemon.clock import parse_day
 from daemon.config import Config, parse_config
 from daemon.errors import EXIT_RUNTIME, HabitdError, UsageError
 from daemon.state import ALL
-from daemon.streaks import summarize
+from daemon.streaks import MET, summarize
 
 if TYPE_CHECKING:
     from daemon.render import Style
@@ -100,6 +101,35 @@ class HabitdGroup(click.Group):
             _fail("interrupted", 130)
         except BrokenPipeError:
             sys.exit(EXIT_RUNTIME)
+
+
+@contextlib.contextmanager
+def _after_save() -> Iterator[None]:
+    """Around what a command shows once its change is saved: a failure there is a warning, exit 0.
+
+    Reported as a failure, it would tell the user to try again and count twice.
+    """
+    try:
+        yield
+    except Exception as e:  # anything at all: the change is saved whatever went wrong here
+        with contextlib.suppress(Exception):  # drain what is left for stdout: it cannot be written
+            fd = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(fd, sys.stdout.fileno())
+            os.close(fd)
+        with contextlib.suppress(Exception):
+            click.echo(
+                f"habitd: warning: the change was saved, but showing it failed ({type(e).__name__}: {e});"
+                " no need to run it again",
+                err=True,
+            )
+
+
+def _forgiving_output() -> None:
+    """Characters the terminal's encoding lacks become '?' instead of an error: one place for all output."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)  # stderr replaces them already
+    if reconfigure is not None:
+        with contextlib.suppress(Exception):
+            reconfigure(errors="replace")
 
 
 def _style() -> Style:
@@ -179,27 +209,39 @@ def _day(app: App, text: str) -> date:
     return parse_day(text, app.today())
 
 
+def _typed(ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
+    """Text as typed: what the locale could not decode (a C locale, a stray byte) is read as UTF-8, or U+FFFD."""
+    if text is None or text.isascii() or not any("\udc80" <= c <= "\udcff" for c in text):
+        return text
+    return os.fsencode(text).decode("utf-8", "replace")
+
+
+NOTE_KEPT = "\nYour note is kept as the day's own note; `habitd journal` shows it."
+
+
 @cli.command()
 @click.argument("habit")
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
-@click.option("--note", help="A note to keep with it (never shown in notifications or logs).")
+@click.option("--note", callback=_typed, help="A note to keep with it (never shown in notifications or logs).")
 @pass_app
 def done(app: App, habit: str, day_text: str, note: str | None) -> None:
     """Mark HABIT done (id or unique prefix)."""
     h = app.config.find(habit)
     day = _day(app, day_text)
     result = record.done(app.store, app.config, h, day, app.now(), note)
-    before = result.before
-    if not result.recorded:
-        span = before.first.isoformat() if before.first == before.last else f"{before.first} .. {before.last}"
-        click.echo(f"{h.title}: already done for this {h.every} ({span}); nothing changed.")
-        return
-    progress = "" if h.times == 1 else f" ({before.done + 1}/{h.times} this {h.every})"
-    streak = ""
-    if app.config.settings.show_streaks:
-        after = summarize(h, result.state, app.today(), app.config.settings.week_starts).streak
-        streak = f" Streak: {after}." if after > 1 else ""
-    click.echo(f"{h.title}: done for {day.isoformat()}{progress}.{streak}")
+    with _after_save():
+        before = result.before
+        if not result.recorded:
+            span = before.first.isoformat() if before.first == before.last else f"{before.first} .. {before.last}"
+            kept = NOTE_KEPT if result.note_kept else " Nothing changed."
+            click.echo(f"{h.title}: already done for this {h.every} ({span}).{kept}")
+            return
+        progress = "" if h.times == 1 else f" ({before.done + 1}/{h.times} this {h.every})"
+        streak = ""
+        if app.config.settings.show_streaks:
+            after = summarize(h, result.state, app.today(), app.config.settings.week_starts).streak
+            streak = f" Streak: {after}." if after > 1 else ""
+        click.echo(f"{h.title}: done for {day.isoformat()}{progress}.{streak}")
 
 
 @cli.command()
@@ -207,26 +249,74 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
 @pass_app
 def undo(app: App, habit: str, day_text: str) -> None:
-    """Remove HABIT's latest completion on a day."""
+    """Remove HABIT's latest entry on a day: a completion or a skip."""
     h = app.config.find(habit)
     day = _day(app, day_text)
-    if not record.undo(app.store, h, day):
-        raise UsageError(f"{h.id} has no completion on {day.isoformat()} to undo")
-    click.echo(f"{h.title}: removed one completion on {day.isoformat()}.")
+    result = record.undo(app.store, app.config, h, day, app.now())
+    if not result.kind:
+        raise UsageError(f"{h.id} has no completion or skip on {day.isoformat()} to undo")
+    with _after_save():
+        what = "one completion" if result.kind == record.COMPLETION else "the skip"
+        kept = ""
+        if result.note:
+            kept = (
+                "\nIts note stays as the day's own note; to remove it:"
+                f"\n  habitd note {h.id} --delete --date {day.isoformat()}"
+            )
+        click.echo(f"{h.title}: removed {what} on {day.isoformat()}.{kept}")
 
 
 @cli.command()
 @click.argument("habit")
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
-@click.option("--note", default="", help="Why, for your own record.")
+@click.option("--note", default="", callback=_typed, help="Why, for your own record.")
 @pass_app
 def skip(app: App, habit: str, day_text: str, note: str) -> None:
     """Skip HABIT's period containing a day: it neither breaks nor extends the streak."""
     h = app.config.find(habit)
     day = _day(app, day_text)
-    first, last = record.skip(app.store, app.config, h, day, note)[1:]
-    span = day.isoformat() if first == last else f"{first} .. {last}"
-    click.echo(f"{h.title}: skipped {span}; your streak is safe.")
+    result = record.skip(app.store, app.config, h, day, app.now(), note)
+    with _after_save():
+        first, last = result.first, result.last
+        span = day.isoformat() if first == last else f"{first} .. {last}"
+        kept = NOTE_KEPT if result.note_kept else " Nothing changed."
+        if result.why == MET:
+            click.echo(f"{h.title}: {span} is done already, so skipping it changes nothing.{kept}")
+        elif result.why:
+            click.echo(f"{h.title}: {span} is skipped already.{kept}")
+        else:
+            click.echo(f"{h.title}: skipped {span}; your streak is safe.")
+
+
+@cli.command()
+@click.argument("habit")
+@click.argument("text", required=False, callback=_typed)
+@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
+@click.option("--delete", is_flag=True, help="Remove the day's note (the one written last) and show it.")
+@pass_app
+def note(app: App, habit: str, text: str | None, day_text: str, delete: bool) -> None:
+    """Write HABIT's note for a day, replacing the one written last (or --delete it)."""
+    h = app.config.find(habit)
+    day = _day(app, day_text)
+    if delete == (text is not None):
+        raise UsageError("give either the note's TEXT or --delete")
+    if text is not None and not text.strip():
+        raise UsageError("the note is empty; to remove a note, use --delete")
+    if text is None:
+        change = record.delete_note(app.store, h, day)
+        if change.old is None:
+            raise UsageError(f"{h.id} has no note on {day.isoformat()} to delete")
+    else:
+        change = record.write_note(app.store, app.config, h, day, app.now(), text)
+    with _after_save():
+        if change.new is None:
+            click.echo(f"{h.title}: removed the note of {day.isoformat()}:")
+        elif change.old is None:
+            click.echo(f"{h.title}: note kept for {day.isoformat()}.")
+            return
+        else:
+            click.echo(f"{h.title}: note for {day.isoformat()} written. It replaces:")
+        click.echo("\n".join(f"    {line}" for line in (change.old or "").splitlines() or [""]))
 
 
 @cli.command()
@@ -324,7 +414,13 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
         _emit_json(
             {
                 "notes": [
-                    {"habit": e.habit, "date": e.day.isoformat(), "written": e.written.isoformat(), "text": e.text}
+                    {
+                        "habit": e.habit,
+                        "date": e.day.isoformat(),
+                        "written": e.written.isoformat() if e.written else None,
+                        "text": e.text,
+                        "kind": e.kind,
+                    }
                     for e in entries
                 ]
             }
@@ -361,8 +457,9 @@ def pause(app: App, habit: str | None, until_text: str) -> None:
     day = app.today()
     until = parse_day(until_text, day, ahead=True)
     record.pause(app.store, hid, day, until)
-    who = "All habits" if hid == ALL else hid
-    click.echo(f"{who} paused until {until.isoformat()} (included). Take care of yourselves.")
+    with _after_save():
+        who = "All habits" if hid == ALL else hid
+        click.echo(f"{who} paused until {until.isoformat()} (included). Take care of yourselves.")
 
 
 @cli.command()
@@ -375,7 +472,8 @@ def resume(app: App, habit: str | None) -> None:
     ended = record.resume(app.store, hid, day)
     if not ended:
         raise UsageError(f"{hid} is not paused" if hid else "nothing is paused")
-    click.echo(f"Resumed {hid or 'all habits'}. Welcome back.")
+    with _after_save():
+        click.echo(f"Resumed {hid or 'all habits'}. Welcome back.")
 
 
 @cli.command()
@@ -442,6 +540,7 @@ def service_uninstall() -> None:
 
 
 def main() -> None:
+    _forgiving_output()
     try:
         cli(prog_name="habitd")
     except Exception as e:  # a bug: say so in one line; HABITD_DEBUG=1 shows the traceback

@@ -50,6 +50,10 @@ class StoreWriteError(HabitdError):
     """Writing a file failed; the previous version is still in place."""
 
 
+class NotPrivateError(HabitdError):
+    """The state folder or file could have been written by another user: refused, as ssh does."""
+
+
 def describe_toml_error(error: Exception, text: str) -> str:
     """tomllib's message, with a line number also when the file ends too early."""
     message = str(error)

@@ -6,6 +6,11 @@ the same thing whichever way it arrives. Each takes the store, the config,
 the habit, the logical day and the moment it is written (time is a
 parameter), does its read-modify-write under the store's lock, and returns
 what happened as plain data for the caller to word. Nothing here prints.
+
+A note is never lost on the way: a note given to a command that changes
+nothing (``done`` on a met period, ``skip`` on a skipped or met one), and
+the note of an entry ``undo`` removes, stay as the day's own note (``nth``
+0). Only ``delete_note`` removes a note, and it returns the text.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from typing import NamedTuple
 from daemon.config import Config, Habit
 from daemon.errors import UsageError
 from daemon.periods import period_index, period_of
-from daemon.state import ALL, Note, Pause, Skip, State
+from daemon.state import ALL, HabitLog, Note, Pause, Skip, State
 from daemon.store import Store
-from daemon.streaks import MET, Period, period_state
+from daemon.streaks import MET, SKIPPED, Period, period_state
+
+COMPLETION, SKIP = "completion", "skip"
 
 
 class Done(NamedTuple):
@@ -27,12 +34,40 @@ class Done(NamedTuple):
     before: Period  # the period as it was before this completion
     nth: int  # which completion of the day this is (0 when nothing was recorded)
     state: State  # the state after it
+    note_kept: bool = False  # not recorded, but the note was kept as the day's note
 
 
 class Skipped(NamedTuple):
-    recorded: bool  # False: the period was skipped already
+    recorded: bool  # False: the period was skipped or met already, nothing changed
     first: date
     last: date
+    why: str = ""  # when not recorded: SKIPPED or MET
+    note_kept: bool = False  # not recorded, but the note was kept as the day's note
+
+
+class Undone(NamedTuple):
+    kind: str  # COMPLETION, SKIP, or "" when the day had nothing to undo
+    note: str  # the note the entry carried, kept as the day's note ("" if none)
+
+
+class NoteChange(NamedTuple):
+    day: date
+    old: str | None  # the text replaced or removed; None: the day had no note
+    new: str | None  # the text written; None: deleted
+
+
+def _local(config: Config, moment: datetime) -> datetime:
+    return moment.astimezone(config.settings.tz)
+
+
+def _keep_day_note(log: HabitLog, day: date, at: datetime, text: str) -> None:
+    log.notes.append(Note(day, at, text, 0))
+
+
+def _latest_note(log: HabitLog, day: date) -> int | None:
+    """The index in ``log.notes`` of the day's note written last, if any."""
+    found = [(n.at, i) for i, n in enumerate(log.notes) if n.day == day]
+    return max(found)[1] if found else None
 
 
 def done(store: Store, config: Config, habit: Habit, day: date, moment: datetime, note: str | None = None) -> Done:
@@ -41,29 +76,80 @@ def done(store: Store, config: Config, habit: Habit, day: date, moment: datetime
     index = period_index(habit, day, ws)
     with store.update() as state:
         before = period_state(habit, state, index, day, ws)
+        log = state.log(habit.id)
         if habit.times == 1 and before.state == MET:
-            return Done(False, day, before, 0, state)
-        nth = state.log(habit.id).add(day)
+            if note:
+                _keep_day_note(log, day, _local(config, moment), note)
+            return Done(False, day, before, 0, state, bool(note))
+        nth = log.add(day)
         if note:
-            state.log(habit.id).notes.append(Note(day, moment.astimezone(config.settings.tz), note, nth))
+            log.notes.append(Note(day, _local(config, moment), note, nth))
     return Done(True, day, before, nth, state)
 
 
-def undo(store: Store, habit: Habit, day: date) -> bool:
-    """Remove the latest completion of ``habit`` on ``day``; False when there was none."""
+def undo(store: Store, config: Config, habit: Habit, day: date, moment: datetime) -> Undone:
+    """Remove the latest entry of ``habit`` on ``day``, a completion or a skip; its note stays."""
     with store.update() as state:
-        return habit.id in state.habits and state.habits[habit.id].remove(day)
+        log = state.habits.get(habit.id)
+        if log is None:
+            return Undone("", "")
+        n = log.count(day)
+        skips = [i for i, s in enumerate(log.skips) if s.day == day]
+        if skips and log.skips[skips[-1]].after >= n:  # recorded after the day's completions
+            gone = log.skips.pop(skips[-1])
+            if gone.text:
+                _keep_day_note(log, day, gone.at or _local(config, moment), gone.text)
+            return Undone(SKIP, gone.text)
+        if not log.remove(day):
+            return Undone("", "")
+        note = log.note_of(day, n)
+        if note is None:
+            return Undone(COMPLETION, "")
+        log.notes[log.notes.index(note)] = note._replace(nth=0)
+    return Undone(COMPLETION, note.text)
 
 
-def skip(store: Store, config: Config, habit: Habit, day: date, note: str = "") -> Skipped:
+def skip(store: Store, config: Config, habit: Habit, day: date, moment: datetime, note: str = "") -> Skipped:
     """Skip the period of ``habit`` that holds ``day``: neutral for the streak."""
     first, last = period_of(habit, day, config.settings.week_starts)
     with store.update() as state:
         log = state.log(habit.id)
+        why = ""
         if any(first <= s.day <= last for s in log.skips):
-            return Skipped(False, first, last)
-        log.skips.append(Skip(day, note))
+            why = SKIPPED
+        elif log.count_between(first, last) >= habit.times:
+            why = MET
+        if why:
+            if note:
+                _keep_day_note(log, day, _local(config, moment), note)
+            return Skipped(False, first, last, why, bool(note))
+        log.skips.append(Skip(day, note, _local(config, moment), log.count(day)))
     return Skipped(True, first, last)
+
+
+def write_note(store: Store, config: Config, habit: Habit, day: date, moment: datetime, text: str) -> NoteChange:
+    """Write the day's note: replace the note written last that day, or add one to its latest completion."""
+    at = _local(config, moment)
+    with store.update() as state:
+        log = state.log(habit.id)
+        i = _latest_note(log, day)
+        if i is None:
+            log.notes.append(Note(day, at, text, log.count(day)))
+            return NoteChange(day, None, text)
+        old = log.notes[i]
+        log.notes[i] = old._replace(text=text, at=at)
+    return NoteChange(day, old.text, text)
+
+
+def delete_note(store: Store, habit: Habit, day: date) -> NoteChange:
+    """Remove the day's note written last; its text is returned to be shown."""
+    with store.update() as state:
+        log = state.habits.get(habit.id)
+        i = _latest_note(log, day) if log else None
+        if log is None or i is None:
+            return NoteChange(day, None, None)
+        old = log.notes.pop(i)
+    return NoteChange(day, old.text, None)
 
 
 def pause(store: Store, habit_id: str, start: date, until: date) -> None:

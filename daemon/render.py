@@ -173,6 +173,6 @@ def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str
         return ["No notes yet. Add one with: habitd done HABIT --note '...'"]
     lines = []
     for e in entries:
-        lines.append(f"{e.day.isoformat()}  {e.habit}")
+        lines.append(f"{e.day.isoformat()}  {e.habit}{'  (skipped)' if e.kind == 'skip' else ''}")
         lines.extend(f"    {line}" for line in e.text.splitlines() or [""])
     return lines

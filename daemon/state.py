@@ -8,8 +8,12 @@ characters a year. 50 habits x 10 years is 32 KiB and loads in about 4 ms
 400 ms), so the cost of ``habitd done`` hardly grows with history.
 A day with more than one completion (``times > 1``) also appears in
 ``counts``. A note is kept with its day, the moment it was written, and
-which of the day's completions it belongs to (``nth``), so ``undo`` removes
-the latest completion together with its own note.
+which of the day's completions it belongs to (``nth``; 0: the day's own
+note, kept when its completion was undone or nothing was recorded). A skip
+records how many of its day's completions came before it (``after``), so
+``undo`` knows which of the day's entries is the latest. Keys this version
+does not know inside a habit's, a note's or a skip's table are kept as they
+are (``extra``) and written back on the next save.
 
     version = 1
     [habits.checkin]
@@ -17,13 +21,15 @@ the latest completion together with its own note.
     done = 'AAAg...AAAA'                 # 46 bytes a year; bit d-1 of a year: a completion on its day d
     counts = { 2026-11-25 = 2 }          # only days with more than one completion
     notes = [ { day = 2026-11-25, at = 2026-11-25T20:01:00+01:00, text = "...", nth = 1 } ]
-    skips = [ { day = 2026-11-23, text = "" } ]
+    skips = [ { day = 2026-11-23, text = "", at = 2026-11-23T09:00:00+01:00, after = 0 } ]
 """
 
 from __future__ import annotations
 
 import binascii  # not base64: that module costs more to import than it does here
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from daemon.errors import StateError
@@ -31,6 +37,9 @@ from daemon.errors import StateError
 SCHEMA_VERSION = 1
 _YEAR_BYTES = 46  # 366 bits
 ALL = "*"  # a pause for every habit
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+# Moments in the state leave room for date arithmetic (a moment in year 9999 overflowed)
+_FIRST_YEAR, _LAST_YEAR = 1970, 9998
 RECOVERY = (
     "The file was left as it is: fix it by hand, restore a copy from the backups folder"
     " beside it, or move it away to start afresh."
@@ -41,12 +50,16 @@ class Note(NamedTuple):
     day: date
     at: datetime  # when it was written
     text: str
-    nth: int = 1  # the note of the day's nth completion
+    nth: int = 1  # the note of the day's nth completion; 0: the day's own note
+    extra: Mapping[str, Any] = NO_EXTRA  # keys of a newer version, kept as they are
 
 
 class Skip(NamedTuple):
     day: date
     text: str = ""
+    at: datetime | None = None  # when it was recorded (None: before habitd kept it)
+    after: int = 0  # completions of its day recorded before it
+    extra: Mapping[str, Any] = NO_EXTRA
 
 
 class Pause(NamedTuple):
@@ -77,13 +90,14 @@ class _Record:
 
 
 class HabitLog(_Record):
-    __slots__ = ("counts", "done", "notes", "skips")
+    __slots__ = ("counts", "done", "extra", "notes", "skips")
 
     def __init__(self) -> None:
         self.done: dict[int, int] = {}  # year -> bitmask of days
         self.counts: dict[date, int] = {}  # days with 2 or more
         self.notes: list[Note] = []
         self.skips: list[Skip] = []
+        self.extra: dict[str, Any] = {}  # keys of a newer version, kept as they are
 
     def count(self, day: date) -> int:
         if day in self.counts:
@@ -113,7 +127,7 @@ class HabitLog(_Record):
         return n
 
     def remove(self, day: date) -> bool:
-        """Take away the latest completion on ``day`` (and its note, if it had one)."""
+        """Take away the latest completion on ``day`` (its note is the caller's to keep)."""
         n = self.count(day)
         if n == 0:
             return False
@@ -125,7 +139,6 @@ class HabitLog(_Record):
             self.done[day.year] &= ~(1 << (day.timetuple().tm_yday - 1))
             if not self.done[day.year]:
                 del self.done[day.year]
-        self.notes = [note for note in self.notes if not (note.day == day and note.nth == n)]
         return True
 
     def note_of(self, day: date, nth: int) -> Note | None:
@@ -151,7 +164,7 @@ class HabitLog(_Record):
         return date(year, 1, 1) + timedelta(days=(mask & -mask).bit_length() - 1)
 
     def empty(self) -> bool:
-        return not (self.done or self.notes or self.skips)
+        return not (self.done or self.notes or self.skips or self.extra)
 
 
 class Reminder(_Record):
@@ -203,6 +216,15 @@ def _encode_years(done: dict[int, int]) -> tuple[int, str]:
     return first, binascii.b2a_base64(raw, newline=False).decode("ascii")
 
 
+def _skip_doc(s: Skip) -> dict[str, Any]:
+    item: dict[str, Any] = {**s.extra, "day": s.day, "text": s.text}
+    if s.at is not None:
+        item["at"] = s.at
+    if s.after:
+        item["after"] = s.after
+    return item
+
+
 def to_doc(state: State) -> dict[str, Any]:
     doc: dict[str, Any] = {"version": SCHEMA_VERSION}
     habits: dict[str, Any] = {}
@@ -215,10 +237,10 @@ def to_doc(state: State) -> dict[str, Any]:
         if log.counts:
             entry["counts"] = {d.isoformat(): n for d, n in sorted(log.counts.items())}
         if log.notes:
-            entry["notes"] = [{"day": n.day, "at": n.at, "text": n.text, "nth": n.nth} for n in log.notes]
+            entry["notes"] = [{**n.extra, "day": n.day, "at": n.at, "text": n.text, "nth": n.nth} for n in log.notes]
         if log.skips:
-            entry["skips"] = [{"day": s.day, "text": s.text} for s in log.skips]
-        habits[hid] = entry
+            entry["skips"] = [_skip_doc(s) for s in log.skips]
+        habits[hid] = {**log.extra, **entry}
     doc["habits"] = habits
     if state.pauses:
         doc["pauses"] = [{"habit": p.habit, "from": p.start, "until": p.until} for p in state.pauses]
@@ -272,7 +294,44 @@ def _plain_date(r: _Reader, value: Any, where: str) -> date:
 def _aware(r: _Reader, value: Any, where: str) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise r.fail(where, f"{value!r} is not a date-time with a UTC offset")
+    if not _FIRST_YEAR <= value.year <= _LAST_YEAR:
+        raise r.fail(where, f"{value.isoformat()} is not a moment from {_FIRST_YEAR} to {_LAST_YEAR}")
     return value
+
+
+def _count(r: _Reader, table: dict[str, Any], key: str, where: str, least: int, default: int) -> int:
+    n: int = r.get(table, key, int, where, default)
+    if n < least:
+        raise r.fail(where + key, f"{n} is less than {least}")
+    return n
+
+
+def _extra(table: dict[str, Any], known: tuple[str, ...]) -> Mapping[str, Any]:
+    extra = {k: v for k, v in table.items() if k not in known}
+    return MappingProxyType(extra) if extra else NO_EXTRA
+
+
+def _masks(r: _Reader, entry: dict[str, Any], where: str) -> dict[int, int]:
+    """The ``since`` and ``done`` keys of a habit: year -> bitmask of days."""
+    since = r.get(entry, "since", int, where)
+    try:
+        raw = binascii.a2b_base64(r.get(entry, "done", str, where), strict_mode=True)
+        if not raw or len(raw) % _YEAR_BYTES:
+            raise ValueError
+    except (ValueError, binascii.Error):
+        raise r.fail(f"{where}done", "is not a mask of days (46 bytes a year, base64)") from None
+    last = since + len(raw) // _YEAR_BYTES - 1
+    if since < 1 or last > 9999:
+        raise r.fail(f"{where}since", f"{since} puts the days of `done` outside the years 1 to 9999")
+    done = {}
+    for i in range(0, len(raw), _YEAR_BYTES):
+        mask = int.from_bytes(raw[i : i + _YEAR_BYTES], "little")
+        if mask:
+            year = since + i // _YEAR_BYTES
+            if mask >> (date(year, 12, 31).timetuple().tm_yday):
+                raise r.fail(f"{where}done", f"marks day 366 of {year}, which has 365 days")
+            done[year] = mask
+    return done
 
 
 def from_doc(doc: dict[str, Any], source: str) -> State:
@@ -293,17 +352,8 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
             raise r.fail(where[:-1], "is not a table")
         log = HabitLog()
         if "done" in entry:
-            since = r.get(entry, "since", int, where)
-            try:
-                raw = binascii.a2b_base64(r.get(entry, "done", str, where), strict_mode=True)
-                if not raw or len(raw) % _YEAR_BYTES:
-                    raise ValueError
-            except (ValueError, binascii.Error):
-                raise r.fail(f"{where}done", "is not a mask of days (46 bytes a year, base64)") from None
-            for i in range(0, len(raw), _YEAR_BYTES):
-                mask = int.from_bytes(raw[i : i + _YEAR_BYTES], "little")
-                if mask:
-                    log.done[since + i // _YEAR_BYTES] = mask
+            log.done = _masks(r, entry, where)
+        log.extra = dict(_extra(entry, ("since", "done", "counts", "notes", "skips")))
         for day_text, n in r.get(entry, "counts", dict, where, {}).items():
             try:
                 day = date.fromisoformat(day_text)
@@ -321,14 +371,23 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
                     _plain_date(r, item.get("day"), w + ".day"),
                     _aware(r, item.get("at"), w + ".at"),
                     r.get(item, "text", str, w + "."),
-                    r.get(item, "nth", int, w + ".", 1),
+                    _count(r, item, "nth", w + ".", 0, 1),
+                    _extra(item, ("day", "at", "text", "nth")),
                 )
             )
         for i, item in enumerate(r.get(entry, "skips", list, where, [])):
             w = f"{where}skips[{i}]"
             if not isinstance(item, dict):
                 raise r.fail(w, "is not a table")
-            log.skips.append(Skip(_plain_date(r, item.get("day"), w + ".day"), r.get(item, "text", str, w + ".", "")))
+            log.skips.append(
+                Skip(
+                    _plain_date(r, item.get("day"), w + ".day"),
+                    r.get(item, "text", str, w + ".", ""),
+                    _aware(r, item["at"], w + ".at") if "at" in item else None,
+                    _count(r, item, "after", w + ".", 0, 0),
+                    _extra(item, ("day", "text", "at", "after")),
+                )
+            )
         state.habits[hid] = log
     for i, item in enumerate(r.get(doc, "pauses", list, "", [])):
         w = f"pauses[{i}]"

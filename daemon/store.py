@@ -10,6 +10,11 @@ Before the state is replaced, its current version is hard-linked into
 ``backups/state-DAY.toml`` (DAY = the day it was written), so the backups
 hold the last version of each of the last days plus the version before the
 latest save; a bad save cannot overwrite them all.
+
+Folders it makes are 0700 whatever the umask, parents included. A state
+folder another user owns or could write, or a state file another user owns,
+is refused before it is read (as ssh refuses such a ``~/.ssh``), and a save
+larger than habitd would read back is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -42,7 +47,15 @@ from daemon.changes import (
     write_change,
 )
 from daemon.derive import Ids, derive_with_ids, extend
-from daemon.errors import ConfigError, HabitdError, LockTimeout, StateError, StoreWriteError, describe_toml_error
+from daemon.errors import (
+    ConfigError,
+    HabitdError,
+    LockTimeout,
+    NotPrivateError,
+    StateError,
+    StoreWriteError,
+    describe_toml_error,
+)
 from daemon.events import BadEvent, Event, from_table, latest, merge, to_table
 from daemon.hlc import DEVICE_RE, DEVICE_RULE, Stamp, parse_id, tick
 from daemon.migrate import has_history, history_of
@@ -56,10 +69,47 @@ LOCK_FILE = "state.lock"
 
 
 def ensure_dir(path: str) -> None:
-    """Create a folder (and parents) private to the user: 0700."""
-    if not os.path.isdir(path):
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        os.chmod(path, 0o700)
+    """Create a folder and its missing parents, each private to the user (0700) whatever the umask."""
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    if parent != path:
+        ensure_dir(parent)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        if not os.path.isdir(path):
+            raise
+        return  # made meanwhile by another process
+    os.chmod(path, 0o700)  # mkdir's mode passes through the umask
+
+
+def check_private(folder: str, state_file: str) -> None:
+    """Refuse a state folder (or file) another user could have written, as ssh does with ~/.ssh."""
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise StoreWriteError(f"cannot use the state folder {folder}: {e.strerror}") from None
+    me = os.getuid()
+    if st.st_uid != me:
+        raise NotPrivateError(
+            f"the state folder {folder} belongs to user id {st.st_uid}, not to you ({me}); another user could"
+            f" change your history there. Fix: `chown -R {me} {folder}` (as its owner or root), or use another folder"
+        )
+    if st.st_mode & 0o022:
+        raise NotPrivateError(
+            f"the state folder {folder} can be written by other users (mode {stat.S_IMODE(st.st_mode):o});"
+            f" another user could change your history there. Fix: `chmod 700 {folder}`"
+        )
+    with contextlib.suppress(FileNotFoundError):
+        owner = os.lstat(state_file).st_uid
+        if owner != me:
+            raise NotPrivateError(
+                f"{state_file} belongs to user id {owner}, not to you ({me}); another user may have replaced it."
+                f" Fix: check its content, then `chown {me} {state_file}`, or move it away"
+            )
 
 
 def _fsync_dir(path: str) -> None:
@@ -141,6 +191,10 @@ def dump_state(doc: dict[str, object]) -> str:
     return _DONE_LINE.sub(r"done = '\1'", tomli_w.dumps(doc))
 
 
+class StateTooBig(StoreWriteError):
+    """A save that would cross STATE_MAX_BYTES, refused before anything is written."""
+
+
 class Store:
     def __init__(self, directory: str | os.PathLike[str], lock_timeout: float = 5.0) -> None:
         self.dir = os.fspath(directory)
@@ -168,10 +222,12 @@ class Store:
 
     def read(self) -> State:
         """A consistent snapshot, without the lock (saves are atomic renames)."""
+        check_private(self.dir, self.path)
         return self._load()[0]
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
+        check_private(self.dir, self.path)
         try:
             ensure_dir(self.dir)
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -204,8 +260,15 @@ class Store:
             yield state
             after = to_doc(state)
             if after != (before or to_doc(State())):
+                data = dump_state(after).encode("utf-8")
+                if len(data) > STATE_MAX_BYTES:  # habitd would refuse to read it back
+                    raise StateTooBig(
+                        f"this change would make {self.path} {len(data)} bytes, more than the"
+                        f" {STATE_MAX_BYTES} habitd can read back; nothing was changed."
+                        " Long notes are the usual cause: `habitd journal` shows them"
+                    )
                 self._backup()
-                atomic_write(self.path, dump_state(after).encode("utf-8"))
+                atomic_write(self.path, data)
 
     def _backup(self) -> None:
         try:

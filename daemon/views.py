@@ -124,13 +124,32 @@ def history_json(config: Config, state: State, habit: Habit, rows: list[Period])
     out = []
     for p in rows:
         done: list[dict[str, object]] = []
+        skips: list[dict[str, object]] = []
+        notes: list[dict[str, object]] = []
         if log:
             for d in log.days():
                 if p.first <= d <= p.last:
                     for nth in range(1, log.count(d) + 1):
                         note = log.note_of(d, nth)
                         done.append({"date": d.isoformat(), "note": note.text if note else None})
-        out.append({"first": p.first.isoformat(), "last": p.last.isoformat(), "state": p.state, "completions": done})
+            skips = [
+                {"date": s.day.isoformat(), "note": s.text or None} for s in log.skips if p.first <= s.day <= p.last
+            ]
+            notes = [
+                {"date": n.day.isoformat(), "text": n.text}
+                for n in log.notes
+                if n.nth == 0 and p.first <= n.day <= p.last
+            ]
+        out.append(
+            {
+                "first": p.first.isoformat(),
+                "last": p.last.isoformat(),
+                "state": p.state,
+                "completions": done,
+                "skips": skips,  # each skip recorded in the period, with its note
+                "notes": notes,  # the days' own notes: kept from an undo, or given when nothing was recorded
+            }
+        )
     return {"habit": habit.id, "period": str(habit.every), "target": habit.times, "periods": out}
 
 
@@ -202,20 +221,23 @@ def today_json(config: Config, view: TodayView) -> dict[str, object]:
 class JournalEntry(NamedTuple):
     habit: str
     day: date
-    written: datetime
+    written: datetime | None  # None: a skip recorded before habitd kept the moment
     text: str
+    kind: str = "note"  # or "skip": the note given with a skip
 
 
 def journal(state: State, habit: str | None, since: date | None) -> list[JournalEntry]:
-    """Notes, newest first."""
-    out = [
-        JournalEntry(hid, n.day, n.at, n.text)
-        for hid, log in state.habits.items()
-        if habit is None or hid == habit
-        for n in log.notes
-        if since is None or n.day >= since
-    ]
-    out.sort(key=lambda e: (e.day, e.written), reverse=True)
+    """Notes and the notes of skips, newest first."""
+    out = []
+    for hid, log in state.habits.items():
+        if habit is None or hid == habit:
+            out += [JournalEntry(hid, n.day, n.at, n.text) for n in log.notes if since is None or n.day >= since]
+            out += [
+                JournalEntry(hid, s.day, s.at, s.text, "skip")
+                for s in log.skips
+                if s.text and (since is None or s.day >= since)
+            ]
+    out.sort(key=lambda e: (e.day, e.written.timestamp() if e.written else 0.0), reverse=True)
     return out
 
 

@@ -79,7 +79,7 @@ def test_undo_removes_the_latest_on_that_date(habitd: Habitd) -> None:
     assert data["periods"][-1]["completions"] == [{"date": "2026-11-25", "note": None}]
     assert habitd("undo", "listen").exit_code == 0
     result = habitd("undo", "listen")
-    assert result.exit_code == 2 and "no completion on 2026-11-25" in result.stderr
+    assert result.exit_code == 2 and "no completion or skip on 2026-11-25" in result.stderr
 
 
 def test_skip_keeps_the_streak(habitd: Habitd) -> None:

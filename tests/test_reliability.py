@@ -355,14 +355,14 @@ def test_permission_denied_is_clear_and_changes_nothing(tmp_path: Path) -> None:
     state_dir = tmp_path / "state"
     assert habitd(config, state_dir, "done", "walk", "--date", "2026-01-01").returncode == 0
     before = (state_dir / "state.toml").read_bytes()
-    # Someone else's 0700 folder: it can be neither read nor written.
-    os.chown(state_dir, 65534, 65534)
+    # A folder its owner cannot read or write (another user's is refused before that: test_state_safety).
+    state_dir.chmod(0o000)
     r = without_root_powers(config, state_dir, "done", "walk", "--date", "2026-01-02")
     assert r.returncode in (1, 3) and "Permission denied" in r.stderr and "Traceback" not in r.stderr, r.stderr
     # Readable but not writable: reading works, a write fails with a clear error.
-    state_dir.chmod(0o755)
-    (state_dir / "state.toml").chmod(0o644)
-    (state_dir / "state.lock").chmod(0o644)
+    state_dir.chmod(0o555)
+    (state_dir / "state.toml").chmod(0o444)
+    (state_dir / "state.lock").chmod(0o444)
     assert without_root_powers(config, state_dir, "status").returncode == 0
     r = without_root_powers(config, state_dir, "done", "walk", "--date", "2026-01-02")
     assert r.returncode == 1 and "Permission denied" in r.stderr and "Traceback" not in r.stderr, r.stderr
@@ -386,7 +386,8 @@ def test_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
         state = tmp_path / "st" / "habitd" / "state.toml"
         stamp = time.mktime((2026, 1, i, 12, 0, 0, 0, 0, -1))
         os.utime(state, (stamp, stamp))
-    made = [tmp_path / "cfg" / "habitd", tmp_path / "st" / "habitd", tmp_path / "st" / "habitd" / "backups"]
+    made = [tmp_path / "cfg", tmp_path / "cfg" / "habitd", tmp_path / "st", tmp_path / "st" / "habitd"]
+    made.append(tmp_path / "st" / "habitd" / "backups")
     for folder in made:
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
         for f in folder.iterdir():

@@ -1,0 +1,82 @@
+"""Output never crashes on a terminal's encoding, and a failure after a save is never reported as a
+failed save (a user who sees one tries again and counts twice). Real processes of the installed
+console script, under the locales and encodings people have."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HABITD = Path(sys.executable).parent / "habitd"
+
+CONFIG = """
+[settings]
+timezone = "Europe/Berlin"
+
+[habits.listen]
+title = "Écoute ❤ sans réparer"
+every = "week"
+times = 3
+at = "19:00"
+"""
+
+
+@pytest.fixture
+def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    assert HABITD.exists(), f"the console script is not installed at {HABITD}"
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONIO", "PYTHONUTF8"))}
+    base.update(HABITD_CONFIG=str(config), HABITD_STATE_DIR=str(tmp_path / "state"), NO_COLOR="1")
+
+    def run(*args: str, env: dict[str, str], stdout: object = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([str(HABITD), *args], env={**base, **env}, stdout=stdout, stderr=subprocess.PIPE)
+
+    return run
+
+
+def completions(run) -> int:  # type: ignore[no-untyped-def]
+    out = run("status", "--json", env={}).stdout
+    return int(json.loads(out)["habits"][0]["done"])
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"LC_ALL": "C", "PYTHONIOENCODING": "ascii"},
+        {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+        {"PYTHONIOENCODING": "latin-1"},
+    ],
+    ids=["ascii", "C-locale", "latin-1"],
+)
+def test_done_under_a_narrow_encoding_records_once_and_exits_0(run, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    result = run("done", "listen", "--note", "à deux ❤", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == b""
+    assert b"sans r" in result.stdout and b": done for " in result.stdout  # the rest degraded, not lost
+    assert completions(run) == 1
+    notes = json.loads(run("journal", "--json", env={}).stdout)["notes"]
+    assert [n["text"] for n in notes] == ["à deux ❤"]  # as typed, whatever the locale
+    for view in (["status"], ["today"], ["journal"], ["history", "listen"], ["check"]):
+        shown = run(*view, env=env)
+        assert shown.returncode == 0, (view, shown.stderr)
+        assert b"Traceback" not in shown.stderr and b"internal error" not in shown.stderr
+
+
+def test_a_failure_to_show_after_the_save_is_a_warning_with_exit_0(run) -> None:  # type: ignore[no-untyped-def]
+    with open("/dev/full", "w") as full:  # every write to it fails: No space left on device
+        result = run("done", "listen", env={}, stdout=full)
+    assert result.returncode == 0, result.stderr
+    err = result.stderr.decode()
+    assert err.startswith("habitd: warning: the change was saved, but showing it failed (OSError")
+    assert "no need to run it again" in err and "Traceback" not in err
+    assert completions(run) == 1
+    for args in (["skip", "listen"], ["undo", "listen"], ["note", "listen", "x"], ["pause", "--until", "tomorrow"]):
+        with open("/dev/full", "w") as full:
+            result = run(*args, env={}, stdout=full)
+        assert result.returncode == 0 and b"warning: the change was saved" in result.stderr, (args, result.stderr)
