@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from daemon.derive import Ids
-from daemon.events import DONE, NOTE, NOTE_DELETE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, UNDO, UNSKIP, Event
+from daemon.derive import Ids, key
+from daemon.events import DONE, KEEP, NOTE, NOTE_DELETE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, UNDO, UNSKIP, Event
 from daemon.hlc import Stamp
 from daemon.state import HabitLog, PromptDeck, State
 
@@ -141,18 +141,20 @@ def write_change(
     def new(kind: str, habit: str, day: date, **fields: Any) -> Event:
         return add(Event(_UNSTAMPED, kind, habit, day, moment, by)._replace(**fields))
 
-    def named(table: dict[Any, list[T]], key: Any, items: Sequence[Any], i: int) -> T:
+    def named(table: dict[Any, list[T]], where: Any, items: Sequence[Any], i: int) -> T:
         """The ids of ``items[i]``: of the nth equal item, n counted in ``items``."""
         if ids is None:
             raise ValueError("this change takes something away: it needs the ids of what it removes")
-        return table[key][sum(1 for x in items[:i] if x == items[i])]
+        return table[where][sum(1 for x in items[:i] if x == items[i])]
 
     done_ids = {k: list(v) for k, v in ids.done.items()} if ids else {}  # (habit, day) -> the nth at [n-1]
     made: dict[tuple[str, date, int], Stamp] = {}  # completions this change adds, by habit, day and nth
     for hid, b, a in _pairs(before, after):
+        b_notes = list(b.notes)  # as they will derive once this change's undos are in
         for day in _changed_days(b, a):
             was, now = b.count(day), a.count(day)
             if now < was:
+                b_notes = [n._replace(nth=0) if n.day == day and now < n.nth <= was else n for n in b_notes]
                 if ids is None:
                     raise ValueError("an undo needs the ids of the completions it removes")
                 held = done_ids.get((hid, day), [])
@@ -160,18 +162,19 @@ def write_change(
                 del held[now:]
             for nth in range(was + 1, now + 1):
                 made[hid, day, nth] = new(DONE, hid, day).stamp
-        gone, added = _diff(b.notes, a.notes)
+        gone, added = _diff(b_notes, a.notes)
         edited: dict[int, int] = {}  # a note of before -> its new text in after: same day and completion
         for j in added:
             same = (a.notes[j].day, a.notes[j].nth)
-            match = next((i for i in gone if i not in edited and (b.notes[i].day, b.notes[i].nth) == same), None)
+            match = next((i for i in gone if i not in edited and (b_notes[i].day, b_notes[i].nth) == same), None)
             if match is not None:
                 edited[match] = j
         for i in gone:
-            versions = named(ids.notes if ids else {}, (hid, b.notes[i]), b.notes, i)
+            versions = named(ids.notes if ids else {}, (hid, key(b.notes[i])), b.notes, i)
             if i in edited:
                 note = a.notes[edited[i]]
-                new(NOTE_EDIT, hid, note.day, at=note.at, text=note.text, of=versions[0])
+                extra = tuple(note.extra.items())
+                new(NOTE_EDIT, hid, note.day, at=note.at, text=note.text, of=versions[0], extra=extra)
             else:
                 new(NOTE_DELETE, hid, b.notes[i].day, undoes=versions)
         for j in added:
@@ -180,12 +183,17 @@ def write_change(
             note = a.notes[j]
             held = done_ids.get((hid, note.day), [])
             of = made.get((hid, note.day, note.nth)) or (held[note.nth - 1] if 0 < note.nth <= len(held) else None)
-            new(NOTE, hid, note.day, at=note.at, text=note.text, of=of)
+            new(NOTE, hid, note.day, at=note.at, text=note.text, of=of, extra=tuple(note.extra.items()))
         gone, added = _diff(b.skips, a.skips)
         for i in gone:
-            new(UNSKIP, hid, b.skips[i].day, undoes=(named(ids.skips if ids else {}, (hid, b.skips[i]), b.skips, i),))
+            stamp = named(ids.skips if ids else {}, (hid, key(b.skips[i])), b.skips, i)
+            new(UNSKIP, hid, b.skips[i].day, undoes=(stamp,))
         for j in added:
-            new(SKIP, hid, a.skips[j].day, text=a.skips[j].text)
+            k = a.skips[j]
+            at = {"at": k.at} if k.at is not None else {"dated": False}
+            new(SKIP, hid, k.day, text=k.text, after=k.after, extra=tuple(k.extra.items()), **at)
+        if a.extra != b.extra:
+            new(KEEP, hid, today, extra=tuple(a.extra.items()))
     gone, added = _diff(before.pauses, after.pauses)
     for i in gone:
         if ids is None:

@@ -6,10 +6,11 @@ in which events arrived (only their stamps order them):
 
 - An event named by an ``undo``, ``unskip`` or ``note-delete`` is gone.
 - The day's completions are its ``done`` events; the nth by stamp is the nth.
-- A note belongs to the completion ``of`` names and goes with it. It stays
-  while any of its versions (the note, its edits) is not taken back, with the
-  text of the latest version left (add-wins: a delete only removes the
-  versions its writer had seen).
+- A note belongs to the completion ``of`` names; when that completion is
+  undone, the note stays as the day's own note (``nth`` 0). It stays while
+  any of its versions (the note, its edits) is not taken back, with the text
+  of the latest version left (add-wins: a delete only removes the versions
+  its writer had seen).
 - A pause named by a ``resume`` ends the day before that resume's day (the
   earliest such day); a pause that would then end before it starts is gone.
 - A habit's prompt deck is its latest ``prompt`` event's.
@@ -20,23 +21,38 @@ count) is not in the events; the caller keeps it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import NamedTuple
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
-from daemon.events import DONE, NOTE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, TAKE_BACK, Event, merge
+from daemon.events import DONE, KEEP, NOTE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, TAKE_BACK, Event, merge
 from daemon.hlc import Stamp
-from daemon.state import Note, Pause, PromptDeck, Skip, State
+from daemon.state import NO_EXTRA, Note, Pause, PromptDeck, Skip, State
+
+
+def _extra(event: Event) -> Mapping[str, Any]:
+    return MappingProxyType(dict(event.extra)) if event.extra else NO_EXTRA
+
+
+def _skip(e: Event) -> Skip:
+    return Skip(e.day, e.text, e.at if e.dated else None, e.after, _extra(e))
 
 
 class Ids(NamedTuple):
     """Which events each part of a derived state comes from, for changes that name them."""
 
     done: dict[tuple[str, date], list[Stamp]]  # (habit, day) -> its live completions, the nth at [n-1]
-    notes: dict[tuple[str, Note], list[tuple[Stamp, ...]]]  # per equal note, in order: the note, its live versions
-    skips: dict[tuple[str, Skip], list[Stamp]]  # per equal skip, in order
+    # keyed by habit and ``key(item)``
+    notes: dict[tuple[str, tuple[object, ...]], list[tuple[Stamp, ...]]]  # per equal note: it, its live versions
+    skips: dict[tuple[str, tuple[object, ...]], list[Stamp]]  # per equal skip, in order
     pauses: dict[Pause, list[Stamp]]  # per equal pause, in order
     latest: Stamp | None  # the greatest stamp of all
+
+
+def key(item: Note | Skip) -> tuple[object, ...]:
+    """A note or skip without its unknown keys: what ids are filed under (a mapping cannot be)."""
+    return tuple(item)[:4]
 
 
 def derive(events: Iterable[Event]) -> State:
@@ -72,11 +88,12 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
             found = _note(e, edits.get(e.stamp, []), removed, nth_of)
             if found is not None:
                 state.log(e.habit).notes.append(found[0])
-                ids.notes.setdefault((e.habit, found[0]), []).append(found[1])
+                ids.notes.setdefault((e.habit, key(found[0])), []).append(found[1])
         elif e.kind == SKIP:
             if e.stamp not in removed:
-                state.log(e.habit).skips.append(Skip(e.day, e.text))
-                ids.skips.setdefault((e.habit, Skip(e.day, e.text)), []).append(e.stamp)
+                skip = _skip(e)
+                state.log(e.habit).skips.append(skip)
+                ids.skips.setdefault((e.habit, key(skip)), []).append(e.stamp)
         elif e.kind == PAUSE:
             if e.stamp in removed or e.until is None:
                 continue
@@ -88,26 +105,24 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
                 ids.pauses.setdefault(Pause(e.habit, e.day, until), []).append(e.stamp)
         elif e.kind == PROMPT and e.stamp not in removed:
             state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
+        elif e.kind == KEEP and e.stamp not in removed:
+            state.log(e.habit).extra = dict(e.extra)
     return state, ids
 
 
 def _note(
     add: Event, edits: list[Event], removed: set[Stamp], nth_of: dict[Stamp, int]
 ) -> tuple[Note, tuple[Stamp, ...]] | None:
-    if add.of is not None:
-        if add.of not in nth_of:  # its completion was undone (or is not here)
-            return None
-        nth = nth_of[add.of]
-    else:
-        nth = 0  # a note of the day, not of one completion
+    nth = nth_of.get(add.of, 0) if add.of is not None else 0  # 0: the day's own note
     alive = [v for v in (add, *edits) if v.stamp not in removed]
     if not alive:
         return None
     last = max(alive, key=lambda v: v.stamp)
-    return Note(add.day, last.at, last.text, nth), tuple(dict.fromkeys([add.stamp, *(v.stamp for v in alive)]))
+    note = Note(add.day, last.at, last.text, nth, _extra(last))
+    return note, tuple(dict.fromkeys([add.stamp, *(v.stamp for v in alive)]))
 
 
-_APPENDABLE = frozenset({DONE, SKIP, PAUSE, PROMPT, NOTE})
+_APPENDABLE = frozenset({DONE, SKIP, PAUSE, PROMPT, NOTE, KEEP})
 
 
 def extend(state: State, events: list[Event]) -> bool:
@@ -129,9 +144,11 @@ def extend(state: State, events: list[Event]) -> bool:
             nth_of[e.stamp] = state.log(e.habit).add(e.day)
         elif e.kind == NOTE:
             nth = nth_of[e.of] if e.of is not None else 0
-            state.log(e.habit).notes.append(Note(e.day, e.at, e.text, nth))
+            state.log(e.habit).notes.append(Note(e.day, e.at, e.text, nth, _extra(e)))
         elif e.kind == SKIP:
-            state.log(e.habit).skips.append(Skip(e.day, e.text))
+            state.log(e.habit).skips.append(_skip(e))
+        elif e.kind == KEEP:
+            state.log(e.habit).extra = dict(e.extra)
         elif e.kind == PAUSE and e.until is not None:
             state.pauses.append(Pause(e.habit, e.day, e.until))
         elif e.kind == PROMPT:

@@ -18,12 +18,17 @@ Kinds and their own fields:
 
     done                                 a completion
     undo, unskip, note-delete  undoes    take the named events back
-    skip                       text?     the period holding ``day`` is skipped
+    skip                       text?, after?, dated?   the period holding ``day`` is skipped
+                                         (after: completions of its day before it; dated = false:
+                                         a skip from before habitd kept the moment, ``at`` aside)
     note                       text, of? a note (``of``: the completion it belongs to)
     note-edit                  text, of  new text for the note ``of``
     pause                      until     ``habit`` ("*": every habit) paused day..until
     resume                     undoes    the named pauses end the day before ``day``
     prompt                     order, next   the habit's deck of prompts after a deal
+    keep                       (any)     keys a newer habitd kept in a habit's own table
+
+Any event may carry ``moved``: the name of the state file it was moved from.
 
 Keys this version does not know are kept as they are (``extra``) and an event
 of an unknown kind is kept and ignored: a newer habitd's events survive here.
@@ -40,10 +45,13 @@ from daemon.hlc import Stamp, parse_id
 
 DONE, UNDO, SKIP, UNSKIP = "done", "undo", "skip", "unskip"
 NOTE, NOTE_EDIT, NOTE_DELETE = "note", "note-edit", "note-delete"
-PAUSE, RESUME, PROMPT = "pause", "resume", "prompt"
+PAUSE, RESUME, PROMPT, KEEP = "pause", "resume", "prompt", "keep"
 TAKE_BACK = frozenset({UNDO, UNSKIP, NOTE_DELETE})  # kinds that remove the events they name
-KINDS = (DONE, UNDO, SKIP, UNSKIP, NOTE, NOTE_EDIT, NOTE_DELETE, PAUSE, RESUME, PROMPT)
-_KNOWN_KEYS = ("id", "kind", "habit", "day", "at", "by", "text", "of", "undoes", "until", "order", "next")
+KINDS = (DONE, UNDO, SKIP, UNSKIP, NOTE, NOTE_EDIT, NOTE_DELETE, PAUSE, RESUME, PROMPT, KEEP)
+_KNOWN_KEYS = (
+    "id", "kind", "habit", "day", "at", "by", "text", "of", "undoes", "until", "order", "next", "after", "dated",
+    "moved",
+)  # fmt: skip
 
 
 class Event(NamedTuple):
@@ -59,7 +67,10 @@ class Event(NamedTuple):
     until: date | None = None
     order: tuple[int, ...] = ()
     next: int = 0
-    extra: tuple[tuple[str, Any], ...] = ()  # keys of a newer habitd, as read
+    extra: tuple[tuple[str, Any], ...] = ()  # keys of a newer habitd (or of the note, skip, habit), as read
+    after: int = 0
+    dated: bool = True
+    moved: str = ""
 
     @property
     def id(self) -> str:
@@ -111,6 +122,12 @@ def to_table(event: Event) -> dict[str, Any]:
     if event.kind == PROMPT:
         table["order"] = list(event.order)
         table["next"] = event.next
+    if event.after:
+        table["after"] = event.after
+    if not event.dated:
+        table["dated"] = False
+    if event.moved:
+        table["moved"] = event.moved
     for key, value in event.extra:
         table.setdefault(key, value)
     return table
@@ -172,10 +189,17 @@ def from_table(table: Any, device: str) -> Event:
     nxt = table.get("next", 0)
     if not isinstance(nxt, int) or isinstance(nxt, bool):
         raise BadEvent(f"next: {nxt!r} is not a number")
+    after = table.get("after", 0)
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        raise BadEvent(f"after: {after!r} is not a count")
+    dated = table.get("dated", True)
+    if not isinstance(dated, bool):
+        raise BadEvent(f"dated: {dated!r} is not true or false")
     event = Event(
         stamp, kind, habit, day, at, _text(table, "by"), _text(table, "text"), of, undoes, until,
         tuple(order_raw), nxt,
         tuple(sorted((k, v) for k, v in table.items() if k not in _KNOWN_KEYS)),
+        after, dated, _text(table, "moved"),
     )  # fmt: skip
     _check_kind(event, table)
     return event

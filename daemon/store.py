@@ -28,10 +28,11 @@ import select
 import stat
 import time
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import time as dt_time
 from datetime import timezone as dt_timezone
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import tomli_w
@@ -59,7 +60,7 @@ from daemon.errors import (
 from daemon.events import BadEvent, Event, from_table, latest, merge, to_table
 from daemon.hlc import DEVICE_RE, DEVICE_RULE, Stamp, parse_id, tick
 from daemon.migrate import has_history, history_of
-from daemon.state import RECOVERY, Note, Pause, PromptDeck, Skip, State, from_doc, to_doc
+from daemon.state import NO_EXTRA, RECOVERY, Note, Pause, PromptDeck, Skip, State, from_doc, to_doc
 
 CONFIG_MAX_BYTES = 1 << 20
 STATE_MAX_BYTES = 16 << 20
@@ -661,7 +662,7 @@ class LogWriter:
 
 CACHE_FILE = "cache.bin"  # the derived history
 EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 MIGRATED_BACKUP = "state.before-events.toml"
 _ZONES: dict[int, tzinfo] = {}
 
@@ -716,6 +717,7 @@ def _pack_event(e: Event) -> tuple[Any, ...]:
         tuple(e.stamp), e.kind, e.habit, e.day.toordinal(), _pack_at(e.at), e.by, e.text,
         tuple(e.of) if e.of else None, tuple(tuple(s) for s in e.undoes),
         e.until.toordinal() if e.until else None, e.order, e.next, [(k, _plain(v)) for k, v in e.extra],
+        e.after, e.dated, e.moved,
     )  # fmt: skip
 
 
@@ -724,7 +726,7 @@ def _unpack_event(t: tuple[Any, ...], stamp: Callable[[Any], Stamp] = Stamp._mak
         stamp(t[0]), t[1], t[2], date.fromordinal(t[3]), _unpack_at(t[4]), t[5], t[6],
         stamp(t[7]) if t[7] else None, tuple(map(stamp, t[8])) if t[8] else (),
         date.fromordinal(t[9]) if t[9] else None, t[10], t[11],
-        tuple((k, _unplain(v)) for k, v in t[12]) if t[12] else (),
+        tuple((k, _unplain(v)) for k, v in t[12]) if t[12] else (), t[13], t[14], t[15],
     )  # fmt: skip
 
 
@@ -732,8 +734,12 @@ def _pack_history(state: State) -> tuple[Any, ...]:
     habits = {
         hid: (
             log.done, {d.toordinal(): n for d, n in log.counts.items()},
-            [(n.day.toordinal(), _pack_at(n.at), n.text, n.nth) for n in log.notes],
-            [(s.day.toordinal(), s.text) for s in log.skips],
+            [(n.day.toordinal(), _pack_at(n.at), n.text, n.nth, _plain(dict(n.extra))) for n in log.notes],
+            [
+                (s.day.toordinal(), s.text, _pack_at(s.at) if s.at else None, s.after, _plain(dict(s.extra)))
+                for s in log.skips
+            ],
+            _plain(log.extra),
         )
         for hid, log in state.habits.items()
     }  # fmt: skip
@@ -741,16 +747,23 @@ def _pack_history(state: State) -> tuple[Any, ...]:
     return habits, pauses, {hid: (d.order, d.next) for hid, d in state.prompts.items()}
 
 
+def _mapping(packed: dict[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(_unplain(packed)) if packed else NO_EXTRA
+
+
 def _unpack_history(packed: tuple[Any, ...]) -> State:
     habits, pauses, prompts = packed
     state = State()
     day = date.fromordinal
-    for hid, (done, counts, notes, skips) in habits.items():
+    for hid, (done, counts, notes, skips, extra) in habits.items():
         log = state.log(hid)
         log.done = done
         log.counts = {day(d): n for d, n in counts.items()}
-        log.notes = [Note(day(d), _unpack_at(at), text, nth) for d, at, text, nth in notes]
-        log.skips = [Skip(day(d), text) for d, text in skips]
+        log.notes = [Note(day(d), _unpack_at(at), text, nth, _mapping(x)) for d, at, text, nth, x in notes]
+        log.skips = [
+            Skip(day(d), text, _unpack_at(at) if at else None, after, _mapping(x)) for d, text, at, after, x in skips
+        ]
+        log.extra = _unplain(extra)
     state.pauses = [Pause(h, day(a), day(b)) for h, a, b in pauses]
     state.prompts = {hid: PromptDeck(order, n) for hid, (order, n) in prompts.items()}
     return state
@@ -985,7 +998,7 @@ class SharedStore:
     def _migrate(self, own: State, moment: datetime) -> None:
         """Move the history of a state file written before the event log into it, once (under the lock).
 
-        Its events carry ``moved_from``: a move cut short is finished, never written twice.
+        Its events carry ``moved``: a move cut short is finished, never written twice.
         """
         n, backup = 1, os.path.join(self.dir, MIGRATED_BACKUP)
         while os.path.exists(backup) and not os.path.samefile(backup, self.local.path):
@@ -998,14 +1011,14 @@ class SharedStore:
             except OSError as e:
                 raise StoreWriteError(f"could not keep {backup} before moving to the event log: {e.strerror}") from None
         me = self.log.own_device()
-        mark = ("moved_from", os.path.basename(backup))
+        mark = os.path.basename(backup)
         read = self._read_log()
         self.log.check_own(me, read.events)
-        moved, ids = derive_with_ids([e for e in read.events if e.stamp.device == me.id and mark in e.extra])
+        moved, ids = derive_with_ids([e for e in read.events if e.stamp.device == me.id and e.moved == mark])
         wanted = history_of(own)
         if not same_history(moved, wanted):
             writer = LogWriter(me, latest(read.events), int(moment.timestamp() * 1000))
-            add = lambda e: writer.add(e._replace(extra=(mark,)))  # noqa: E731
+            add = lambda e: writer.add(e._replace(moved=mark))  # noqa: E731
             write_change(moved, wanted, ids, add, self.today(moment), moment.astimezone(self.zone), self.by)
             self.log.append(me, writer.added)
         mine = State()

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from daemon import record
 from daemon.changes import needs_ids, write_change
+from daemon.config import parse_config
 from daemon.derive import derive, derive_with_ids
+from daemon.errors import UsageError
 from daemon.events import DONE, UNDO, Event
 from daemon.hlc import Stamp, tick
-from daemon.state import ALL, Note, Pause, PromptDeck, Skip, State, from_doc, to_doc
+from daemon.prompts import next_prompt
+from daemon.state import ALL, Note, State, from_doc, to_doc
 
 D = date(2026, 11, 23)
 AT = datetime(2026, 11, 27, 19, tzinfo=UTC)
@@ -69,43 +75,51 @@ days = st.integers(0, 6).map(lambda n: D + timedelta(days=n))
 texts = st.text(alphabet="ab", max_size=2)
 
 
+class Holder:
+    """A store of one state in memory, for calling record.py's functions on it."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    @contextlib.contextmanager
+    def update(self) -> Iterator[State]:
+        yield self.state
+
+
+CONFIG = parse_config(
+    '[habits.walk]\nevery = "day"\n[habits.talk]\nevery = "week"\ntimes = 3\nprompts = ["a", "b", "c"]\n',
+    "c",
+    "UTC",
+)
+
+
 @st.composite
 def mutations(draw: st.DrawFn) -> object:
-    """One change of the kinds record.py and the daemon make."""
-    kind = draw(st.sampled_from(("done", "undo", "skip", "unskip", "pause", "resume", "prompt", "edit", "delete")))
-    h, d, text = draw(habits), draw(days), draw(texts)
+    """One change, made by the recording API (record.py) or the daemon's prompt deal."""
+    kind = draw(st.sampled_from(("done", "undo", "skip", "pause", "resume", "prompt", "note", "unnote")))
+    habit, d, text = CONFIG.find(draw(habits)), draw(days), draw(texts)
     k, n = draw(st.integers(0, 5)), draw(st.integers(0, 4))
+    moment = AT + timedelta(minutes=k)
 
     def mutate(s: State) -> None:
-        log = s.log(h)
+        store = Holder(s)
         if kind == "done":
-            nth = log.add(d)
-            if text:
-                log.notes.append(Note(d, AT + timedelta(minutes=k), text, nth if k % 3 else 0))
+            record.done(store, CONFIG, habit, d, moment, text or None)  # type: ignore[arg-type]
         elif kind == "undo":
-            log.remove(d)
+            record.undo(store, CONFIG, habit, d, moment)  # type: ignore[arg-type]
         elif kind == "skip":
-            log.skips.append(Skip(d, text))
-        elif kind == "unskip" and log.skips:
-            del log.skips[k % len(log.skips)]
+            record.skip(store, CONFIG, habit, d, moment, text)  # type: ignore[arg-type]
         elif kind == "pause":
-            s.pauses.append(Pause(ALL if k == 0 else h, d, d + timedelta(days=n)))
-        elif kind == "resume":  # as record.resume does
-            kept = []
-            for p in s.pauses:
-                if p.covers(p.habit, d):
-                    if p.start < d:
-                        kept.append(Pause(p.habit, p.start, d - timedelta(days=1)))
-                else:
-                    kept.append(p)
-            s.pauses = kept
+            record.pause(store, ALL if k == 0 else habit.id, d, d + timedelta(days=n))  # type: ignore[arg-type]
+        elif kind == "resume":
+            with contextlib.suppress(UsageError):
+                record.resume(store, None if k % 2 else habit.id, d)  # type: ignore[arg-type]
         elif kind == "prompt":
-            s.prompts[h] = PromptDeck([1, 0, 2], n)
-        elif kind == "edit" and log.notes:
-            i = k % len(log.notes)
-            log.notes[i] = log.notes[i]._replace(text=text + "!", at=AT + timedelta(hours=1))
-        elif kind == "delete" and log.notes:
-            del log.notes[k % len(log.notes)]
+            next_prompt(s, habit, seed=n)
+        elif kind == "note":
+            record.write_note(store, CONFIG, habit, d, moment, text + "!")  # type: ignore[arg-type]
+        elif kind == "unnote":
+            record.delete_note(store, habit, d)  # type: ignore[arg-type]
 
     return mutate
 

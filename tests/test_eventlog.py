@@ -216,3 +216,17 @@ def test_concurrent_writers_on_one_machine_lose_nothing(tmp_path: Path, shared: 
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
     events = device(tmp_path, shared, "one").read().events
     assert len(events) == 46 and len({e.stamp for e in events}) == 46
+
+
+def test_the_events_cache_keeps_every_field_of_an_event() -> None:
+    import marshal
+
+    from daemon.store import _pack_event, _unpack_event
+
+    e = Event(
+        Stamp(5, 2, "aaa"), "skip", "walk", DAY, NOW.astimezone(), "Sam", "rain", Stamp(4, 0, "bbb"),
+        (Stamp(1, 0, "aaa"), Stamp(2, 1, "bbb")), DAY + timedelta(days=2), (2, 0, 1), 1,
+        (("mood", "glad"), ("when", datetime(2026, 1, 1, tzinfo=UTC))), 3, False, "state.before-events.toml",
+    )  # fmt: skip
+    assert set(Event._fields) == set(e._asdict())  # every field set above
+    assert _unpack_event(marshal.loads(marshal.dumps(_pack_event(e)))) == e

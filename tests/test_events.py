@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import tomllib
 from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
 
 import pytest
 import tomli_w
@@ -33,7 +34,7 @@ from daemon.events import (
 )
 from daemon.hlc import Stamp, parse_id, tick
 from daemon.migrate import events_of_state
-from daemon.state import ALL, Note, Pause, PromptDeck, Skip, State
+from daemon.state import ALL, NO_EXTRA, Note, Pause, PromptDeck, Skip, State
 from daemon.streaks import summarize
 
 D = date(2026, 11, 23)  # a Monday
@@ -108,10 +109,10 @@ def test_completions_counts_and_notes_derive_like_the_state_file() -> None:
     log = state.habits["walk"]
     assert log.count(D) == 2 and log.count(D + timedelta(days=1)) == 1
     assert log.notes == [Note(D, AT, "round the lake", 1), Note(D, AT, "again", 2)]
-    # undo names the latest completion: it goes, with its own note
+    # undo names the latest completion: it goes, its note stays as the day's own note
     a.emit(6, UNDO, "walk", D, undoes=(d2.stamp,))
     log = derive(a.own).habits["walk"]
-    assert log.count(D) == 1 and [n.text for n in log.notes] == ["round the lake"]
+    assert log.count(D) == 1 and log.notes == [Note(D, AT, "round the lake", 1), Note(D, AT, "again", 0)]
 
 
 def test_a_partners_concurrent_completion_survives_an_undo_that_had_not_seen_it() -> None:
@@ -128,7 +129,7 @@ def test_a_partners_concurrent_completion_survives_an_undo_that_had_not_seen_it(
 def test_skips_unskip_and_the_skip_note() -> None:
     a = Device("aaa")
     s = a.emit(1, SKIP, "walk", D, text="sick")
-    assert derive(a.own).habits["walk"].skips == [Skip(D, "sick")]
+    assert derive(a.own).habits["walk"].skips == [Skip(D, "sick", AT)]
     a.emit(2, UNSKIP, "walk", D, undoes=(s.stamp,))
     assert derive(a.own).habits.get("walk") is None
 
@@ -314,7 +315,8 @@ notes = st.builds(
     days,
     st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)),
     st.text(max_size=5),
-    st.integers(1, 3),
+    st.integers(0, 3),
+    st.sampled_from([NO_EXTRA, MappingProxyType({"mood": "glad"})]),
 )
 
 
@@ -326,7 +328,12 @@ def states(draw: st.DrawFn) -> State:
         for day in draw(st.lists(days, max_size=8)):
             log.add(day)
         log.notes = [n for n in draw(st.lists(notes, max_size=4)) if log.count(n.day) >= n.nth]
-        log.skips = draw(st.lists(st.builds(Skip, days, st.text(max_size=3)), max_size=3))
+        moments = st.none() | st.just(AT)
+        extras = st.sampled_from([NO_EXTRA, MappingProxyType({"why": "rain"})])
+        skips = st.builds(Skip, days, st.text(max_size=3), moments, st.integers(0, 2), extras)
+        log.skips = draw(st.lists(skips, max_size=3))
+        if draw(st.booleans()):
+            log.extra = {"colour": "blue"}
     span = st.integers(0, 5)
     pauses = st.builds(lambda h, d, n: Pause(h, d, d + timedelta(days=n)), st.sampled_from((*HABITS, ALL)), days, span)
     state.pauses = draw(st.lists(pauses, max_size=3))

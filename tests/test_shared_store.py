@@ -63,7 +63,7 @@ def history(state: State) -> dict[str, object]:
 Op = tuple[str, str, int]
 ops = st.lists(
     st.tuples(
-        st.sampled_from(("done", "note", "undo", "skip", "pause", "resume", "prompt")),
+        st.sampled_from(("done", "note", "undo", "skip", "pause", "resume", "prompt", "write", "unnote")),
         st.sampled_from(("walk", "talk")),
         st.integers(0, 6),
     ),
@@ -80,9 +80,13 @@ def apply(store: Store | SharedStore, op: Op, clock: Clock) -> None:
     if kind in ("done", "note"):
         record.done(store, c, habit, day, moment, "a note" if kind == "note" else None)
     elif kind == "undo":
-        record.undo(store, habit, day)
+        record.undo(store, c, habit, day, moment)
     elif kind == "skip":
-        record.skip(store, c, habit, day, f"skip {n}")
+        record.skip(store, c, habit, day, moment, f"skip {n}")
+    elif kind == "write":
+        record.write_note(store, c, habit, day, moment, f"note {n}")
+    elif kind == "unnote":
+        record.delete_note(store, habit, day)
     elif kind == "pause":
         record.pause(store, ALL if n == 0 else hid, day, day + timedelta(days=n))
     elif kind == "resume":
@@ -157,7 +161,7 @@ def old_state_file(folder: Path, clock: Clock) -> Store:
         record.done(old, c, c.find("walk"), date(2026, 11, 10 + n), clock(), f"walk {n}" if n % 2 else None)
     record.done(old, c, c.find("talk"), date(2026, 11, 12), clock(), "first")
     record.done(old, c, c.find("talk"), date(2026, 11, 12), clock(), "second")
-    record.skip(old, c, c.find("walk"), date(2026, 11, 16), "ill")
+    record.skip(old, c, c.find("walk"), date(2026, 11, 16), clock(), "ill")
     record.pause(old, ALL, date(2026, 11, 18), date(2026, 11, 25))
     with old.update() as state:
         next_prompt(state, c.find("talk"), seed=4)

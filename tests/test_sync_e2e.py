@@ -62,9 +62,9 @@ def test_concurrent_completions_and_undos_on_both_sides_converge(pair: Pair, tmp
     record.done(sam, c, talk, day, clock())
     settle(pair, sam, alex)
     # now, before either sees the other: Sam takes back Sam's completion, Alex marks one
-    assert record.undo(sam, talk, day)
+    assert record.undo(sam, c, talk, day, clock()).kind == record.COMPLETION
     record.done(alex, c, talk, day, clock())
-    record.skip(alex, c, c.find("walk"), day, "rain")
+    record.skip(alex, c, c.find("walk"), day, clock(), "rain")
     settle(pair, sam, alex)
     for side in (sam, alex):
         state = side.read()
