@@ -38,7 +38,7 @@ from daemon.notify import DeliveryError, Notifier
 from daemon.prompts import next_prompt
 from daemon.reminders import Due, plan
 from daemon.sdnotify import sd_notify
-from daemon.store import Store
+from daemon.store import StateStore
 from daemon.views import next_reminder
 
 log = logging.getLogger("habitd")
@@ -56,7 +56,7 @@ class Runner:
     def __init__(
         self,
         config_path: str,
-        store: Store,
+        store: StateStore,
         notifier: Notifier,
         tick: float = 60.0,
         clock: Callable[[], datetime] = _utcnow,

@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import time as dt_time
 from datetime import timezone as dt_timezone
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import tomli_w
 
@@ -190,6 +190,14 @@ _DONE_LINE = re.compile(r'^done = "([A-Za-z0-9+/=]*)"$', re.MULTILINE)
 def dump_state(doc: dict[str, object]) -> str:
     """The state document as the text of the state file."""
     return _DONE_LINE.sub(r"done = '\1'", tomli_w.dumps(doc))
+
+
+class StateStore(Protocol):
+    """What the recording API, the views and the daemon need of a store: ``Store`` or ``SharedStore``."""
+
+    def read(self) -> State: ...
+
+    def update(self) -> contextlib.AbstractContextManager[State]: ...
 
 
 class StateTooBig(StoreWriteError):
@@ -617,6 +625,15 @@ class EventLog:
                     f" nothing was recorded. {RECOVERY}"
                 ) from None
             texts[path] = text
+        datas = {}
+        for path, events in months.items():
+            datas[path] = (texts[path].rstrip("\n") + "\n\n" + _events_text(events)).encode("utf-8")
+            if len(datas[path]) > STATE_MAX_BYTES:  # habitd would refuse to read it back
+                raise StateTooBig(
+                    f"this change would make {path} {len(datas[path])} bytes, more than the {STATE_MAX_BYTES}"
+                    " habitd can read back; nothing was changed. Long notes are the usual cause: `habitd journal`"
+                    " shows them"
+                )
         if months:
             if self.create_root:
                 ensure_dir(self.root)
@@ -624,8 +641,8 @@ class EventLog:
         if added:  # first: a crash before the files are written must not look like another machine's writes
             stamp = max(e.stamp for e in added)
             self._save_device(LocalDevice(me.id, max(stamp, me.last) if me.last else stamp))
-        for path, events in sorted(months.items()):
-            atomic_write(path, (texts[path].rstrip("\n") + "\n\n" + _events_text(events)).encode("utf-8"))
+        for path, data in sorted(datas.items()):
+            atomic_write(path, data)
             if signature is not None:
                 st = os.stat(path)
                 signature[path] = (st.st_size, st.st_mtime_ns)
@@ -936,6 +953,7 @@ class SharedStore:
             signature = self.log.signature()
             before, seen = self._history(signature)
             state = copy_history(before)
+            own_doc = to_doc(own)  # its reminders are the state's own objects: compare with what they were
             state.reminders, state.sent_day, state.sent_count = own.reminders, own.sent_day, own.sent_count
             yield state
             after = history_of(state)
@@ -943,7 +961,7 @@ class SharedStore:
                 self._write(before, after, seen, signature, moment)
             mine = State()
             mine.reminders, mine.sent_day, mine.sent_count = state.reminders, state.sent_day, state.sent_count
-            if to_doc(mine) != to_doc(own):
+            if to_doc(mine) != own_doc:
                 atomic_write(self.local.path, dump_state(to_doc(mine)).encode("utf-8"))
 
     def _write(

@@ -152,6 +152,9 @@ def test_the_daemons_bookkeeping_stays_on_this_machine(tmp_path: Path) -> None:
     again = shared(tmp_path / "local", tmp_path / "Sync", clock).read()
     assert again.reminders["walk"].handled == store.read().reminders["walk"].handled is not None
     assert again.sent_count == 1
+    with store.update() as state:  # a change to a reminder already there is saved too
+        state.reminder("walk").pending = T0
+    assert shared(tmp_path / "local", tmp_path / "Sync", clock).read().reminders["walk"].pending == T0
 
 
 def old_state_file(folder: Path, clock: Clock) -> Store:
