@@ -37,6 +37,10 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         "startup_to_ready_s",
         "check_1000_habits_ms",
         "status_1000_habits_ms",
+        "log_done_ratio",
+        "log_status_ratio",
+        "log_cold_rebuild_s",
+        "log_catch_up_ms",
     ):
         assert isinstance(figures[key], (int, float)), key
     assert "done / floor" in r.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 import subprocess
@@ -17,7 +18,7 @@ from daemon.errors import StateError, StoreWriteError
 from daemon.events import DONE, NOTE, UNDO, Event
 from daemon.hlc import Stamp
 from daemon.store import EventLog
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Habitd
 
 NOW = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
 DAY = date(2026, 11, 27)
@@ -230,3 +231,16 @@ def test_the_events_cache_keeps_every_field_of_an_event() -> None:
     )  # fmt: skip
     assert set(Event._fields) == set(e._asdict())  # every field set above
     assert _unpack_event(marshal.loads(marshal.dumps(_pack_event(e)))) == e
+
+
+def test_a_command_says_which_file_it_could_not_read_and_shows_the_rest(habitd: Habitd) -> None:
+    assert habitd("done", "thanks").exit_code == 0
+    other = habitd.state_dir / "devices" / "partner0001" / "2026-11.toml"
+    other.parent.mkdir(mode=0o700)
+    other.write_text('format = 1\ndevice = "partner0001"\n[[event]\nid = "17')  # cut short by a copy
+    result = habitd("status", "--json")
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"habitd: warning: {other}: not valid TOML")
+    assert "not fully synced yet" in result.stderr
+    assert [h["done"] for h in json.loads(result.stdout)["habits"] if h["id"] == "thanks"] == [1]
+    assert other.read_text().endswith('id = "17')  # left as it is
