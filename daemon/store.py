@@ -962,6 +962,7 @@ class SharedStore:
             mine = State()
             mine.reminders, mine.sent_day, mine.sent_count = state.reminders, state.sent_day, state.sent_count
             if to_doc(mine) != own_doc:
+                self.local._backup()  # the backups keep this machine's bookkeeping too
                 atomic_write(self.local.path, dump_state(to_doc(mine)).encode("utf-8"))
 
     def _write(
