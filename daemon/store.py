@@ -747,9 +747,11 @@ def _unpack_event(t: tuple[Any, ...], stamp: Callable[[Any], Stamp] = Stamp._mak
     )  # fmt: skip
 
 
-def _pack_history(state: State) -> tuple[Any, ...]:
+def _pack_history(state: State, packed: dict[str, Any] | None = None, same: Iterable[str] = ()) -> tuple[Any, ...]:
+    """The history as marshal's types; the habits in ``same`` are taken from ``packed`` as they are."""
+    kept = set(same) & set(packed or {})
     habits = {
-        hid: (
+        hid: (packed or {})[hid] if hid in kept else (
             log.done, {d.toordinal(): n for d, n in log.counts.items()},
             [(n.day.toordinal(), _pack_at(n.at), n.text, n.nth, _plain(dict(n.extra))) for n in log.notes],
             [
@@ -813,6 +815,7 @@ class SharedStore:
         self.clock, self.today, self.zone, self.by = clock, today, zone, by
         self.problems: list[str] = []  # files of the log not read (or events in them), as of the latest read
         self._info: dict[str, Any] = {}  # what the history cache was made of (see "the caches")
+        self._packed: dict[str, Any] | None = None  # its habits as loaded, to write back those unchanged
 
     # -- the caches -----------------------------------------------------------------------
     # cache.bin: (files, latest stamp, problems, packed history); files: path -> (size, mtime_ns,
@@ -836,9 +839,11 @@ class SharedStore:
         with contextlib.suppress(HabitdError):  # a cache that could not be written is rebuilt next time
             atomic_write(path, marshal.dumps((CACHE_VERSION, self.log.root, *value)))
 
-    def _save_cache(self, history: State, seen: Stamp | None) -> None:
-        packed = _pack_history(history)
+    def _save_cache(self, history: State, seen: Stamp | None, same: Iterable[str] = ()) -> None:
+        """Write the history cache; the habits in ``same`` are as loaded, not packed again."""
+        packed = _pack_history(history, self._packed, same)
         self._dump(self.cache_path, self._info, tuple(seen) if seen else None, self.problems, packed)
+        self._packed = packed[0]  # the habits of the history now cached
 
     def _cached(self, signature: dict[str, tuple[int, int]]) -> tuple[State, Stamp | None] | None:
         """The cached history if it is of these files, or brought up to date with what was appended
@@ -848,7 +853,7 @@ class SharedStore:
             files, seen_t, problems, packed = value
             seen = Stamp(*seen_t) if seen_t else None
             if {p: (size, mtime) for p, (size, mtime, _n, _last) in files.items()} == signature:
-                self._info, self.problems = files, list(problems)
+                self._info, self.problems, self._packed = files, list(problems), packed[0]
                 return _unpack_history(packed), seen
             return self._catch_up(signature, files, seen, problems, packed)
         except (ValueError, TypeError, KeyError, IndexError):
@@ -985,7 +990,8 @@ class SharedStore:
         for path in list(self._info):
             if path not in signature:  # a conflict copy folded away
                 del self._info[path]
-        self._save_cache(after, writer.added[-1].stamp if writer.added else seen)
+        same = set(after.habits) - set(changed_habits(before, after))
+        self._save_cache(after, writer.added[-1].stamp if writer.added else seen, same)
 
     def _ids(self, me: LocalDevice, before: State, after: State, seen: Stamp | None) -> Ids:
         """The ids of the events behind what the change takes away, as this device saw them.

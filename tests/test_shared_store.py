@@ -273,3 +273,15 @@ def test_a_partners_event_from_behind_what_this_device_holds_takes_its_place_in_
     sync(roots[0], roots[1])
     assert sam.read().prompts == alex.read().prompts == shared(tmp_path / "fresh", roots[0], sam_clock).read().prompts
     assert sam.read().prompts["talk"].next == 2
+
+
+def test_a_change_made_right_after_a_partners_keeps_the_partners_in_the_cache(tmp_path: Path) -> None:
+    clock, c, day = Clock(), config(), date(2026, 11, 20)
+    sam = shared(tmp_path / "sam", tmp_path / "Sync", clock)
+    alex = shared(tmp_path / "alex", tmp_path / "Sync", clock)
+    record.done(sam, c, c.find("walk"), day - timedelta(days=1), clock())
+    sam.read()
+    record.done(alex, c, c.find("walk"), day, clock())  # sam has not read since
+    record.done(sam, c, c.find("talk"), day, clock())  # sam's next change, on another habit
+    for store in (sam, shared(tmp_path / "sam", tmp_path / "Sync", clock)):
+        assert store.read().habits["walk"].days() == [day - timedelta(days=1), day]
