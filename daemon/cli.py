@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
@@ -24,6 +24,7 @@ from daemon import __version__, paths, record, store
 from daemon.clock import parse_day
 from daemon.config import Config, parse_config
 from daemon.errors import EXIT_RUNTIME, HabitdError, UsageError
+from daemon.periods import is_due_day
 from daemon.state import ALL
 from daemon.streaks import MET, summarize
 
@@ -53,6 +54,8 @@ class App:
 
     @cached_property
     def config(self) -> Config:
+        if not os.path.lexists(self.config_path):
+            raise UsageError(f"no config at {self.config_path}; `habitd init` writes one")
         text = store.read_config_text(self.config_path)
         return parse_config(text, str(self.config_path), store.system_timezone())
 
@@ -66,9 +69,42 @@ class App:
         return self.config.today(self.now())
 
 
+def _printable(text: str, stream: Any) -> str:
+    """``text`` as ``stream`` can encode it: what it cannot (a lone surrogate, ✓ in ASCII) becomes ``?``."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        return text.encode(encoding, "replace").decode(encoding, "replace")
+
+
+def _out(text: str, err: bool = False, nl: bool = True) -> None:
+    """Print a result (or, with ``err``, a message): never fails on a character the terminal lacks."""
+    stream = sys.stderr if err else sys.stdout
+    click.echo(_printable(text, stream), err=err, nl=nl)
+
+
+def _inert_lines(text: str) -> str:
+    from daemon.render import inert
+
+    return "\n".join(inert(line) for line in text.split("\n"))
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"habitd: {message}", err=True)
+    _out(f"habitd: {_inert_lines(message)}", err=True)
     sys.exit(code)
+
+
+def _decoded(text: str) -> str:
+    """Text as typed: what the locale could not decode (a C locale, a stray byte) is read as UTF-8, or U+FFFD.
+
+    Python hands such bytes over as lone surrogates, which no file can store and
+    no terminal can show; ``$'bad \\xff byte'`` becomes ``bad \ufffd byte``.
+    """
+    if text.isascii() or not any("\udc80" <= c <= "\udcff" for c in text):
+        return text
+    return os.fsencode(text).decode("utf-8", "replace")
 
 
 class HabitdGroup(click.Group):
@@ -93,6 +129,32 @@ class HabitdGroup(click.Group):
             assert isinstance(command, click.Command)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Click's errors as one line with the hint (``habitd: missing argument 'HABIT'; try ...``)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as e:
+            message = e.format_message().rstrip(".")
+            where = e.ctx.command_path if e.ctx else "habitd"
+            _fail(f"{message[:1].lower()}{message[1:]}; try `{where} --help`", e.exit_code)
+        except click.ClickException as e:
+            _fail(e.format_message(), e.exit_code)
+        except click.Abort:
+            _fail("aborted", EXIT_RUNTIME)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, [_decoded(a) for a in args])  # every argument, options' values too
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -145,20 +207,30 @@ def _warn_unread(app: object) -> None:
 
 
 def _style() -> Style:
+    """Colour on a terminal unless NO_COLOR is set to something (no-color.org); marks it can encode."""
     from daemon.render import Style
 
-    return Style(sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "✓…·".encode(encoding)
+        unicode = True
+    except (UnicodeEncodeError, LookupError):
+        unicode = False
+    return Style(sys.stdout.isatty() and not os.environ.get("NO_COLOR"), unicode)
 
 
 def _emit_json(data: object) -> None:
     import json  # only for --json: it is not free to import
 
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if _printable(text, sys.stdout) != text:  # a terminal without UTF-8: \u escapes lose nothing
+        text = json.dumps(data, indent=2)
+    _out(text)
 
 
 pass_app = click.make_pass_decorator(App)
 
-DAY_HELP = "today, yesterday, YYYY-MM-DD or a weekday name (the latest one)"
+DAY_HELP = "today, yesterday, tomorrow, YYYY-MM-DD or a weekday (the latest one; for --until the next one)"
 
 
 @click.group(cls=HabitdGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -201,7 +273,7 @@ def init(app: App, force: bool) -> None:
     if os.path.exists(app.config_path) and not force:
         raise UsageError(f"{app.config_path} exists already; use --force to replace it")
     store.atomic_write(app.config_path, store.example_config().encode("utf-8"))
-    click.echo(f"Wrote {app.config_path}. Edit it, then run `habitd check`.")
+    _out(f"Wrote {app.config_path}. Edit it, then run `habitd check`.")
 
 
 @cli.command()
@@ -214,7 +286,7 @@ def check(app: App) -> None:
     state = app.store.read()
     now = app.now()
     nexts = [views.next_reminder(config, state, h, now) for h in config.habits]
-    click.echo("\n".join(render.check_lines(config, nexts, now)))
+    _out("\n".join(render.check_lines(config, nexts, now)))
 
 
 def _day(app: App, text: str) -> date:
@@ -222,10 +294,8 @@ def _day(app: App, text: str) -> date:
 
 
 def _typed(ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
-    """Text as typed: what the locale could not decode (a C locale, a stray byte) is read as UTF-8, or U+FFFD."""
-    if text is None or text.isascii() or not any("\udc80" <= c <= "\udcff" for c in text):
-        return text
-    return os.fsencode(text).decode("utf-8", "replace")
+    """Text as typed (see ``_decoded``; HabitdGroup.parse_args does it already for the command line)."""
+    return None if text is None else _decoded(text)
 
 
 NOTE_KEPT = "\nYour note is kept as the day's own note; `habitd journal` shows it."
@@ -243,17 +313,22 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
     result = record.done(app.store, app.config, h, day, app.now(), note)
     with _after_save():
         before = result.before
+        current = before.first <= app.today() <= before.last
         if not result.recorded:
-            span = before.first.isoformat() if before.first == before.last else f"{before.first} .. {before.last}"
+            if before.first == before.last:
+                what = f"already done for {day.isoformat()}"
+            else:
+                what = f"already done for {h.every.this(current)} ({before.first} .. {before.last})"
             kept = NOTE_KEPT if result.note_kept else " Nothing changed."
-            click.echo(f"{h.title}: already done for this {h.every} ({span}).{kept}")
+            _out(f"{h.title}: {what}.{kept}")
             return
-        progress = "" if h.times == 1 else f" ({before.done + 1}/{h.times} this {h.every})"
+        progress = "" if h.times == 1 else f" ({before.done + 1}/{h.times} {h.every.this(current)})"
+        off = "" if is_due_day(h, day) else " (not one of its due days; it counts all the same)"
         streak = ""
         if app.config.settings.show_streaks:
             after = summarize(h, result.state, app.today(), app.config.settings.week_starts).streak
             streak = f" Streak: {after}." if after > 1 else ""
-        click.echo(f"{h.title}: done for {day.isoformat()}{progress}.{streak}")
+        _out(f"{h.title}: done for {day.isoformat()}{off}{progress}.{streak}")
 
 
 @cli.command()
@@ -328,7 +403,7 @@ def note(app: App, habit: str, text: str | None, day_text: str, delete: bool) ->
             return
         else:
             click.echo(f"{h.title}: note for {day.isoformat()} written. It replaces:")
-        click.echo("\n".join(f"    {line}" for line in (change.old or "").splitlines() or [""]))
+        click.echo("\n".join(f"    {_inert_lines(line)}" for line in (change.old or "").splitlines() or [""]))
 
 
 @cli.command()
@@ -343,7 +418,7 @@ def status(app: App, as_json: bool) -> None:
     if as_json:
         _emit_json(views.status_json(config, rows, config.today(now)))
     else:
-        click.echo("\n".join(render.status_lines(config, rows, now, _style())))
+        _out("\n".join(render.status_lines(config, rows, now, _style())))
 
 
 @cli.command()
@@ -364,7 +439,7 @@ def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
     first = app.today() - timedelta(days=weeks * 7 - 1)
     marks = views.day_marks(app.config, state, h, first, now)
     row = next(r for r in views.status(app.config, state, now) if r.habit.id == h.id)
-    click.echo("\n".join(render.heatmap_lines(app.config, h, marks, first, row, _style())))
+    _out("\n".join(render.heatmap_lines(app.config, h, marks, first, row, _style())))
 
 
 @cli.command("next")
@@ -387,7 +462,7 @@ def next_(app: App, limit: int, as_json: bool) -> None:
             }
         )
     else:
-        click.echo("\n".join(render.upcoming_lines(config, items, now)))
+        _out("\n".join(render.upcoming_lines(config, items, now)))
 
 
 @cli.command()
@@ -405,9 +480,9 @@ def today(app: App, as_json: bool, fmt: str) -> None:
     if as_json:
         _emit_json(views.today_json(app.config, view))
     elif fmt == "line":
-        click.echo(render.today_line(view))
+        _out(render.today_line(view))
     else:
-        click.echo("\n".join(render.today_lines(app.config, view, _style())))
+        _out("\n".join(render.today_lines(app.config, view, _style())))
 
 
 @cli.command()
@@ -438,7 +513,7 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
             }
         )
     else:
-        click.echo("\n".join(render.journal_lines(app.config, entries)))
+        _out("\n".join(render.journal_lines(app.config, entries)))
 
 
 @cli.command()
@@ -456,12 +531,12 @@ def prompt(app: App, habit: str, advance: bool) -> None:
     if advance or current is None:
         with app.store.update() as state:
             current = prompts_mod.next_prompt(state, h, int(app.now().timestamp() * 1000))
-    click.echo(current)
+    _out(_inert_lines(current or ""))
 
 
 @cli.command()
 @click.argument("habit", required=False)
-@click.option("--until", "until_text", required=True, help="Last day of the pause: YYYY-MM-DD, tomorrow or a weekday.")
+@click.option("--until", "until_text", required=True, help="Last day of the pause (included): " + DAY_HELP)
 @pass_app
 def pause(app: App, habit: str | None, until_text: str) -> None:
     """Pause HABIT (or all habits) until a day: no reminders, streaks untouched."""
@@ -534,11 +609,11 @@ def service_install(ctx: click.Context, print_only: bool) -> None:
             extra += [flag, os.path.abspath(value)]
     text = service_mod.unit_text(extra)
     if print_only:
-        click.echo(text, nl=False)
+        _out(text, nl=False)
         return
     target = _unit_path()
     store.atomic_write(target, text.encode("utf-8"))
-    click.echo(f"Wrote {target}. Next:\n  systemctl --user daemon-reload && systemctl --user enable --now habitd")
+    _out(f"Wrote {target}. Next:\n  systemctl --user daemon-reload && systemctl --user enable --now habitd")
 
 
 @service.command("uninstall")
@@ -548,7 +623,7 @@ def service_uninstall() -> None:
     if not os.path.exists(target):
         raise UsageError(f"no unit at {target}; nothing to remove")
     os.unlink(target)
-    click.echo(f"Removed {target}. Run: systemctl --user daemon-reload")
+    _out(f"Removed {target}. Run: systemctl --user daemon-reload")
 
 
 def main() -> None:

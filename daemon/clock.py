@@ -62,12 +62,21 @@ def wall_moment(day: date, at: time, tz: tzinfo) -> datetime:
     return hi.replace(microsecond=0)
 
 
-def parse_day(text: str, today: date, ahead: bool = False) -> date:
-    """A day the user typed: today, yesterday, tomorrow, an ISO date or a weekday name.
+DAY_GRAMMAR = "today, yesterday, tomorrow, YYYY-MM-DD or a weekday name (mon..sun, monday..sunday)"
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EARLIEST = date(1900, 1, 1)
+MAX_AHEAD = timedelta(days=3660)  # about ten years
 
-    Looking back (the default) a weekday is the most recent such day, today
-    included, and the future is refused. With ``ahead`` it is the next such
-    day, today included, and the past is refused (for ``pause --until``).
+
+def parse_day(text: str, today: date, ahead: bool = False) -> date:
+    """A day the user typed, in the one grammar of every ``--date``, ``--since`` and ``--until``.
+
+    ``today``, ``yesterday``, ``tomorrow``, ``YYYY-MM-DD`` or a weekday name.
+    Looking back (the default: ``--date``, ``--since``) a weekday is the most
+    recent such day, today included, and a day after today is refused. With
+    ``ahead`` (``--until``) it is the next such day, today included, and a day
+    before today is refused. Days before 1900 or more than ten years ahead are
+    refused too, so every date computed from one stays in range.
     """
     word = text.strip().lower()
     shift = {"today": 0, "yesterday": -1, "tomorrow": 1}
@@ -81,13 +90,17 @@ def parse_day(text: str, today: date, ahead: bool = False) -> date:
             day = today - timedelta(days=(today.weekday() - wd) % 7)
     else:
         try:
+            if not _ISO_DAY.match(word):
+                raise ValueError(word)
             day = date.fromisoformat(word)
         except ValueError:
-            raise UsageError(f"{text!r} is not a date: use today, yesterday, a weekday name or YYYY-MM-DD") from None
+            raise UsageError(f"{text!r} is not a date: use {DAY_GRAMMAR}") from None
     if not ahead and day > today:
         raise UsageError(f"{day.isoformat()} is in the future (today is {today.isoformat()})")
     if ahead and day < today:
         raise UsageError(f"{day.isoformat()} is in the past (today is {today.isoformat()})")
+    if day < EARLIEST or day > today + MAX_AHEAD:
+        raise UsageError(f"{day.isoformat()} is too far from today: habitd keeps days from 1900 to ten years ahead")
     return day
 
 
@@ -97,5 +110,8 @@ def parse_duration(text: str) -> timedelta | None:
     if not m or not any(m.groups()):
         return None
     d, h, mins = (int(g) if g else 0 for g in m.groups())
-    value = timedelta(days=d, hours=h, minutes=mins)
+    try:
+        value = timedelta(days=d, hours=h, minutes=mins)
+    except OverflowError:
+        return None
     return value if value > timedelta(0) else None

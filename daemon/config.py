@@ -9,6 +9,7 @@ and ``HABIT_KEYS`` are the schema; a test keeps the README's reference and
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -42,6 +43,14 @@ class Every(NamedTuple):
 
     def __str__(self) -> str:
         return self.unit if self.n == 1 else f"{self.n} {self.unit}s"
+
+    def this(self, current: bool = True) -> str:
+        """A period in words: ``today``, ``this week``, ``these 4 months`` (``that day``... when past)."""
+        if self.n == 1:
+            if self.unit == "day":
+                return "today" if current else "that day"
+            return f"{'this' if current else 'that'} {self.unit}"
+        return f"{'these' if current else 'those'} {self}"
 
 
 class DaySet(NamedTuple):
@@ -144,12 +153,18 @@ def _show(value: Any) -> str:
     return repr(value) if not isinstance(value, (list, dict)) else type(value).__name__
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _string(value: Any, where: str, problems: Problems) -> str | None:
     if not isinstance(value, str):
         problems.append(f"{where}: {_show(value)} is not a string")
         return None
     if not value.strip():
         problems.append(f"{where}: must not be empty")
+        return None
+    if m := _CONTROL.search(value):  # terminal escapes would act in notifications and on the terminal
+        problems.append(f"{where}: holds a control character (U+{ord(m.group()):04X}); only tabs and newlines may be")
         return None
     return value
 
@@ -211,11 +226,24 @@ def _bool(value: Any, where: str, problems: Problems) -> bool | None:
     return value
 
 
-def _duration(value: Any, where: str, problems: Problems) -> timedelta | None:
-    if isinstance(value, str) and (d := parse_duration(value)) is not None:
+def _duration(longest: timedelta, words: str) -> Parser:
+    def parse(value: Any, where: str, problems: Problems) -> timedelta | None:
+        d = parse_duration(value) if isinstance(value, str) else None
+        if d is None:
+            problems.append(f'{where}: {_show(value)} is not a duration (like "90m", "2h", "1h30m")')
+            return None
+        if d > longest:
+            problems.append(f"{where}: {_show(value)} is longer than {words}, the most it can be")
+            return None
         return d
-    problems.append(f'{where}: {_show(value)} is not a duration (like "90m", "2h", "1h30m")')
-    return None
+
+    return parse
+
+
+# The longest period of each unit: about ten years, so every date computed stays in range.
+EVERY_MAX = {"day": 3660, "week": 520, "month": 120}
+# The earliest and latest `start`.
+START_RANGE = (date(1900, 1, 1), date(2199, 12, 31))
 
 
 def _every(value: Any, where: str, problems: Problems) -> Every | None:
@@ -223,7 +251,11 @@ def _every(value: Any, where: str, problems: Problems) -> Every | None:
     if not m or (m.group(1) is not None and int(m.group(1)) < 1):
         problems.append(f'{where}: {_show(value)} is not a period: "day", "week", "month" or "N days/weeks/months"')
         return None
-    return Every(m.group(2), int(m.group(1) or 1))
+    unit, n = m.group(2), int(m.group(1) or 1)
+    if n > EVERY_MAX[unit]:
+        problems.append(f"{where}: {_show(value)} is too long; at most {EVERY_MAX[unit]} {unit}s (about ten years)")
+        return None
+    return Every(unit, n)
 
 
 def _one_or_list(value: Any) -> list[Any]:
@@ -284,22 +316,28 @@ def _cron(value: Any, where: str, problems: Problems) -> Cron | None:
 
 
 def _date(value: Any, where: str, problems: Problems) -> date | None:
-    if isinstance(value, date) and not hasattr(value, "hour"):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    problems.append(f"{where}: {_show(value)} is not a date (YYYY-MM-DD)")
-    return None
+    day: date | None = None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        day = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        with contextlib.suppress(ValueError):
+            day = date.fromisoformat(value)
+    if day is None:
+        problems.append(f"{where}: {_show(value)} is not a date (YYYY-MM-DD)")
+        return None
+    lo, hi = START_RANGE
+    if not lo <= day <= hi:
+        problems.append(f"{where}: {day.isoformat()} is outside {lo.isoformat()}..{hi.isoformat()}")
+        return None
+    return day
 
 
 def _prompts(value: Any, where: str, problems: Problems) -> tuple[str, ...] | None:
     if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
         problems.append(f"{where}: must be a list of non-empty strings")
         return None
-    return tuple(value)
+    ok = [_string(p, f"{where}[{i}]", problems) for i, p in enumerate(value)]
+    return tuple(value) if all(p is not None for p in ok) else None
 
 
 SETTINGS_KEYS: dict[str, Key] = {
@@ -311,7 +349,9 @@ SETTINGS_KEYS: dict[str, Key] = {
     ),
     "max_per_day": Key("at most this many notifications per day; the rest are dropped and logged", _int(1, 1000), "8"),
     "max_late": Key(
-        "a reminder missed while asleep or off is shown on return if not older than this", _duration, '"6h"'
+        "a reminder missed while asleep or off is shown on return if not older than this; at most 7 days",
+        _duration(timedelta(days=7), "7 days"),
+        '"6h"',
     ),
     "show_streaks": Key("show streak figures; false hides them everywhere", _bool, "true"),
     "notify_timeout": Key("seconds a notification stays on screen; 0 until dismissed", _int(0, 3600), "30"),
@@ -320,7 +360,11 @@ SETTINGS_KEYS: dict[str, Key] = {
 HABIT_KEYS: dict[str, Key] = {
     "title": Key("short name shown as the notification's summary; default: the id, humanised", _string, '"Date night"'),
     "message": Key("the notification's body", _string, '"Pick a place neither of you has been."'),
-    "every": Key('the period: "day", "week", "month" or "N days" / "N weeks" / "N months"', _every, '"week"'),
+    "every": Key(
+        'the period: "day", "week", "month" or "N days" / "N weeks" / "N months", up to about ten years',
+        _every,
+        '"week"',
+    ),
     "times": Key("completions that meet one period", _int(1, 100), "1"),
     "on": Key(
         "days: for a daily habit the days it is due, for longer periods the days its reminder fires;"
@@ -330,11 +374,15 @@ HABIT_KEYS: dict[str, Key] = {
     ),
     "at": Key('reminder time or times, "HH:MM"; no `at` and no `cron` means no reminder', _at, '"18:00"'),
     "cron": Key("instead of on/at: reminder times as a 5-field cron expression", _cron, '"0 19 * * fri"'),
-    "start": Key('first day of the first period, for "N days/weeks/months"', _date, "2026-01-05"),
-    "remind_again": Key(
-        "follow-up reminders at this interval until the period is met, up to the day's end", _duration, '"2h"'
+    "start": Key(
+        'first day of the first period, for "N days/weeks/months"; days before it are not tracked', _date, "2026-01-05"
     ),
-    "max_late": Key("this habit's own max_late", _duration, '"6h"'),
+    "remind_again": Key(
+        "follow-up reminders at this interval until the period is met, up to the day's end",
+        _duration(timedelta(days=1), "a day"),
+        '"2h"',
+    ),
+    "max_late": Key("this habit's own max_late", _duration(timedelta(days=7), "7 days"), '"6h"'),
     "prompts": Key("conversation prompts; each reminder carries the next one", _prompts, '["..."]'),
 }
 

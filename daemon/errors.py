@@ -33,7 +33,14 @@ class ConfigError(HabitdError):
         self.path = path
         self.problems = problems
         lines = "\n".join(f"  {p}" for p in problems)
-        super().__init__(f"{path}: {len(problems)} problem(s) in the config:\n{lines}")
+        count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+        super().__init__(f"{path}: {count} in the config:\n{lines}")
+
+
+class ConfigUnreadable(ConfigError):
+    """The config file exists but cannot be read (permissions, I/O): a runtime failure."""
+
+    exit_code = EXIT_RUNTIME
 
 
 class StateError(HabitdError):

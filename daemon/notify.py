@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from typing import Any
 
-from daemon.errors import HabitdError
+from daemon.errors import HabitdError, UsageError
 
 BUS_NAME = "org.freedesktop.Notifications"
 APP_NAME = "habitd"
@@ -73,7 +73,7 @@ class Notifier:
         if backend == "auto":
             backend = "dbus" if dbus_python_available() else "notify-send"
         if backend not in ("dbus", "notify-send"):
-            raise HabitdError(f"unknown notification backend {backend!r} (auto, dbus or notify-send)")
+            raise UsageError(f"HABITD_NOTIFIER={backend!r} is not a notifier: use auto, dbus or notify-send")
         if backend == "dbus" and not dbus_python_available():
             raise HabitdError("the dbus backend needs dbus-python: pipx install 'habitd[dbus]'")
         self.backend = backend

@@ -1,7 +1,14 @@
-"""Human-readable text for the commands' results. Plain strings, no Click."""
+"""Human-readable text for the commands' results. Plain strings, no Click.
+
+Text a person wrote (titles, notes, prompts) passes through ``inert`` before it
+reaches a terminal, so a control character in it shows as ``^[`` instead of
+acting. ``Style`` knows whether the terminal takes colour and which marks
+(``✓``, ``…``, ``·``) its encoding can show; without them it uses ASCII.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from daemon import views
@@ -13,15 +20,45 @@ from daemon.views import StatusRow, Upcoming
 _CODES = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1", "cyan": "36"}
 
 
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def _show_control(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    if code < 0x20:
+        return "^" + chr(code + 0x40)  # ESC -> ^[, like cat -v
+    if code == 0x7F:
+        return "^?"
+    return f"<U+{code:04X}>"  # the C1 controls, CSI (U+009B) among them
+
+
+def inert(text: str) -> str:
+    """User text made safe to print: control characters are shown, never obeyed.
+
+    A tab stays a tab; every other C0 control (newlines too: callers split lines
+    first), DEL and the C1 controls show as ``^[``, ``^?`` or ``<U+009B>``.
+    """
+    return _CONTROL.sub(_show_control, text)
+
+
 class Style:
-    def __init__(self, color: bool) -> None:
+    """Colour (on a terminal, without NO_COLOR) and the marks the output's encoding can show."""
+
+    def __init__(self, color: bool, unicode: bool = True) -> None:
         self.color = color
+        self.unicode = unicode
 
     def __call__(self, text: str, *names: str) -> str:
         if not self.color or not names:
             return text
         codes = ";".join(_CODES[n] for n in names)
         return f"\x1b[{codes}m{text}\x1b[0m"
+
+    def mark(self, fancy: str, plain: str) -> str:
+        return fancy if self.unicode else plain
+
+
+PLAIN = Style(False)
 
 
 def when(config: Config, moment: datetime | None, now: datetime) -> str:
@@ -42,21 +79,35 @@ def target(habit: Habit) -> str:
     return f"{habit.times}x per {habit.every}" if habit.times > 1 else f"every {habit.every}"
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def check_lines(config: Config, nexts: list[datetime | None], now: datetime) -> list[str]:
     width = max((len(h.id) for h in config.habits), default=0)
     lines = [
         f"{h.id:<{width}}  {target(h):<16}  next: {when(config, n, now)}"
         for h, n in zip(config.habits, nexts, strict=False)
     ]
-    lines.append(f"config is valid: {len(config.habits)} habit(s), timezone {config.settings.timezone}")
+    lines.append(f"config is valid: {plural(len(config.habits), 'habit')}, timezone {config.settings.timezone}")
     return lines
 
 
+def _pad(rows: list[list[str]], right: set[int]) -> list[list[str]]:
+    """Each cell padded to its column's widest; ``right``: the right-aligned columns."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))] for r in rows
+    ]
+
+
 def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: Style) -> list[str]:
+    """One row a habit under a header; 80 columns hold ids up to 19 characters."""
     if not rows:
         return ["No habits yet: add some to the config (`habitd init` writes an example)."]
-    width = max(len(r.habit.id) for r in rows)
-    lines = []
+    streaks = config.settings.show_streaks
+    table = [["habit", "now", "every", *(["streak", "best", "strength"] if streaks else []), "next"]]
+    colors = [""]
     for r in rows:
         if r.period.state == MET:
             word, color = "done", "green"
@@ -66,14 +117,18 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
             word, color = "skipped", "dim"
         else:
             word, color = f"{r.period.done}/{r.habit.times}", ""
-        mark = style(f"{word:<8}", color) if color else f"{word:<8}"  # pad before colouring
-        parts = [f"{r.habit.id:<{width}}", mark, f"{target(r.habit):<16}"]
-        if config.settings.show_streaks:
-            parts.append(f"streak {r.streak:>3} (best {r.best_streak})  strength {r.strength:.0%}")
-        parts.append(f"next: {when(config, r.next_reminder, now)}")
-        if r.pending:
-            parts.append(style("reminder waiting for a notification server", "yellow"))
-        lines.append("  ".join(parts))
+        cells = [r.habit.id, word, str(r.habit.every)]
+        if streaks:
+            cells += [str(r.streak), str(r.best_streak), f"{r.strength:.0%}"]
+        table.append([*cells, when(config, r.next_reminder, now)])
+        colors.append(color)
+    lines = []
+    for i, cells in enumerate(_pad(table, {3, 4, 5} if streaks else set())):
+        if colors[i]:  # coloured after padding, so the columns stay aligned
+            cells[1] = style(cells[1], colors[i])
+        lines.append("  ".join(cells).rstrip())
+        if i and rows[i - 1].pending:
+            lines.append("  " + style(f"{rows[i - 1].habit.id}: a reminder waits for a notification server", "yellow"))
     return lines
 
 
@@ -82,7 +137,7 @@ def upcoming_lines(config: Config, items: list[Upcoming], now: datetime) -> list
         return ["Nothing coming up: no habit has an open reminder."]
     width = max(len(u.habit.id) for u in items)
     return [
-        f"{when(config, u.at, now):<18} {u.habit.id:<{width}}  {u.habit.title}{' (again)' if u.followup else ''}"
+        f"{when(config, u.at, now):<18} {u.habit.id:<{width}}  {inert(u.habit.title)}{' (again)' if u.followup else ''}"
         for u in items
     ]
 
@@ -94,9 +149,31 @@ HEAT = {
     views.PAUSED_DAY: ("p", "cyan"),
     views.NOT_DUE_DAY: ("-", "dim"),
     views.QUIET_DAY: (".", "dim"),
+    views.NOT_TRACKED_DAY: (" ", ""),
     views.FUTURE: (" ", ""),
 }
 LEGEND = "# done  . no completion needed yet  x missed  s skipped  p paused  - not due"
+
+
+def _month_header(start: date, weeks: int) -> str:
+    """Month names over the weeks they start in; a label never runs into the next one."""
+    header = [" "] * (weeks * 2)
+    placed: list[int] = []  # columns of the labels placed so far
+    previous = None
+    for w in range(weeks):
+        month = (start + timedelta(days=7 * w)).strftime("%b")
+        if month == previous:
+            continue
+        previous = month
+        col = w * 2
+        if col + 3 > len(header):
+            break
+        if placed and col < placed[-1] + 4:  # too close: the earlier month shows one week only
+            header[placed[-1] : placed[-1] + 3] = [" "] * 3
+            placed.pop()
+        header[col : col + 3] = list(month)
+        placed.append(col)
+    return "".join(header).rstrip()
 
 
 def heatmap_lines(
@@ -107,14 +184,7 @@ def heatmap_lines(
     start = first - timedelta(days=(first.weekday() - ws) % 7)
     last = max(marks) if marks else first
     weeks = (last - start).days // 7 + 1
-    header = [" "] * (weeks * 2)
-    previous = None
-    for w in range(weeks):
-        month = (start + timedelta(days=7 * w)).strftime("%b")
-        if month != previous and w * 2 + 3 <= len(header):
-            header[w * 2 : w * 2 + 3] = list(month)
-            previous = month
-    lines = [f"{habit.title} ({target(habit)})", "     " + "".join(header).rstrip()]
+    lines = [f"{inert(habit.title)} ({target(habit)})", "     " + _month_header(start, weeks)]
     for row in range(7):
         weekday = (ws + row) % 7
         cells = []
@@ -122,14 +192,17 @@ def heatmap_lines(
             d = start + timedelta(days=7 * w + row)
             char, color = HEAT.get(marks.get(d, views.FUTURE), (" ", ""))
             cells.append(style(char, color) if color else char)
-        lines.append(f"{WEEKDAYS[weekday].capitalize():<4} " + " ".join(cells).rstrip())
+        lines.append((f"{WEEKDAYS[weekday].capitalize():<4} " + " ".join(cells)).rstrip())
     lines.append(LEGEND)
+    if views.NOT_TRACKED_DAY in marks.values():
+        lines.append("blank: not tracked yet (before its start, or its first completion or skip)")
     p = summary.period
-    period = "today" if habit.every.unit == "day" and habit.every.n == 1 else f"this {habit.every}"
+    period = habit.every.this()
     progress = f"{period}: {p.done}/{habit.times}" if p.state != "met" else f"{period}: done"
     if config.settings.show_streaks:
         s = summary
-        lines.append(f"{progress} · streak {s.streak} · best {s.best_streak} · strength {s.strength:.0%}")
+        dot = style.mark(" · ", ", ")
+        lines.append(f"{progress}{dot}streak {s.streak}{dot}best {s.best_streak}{dot}strength {s.strength:.0%}")
     else:
         lines.append(progress)
     return lines
@@ -144,16 +217,34 @@ def today_lines(config: Config, view: views.TodayView, style: Style) -> list[str
             when_ = item.at.astimezone(config.settings.tz).strftime("%H:%M") if item.at else "     "
             progress = f"{r.period.done}/{r.habit.times}" if r.habit.times > 1 else ""
             last = " (last day)" if item.ends_today and r.habit.every.unit != "day" else ""
-            lines.append(f"  {when_}  {r.habit.id:<18} {_cut(r.habit.title, 34):<34} {progress}{last}".rstrip())
+            title = _cut(inert(r.habit.title), 34, style)
+            lines.append(f"  {when_}  {r.habit.id:<18} {title:<34} {progress}{last}".rstrip())
     else:
         lines.append(style(f"Nothing due today ({view.day:%a %d %b}).", "bold"))
     if view.open:
-        lines.append("Open this period: " + _cut(", ".join(r.habit.id for r in view.open), 62))
+        lines.extend(_wrap("Open this period: ", [r.habit.id for r in view.open]))
+    if view.paused:
+        lines.extend(_wrap("Paused: ", [r.habit.id for r in view.paused]))
     if view.done:
         lines.append(style("Done", "bold"))
+        tick = style(style.mark("✓", "+"), "green")
         for r in view.done:
             streak = f"streak {r.streak}" if config.settings.show_streaks else ""
-            lines.append(f"  {style('✓', 'green')}  {r.habit.id:<18} {_cut(r.habit.title, 34):<34} {streak}".rstrip())
+            title = _cut(inert(r.habit.title), 34, style)
+            lines.append(f"  {tick}  {r.habit.id:<18} {title:<34} {streak}".rstrip())
+    return lines
+
+
+def _wrap(label: str, ids: list[str], width: int = 80) -> list[str]:
+    """``label`` then the ids, comma-separated, on as many lines as they need."""
+    lines, line = [], label
+    for i, hid in enumerate(ids):
+        word = hid + ("," if i < len(ids) - 1 else "")
+        if len(line) + len(word) > width and line.strip() and line != label:
+            lines.append(line.rstrip())
+            line = " " * len(label)
+        line += word + " "
+    lines.append(line.rstrip())
     return lines
 
 
@@ -161,11 +252,15 @@ def today_line(view: views.TodayView) -> str:
     """One short line for a status bar."""
     if view.due:
         return f"{len(view.due)} due: " + ", ".join(i.row.habit.id for i in view.due)
-    return "all done" if view.done else "nothing due"
+    if view.done:
+        return "all done" + (f", {len(view.paused)} paused" if view.paused else "")
+    if view.paused and not view.open:
+        return "all paused"
+    return "nothing due"
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _cut(text: str, width: int, style: Style = PLAIN) -> str:
+    return text if len(text) <= width else text[: width - 1] + style.mark("…", "~")
 
 
 def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str]:
@@ -174,5 +269,5 @@ def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str
     lines = []
     for e in entries:
         lines.append(f"{e.day.isoformat()}  {e.habit}{'  (skipped)' if e.kind == 'skip' else ''}")
-        lines.extend(f"    {line}" for line in e.text.splitlines() or [""])
+        lines.extend(f"    {inert(line)}" for line in e.text.splitlines() or [""])
     return lines

@@ -109,9 +109,10 @@ class Runner:
         fresh = {h.id: h for h in new.habits}
         changed = sorted(i for i in fresh if i in old and fresh[i] != old[i])
         log.info(
-            "%s: config reloaded (%d habits; added %s; changed %s; removed %s)",
+            "%s: config reloaded (%d habit%s; added %s; changed %s; removed %s)",
             why,
             len(fresh),
+            "" if len(fresh) == 1 else "s",
             sorted(fresh.keys() - old.keys()) or "none",
             changed or "none",
             sorted(old.keys() - fresh.keys()) or "none",
@@ -244,7 +245,8 @@ class Runner:
         since = self.clock(), time.monotonic()  # before the first check: a jump during it is seen
         try:
             self.check()
-            log.info("running: %d habits, notifications via %s", len(self.config.habits), self.notifier.backend)
+            n = len(self.config.habits)
+            log.info("running: %d habit%s, notifications via %s", n, "" if n == 1 else "s", self.notifier.backend)
             sd_notify("READY=1")
             self._loop(*since)
         finally:

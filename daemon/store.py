@@ -50,6 +50,7 @@ from daemon.changes import (
 from daemon.derive import Ids, derive_with_ids, extend
 from daemon.errors import (
     ConfigError,
+    ConfigUnreadable,
     HabitdError,
     LockTimeout,
     NotPrivateError,
@@ -176,7 +177,7 @@ def read_config_text(path: str) -> str:
             raise ConfigError(str(path), ["no config here; `habitd init` writes one to start from"])
         return _decode(data)
     except OSError as e:
-        raise ConfigError(str(path), [f"cannot read: {e.strerror}"]) from None
+        raise ConfigUnreadable(str(path), [f"cannot read: {e.strerror}"]) from None
     except ValueError as e:
         raise ConfigError(str(path), [str(e)]) from None
 

@@ -108,15 +108,35 @@ def iso(config: Config, moment: datetime | None) -> str | None:
     return moment.astimezone(config.settings.tz).isoformat() if moment else None
 
 
+NOT_TRACKED = "not tracked"
+
+
+def tracked_from(state: State, habit: Habit) -> date | None:
+    """The first day the habit counts from: its ``start``, else its first completion or skip (None: not yet)."""
+    if habit.start is not None:
+        return habit.start
+    log = state.habits.get(habit.id)
+    if log is None:
+        return None
+    days = [d for d in (log.first_day(), *(s.day for s in log.skips)) if d is not None]
+    return min(days, default=None)
+
+
 def history(config: Config, state: State, habit: Habit, now: datetime, weeks: int) -> list[Period]:
-    """The habit's periods that overlap the last ``weeks`` weeks, oldest first."""
+    """The habit's periods that overlap the last ``weeks`` weeks, oldest first.
+
+    A finished period that ends before the habit was tracked (before ``start``, or
+    without one before its first completion or skip) is ``not tracked``, not ``missed``.
+    """
     day = config.today(now)
     ws = config.settings.week_starts
     since = day - timedelta(days=weeks * 7 - 1)
     first = period_index(habit, since, ws)
     if period_bounds(habit, first, ws)[0] < since:  # only whole periods inside the window
         first += 1
-    return periods(habit, state, day, ws, first_index=min(first, period_index(habit, day, ws)))
+    found = periods(habit, state, day, ws, first_index=min(first, period_index(habit, day, ws)))
+    begin = tracked_from(state, habit)
+    return [p._replace(state=NOT_TRACKED) if p.last < day and (begin is None or p.last < begin) else p for p in found]
 
 
 def history_json(config: Config, state: State, habit: Habit, rows: list[Period]) -> dict[str, object]:
@@ -183,6 +203,7 @@ class TodayView(NamedTuple):
     due: list[TodayItem]  # due today and not met, by reminder time
     open: list[StatusRow]  # open in a longer period, nothing asked of today
     done: list[StatusRow]  # met this period
+    paused: list[StatusRow]  # paused today, not met
 
 
 def today_view(config: Config, state: State, now: datetime) -> TodayView:
@@ -190,10 +211,13 @@ def today_view(config: Config, state: State, now: datetime) -> TodayView:
     due: list[TodayItem] = []
     open_: list[StatusRow] = []
     done: list[StatusRow] = []
+    paused: list[StatusRow] = []
     for row in status(config, state, now):
         p = row.period
         if p.state == MET:
             done.append(row)
+        elif row.paused:
+            paused.append(row)
         elif p.state == OPEN and not row.paused:
             at = row.next_reminder if row.next_reminder and config.today(row.next_reminder) == day else None
             daily = row.habit.every.unit == "day" and row.habit.every.n == 1
@@ -203,7 +227,7 @@ def today_view(config: Config, state: State, now: datetime) -> TodayView:
                 open_.append(row)
     far = datetime.max.replace(tzinfo=now.tzinfo)
     due.sort(key=lambda i: (i.at or far, i.row.habit.id))
-    return TodayView(day, due, open_, done)
+    return TodayView(day, due, open_, done, paused)
 
 
 def today_json(config: Config, view: TodayView) -> dict[str, object]:
@@ -215,6 +239,7 @@ def today_json(config: Config, view: TodayView) -> dict[str, object]:
         "due": [{**short(i.row), "at": iso(config, i.at), "period_ends_today": i.ends_today} for i in view.due],
         "open": [short(r) for r in view.open],
         "done": [{**short(r), "streak": r.streak} for r in view.done],
+        "paused": [short(r) for r in view.paused],
     }
 
 
@@ -241,8 +266,8 @@ def journal(state: State, habit: str | None, since: date | None) -> list[Journal
     return out
 
 
-DONE, MISSED_DAY, SKIPPED_DAY, PAUSED_DAY, NOT_DUE_DAY, QUIET_DAY, FUTURE = (
-    "done", "missed", "skipped", "paused", "not due", "quiet", "future",
+DONE, MISSED_DAY, SKIPPED_DAY, PAUSED_DAY, NOT_DUE_DAY, QUIET_DAY, NOT_TRACKED_DAY, FUTURE = (
+    "done", "missed", "skipped", "paused", "not due", "quiet", "not tracked", "future",
 )  # fmt: skip
 
 
@@ -251,17 +276,21 @@ def day_marks(config: Config, state: State, habit: Habit, first: date, now: date
 
     ``done``: a completion that day. ``missed``: a day of a missed period.
     ``quiet``: a day of a met or still open period without a completion.
+    ``not tracked``: a day of a period that ended before the habit was tracked
+    (the same rule as ``history``).
     """
     day = config.today(now)
     ws = config.settings.week_starts
     log = state.habits.get(habit.id)
     marks: dict[date, str] = {}
-    started = log.first_day() if log else None
+    started = tracked_from(state, habit)
     for p in periods(habit, state, day, ws, first_index=period_index(habit, first, ws)):
         d = max(p.first, first)
         while d <= p.last:
-            if d > day or started is None or p.last < started:
-                marks[d] = FUTURE  # also: before the habit was first done, nothing to show
+            if d > day:
+                marks[d] = FUTURE
+            elif p.last < day and (started is None or p.last < started):
+                marks[d] = NOT_TRACKED_DAY
             elif log and log.count(d):
                 marks[d] = DONE
             elif p.state == SKIPPED:

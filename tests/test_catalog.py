@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -13,7 +14,10 @@ from tests.conftest import ROOT
 from tests.overlap import article_hashes, digest, grams
 
 EXAMPLE = ROOT / "config.example.toml"
-ARTICLE = ROOT.parent / "shared" / "seed" / "000_1cb3a6c2c344a2cf.txt"
+# The article is not shipped (it is not ours to copy); these two checks run when
+# HABITD_ARTICLE names a copy of it, and say so when they skip.
+ARTICLE = Path(os.environ.get("HABITD_ARTICLE", "")) if os.environ.get("HABITD_ARTICLE") else None
+NO_ARTICLE = "set HABITD_ARTICLE to the source article's path to run this check (the article is not shipped)"
 
 THEMES = {
     "open communication": "open communication",
@@ -100,15 +104,15 @@ def test_no_run_of_8_words_is_shared_with_the_article() -> None:
 
 
 def test_the_overlap_check_would_catch_a_copied_sentence() -> None:
-    if not ARTICLE.exists():
-        pytest.skip("the article is not beside this checkout")
+    if ARTICLE is None:
+        pytest.skip(NO_ARTICLE)
     sentence = next(line for line in ARTICLE.read_text().splitlines() if len(line.split()) > 20)
     assert any(digest(g) in article_hashes() for g in grams(sentence))
 
 
 def test_the_hash_list_is_current_with_the_article() -> None:
-    if not ARTICLE.exists():
-        pytest.skip("the article is not beside this checkout")
+    if ARTICLE is None:
+        pytest.skip(NO_ARTICLE)
     assert article_hashes() == {digest(g) for g in grams(ARTICLE.read_text())}
 
 

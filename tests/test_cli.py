@@ -33,7 +33,7 @@ def test_check_lists_habits_with_their_next_reminder(habitd: Habitd) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["date-night", "every", "week", "next:", "Fri", "18:00"]
     assert lines[1].split() == ["thanks", "every", "day", "next:", "today", "20:30"]
-    assert "config is valid: 3 habit(s), timezone Europe/Berlin" in result.stdout
+    assert "config is valid: 3 habits, timezone Europe/Berlin" in result.stdout
 
 
 def test_check_reports_every_problem_on_stderr_with_exit_2(habitd: Habitd) -> None:

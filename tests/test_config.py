@@ -153,7 +153,7 @@ remind = "2h"
     assert 'habits.date-night.remind: unknown key (did you mean "remind_again"?)' in problems
     assert any(p.startswith("habits.Bad_Id: the id may only hold") for p in problems)
     assert len(problems) == 9
-    assert str(err.value).startswith("/home/a/config.toml: 9 problem(s)")
+    assert str(err.value).startswith("/home/a/config.toml: 9 problems")
 
 
 def test_unknown_settings_key_suggests() -> None:

@@ -255,7 +255,7 @@ def test_journal_logging_has_priorities_and_no_timestamps(tmp_path: Path) -> Non
     assert daemon.stop() == 0
     lines = [line for line in daemon.log.splitlines() if line]
     assert lines and all(line[:3] in ("<6>", "<7>", "<4>", "<3>") for line in lines), lines
-    assert any(line.startswith("<6>running: 1 habits") for line in lines)
+    assert any(line.startswith("<6>running: 1 habit,") for line in lines)
 
 
 def test_reminders_carry_the_next_prompt_and_never_a_note(screen: Desktop, tmp_path: Path) -> None:
