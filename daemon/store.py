@@ -748,13 +748,19 @@ def _unpack_event(t: tuple[Any, ...], stamp: Callable[[Any], Stamp] = Stamp._mak
     )  # fmt: skip
 
 
+def _pack_notes(notes: list[Note]) -> list[Any]:
+    if isinstance(notes, _LazyNotes) and notes.unread() is not None:
+        return notes.unread() or []
+    return [(n.day.toordinal(), _pack_at(n.at), n.text, n.nth, _plain(dict(n.extra))) for n in notes]
+
+
 def _pack_history(state: State, packed: dict[str, Any] | None = None, same: Iterable[str] = ()) -> tuple[Any, ...]:
     """The history as marshal's types; the habits in ``same`` are taken from ``packed`` as they are."""
     kept = set(same) & set(packed or {})
     habits = {
         hid: (packed or {})[hid] if hid in kept else (
             log.done, {d.toordinal(): n for d, n in log.counts.items()},
-            [(n.day.toordinal(), _pack_at(n.at), n.text, n.nth, _plain(dict(n.extra))) for n in log.notes],
+            _pack_notes(log.notes),
             [
                 (s.day.toordinal(), s.text, _pack_at(s.at) if s.at else None, s.after, _plain(dict(s.extra)))
                 for s in log.skips
@@ -771,6 +777,134 @@ def _mapping(packed: dict[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(_unplain(packed)) if packed else NO_EXTRA
 
 
+def _unpack_notes(packed: list[Any]) -> list[Note]:
+    day = date.fromordinal
+    return [Note(day(d), _unpack_at(at), text, nth, _mapping(x)) for d, at, text, nth, x in packed]
+
+
+class _LazyNotes(list[Note]):
+    """A habit's notes from the cache, decoded the first time they are looked at.
+
+    Most commands never look at notes (``done``, ``status``, the daemon), and a journal
+    of years of notes costs more to decode than everything else of the history.
+    Unchanged copies share the packed notes, and two such copies are equal unread.
+    """
+
+    __slots__ = ("_packed",)
+
+    def __init__(self, packed: list[Any] | None) -> None:
+        super().__init__()
+        self._packed = packed
+
+    def _fill(self) -> None:
+        if self._packed is not None:
+            packed, self._packed = self._packed, None
+            list.extend(self, _unpack_notes(packed))
+
+    def unread(self) -> list[Any] | None:
+        """The packed notes while none was looked at, else None."""
+        return self._packed
+
+    def copy(self) -> list[Note]:
+        if self._packed is not None:
+            return _LazyNotes(self._packed)
+        return list(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _LazyNotes) and self._packed is not None and self._packed is other._packed:
+            return True
+        self._fill()
+        if isinstance(other, _LazyNotes):
+            other._fill()
+        return list.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __iter__(self) -> Iterator[Note]:
+        self._fill()
+        return list.__iter__(self)
+
+    def __len__(self) -> int:
+        self._fill()
+        return list.__len__(self)
+
+    def __bool__(self) -> bool:
+        return bool(self._packed) or list.__len__(self) > 0
+
+    def __getitem__(self, i: Any) -> Any:
+        self._fill()
+        return list.__getitem__(self, i)
+
+    def __setitem__(self, i: Any, v: Any) -> None:
+        self._fill()
+        list.__setitem__(self, i, v)
+
+    def __delitem__(self, i: Any) -> None:
+        self._fill()
+        list.__delitem__(self, i)
+
+    def __contains__(self, v: object) -> bool:
+        self._fill()
+        return list.__contains__(self, v)
+
+    def __reversed__(self) -> Iterator[Note]:
+        self._fill()
+        return list.__reversed__(self)
+
+    def __repr__(self) -> str:
+        self._fill()
+        return list.__repr__(self)
+
+    def __add__(self, other: Any) -> Any:
+        self._fill()
+        return list(self) + list(other)
+
+    def __iadd__(self, other: Any) -> Any:
+        self._fill()
+        return list.__iadd__(self, other)
+
+    def append(self, v: Note) -> None:
+        self._fill()
+        list.append(self, v)
+
+    def extend(self, vs: Iterable[Note]) -> None:
+        self._fill()
+        list.extend(self, vs)
+
+    def insert(self, i: Any, v: Note) -> None:
+        self._fill()
+        list.insert(self, i, v)
+
+    def pop(self, i: Any = -1) -> Note:
+        self._fill()
+        return list.pop(self, i)
+
+    def remove(self, v: Note) -> None:
+        self._fill()
+        list.remove(self, v)
+
+    def index(self, v: Note, *args: Any) -> int:
+        self._fill()
+        return list.index(self, v, *args)
+
+    def count(self, v: Note) -> int:
+        self._fill()
+        return list.count(self, v)
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        self._fill()
+        list.sort(self, *args, **kwargs)
+
+    def reverse(self) -> None:
+        self._fill()
+        list.reverse(self)
+
+    def clear(self) -> None:
+        self._packed = None
+        list.clear(self)
+
+
 def _unpack_history(packed: tuple[Any, ...]) -> State:
     habits, pauses, prompts = packed
     state = State()
@@ -779,7 +913,7 @@ def _unpack_history(packed: tuple[Any, ...]) -> State:
         log = state.log(hid)
         log.done = done
         log.counts = {day(d): n for d, n in counts.items()}
-        log.notes = [Note(day(d), _unpack_at(at), text, nth, _mapping(x)) for d, at, text, nth, x in notes]
+        log.notes = _LazyNotes(notes) if notes else []
         log.skips = [
             Skip(day(d), text, _unpack_at(at) if at else None, after, _mapping(x)) for d, text, at, after, x in skips
         ]

@@ -244,3 +244,21 @@ def test_a_command_says_which_file_it_could_not_read_and_shows_the_rest(habitd: 
     assert "not fully synced yet" in result.stderr
     assert [h["done"] for h in json.loads(result.stdout)["habits"] if h["id"] == "thanks"] == [1]
     assert other.read_text().endswith('id = "17')  # left as it is
+
+
+def test_notes_decoded_from_the_cache_on_first_look_behave_as_a_list() -> None:
+    from daemon.state import Note
+    from daemon.store import _LazyNotes, _pack_notes
+
+    notes = [Note(DAY, NOW, "soup", 1), Note(DAY, NOW, "tea", 0)]
+    packed = _pack_notes(notes)
+    lazy, twin = _LazyNotes(packed), _LazyNotes(packed)
+    assert lazy and lazy == twin and lazy.unread() is packed  # equal copies, still packed
+    copy = lazy.copy()
+    assert copy == notes and lazy.unread() is packed  # the copy decoded itself, not the original
+    assert list(lazy) == notes and len(lazy) == 2 and lazy[1].text == "tea" and lazy.unread() is None
+    lazy.append(Note(DAY, NOW, "cake", 2))
+    assert lazy != twin and [n.text for n in lazy] == ["soup", "tea", "cake"]
+    assert _pack_notes(_LazyNotes(packed)) is packed and _LazyNotes(_pack_notes(lazy)) == lazy
+    del lazy[0]
+    assert lazy.index(Note(DAY, NOW, "cake", 2)) == 1 and Note(DAY, NOW, "tea", 0) in lazy
