@@ -14,10 +14,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Run the reminder daemon in the foreground on the bundled example config.
+# Run the reminder daemon in the foreground on the bundled example config, with a demo
+# state folder in this checkout (ignored by git): never your own ~/.local/state/habitd.
+DEMO_CONFIG ?= config.example.toml
+DEMO_STATE ?= .demo-state
+DEMO := $(BIN)/habitd --config $(DEMO_CONFIG) --state-dir $(DEMO_STATE)
 run: $(STAMP)
-	$(BIN)/habitd --config config.example.toml check
-	$(BIN)/habitd --config config.example.toml run
+	@$(DEMO) check >/dev/null
+	@echo "config: $(DEMO_CONFIG)"
+	@echo "state:  $(DEMO_STATE)/ (a demo folder, delete it to start afresh)"
+	@echo "next:   $$($(DEMO) next --limit 1 | head -n 1)"
+	@echo "Running in the foreground; stop it with Ctrl-C."
+	@$(DEMO) run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -287,9 +287,16 @@ def check(app: App) -> None:
     now = app.now()
     nexts = [views.next_reminder(config, state, h, now) for h in config.habits]
     _out("\n".join(render.check_lines(config, nexts, now)))
+    today = config.today(now)
+    for line in render.future_lines(views.future_completions(config, state, today), today):
+        click.echo(line, err=True)
 
 
-def _day(app: App, text: str) -> date:
+def _day(app: App, text: str, future_dates: bool = False) -> date:
+    """``future_dates``: a YYYY-MM-DD after today is taken too (undo a completion a wrong clock dated)."""
+    if future_dates:
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(text.strip())
     return parse_day(text, app.today())
 
 
@@ -338,7 +345,7 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
 def undo(app: App, habit: str, day_text: str) -> None:
     """Remove HABIT's latest entry on a day: a completion or a skip."""
     h = app.config.find(habit)
-    day = _day(app, day_text)
+    day = _day(app, day_text, future_dates=True)
     result = record.undo(app.store, app.config, h, day, app.now())
     if not result.kind:
         raise UsageError(f"{h.id} has no completion or skip on {day.isoformat()} to undo")
@@ -414,11 +421,15 @@ def status(app: App, as_json: bool) -> None:
     from daemon import render, views
 
     config, now = app.config, app.now()
-    rows = views.status(config, app.store.read(), now)
+    state = app.store.read()
+    rows = views.status(config, state, now)
     if as_json:
         _emit_json(views.status_json(config, rows, config.today(now)))
     else:
         _out("\n".join(render.status_lines(config, rows, now, _style())))
+    today = config.today(now)
+    for line in render.future_lines(views.future_completions(config, state, today), today):
+        click.echo(line, err=True)
 
 
 @cli.command()

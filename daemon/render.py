@@ -271,3 +271,12 @@ def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str
         lines.append(f"{e.day.isoformat()}  {e.habit}{'  (skipped)' if e.kind == 'skip' else ''}")
         lines.extend(f"    {inert(line)}" for line in e.text.splitlines() or [""])
     return lines
+
+
+def future_lines(future: list[tuple[Habit, date]], today: date) -> list[str]:
+    """A word about completions dated after today, and how to remove them."""
+    out = []
+    for h, d in future:
+        out.append(f"{h.id}: a completion is dated {d.isoformat()}, after today ({today.isoformat()}).")
+        out.append(f"  If the clock ran ahead then: habitd undo {h.id} --date {d.isoformat()}")
+    return out

@@ -7,11 +7,21 @@ wakes the main thread (a byte down a pipe); signal handlers only set a flag
 does all the work: it plans (reminders.py), shows notifications, records
 them in the state, and reschedules the jobs whose time changed.
 
+The state folder is watched (watch.py, inotify): when another process
+changes the state (``habitd done``, ``undo``, ``resume``...) the same
+``select`` wakes and ``state_changed`` plans again at once. The daemon's own
+saves are told apart by the file signature they left.
+
 A periodic check (every ``tick`` seconds, 60 by default) bounds what the
 monotonic clock cannot see: after suspend or a jump of the wall clock it
 catches up and reschedules; it retries undelivered reminders, reloads a
-changed config, does the work of a job that did not fire on time, and pets
-systemd's watchdog.
+changed config, notices a changed state where inotify is missing, does the
+work of a job that did not fire on time, and pets systemd's watchdog.
+
+One daemon per state folder (instance.py). A reminder is recorded as shown
+before it is sent, in the same locked step that planned it; a failed send
+turns it back to pending. So a crash between the two can lose that one
+reminder but never show it twice.
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ import os
 import select
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import ClassVar
@@ -31,20 +41,24 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from daemon import instance
 from daemon import store as store_mod
-from daemon.config import Config, parse_config
+from daemon.config import Config, Habit, parse_config
 from daemon.errors import ConfigError, HabitdError
 from daemon.notify import DeliveryError, Notifier
 from daemon.prompts import next_prompt
 from daemon.reminders import Due, plan
+from daemon.schedule import handled_mark, in_quiet_hours
 from daemon.sdnotify import sd_notify
-from daemon.store import StateStore
+from daemon.store import Signature, StateStore
 from daemon.views import next_reminder
+from daemon.watch import FolderWatch
 
 log = logging.getLogger("habitd")
 
 JUMP_TOLERANCE = timedelta(seconds=30)
 OVERDUE = timedelta(seconds=2)  # a job this late has not fired: the periodic check does its work
+QUIET_END = "~quiet-hours-end"  # not a habit id: those are lowercase letters, digits and '-'
 _JOB = b"\0"  # what a job writes down the pipe; signals write their number
 
 
@@ -66,11 +80,16 @@ class Runner:
         self.notifier = notifier
         self.tick_seconds = tick
         self.clock = clock
-        self._config_seen = self._config_signature()  # before reading: a later change is noticed
+        self._config_seen = store_mod.signature(self.config_path)  # before reading: a later change is noticed
         self.config = self._read_config()
         self._signals: set[int] = set()
+        self._fired: set[str] = set()  # jobs fired and not handled yet
+        self._when: dict[str, datetime] = {}  # each habit's job time
         self._retry = False
         self._next_due: datetime | None = None  # the soonest job's time
+        self._state_seen: Signature | None = None  # the state file as last planned from
+        self._outage: str | None = None  # why notifications cannot be shown, while they cannot
+        self.watch = FolderWatch()
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -84,21 +103,9 @@ class Runner:
         text = store_mod.read_config_text(self.config_path)
         return parse_config(text, str(self.config_path), store_mod.system_timezone())
 
-    def _config_signature(self) -> tuple[int, int, int] | None:
-        """What tells a changed config file: modification time, size and inode (an editor's rename).
-
-        The size too, because a file read between an editor's truncation and its write can keep
-        its modification time (coarse timestamps) but not its size.
-        """
-        try:
-            st = os.stat(self.config_path)
-        except OSError:
-            return None
-        return st.st_mtime_ns, st.st_size, st.st_ino
-
     def reload(self, why: str) -> None:
         sd_notify("RELOADING=1")
-        self._config_seen = self._config_signature()
+        self._config_seen = store_mod.signature(self.config_path)
         try:
             new = self._read_config()
         except ConfigError as e:
@@ -125,32 +132,44 @@ class Runner:
 
     # --- the work -----------------------------------------------------------
 
-    def check(self, force: list[str] | None = None) -> None:
+    def check(self, force: list[str] | None = None, only: set[str] | None = None) -> None:
         """Show what is due, then schedule what comes after, both as of one moment.
 
         One moment for both: a reminder that falls due between the two steps would
         otherwise be neither shown (too late for the first) nor scheduled (too early
         for the second). Scheduled in the past, APScheduler runs it at once.
+        ``only``: the habits whose jobs fired; the others keep their jobs untouched.
         """
         now = self.clock()
-        self.deliver(now)
-        self.schedule(now, force)
+        self.deliver(now, only)
+        self.schedule(now, force, only)
 
-    def deliver(self, now: datetime) -> None:
-        """Show what is due at ``now``, once, and record it; keep what could not be shown pending."""
+    def _habits(self, only: set[str] | None) -> Sequence[Habit]:
+        return self.config.habits if only is None else [h for h in self.config.habits if h.id in only]
+
+    def deliver(self, now: datetime, only: set[str] | None = None) -> None:
+        """Show what is due at ``now``, once, and record it; keep what could not be shown pending.
+
+        Planned and recorded as shown in one locked step, before sending: a second look at the
+        state (a periodic check, another process) can never send it again. A failed send turns it
+        back to pending, so it is retried.
+        """
         config = self.config
         try:
-            to_send: list[tuple[Due, str]] = []
+            to_send: list[tuple[Due, str, datetime | None]] = []  # with what was handled before
             with self.store.update() as state:
-                dues = plan(config, state, now)
+                dues = plan(config, state, now, self._habits(only))
                 due_ids = {d.habit.id for d in dues}
                 for hid, r in state.reminders.items():
-                    if r.pending and hid not in due_ids:  # met, paused or too old meanwhile
+                    if r.pending and hid not in due_ids and (only is None or hid in only):  # met, paused, too old
                         r.pending, r.reason = None, ""
                 day = config.today(now)
                 if state.sent_day != day:
                     state.sent_day, state.sent_count = day, 0
                 for due in dues:
+                    r = state.reminder(due.habit.id)
+                    before = r.handled
+                    r.handled = max(handled_mark(r.handled, now) or due.slot.due, due.slot.due)
                     if state.sent_count >= config.settings.max_per_day:
                         log.warning(
                             "%s: reminder of %s dropped, %d shown today already (max_per_day)",
@@ -158,86 +177,161 @@ class Runner:
                             _local(config, due.slot.due),
                             state.sent_count,
                         )
-                        state.reminder(due.habit.id).handled = due.slot.due
                         continue
                     state.sent_count += 1
+                    r.pending, r.reason = None, ""
                     prompt = next_prompt(state, due.habit, self._random_seed(now))
                     body = due.habit.message + (f"\n\n{prompt}" if prompt else "")
-                    to_send.append((due, body))
-            results: list[tuple[Due, DeliveryError | None]] = []
-            for due, body in to_send:
+                    to_send.append((due, body, before))
+            failed: list[tuple[Due, datetime | None, DeliveryError]] = []
+            for due, body, before in to_send:
                 try:
                     self.notifier.send(due.habit.title, body)
-                    log.info(
-                        "%s: reminder of %s shown%s",
-                        due.habit.id,
-                        _local(config, due.slot.due),
-                        f" ({_late(due.late)} late)" if due.late > timedelta(minutes=1) else "",
-                    )
-                    results.append((due, None))
                 except DeliveryError as e:
-                    log.warning("%s: reminder of %s not shown yet: %s", due.habit.id, _local(config, due.slot.due), e)
-                    results.append((due, e))
-            self._retry = any(err for _, err in results)
-            if results:
+                    self._failed(due, e)
+                    failed.append((due, before, e))
+                    continue
+                self._shown(due)
+            self._retry = bool(failed)
+            if failed:
                 with self.store.update() as state:
-                    for due, err in results:
+                    for due, before, err in failed:
                         r = state.reminder(due.habit.id)
-                        if err is None:
-                            r.handled = max(r.handled or due.slot.due, due.slot.due)
-                            r.pending, r.reason = None, ""
-                        else:
-                            r.pending, r.reason = due.slot.due, str(err)
-                            state.sent_count = max(0, state.sent_count - 1)
+                        if r.handled == due.slot.due:
+                            r.handled = before
+                        r.pending, r.reason = due.slot.due, str(err)
+                        state.sent_count = max(0, state.sent_count - 1)
         except HabitdError as e:
             log.error("could not check reminders: %s", e)
             self._retry = True
 
+    def _shown(self, due: Due) -> None:
+        if self._outage is not None:
+            log.info("notifications are shown again")
+            self._outage = None
+        log.info(
+            "%s: reminder of %s shown%s",
+            due.habit.id,
+            _local(self.config, due.slot.due),
+            f" ({_late(due.late)} late)" if due.late > timedelta(minutes=1) else "",
+        )
+
+    def _failed(self, due: Due, err: DeliveryError) -> None:
+        """One warning when notifications stop working, not one per reminder and retry."""
+        what = f"{due.habit.id}: reminder of {_local(self.config, due.slot.due)} not shown yet"
+        if self._outage is None:
+            self._outage = str(err)
+            log.warning(
+                "%s: %s. Is a notification server running (a desktop session)? Reminders stay"
+                " pending, are retried every minute and shown once it is back; `habitd status`"
+                " lists them",
+                what,
+                err,
+            )
+        else:
+            log.debug("%s: %s", what, err)
+
     def _random_seed(self, now: datetime) -> int:
         return int(now.timestamp() * 1000) ^ os.getpid()
 
-    def schedule(self, now: datetime, force: list[str] | None = None) -> None:
-        """Give each habit's job its next time after ``now``; touch only the jobs whose time changed."""
+    def schedule(self, now: datetime, force: list[str] | None = None, only: set[str] | None = None) -> None:
+        """Give each habit's job (or those in ``only``) its next time after ``now``.
+
+        Only the jobs whose time changed are touched.
+        """
         try:
             state = self.store.read()
         except HabitdError as e:
             log.error("could not read the state to schedule reminders: %s", e)
             return
-        ids = set()
-        soonest: tuple[datetime, str] | None = None
-        for habit in self.config.habits:
+        if only is None:
+            self._when.clear()
+        for habit in self._habits(only):
             when = next_reminder(self.config, state, habit, now)
             job = self.scheduler.get_job(habit.id)
             if when is None:
+                self._when.pop(habit.id, None)
                 if job:
                     job.remove()
                 continue
-            ids.add(habit.id)
-            if soonest is None or when < soonest[0]:
-                soonest = (when, habit.id)
+            self._when[habit.id] = when
             if job and job.next_run_time == when and not (force and habit.id in force):
                 continue
             self.scheduler.add_job(
-                self._poke, DateTrigger(run_date=when, timezone=UTC), id=habit.id, replace_existing=True
+                self._poke,
+                DateTrigger(run_date=when, timezone=UTC),
+                args=[habit.id],
+                id=habit.id,
+                replace_existing=True,
             )
-        for job in self.scheduler.get_jobs():
-            if job.id not in ids:
-                job.remove()
+        quiet_end = in_quiet_hours(now, self.config.settings)
+        if quiet_end is not None:  # what they hold back is shown when they end
+            job = self.scheduler.get_job(QUIET_END)
+            if not (job and job.next_run_time == quiet_end):
+                self.scheduler.add_job(
+                    self._poke, DateTrigger(run_date=quiet_end, timezone=UTC), args=[QUIET_END], id=QUIET_END,
+                    replace_existing=True,
+                )  # fmt: skip
+        if only is None:  # habits gone from the config, quiet hours over
+            for job in self.scheduler.get_jobs():
+                if job.id not in self._when and not (job.id == QUIET_END and quiet_end):
+                    job.remove()
+        soonest = min(((w, i) for i, w in self._when.items()), default=None)
         self._next_due = soonest[0] if soonest else None
+        if quiet_end is not None and (self._next_due is None or quiet_end < self._next_due):
+            self._next_due = quiet_end
         status = f"next: {soonest[1]} at {_local(self.config, soonest[0])}" if soonest else "no reminders ahead"
         sd_notify(f"STATUS={status}")
         log.debug(status)
 
-    def _poke(self) -> None:
+    def _poke(self, job_id: str) -> None:
+        """On the scheduler's thread: note which job fired and wake the main thread."""
+        self._fired.add(job_id)
         with contextlib.suppress(BlockingIOError):  # a full pipe wakes the main thread anyway
             os.write(self._wfd, _JOB)
 
     # --- the loop -------------------------------------------------------------
 
+    def _take_fired(self) -> set[str] | None:
+        """The habits whose jobs fired since the last call; None: look at every habit."""
+        fired = set()
+        while self._fired:  # set.pop is atomic: the scheduler thread may add meanwhile
+            fired.add(self._fired.pop())
+        return None if QUIET_END in fired or not fired else fired
+
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signals.add(signum)  # nothing else here: the main thread acts on it
 
+    # --- the state, changed by another process ---------------------------------
+
+    def _state_moved(self) -> bool:
+        """Whether the state file differs from what was last planned from and from our own save."""
+        now = self.store.signature()
+        if now == self._state_seen or now == self.store.saved:
+            self._state_seen = now
+            return False
+        self._state_seen = now
+        return True
+
+    def state_changed(self) -> None:
+        """Another process changed the state (done, undo, skip, pause, resume...): plan again now.
+
+        An undone completion or an early return from a pause reopens periods whose reminders
+        were left out while they were met or paused.
+        """
+        log.info("the state changed; checking reminders")
+        self.check()
+
     def run(self) -> int:
+        lock = instance.hold(self.store.dir)  # first: a second daemon stops before it shows anything
+        try:
+            return self._run()
+        finally:
+            os.close(lock)
+
+    def _run(self) -> int:
+        self.watch.add(self.store.dir)
+        self._state_seen = self.store.signature()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
         old_wakeup = signal.set_wakeup_fd(self._wfd, warn_on_full_buffer=False)
@@ -255,15 +349,17 @@ class Runner:
             signal.set_wakeup_fd(old_wakeup)
             os.close(self._rfd)
             os.close(self._wfd)
+            self.watch.close()
         log.info("habitd stopped")
         return 0
 
     def _loop(self, last_wall: datetime, last_mono: float) -> None:
         next_tick = last_mono + self.tick_seconds
         while True:
-            ready, _, _ = select.select([self._rfd], [], [], max(0.0, next_tick - time.monotonic()))
+            fds = [self._rfd, self.watch.fileno()] if self.watch.active else [self._rfd]
+            ready, _, _ = select.select(fds, [], [], max(0.0, next_tick - time.monotonic()))
             woke = b""
-            if ready:
+            if self._rfd in ready:
                 with contextlib.suppress(BlockingIOError):
                     woke = os.read(self._rfd, 4096)
             if self._signals & {signal.SIGTERM, signal.SIGINT}:
@@ -272,7 +368,11 @@ class Runner:
                 self._signals.discard(signal.SIGHUP)
                 self.reload("SIGHUP")
             if _JOB in woke:
-                self.check()
+                self.check(only=self._take_fired())
+            if self.watch.active and self.watch.fileno() in ready:
+                names = {c.name for c in self.watch.changes()}
+                if names and self._state_moved():  # the store's signature says whether it was the state
+                    self.state_changed()
             if time.monotonic() >= next_tick:
                 last_wall, last_mono = self._tick(last_wall, last_mono)
                 next_tick = time.monotonic() + self.tick_seconds
@@ -284,8 +384,10 @@ class Runner:
         if abs(drift) > JUMP_TOLERANCE:
             log.info("the wall clock jumped by %s (suspend or a clock change); catching up", _late(drift))
             self.check(force=[h.id for h in self.config.habits])
-        elif self._config_signature() != self._config_seen:
+        elif store_mod.signature(self.config_path) != self._config_seen:
             self.reload("the config file changed")
+        elif not self.watch.active and self._state_moved():
+            self.state_changed()
         elif self._retry:
             self.check()
         elif self._next_due is not None and wall > self._next_due + OVERDUE:

@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-from daemon.clock import day_bounds, logical_day, wall_moment
+from daemon.clock import day_bounds, wall_moment
 from daemon.config import Habit, Settings
 from daemon.periods import period_of
 
 SEARCH_DAYS = 366 * 8 + 2  # long enough for "0 9 29 2 *" (leap days) to come round
 HOLD_BACK = timedelta(days=1)  # quiet hours hold a slot back by less than this
+WRONG_CLOCK = timedelta(days=1)  # a slot handled this far after now was handled under a wrong clock
 
 
 class Slot(NamedTuple):
@@ -25,6 +26,16 @@ class Slot(NamedTuple):
     base: datetime  # the instant of the base reminder it follows up (== due when followup == 0)
     followup: int
     day: date  # the logical day it reminds about
+
+
+def handled_mark(handled: datetime | None, now: datetime) -> datetime | None:
+    """The latest slot handled, as far as ``now`` is concerned.
+
+    A mark a little ahead of now stays (a clock set back by an hour repeats nothing); one far
+    ahead was left by a clock that ran ahead and was set right: it is ignored, or it would
+    silence the habit until that wrong date.
+    """
+    return None if handled is None or handled > now + WRONG_CLOCK else handled
 
 
 def base_times(habit: Habit, day: date, week_starts: int = 0) -> list[time]:
@@ -44,12 +55,16 @@ def base_times(habit: Habit, day: date, week_starts: int = 0) -> list[time]:
 def slots_on(habit: Habit, settings: Settings, day: date) -> list[Slot]:
     """The base slots of a calendar date, each with its follow-ups."""
     out = []
+    shift = timedelta(hours=settings.day_starts.hour, minutes=settings.day_starts.minute)
     for at in base_times(habit, day, settings.week_starts):
-        base = wall_moment(day, at, settings.tz)
-        lday = logical_day(base, settings.tz, settings.day_starts)
+        # The day it reminds about is read from the wall clock, not from the instant: 02:30 with
+        # days starting at 03:00 belongs to the day before, also when a DST gap (or a skipped
+        # day) moves it past 03:00. Then it is shown just before that day ends.
+        lday = (datetime.combine(day, at) - shift).date()
+        end = day_bounds(lday, settings.tz, settings.day_starts)[1]
+        base = min(wall_moment(day, at, settings.tz), end - timedelta(seconds=1))
         out.append(Slot(base, habit.id, base, 0, lday))
         if habit.remind_again:
-            end = day_bounds(lday, settings.tz, settings.day_starts)[1]
             k, due = 1, base + habit.remind_again
             while due < end:
                 out.append(Slot(due, habit.id, base, k, lday))
@@ -83,6 +98,20 @@ def in_quiet_hours(moment: datetime, settings: Settings) -> datetime | None:
         inside = now >= start or now < end
         end_day = today + timedelta(days=1) if now >= start else today
     return wall_moment(end_day, end, settings.tz) if inside else None
+
+
+def last_quiet_hours(moment: datetime, settings: Settings) -> tuple[datetime, datetime] | None:
+    """The latest quiet hours that ended at or before ``moment``: (start, end) instants."""
+    if settings.quiet_hours is None:
+        return None
+    start, end = settings.quiet_hours
+    today = moment.astimezone(settings.tz).date()
+    for end_day in (today, today - timedelta(days=1), today - timedelta(days=2)):
+        ends = wall_moment(end_day, end, settings.tz)
+        if ends <= moment:
+            start_day = end_day - timedelta(days=1) if start >= end else end_day
+            return wall_moment(start_day, start, settings.tz), ends
+    return None
 
 
 def shown_at(slot: Slot, settings: Settings) -> datetime:

@@ -28,6 +28,7 @@ import select
 import stat
 import time
 import tomllib
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import time as dt_time
@@ -193,8 +194,29 @@ def dump_state(doc: dict[str, object]) -> str:
     return _DONE_LINE.sub(r"done = '\1'", tomli_w.dumps(doc))
 
 
+Signature = tuple[int, int, int]
+
+
+def signature(path: str) -> Signature | None:
+    """What tells a changed file: modification time, size and inode (a rename over it).
+
+    The size too, because a file read between an editor's truncation and its write can keep
+    its modification time (coarse timestamps) but not its size.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
 class StateStore(Protocol):
     """What the recording API, the views and the daemon need of a store: ``Store`` or ``SharedStore``."""
+
+    dir: str
+    saved: Signature | None  # the signature of this process's latest save
+
+    def signature(self) -> Signature | None: ...
 
     def read(self) -> State: ...
 
@@ -211,6 +233,10 @@ class Store:
         self.path = os.path.join(self.dir, STATE_FILE)
         self.lock_path = os.path.join(self.dir, LOCK_FILE)
         self.lock_timeout = lock_timeout
+        self.saved: Signature | None = None  # the signature of this process's latest save
+
+    def signature(self) -> Signature | None:
+        return signature(self.path)
 
     def _load(self) -> tuple[State, dict[str, object] | None]:
         try:
@@ -279,6 +305,7 @@ class Store:
                     )
                 self._backup()
                 atomic_write(self.path, data)
+                self.saved = self.signature()  # under the lock: what another process writes next differs
 
     def _backup(self) -> None:
         try:
@@ -951,6 +978,13 @@ class SharedStore:
         self.problems: list[str] = []  # files of the log not read (or events in them), as of the latest read
         self._info: dict[str, Any] = {}  # what the history cache was made of (see "the caches")
         self._packed: dict[str, Any] | None = None  # its habits as loaded, to write back those unchanged
+        self.saved: Signature | None = None  # the signature of this process's latest save
+
+    def signature(self) -> Signature | None:
+        """What tells a change by another process: this machine's state file and every log file."""
+        files = sorted(self.log.signature().items())
+        text = repr((signature(self.local.path), files)).encode("utf-8")
+        return zlib.crc32(text), len(files), len(text)
 
     # -- the caches -----------------------------------------------------------------------
     # cache.bin: (files, latest stamp, problems, packed history); files: path -> (size, mtime_ns,
@@ -1097,13 +1131,17 @@ class SharedStore:
             state.reminders, state.sent_day, state.sent_count = own.reminders, own.sent_day, own.sent_count
             yield state
             after = history_of(state)
-            if not same_history(after, before):
+            wrote = not same_history(after, before)
+            if wrote:
                 self._write(before, after, seen, signature, moment)
             mine = State()
             mine.reminders, mine.sent_day, mine.sent_count = state.reminders, state.sent_day, state.sent_count
             if to_doc(mine) != own_doc:
                 self.local._backup()  # the backups keep this machine's bookkeeping too
                 atomic_write(self.local.path, dump_state(to_doc(mine)).encode("utf-8"))
+                wrote = True
+            if wrote:  # under the lock: what another process writes next differs
+                self.saved = self.signature()
 
     def _write(
         self, before: State, after: State, seen: Stamp | None, signature: dict[str, tuple[int, int]], moment: datetime

@@ -3,7 +3,9 @@
 A period's state is one of ``met`` (completions reached ``times``),
 ``skipped``, ``paused``, ``not due`` (a day off a daily habit's ``on``),
 ``open`` (today's period, not met yet) or ``missed``. Skipped, paused and
-not-due periods are neutral: they neither break nor extend a streak.
+not-due periods are neutral: they neither break nor extend a streak. A period
+is paused only when its days outside a pause are fewer than its target: a
+week paused until Thursday can still be met on Saturday.
 
 Strength is Loop Habit Tracker's exponential score. With f = times / days of
 the period, one day multiplies the score by m = 0.5 ** (sqrt(f) / 13); one
@@ -51,7 +53,7 @@ def period_state(habit: Habit, state: State, index: int, today: date, week_start
         kind = MET
     elif log and any(first <= s.day <= last for s in log.skips):
         kind = SKIPPED
-    elif any(state.paused(habit.id, d) for d in _pause_probe(state, habit.id, first, last)):
+    elif _too_paused(habit, state, first, last):
         kind = PAUSED
     elif not is_due_day(habit, first):
         kind = NOT_DUE
@@ -62,9 +64,15 @@ def period_state(habit: Habit, state: State, index: int, today: date, week_start
     return Period(index, first, last, count, kind)
 
 
-def _pause_probe(state: State, habit_id: str, first: date, last: date) -> list[date]:
-    """Days of first..last that some pause covers (its first covered day suffices)."""
-    return [max(first, p.start) for p in state.pauses if p.start <= last and p.until >= first]
+def _pauses(state: State, habit_id: str) -> list[tuple[date, date]]:
+    return [(p.start, p.until) for p in state.pauses if p.habit in (ALL, habit_id)]
+
+
+def _too_paused(habit: Habit, state: State, first: date, last: date) -> bool:
+    """Whether pauses leave first..last fewer free days than the habit's target."""
+    length = (last - first).days + 1
+    paused = f"{_bits(_pauses(state, habit.id), first, length):b}".count("1")
+    return paused > 0 and length - paused < habit.times
 
 
 def periods(habit: Habit, state: State, today: date, week_starts: int, first_index: int | None = None) -> list[Period]:
@@ -192,11 +200,11 @@ def _period_codes(habit: Habit, state: State, log: HabitLog, first: int, now: in
         return starts[j + 1] - starts[j]
 
     neutral = {period_index(habit, s.day, ws) - first for s in log.skips}
-    for p in state.pauses:
-        if p.habit in (ALL, habit.id) and p.until >= origin and p.start <= end:
-            lo = period_index(habit, max(p.start, origin), ws) - first
-            hi = period_index(habit, min(p.until, end), ws) - first
-            neutral.update(range(lo, hi + 1))
+    paused = f"{_bits(_pauses(state, habit.id), origin, length):b}".zfill(length)[::-1]
+    for j in range(n_periods if "1" in paused else 0):
+        off = paused.count("1", starts[j], starts[j + 1])
+        if off and days(j) - off < habit.times:  # its free days cannot hold its target
+            neutral.add(j)
     for j in neutral:
         if 0 <= j < n_periods and codes[j] != MET_CODE:
             codes[j] = NEUTRAL_CODE

@@ -12,28 +12,29 @@ from typing import NamedTuple
 
 from daemon.config import Config, Habit
 from daemon.periods import is_due_day, period_bounds, period_index
-from daemon.schedule import Slot, expires, shown_at, upcoming_slots
+from daemon.schedule import Slot, expires, handled_mark, shown_at, upcoming_slots
 from daemon.state import State
 from daemon.streaks import MET, OPEN, SKIPPED, Period, period_state, periods, summarize
 
 
 def reminder_open(config: Config, state: State, habit: Habit, now: datetime) -> OpenCheck:
-    return OpenCheck(config, state, habit, config.today(now))
+    return OpenCheck(config, state, habit, config.today(now), now)
 
 
 class OpenCheck:
     """Is a slot worth showing: its period is not met, skipped or paused."""
 
-    def __init__(self, config: Config, state: State, habit: Habit, today: date) -> None:
+    def __init__(self, config: Config, state: State, habit: Habit, today: date, now: datetime) -> None:
         self.config, self.state, self.habit, self.today = config, state, habit, today
+        shown = state.reminders.get(habit.id)
+        self.handled = handled_mark(shown.handled if shown else None, now)
         self._cache: dict[int, Period] = {}
 
     def __call__(self, slot: Slot) -> bool:
         ws = self.config.settings.week_starts
         if self.state.paused(self.habit.id, slot.day):
             return False
-        shown = self.state.reminders.get(self.habit.id)
-        if shown and shown.handled and slot.due <= shown.handled:
+        if self.handled and slot.due <= self.handled:
             return False
         if shown_at(slot, self.config.settings) >= expires(self.habit, self.config.settings, slot):
             return False
@@ -305,3 +306,13 @@ def day_marks(config: Config, state: State, habit: Habit, first: date, now: date
                 marks[d] = QUIET_DAY
             d += timedelta(days=1)
     return marks
+
+
+def future_completions(config: Config, state: State, today: date) -> list[tuple[Habit, date]]:
+    """Completions dated after today: recorded while the clock ran ahead."""
+    out: list[tuple[Habit, date]] = []
+    for habit in config.habits:
+        log = state.habits.get(habit.id)
+        if log and max(log.done, default=0) >= today.year:
+            out.extend((habit, d) for d in log.days() if d > today)
+    return out

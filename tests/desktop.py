@@ -23,7 +23,11 @@ from typing import IO, Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LIBFAKETIME = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))), "")
+# The thread-safe build (a lock around its clock code). The plain one re-reads the clock file at
+# every read into buffers shared by all threads: a read racing another thread's (the daemon has
+# several, and Python's GIL hand-over reads the clock too) can find an empty file name, fall back
+# to "+0", return the real date, and restart the fake clock from the file's "@" moment after it.
+LIBFAKETIME = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1"))), "")
 
 # A session bus that starts nothing by itself: a notification server is there only when a test runs one.
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"

@@ -35,6 +35,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         "rss_50_habits_mib",
         "rss_1000_habits_mib",
         "startup_to_ready_s",
+        "startup_1000_to_ready_s",
         "check_1000_habits_ms",
         "status_1000_habits_ms",
         "log_done_ratio",

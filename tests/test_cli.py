@@ -220,3 +220,17 @@ def test_xdg_paths_are_the_default(tmp_path: Path) -> None:
     assert (tmp_path / "cfg" / "habitd" / "config.toml").exists()
     assert run_cli("done", "thanks", env=env).returncode == 0
     assert len(list((tmp_path / "st" / "habitd").glob("devices/*/*.toml"))) == 1
+
+
+def test_a_completion_dated_in_the_future_is_pointed_out_and_can_be_undone(habitd: Habitd) -> None:
+    habitd.at("2027-11-25T12:00")  # the clock ran a year ahead
+    assert habitd("done", "thanks").exit_code == 0
+    habitd.at("2026-11-25T12:00")  # and was set right
+    for command in ("status", "check"):
+        result = habitd(command)
+        assert "thanks: a completion is dated 2027-11-25, after today (2026-11-25)." in result.stderr
+        assert "habitd undo thanks --date 2027-11-25" in result.stderr
+    result = habitd("undo", "thanks", "--date", "2027-11-25")
+    assert result.exit_code == 0, result.output
+    assert "2027-11-25" not in habitd("status").stderr
+    assert habitd("done", "thanks", "--date", "2027-11-25").exit_code == 2  # done still refuses the future

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from daemon.config import Config, parse_config
 from daemon.reminders import plan
 from daemon.state import Pause, State
@@ -130,3 +132,56 @@ def test_each_zone_keeps_its_wall_clock_across_dst() -> None:
     state = State()
     for day in ("2026-03-07", "2026-03-08", "2026-03-09", "2026-10-31", "2026-11-01", "2026-11-02"):
         assert shown(config, state, at(f"{day}T19:00", ny)) == [("thanks", f"{day[5:]} 19:00")]
+
+
+def test_nothing_is_shown_inside_quiet_hours_not_even_a_catch_up_of_a_slot_due_before() -> None:
+    """Due at 21:30, the machine wakes at 22:40 inside 22:00-07:00: shown at 07:00, once."""
+    config = cfg(
+        '[habits.checkin]\nevery = "week"\non = "wed"\nat = "21:30"\n[habits.thanks]\nat = "21:30"\n',
+        'quiet_hours = "22:00-07:00"',
+    )
+    state = State()
+    for t in ("2026-11-25T22:00", "2026-11-25T22:40", "2026-11-26T03:00", "2026-11-26T06:59"):
+        assert shown(config, state, at(t)) == [], t
+    # The weekly period is still open at 07:00; the daily one ended at midnight.
+    assert shown(config, state, at("2026-11-26T07:00")) == [("checkin", "11-25 21:30")]
+    assert shown(config, state, at("2026-11-26T07:01")) == []
+    # A slot that was already too old when the quiet hours began is not brought back by them.
+    stale = cfg('[habits.checkin]\nevery = "week"\non = "wed"\nat = "12:00"\n', 'quiet_hours = "22:00-07:00"')
+    assert shown(stale, State(), at("2026-11-26T07:00")) == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "first"),
+    [
+        ("Europe/Berlin", "2026-03-26"),  # 02:00 -> 03:00 on the 29th
+        ("America/New_York", "2026-03-05"),  # 02:00 -> 03:00 on the 8th
+        ("Pacific/Apia", "2011-12-27"),  # the 30th of December 2011 never happened there
+    ],
+)
+def test_a_day_starting_after_its_reminder_gets_exactly_one_across_a_dst_gap(zone: str, first: str) -> None:
+    """day_starts = 03:00 and at = 02:30: the reminder belongs to the day before the wall date."""
+    tz = ZoneInfo(zone)
+    config = parse_config(f'[settings]\ntimezone = "{zone}"\nday_starts = "03:00"\n[habits.night]\nat = "02:30"\n', "c")
+    state = State()
+    start = at(f"{first}T12:00", tz)
+    days: list[date] = []
+    now = start
+    while now < start + timedelta(days=7):
+        for due in plan(config, state, now):
+            state.reminder("night").handled = due.slot.due
+            days.append(config.today(due.slot.due))
+        now += timedelta(minutes=1)
+    assert len(days) == len(set(days)), days  # never two on one logical day
+    expected = {config.today(start) + timedelta(days=k) for k in range(1, 7)}
+    assert expected <= set(days), sorted(expected - set(days))  # and none without one
+
+
+def test_a_clock_set_right_after_running_a_year_ahead_does_not_silence_the_habit() -> None:
+    config, state = cfg(DAILY), State()
+    assert shown(config, state, at("2027-11-25T19:00")) == [("thanks", "11-25 19:00")]  # a year ahead
+    # Set right: today's reminder is shown, and the next one is tomorrow, not in a year.
+    assert shown(config, state, at("2026-11-25T19:00")) == [("thanks", "11-25 19:00")]
+    assert next_reminder(config, state, config.habits[0], at("2026-11-25T19:01")) == at("2026-11-26T19:00")
+    # A clock set back by an hour still repeats nothing.
+    assert shown(config, state, at("2026-11-25T19:00")) == []

@@ -56,10 +56,13 @@ def test_skipped_and_not_due_days_are_neutral() -> None:
 def test_paused_periods_are_neutral() -> None:
     _, h = habit('every = "week"')
     state = with_days(D(2026, 11, 2), D(2026, 11, 23))
-    state.pauses.append(Pause("*", D(2026, 11, 10), D(2026, 11, 20)))
+    state.pauses.append(Pause("*", D(2026, 11, 9), D(2026, 11, 22)))  # two whole weeks
     rows = periods(h, state, D(2026, 11, 25), 0)
     assert [p.state for p in rows] == [MET, PAUSED, PAUSED, MET]
     assert summarize(h, state, D(2026, 11, 25)).streak == 2
+    # Paused from a Tuesday to a Friday: each week kept a free day, so both were there to keep.
+    state.pauses[:] = [Pause("*", D(2026, 11, 10), D(2026, 11, 20))]
+    assert [p.state for p in periods(h, state, D(2026, 11, 25), 0)] == [MET, MISSED, MISSED, MET]
 
 
 def test_weekly_times_three_needs_three_completions() -> None:
@@ -155,3 +158,32 @@ def test_streaks_do_not_depend_on_recording_order() -> None:
     for d in sorted(days, reverse=True):
         b.log("h").add(d)
     assert summarize(h, a, D(2026, 11, 1)) == summarize(h, b, D(2026, 11, 1))
+
+
+def test_a_week_paused_only_until_thursday_still_counts_and_still_reminds() -> None:
+    """Weekly on Saturday, paused Monday to Thursday: Saturday is free, so the week is not neutral."""
+    from daemon.views import next_reminder
+
+    config, h = habit('every = "week"\non = ["sat"]\nat = "10:00"')
+    state = with_days(D(2026, 11, 14))  # met the week before
+    state.pauses.append(Pause("*", D(2026, 11, 16), D(2026, 11, 19)))  # Mon..Thu
+    monday = datetime_at(2026, 11, 16, 9)
+    assert next_reminder(config, state, h, monday) == datetime_at(2026, 11, 21, 10)  # not a week later
+    week = periods(h, state, D(2026, 11, 20), 0)[-1]
+    assert (week.first, week.state) == (D(2026, 11, 16), OPEN)
+    after = summarize(h, state, D(2026, 11, 23))  # not done that Saturday: missed, the streak ends
+    assert [p.state for p in periods(h, state, D(2026, 11, 23), 0)][-2] == MISSED
+    assert after.streak == 0
+    state.log("h").add(D(2026, 11, 21))
+    assert summarize(h, state, D(2026, 11, 23)).streak == 2
+    # Three times a week with only Saturday and Sunday free: the target cannot fit, the week is neutral.
+    _, h3 = habit('every = "week"\ntimes = 3')
+    state.pauses[:] = [Pause("*", D(2026, 11, 16), D(2026, 11, 20))]
+    assert periods(h3, state, D(2026, 11, 23), 0)[-2].state == PAUSED
+
+
+def datetime_at(y: int, m: int, d: int, hour: int) -> object:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime(y, m, d, hour, tzinfo=ZoneInfo("Europe/Berlin"))

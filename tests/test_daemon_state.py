@@ -1,0 +1,256 @@
+"""The daemon and the state: changes made by other processes, one daemon per folder, recording a send."""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from daemon.notify import DeliveryError, Notifier
+from daemon.runner import Runner
+from daemon.store import Store
+from daemon.watch import FolderWatch
+from tests.desktop import Daemon, Desktop, wait_for
+
+TWO = """
+[settings]
+timezone = "Europe/Berlin"
+
+[habits.thanks]
+title = "Thanks"
+at = "19:00"
+
+[habits.walk]
+title = "Walk"
+at = "19:00"
+"""
+
+
+@pytest.mark.e2e
+def test_undo_and_resume_while_it_runs_bring_todays_reminders_back(screen: Desktop, tmp_path: Path) -> None:
+    """Done and paused when the daemon planned: it must notice the undo and the resume."""
+    daemon = Daemon(tmp_path, screen.env, TWO, "2026-11-27 18:59:50")
+    assert daemon.cli("done", "thanks").returncode == 0
+    assert daemon.cli("pause", "walk", "--until", "2026-12-05").returncode == 0
+    daemon.start()
+    try:
+        assert daemon.cli("undo", "thanks").returncode == 0
+        assert daemon.cli("resume", "walk").returncode == 0
+        daemon.wait_log("the state changed", 5)
+        wait_for(lambda: len(screen.notifications()) >= 2, 20)
+        assert sorted(n["summary"] for n in screen.notifications()) == ["Thanks", "Walk"], daemon.log
+    finally:
+        assert daemon.stop() == 0
+
+
+@pytest.mark.e2e
+def test_a_second_daemon_for_the_same_state_exits_1_naming_the_first(screen: Desktop, tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path, screen.env, TWO, "2026-11-27 18:59:57")
+    daemon.start()
+    try:
+        assert daemon.proc is not None
+        second = daemon.cli("run", "--tick", "0.3")
+        assert second.returncode == 1
+        assert f"already running for {daemon.state_dir} (PID {daemon.proc.pid})" in second.stderr
+        assert "Traceback" not in second.stderr
+        wait_for(lambda: len(screen.notifications()) >= 2, 10)
+        assert sorted(n["summary"] for n in screen.notifications()) == ["Thanks", "Walk"]
+    finally:
+        assert daemon.stop() == 0
+    # Once the first is gone, the folder is free again.
+    daemon.start()
+    assert daemon.stop() == 0
+
+
+ONE_AT_SEVEN = """
+[settings]
+timezone = "Europe/Berlin"
+
+[habits.thanks]
+title = "Thanks"
+at = "19:00"
+
+[habits.walk]
+title = "Walk"
+at = "21:00"
+"""
+
+
+class Recording(Notifier):
+    """A notifier that looks at the state file at the moment of sending, and can fail."""
+
+    def __init__(self, store: Store, fail: int = 0) -> None:
+        super().__init__("notify-send")
+        self.store = store
+        self.fail = fail
+        self.seen: list[tuple[str, object]] = []
+
+    def send(self, title: str, body: str) -> None:
+        r = self.store.read().reminders.get(title.lower())
+        self.seen.append((title, r.handled if r else None))
+        if self.fail:
+            self.fail -= 1
+            raise DeliveryError("the notification server did not take it: gone")
+
+
+def runner_at(tmp_path: Path, fail: int = 0) -> tuple[Runner, Recording, list[datetime]]:
+    config = tmp_path / "config.toml"
+    config.write_text(ONE_AT_SEVEN)
+    store = Store(tmp_path / "state")
+    notifier = Recording(store, fail)
+    now = [datetime(2026, 11, 27, 19, 0, 1, tzinfo=ZoneInfo("Europe/Berlin"))]
+    return Runner(str(config), store, notifier, clock=lambda: now[0]), notifier, now
+
+
+def test_a_reminder_is_recorded_as_shown_before_it_is_sent(tmp_path: Path) -> None:
+    """A crash right after showing it cannot show it again: the record came first."""
+    runner, notifier, now = runner_at(tmp_path)
+    runner.deliver(now[0])
+    due = datetime(2026, 11, 27, 18, 0, tzinfo=ZoneInfo("UTC"))
+    assert notifier.seen == [("Thanks", due)]
+    runner.deliver(now[0])
+    assert len(notifier.seen) == 1
+
+
+def test_a_failed_send_turns_back_to_pending_and_is_retried_once(tmp_path: Path) -> None:
+    runner, notifier, now = runner_at(tmp_path, fail=1)
+    runner.deliver(now[0])
+    r = runner.store.read().reminders["thanks"]
+    assert r.handled is None and r.pending is not None
+    now[0] += timedelta(minutes=1)
+    runner.deliver(now[0])
+    runner.deliver(now[0])
+    assert [t for t, _ in notifier.seen] == ["Thanks", "Thanks"]
+    r = runner.store.read().reminders["thanks"]
+    assert r.handled is not None and r.pending is None
+
+
+def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    runner, notifier, now = runner_at(tmp_path, fail=60)
+    caplog.set_level(logging.INFO, logger="habitd")
+    for _ in range(30):  # half an hour of periodic checks without a server
+        runner.deliver(now[0])
+        now[0] += timedelta(minutes=1)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert "Is a notification server running" in warnings[0].getMessage()
+    notifier.fail = 0
+    caplog.clear()
+    runner.deliver(now[0])
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0] == "notifications are shown again"
+    assert sum("shown again" in m for m in messages) == 1
+
+
+def test_a_folder_watch_names_what_changed_in_each_folder_and_costs_nothing_idle(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    watch = FolderWatch()
+    try:
+        assert watch.add(str(one)) and watch.add(str(two)) and watch.active
+        assert select.select([watch], [], [], 0.05)[0] == []  # nothing happened: not readable
+        (one / "a.tmp").write_text("x")
+        os.replace(one / "a.tmp", one / "state.toml")
+        (two / "b").write_text("y")
+        assert select.select([watch], [], [], 2)[0] == [watch]
+        changes = {(Path(c.folder).name, c.name) for c in watch.changes()}
+        assert {("one", "state.toml"), ("two", "b")} <= changes
+        assert watch.changes() == []
+    finally:
+        watch.close()
+
+
+@pytest.mark.e2e
+def test_make_run_uses_a_demo_state_folder_and_says_what_it_uses(tmp_path: Path) -> None:
+    """`make run` must never write into the developer's own state, and says where it writes."""
+    import signal
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".demo-state/state.toml"], cwd=ROOT)
+    assert ignored.returncode == 0
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "HABITD_", "DBUS_", "MAKE"))}
+    env |= {"HOME": str(home), "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus"}
+    demo = tmp_path / "demo"
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "run", f"DEMO_STATE={demo}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if "running:" in line:
+                break
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(10)
+    out = "".join(lines)
+    assert "config: config.example.toml" in out
+    assert f"state:  {demo}/" in out
+    assert "next:   " in out and "Ctrl-C" in out
+    assert (demo / "state.toml").exists()
+    assert not (home / ".local" / "state").exists()
+
+
+def test_a_fired_job_plans_only_its_own_habit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With many habits, the work at a reminder's second is that habit's, not everyone's."""
+    import daemon.runner as runner_mod
+
+    runner, notifier, now = runner_at(tmp_path)
+    runner.scheduler.start(paused=True)  # the test fires the jobs
+    try:
+        runner.check()  # at start every habit is planned: 19:00 shown, walk's job set for 21:00
+        walk = runner.scheduler.get_job("walk")
+        assert walk is not None and walk.next_run_time == datetime(2026, 11, 27, 20, 0, tzinfo=ZoneInfo("UTC"))
+        planned: list[str] = []
+        real = runner_mod.next_reminder
+        monkeypatch.setattr(runner_mod, "next_reminder", lambda c, s, h, n: planned.append(h.id) or real(c, s, h, n))
+        now[0] = datetime(2026, 11, 27, 21, 0, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+        walk.func(*walk.args)  # what the scheduler thread does at 21:00
+        runner.check(only=runner._take_fired())
+        assert planned == ["walk"]
+        assert [t for t, _ in notifier.seen] == ["Thanks", "Walk"]
+        thanks = runner.scheduler.get_job("thanks")
+        assert thanks is not None and thanks.next_run_time.astimezone(ZoneInfo("Europe/Berlin")).day == 28
+    finally:
+        runner.scheduler.shutdown(wait=False)
+
+
+def test_without_inotify_the_periodic_check_notices_a_changed_state(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import time
+
+    from daemon import record
+
+    runner, _, now = runner_at(tmp_path)
+    assert not runner.watch.active  # nothing watched: as where inotify is missing
+    caplog.set_level(logging.INFO, logger="habitd")
+    runner.scheduler.start(paused=True)
+    try:
+        runner.check()  # the daemon's own save is not a change
+        runner._tick(now[0], time.monotonic())
+        assert "the state changed" not in caplog.text
+        other = Store(tmp_path / "state")  # another process: habitd undo
+        record.skip(other, runner.config, runner.config.habits[1], now[0].date(), now[0])
+        runner._tick(now[0], time.monotonic())
+        assert "the state changed" in caplog.text
+    finally:
+        runner.scheduler.shutdown(wait=False)
