@@ -42,6 +42,9 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         "log_status_ratio",
         "log_cold_rebuild_s",
         "log_catch_up_ms",
+        "export_json_13x10y_ms",
+        "import_json_13x10y_ms",
+        "ical_13_habits_ms",
     ):
         assert isinstance(figures[key], (int, float)), key
     assert "done / floor" in r.stdout
