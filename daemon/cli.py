@@ -62,8 +62,14 @@ class App:
     @cached_property
     def store(self) -> store.SharedStore:
         """The history of every device sharing the folder (here: the state folder), and this machine's own."""
-        config = self.config
-        return store.SharedStore(self.state_dir, None, clock=self.now, today=config.today, zone=config.settings.tz)
+        # the config only when a change is written: export and friends read with a broken config
+        return store.SharedStore(
+            self.state_dir,
+            None,
+            clock=self.now,
+            today=lambda m: self.config.today(m),
+            zone=lambda: self.config.settings.tz,
+        )
 
     def today(self) -> date:
         return self.config.today(self.now())

@@ -967,7 +967,8 @@ class SharedStore:
 
     def __init__(
         self, local_dir: str | os.PathLike[str], root: str | None = None, *, clock: Callable[[], datetime],
-        today: Callable[[datetime], date], zone: tzinfo = UTC, by: str = "", lock_timeout: float = 5.0,
+        today: Callable[[datetime], date], zone: Callable[[], tzinfo] = lambda: UTC, by: str = "",
+        lock_timeout: float = 5.0,
     ) -> None:  # fmt: skip
         self.dir = os.fspath(local_dir)
         self.local = Store(self.dir, lock_timeout)
@@ -1152,7 +1153,7 @@ class SharedStore:
         if needs_ids(before, after):  # it takes something away: name the events it was seen in
             ids = self._ids(me, before, after, seen)
         writer = LogWriter(me, seen, int(moment.timestamp() * 1000))
-        write_change(before, after, ids, writer.add, self.today(moment), moment.astimezone(self.zone), self.by)
+        write_change(before, after, ids, writer.add, self.today(moment), moment.astimezone(self.zone()), self.by)
         written = self.log.append(me, writer.added, signature, self._trusted(signature))
         for path, (events, created) in written.items():
             held = self._info.get(path)
@@ -1218,7 +1219,7 @@ class SharedStore:
         if not same_history(moved, wanted):
             writer = LogWriter(me, latest(read.events), int(moment.timestamp() * 1000))
             add = lambda e: writer.add(e._replace(moved=mark))  # noqa: E731
-            write_change(moved, wanted, ids, add, self.today(moment), moment.astimezone(self.zone), self.by)
+            write_change(moved, wanted, ids, add, self.today(moment), moment.astimezone(self.zone()), self.by)
             self.log.append(me, writer.added)
         mine = State()
         mine.reminders, mine.sent_day, mine.sent_count = own.reminders, own.sent_day, own.sent_count

@@ -50,7 +50,8 @@ def shared(local: Path, root: Path | None, clock: Clock, by: str = "", make: boo
     c = config()
     if root is not None and make:
         root.mkdir(parents=True, exist_ok=True)
-    return SharedStore(local, str(root) if root else None, clock=clock, today=c.today, zone=c.settings.tz, by=by)
+    zone = c.settings.tz
+    return SharedStore(local, str(root) if root else None, clock=clock, today=c.today, zone=lambda: zone, by=by)
 
 
 def history(state: State) -> dict[str, object]:
