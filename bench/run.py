@@ -67,9 +67,13 @@ def make_config(folder: Path, habits: int, reminders_at: str | None = None) -> P
     return path
 
 
-def make_history(config: Path, state_dir: Path, years: int, today: date) -> int:
-    """A synthetic history: each habit done on about 70% of its days for ``years`` years."""
+def make_history(config: Path, state_dir: Path, years: int, today: date, weekly_notes: bool = False) -> int:
+    """A synthetic history: each habit done on about 70% of its days for ``years`` years (and, with
+    ``weekly_notes``, a note of a few words on one completion a week), in the state file of the
+    release before the event log: the first command moves it into the log."""
     import tomllib
+
+    from daemon.state import Note
 
     ids = list(tomllib.loads(config.read_text())["habits"])
     rng = random.Random(11)
@@ -81,8 +85,11 @@ def make_history(config: Path, state_dir: Path, years: int, today: date) -> int:
             day = today - timedelta(days=365 * years)
             while day < today:
                 if rng.random() < 0.7:
-                    log.add(day)
+                    nth = log.add(day)
                     total += 1
+                    if weekly_notes and day.weekday() == 2:
+                        at = datetime(day.year, day.month, day.day, 20, tzinfo=UTC)
+                        log.notes.append(Note(day, at, "we talked about the week, and laughed a lot", nth))
                 day += timedelta(days=1)
     return total
 
@@ -121,6 +128,7 @@ def latency(folder: Path, repeats: int) -> dict[str, object]:
     completions = make_history(config, full, 10, today)
     size = (full / "state.toml").stat().st_size
     fifty = [*base, "--config", str(config), "--state-dir"]
+    run_time([*fifty, str(full), "status"], env)  # moves the history into the event log
     hist = timed_runs(
         {
             "done_empty": [*fifty, str(empty), "done", "thanks-3"],
@@ -150,6 +158,64 @@ def latency(folder: Path, repeats: int) -> dict[str, object]:
     }
 
 
+def event_log(folder: Path, repeats: int, years: int = 10) -> dict[str, object]:
+    """13 habits x 10 years with a note a week per habit: done and status against an empty history,
+    the first move from a state file, a cold rebuild of the cache, and catching up with a partner."""
+    from daemon.config import parse_config
+    from daemon.store import CACHE_FILE, EVENTS_CACHE_FILE, SharedStore
+
+    env = {**os.environ, "NO_COLOR": "1"}
+    (folder / "log").mkdir()
+    config = make_config(folder / "log", 13)
+    today = datetime.now(UTC).date()
+    empty, full = folder / "log" / "empty", folder / "log" / "full"
+    completions = make_history(config, full, years, today, weekly_notes=True)
+    base = [*habitd_cmd(), "--config", str(config), "--state-dir"]
+    move = run_time([*base, str(full), "status"], env)
+    files = list(full.glob("devices/*/*.toml"))
+    log_mb = sum(p.stat().st_size for p in files) / 1e6
+    med = timed_runs(
+        {
+            "done_empty": [*base, str(empty), "done", "thanks-3"],
+            "done_full": [*base, str(full), "done", "thanks-3"],
+            "status_empty": [*base, str(empty), "status"],
+            "status_full": [*base, str(full), "status"],
+        },
+        repeats,
+        env,
+    )
+    cold, warm_events = [], []
+    for _ in range(max(1, repeats // 7)):
+        (full / CACHE_FILE).unlink()
+        (full / EVENTS_CACHE_FILE).unlink()
+        cold.append(run_time([*base, str(full), "status"], env))
+        (full / CACHE_FILE).unlink()  # the history cache gone, the events cache kept
+        warm_events.append(run_time([*base, str(full), "status"], env))
+    # a partner's device on the same folder records a completion; this device catches up
+    parsed = parse_config(config.read_text(), str(config), "UTC")
+    partner = SharedStore(folder / "log" / "partner", str(full), clock=lambda: datetime.now(UTC), today=parsed.today)
+    catch_up = []
+    for n in range(max(1, repeats // 3)):
+        with partner.update() as state:
+            state.log(parsed.habits[n % 13].id).add(today)
+        catch_up.append(run_time([*base, str(full), "status"], env))
+    ms = lambda seconds: round(seconds * 1000, 1)  # noqa: E731
+    return {
+        "log_history": f"13 habits x {years} years, {completions} completions, a note a week per habit:"
+        f" {len(files)} month files, {log_mb:.1f} MB",
+        "log_done_empty_ms": ms(med["done_empty"]),
+        "log_done_full_ms": ms(med["done_full"]),
+        "log_status_empty_ms": ms(med["status_empty"]),
+        "log_status_full_ms": ms(med["status_full"]),
+        "log_done_ratio": round(med["done_full"] / med["done_empty"], 2),
+        "log_status_ratio": round(med["status_full"] / med["status_empty"], 2),
+        "log_move_s": round(move, 1),
+        "log_cold_rebuild_s": round(statistics.median(cold), 2),
+        "log_rebuild_from_events_cache_s": round(statistics.median(warm_events), 2),
+        "log_catch_up_ms": ms(statistics.median(catch_up)),
+    }
+
+
 def overview(folder: Path, repeats: int) -> dict[str, object]:
     """The commands that read the whole history, on the example's 13 habits with 10 years each."""
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}
@@ -157,6 +223,7 @@ def overview(folder: Path, repeats: int) -> dict[str, object]:
     state = folder / "overview"
     completions = make_history(config, state, 10, datetime.now(UTC).date())
     base = [*habitd_cmd(), "--config", str(config), "--state-dir", str(state)]
+    run_time([*base, "status"], env)  # moves the history into the event log
     med = timed_runs(
         {"status": [*base, "status"], "stats": [*base, "stats"], "grid": [*base, "grid"]},
         repeats,
@@ -408,6 +475,14 @@ ROWS = [
     ("grid / floor, 13 habits x 10 years", "grid_ratio_to_floor", "x"),
     ("check, 1,000 habits", "check_1000_habits_ms", "ms"),
     ("status, 1,000 habits", "status_1000_habits_ms", "ms"),
+    ("event log, 13 habits: done, empty / 10 years + notes", ("log_done_empty_ms", "log_done_full_ms"), "ms"),
+    ("event log: done, 10 years + notes / empty (goal <= 1.2)", "log_done_ratio", "x"),
+    ("event log: status, empty / 10 years + notes", ("log_status_empty_ms", "log_status_full_ms"), "ms"),
+    ("event log: status, 10 years + notes / empty (goal <= 1.2)", "log_status_ratio", "x"),
+    ("event log: first move of the state file", "log_move_s", "s"),
+    ("event log: status after deleting both caches (cold)", "log_cold_rebuild_s", "s"),
+    ("event log: status after deleting the history cache", "log_rebuild_from_events_cache_s", "s"),
+    ("event log: status after a partner's done", "log_catch_up_ms", "ms"),
     ("export JSON / CSV, 13 habits x 10 years", ("export_json_13x10y_ms", "export_csv_13x10y_ms"), "ms"),
     ("import of that JSON into an empty state", "import_json_13x10y_ms", "ms"),
     ("ical, 13 habits", "ical_13_habits_ms", "ms"),
@@ -434,6 +509,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         results.update(latency(folder, repeats))
+        results.update(event_log(folder, repeats, 1 if args.quick else 10))
         results.update(overview(folder, repeats))
         results.update(daemon_costs(folder, idle))
         results.update(scale(folder, 1 if args.quick else 5))
@@ -446,6 +522,7 @@ def main() -> int:
     width = max(len(r[0]) for r in ROWS)
     print(f"habitd benchmarks on {results['machine']}")
     print(f"history: {results['history']}; latency medians of {results['runs_each']} runs each")
+    print(f"event log: {results['log_history']}")
     for label, key, unit in ROWS:
         print(f"  {label:<{width}}  {cell(results, key, unit)}")
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -60,8 +60,16 @@ class App:
         return parse_config(text, str(self.config_path), store.system_timezone())
 
     @cached_property
-    def store(self) -> store.Store:
-        return store.Store(self.state_dir)
+    def store(self) -> store.SharedStore:
+        """The history of every device sharing the folder (here: the state folder), and this machine's own."""
+        # the config only when a change is written: export and friends read with a broken config
+        return store.SharedStore(
+            self.state_dir,
+            None,
+            clock=self.now,
+            today=lambda m: self.config.today(m),
+            zone=lambda: self.config.settings.tz,
+        )
 
     def today(self) -> date:
         return self.config.today(self.now())
@@ -177,7 +185,10 @@ class HabitdGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                _warn_unread(ctx.obj)
         except HabitdError as e:
             _fail(str(e), e.exit_code)
         except KeyboardInterrupt:
@@ -213,6 +224,13 @@ def _forgiving_output() -> None:
     if reconfigure is not None:
         with contextlib.suppress(Exception):
             reconfigure(errors="replace")
+
+
+def _warn_unread(app: object) -> None:
+    """Say which files of the shared history could not be read (the rest was used)."""
+    shared = getattr(app, "__dict__", {}).get("store")  # only when the command used the store
+    for problem in getattr(shared, "problems", []):
+        click.echo(f"habitd: warning: {problem}", err=True)
 
 
 def _style() -> Style:

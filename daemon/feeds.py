@@ -67,7 +67,7 @@ class Feeds:
     one stat of the state file.
     """
 
-    def __init__(self, folder: str | None, state: store.Store) -> None:
+    def __init__(self, folder: str | None, state: store.StateStore) -> None:
         self.folder = folder
         self.store = state
         self._written: dict[str, bytes] = {}

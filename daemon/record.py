@@ -22,7 +22,7 @@ from daemon.config import Config, Habit
 from daemon.errors import UsageError
 from daemon.periods import period_index, period_of
 from daemon.state import ALL, HabitLog, Note, Pause, Skip, State
-from daemon.store import Store
+from daemon.store import StateStore
 from daemon.streaks import MET, SKIPPED, Period, period_state
 
 COMPLETION, SKIP = "completion", "skip"
@@ -73,7 +73,7 @@ def _latest_note(log: HabitLog, day: date) -> int | None:
     return max(found)[1] if found else None
 
 
-def done(store: Store, config: Config, habit: Habit, day: date, moment: datetime, note: str | None = None) -> Done:
+def done(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, note: str | None = None) -> Done:
     """Record a completion of ``habit`` on ``day`` (with an optional note), unless its period is met."""
     ws = config.settings.week_starts
     index = period_index(habit, day, ws)
@@ -90,7 +90,7 @@ def done(store: Store, config: Config, habit: Habit, day: date, moment: datetime
     return Done(True, day, before, nth, state)
 
 
-def undo(store: Store, config: Config, habit: Habit, day: date, moment: datetime) -> Undone:
+def undo(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime) -> Undone:
     """Remove the latest entry of ``habit`` on ``day``, a completion or a skip; its note stays."""
     with store.update() as state:
         log = state.habits.get(habit.id)
@@ -112,7 +112,7 @@ def undo(store: Store, config: Config, habit: Habit, day: date, moment: datetime
     return Undone(COMPLETION, note.text)
 
 
-def skip(store: Store, config: Config, habit: Habit, day: date, moment: datetime, note: str = "") -> Skipped:
+def skip(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, note: str = "") -> Skipped:
     """Skip the period of ``habit`` that holds ``day``: neutral for the streak."""
     first, last = period_of(habit, day, config.settings.week_starts)
     with store.update() as state:
@@ -130,7 +130,7 @@ def skip(store: Store, config: Config, habit: Habit, day: date, moment: datetime
     return Skipped(True, first, last)
 
 
-def write_note(store: Store, config: Config, habit: Habit, day: date, moment: datetime, text: str) -> NoteChange:
+def write_note(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, text: str) -> NoteChange:
     """Write the day's note: replace the note written last that day, or add one to its latest completion."""
     at = _local(config, moment)
     with store.update() as state:
@@ -144,7 +144,7 @@ def write_note(store: Store, config: Config, habit: Habit, day: date, moment: da
     return NoteChange(day, old.text, text)
 
 
-def delete_note(store: Store, habit: Habit, day: date) -> NoteChange:
+def delete_note(store: StateStore, habit: Habit, day: date) -> NoteChange:
     """Remove the day's note written last; its text is returned to be shown."""
     with store.update() as state:
         log = state.habits.get(habit.id)
@@ -155,13 +155,13 @@ def delete_note(store: Store, habit: Habit, day: date) -> NoteChange:
     return NoteChange(day, old.text, None)
 
 
-def pause(store: Store, habit_id: str, start: date, until: date) -> None:
+def pause(store: StateStore, habit_id: str, start: date, until: date) -> None:
     """Pause one habit (or ``ALL``) from ``start`` to ``until``, both included."""
     with store.update() as state:
         state.pauses.append(Pause(habit_id, start, until))
 
 
-def resume(store: Store, habit_id: str | None, day: date) -> int:
+def resume(store: StateStore, habit_id: str | None, day: date) -> int:
     """End the pauses of ``habit_id`` (None: every pause) that cover ``day``; how many ended."""
     ended = 0
     with store.update() as state:
@@ -184,7 +184,7 @@ def resume(store: Store, habit_id: str | None, day: date) -> int:
 # --- bulk changes: imports and renames (issue 13) ---------------------------------
 
 
-def merge_history(store: Store, incoming: State) -> Merged:
+def merge_history(store: StateStore, incoming: State) -> Merged:
     """Add an imported history to the state, never duplicating what is there already."""
     from daemon.merge import merge_state
 
@@ -192,7 +192,7 @@ def merge_history(store: Store, incoming: State) -> Merged:
         return merge_state(state, incoming)
 
 
-def rename(store: Store, old: str, new: str) -> Merged:
+def rename(store: StateStore, old: str, new: str) -> Merged:
     """Move every trace of habit ``old`` in the state to ``new`` (merged with what ``new`` has)."""
     from daemon.rename import move_history
 

@@ -52,7 +52,7 @@ from daemon.prompts import next_prompt
 from daemon.reminders import Due, plan
 from daemon.schedule import handled_mark, in_quiet_hours
 from daemon.sdnotify import sd_notify
-from daemon.store import STATE_FILE, Signature, Store
+from daemon.store import Signature, StateStore
 from daemon.views import next_reminder
 from daemon.watch import FolderWatch
 
@@ -73,7 +73,7 @@ class Runner:
     def __init__(
         self,
         config_path: str,
-        store: Store,
+        store: StateStore,
         notifier: Notifier,
         tick: float = 60.0,
         clock: Callable[[], datetime] = _utcnow,
@@ -397,7 +397,7 @@ class Runner:
                 self.check(only=self._take_fired())
             if self.watch.active and self.watch.fileno() in ready:
                 names = {c.name for c in self.watch.changes()}
-                if (STATE_FILE in names or None in names) and self._state_moved():
+                if names and self._state_moved():  # the store's signature says whether it was the state
                     self.state_changed()
             if time.monotonic() >= next_tick:
                 last_wall, last_mono = self._tick(last_wall, last_mono)

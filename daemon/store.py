@@ -28,14 +28,31 @@ import select
 import stat
 import time
 import tomllib
-from collections.abc import Iterator
-from datetime import UTC, datetime
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as dt_time
+from datetime import timezone as dt_timezone
+from types import MappingProxyType
+from typing import Any, NamedTuple, Protocol
 
 import tomli_w
 
+from daemon import __version__
+from daemon.changes import (
+    changed_habits,
+    copy_history,
+    needs_ids,
+    same_history,
+    touched_months,
+    window,
+    write_change,
+)
+from daemon.derive import Ids, derive_with_ids, extend
 from daemon.errors import (
     ConfigError,
     ConfigUnreadable,
+    HabitdError,
     LockTimeout,
     NotPrivateError,
     StateError,
@@ -43,7 +60,10 @@ from daemon.errors import (
     UsageError,
     describe_toml_error,
 )
-from daemon.state import RECOVERY, State, from_doc, to_doc
+from daemon.events import BadEvent, Event, from_table, latest, merge, to_table
+from daemon.hlc import DEVICE_RE, DEVICE_RULE, Stamp, parse_id, tick
+from daemon.migrate import has_history, history_of
+from daemon.state import NO_EXTRA, RECOVERY, Note, Pause, PromptDeck, Skip, State, from_doc, to_doc
 
 CONFIG_MAX_BYTES = 1 << 20
 STATE_MAX_BYTES = 16 << 20
@@ -191,6 +211,19 @@ def signature(path: str) -> Signature | None:
     return st.st_mtime_ns, st.st_size, st.st_ino
 
 
+class StateStore(Protocol):
+    """What the recording API, the views and the daemon need of a store: ``Store`` or ``SharedStore``."""
+
+    dir: str
+    saved: Signature | None  # the signature of this process's latest save
+
+    def signature(self) -> Signature | None: ...
+
+    def read(self) -> State: ...
+
+    def update(self) -> contextlib.AbstractContextManager[State]: ...
+
+
 class StateTooBig(StoreWriteError):
     """A save that would cross STATE_MAX_BYTES, refused before anything is written."""
 
@@ -330,6 +363,867 @@ def example_config() -> str:
         return f.read()
 
 
+# --- The shared event log: devices/<device>/<YYYY-MM>.toml ------------------------------
+#
+# Kept apart from the state file's code above. Each device appends its events (see
+# events.py) to its own files in the shared folder, which a sync engine copies between
+# machines; it never writes another device's files. What is per machine (the device's
+# id, the lock) lives in the local state folder, outside the shared one.
+
+LOG_FORMAT = 1
+DEVICES = "devices"
+DEVICE_FILE = "device.toml"
+_MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
+# Syncthing: NAME.sync-conflict-DATE-TIME-DEVICE.toml; Nextcloud, Dropbox: NAME (... conflicted copy ...).toml
+_CONFLICT_COPY = re.compile(r"^(\d{4})-(\d{2})(?:\.sync-conflict-[^/]*| \([^/]*conflicted copy[^/]*\))\.toml$")
+_PARTIAL = (".tmp", ".part", ".partial", ".crdownload", ".download", ".!sync", ".swp", "~")
+_NOT_SYNCED = "not read, maybe not fully synced yet; the rest of the history is used, the file is left as it is"
+
+
+def is_sync_temp(name: str) -> bool:
+    """A sync engine's or an editor's file in the making (``.syncthing.*``, ``~syncthing~*``, partial downloads)."""
+    return name.startswith((".", "~")) or name.endswith(_PARTIAL)
+
+
+class DeviceSeen(NamedTuple):
+    device: str
+    files: int
+    last: Event | None  # its latest event (stamp order)
+
+
+class Parsed(NamedTuple):
+    size: int
+    mtime_ns: int
+    events: list[Event]
+    problems: list[str]  # events of it left out
+
+
+class LogRead(NamedTuple):
+    events: list[Event]  # the union of every readable file's events, in stamp order
+    problems: list[str]  # files (or events in them) that could not be read, each a line naming it
+    devices: dict[str, DeviceSeen]
+    files: dict[str, Parsed]  # every file read, by path: what a cache of its events can keep
+
+
+class LocalDevice(NamedTuple):
+    id: str
+    last: Stamp | None  # the latest event this machine wrote under that id
+
+
+def log_header(device: str) -> str:
+    return (
+        f"# habitd's history as written by device {device}: one [[event]] table per change, oldest first.\n"
+        "# Only that device writes this file; the others read it.\n"
+        f'format = {LOG_FORMAT}\nhabitd = "{__version__}"\ndevice = "{device}"\n'
+    )
+
+
+def _events_text(events: list[Event]) -> str:
+    return tomli_w.dumps({"event": [to_table(e) for e in events]})
+
+
+def parse_log(text: str, path: str, device: str) -> tuple[list[Event], list[str]]:
+    """The events of one log file and a line per problem; ValueError when the file cannot be used at all."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"not valid TOML: {describe_toml_error(e, text)}") from None
+    fmt = doc.get("format")
+    if isinstance(fmt, bool) or not isinstance(fmt, int):
+        raise ValueError(f"format: {fmt!r} is not a format version" if "format" in doc else "format: missing")
+    if fmt > LOG_FORMAT:
+        writer = doc.get("habitd") if isinstance(doc.get("habitd"), str) else "a newer habitd"
+        raise ValueError(
+            f"written by habitd {writer} in log format {fmt}; this habitd ({__version__}) reads format"
+            f" {LOG_FORMAT}: update habitd on this machine to {writer} or newer"
+        )
+    if doc.get("device") != device:
+        raise ValueError(f"device: {doc.get('device')!r} is not {device!r}, the folder it is in")
+    tables = doc.get("event", [])
+    if not isinstance(tables, list):
+        raise ValueError("event: is not a list of [[event]] tables")
+    events, problems = [], []
+    for i, table in enumerate(tables, 1):
+        try:
+            events.append(from_table(table, device))
+        except BadEvent as e:
+            problems.append(f"{path}: event {i}: {e}; that event is left out, the file as it is")
+    return events, problems
+
+
+def read_log_file(path: str) -> str:
+    """A log file's text; ValueError/OSError say why it cannot be read."""
+    data = _read_bytes(path, STATE_MAX_BYTES, follow_symlink=False)
+    if data is None:
+        raise FileNotFoundError(errno.ENOENT, "vanished while being read")
+    return _decode(data)
+
+
+class EventLog:
+    """The events of every device in ``root`` (the shared folder), and this machine's appends to its own."""
+
+    def __init__(self, root: str, local_dir: str, lock_timeout: float = 5.0, create_root: bool = True) -> None:
+        self.root = root
+        self.local = Store(local_dir, lock_timeout)  # the local folder: this machine's lock and device id
+        self.device_path = os.path.join(local_dir, DEVICE_FILE)
+        self.create_root = create_root
+
+    # -- this machine's device id ---------------------------------------------------------
+
+    def local_device(self) -> LocalDevice | None:
+        """This machine's device id and the last event it wrote, or None before its first write."""
+        try:
+            data = _read_bytes(self.device_path, CONFIG_MAX_BYTES, follow_symlink=False)
+            if data is None:
+                return None
+            doc = tomllib.loads(_decode(data))
+        except OSError as e:
+            raise StateError(f"{self.device_path}: cannot read: {e.strerror}") from None
+        except (ValueError, tomllib.TOMLDecodeError) as e:
+            raise StateError(f"{self.device_path}: {e}. Move it away and habitd gives this machine a new id.") from None
+        device, last = doc.get("id"), doc.get("last")
+        if not isinstance(device, str) or not DEVICE_RE.match(device):
+            raise StateError(f"{self.device_path}: id: {device!r} is not a device id ({DEVICE_RULE})")
+        stamp = parse_id(last) if isinstance(last, str) else None
+        if last is not None and (stamp is None or stamp.device != device):
+            raise StateError(f"{self.device_path}: last: {last!r} is not an event id of device {device}")
+        return LocalDevice(device, stamp)
+
+    def _save_device(self, device: LocalDevice) -> None:
+        text = (
+            "# This machine's device id in the shared habitd folder. Keep it on this machine only:\n"
+            "# a copy on another machine makes two writers of one device's files.\n"
+            + tomli_w.dumps({"id": device.id} | ({"last": str(device.last)} if device.last else {}))
+        )
+        atomic_write(self.device_path, text.encode("utf-8"))
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _files(self) -> Iterator[tuple[str, str, bool]]:
+        """(device, path, is a conflict copy) of every log file in the shared folder."""
+        top = os.path.join(self.root, DEVICES)
+        try:
+            folders = sorted(os.listdir(top))
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise StateError(f"{top}: cannot read: {e.strerror}") from None
+        for device in folders:
+            folder = os.path.join(top, device)
+            if not DEVICE_RE.match(device) or not os.path.isdir(folder):
+                continue
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError:
+                continue  # reported by read() as a problem of its files
+            for name in names:
+                if is_sync_temp(name):
+                    continue
+                if _MONTH_FILE.match(name):
+                    yield device, os.path.join(folder, name), False
+                elif _CONFLICT_COPY.match(name):
+                    yield device, os.path.join(folder, name), True
+
+    def read(self, known: dict[str, Parsed] | None = None, months: set[str] | None = None) -> LogRead:
+        """Every device's events (conflict copies too), and a warning for each file not readable.
+
+        A file in ``known`` with the same size and modification time is not parsed again.
+        With ``months`` (YYYY-MM), only the files of those months are read.
+        """
+        problems: list[str] = []
+        count: dict[str, int] = {}
+        parsed: dict[str, Parsed] = {}
+        for device, path, _conflict in self._files():
+            count[device] = count.get(device, 0) + 1
+            if months is not None and os.path.basename(path)[:7] not in months:
+                continue
+            try:
+                st = os.stat(path)
+                held = (known or {}).get(path)
+                if held is not None and (held.size, held.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                    parsed[path] = held
+                else:
+                    parsed[path] = Parsed(st.st_size, st.st_mtime_ns, *parse_log(read_log_file(path), path, device))
+            except FileNotFoundError:
+                continue  # renamed or folded away since the folder was listed
+            except (OSError, ValueError) as e:
+                problems.append(f"{path}: {getattr(e, 'strerror', None) or e}; {_NOT_SYNCED}")
+                continue
+            problems.extend(parsed[path].problems)
+        events = merge(*(p.events for p in parsed.values()))
+        last: dict[str, Event] = {}
+        for event in events:
+            last[event.stamp.device] = event
+        devices = {d: DeviceSeen(d, n, last.get(d)) for d, n in count.items()}
+        return LogRead(events, problems, devices, parsed)
+
+    # -- writing (under ``lock()``) ---------------------------------------------------------
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """This machine's lock over its writes (held in the local folder, never synced)."""
+        return self.local.lock()
+
+    def own_device(self) -> LocalDevice:
+        """This machine's device, made (with a new id) on its first write."""
+        me = self.local_device()
+        if me is None:
+            me = LocalDevice(os.urandom(5).hex(), None)
+            self._save_device(me)
+        return me
+
+    def signature(self) -> dict[str, tuple[int, int]]:
+        """Size and modification time of every log file: what a cache of their events depends on."""
+        out = {}
+        for _device, path, _conflict in self._files():
+            with contextlib.suppress(OSError):
+                st = os.stat(path)
+                out[path] = (st.st_size, st.st_mtime_ns)
+        return out
+
+    def check_own(self, me: LocalDevice, events: Iterable[Event]) -> None:
+        """Refuse when this device's files hold events this machine did not write."""
+        mine = max((e.stamp for e in events if e.stamp.device == me.id), default=None)
+        if mine is not None and (me.last is None or mine > me.last):
+            raise StateError(
+                f"another machine writes as this one: {os.path.join(self.root, DEVICES, me.id)} holds"
+                f" events of device {me.id} that this machine did not write (was this home folder copied"
+                f" from another machine?). Nothing was recorded. On one of the two machines, move"
+                f" {self.device_path} away: habitd then gives that machine a new device id, and nothing is lost."
+            )
+
+    @contextlib.contextmanager
+    def writer(self, moment: datetime) -> Iterator[LogWriter]:
+        """Read everything under the lock; append what the caller adds to this device's file."""
+        with self.lock():
+            me = self.own_device()
+            log = self.read()
+            self.check_own(me, log.events)
+            w = LogWriter(me, latest(log.events), int(moment.timestamp() * 1000), log.events)
+            yield w
+            self.append(me, w.added)
+
+    def append(
+        self, me: LocalDevice, added: list[Event], signature: dict[str, tuple[int, int]] | None = None,
+        trusted: Iterable[str] = (),
+    ) -> dict[str, tuple[list[Event], bool]]:  # fmt: skip
+        """Append ``added`` to this device's files (one a month, by the day each event is for).
+
+        Its conflict copies are folded in and removed. Refuses (nothing written) when a file
+        to add to cannot be read or holds events of another machine using the same id; a file
+        in ``trusted`` (read whole since it last changed) is not parsed again. ``signature`` is
+        brought up to date with the write.
+        """
+        if not self.create_root and not os.path.isdir(self.root):
+            raise StoreWriteError(
+                f"the shared folder {self.root} is not there (not mounted or not synced yet?); nothing was recorded"
+            )
+        own = [(p, conflict) for d, p, conflict in self._files() if d == me.id]
+        copies = [p for p, conflict in own if conflict]
+        if not added and not copies:
+            return {}
+        folded: list[Event] = []
+        if copies:
+            held: set[Stamp] = set()
+            for path, conflict in own:
+                with contextlib.suppress(OSError, ValueError):
+                    events = parse_log(read_log_file(path), path, me.id)[0]
+                    self.check_own(me, events)
+                    if conflict:
+                        folded.extend(events)
+                    else:
+                        held.update(e.stamp for e in events)
+            folded = [e for e in folded if e.stamp not in held]
+        months: dict[str, list[Event]] = {}
+        for e in merge(folded, added):
+            name = f"{e.day.year:04d}-{e.day.month:02d}.toml"
+            months.setdefault(os.path.join(self.root, DEVICES, me.id, name), []).append(e)
+        trusted = set(trusted) if signature is not None else set()
+        texts, created = {}, set()
+        for path in months:  # read them all before writing any
+            try:
+                text = read_log_file(path)
+                st = os.stat(path)
+                if path not in trusted or (signature or {}).get(path) != (st.st_size, st.st_mtime_ns):
+                    self.check_own(me, parse_log(text, path, me.id)[0])
+            except FileNotFoundError:
+                text = log_header(me.id)
+                created.add(path)
+            except (OSError, ValueError) as e:
+                raise StateError(
+                    f"{path}: {getattr(e, 'strerror', None) or e}. This device's own file cannot be added to;"
+                    f" nothing was recorded. {RECOVERY}"
+                ) from None
+            texts[path] = text
+        datas = {}
+        for path, events in months.items():
+            datas[path] = (texts[path].rstrip("\n") + "\n\n" + _events_text(events)).encode("utf-8")
+            if len(datas[path]) > STATE_MAX_BYTES:  # habitd would refuse to read it back
+                raise StateTooBig(
+                    f"this change would make {path} {len(datas[path])} bytes, more than the {STATE_MAX_BYTES}"
+                    " habitd can read back; nothing was changed. Long notes are the usual cause: `habitd journal`"
+                    " shows them"
+                )
+        if months:
+            if self.create_root:
+                ensure_dir(self.root)
+            ensure_dir(os.path.join(self.root, DEVICES))
+        if added:  # first: a crash before the files are written must not look like another machine's writes
+            stamp = max(e.stamp for e in added)
+            self._save_device(LocalDevice(me.id, max(stamp, me.last) if me.last else stamp))
+        for path, data in sorted(datas.items()):
+            atomic_write(path, data)
+            if signature is not None:
+                st = os.stat(path)
+                signature[path] = (st.st_size, st.st_mtime_ns)
+        for path in copies:  # their events are in this device's files now
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            if signature is not None:
+                signature.pop(path, None)
+        return {path: (events, path in created) for path, events in months.items()}
+
+
+class LogWriter:
+    """Stamps the events a write adds: each after everything seen, and after the one before."""
+
+    def __init__(self, me: LocalDevice, seen: Stamp | None, now_ms: int, events: list[Event] | None = None) -> None:
+        self.device = me.id
+        self.base = events or []  # what the write saw, when it read the log
+        self.added: list[Event] = []
+        self._now_ms = now_ms
+        # never stamp an id again, even if this device's files went missing
+        self._seen = max((s for s in (seen, me.last) if s is not None), default=None)
+
+    @property
+    def events(self) -> list[Event]:
+        return self.base + self.added
+
+    def add(self, event: Event) -> Event:
+        """Append ``event`` (its stamp is replaced by this device's next one); returns it stamped."""
+        stamped = event._replace(stamp=tick(self._seen, self._now_ms, self.device))
+        self._seen = stamped.stamp
+        self.added.append(stamped)
+        return stamped
+
+
+CACHE_FILE = "cache.bin"  # the derived history
+EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
+CACHE_VERSION = 2
+MIGRATED_BACKUP = "state.before-events.toml"
+_ZONES: dict[int, tzinfo] = {}
+
+
+def _plain(value: Any) -> Any:
+    """A TOML value as ints, strings, lists and dicts only (for marshal): dates become tagged tuples."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return ("T", *_pack_at(value)) if value.tzinfo else ("N", value.isoformat())
+    if isinstance(value, date):
+        return ("D", value.toordinal())
+    if isinstance(value, dt_time):
+        return ("H", value.isoformat())
+    return value
+
+
+def _unplain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _unplain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unplain(v) for v in value]
+    if isinstance(value, tuple):
+        tag = value[0]
+        if tag == "T":
+            return _unpack_at(value[1:])
+        if tag == "D":
+            return date.fromordinal(value[1])
+        if tag == "N":
+            return datetime.fromisoformat(value[1])
+        return dt_time.fromisoformat(value[1])
+    return value
+
+
+def _pack_at(at: datetime) -> tuple[int, ...]:
+    offset = at.utcoffset()
+    seconds = int(offset.total_seconds()) if offset is not None else 0
+    return (at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond, seconds)
+
+
+def _unpack_at(t: tuple[int, ...]) -> datetime:
+    zone = _ZONES.get(t[7])
+    if zone is None:
+        zone = _ZONES[t[7]] = UTC if t[7] == 0 else dt_timezone(timedelta(seconds=t[7]))
+    return datetime(t[0], t[1], t[2], t[3], t[4], t[5], t[6], tzinfo=zone)
+
+
+def _pack_event(e: Event) -> tuple[Any, ...]:
+    return (
+        tuple(e.stamp), e.kind, e.habit, e.day.toordinal(), _pack_at(e.at), e.by, e.text,
+        tuple(e.of) if e.of else None, tuple(tuple(s) for s in e.undoes),
+        e.until.toordinal() if e.until else None, e.order, e.next, [(k, _plain(v)) for k, v in e.extra],
+        e.after, e.dated, e.moved,
+    )  # fmt: skip
+
+
+def _unpack_event(t: tuple[Any, ...], stamp: Callable[[Any], Stamp] = Stamp._make) -> Event:
+    return Event(
+        stamp(t[0]), t[1], t[2], date.fromordinal(t[3]), _unpack_at(t[4]), t[5], t[6],
+        stamp(t[7]) if t[7] else None, tuple(map(stamp, t[8])) if t[8] else (),
+        date.fromordinal(t[9]) if t[9] else None, t[10], t[11],
+        tuple((k, _unplain(v)) for k, v in t[12]) if t[12] else (), t[13], t[14], t[15],
+    )  # fmt: skip
+
+
+def _pack_notes(notes: list[Note]) -> list[Any]:
+    if isinstance(notes, _LazyNotes) and notes.unread() is not None:
+        return notes.unread() or []
+    return [(n.day.toordinal(), _pack_at(n.at), n.text, n.nth, _plain(dict(n.extra))) for n in notes]
+
+
+def _pack_history(state: State, packed: dict[str, Any] | None = None, same: Iterable[str] = ()) -> tuple[Any, ...]:
+    """The history as marshal's types; the habits in ``same`` are taken from ``packed`` as they are."""
+    kept = set(same) & set(packed or {})
+    habits = {
+        hid: (packed or {})[hid] if hid in kept else (
+            log.done, {d.toordinal(): n for d, n in log.counts.items()},
+            _pack_notes(log.notes),
+            [
+                (s.day.toordinal(), s.text, _pack_at(s.at) if s.at else None, s.after, _plain(dict(s.extra)))
+                for s in log.skips
+            ],
+            _plain(log.extra),
+        )
+        for hid, log in state.habits.items()
+    }  # fmt: skip
+    pauses = [(p.habit, p.start.toordinal(), p.until.toordinal()) for p in state.pauses]
+    return habits, pauses, {hid: (d.order, d.next) for hid, d in state.prompts.items()}
+
+
+def _mapping(packed: dict[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(_unplain(packed)) if packed else NO_EXTRA
+
+
+def _unpack_notes(packed: list[Any]) -> list[Note]:
+    day = date.fromordinal
+    return [Note(day(d), _unpack_at(at), text, nth, _mapping(x)) for d, at, text, nth, x in packed]
+
+
+class _LazyNotes(list[Note]):
+    """A habit's notes from the cache, decoded the first time they are looked at.
+
+    Most commands never look at notes (``done``, ``status``, the daemon), and a journal
+    of years of notes costs more to decode than everything else of the history.
+    Unchanged copies share the packed notes, and two such copies are equal unread.
+    """
+
+    __slots__ = ("_packed",)
+
+    def __init__(self, packed: list[Any] | None) -> None:
+        super().__init__()
+        self._packed = packed
+
+    def _fill(self) -> None:
+        if self._packed is not None:
+            packed, self._packed = self._packed, None
+            list.extend(self, _unpack_notes(packed))
+
+    def unread(self) -> list[Any] | None:
+        """The packed notes while none was looked at, else None."""
+        return self._packed
+
+    def copy(self) -> list[Note]:
+        if self._packed is not None:
+            return _LazyNotes(self._packed)
+        return list(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _LazyNotes) and self._packed is not None and self._packed is other._packed:
+            return True
+        self._fill()
+        if isinstance(other, _LazyNotes):
+            other._fill()
+        return list.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __iter__(self) -> Iterator[Note]:
+        self._fill()
+        return list.__iter__(self)
+
+    def __len__(self) -> int:
+        self._fill()
+        return list.__len__(self)
+
+    def __bool__(self) -> bool:
+        return bool(self._packed) or list.__len__(self) > 0
+
+    def __getitem__(self, i: Any) -> Any:
+        self._fill()
+        return list.__getitem__(self, i)
+
+    def __setitem__(self, i: Any, v: Any) -> None:
+        self._fill()
+        list.__setitem__(self, i, v)
+
+    def __delitem__(self, i: Any) -> None:
+        self._fill()
+        list.__delitem__(self, i)
+
+    def __contains__(self, v: object) -> bool:
+        self._fill()
+        return list.__contains__(self, v)
+
+    def __reversed__(self) -> Iterator[Note]:
+        self._fill()
+        return list.__reversed__(self)
+
+    def __repr__(self) -> str:
+        self._fill()
+        return list.__repr__(self)
+
+    def __add__(self, other: Any) -> Any:
+        self._fill()
+        return list(self) + list(other)
+
+    def __iadd__(self, other: Any) -> Any:
+        self._fill()
+        return list.__iadd__(self, other)
+
+    def append(self, v: Note) -> None:
+        self._fill()
+        list.append(self, v)
+
+    def extend(self, vs: Iterable[Note]) -> None:
+        self._fill()
+        list.extend(self, vs)
+
+    def insert(self, i: Any, v: Note) -> None:
+        self._fill()
+        list.insert(self, i, v)
+
+    def pop(self, i: Any = -1) -> Note:
+        self._fill()
+        return list.pop(self, i)
+
+    def remove(self, v: Note) -> None:
+        self._fill()
+        list.remove(self, v)
+
+    def index(self, v: Note, *args: Any) -> int:
+        self._fill()
+        return list.index(self, v, *args)
+
+    def count(self, v: Note) -> int:
+        self._fill()
+        return list.count(self, v)
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        self._fill()
+        list.sort(self, *args, **kwargs)
+
+    def reverse(self) -> None:
+        self._fill()
+        list.reverse(self)
+
+    def clear(self) -> None:
+        self._packed = None
+        list.clear(self)
+
+
+def _unpack_history(packed: tuple[Any, ...]) -> State:
+    habits, pauses, prompts = packed
+    state = State()
+    day = date.fromordinal
+    for hid, (done, counts, notes, skips, extra) in habits.items():
+        log = state.log(hid)
+        log.done = done
+        log.counts = {day(d): n for d, n in counts.items()}
+        log.notes = _LazyNotes(notes) if notes else []
+        log.skips = [
+            Skip(day(d), text, _unpack_at(at) if at else None, after, _mapping(x)) for d, text, at, after, x in skips
+        ]
+        log.extra = _unplain(extra)
+    state.pauses = [Pause(h, day(a), day(b)) for h, a, b in pauses]
+    state.prompts = {hid: PromptDeck(order, n) for hid, (order, n) in prompts.items()}
+    return state
+
+
+class SharedStore:
+    """What the commands and the daemon read and change: ``read()`` and ``update()`` as ``Store``.
+
+    The history (completions, notes, skips, pauses, prompt decks) is derived from
+    every device's events in ``root`` and kept in a local cache (``cache.bin``:
+    the day masks of the state file, in marshal's binary form) that is rebuilt
+    whenever a log file changed, parsing only the files that changed (their
+    events are kept in ``events.bin``); both can be deleted at any time. What
+    belongs to this machine alone (the daemon's reminder bookkeeping) stays in
+    its ``state.toml``. A change made in ``update()`` is appended as events (see
+    ``changes.py``). A ``state.toml`` of before the event log is moved into it on
+    first use, and kept beside as ``state.before-events.toml``.
+    """
+
+    def __init__(
+        self, local_dir: str | os.PathLike[str], root: str | None = None, *, clock: Callable[[], datetime],
+        today: Callable[[datetime], date], zone: Callable[[], tzinfo] = lambda: UTC, by: str = "",
+        lock_timeout: float = 5.0,
+    ) -> None:  # fmt: skip
+        self.dir = os.fspath(local_dir)
+        self.local = Store(self.dir, lock_timeout)
+        self.path = self.local.path
+        self.log = EventLog(root or self.dir, self.dir, lock_timeout, create_root=root is None)
+        self.cache_path = os.path.join(self.dir, CACHE_FILE)
+        self.events_cache_path = os.path.join(self.dir, EVENTS_CACHE_FILE)
+        self.clock, self.today, self.zone, self.by = clock, today, zone, by
+        self.problems: list[str] = []  # files of the log not read (or events in them), as of the latest read
+        self._info: dict[str, Any] = {}  # what the history cache was made of (see "the caches")
+        self._packed: dict[str, Any] | None = None  # its habits as loaded, to write back those unchanged
+        self.saved: Signature | None = None  # the signature of this process's latest save
+
+    def signature(self) -> Signature | None:
+        """What tells a change by another process: this machine's state file and every log file."""
+        files = sorted(self.log.signature().items())
+        text = repr((signature(self.local.path), files)).encode("utf-8")
+        return zlib.crc32(text), len(files), len(text)
+
+    # -- the caches -----------------------------------------------------------------------
+    # cache.bin: (files, latest stamp, problems, packed history); files: path -> (size, mtime_ns,
+    # how many events it held, the last one's stamp), or a count of -1 for a file not read.
+
+    def _load(self, path: str) -> Any:
+        import marshal
+
+        try:
+            data = _read_bytes(path, STATE_MAX_BYTES * 4, follow_symlink=False)
+            value = marshal.loads(data) if data else None
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        if not isinstance(value, tuple) or len(value) < 3 or value[:2] != (CACHE_VERSION, self.log.root):
+            return None
+        return value[2:]
+
+    def _dump(self, path: str, *value: Any) -> None:
+        import marshal
+
+        with contextlib.suppress(HabitdError):  # a cache that could not be written is rebuilt next time
+            atomic_write(path, marshal.dumps((CACHE_VERSION, self.log.root, *value)))
+
+    def _save_cache(self, history: State, seen: Stamp | None, same: Iterable[str] = ()) -> None:
+        """Write the history cache; the habits in ``same`` are as loaded, not packed again."""
+        packed = _pack_history(history, self._packed, same)
+        self._dump(self.cache_path, self._info, tuple(seen) if seen else None, self.problems, packed)
+        self._packed = packed[0]  # the habits of the history now cached
+
+    def _cached(self, signature: dict[str, tuple[int, int]]) -> tuple[State, Stamp | None] | None:
+        """The cached history if it is of these files, or brought up to date with what was appended
+        to them since; None when only deriving the whole log again will do."""
+        value = self._load(self.cache_path)
+        try:
+            files, seen_t, problems, packed = value
+            seen = Stamp(*seen_t) if seen_t else None
+            if {p: (size, mtime) for p, (size, mtime, _n, _last) in files.items()} == signature:
+                self._info, self.problems, self._packed = files, list(problems), packed[0]
+                return _unpack_history(packed), seen
+            return self._catch_up(signature, files, seen, problems, packed)
+        except (ValueError, TypeError, KeyError, IndexError):
+            return None
+
+    def _catch_up(
+        self, signature: dict[str, tuple[int, int]], files: dict[str, Any], seen: Stamp | None,
+        problems: list[str], packed: Any,
+    ) -> tuple[State, Stamp | None] | None:  # fmt: skip
+        """Add the events appended to the log files since the cache was written (a partner's, mostly)."""
+        if files.keys() - signature.keys() or any(_CONFLICT_COPY.match(os.path.basename(p)) for p in signature):
+            return None  # a file went away, or a conflict copy came: the union needs everything
+        changed = [p for p in signature if p not in files or tuple(files[p][:2]) != signature[p]]
+        added: list[Event] = []
+        files = dict(files)
+        for path in changed:
+            held = files[path][2] if path in files else 0
+            if held < 0:
+                return None
+            try:
+                st = os.stat(path)
+                events, bad = parse_log(read_log_file(path), path, os.path.basename(os.path.dirname(path)))
+            except (OSError, ValueError):
+                return None
+            if len(events) < held or (held and list(events[held - 1].stamp) != list(files[path][3])):
+                return None  # not an append: rewritten by hand or by someone else
+            added.extend(events[held:])
+            problems = [p for p in problems if not p.startswith(path + ": ")] + bad
+            files[path] = (st.st_size, st.st_mtime_ns, len(events), tuple(events[-1].stamp) if events else None)
+        added = merge(added)
+        if added and seen is not None and added[0].stamp <= seen:
+            return None  # written before what this cache holds: its place in the order matters
+        state = _unpack_history(packed)
+        if not extend(state, added):
+            return None
+        self._info, self.problems = files, problems
+        seen = added[-1].stamp if added else seen
+        self._save_cache(state, seen)
+        return state, seen
+
+    def _read_log(self) -> LogRead:
+        """The whole log, parsing only the files that changed since the events cache was written."""
+        known: dict[str, Parsed] = {}
+        value = self._load(self.events_cache_path)
+        with contextlib.suppress(ValueError, TypeError, KeyError, IndexError):
+            if value is not None:
+                known = {
+                    path: Parsed(size, mtime, [_unpack_event(t) for t in events], list(problems))
+                    for path, (size, mtime, events, problems) in value[0].items()
+                }
+        read = self.log.read(known)
+        if read.files.keys() != known.keys() or any(known[p] is not f for p, f in read.files.items()):
+            files = {
+                p: (f.size, f.mtime_ns, [_pack_event(e) for e in f.events], f.problems) for p, f in read.files.items()
+            }
+            self._dump(self.events_cache_path, files)
+        return read
+
+    def _rebuild(self, signature: dict[str, tuple[int, int]]) -> tuple[State, Ids, LogRead]:
+        read = self._read_log()
+        history, ids = derive_with_ids(read.events)
+        self.problems = read.problems
+        self._info = {p: (size, mtime, -1, None) for p, (size, mtime) in signature.items()}
+        for path, f in read.files.items():
+            self._info[path] = (f.size, f.mtime_ns, len(f.events), tuple(f.events[-1].stamp) if f.events else None)
+        self._save_cache(history, ids.latest)
+        return history, ids, read
+
+    def _history(self, signature: dict[str, tuple[int, int]]) -> tuple[State, Stamp | None]:
+        cached = self._cached(signature)
+        if cached is not None:
+            return cached
+        history, ids, _read = self._rebuild(signature)
+        return history, ids.latest
+
+    def _trusted(self, signature: dict[str, tuple[int, int]]) -> list[str]:
+        """The files read whole into the history as it stands (and unchanged since)."""
+        return [p for p in signature if p in self._info and self._info[p][2] >= 0]
+
+    # -- reading and changing -------------------------------------------------------------
+
+    def read(self) -> State:
+        """The derived history with this machine's bookkeeping (lock-free: every save is a rename)."""
+        own = self.local.read()
+        if has_history(own):
+            with self.update():  # moves the old state file's history into the log
+                pass
+            own = self.local.read()
+        state, _seen = self._history(self.log.signature())
+        state.reminders, state.sent_day, state.sent_count = own.reminders, own.sent_day, own.sent_count
+        return state
+
+    @contextlib.contextmanager
+    def update(self) -> Iterator[State]:
+        """Under the lock: the state to change; its history's changes become events, the rest is saved here."""
+        with self.log.lock():
+            own = self.local.read()
+            moment = self.clock()
+            if has_history(own):
+                self._migrate(own, moment)
+                own = self.local.read()
+            signature = self.log.signature()
+            before, seen = self._history(signature)
+            state = copy_history(before)
+            own_doc = to_doc(own)  # its reminders are the state's own objects: compare with what they were
+            state.reminders, state.sent_day, state.sent_count = own.reminders, own.sent_day, own.sent_count
+            yield state
+            after = history_of(state)
+            wrote = not same_history(after, before)
+            if wrote:
+                self._write(before, after, seen, signature, moment)
+            mine = State()
+            mine.reminders, mine.sent_day, mine.sent_count = state.reminders, state.sent_day, state.sent_count
+            if to_doc(mine) != own_doc:
+                self.local._backup()  # the backups keep this machine's bookkeeping too
+                atomic_write(self.local.path, dump_state(to_doc(mine)).encode("utf-8"))
+                wrote = True
+            if wrote:  # under the lock: what another process writes next differs
+                self.saved = self.signature()
+
+    def _write(
+        self, before: State, after: State, seen: Stamp | None, signature: dict[str, tuple[int, int]], moment: datetime
+    ) -> None:
+        me = self.log.own_device()
+        ids: Ids | None = None
+        if needs_ids(before, after):  # it takes something away: name the events it was seen in
+            ids = self._ids(me, before, after, seen)
+        writer = LogWriter(me, seen, int(moment.timestamp() * 1000))
+        write_change(before, after, ids, writer.add, self.today(moment), moment.astimezone(self.zone()), self.by)
+        written = self.log.append(me, writer.added, signature, self._trusted(signature))
+        for path, (events, created) in written.items():
+            held = self._info.get(path)
+            if created or (held is not None and held[2] >= 0):
+                count = (0 if created or held is None else held[2]) + len(events)
+                self._info[path] = (*signature[path], count, tuple(events[-1].stamp))
+            else:
+                self._info.pop(path, None)  # not known whole: read it next time
+        for path in list(self._info):
+            if path not in signature:  # a conflict copy folded away
+                del self._info[path]
+        same = set(after.habits) - set(changed_habits(before, after))
+        self._save_cache(after, writer.added[-1].stamp if writer.added else seen, same)
+
+    def _ids(self, me: LocalDevice, before: State, after: State, seen: Stamp | None) -> Ids:
+        """The ids of the events behind what the change takes away, as this device saw them.
+
+        The events of a day are in the files of its month (each device files an event by
+        the month of its day), so only those months are read, unless pauses change.
+        """
+        months = touched_months(before, after)
+        habits = changed_habits(before, after)
+        if months is None:
+            read = self._read_log()
+
+            def same(state: State) -> bool:
+                return same_history(state, before)
+        else:
+            read = self.log.read(months=months)
+
+            def same(state: State) -> bool:
+                return window(state, habits, months) == window(before, habits, months)
+
+        self.log.check_own(me, read.events)
+        fresh, ids = derive_with_ids(read.events)
+        if not same(fresh):  # a partner's events arrived meanwhile: they are not taken
+            fresh, ids = derive_with_ids([e for e in read.events if seen is not None and e.stamp <= seen])
+        if not same(fresh):  # the cache was not what the log says: never guess
+            raise StateError(f"{self.cache_path}: out of step with the event log; nothing was changed, try again")
+        return ids
+
+    def _migrate(self, own: State, moment: datetime) -> None:
+        """Move the history of a state file written before the event log into it, once (under the lock).
+
+        Its events carry ``moved``: a move cut short is finished, never written twice.
+        """
+        n, backup = 1, os.path.join(self.dir, MIGRATED_BACKUP)
+        while os.path.exists(backup) and not os.path.samefile(backup, self.local.path):
+            n += 1  # an earlier move's backup: keep it, and this file beside it
+            backup = os.path.join(self.dir, MIGRATED_BACKUP.replace(".toml", f".{n}.toml"))
+        if not os.path.exists(backup):
+            try:
+                os.link(self.local.path, backup)
+                _fsync_dir(self.dir)
+            except OSError as e:
+                raise StoreWriteError(f"could not keep {backup} before moving to the event log: {e.strerror}") from None
+        me = self.log.own_device()
+        mark = os.path.basename(backup)
+        read = self._read_log()
+        self.log.check_own(me, read.events)
+        moved, ids = derive_with_ids([e for e in read.events if e.stamp.device == me.id and e.moved == mark])
+        wanted = history_of(own)
+        if not same_history(moved, wanted):
+            writer = LogWriter(me, latest(read.events), int(moment.timestamp() * 1000))
+            add = lambda e: writer.add(e._replace(moved=mark))  # noqa: E731
+            write_change(moved, wanted, ids, add, self.today(moment), moment.astimezone(self.zone()), self.by)
+            self.log.append(me, writer.added)
+        mine = State()
+        mine.reminders, mine.sent_day, mine.sent_count = own.reminders, own.sent_day, own.sent_count
+        atomic_write(self.local.path, dump_state(to_doc(mine)).encode("utf-8"))
 # --- files read or written on a person's request (issue 13) ------------------------
 
 IMPORT_MAX_BYTES = 256 << 20

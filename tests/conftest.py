@@ -60,6 +60,11 @@ class Habitd:
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)
 
+    def history_files(self) -> dict[str, bytes]:
+        """What holds the history: the event log's files and the state file (caches aside)."""
+        files = [*self.state_dir.glob("devices/*/*.toml"), self.state_dir / "state.toml"]
+        return {str(p.relative_to(self.state_dir)): p.read_bytes() for p in files if p.exists()}
+
     def at(self, text: str, tz: str = "Europe/Berlin") -> None:
         self.now = datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(tz))
 

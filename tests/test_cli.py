@@ -208,7 +208,7 @@ def test_env_vars_choose_the_files_and_no_colour_without_a_terminal(tmp_path: Pa
     config.write_text('[habits.thanks]\nat = "20:30"\n')
     env = {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "st"), "NO_COLOR": "1"}
     assert run_cli("done", "thanks", env=env).returncode == 0
-    assert (tmp_path / "st" / "state.toml").exists()
+    assert len(list((tmp_path / "st").glob("devices/*/*.toml"))) == 1  # the history: this device's log
     out = run_cli("status", env=env).stdout
     assert "\x1b[" not in out and "done" in out
 
@@ -219,7 +219,7 @@ def test_xdg_paths_are_the_default(tmp_path: Path) -> None:
     assert run_cli("init", env=env).returncode == 0
     assert (tmp_path / "cfg" / "habitd" / "config.toml").exists()
     assert run_cli("done", "thanks", env=env).returncode == 0
-    assert (tmp_path / "st" / "habitd" / "state.toml").exists()
+    assert len(list((tmp_path / "st" / "habitd").glob("devices/*/*.toml"))) == 1
 
 
 def test_a_completion_dated_in_the_future_is_pointed_out_and_can_be_undone(habitd: Habitd) -> None:

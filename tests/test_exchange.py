@@ -60,10 +60,10 @@ def test_export_then_import_on_an_empty_state_reproduces_every_view(habitd: Habi
     assert "Imported 13 completion(s), 1 skip(s), 7 note(s), 1 pause(s)." in result.stdout
     assert _views(habitd) == before
 
-    state = (habitd.state_dir / "state.toml").read_text()
+    state = habitd.history_files()
     again = habitd("import", str(out))
     assert again.exit_code == 0 and "Nothing new" in again.stdout
-    assert (habitd.state_dir / "state.toml").read_text() == state
+    assert habitd.history_files() == state
     assert _views(habitd) == before
 
 
@@ -117,7 +117,7 @@ def test_import_merges_into_an_existing_history_without_duplicating(habitd: Habi
 
 def test_a_newer_format_is_refused_clearly_and_nothing_is_written(habitd: Habitd, tmp_path: Path) -> None:
     habitd("done", "thanks")
-    state = (habitd.state_dir / "state.toml").read_text()
+    state = habitd.history_files()
     f = tmp_path / "future.json"
     f.write_text(json.dumps({"format": "habitd-export", "version": 2, "habits": {}}))
     result = habitd("import", str(f))
@@ -127,7 +127,7 @@ def test_a_newer_format_is_refused_clearly_and_nothing_is_written(habitd: Habitd
     c = tmp_path / "future.csv"
     c.write_text("kind,habit,date,until,count,written,text\nversion,,,,3,,habitd-export\n")
     assert "export format 3" in habitd("import", str(c)).stderr
-    assert (habitd.state_dir / "state.toml").read_text() == state
+    assert habitd.history_files() == state
 
 
 @pytest.mark.parametrize(
@@ -148,14 +148,14 @@ def test_a_bad_import_names_the_place_and_changes_nothing(
     habitd: Habitd, tmp_path: Path, content: str, message: str
 ) -> None:
     habitd("done", "listen")
-    state = (habitd.state_dir / "state.toml").read_text()
+    state = habitd.history_files()
     f = tmp_path / "bad"
     f.write_text(content)
     result = habitd("import", str(f))
     assert result.exit_code == 2, result.output
     assert message in result.stderr and "nothing was imported" in result.stderr
     assert "Traceback" not in result.output
-    assert (habitd.state_dir / "state.toml").read_text() == state
+    assert habitd.history_files() == state
     assert habitd("import", str(tmp_path / "missing.json")).exit_code == 2
 
 

@@ -105,11 +105,11 @@ def test_kept_history_is_noted_by_check_and_attached_by_rename(habitd: Habitd) -
 )
 def test_rename_refuses_what_cannot_be_and_changes_nothing(habitd: Habitd, args: list[str], message: str) -> None:
     _some_history(habitd)
-    state = (habitd.state_dir / "state.toml").read_text()
+    state = habitd.history_files()
     result = habitd("rename", *args)
     assert result.exit_code == 2 and message in result.stderr
     assert habitd.config.read_text() == BASIC
-    assert (habitd.state_dir / "state.toml").read_text() == state
+    assert habitd.history_files() == state
 
 
 def test_an_archived_habit_is_quiet_and_hidden_but_keeps_its_history(habitd: Habitd) -> None:

@@ -122,7 +122,7 @@ def test_a_loop_backup_becomes_history_of_the_habits_it_maps(habitd: Habitd, tmp
 
 def test_a_bad_map_or_a_file_that_is_not_a_loop_backup_writes_nothing(habitd: Habitd, tmp_path: Path) -> None:
     habitd("done", "listen")
-    state = (habitd.state_dir / "state.toml").read_text()
+    state = habitd.history_files()
     db = loop_backup(tmp_path / "loop.db")
     cases = [
         (["--map", "Jogging=thanks"], "the backup has no habit called 'Jogging'"),
@@ -141,7 +141,7 @@ def test_a_bad_map_or_a_file_that_is_not_a_loop_backup_writes_nothing(habitd: Ha
         result = habitd("import", "--from", "loop", str(path))
         assert result.exit_code == 2 and message in result.stderr, result.output
         assert "Traceback" not in result.output
-    assert (habitd.state_dir / "state.toml").read_text() == state
+    assert habitd.history_files() == state
 
 
 def test_no_matching_habit_at_all_is_an_error_that_says_how_to_map(habitd: Habitd, tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ def test_no_matching_habit_at_all_is_an_error_that_says_how_to_map(habitd: Habit
     db = loop_backup(tmp_path / "loop.db")
     result = habitd("import", "--from", "loop", str(db))
     assert result.exit_code == 2 and "--map" in result.stderr
-    assert not (habitd.state_dir / "state.toml").exists()
+    assert habitd.history_files() == {}
     result = habitd("import", "--from", "loop", str(db), "--map", "meditate=stretch")
     assert result.exit_code == 0 and "Imported 1 completion(s)." in result.stdout
     assert json.loads(habitd("export").stdout)["habits"]["stretch"]["completions"] == [

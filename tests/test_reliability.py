@@ -42,6 +42,13 @@ def big_history(store: Store, habits: int, years: int) -> None:
                 log.done[y] = rng.getrandbits(365)
 
 
+def history(config: Path, state_dir: Path) -> State:
+    """The state as the commands see it: the event log's history and this machine's bookkeeping."""
+    from daemon.cli import App
+
+    return App(config, state_dir).store.read()
+
+
 # --- 1. crash safety -----------------------------------------------------------------
 
 
@@ -74,7 +81,7 @@ def test_sigkill_at_random_moments_never_loses_a_completed_done(tmp_path: Path) 
             committed.add(day)
         else:
             killed += 1
-        state = store.read()  # must parse after every kill
+        state = history(config, Path(store.dir))  # must parse after every kill
         walked = set(state.habits["walk"].days())
         assert committed <= walked, f"trial {i}: lost {sorted(committed - walked)}"
         assert len(state.habits) == 51
@@ -152,7 +159,7 @@ def test_four_writers_and_the_daemon_lose_no_update(tmp_path: Path) -> None:
     for out in outputs:
         for habit, day, delta in out:
             expected[(habit, day)] = expected.get((habit, day), 0) + delta
-    state = Store(state_dir).read()
+    state = history(config, state_dir)
     actual = {(hid, d.isoformat()): log.count(d) for hid, log in state.habits.items() for d in log.days()}
     expected = {k: v for k, v in expected.items() if v}
     lost = sum(abs(expected.get(k, 0) - actual.get(k, 0)) for k in expected.keys() | actual.keys())
@@ -312,7 +319,8 @@ def test_a_full_disk_keeps_the_previous_state(tiny_disk: Path, tmp_path: Path) -
     config.write_text("[habits.walk]\n[habits.talk]\n")
     state_dir = tiny_disk / "state"
     assert habitd(config, state_dir, "done", "walk", "--date", "2026-01-01").returncode == 0
-    before = (state_dir / "state.toml").read_bytes()
+    (month,) = state_dir.glob("devices/*/2026-01.toml")  # where the next change goes
+    before = month.read_bytes()
     filler = tiny_disk / "filler"
     with open(filler, "wb", buffering=0) as f:
         try:
@@ -324,8 +332,8 @@ def test_a_full_disk_keeps_the_previous_state(tiny_disk: Path, tmp_path: Path) -
     assert r.returncode == 1, r.stderr
     assert "No space left on device" in r.stderr and "previous version is untouched" in r.stderr
     assert "Traceback" not in r.stderr
-    assert (state_dir / "state.toml").read_bytes() == before
-    assert [p.name for p in state_dir.iterdir() if p.name.endswith(".tmp")] == []
+    assert month.read_bytes() == before
+    assert [p.name for p in [*state_dir.iterdir(), *month.parent.iterdir()] if p.name.endswith(".tmp")] == []
     filler.unlink()
     assert habitd(config, state_dir, "done", "talk", "--date", "2026-01-02").returncode == 0
 
@@ -354,19 +362,20 @@ def test_permission_denied_is_clear_and_changes_nothing(tmp_path: Path) -> None:
     config.write_text("[habits.walk]\n")
     state_dir = tmp_path / "state"
     assert habitd(config, state_dir, "done", "walk", "--date", "2026-01-01").returncode == 0
-    before = (state_dir / "state.toml").read_bytes()
+    (month,) = state_dir.glob("devices/*/2026-01.toml")
+    before = month.read_bytes()
     # A folder its owner cannot read or write (another user's is refused before that: test_state_safety).
     state_dir.chmod(0o000)
     r = without_root_powers(config, state_dir, "done", "walk", "--date", "2026-01-02")
     assert r.returncode in (1, 3) and "Permission denied" in r.stderr and "Traceback" not in r.stderr, r.stderr
     # Readable but not writable: reading works, a write fails with a clear error.
     state_dir.chmod(0o555)
-    (state_dir / "state.toml").chmod(0o444)
-    (state_dir / "state.lock").chmod(0o444)
+    for f in (month, state_dir / "state.lock", state_dir / "device.toml"):
+        f.chmod(0o444)
     assert without_root_powers(config, state_dir, "status").returncode == 0
     r = without_root_powers(config, state_dir, "done", "walk", "--date", "2026-01-02")
     assert r.returncode == 1 and "Permission denied" in r.stderr and "Traceback" not in r.stderr, r.stderr
-    assert (state_dir / "state.toml").read_bytes() == before
+    assert month.read_bytes() == before
 
 
 # --- 9. permissions of what habitd creates -------------------------------------------------
@@ -384,10 +393,13 @@ def test_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
     for i in range(1, 11):  # ten saves on ten different days: backups rotate
         assert subprocess.run([*run, "done", "thanks", "--date", f"2026-01-{i:02d}"], env=env).returncode == 0
         state = tmp_path / "st" / "habitd" / "state.toml"
+        with Store(str(state.parent)).update() as s:  # this machine's bookkeeping, saved on day i
+            s.sent_day, s.sent_count = date(2026, 1, i), i
         stamp = time.mktime((2026, 1, i, 12, 0, 0, 0, 0, -1))
         os.utime(state, (stamp, stamp))
     made = [tmp_path / "cfg", tmp_path / "cfg" / "habitd", tmp_path / "st", tmp_path / "st" / "habitd"]
     made.append(tmp_path / "st" / "habitd" / "backups")
+    made += [tmp_path / "st" / "habitd" / "devices", *(tmp_path / "st" / "habitd" / "devices").iterdir()]
     for folder in made:
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
         for f in folder.iterdir():

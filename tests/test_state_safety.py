@@ -8,13 +8,14 @@ import signal
 import stat
 import subprocess
 import sys
-import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from daemon.state import Note
+from daemon.cli import App
+from daemon.state import Note, to_doc
 from daemon.store import STATE_MAX_BYTES, Store
 from tests.conftest import ROOT, Habitd
 from tests.desktop import wait_for
@@ -45,6 +46,11 @@ planned = ["ramen", "cinema"]
 """
 
 
+def _history(habitd: Habitd) -> dict[str, Any]:
+    """The history as habitd derives it from its event log, in the state file's form."""
+    return to_doc(App(habitd.config, habitd.state_dir, now=lambda: habitd.now).store.read())
+
+
 def _mask(*days: int) -> str:
     import binascii
 
@@ -58,7 +64,7 @@ def test_unknown_keys_in_habit_note_and_skip_tables_survive_a_save(habitd: Habit
     state_file.write_text(NEWER.format(mask=_mask(328)))  # day 328 of 2026: 2026-11-24
     assert habitd("done", "thanks").exit_code == 0
     assert habitd("undo", "thanks", "--date", "2026-11-24").exit_code == 0  # its note changes table
-    doc = tomllib.loads(state_file.read_text())
+    doc = _history(habitd)  # moved into the event log, the keys with it
     thanks = doc["habits"]["thanks"]
     assert thanks["colour"] == "gold"
     assert thanks["shared"] == {"with": "partner", "since": date(2026, 1, 1)}
@@ -66,26 +72,25 @@ def test_unknown_keys_in_habit_note_and_skip_tables_survive_a_save(habitd: Habit
     assert thanks["skips"][0]["reason"] == {"kind": "health", "by": ["her"]}
     assert doc["habits"]["date-night"] == {"planned": ["ramen", "cinema"]}  # a habit with nothing else
     assert habitd("note", "thanks", "soup, and a hug", "--date", "2026-11-24").exit_code == 0
-    note = tomllib.loads(state_file.read_text())["habits"]["thanks"]["notes"][0]
+    note = _history(habitd)["habits"]["thanks"]["notes"][0]
     assert (note["text"], note["mood"]) == ("soup, and a hug", "warm")
 
 
 def test_a_save_that_habitd_could_not_read_back_is_refused_before_anything_is_written(
     habitd: Habitd, tmp_path: Path
 ) -> None:
-    store = Store(habitd.state_dir)
-    with store.update() as state:  # a long journal: just under the limit
+    store = App(habitd.config, habitd.state_dir, now=lambda: habitd.now).store
+    with store.update() as state:  # a long journal, this month: just under the limit of a month's file
         text = "x" * (STATE_MAX_BYTES - 4096)
-        state.log("thanks").notes.append(Note(date(2026, 1, 1), datetime(2026, 1, 1, tzinfo=UTC), text))
-    state_file = Path(store.path)
-    before = state_file.read_bytes()
-    stamp = state_file.stat().st_mtime_ns
+        state.log("thanks").notes.append(Note(date(2026, 11, 1), datetime(2026, 11, 1, tzinfo=UTC), text))
+    (month_file,) = habitd.state_dir.glob("devices/*/2026-11.toml")
+    before = month_file.read_bytes()
+    stamp = month_file.stat().st_mtime_ns
     result = habitd("done", "thanks", "--note", "y" * 5000)
     assert result.exit_code == 1
     assert result.stderr.startswith("habitd: this change would make ")
     assert f"more than the {STATE_MAX_BYTES} habitd can read back; nothing was changed" in result.stderr
-    assert state_file.read_bytes() == before and state_file.stat().st_mtime_ns == stamp
-    assert not (habitd.state_dir / "backups").exists()
+    assert month_file.read_bytes() == before and month_file.stat().st_mtime_ns == stamp
     assert habitd("done", "thanks").exit_code == 0  # a change that fits is saved
     assert habitd.json("status")["habits"][1]["done"] == 1
 
@@ -182,6 +187,8 @@ SPARE_UID = 54321  # a user id no one on this machine has
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a folder to another user")
 def test_a_state_folder_of_another_user_is_refused_with_what_to_fix(habitd: Habitd) -> None:
     assert habitd("done", "thanks", "--date", "yesterday").exit_code == 0
+    with Store(habitd.state_dir).update() as state:  # this machine's own bookkeeping
+        state.sent_day, state.sent_count = date(2026, 11, 25), 1
     state_file = habitd.state_dir / "state.toml"
     before = state_file.read_bytes()
     os.chown(habitd.state_dir, SPARE_UID, -1)

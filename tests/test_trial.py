@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -65,8 +64,10 @@ def test_bytes_that_are_not_utf8_in_a_note_are_kept_as_replacement_and_said(tmp_
     assert run.stderr.decode().splitlines() == [
         "habitd: warning: the note held bytes that are not UTF-8; each is kept as \ufffd (U+FFFD)"
     ]
-    state = tomllib.loads((tmp_path / "s" / "state.toml").read_text(encoding="utf-8"))
-    assert state["habits"]["thanks"]["notes"][0]["text"] == "bad \ufffd byte"
+    from daemon.cli import App
+
+    notes = App(config, tmp_path / "s").store.read().habits["thanks"].notes  # the history, as commands read it
+    assert notes[0].text == "bad \ufffd byte"
     fine = subprocess.run([str(HABITD), "note", "thanks", "café ❤"], env=env, capture_output=True)
     assert fine.returncode == 0 and fine.stderr == b""
 
@@ -218,7 +219,10 @@ def test_a_notes_keys_of_a_newer_version_survive_its_text_being_replaced(habitd:
     )
     assert habitd("note", "thanks", "soup, and a hug", "--date", "2026-11-24").exit_code == 0
     assert habitd("note", "thanks", "tea, mended", "--date", "2027-11-28").exit_code == 0  # dated by a clock ahead
-    notes = tomllib.loads(state_file.read_text())["habits"]["thanks"]["notes"]
+    from daemon.cli import App
+
+    read = App(habitd.config, habitd.state_dir, now=lambda: habitd.now).store.read().habits["thanks"].notes
+    notes = [{"text": n.text, **n.extra} for n in read]  # moved into the event log, the keys with it
     assert [(n["text"], n.get("mood"), n.get("tags")) for n in notes] == [
         ("soup, and a hug", "warm", None),
         ("tea, mended", None, ["a"]),

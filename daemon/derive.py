@@ -1,0 +1,156 @@
+"""The state every command reads, derived from the merged events (pure: no files, no clock).
+
+Streaks, periods, views and the daemon keep working on ``State`` as before;
+only where it comes from changed. The rules, each independent of the order
+in which events arrived (only their stamps order them):
+
+- An event named by an ``undo``, ``unskip`` or ``note-delete`` is gone.
+- The day's completions are its ``done`` events; the nth by stamp is the nth.
+- A note belongs to the completion ``of`` names; when that completion is
+  undone, the note stays as the day's own note (``nth`` 0). It stays while
+  any of its versions (the note, its edits) is not taken back, with the text
+  of the latest version left (add-wins: a delete only removes the versions
+  its writer had seen).
+- A pause named by a ``resume`` ends the day before that resume's day (the
+  earliest such day); a pause that would then end before it starts is gone.
+- A habit's prompt deck is its latest ``prompt`` event's.
+
+What is per device and never shared (the daemon's reminders, its daily
+count) is not in the events; the caller keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from daemon.events import DONE, KEEP, NOTE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, TAKE_BACK, Event, merge
+from daemon.hlc import Stamp
+from daemon.state import NO_EXTRA, Note, Pause, PromptDeck, Skip, State
+
+
+def _extra(event: Event) -> Mapping[str, Any]:
+    return MappingProxyType(dict(event.extra)) if event.extra else NO_EXTRA
+
+
+def _skip(e: Event) -> Skip:
+    return Skip(e.day, e.text, e.at if e.dated else None, e.after, _extra(e))
+
+
+class Ids(NamedTuple):
+    """Which events each part of a derived state comes from, for changes that name them."""
+
+    done: dict[tuple[str, date], list[Stamp]]  # (habit, day) -> its live completions, the nth at [n-1]
+    # keyed by habit and ``key(item)``
+    notes: dict[tuple[str, tuple[object, ...]], list[tuple[Stamp, ...]]]  # per equal note: it, its live versions
+    skips: dict[tuple[str, tuple[object, ...]], list[Stamp]]  # per equal skip, in order
+    pauses: dict[Pause, list[Stamp]]  # per equal pause, in order
+    latest: Stamp | None  # the greatest stamp of all
+
+
+def key(item: Note | Skip) -> tuple[object, ...]:
+    """A note or skip without its unknown keys: what ids are filed under (a mapping cannot be)."""
+    return tuple(item)[:4]
+
+
+def derive(events: Iterable[Event]) -> State:
+    """The state of the union of ``events`` (in any order, duplicates allowed)."""
+    return derive_with_ids(events)[0]
+
+
+def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
+    """The state, and the ids of the events behind each of its parts."""
+    ordered = merge(events)
+    removed: set[Stamp] = set()
+    ended: dict[Stamp, Event] = {}  # pause -> the earliest resume naming it
+    edits: dict[Stamp, list[Event]] = {}  # note -> its edits, in stamp order
+    for e in ordered:
+        if e.kind in TAKE_BACK:
+            removed.update(e.undoes)
+        elif e.kind == RESUME:
+            for s in e.undoes:
+                if s not in ended or e.day < ended[s].day:
+                    ended[s] = e
+        elif e.kind == NOTE_EDIT and e.of is not None:
+            edits.setdefault(e.of, []).append(e)
+
+    state = State()
+    ids = Ids({}, {}, {}, {}, ordered[-1].stamp if ordered else None)
+    nth_of: dict[Stamp, int] = {}  # a live completion -> its place in its day
+    for e in ordered:
+        if e.kind == DONE:
+            if e.stamp not in removed:
+                nth_of[e.stamp] = state.log(e.habit).add(e.day)
+                ids.done.setdefault((e.habit, e.day), []).append(e.stamp)
+        elif e.kind == NOTE:
+            found = _note(e, edits.get(e.stamp, []), removed, nth_of)
+            if found is not None:
+                state.log(e.habit).notes.append(found[0])
+                ids.notes.setdefault((e.habit, key(found[0])), []).append(found[1])
+        elif e.kind == SKIP:
+            if e.stamp not in removed:
+                skip = _skip(e)
+                state.log(e.habit).skips.append(skip)
+                ids.skips.setdefault((e.habit, key(skip)), []).append(e.stamp)
+        elif e.kind == PAUSE:
+            if e.stamp in removed or e.until is None:
+                continue
+            until = e.until
+            if e.stamp in ended:
+                until = min(until, ended[e.stamp].day - timedelta(days=1))
+            if until >= e.day:
+                state.pauses.append(Pause(e.habit, e.day, until))
+                ids.pauses.setdefault(Pause(e.habit, e.day, until), []).append(e.stamp)
+        elif e.kind == PROMPT and e.stamp not in removed:
+            state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
+        elif e.kind == KEEP and e.stamp not in removed:
+            state.log(e.habit).extra = dict(e.extra)
+    return state, ids
+
+
+def _note(
+    add: Event, edits: list[Event], removed: set[Stamp], nth_of: dict[Stamp, int]
+) -> tuple[Note, tuple[Stamp, ...]] | None:
+    nth = nth_of.get(add.of, 0) if add.of is not None else 0  # 0: the day's own note
+    alive = [v for v in (add, *edits) if v.stamp not in removed]
+    if not alive:
+        return None
+    last = max(alive, key=lambda v: v.stamp)
+    note = Note(add.day, last.at, last.text, nth, _extra(last))
+    return note, tuple(dict.fromkeys([add.stamp, *(v.stamp for v in alive)]))
+
+
+_APPENDABLE = frozenset({DONE, SKIP, PAUSE, PROMPT, NOTE, KEEP})
+
+
+def extend(state: State, events: list[Event]) -> bool:
+    """Add ``events`` (in stamp order, all after everything ``state`` was derived from) to it.
+
+    The state is then what ``derive`` makes of all the events together. Only events that
+    add something can be added this way (a partner's completion, note, skip, pause or
+    prompt deal); with any other, or a note of an earlier completion, nothing is changed
+    and the answer is False: derive the whole log instead.
+    """
+    new_done = {e.stamp for e in events if e.kind == DONE}
+    if any(e.kind not in _APPENDABLE or (e.kind == NOTE and e.of is not None and e.of not in new_done) for e in events):
+        return False
+    if any(e.kind == PAUSE and e.until is None for e in events):
+        return False
+    nth_of: dict[Stamp, int] = {}
+    for e in events:
+        if e.kind == DONE:
+            nth_of[e.stamp] = state.log(e.habit).add(e.day)
+        elif e.kind == NOTE:
+            nth = nth_of[e.of] if e.of is not None else 0
+            state.log(e.habit).notes.append(Note(e.day, e.at, e.text, nth, _extra(e)))
+        elif e.kind == SKIP:
+            state.log(e.habit).skips.append(_skip(e))
+        elif e.kind == KEEP:
+            state.log(e.habit).extra = dict(e.extra)
+        elif e.kind == PAUSE and e.until is not None:
+            state.pauses.append(Pause(e.habit, e.day, e.until))
+        elif e.kind == PROMPT:
+            state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
+    return True

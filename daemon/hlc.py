@@ -1,0 +1,43 @@
+"""Hybrid logical clock stamps: the ids of events, and the order every device agrees on.
+
+A stamp is (wall-clock milliseconds, counter, device id). A device makes its
+next stamp from the wall clock and the greatest stamp it has seen from any
+device, so an event always sorts after everything its writer knew of (an undo
+after the completion it names), however far the machines' clocks drift; the
+device id breaks the last ties, so two devices never make the same stamp.
+
+As text (an event id) a stamp is ``MS-COUNTER-DEVICE``: ``1764270060000-0-3f9a2c1e5b``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+DEVICE_RE = re.compile(r"^[a-z0-9][a-z0-9_]{2,31}$")
+DEVICE_RULE = "3 to 32 lowercase letters, digits or _, starting with a letter or digit"
+_ID_RE = re.compile(r"^(0|[1-9][0-9]{0,15})-(0|[1-9][0-9]{0,9})-([a-z0-9][a-z0-9_]{2,31})$")
+
+
+class Stamp(NamedTuple):
+    ms: int  # wall-clock milliseconds since the epoch (UTC), or ahead of it after a faster clock
+    counter: int  # orders stamps within one millisecond
+    device: str
+
+    def __str__(self) -> str:
+        return f"{self.ms}-{self.counter}-{self.device}"
+
+
+def parse_id(text: str) -> Stamp | None:
+    """The stamp of an event id, or None when the text is not one."""
+    m = _ID_RE.match(text)
+    if m is None:
+        return None
+    return Stamp(int(m.group(1)), int(m.group(2)), m.group(3))
+
+
+def tick(seen: Stamp | None, now_ms: int, device: str) -> Stamp:
+    """The next stamp of ``device``: after ``seen`` (the greatest stamp known) and no earlier than now."""
+    if seen is None or now_ms > seen.ms:
+        return Stamp(now_ms, 0, device)
+    return Stamp(seen.ms, seen.counter + 1, device)
