@@ -19,14 +19,14 @@ from daemon.errors import HabitdError
 from daemon.notify import DeliveryError, Notifier
 from daemon.schedule import in_quiet_hours
 from daemon.state import State
-from daemon.store import Store
+from daemon.store import StateStore
 
 log = logging.getLogger("habitd")
 
 
 class Bubbles:
     def __init__(
-        self, notifier: Notifier, store: Store, config: Callable[[], Config], clock: Callable[[], datetime]
+        self, notifier: Notifier, store: StateStore, config: Callable[[], Config], clock: Callable[[], datetime]
     ) -> None:
         self.notifier, self.store, self.config, self.clock = notifier, store, config, clock
 

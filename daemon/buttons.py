@@ -21,7 +21,7 @@ from daemon.periods import period_index
 from daemon.prompts import current_prompt
 from daemon.reminders import Due
 from daemon.state import Snooze, State
-from daemon.store import Store
+from daemon.store import StateStore
 from daemon.streaks import MET, PAUSED, SKIPPED, period_state
 
 
@@ -78,7 +78,7 @@ def settled(config: Config, state: State, note: Note, today: date) -> str | None
     return f"its period is {now_state}" if now_state in (MET, SKIPPED, PAUSED) else None
 
 
-def answer(store: Store, config: Config, pressed: Pressed, now: datetime) -> Answer:
+def answer(store: StateStore, config: Config, pressed: Pressed, now: datetime) -> Answer:
     """Act on a button press at ``now``; what happened, for the log."""
     note, key = pressed
     label = dict(note.buttons).get(key, key)
