@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from daemon.notify import Notifier
-from daemon.runner import Runner
+from daemon.runner import JOB, Runner
 from daemon.store import Store
 from tests.desktop import Desktop, wait_for
 
@@ -47,7 +47,7 @@ def test_a_reminder_due_while_the_daemon_checks_is_not_lost(
     try:
         runner.check()  # 18:59:59.9: nothing due yet
         assert screen.notifications() == []
-        job = runner.scheduler.get_job("thanks")
+        job = runner.scheduler.get_job(JOB)
         assert job is not None and job.next_run_time == datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
         runner.check()  # what the job does when it runs: here at 19:00:00.1
         assert [n["summary"] for n in wait_for(screen.notifications, 5)] == ["Thanks"]
