@@ -288,9 +288,10 @@ class Runner:
         fired = set()
         while self._fired:  # set.pop is atomic: the scheduler thread may add meanwhile
             fired.add(self._fired.pop())
-        if not fired or (self._quiet_end is not None and self._quiet_end <= max(fired)):
+        upto = max(fired, default=None)
+        if upto is None or (self._quiet_end is not None and self._quiet_end <= upto):
             return None
-        return {i for i, w in self._when.items() if w <= max(fired)}
+        return {i for i, w in self._when.items() if w <= upto}
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signals.add(signum)  # nothing else here: the main thread acts on it
