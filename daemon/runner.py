@@ -266,7 +266,7 @@ class Runner:
             if job:
                 with contextlib.suppress(JobLookupError):  # it has just fired
                     job.remove()
-        elif force or not (job and job.next_run_time == self._next_due):
+        elif force or getattr(job, "next_run_time", None) != self._next_due:  # none before the start
             self.scheduler.add_job(
                 self._poke, DateTrigger(run_date=self._next_due, timezone=UTC), args=[self._next_due], id=JOB,
                 replace_existing=True,
