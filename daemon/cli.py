@@ -577,8 +577,9 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     from daemon.runner import Runner, setup_logging
 
     setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")))
+    seen = store.signature(app.config_path)  # before reading: a change after it is reloaded
     notifier = Notifier(backend_from_env(), app.config.settings.notify_timeout)
-    runner = Runner(app.config_path, app.store, notifier, tick=tick, clock=app.now)
+    runner = Runner(app.config_path, app.store, notifier, tick=tick, clock=app.now, config_read=(seen, app.config))
     sys.exit(runner.run())
 
 

@@ -78,14 +78,18 @@ class Runner:
         notifier: Notifier,
         tick: float = 60.0,
         clock: Callable[[], datetime] = _utcnow,
+        config_read: tuple[Signature | None, Config] | None = None,
     ) -> None:
         self.config_path = config_path
         self.store = store
         self.notifier = notifier
         self.tick_seconds = tick
         self.clock = clock
-        self._config_seen = store_mod.signature(self.config_path)  # before reading: a later change is noticed
-        self.config = self._read_config()
+        if config_read is None:
+            self._config_seen = store_mod.signature(self.config_path)  # before reading: a later change is noticed
+            self.config = self._read_config()
+        else:  # read by the caller (the file's signature taken before): not parsed twice
+            self._config_seen, self.config = config_read
         self._signals: set[int] = set()
         self._fired: set[datetime] = set()  # the times the job fired for, not handled yet
         self._when: dict[str, datetime] = {}  # each habit's next reminder time
