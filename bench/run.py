@@ -243,6 +243,30 @@ def scale(folder: Path, repeats: int) -> dict[str, object]:
     return {"check_1000_habits_ms": round(check * 1000), "status_1000_habits_ms": round(status * 1000)}
 
 
+def data_commands(folder: Path, repeats: int) -> dict[str, object]:
+    """export (JSON and CSV), import into an empty state, and ical: 13 habits x 10 years of history."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    config = make_config(folder, 13)
+    full = folder / "data-full"
+    make_history(config, full, 10, datetime.now(UTC).date())
+    base = [*habitd_cmd(), "--config", str(config), "--state-dir"]
+    out = folder / "export.json"
+    runs: dict[str, list[float]] = {"json": [], "csv": [], "import": [], "ical": []}
+    for i in range(repeats):
+        runs["json"].append(run_time([*base, str(full), "export", "--notes", "-o", str(out)], env))
+        runs["csv"].append(run_time([*base, str(full), "export", "--format", "csv", "-o", str(folder / "e.csv")], env))
+        runs["import"].append(run_time([*base, str(folder / f"data-import-{i}"), "import", str(out)], env))
+        runs["ical"].append(run_time([*base, str(full), "ical", "-o", str(folder / "habits.ics")], env))
+    med = {k: round(statistics.median(v) * 1000) for k, v in runs.items()}
+    return {
+        "export_json_13x10y_ms": med["json"],
+        "export_csv_13x10y_ms": med["csv"],
+        "import_json_13x10y_ms": med["import"],
+        "ical_13_habits_ms": med["ical"],
+        "export_json_13x10y_kib": round(out.stat().st_size / 1024),
+    }
+
+
 FIRE_CONFIG_HABIT = '[habits.fire-{i}]\ntitle = "Fire {i}"\nmessage = "bench"\nat = "{at}"\n'
 FIRE_HABITS = 1000  # the ones that fire, and the rest with reminders far away
 
@@ -404,6 +428,9 @@ ROWS = [
     ("fire delay at 1,000 habits, max (goal <= 500 ms)", "fire_delay_max_ms", "ms"),
     ("check, 1,000 habits", "check_1000_habits_ms", "ms"),
     ("status, 1,000 habits", "status_1000_habits_ms", "ms"),
+    ("export JSON / CSV, 13 habits x 10 years", ("export_json_13x10y_ms", "export_csv_13x10y_ms"), "ms"),
+    ("import of that JSON into an empty state", "import_json_13x10y_ms", "ms"),
+    ("ical, 13 habits", "ical_13_habits_ms", "ms"),
 ]
 
 
@@ -433,6 +460,7 @@ def main() -> int:
         results.update(latency(folder, repeats))
         results.update(daemon_costs(folder, idle))
         results.update(scale(folder, 1 if args.quick else 5))
+        results.update(data_commands(folder, 1 if args.quick else 5))
         try:
             results.update(fire_accuracy(folder, rounds, 6) if rounds else {"fire": "skipped in --quick"})
         except LostNotifications as e:

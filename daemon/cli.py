@@ -113,7 +113,13 @@ class HabitdGroup(click.Group):
     runs (or ``--help`` lists them), so ``habitd done`` never pays for it.
     """
 
-    LAZY: ClassVar[dict[str, str]] = {}
+    LAZY: ClassVar[dict[str, str]] = {
+        "export": "daemon.cli_data:export",
+        "import": "daemon.cli_data:import_",
+        "ical": "daemon.cli_data:ical",
+        "rename": "daemon.cli_habits:rename",
+        "edit": "daemon.cli_habits:edit",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])
@@ -221,6 +227,30 @@ pass_app = click.make_pass_decorator(App)
 DAY_HELP = "today, yesterday, tomorrow, YYYY-MM-DD or a weekday (the latest one; for --until the next one)"
 
 
+def complete_habit(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of habit ids, from the config the command would read (never raises)."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        root = ctx.find_root()
+        app = root.obj if isinstance(root.obj, App) else None
+        path = app.config_path if app else root.params.get("config_path") or paths.config_path()
+        config = parse_config(store.read_config_text(path), path)
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    low = incomplete.lower()
+    return [CompletionItem(h.id, help=h.title) for h in config.habits if h.id.startswith(low)]
+
+
+def complete_day(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of the day words --date, --since and --until take."""
+    from click.shell_completion import CompletionItem
+
+    words = ["tomorrow"] if param.name == "until_text" else ["today", "yesterday"]
+    words += ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    return [CompletionItem(w) for w in words if w.startswith(incomplete.lower())]
+
+
 @click.group(cls=HabitdGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="habitd")
 @click.option(
@@ -275,6 +305,10 @@ def check(app: App) -> None:
     now = app.now()
     nexts = [views.next_reminder(config, state, h, now) for h in config.habits]
     _out("\n".join(render.check_lines(config, nexts, now)))
+    from daemon.rename import orphans
+
+    for hid in orphans(config, state):
+        _out(f"note: history for '{hid}' is kept; `habitd rename {hid} NEW` attaches it to a habit")
     today = config.today(now)
     for line in render.future_lines(views.future_completions(config, state, today), today):
         click.echo(line, err=True)
@@ -297,8 +331,8 @@ NOTE_KEPT = "\nYour note is kept as the day's own note; `habitd journal` shows i
 
 
 @cli.command()
-@click.argument("habit")
-@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
+@click.argument("habit", shell_complete=complete_habit)
+@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @click.option("--note", callback=_typed, help="A note to keep with it (never shown in notifications or logs).")
 @pass_app
 def done(app: App, habit: str, day_text: str, note: str | None) -> None:
@@ -327,8 +361,8 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
 
 
 @cli.command()
-@click.argument("habit")
-@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
+@click.argument("habit", shell_complete=complete_habit)
+@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @pass_app
 def undo(app: App, habit: str, day_text: str) -> None:
     """Remove HABIT's latest entry on a day: a completion or a skip."""
@@ -349,8 +383,8 @@ def undo(app: App, habit: str, day_text: str) -> None:
 
 
 @cli.command()
-@click.argument("habit")
-@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
+@click.argument("habit", shell_complete=complete_habit)
+@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @click.option("--note", default="", callback=_typed, help="Why, for your own record.")
 @pass_app
 def skip(app: App, habit: str, day_text: str, note: str) -> None:
@@ -371,9 +405,9 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
 
 
 @cli.command()
-@click.argument("habit")
+@click.argument("habit", shell_complete=complete_habit)
 @click.argument("text", required=False, callback=_typed)
-@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP)
+@click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @click.option("--delete", is_flag=True, help="Remove the day's note (the one written last) and show it.")
 @pass_app
 def note(app: App, habit: str, text: str | None, day_text: str, delete: bool) -> None:
@@ -401,16 +435,20 @@ def note(app: App, habit: str, text: str | None, day_text: str, delete: bool) ->
         click.echo("\n".join(f"    {_inert_lines(line)}" for line in (change.old or "").splitlines() or [""]))
 
 
+ALL_HELP = "Archived habits too."
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
+@click.option("--all", "everything", is_flag=True, help=ALL_HELP)
 @pass_app
-def status(app: App, as_json: bool) -> None:
+def status(app: App, as_json: bool, everything: bool) -> None:
     """Every habit: this period's progress, streaks, strength, next reminder."""
     from daemon import render, views
 
     config, now = app.config, app.now()
     state = app.store.read()
-    rows = views.status(config, state, now)
+    rows = views.status(config, state, now, everything)
     if as_json:
         _emit_json(views.status_json(config, rows, config.today(now)))
     else:
@@ -421,7 +459,7 @@ def status(app: App, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("habit")
+@click.argument("habit", shell_complete=complete_habit)
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 520), help="How far back.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @pass_app
@@ -437,7 +475,7 @@ def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
         return
     first = app.today() - timedelta(days=weeks * 7 - 1)
     marks = views.day_marks(app.config, state, h, first, now)
-    row = next(r for r in views.status(app.config, state, now) if r.habit.id == h.id)
+    row = next(r for r in views.status(app.config, state, now, archived=True) if r.habit.id == h.id)
     _out("\n".join(render.heatmap_lines(app.config, h, marks, first, row, _style())))
 
 
@@ -470,12 +508,13 @@ def next_(app: App, limit: int, as_json: bool) -> None:
     "--format", "fmt", type=click.Choice(["text", "line"]), default="text", show_default=True,
     help="line: one short line for a status bar (waybar, polybar, tmux).",
 )  # fmt: skip
+@click.option("--all", "everything", is_flag=True, help=ALL_HELP)
 @pass_app
-def today(app: App, as_json: bool, fmt: str) -> None:
+def today(app: App, as_json: bool, fmt: str, everything: bool) -> None:
     """What is due today and not done yet, then what is done."""
     from daemon import render, views
 
-    view = views.today_view(app.config, app.store.read(), app.now())
+    view = views.today_view(app.config, app.store.read(), app.now(), everything)
     if as_json:
         _emit_json(views.today_json(app.config, view))
     elif fmt == "line":
@@ -485,8 +524,8 @@ def today(app: App, as_json: bool, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("habit", required=False)
-@click.option("--since", help=DAY_HELP)
+@click.argument("habit", required=False, shell_complete=complete_habit)
+@click.option("--since", help=DAY_HELP, shell_complete=complete_day)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @pass_app
 def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> None:
@@ -516,7 +555,7 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
 
 
 @cli.command()
-@click.argument("habit")
+@click.argument("habit", shell_complete=complete_habit)
 @click.option("--next", "advance", is_flag=True, help="Move on to the next prompt.")
 @pass_app
 def prompt(app: App, habit: str, advance: bool) -> None:
@@ -534,8 +573,11 @@ def prompt(app: App, habit: str, advance: bool) -> None:
 
 
 @cli.command()
-@click.argument("habit", required=False)
-@click.option("--until", "until_text", required=True, help="Last day of the pause (included): " + DAY_HELP)
+@click.argument("habit", required=False, shell_complete=complete_habit)
+@click.option(
+    "--until", "until_text", required=True, shell_complete=complete_day,
+    help="Last day of the pause (included): " + DAY_HELP,
+)  # fmt: skip
 @pass_app
 def pause(app: App, habit: str | None, until_text: str) -> None:
     """Pause HABIT (or all habits) until a day: no reminders, streaks untouched."""
@@ -549,7 +591,7 @@ def pause(app: App, habit: str | None, until_text: str) -> None:
 
 
 @cli.command()
-@click.argument("habit", required=False)
+@click.argument("habit", required=False, shell_complete=complete_habit)
 @pass_app
 def resume(app: App, habit: str | None) -> None:
     """End the pause of HABIT (or of everything) today."""

@@ -86,6 +86,7 @@ class Settings(NamedTuple):
     max_late: timedelta = timedelta(hours=6)
     show_streaks: bool = True
     notify_timeout: int = 30
+    ical_path: str | None = None  # as written: "~/" is expanded by whoever writes the file
 
 
 class Habit(NamedTuple):
@@ -101,10 +102,11 @@ class Habit(NamedTuple):
     remind_again: timedelta | None = None
     max_late: timedelta | None = None  # None: the settings' value
     prompts: tuple[str, ...] = ()
+    archived: bool = False
 
     @property
     def reminds(self) -> bool:
-        return bool(self.at) or self.cron is not None
+        return (bool(self.at) or self.cron is not None) and not self.archived
 
 
 class Config(NamedTuple):
@@ -125,8 +127,12 @@ class Config(NamedTuple):
             return self.habits[ids.index(matches[0])]
         if matches:
             raise UsageError(f"{name!r} could be any of: {', '.join(matches)}")
+        import difflib  # only on this error path: it is slow to import
+
+        close = difflib.get_close_matches(low, ids, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         known = ", ".join(ids) if ids else "none (add some to the config)"
-        raise UsageError(f"no habit {name!r}; the habits are: {known}")
+        raise UsageError(f"no habit {name!r}; {hint}the habits are: {known}")
 
     def today(self, now: datetime) -> date:
         """The logical day ``now`` counts for: in the config's zone, after ``day_starts``."""
@@ -217,6 +223,14 @@ def _int(lo: int, hi: int) -> Parser:
         return value
 
     return parse
+
+
+def _file_path(value: Any, where: str, problems: Problems) -> str | None:
+    text = _string(value, where, problems)
+    if text is not None and not (text.startswith("/") or text.startswith("~/")):
+        problems.append(f"{where}: {_show(text)} must be an absolute path or start with ~/")
+        return None
+    return text
 
 
 def _bool(value: Any, where: str, problems: Problems) -> bool | None:
@@ -355,6 +369,11 @@ SETTINGS_KEYS: dict[str, Key] = {
     ),
     "show_streaks": Key("show streak figures; false hides them everywhere", _bool, "true"),
     "notify_timeout": Key("seconds a notification stays on screen; 0 until dismissed", _int(0, 3600), "30"),
+    "ical_path": Key(
+        "keep an iCalendar file of the reminders here, rewritten whenever the config changes",
+        _file_path,
+        '"~/.local/share/habitd/habits.ics"',
+    ),
 }
 
 HABIT_KEYS: dict[str, Key] = {
@@ -384,6 +403,9 @@ HABIT_KEYS: dict[str, Key] = {
     ),
     "max_late": Key("this habit's own max_late", _duration(timedelta(days=7), "7 days"), '"6h"'),
     "prompts": Key("conversation prompts; each reminder carries the next one", _prompts, '["..."]'),
+    "archived": Key(
+        "true: no reminders, hidden from status and today (shown with --all); its history is kept", _bool, "true"
+    ),
 }
 
 DEFAULT_ANCHOR = date(2000, 1, 3)  # a Monday; periods of N days/weeks/months count from here

@@ -16,7 +16,7 @@ the note of an entry ``undo`` removes, stay as the day's own note (``nth``
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from daemon.config import Config, Habit
 from daemon.errors import UsageError
@@ -26,6 +26,9 @@ from daemon.store import Store
 from daemon.streaks import MET, SKIPPED, Period, period_state
 
 COMPLETION, SKIP = "completion", "skip"
+
+if TYPE_CHECKING:
+    from daemon.merge import Merged
 
 
 class Done(NamedTuple):
@@ -176,3 +179,22 @@ def resume(store: Store, habit_id: str | None, day: date) -> int:
                 kept.append(p)
         state.pauses = kept
     return ended
+
+
+# --- bulk changes: imports and renames (issue 13) ---------------------------------
+
+
+def merge_history(store: Store, incoming: State) -> Merged:
+    """Add an imported history to the state, never duplicating what is there already."""
+    from daemon.merge import merge_state
+
+    with store.update() as state:
+        return merge_state(state, incoming)
+
+
+def rename(store: Store, old: str, new: str) -> Merged:
+    """Move every trace of habit ``old`` in the state to ``new`` (merged with what ``new`` has)."""
+    from daemon.rename import move_history
+
+    with store.update() as state:
+        return move_history(state, old, new)

@@ -49,6 +49,7 @@ from daemon import instance
 from daemon import store as store_mod
 from daemon.config import Config, Habit, parse_config
 from daemon.errors import ConfigError, HabitdError
+from daemon.feeds import Feeds, runtime_dir
 from daemon.notify import DeliveryError, Notifier
 from daemon.prompts import next_prompt
 from daemon.reminders import Due, plan
@@ -99,6 +100,7 @@ class Runner:
         self._state_seen: Signature | None = None  # the state file as last planned from
         self._outage: str | None = None  # why notifications cannot be shown, while they cannot
         self.watch = FolderWatch()
+        self.feeds = Feeds(runtime_dir(), store)  # status-bar files and the calendar feed
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -137,6 +139,7 @@ class Runner:
             changed = sorted(fresh)  # a new zone or quiet hours moves every reminder
         self.config = new
         self.check(force=changed)
+        self.feeds.update(self.config, self.clock(), config_changed=True)
         sd_notify("READY=1")
 
     # --- the work -----------------------------------------------------------
@@ -319,6 +322,7 @@ class Runner:
         """
         log.info("the state changed; checking reminders")
         self.check()
+        self.feeds.update(self.config, self.clock())
 
     def run(self) -> int:
         lock = instance.hold(self.store.dir)  # first: a second daemon stops before it shows anything
@@ -340,6 +344,7 @@ class Runner:
             n = len(self.config.habits)
             log.info("running: %d habit%s, notifications via %s", n, "" if n == 1 else "s", self.notifier.backend)
             sd_notify("READY=1")
+            self.feeds.update(self.config, self.clock(), config_changed=True)  # after READY: not on start-up's path
             self._loop(*since)
         finally:
             sd_notify("STOPPING=1")
@@ -394,6 +399,7 @@ class Runner:
             late = _local(self.config, self._next_due)
             log.warning("the reminder due at %s did not fire on time; checking now", late)
             self.check()
+        self.feeds.update(self.config, wall)  # a new day, or the daemon's own saves
         return wall, mono
 
 

@@ -40,6 +40,7 @@ from daemon.errors import (
     NotPrivateError,
     StateError,
     StoreWriteError,
+    UsageError,
     describe_toml_error,
 )
 from daemon.state import RECOVERY, State, from_doc, to_doc
@@ -327,3 +328,60 @@ def example_config() -> str:
     source_tree = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "config.example.toml")
     with open(source_tree, encoding="utf-8") as f:
         return f.read()
+
+
+# --- files read or written on a person's request (issue 13) ------------------------
+
+IMPORT_MAX_BYTES = 256 << 20
+
+
+def read_text_file(path: str, what: str, limit: int = IMPORT_MAX_BYTES) -> str:
+    """A UTF-8 text file named on the command line (an import); UsageError saying why not."""
+    try:
+        data = _read_bytes(path, limit, follow_symlink=True)
+        if data is None:
+            raise UsageError(f"{path}: no such file")
+        return _decode(data)
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read {what}: {e.strerror}") from None
+    except ValueError as e:
+        raise UsageError(f"{path}: {e}") from None
+
+
+def read_sqlite_tables(path: str, tables: tuple[str, ...], what: str) -> dict[str, list[dict[str, object]]]:
+    """Every row of some tables of an SQLite file, opened read-only (it is never changed)."""
+    import sqlite3
+    from urllib.parse import quote
+
+    if not os.path.isfile(path):
+        raise UsageError(f"{path}: no such file")
+    try:
+        db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True)
+    except sqlite3.Error as e:
+        raise UsageError(f"{path}: cannot open {what}: {e}") from None
+    try:
+        db.row_factory = sqlite3.Row
+        out: dict[str, list[dict[str, object]]] = {}
+        for table in tables:
+            found = db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", (table,)
+            ).fetchone()
+            if found is None:
+                raise UsageError(f"{path}: not {what} (it has no {table} table)")
+            out[table] = [dict(row) for row in db.execute(f'SELECT * FROM "{table}"')]
+        return out
+    except sqlite3.DatabaseError as e:
+        raise UsageError(f"{path}: not {what} ({e})") from None
+    finally:
+        db.close()
+
+
+def replace_config_text(path: str, text: str) -> None:
+    """Rewrite the config file, keeping its permissions; only a plain file, never through a link."""
+    try:
+        st = os.lstat(path)
+    except OSError as e:
+        raise StoreWriteError(f"cannot rewrite {path}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise StoreWriteError(f"{path} is not a plain file (a link, perhaps), so habitd leaves it to you")
+    atomic_write(path, text.encode("utf-8"), mode=stat.S_IMODE(st.st_mode))

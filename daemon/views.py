@@ -61,10 +61,13 @@ class StatusRow(NamedTuple):
     pending: datetime | None
 
 
-def status(config: Config, state: State, now: datetime) -> list[StatusRow]:
+def status(config: Config, state: State, now: datetime, archived: bool = False) -> list[StatusRow]:
+    """A row per habit; archived habits only when ``archived``."""
     day = config.today(now)
     rows = []
     for habit in config.habits:
+        if habit.archived and not archived:
+            continue
         s = summarize(habit, state, day, config.settings.week_starts)
         r = state.reminders.get(habit.id)
         rows.append(
@@ -99,6 +102,7 @@ def status_json(config: Config, rows: list[StatusRow], day: date) -> dict[str, o
                 "next_reminder": iso(config, r.next_reminder),
                 "paused": r.paused,
                 "pending_reminder": iso(config, r.pending),
+                "archived": r.habit.archived,
             }
             for r in rows
         ],
@@ -207,13 +211,13 @@ class TodayView(NamedTuple):
     paused: list[StatusRow]  # paused today, not met
 
 
-def today_view(config: Config, state: State, now: datetime) -> TodayView:
+def today_view(config: Config, state: State, now: datetime, archived: bool = False) -> TodayView:
     day = config.today(now)
     due: list[TodayItem] = []
     open_: list[StatusRow] = []
     done: list[StatusRow] = []
     paused: list[StatusRow] = []
-    for row in status(config, state, now):
+    for row in status(config, state, now, archived):
         p = row.period
         if p.state == MET:
             done.append(row)

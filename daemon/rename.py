@@ -1,0 +1,91 @@
+"""Renaming a habit: its history moves to the new id, and the config key with it when safe.
+
+``move_history`` changes a ``State`` (the caller, record.py, holds the lock);
+``rename_in_config`` rewrites the config text's ``[habits.OLD]`` header, or
+says why it will not (then the person changes one line themselves). Neither
+touches files.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any, NamedTuple
+
+from daemon.config import Config
+from daemon.merge import Merged, merge_log
+from daemon.state import Pause, State
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class ConfigEdit(NamedTuple):
+    text: str | None  # the new config text, or None when it cannot be edited safely
+    line: int | None  # the line of the [habits.OLD] header, if found
+    why: str  # why not, when text is None
+
+
+def history_ids(state: State) -> set[str]:
+    """Every habit id the state holds something for."""
+    ids = {hid for hid, log in state.habits.items() if not log.empty()}
+    return ids | {p.habit for p in state.pauses if p.habit != "*"} | set(state.prompts)
+
+
+def orphans(config: Config, state: State) -> list[str]:
+    """Ids with history kept in the state but no habit in the config."""
+    return sorted(hid for hid, log in state.habits.items() if not log.empty() and config.habit(hid) is None)
+
+
+def move_history(state: State, old: str, new: str) -> Merged:
+    """Move ``old``'s completions, skips, notes, pauses, prompt deck and reminder record to ``new``."""
+    moved = Merged(0, 0, 0, 0)
+    log = state.habits.pop(old, None)
+    if log is not None:
+        moved = merge_log(state.log(new), log)
+        if state.habits[new].empty():
+            del state.habits[new]
+    pauses = 0
+    kept: list[Pause] = []
+    for p in state.pauses:
+        if p.habit == old:
+            p = Pause(new, p.start, p.until)
+            pauses += 1
+        if p not in kept:
+            kept.append(p)
+    state.pauses = kept
+    deck = state.prompts.pop(old, None)
+    if deck is not None and new not in state.prompts:
+        state.prompts[new] = deck
+    shown = state.reminders.pop(old, None)
+    if shown is not None and new not in state.reminders:
+        state.reminders[new] = shown
+    return moved + Merged(0, 0, 0, pauses)
+
+
+def _header(old: str) -> re.Pattern[str]:
+    return re.compile(r'^(\s*\[\s*habits\s*\.\s*)("?)' + re.escape(old) + r"\2(\s*\].*)$")
+
+
+def rename_in_config(text: str, old: str, new: str) -> ConfigEdit:
+    """The config text with ``[habits.OLD]`` renamed, if that is the one place the habit is named."""
+    lines = text.split("\n")
+    pattern = _header(old)
+    found = [i for i, line in enumerate(lines) if pattern.match(line)]
+    line = found[0] + 1 if len(found) == 1 else None
+    if len(found) != 1:
+        return ConfigEdit(None, None, f"the config has no single [habits.{old}] line")
+    i = found[0]
+    lines[i] = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{new}{m.group(2)}{m.group(3)}", lines[i])
+    edited = "\n".join(lines)
+    try:
+        before: dict[str, Any] = tomllib.loads(text)
+        after: dict[str, Any] = tomllib.loads(edited)
+    except tomllib.TOMLDecodeError:
+        return ConfigEdit(None, line, "the edited config would not be valid TOML")
+    habits_before = dict(before.get("habits", {}))
+    habits_before[new] = habits_before.pop(old, None)
+    if after.get("habits") != habits_before or {k: v for k, v in after.items() if k != "habits"} != {
+        k: v for k, v in before.items() if k != "habits"
+    }:
+        return ConfigEdit(None, line, f"the habit is also named elsewhere than its [habits.{old}] line")
+    return ConfigEdit(edited, line, "")
