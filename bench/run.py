@@ -152,6 +152,30 @@ def latency(folder: Path, repeats: int) -> dict[str, object]:
     }
 
 
+def overview(folder: Path, repeats: int) -> dict[str, object]:
+    """The commands that read the whole history, on the example's 13 habits with 10 years each."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}
+    config = make_config(folder, 13)
+    state = folder / "overview"
+    completions = make_history(config, state, 10, datetime.now(UTC).date())
+    base = [*habitd_cmd(), "--config", str(config), "--state-dir", str(state)]
+    med = timed_runs(
+        {"status": [*base, "status"], "stats": [*base, "stats"], "grid": [*base, "grid"]},
+        repeats,
+        env,
+    )
+    ms = lambda seconds: round(seconds * 1000, 1)  # noqa: E731
+    return {
+        "overview_history": f"13 habits x 10 years, {completions} completions",
+        "overview_floor_ms": ms(med["floor"]),
+        "status_13_10y_ms": ms(med["status"]),
+        "stats_13_10y_ms": ms(med["stats"]),
+        "grid_13_10y_ms": ms(med["grid"]),
+        "stats_ratio_to_floor": round(med["stats"] / med["floor"], 2),
+        "grid_ratio_to_floor": round(med["grid"] / med["floor"], 2),
+    }
+
+
 class NotifySocket:
     def __init__(self, path: Path) -> None:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -426,6 +450,9 @@ ROWS = [
     ("start-up to READY=1, 1,000 habits", "startup_1000_to_ready_s", "s"),
     ("fire delay at 1,000 habits, median (goal <= 100 ms)", "fire_delay_median_ms", "ms"),
     ("fire delay at 1,000 habits, max (goal <= 500 ms)", "fire_delay_max_ms", "ms"),
+    ("status / stats / grid, 13 habits x 10 years", ("status_13_10y_ms", "stats_13_10y_ms", "grid_13_10y_ms"), "ms"),
+    ("stats / floor, 13 habits x 10 years", "stats_ratio_to_floor", "x"),
+    ("grid / floor, 13 habits x 10 years", "grid_ratio_to_floor", "x"),
     ("check, 1,000 habits", "check_1000_habits_ms", "ms"),
     ("status, 1,000 habits", "status_1000_habits_ms", "ms"),
     ("export JSON / CSV, 13 habits x 10 years", ("export_json_13x10y_ms", "export_csv_13x10y_ms"), "ms"),
@@ -434,7 +461,7 @@ ROWS = [
 ]
 
 
-def cell(results: dict[str, object], key: str | tuple[str, str], unit: str) -> str:
+def cell(results: dict[str, object], key: str | tuple[str, ...], unit: str) -> str:
     if isinstance(key, tuple):
         return " / ".join(str(results.get(k, "-")) for k in key) + f" {unit}"
     if key in results:
@@ -458,6 +485,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         results.update(latency(folder, repeats))
+        results.update(overview(folder, repeats))
         results.update(daemon_costs(folder, idle))
         results.update(scale(folder, 1 if args.quick else 5))
         results.update(data_commands(folder, 1 if args.quick else 5))

@@ -114,6 +114,9 @@ class HabitdGroup(click.Group):
     """
 
     LAZY: ClassVar[dict[str, str]] = {
+        "grid": "daemon.cli_views:grid",
+        "report": "daemon.cli_views:report",
+        "stats": "daemon.cli_views:stats",
         "export": "daemon.cli_data:export",
         "import": "daemon.cli_data:import_",
         "ical": "daemon.cli_data:ical",

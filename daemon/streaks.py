@@ -213,26 +213,51 @@ def _period_codes(habit: Habit, state: State, log: HabitLog, first: int, now: in
     return _Periods("".join(codes), count, days)
 
 
-def summarize(habit: Habit, state: State, today: date, week_starts: int = 0) -> Summary:
-    """Today's period, the streak, the best streak and the strength: cost independent of how long
-    the history is, give or take a few bit operations on it."""
-    now = period_index(habit, today, week_starts)
-    current = period_state(habit, state, now, today, week_starts)
+class Codes(NamedTuple):
+    """One code a period (MET_CODE, MISSED_CODE, NEUTRAL_CODE, OPEN_CODE) from the habit's first
+    completion to today's period; code j is the period with index ``first + j``."""
+
+    first: int
+    codes: str
+    count: Callable[[int], int]  # completions in period j
+    days: Callable[[int], int]  # its length in days
+    daily: bool
+
+
+def history_codes(habit: Habit, state: State, today: date, week_starts: int = 0) -> Codes | None:
+    """The whole history as codes, computed with bit operations; None before the first completion."""
     log = state.habits.get(habit.id)
     first_day = log.first_day() if log else None
     if log is None or first_day is None or first_day > today:
-        return Summary(current, 0, 0, 0.0)
+        return None
+    first = period_index(habit, first_day, week_starts)
     daily = habit.every.unit == "day" and habit.every.n == 1
     if daily:
         codes = _daily_codes(habit, state, log, first_day, today)
         count: Callable[[int], int] = lambda j: log.count(first_day + timedelta(days=j))  # noqa: E731
         days: Callable[[int], int] = lambda j: 1  # noqa: E731
-    else:
-        first = period_index(habit, first_day, week_starts)
-        codes, count, days = _period_codes(habit, state, log, first, now, week_starts)
+        return Codes(first, codes, count, days, daily)
+    now = period_index(habit, today, week_starts)
+    return Codes(first, *_period_codes(habit, state, log, first, now, week_starts), daily)
+
+
+def summarize(habit: Habit, state: State, today: date, week_starts: int = 0) -> Summary:
+    """Today's period, the streak, the best streak and the strength: cost independent of how long
+    the history is, give or take a few bit operations on it."""
+    now = period_index(habit, today, week_starts)
+    current = period_state(habit, state, now, today, week_starts)
+    h = history_codes(habit, state, today, week_starts)
+    if h is None:
+        return Summary(current, 0, 0, 0.0)
+    codes = h.codes
     best = max(map(str.count, codes.split(MISSED_CODE), itertools.repeat(MET_CODE)))
     streak = codes.rsplit(MISSED_CODE, 1)[-1].count(MET_CODE)
-    return Summary(current, streak, best, round(_strength(habit, codes, count, days, daily), 4))
+    return Summary(current, streak, best, round(strength(habit, h), 4))
+
+
+def strength(habit: Habit, h: Codes) -> float:
+    """The strength at the end of the coded history (see the module's docstring)."""
+    return _strength(habit, h.codes, h.count, h.days, h.daily)
 
 
 def _strength(habit: Habit, codes: str, count: Callable[[int], int], days: Callable[[int], int], daily: bool) -> float:

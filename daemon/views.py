@@ -276,8 +276,10 @@ DONE, MISSED_DAY, SKIPPED_DAY, PAUSED_DAY, NOT_DUE_DAY, QUIET_DAY, NOT_TRACKED_D
 )  # fmt: skip
 
 
-def day_marks(config: Config, state: State, habit: Habit, first: date, now: datetime) -> dict[date, str]:
-    """What each day from ``first`` to today looks like on the heatmap.
+def day_marks(
+    config: Config, state: State, habit: Habit, first: date, now: datetime, last: date | None = None
+) -> dict[date, str]:
+    """What each day from ``first`` to today (or the period of ``last``, if earlier) looks like on the heatmap.
 
     ``done``: a completion that day. ``missed``: a day of a missed period.
     ``quiet``: a day of a met or still open period without a completion.
@@ -289,7 +291,9 @@ def day_marks(config: Config, state: State, habit: Habit, first: date, now: date
     log = state.habits.get(habit.id)
     marks: dict[date, str] = {}
     started = tracked_from(state, habit)
-    for p in periods(habit, state, day, ws, first_index=period_index(habit, first, ws)):
+    end = period_index(habit, day if last is None else min(last, day), ws)
+    for i in range(period_index(habit, first, ws), end + 1):
+        p = period_state(habit, state, i, day, ws)
         d = max(p.first, first)
         while d <= p.last:
             if d > day:

@@ -38,6 +38,8 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         "startup_1000_to_ready_s",
         "check_1000_habits_ms",
         "status_1000_habits_ms",
+        "stats_13_10y_ms",
+        "grid_13_10y_ms",
         "export_json_13x10y_ms",
         "import_json_13x10y_ms",
         "ical_13_habits_ms",
