@@ -102,7 +102,14 @@ def _decoded(text: str) -> str:
     """
     if text.isascii() or not any("\udc80" <= c <= "\udcff" for c in text):
         return text
-    return os.fsencode(text).decode("utf-8", "replace")
+    raw = os.fsencode(text)
+    decoded = raw.decode("utf-8", "replace")
+    if decoded != raw.decode("utf-8", "ignore"):
+        _REPLACED.add(decoded)
+    return decoded
+
+
+_REPLACED: set[str] = set()  # texts typed with bytes that are not UTF-8, now holding U+FFFD
 
 
 class HabitdGroup(click.Group):
@@ -151,9 +158,14 @@ class HabitdGroup(click.Group):
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as e:
-            message = e.format_message().rstrip(".")
+            message = e.format_message().rstrip(".").replace(". Did you mean ", " (did you mean ")
+            if "(did you mean " in message:  # Click's "No such command 'x'. Did you mean 'y'?"
+                message += ")"
             where = e.ctx.command_path if e.ctx else "habitd"
-            _fail(f"{message[:1].lower()}{message[1:]}; try `{where} --help`", e.exit_code)
+            dash = ""
+            if isinstance(e, click.NoSuchOption) and e.ctx and e.ctx.command.name == "note":
+                dash = f'; text that starts with a dash goes after `--`: `{where} HABIT -- "{e.option_name} ..."`'
+            _fail(f"{message[:1].lower()}{message[1:]}{dash}; try `{where} --help`", e.exit_code)
         except click.ClickException as e:
             _fail(e.format_message(), e.exit_code)
         except click.Abort:
@@ -308,6 +320,8 @@ def check(app: App) -> None:
     now = app.now()
     nexts = [views.next_reminder(config, state, h, now) for h in config.habits]
     _out("\n".join(render.check_lines(config, nexts, now)))
+    for line in render.quiet_lines(config, now):
+        _out(line)
     from daemon.rename import orphans
 
     for hid in orphans(config, state):
@@ -327,7 +341,12 @@ def _day(app: App, text: str, future_dates: bool = False) -> date:
 
 def _typed(ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
     """Text as typed (see ``_decoded``; HabitdGroup.parse_args does it already for the command line)."""
-    return None if text is None else _decoded(text)
+    if text is None:
+        return None
+    text = _decoded(text)
+    if text in _REPLACED:
+        _out("habitd: warning: the note held bytes that are not UTF-8; each is kept as \ufffd (U+FFFD)", err=True)
+    return text
 
 
 NOTE_KEPT = "\nYour note is kept as the day's own note; `habitd journal` shows it."
@@ -416,7 +435,9 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
 def note(app: App, habit: str, text: str | None, day_text: str, delete: bool) -> None:
     """Write HABIT's note for a day, replacing the one written last (or --delete it)."""
     h = app.config.find(habit)
-    day = _day(app, day_text)
+    day = _day(app, day_text, future_dates=True)  # a note a wrong clock dated ahead can be mended
+    if day > app.today() and text is not None and not _has_note(app, h.id, day):
+        _day(app, day_text)  # a new note is for a day that has come: says it is in the future
     if delete == (text is not None):
         raise UsageError("give either the note's TEXT or --delete")
     if text is not None and not text.strip():
@@ -431,11 +452,16 @@ def note(app: App, habit: str, text: str | None, day_text: str, delete: bool) ->
         if change.new is None:
             click.echo(f"{h.title}: removed the note of {day.isoformat()}:")
         elif change.old is None:
-            click.echo(f"{h.title}: note kept for {day.isoformat()}.")
+            click.echo(f"{h.title}: note written for {day.isoformat()}.")
             return
         else:
-            click.echo(f"{h.title}: note for {day.isoformat()} written. It replaces:")
+            click.echo(f"{h.title}: note written for {day.isoformat()}. It replaces:")
         click.echo("\n".join(f"    {_inert_lines(line)}" for line in (change.old or "").splitlines() or [""]))
+
+
+def _has_note(app: App, habit_id: str, day: date) -> bool:
+    log = app.store.read().habits.get(habit_id)
+    return log is not None and any(n.day == day for n in log.notes)
 
 
 ALL_HELP = "Archived habits too."
@@ -621,8 +647,8 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     from daemon.notify import Notifier, backend_from_env
     from daemon.runner import Runner, setup_logging
 
-    setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")))
     seen = store.signature(app.config_path)  # before reading: a change after it is reloaded
+    setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")), tz=app.config.settings.tz)
     notifier = Notifier(backend_from_env(), app.config.settings.notify_timeout)
     runner = Runner(app.config_path, app.store, notifier, tick=tick, clock=app.now, config_read=(seen, app.config))
     sys.exit(runner.run())
@@ -671,11 +697,28 @@ def service_uninstall() -> None:
     _out(f"Removed {target}. Run: systemctl --user daemon-reload")
 
 
+def _output_failed(e: BaseException) -> bool:
+    """Whether ``e`` came from writing a result to stdout (a full disk, a device gone): not a bug."""
+    tb = e.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "echo" and frame.f_globals.get("__name__") == "click.utils":
+            return not frame.f_locals.get("err")
+        tb = tb.tb_next
+    return False
+
+
 def main() -> None:
     _forgiving_output()
     try:
         cli(prog_name="habitd")
     except Exception as e:  # a bug: say so in one line; HABITD_DEBUG=1 shows the traceback
+        if isinstance(e, OSError) and _output_failed(e):
+            with contextlib.suppress(Exception):  # what is left for stdout cannot be written either
+                fd = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(fd, sys.stdout.fileno())
+                os.close(fd)
+            _fail(f"could not write the output: {e.strerror or e}", EXIT_RUNTIME)
         if os.environ.get("HABITD_DEBUG"):
             raise
         _fail(

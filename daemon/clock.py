@@ -79,7 +79,15 @@ def _wall_moment(day: date, at: time, tz: tzinfo) -> datetime:
 DAY_GRAMMAR = "today, yesterday, tomorrow, YYYY-MM-DD or a weekday name (mon..sun, monday..sunday)"
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EARLIEST = date(1900, 1, 1)
-MAX_AHEAD = timedelta(days=3660)  # about ten years
+YEARS_AHEAD = 10  # days later than this many years from today are refused (README: "Dates")
+
+
+def latest_day(today: date) -> date:
+    """The last day a date may name: ``YEARS_AHEAD`` years after ``today`` (29 February: the 28th)."""
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:  # 29 February, in a year without one
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
 
 
 def parse_day(text: str, today: date, ahead: bool = False) -> date:
@@ -113,8 +121,11 @@ def parse_day(text: str, today: date, ahead: bool = False) -> date:
         raise UsageError(f"{day.isoformat()} is in the future (today is {today.isoformat()})")
     if ahead and day < today:
         raise UsageError(f"{day.isoformat()} is in the past (today is {today.isoformat()})")
-    if day < EARLIEST or day > today + MAX_AHEAD:
-        raise UsageError(f"{day.isoformat()} is too far from today: habitd keeps days from 1900 to ten years ahead")
+    if day < EARLIEST or day > latest_day(today):
+        raise UsageError(
+            f"{day.isoformat()} is too far from today: habitd keeps days from 1900 to"
+            f" {latest_day(today).isoformat()} ({YEARS_AHEAD} years ahead)"
+        )
     return day
 
 

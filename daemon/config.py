@@ -170,7 +170,8 @@ def _string(value: Any, where: str, problems: Problems) -> str | None:
         problems.append(f"{where}: must not be empty")
         return None
     if m := _CONTROL.search(value):  # terminal escapes would act in notifications and on the terminal
-        problems.append(f"{where}: holds a control character (U+{ord(m.group()):04X}); only tabs and newlines may be")
+        char = f"U+{ord(m.group()):04X}"
+        problems.append(f"{where}: holds a control character ({char}); only tabs and newlines may be used in text")
         return None
     return value
 

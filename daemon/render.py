@@ -93,6 +93,30 @@ def check_lines(config: Config, nexts: list[datetime | None], now: datetime) -> 
     return lines
 
 
+def quiet_lines(config: Config, now: datetime) -> list[str]:
+    """A warning for each habit with a reminder that quiet hours hold until its period is over."""
+    import textwrap
+
+    from daemon.schedule import lost_in_quiet_hours
+
+    settings, out = config.settings, list[str]()
+    if settings.quiet_hours is None:
+        return out
+    start, end = (f"{t:%H:%M}" for t in settings.quiet_hours)
+    for h in config.habits:
+        slot = lost_in_quiet_hours(h, settings, now) if h.reminds else None
+        if slot is not None:
+            at = slot.due.astimezone(settings.tz)
+            span = "day" if h.every.unit == "day" and h.every.n == 1 else "period"
+            text = (
+                f"warning: {h.id}: its {at:%H:%M} reminder falls in the quiet hours ({start}-{end}) and its"
+                f" {span} is over before they end, so it can never be shown; move it out of {start}-{end}"
+                " (`at`), or end quiet_hours earlier"
+            )
+            out.extend(textwrap.wrap(text, 80, subsequent_indent="  ", break_on_hyphens=False))
+    return out
+
+
 def _pad(rows: list[list[str]], right: set[int]) -> list[list[str]]:
     """Each cell padded to its column's widest; ``right``: the right-aligned columns."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -102,7 +126,7 @@ def _pad(rows: list[list[str]], right: set[int]) -> list[list[str]]:
 
 
 def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: Style) -> list[str]:
-    """One row a habit under a header; 80 columns hold ids up to 19 characters."""
+    """One row a habit under a header, at most 80 columns: a long id (then period) is cut, with an ellipsis."""
     if not rows:
         return ["No habits yet: add some to the config (`habitd init` writes an example)."]
     streaks = config.settings.show_streaks
@@ -122,14 +146,29 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
             cells += [str(r.streak), str(r.best_streak), f"{r.strength:.0%}"]
         table.append([*cells, when(config, r.next_reminder, now)])
         colors.append(color)
+    _fit(table, 80, [(0, 10), (2, 6)], style)
     lines = []
     for i, cells in enumerate(_pad(table, {3, 4, 5} if streaks else set())):
         if colors[i]:  # coloured after padding, so the columns stay aligned
             cells[1] = style(cells[1], colors[i])
         lines.append("  ".join(cells).rstrip())
         if i and rows[i - 1].pending:
-            lines.append("  " + style(f"{rows[i - 1].habit.id}: a reminder waits for a notification server", "yellow"))
+            waits = _cut(f"{rows[i - 1].habit.id}: a reminder waits for a notification server", 78, style)
+            lines.append("  " + style(waits, "yellow"))
     return lines
+
+
+def _fit(table: list[list[str]], width: int, shrink: list[tuple[int, int]], style: Style) -> None:
+    """Cut the cells of the ``shrink`` columns (index, narrowest) until a row fits ``width``."""
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    over = sum(widths) + 2 * (len(widths) - 1) - width
+    for column, narrowest in shrink:
+        cut = min(over, widths[column] - narrowest)
+        if cut <= 0:
+            continue
+        for r in table:
+            r[column] = _cut(r[column], widths[column] - cut, style)
+        over -= cut
 
 
 def upcoming_lines(config: Config, items: list[Upcoming], now: datetime) -> list[str]:

@@ -36,7 +36,7 @@ import select
 import signal
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from types import FrameType
 from typing import ClassVar
 
@@ -138,6 +138,7 @@ class Runner:
         if new.settings != self.config.settings:
             changed = sorted(fresh)  # a new zone or quiet hours moves every reminder
         self.config = new
+        LocalFormatter.tz = new.settings.tz  # log stamps follow a new time zone
         self.check(force=changed)
         self.feeds.update(self.config, self.clock(), config_changed=True)
         sd_notify("READY=1")
@@ -431,15 +432,25 @@ class JournalFormatter(logging.Formatter):
         return "\n".join(f"<{prio}>{line}" for line in super().format(record).splitlines())
 
 
-def setup_logging(verbosity: int, journal: bool) -> None:
+class LocalFormatter(logging.Formatter):
+    """Stamps in the config's time zone, with its offset: they agree with the reminder times logged."""
+
+    tz: tzinfo = UTC
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, LocalFormatter.tz).strftime("%Y-%m-%d %H:%M:%S%z")
+
+
+def setup_logging(verbosity: int, journal: bool, tz: tzinfo = UTC) -> None:
     level = {-1: logging.WARNING, 0: logging.INFO}.get(max(-1, min(verbosity, 1)), logging.DEBUG)
     if verbosity <= -2:
         level = logging.ERROR
     handler = logging.StreamHandler()
+    LocalFormatter.tz = tz
     if journal:
         handler.setFormatter(JournalFormatter("%(message)s"))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        handler.setFormatter(LocalFormatter("%(asctime)s %(levelname)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -12,10 +12,11 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from daemon.clock import day_bounds, wall_moment
-from daemon.config import Habit, Settings
+from daemon.config import EVERY_MAX, Habit, Settings
 from daemon.periods import period_of
 
-SEARCH_DAYS = 366 * 8 + 2  # long enough for "0 9 29 2 *" (leap days) to come round
+# Long enough for "0 9 29 2 *" (leap days) to come round, and for the longest period's next start.
+SEARCH_DAYS = max(366 * 8, EVERY_MAX["day"] + 31) + 2
 HOLD_BACK = timedelta(days=1)  # quiet hours hold a slot back by less than this
 WRONG_CLOCK = timedelta(days=1)  # a slot handled this far after now was handled under a wrong clock
 
@@ -160,3 +161,11 @@ def upcoming_slots(
             return
         yield slot
         after = slot.due
+
+
+def lost_in_quiet_hours(habit: Habit, settings: Settings, now: datetime, days: int = 62) -> Slot | None:
+    """A reminder of the next ``days`` that quiet hours hold past the end of its period: never shown."""
+    for slot in slots_between(habit, settings, now, now + timedelta(days=days)):
+        if slot.followup == 0 and shown_at(slot, settings) >= expires(habit, settings, slot):
+            return slot
+    return None

@@ -7,10 +7,11 @@ formats their results as text or JSON (see render.py).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from daemon.config import Config, Habit
+from daemon.config import Config, Habit, Settings
 from daemon.periods import is_due_day, period_bounds, period_index
 from daemon.schedule import Slot, expires, handled_mark, shown_at, upcoming_slots
 from daemon.state import State
@@ -178,6 +179,18 @@ def history_json(config: Config, state: State, habit: Habit, rows: list[Period])
     return {"habit": habit.id, "period": str(habit.every), "target": habit.times, "periods": out}
 
 
+def _as_shown(slots: Iterator[Slot], settings: Settings) -> Iterator[tuple[datetime, Slot]]:
+    """Slots with when they are shown; those held to one moment (the end of quiet hours) show once, as the latest."""
+    held: tuple[datetime, Slot] | None = None
+    for slot in slots:
+        at = shown_at(slot, settings)
+        if held is not None and held[0] != at:
+            yield held
+        held = (at, slot)
+    if held is not None:
+        yield held
+
+
 class Upcoming(NamedTuple):
     habit: Habit
     at: datetime
@@ -188,8 +201,8 @@ def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Up
     found: list[Upcoming] = []
     for habit in config.habits:
         slots = upcoming_slots(habit, config.settings, now, reminder_open(config, state, habit, now))
-        for slot in itertools.islice(slots, limit):
-            found.append(Upcoming(habit, shown_at(slot, config.settings), slot.followup > 0))
+        for at, slot in itertools.islice(_as_shown(slots, config.settings), limit):
+            found.append(Upcoming(habit, at, slot.followup > 0))
     found.sort(key=lambda u: (u.at, u.habit.id))
     return found[:limit]
 
