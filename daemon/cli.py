@@ -644,12 +644,12 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     Shows a desktop notification when a habit falls due and is not done yet.
     SIGHUP (or saving the config) reloads the config; SIGTERM stops it.
     """
-    from daemon.notify import Notifier, backend_from_env
+    from daemon.notify import backend_from_env, make_notifier
     from daemon.runner import Runner, setup_logging
 
     seen = store.signature(app.config_path)  # before reading: a change after it is reloaded
     setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")), tz=app.config.settings.tz)
-    notifier = Notifier(backend_from_env(), app.config.settings.notify_timeout)
+    notifier = make_notifier(backend_from_env(), app.config.settings.notify_timeout)
     runner = Runner(app.config_path, app.store, notifier, tick=tick, clock=app.now, config_read=(seen, app.config))
     sys.exit(runner.run())
 
@@ -684,16 +684,22 @@ def service_install(ctx: click.Context, print_only: bool) -> None:
         return
     target = _unit_path()
     store.atomic_write(target, text.encode("utf-8"))
-    _out(f"Wrote {target}. Next:\n  systemctl --user daemon-reload && systemctl --user enable --now habitd")
+    entry = os.path.join(paths.applications_dir(), service_mod.DESKTOP_NAME)  # a name and icon for the bubbles
+    store.atomic_write(entry, service_mod.desktop_entry().encode("utf-8"), mode=0o644)
+    _out(f"Wrote {target} and {entry}. Next:\n  systemctl --user daemon-reload && systemctl --user enable --now habitd")
 
 
 @service.command("uninstall")
 def service_uninstall() -> None:
     """Remove the user unit (stop it first: systemctl --user disable --now habitd)."""
+    from daemon.service import DESKTOP_NAME
+
     target = _unit_path()
     if not os.path.exists(target):
         raise UsageError(f"no unit at {target}; nothing to remove")
     os.unlink(target)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(os.path.join(paths.applications_dir(), DESKTOP_NAME))
     _out(f"Removed {target}. Run: systemctl --user daemon-reload")
 
 

@@ -86,6 +86,7 @@ class Settings(NamedTuple):
     max_late: timedelta = timedelta(hours=6)
     show_streaks: bool = True
     notify_timeout: int = 30
+    snooze: timedelta = timedelta(hours=1)
     ical_path: str | None = None  # as written: "~/" is expanded by whoever writes the file
 
 
@@ -102,6 +103,7 @@ class Habit(NamedTuple):
     remind_again: timedelta | None = None
     max_late: timedelta | None = None  # None: the settings' value
     prompts: tuple[str, ...] = ()
+    snooze: timedelta | None = None  # None: the settings' value
     archived: bool = False
 
     @property
@@ -370,6 +372,9 @@ SETTINGS_KEYS: dict[str, Key] = {
     ),
     "show_streaks": Key("show streak figures; false hides them everywhere", _bool, "true"),
     "notify_timeout": Key("seconds a notification stays on screen; 0 until dismissed", _int(0, 3600), "30"),
+    "snooze": Key(
+        "how long the notification's Snooze button puts a reminder off", _duration(timedelta(days=1), "a day"), '"1h"'
+    ),
     "ical_path": Key(
         "keep an iCalendar file of the reminders here, rewritten whenever the config changes",
         _file_path,
@@ -404,6 +409,7 @@ HABIT_KEYS: dict[str, Key] = {
     ),
     "max_late": Key("this habit's own max_late", _duration(timedelta(days=7), "7 days"), '"6h"'),
     "prompts": Key("conversation prompts; each reminder carries the next one", _prompts, '["..."]'),
+    "snooze": Key("this habit's own snooze", _duration(timedelta(days=1), "a day"), '"30m"'),
     "archived": Key(
         "true: no reminders, hidden from status and today (shown with --all); its history is kept", _bool, "true"
     ),

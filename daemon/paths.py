@@ -29,3 +29,8 @@ def state_dir(env: Mapping[str, str] = os.environ) -> str:
 
 def user_unit_dir(env: Mapping[str, str] = os.environ) -> str:
     return os.path.join(_xdg(env, "XDG_CONFIG_HOME", ".config"), "systemd", "user")
+
+
+def applications_dir(env: Mapping[str, str] = os.environ) -> str:
+    """Where desktop entries go: notification servers read a program's name and icon there."""
+    return os.path.join(_xdg(env, "XDG_DATA_HOME", ".local/share"), "applications")

@@ -6,6 +6,8 @@ restart or the repeated hour at fall-back never shows one twice). A slot is
 shown when its period is still open (not met, skipped or paused), it is not
 older than ``max_late`` (counted from the end of the quiet hours it fell in),
 and only the latest such slot of a habit is shown: a catch-up, never a burst.
+A snoozed reminder (the notification's Snooze button) is one more slot, at
+the snooze's end; the habit's slots before it are put off.
 
 Nothing is shown inside quiet hours, not even a catch-up or a retry of a
 slot due before them; a slot still fresh when they began is held to their
@@ -30,7 +32,7 @@ from daemon.schedule import (
     slots_between,
 )
 from daemon.state import State
-from daemon.views import reminder_open
+from daemon.views import reminder_open, snooze_slot
 
 
 class Due(NamedTuple):
@@ -73,6 +75,12 @@ def plan(config: Config, state: State, now: datetime, habits: Iterable[Habit] | 
             fresh = show <= now and now - show <= limit and show < expires(habit, config.settings, slot)
             if fresh and wanted(slot):
                 latest, latest_show = slot, show
+        snoozed = snooze_slot(state, habit)  # a Snooze's return: one more slot, quiet hours and all
+        if snoozed is not None and (latest is None or snoozed.due >= latest.due):
+            show = held_to(snoozed, config, quiet, limit)
+            fresh = show <= now and now - show <= limit and show < expires(habit, config.settings, snoozed)
+            if fresh and wanted(snoozed):
+                latest, latest_show = snoozed, show
         if latest is not None:
             out.append(Due(habit, latest, now - latest_show))
     out.sort(key=lambda d: (d.slot.due, d.habit.id))

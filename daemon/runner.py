@@ -45,8 +45,9 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from daemon import instance
+from daemon import buttons, instance
 from daemon import store as store_mod
+from daemon.bubbles import Bubbles
 from daemon.config import Config, Habit, parse_config
 from daemon.errors import ConfigError, HabitdError
 from daemon.feeds import Feeds, runtime_dir
@@ -65,6 +66,7 @@ JUMP_TOLERANCE = timedelta(seconds=30)
 OVERDUE = timedelta(seconds=2)  # a job this late has not fired: the periodic check does its work
 JOB = "~next"  # the one job, at the soonest reminder; not a habit id (lowercase letters, digits, '-')
 _JOB = b"\0"  # what a job writes down the pipe; signals write their number
+_BUTTON = b"\x7f"  # what the notifier's thread writes when a button was pressed
 
 
 def _utcnow() -> datetime:
@@ -102,6 +104,9 @@ class Runner:
         self.watch = FolderWatch()
         self.feeds = Feeds(runtime_dir(), store)  # status-bar files and the calendar feed
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        notifier.wake = self._button
+        notifier.interrupted = lambda: bool(self._signals & {signal.SIGTERM, signal.SIGINT})
+        self.bubbles = Bubbles(notifier, store, lambda: self.config, clock)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(1)},
@@ -199,7 +204,7 @@ class Runner:
             failed: list[tuple[Due, datetime | None, DeliveryError]] = []
             for due, body, before in to_send:
                 try:
-                    self.notifier.send(due.habit.title, body)
+                    self.notifier.send(buttons.note_for(config, due, body))
                 except DeliveryError as e:
                     self._failed(due, e)
                     failed.append((due, before, e))
@@ -256,6 +261,7 @@ class Runner:
         except HabitdError as e:
             log.error("could not read the state to schedule reminders: %s", e)
             return
+        self.bubbles.close_settled(state, now)
         if only is None:
             self._when.clear()
         for habit in self._habits(only):
@@ -289,6 +295,11 @@ class Runner:
         with contextlib.suppress(BlockingIOError):  # a full pipe wakes the main thread anyway
             os.write(self._wfd, _JOB)
 
+    def _button(self) -> None:
+        """On the notifier's thread: a button was pressed; wake the main thread."""
+        with contextlib.suppress(BlockingIOError):
+            os.write(self._wfd, _BUTTON)
+
     # --- the loop -------------------------------------------------------------
 
     def _take_fired(self) -> set[str] | None:
@@ -319,9 +330,12 @@ class Runner:
         """Another process changed the state (done, undo, skip, pause, resume...): plan again now.
 
         An undone completion or an early return from a pause reopens periods whose reminders
-        were left out while they were met or paused.
+        were left out while they were met or paused; a habit now met (or skipped, paused) loses
+        its bubble first, before any sending.
         """
         log.info("the state changed; checking reminders")
+        with contextlib.suppress(HabitdError):  # if unreadable, the check says why
+            self.bubbles.close_settled(self.store.read(), self.clock())
         self.check()
         self.feeds.update(self.config, self.clock())
 
@@ -341,6 +355,8 @@ class Runner:
         self.scheduler.start()
         since = self.clock(), time.monotonic()  # before the first check: a jump during it is seen
         try:
+            self.notifier.open()
+            self.bubbles.show_again(self.clock())
             self.check()
             n = len(self.config.habits)
             log.info("running: %d habit%s, notifications via %s", n, "" if n == 1 else "s", self.notifier.backend)
@@ -350,6 +366,8 @@ class Runner:
         finally:
             sd_notify("STOPPING=1")
             self.scheduler.shutdown(wait=False)
+            self.bubbles.remember()
+            self.notifier.stop()
             signal.set_wakeup_fd(old_wakeup)
             os.close(self._rfd)
             os.close(self._wfd)
@@ -371,6 +389,8 @@ class Runner:
             if signal.SIGHUP in self._signals:
                 self._signals.discard(signal.SIGHUP)
                 self.reload("SIGHUP")
+            if _BUTTON in woke and self.bubbles.answer():
+                self.check()  # reschedule (a snooze) and close what is met
             if _JOB in woke:
                 self.check(only=self._take_fired())
             if self.watch.active and self.watch.fileno() in ready:

@@ -6,6 +6,18 @@ import os
 import sys
 
 UNIT_NAME = "habitd.service"
+DESKTOP_NAME = "habitd.desktop"  # the notifications' `desktop-entry` hint names it
+
+DESKTOP_ENTRY = """[Desktop Entry]
+Type=Application
+Name=habitd
+Comment=Gentle reminders for the habits that keep a couple close
+Icon=appointment-soon
+Exec={exec_} today
+Terminal=true
+NoDisplay=true
+Categories=Utility;
+"""
 
 
 def template() -> str:
@@ -33,3 +45,8 @@ def unit_text(extra_args: list[str]) -> str:
     exec_start = "ExecStart=" + " ".join(_quote(a) for a in command)
     lines = [exec_start if line.startswith("ExecStart=") else line for line in template().splitlines()]
     return "\n".join(lines) + "\n"
+
+
+def desktop_entry() -> str:
+    """The desktop entry: notification servers show its name and icon beside habitd's reminders."""
+    return DESKTOP_ENTRY.format(exec_=" ".join(_quote(a) for a in (sys.executable, "-m", "daemon")))

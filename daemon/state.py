@@ -22,6 +22,12 @@ are (``extra``) and written back on the next save.
     counts = { 2026-11-25 = 2 }          # only days with more than one completion
     notes = [ { day = 2026-11-25, at = 2026-11-25T20:01:00+01:00, text = "...", nth = 1 } ]
     skips = [ { day = 2026-11-23, text = "", at = 2026-11-23T09:00:00+01:00, after = 0 } ]
+    [reminders.checkin]
+    handled = 2026-11-25T18:00:00Z       # the latest reminder shown (or dropped)
+    on_screen = "2f0e... :1.12 7"        # its bubble when the daemon stopped: bus, server, id
+    [reminders.checkin.snooze]           # its Snooze button, pressed: back at `until`
+    until = 2026-11-25T19:00:00Z
+    day = 2026-11-25                     # the logical day it reminds about
 """
 
 from __future__ import annotations
@@ -167,15 +173,29 @@ class HabitLog(_Record):
         return not (self.done or self.notes or self.skips or self.extra)
 
 
+class Snooze(NamedTuple):
+    until: datetime  # when the reminder comes back
+    day: date  # the logical day it reminds about
+
+
 class Reminder(_Record):
     """What the daemon did about a habit's reminders."""
 
-    __slots__ = ("handled", "pending", "reason")
+    __slots__ = ("handled", "on_screen", "pending", "reason", "snooze")
 
-    def __init__(self, handled: datetime | None = None, pending: datetime | None = None, reason: str = "") -> None:
+    def __init__(
+        self,
+        handled: datetime | None = None,
+        pending: datetime | None = None,
+        reason: str = "",
+        snooze: Snooze | None = None,
+        on_screen: str = "",
+    ) -> None:
         self.handled = handled  # the latest reminder slot shown or given up on
         self.pending = pending  # a slot due but not delivered yet
         self.reason = reason
+        self.snooze = snooze  # Snooze pressed: over once a slot at or after ``until`` is handled
+        self.on_screen = on_screen  # its bubble when the daemon stopped (bus id, server, id): shown again at start
 
 
 class PromptDeck(_Record):
@@ -252,6 +272,10 @@ def to_doc(state: State) -> dict[str, Any]:
         if r.pending:
             item["pending"] = r.pending
             item["reason"] = r.reason
+        if r.snooze:
+            item["snooze"] = {"until": r.snooze.until, "day": r.snooze.day}
+        if r.on_screen:
+            item["on_screen"] = r.on_screen
         if item:
             reminders[hid] = item
     if reminders:
@@ -297,6 +321,12 @@ def _aware(r: _Reader, value: Any, where: str) -> datetime:
     if not _FIRST_YEAR <= value.year <= _LAST_YEAR:
         raise r.fail(where, f"{value.isoformat()} is not a moment from {_FIRST_YEAR} to {_LAST_YEAR}")
     return value
+
+
+def _snooze(r: _Reader, value: Any, where: str) -> Snooze:
+    if not isinstance(value, dict):
+        raise r.fail(where, "is not a table")
+    return Snooze(_aware(r, value.get("until"), where + ".until"), _plain_date(r, value.get("day"), where + ".day"))
 
 
 def _count(r: _Reader, table: dict[str, Any], key: str, where: str, least: int, default: int) -> int:
@@ -408,6 +438,8 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
             _aware(r, item["handled"], w + ".handled") if "handled" in item else None,
             _aware(r, item["pending"], w + ".pending") if "pending" in item else None,
             r.get(item, "reason", str, w + ".", ""),
+            _snooze(r, item["snooze"], w + ".snooze") if "snooze" in item else None,
+            r.get(item, "on_screen", str, w + ".", ""),
         )
     for hid, item in r.get(doc, "prompts", dict, "", {}).items():
         w = f"prompts.{hid}"

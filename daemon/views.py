@@ -17,19 +17,30 @@ from daemon.schedule import Slot, expires, handled_mark, shown_at, upcoming_slot
 from daemon.state import State
 from daemon.streaks import MET, OPEN, SKIPPED, Period, period_state, periods, summarize
 
+SNOOZE = -1  # the ``followup`` of a slot that is a snoozed reminder's return
+
+
+def snooze_slot(state: State, habit: Habit) -> Slot | None:
+    """The habit's snoozed reminder still to come back, as a slot of its own; None without one."""
+    r = state.reminders.get(habit.id)
+    if r is None or r.snooze is None or (r.handled is not None and r.handled >= r.snooze.until):
+        return None
+    return Slot(r.snooze.until, habit.id, r.snooze.until, SNOOZE, r.snooze.day)
+
 
 def reminder_open(config: Config, state: State, habit: Habit, now: datetime) -> OpenCheck:
     return OpenCheck(config, state, habit, config.today(now), now)
 
 
 class OpenCheck:
-    """Is a slot worth showing: its period is not met, skipped or paused."""
+    """Is a slot worth showing: its period is not met, skipped or paused, and no snooze puts it off."""
 
     def __init__(self, config: Config, state: State, habit: Habit, today: date, now: datetime) -> None:
         self.config, self.state, self.habit, self.today = config, state, habit, today
         shown = state.reminders.get(habit.id)
         self.handled = handled_mark(shown.handled if shown else None, now)
         self._cache: dict[int, Period] = {}
+        self.snooze = snooze_slot(state, habit)
 
     def __call__(self, slot: Slot) -> bool:
         ws = self.config.settings.week_starts
@@ -37,6 +48,8 @@ class OpenCheck:
             return False
         if self.handled and slot.due <= self.handled:
             return False
+        if self.snooze is not None and slot.followup != SNOOZE and slot.due < self.snooze.due:
+            return False  # snoozed: the reminder comes back at the snooze's end, not before
         if shown_at(slot, self.config.settings) >= expires(self.habit, self.config.settings, slot):
             return False
         index = period_index(self.habit, slot.day, ws)
@@ -46,8 +59,13 @@ class OpenCheck:
 
 
 def next_reminder(config: Config, state: State, habit: Habit, now: datetime) -> datetime | None:
-    """When the habit's next reminder will be shown, given what is done and already shown."""
-    slot = next(upcoming_slots(habit, config.settings, now, reminder_open(config, state, habit, now)), None)
+    """When the habit's next reminder will be shown, given what is done, shown and snoozed."""
+    wanted = reminder_open(config, state, habit, now)
+    slot = next(upcoming_slots(habit, config.settings, now, wanted), None)
+    snoozed = wanted.snooze
+    later = slot is None or (snoozed is not None and snoozed.due <= slot.due)
+    if snoozed is not None and later and shown_at(snoozed, config.settings) > now and wanted(snoozed):
+        slot = snoozed
     return shown_at(slot, config.settings) if slot else None
 
 
@@ -200,9 +218,13 @@ class Upcoming(NamedTuple):
 def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Upcoming]:
     found: list[Upcoming] = []
     for habit in config.habits:
-        slots = upcoming_slots(habit, config.settings, now, reminder_open(config, state, habit, now))
+        wanted = reminder_open(config, state, habit, now)
+        slots = upcoming_slots(habit, config.settings, now, wanted)
         for at, slot in itertools.islice(_as_shown(slots, config.settings), limit):
             found.append(Upcoming(habit, at, slot.followup > 0))
+        snoozed = wanted.snooze  # a snoozed reminder's return counts as a follow-up
+        if snoozed is not None and shown_at(snoozed, config.settings) > now and wanted(snoozed):
+            found.append(Upcoming(habit, shown_at(snoozed, config.settings), True))
     found.sort(key=lambda u: (u.at, u.habit.id))
     return found[:limit]
 

@@ -69,9 +69,13 @@ def wait_for(check: Callable[[], Any], timeout: float = 10.0, interval: float = 
 
 
 class Desktop:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, dunstrc: str | None = None) -> None:
         require("dbus-daemon", "Xvfb", "dunst", "dunstctl")
         self.folder = folder
+        self.dunstrc = None
+        if dunstrc is not None:
+            self.dunstrc = folder / "dunstrc"
+            self.dunstrc.write_text(dunstrc)
         runtime = folder / "run"
         runtime.mkdir(mode=0o700)
         conf = folder / "bus.conf"
@@ -105,8 +109,9 @@ class Desktop:
 
     def start_dunst(self) -> None:
         self.seen = 0  # a new dunst counts ids from 1
+        config = ["-config", str(self.dunstrc)] if self.dunstrc else []
         self.dunst = subprocess.Popen(
-            ["dunst"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.folder
+            ["dunst", *config], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.folder
         )
         assert wait_for(self.server_up, 10), "dunst did not take the notification bus name"
 
@@ -136,6 +141,11 @@ class Desktop:
 
     def dunstctl(self, *args: str) -> str:
         return subprocess.run(["dunstctl", *args], env=self.env, capture_output=True, text=True, check=True).stdout
+
+    def displayed(self) -> int:
+        """How many notifications are on screen now."""
+        out = self.dunstctl("count", "displayed")
+        return int(out.strip() or 0)
 
     def _history(self) -> list[dict[str, Any]]:
         self.dunstctl("close-all")  # dunst keeps only closed notifications in its history
@@ -257,12 +267,34 @@ class Daemon:
         return self.proc.returncode
 
 
-def backend_env(backend: str) -> dict[str, str]:
-    """The environment that makes habitd use one notification path; dbus needs dbus-python."""
-    from daemon.notify import dbus_python_available
+def backend_env() -> dict[str, str]:
+    """The environment that makes habitd use its own session-bus notifier."""
+    return {"HABITD_NOTIFIER": "dbus"}
 
-    if backend == "dbus" and not dbus_python_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail("dbus-python is not installed: CI installs habitd[dbus]")
-        pytest.skip("needs dbus-python (pip install 'habitd[dbus]')")
-    return {"HABITD_NOTIFIER": backend}
+
+class FakeServer:
+    """tests/fake_server.py on the desktop's bus in place of dunst (see its docstring for the modes)."""
+
+    def __init__(self, desktop: Desktop, mode: str) -> None:
+        desktop.stop_dunst()
+        self.record = desktop.folder / f"fake-{mode}-{time.monotonic_ns()}.jsonl"
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "fake_server.py"), str(self.record), mode],
+            env={**desktop.env, "PYTHONPATH": str(ROOT)},
+        )
+        assert wait_for(lambda: self.record.exists() and self.record.read_text(), 10), "the fake server did not start"
+
+    def calls(self, member: str = "Notify") -> list[dict[str, Any]]:
+        lines = [json.loads(line) for line in self.record.read_text().splitlines() if line]
+        return [c for c in lines if c.get("call") == member]
+
+    def invoke(self, notification_id: int, key: str) -> None:
+        """Press a button of a notification it showed."""
+        tmp = self.record.with_suffix(".tmp")
+        tmp.write_text(f"{notification_id} {key}\n")
+        os.replace(tmp, str(self.record) + ".invoke")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)

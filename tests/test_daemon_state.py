@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.notify import DeliveryError, Notifier
+from daemon.notify import DeliveryError, Note, PlyerNotifier
 from daemon.runner import Runner
 from daemon.store import Store
 from daemon.watch import FolderWatch
@@ -81,16 +81,17 @@ at = "21:00"
 """
 
 
-class Recording(Notifier):
+class Recording(PlyerNotifier):
     """A notifier that looks at the state file at the moment of sending, and can fail."""
 
     def __init__(self, store: Store, fail: int = 0) -> None:
-        super().__init__("notify-send")
+        super().__init__()
         self.store = store
         self.fail = fail
         self.seen: list[tuple[str, object]] = []
 
-    def send(self, title: str, body: str) -> None:
+    def send(self, note: Note) -> None:
+        title = note.title
         r = self.store.read().reminders.get(title.lower())
         self.seen.append((title, r.handled if r else None))
         if self.fail:

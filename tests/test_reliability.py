@@ -125,7 +125,7 @@ def test_four_writers_and_the_daemon_lose_no_update(tmp_path: Path) -> None:
         "FAKETIME_TIMESTAMP_FILE": str(clock),
         "FAKETIME_NO_CACHE": "1",
         "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-        "HABITD_NOTIFIER": "notify-send",
+        "HABITD_NOTIFIER": "dbus",
         "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus",
     }
     cmd = [sys.executable, "-m", "daemon", "--config", str(config), "--state-dir", str(state_dir)]

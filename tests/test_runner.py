@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from daemon.config import parse_config
-from daemon.notify import Notifier
+from daemon.notify import make_notifier
 from daemon.runner import JOB, Runner
 from daemon.store import Store, signature
 from tests.conftest import Habitd
@@ -44,7 +44,7 @@ def test_a_reminder_due_while_the_daemon_checks_is_not_lost(
     config.write_text(CONFIG)
     start = datetime(2026, 11, 20, 18, 59, 59, 900000, tzinfo=ZoneInfo("Europe/Berlin"))
     clock = ticking(start, timedelta(seconds=0.2))
-    runner = Runner(str(config), Store(tmp_path / "state"), Notifier("notify-send"), clock=lambda: next(clock))
+    runner = Runner(str(config), Store(tmp_path / "state"), make_notifier("dbus", 30), clock=lambda: next(clock))
     runner.scheduler.start(paused=True)  # the jobs are kept but not run: the test runs them
     try:
         runner.check()  # 18:59:59.9: nothing due yet
@@ -63,7 +63,7 @@ def test_a_config_read_half_written_is_read_again_once_whole(tmp_path: Path) -> 
     config = tmp_path / "config.toml"
     config.write_text(CONFIG)
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    runner = Runner(str(config), Store(tmp_path / "state"), Notifier("notify-send"), clock=lambda: now)
+    runner = Runner(str(config), Store(tmp_path / "state"), make_notifier("dbus", 30), clock=lambda: now)
     mtime = config.stat().st_mtime_ns + 10**9
     try:
         config.write_text("")  # truncated: what a reload reads now is no config at all
@@ -89,7 +89,7 @@ def test_a_job_that_does_not_fire_is_caught_by_the_periodic_check(
     config = tmp_path / "config.toml"
     config.write_text(CONFIG)
     now = datetime(2026, 11, 20, 18, 59, 50, tzinfo=ZoneInfo("Europe/Berlin"))
-    runner = Runner(str(config), Store(tmp_path / "state"), Notifier("notify-send"), clock=lambda: now)
+    runner = Runner(str(config), Store(tmp_path / "state"), make_notifier("dbus", 30), clock=lambda: now)
     runner.scheduler.start(paused=True)  # its jobs never fire
     try:
         runner.check()
@@ -132,7 +132,7 @@ def test_a_config_changed_while_run_starts_is_reloaded(tmp_path: Path) -> None:
     os.utime(config, ns=(mtime, mtime))
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
     runner = Runner(
-        str(config), Store(tmp_path / "state"), Notifier("notify-send"), clock=lambda: now, config_read=(seen, read)
+        str(config), Store(tmp_path / "state"), make_notifier("dbus", 30), clock=lambda: now, config_read=(seen, read)
     )
     try:
         assert [h.id for h in runner.config.habits] == ["thanks"]

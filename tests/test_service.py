@@ -39,6 +39,7 @@ def test_the_shipped_unit_verifies(tmp_path: Path) -> None:
 def test_service_install_writes_a_unit_that_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     require("systemd-analyze")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     app = App(tmp_path / "my config.toml", tmp_path / "state")
     args = ["--config", str(tmp_path / "my config.toml"), "service", "install"]
     result = CliRunner().invoke(cli, args, obj=app, catch_exceptions=False)
@@ -48,8 +49,13 @@ def test_service_install_writes_a_unit_that_verifies(tmp_path: Path, monkeypatch
     exec_start = next(line for line in unit.read_text().splitlines() if line.startswith("ExecStart="))
     assert "-m daemon --config" in exec_start and '"' + str(tmp_path / "my config.toml") + '"' in exec_start
     assert verify(unit, tmp_path) == ""
+    # The desktop entry the notifications name (hint desktop-entry = habitd): a name and an icon.
+    entry = (tmp_path / "data" / "applications" / "habitd.desktop").read_text().splitlines()
+    assert entry[0] == "[Desktop Entry]" and "Name=habitd" in entry and "NoDisplay=true" in entry
+    assert next(line for line in entry if line.startswith("Exec=")).endswith("-m daemon today")
     printed = CliRunner().invoke(cli, ["service", "install", "--print"], obj=app).stdout
     assert printed.startswith("# habitd")
     removed = CliRunner().invoke(cli, ["service", "uninstall"], obj=app)
     assert removed.exit_code == 0 and not unit.exists()
+    assert not (tmp_path / "data" / "applications" / "habitd.desktop").exists()
     assert CliRunner().invoke(cli, ["service", "uninstall"], obj=app).exit_code == 2

@@ -144,7 +144,7 @@ def test_the_daemon_keeps_running_on_a_reminder_at_the_end_of_time(habitd: Habit
     with open(log, "w") as err:
         daemon = subprocess.Popen(
             command(habitd, "run", "--tick", "0.2"),
-            env={**ENV, "HABITD_NOTIFIER": "notify-send"},
+            env={**ENV, "HABITD_NOTIFIER": "dbus"},
             stderr=err,
             stdout=subprocess.DEVNULL,
         )

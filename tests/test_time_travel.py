@@ -104,9 +104,8 @@ def test_three_days_forward_gives_one_catch_up_per_open_habit(screen: Desktop, t
     assert counts == Counter({"Evening": 1})
 
 
-@pytest.mark.parametrize("backend", ["dbus", "notify-send"])
-def test_the_server_goes_away_and_comes_back(screen: Desktop, tmp_path: Path, backend: str) -> None:
-    env = backend_env(backend)
+def test_the_server_goes_away_and_comes_back(screen: Desktop, tmp_path: Path) -> None:
+    env = backend_env()
     daemon = Daemon(tmp_path, screen.env, config_for("Europe/Berlin"), "2026-11-27 01:29:58")
     daemon.start(env=env)
     try:
