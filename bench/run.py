@@ -2,10 +2,12 @@
 
     make bench                  # the whole suite, about six minutes
     python bench/run.py --quick # a tiny version (CI runs it so that it keeps working)
+    python bench/run.py --against REV  # the daemon at 1,000 habits: REV's code beside this one
 
 Prints a table and writes the figures to bench/results/latest.json. Machines
 are noisy: every timing is a median of runs that alternate with the floor's,
-and goals are stated as ratios to that floor.
+and goals are stated as ratios to that floor. ``--against`` alternates the
+two versions instead, run for run and minute for minute.
 """
 
 from __future__ import annotations
@@ -267,13 +269,16 @@ def proc_stats(pid: int) -> tuple[float, int, int]:
     return cpu, switches, rss
 
 
-def start_daemon(folder: Path, habits: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], float]:
+def start_daemon(
+    folder: Path, habits: int, env: dict[str, str], base: list[str] | None = None
+) -> tuple[subprocess.Popen[bytes], float]:
     """Start `habitd run` with reminders far from now; return it and its start-up time to READY=1."""
     far = (datetime.now(UTC) + timedelta(hours=12)).strftime("%H:%M")
     config = make_config(folder, habits, reminders_at=far)
     sock_path = folder / f"notify-{habits}-{time.monotonic_ns()}"
     sock = NotifySocket(sock_path)
-    cmd = [*habitd_cmd(), "--config", str(config), "--state-dir", str(folder / f"state-{habits}"), "run", "-q"]
+    state = folder / f"state-{habits}-{time.monotonic_ns()}"
+    cmd = [*(base or habitd_cmd()), "--config", str(config), "--state-dir", str(state), "run", "-q"]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env={**env, "NOTIFY_SOCKET": str(sock_path)})
     ready = sock.wait_for("READY=1") - start
@@ -379,66 +384,126 @@ class LostNotifications(Exception):
     pass
 
 
-def fire_accuracy(folder: Path, rounds: int, per_round: int) -> dict[str, object]:
-    """Scheduled second to the Notify call seen on a real session bus with a real server (dunst)."""
+def fire_accuracy(
+    folder: Path, rounds: int, per_round: int, versions: dict[str, list[str]] | None = None
+) -> dict[str, object]:
+    """Scheduled second to the Notify call seen on a real session bus with a real server (dunst).
+
+    With several ``versions`` (name: command), each runs on a desktop of its own and their
+    rounds take turns, minute by minute; the figures of each are prefixed by its name.
+    """
     needed = ["dbus-daemon", "dbus-monitor", "Xvfb", "dunst"]
     if missing := [p for p in needed if not shutil.which(p)]:
         return {"fire": f"skipped: needs {', '.join(missing)}"}
     sys.path.insert(0, str(ROOT))
     from tests.desktop import Desktop
 
-    (folder / "desktop").mkdir()
-    desktop = Desktop(folder / "desktop")
-    monitor = None
-    proc = None
+    versions = versions or {"": habitd_cmd()}
+    desktops, monitors, procs = [], [], []
+    now = datetime.now()
+    first = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    if (first - now).total_seconds() < 8 + 2 * len(versions):
+        first += timedelta(minutes=1)
+    slots = {
+        name: [first + timedelta(minutes=r * len(versions) + v) for r in range(rounds)]
+        for v, name in enumerate(versions)
+    }
+    seen: dict[str, list[float]] = {name: [] for name in versions}
     try:
-        now = datetime.now()
-        first = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
-        if (first - now).total_seconds() < 8:
-            first += timedelta(minutes=1)
-        slots = [first + timedelta(minutes=r) for r in range(rounds)]
-        config = folder / "fire.toml"
-        body = "[settings]\nmax_per_day = 1000\n"  # the machine's zone, like datetime.now() above
-        for r, slot in enumerate(slots):
-            for k in range(per_round):
-                body += FIRE_CONFIG_HABIT.format(i=r * per_round + k, at=slot.strftime("%H:%M"))
-        far = (now + timedelta(hours=12)).strftime("%H:%M")
-        for i in range(rounds * per_round, FIRE_HABITS):
-            body += FIRE_CONFIG_HABIT.format(i=i, at=far)
-        config.write_text(body)
-        monitor = subprocess.Popen(
-            ["dbus-monitor", "--session", "--profile", "interface='org.freedesktop.Notifications',member='Notify'"],
-            env=desktop.env, stdout=subprocess.PIPE, text=True, bufsize=1,
-        )  # fmt: skip
-        cmd = [*habitd_cmd(), "--config", str(config), "--state-dir", str(folder / "state-fire"), "run", "-q"]
-        proc = subprocess.Popen(cmd, env={**desktop.env, "HABITD_NOTIFIER": "dbus"})
-        seen: list[float] = []
-        deadline = time.time() + (slots[-1] - now).total_seconds() + 30
-        assert monitor.stdout is not None
-        while len(seen) < rounds * per_round and time.time() < deadline:
-            if not select.select([monitor.stdout], [], [], 1.0)[0]:
-                continue
-            line = monitor.stdout.readline()
-            parts = line.split("\t")
-            if len(parts) > 7 and parts[0] == "mc" and parts[7].strip() == "Notify":
-                seen.append(float(parts[1]))
+        for v, (name, base) in enumerate(versions.items()):
+            (folder / f"desktop{v}").mkdir()
+            desktop = Desktop(folder / f"desktop{v}")
+            desktops.append(desktop)
+            config = folder / f"fire{v}.toml"
+            body = "[settings]\nmax_per_day = 1000\n"  # the machine's zone, like datetime.now() above
+            for r, slot in enumerate(slots[name]):
+                for k in range(per_round):
+                    body += FIRE_CONFIG_HABIT.format(i=r * per_round + k, at=slot.strftime("%H:%M"))
+            far = (now + timedelta(hours=12)).strftime("%H:%M")
+            for i in range(rounds * per_round, FIRE_HABITS):
+                body += FIRE_CONFIG_HABIT.format(i=i, at=far)
+            config.write_text(body)
+            monitor = subprocess.Popen(
+                ["dbus-monitor", "--session", "--profile", "interface='org.freedesktop.Notifications',member='Notify'"],
+                env=desktop.env, stdout=subprocess.PIPE, text=True, bufsize=1,
+            )  # fmt: skip
+            monitors.append(monitor)
+            cmd = [*base, "--config", str(config), "--state-dir", str(folder / f"state-fire{v}"), "run", "-q"]
+            procs.append(subprocess.Popen(cmd, env={**desktop.env, "HABITD_NOTIFIER": "dbus"}))
+        last = max(s for ss in slots.values() for s in ss)
+        deadline = time.time() + (last - now).total_seconds() + 30
+        names = {m.stdout: name for m, name in zip(monitors, versions, strict=True)}
+        while sum(map(len, seen.values())) < len(versions) * rounds * per_round and time.time() < deadline:
+            for out in select.select(list(names), [], [], 1.0)[0]:
+                assert out is not None
+                parts = out.readline().split("\t")
+                if len(parts) > 7 and parts[0] == "mc" and parts[7].strip() == "Notify":
+                    seen[names[out]].append(float(parts[1]))
     finally:
-        if proc:
+        for proc in procs:
             proc.send_signal(signal.SIGTERM)
             proc.wait(10)
-        if monitor:
+        for monitor in monitors:
             monitor.kill()
-        desktop.close()
-    scheduled = sorted(s.timestamp() for s in slots for _ in range(per_round))
-    if len(seen) != len(scheduled):
-        raise LostNotifications(f"{len(scheduled)} notifications were due, {len(seen)} reached the bus")
-    delays = [(t - s) * 1000 for t, s in zip(sorted(seen), scheduled, strict=True)]
-    return {
-        "fire_habits": FIRE_HABITS,
-        "fires": len(delays),
-        "fire_delay_median_ms": round(statistics.median(delays), 1),
-        "fire_delay_max_ms": round(max(delays), 1),
-    }
+        for desktop in desktops:
+            desktop.close()
+    out: dict[str, object] = {"fire_habits": FIRE_HABITS}
+    for name in versions:
+        scheduled = sorted(s.timestamp() for s in slots[name] for _ in range(per_round))
+        if len(seen[name]) != len(scheduled):
+            lost = f"{len(scheduled)} notifications were due, {len(seen[name])} reached the bus"
+            raise LostNotifications(f"{name} {lost}" if name else lost)
+        delays = [(t - s) * 1000 for t, s in zip(sorted(seen[name]), scheduled, strict=True)]
+        out[f"{name}fires"] = len(delays)
+        out[f"{name}fire_delay_median_ms"] = round(statistics.median(delays), 1)
+        out[f"{name}fire_delay_max_ms"] = round(max(delays), 1)
+    return out
+
+
+def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
+    """The daemon at 1,000 habits, the code of ``rev`` beside this one: start-up and fire delay."""
+    old = folder / "old"
+    old.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "daemon"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+    subprocess.run([PY, "-m", "compileall", "-q", str(old / "daemon"), str(ROOT / "daemon")], check=True)
+    env = {**os.environ, "HABITD_NOTIFIER": "notify-send"}
+    # Its own copy first on the path: `python -m daemon` from its folder, never this checkout.
+    versions = {rev: [PY, "-P", "-c", f"import sys; sys.path.insert(0, {str(old)!r}); import runpy; "
+                                     "runpy.run_module('daemon', run_name='__main__')"],
+                "this": habitd_cmd()}  # fmt: skip
+    results: dict[str, object] = {"machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds")}
+    for habits in (50, 1000):
+        starts: dict[str, list[float]] = {name: [] for name in versions}
+        for _ in range(repeats):
+            for name, base in versions.items():
+                proc, ready = start_daemon(folder, habits, env, base)
+                starts[name].append(ready)
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(10)
+        for name in versions:
+            results[f"{name}:startup_{habits}_to_ready_s"] = round(statistics.median(starts[name]), 3)
+    try:
+        fire = fire_accuracy(folder, rounds, 6, {f"{name}:": base for name, base in versions.items()})
+    except LostNotifications as e:
+        print(f"benchmark failed: {e}", file=sys.stderr)
+        return 1
+    results.update(fire)
+    print(f"habitd daemon at 1,000 habits on {results['machine']}: {rev} / this checkout")
+    print(f"  medians of {repeats} start-ups each and {rounds * 6} fires each, the two versions in turn")
+    for label, key, unit in [
+        ("start-up to READY=1, 50 habits", "startup_50_to_ready_s", "s"),
+        ("start-up to READY=1, 1,000 habits", "startup_1000_to_ready_s", "s"),
+        ("fire delay at 1,000 habits, median", "fire_delay_median_ms", "ms"),
+        ("fire delay at 1,000 habits, max", "fire_delay_max_ms", "ms"),
+    ]:
+        pair = " / ".join(str(results.get(f"{name}:{key}", "-")) for name in versions)
+        print(f"  {label:<36}  {pair} {unit}")
+    out = ROOT / "bench" / "results" / "against.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"figures written to {out}")
+    return 0
 
 
 def machine() -> str:
@@ -501,7 +566,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tiny run that only checks the suite works")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    parser.add_argument("--against", metavar="REV", help="only the daemon at 1,000 habits: REV's code beside this")
     args = parser.parse_args()
+    if args.against:
+        with tempfile.TemporaryDirectory() as tmp:
+            return against(Path(tmp), args.against, 3 if args.quick else 11, 1 if args.quick else 3)
     repeats, idle, rounds = (3, 3.0, 0) if args.quick else (21, 60.0, 2)
     results: dict[str, object] = {"machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds")}
     # Installed packages come with compiled bytecode; give the source tree the same (pipx does too).

@@ -36,6 +36,10 @@ def day_bounds(day: date, tz: tzinfo, day_starts: time = time(0)) -> tuple[datet
     return wall_moment(day, day_starts, tz), wall_moment(day + timedelta(days=1), day_starts, tz)
 
 
+_MOMENTS: dict[tuple[date, time, tzinfo], datetime] = {}  # many habits share their days and times
+_MOMENTS_KEPT = 4096
+
+
 def wall_moment(day: date, at: time, tz: tzinfo) -> datetime:
     """The instant the clock on the wall shows ``at`` on ``day``, as UTC.
 
@@ -43,6 +47,16 @@ def wall_moment(day: date, at: time, tz: tzinfo) -> datetime:
     occurrence. A time that never happens (the hour skipped at spring-forward)
     is the first valid instant after it: the moment the clock jumps.
     """
+    key = (day, at, tz)
+    moment = _MOMENTS.get(key)
+    if moment is None:
+        if len(_MOMENTS) >= _MOMENTS_KEPT:
+            _MOMENTS.clear()
+        moment = _MOMENTS[key] = _wall_moment(day, at, tz)
+    return moment
+
+
+def _wall_moment(day: date, at: time, tz: tzinfo) -> datetime:
     naive = datetime.combine(day, at)
     first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
     if first.astimezone(tz).replace(tzinfo=None) == naive:

@@ -1,11 +1,14 @@
 """``habitd run``: the reminder daemon, APScheduler for timing, the main thread for work.
 
-Each habit with reminders is one APScheduler job (id = habit id) whose date
-trigger is the next time it has something to show. When a job fires it only
-wakes the main thread (a byte down a pipe); signal handlers only set a flag
-(``signal.set_wakeup_fd`` wakes the same ``select``). The main thread then
-does all the work: it plans (reminders.py), shows notifications, records
-them in the state, and reschedules the jobs whose time changed.
+The runner keeps each habit's next reminder time, and one APScheduler job
+(a date trigger) waits for the soonest of them, or for the end of quiet
+hours: so start-up and each reschedule cost the same whatever the number of
+habits. When the job fires it only wakes the main thread (a byte down a
+pipe); signal handlers only set a flag (``signal.set_wakeup_fd`` wakes the
+same ``select``). The main thread then does all the work: it plans
+(reminders.py) the habits due at that time, shows notifications, records
+them in the state, works out those habits' next times and moves the job to
+the soonest.
 
 The state folder is watched (watch.py, inotify): when another process
 changes the state (``habitd done``, ``undo``, ``resume``...) the same
@@ -38,6 +41,7 @@ from types import FrameType
 from typing import ClassVar
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
@@ -60,7 +64,7 @@ log = logging.getLogger("habitd")
 
 JUMP_TOLERANCE = timedelta(seconds=30)
 OVERDUE = timedelta(seconds=2)  # a job this late has not fired: the periodic check does its work
-QUIET_END = "~quiet-hours-end"  # not a habit id: those are lowercase letters, digits and '-'
+JOB = "~next"  # the one job, at the soonest reminder; not a habit id (lowercase letters, digits, '-')
 _JOB = b"\0"  # what a job writes down the pipe; signals write their number
 _BUTTON = b"\x7f"  # what the notifier's thread writes when a button was pressed
 
@@ -77,19 +81,24 @@ class Runner:
         notifier: Notifier,
         tick: float = 60.0,
         clock: Callable[[], datetime] = _utcnow,
+        config_read: tuple[Signature | None, Config] | None = None,
     ) -> None:
         self.config_path = config_path
         self.store = store
         self.notifier = notifier
         self.tick_seconds = tick
         self.clock = clock
-        self._config_seen = store_mod.signature(self.config_path)  # before reading: a later change is noticed
-        self.config = self._read_config()
+        if config_read is None:
+            self._config_seen = store_mod.signature(self.config_path)  # before reading: a later change is noticed
+            self.config = self._read_config()
+        else:  # read by the caller (the file's signature taken before): not parsed twice
+            self._config_seen, self.config = config_read
         self._signals: set[int] = set()
-        self._fired: set[str] = set()  # jobs fired and not handled yet
-        self._when: dict[str, datetime] = {}  # each habit's job time
+        self._fired: set[datetime] = set()  # the times the job fired for, not handled yet
+        self._when: dict[str, datetime] = {}  # each habit's next reminder time
+        self._quiet_end: datetime | None = None  # while in quiet hours, when they end
         self._retry = False
-        self._next_due: datetime | None = None  # the soonest job's time
+        self._next_due: datetime | None = None  # the job's time: the soonest of the above
         self._state_seen: Signature | None = None  # the state file as last planned from
         self._outage: str | None = None  # why notifications cannot be shown, while they cannot
         self.watch = FolderWatch()
@@ -147,7 +156,7 @@ class Runner:
         One moment for both: a reminder that falls due between the two steps would
         otherwise be neither shown (too late for the first) nor scheduled (too early
         for the second). Scheduled in the past, APScheduler runs it at once.
-        ``only``: the habits whose jobs fired; the others keep their jobs untouched.
+        ``only``: the habits due when the job fired; the others keep their times untouched.
         """
         now = self.clock()
         self.deliver(now, only)
@@ -244,9 +253,8 @@ class Runner:
         return int(now.timestamp() * 1000) ^ os.getpid()
 
     def schedule(self, now: datetime, force: list[str] | None = None, only: set[str] | None = None) -> None:
-        """Give each habit's job (or those in ``only``) its next time after ``now``.
-
-        Only the jobs whose time changed are touched.
+        """Work out each habit's next reminder time after ``now`` (or those in ``only``) and
+        set the one job to the soonest; it is touched only when that time changed, or ``force``.
         """
         try:
             state = self.store.read()
@@ -258,45 +266,32 @@ class Runner:
             self._when.clear()
         for habit in self._habits(only):
             when = next_reminder(self.config, state, habit, now)
-            job = self.scheduler.get_job(habit.id)
             if when is None:
                 self._when.pop(habit.id, None)
-                if job:
-                    job.remove()
-                continue
-            self._when[habit.id] = when
-            if job and job.next_run_time == when and not (force and habit.id in force):
-                continue
-            self.scheduler.add_job(
-                self._poke,
-                DateTrigger(run_date=when, timezone=UTC),
-                args=[habit.id],
-                id=habit.id,
-                replace_existing=True,
-            )
-        quiet_end = in_quiet_hours(now, self.config.settings)
-        if quiet_end is not None:  # what they hold back is shown when they end
-            job = self.scheduler.get_job(QUIET_END)
-            if not (job and job.next_run_time == quiet_end):
-                self.scheduler.add_job(
-                    self._poke, DateTrigger(run_date=quiet_end, timezone=UTC), args=[QUIET_END], id=QUIET_END,
-                    replace_existing=True,
-                )  # fmt: skip
-        if only is None:  # habits gone from the config, quiet hours over
-            for job in self.scheduler.get_jobs():
-                if job.id not in self._when and not (job.id == QUIET_END and quiet_end):
-                    job.remove()
+            else:
+                self._when[habit.id] = when
         soonest = min(((w, i) for i, w in self._when.items()), default=None)
         self._next_due = soonest[0] if soonest else None
-        if quiet_end is not None and (self._next_due is None or quiet_end < self._next_due):
-            self._next_due = quiet_end
+        self._quiet_end = in_quiet_hours(now, self.config.settings)  # what they hold back is shown then
+        if self._quiet_end is not None and (self._next_due is None or self._quiet_end < self._next_due):
+            self._next_due = self._quiet_end
+        job = self.scheduler.get_job(JOB)
+        if self._next_due is None:
+            if job:
+                with contextlib.suppress(JobLookupError):  # it has just fired
+                    job.remove()
+        elif force or getattr(job, "next_run_time", None) != self._next_due:  # none before the start
+            self.scheduler.add_job(
+                self._poke, DateTrigger(run_date=self._next_due, timezone=UTC), args=[self._next_due], id=JOB,
+                replace_existing=True,
+            )  # fmt: skip
         status = f"next: {soonest[1]} at {_local(self.config, soonest[0])}" if soonest else "no reminders ahead"
         sd_notify(f"STATUS={status}")
         log.debug(status)
 
-    def _poke(self, job_id: str) -> None:
-        """On the scheduler's thread: note which job fired and wake the main thread."""
-        self._fired.add(job_id)
+    def _poke(self, when: datetime) -> None:
+        """On the scheduler's thread: note the time the job fired for and wake the main thread."""
+        self._fired.add(when)
         with contextlib.suppress(BlockingIOError):  # a full pipe wakes the main thread anyway
             os.write(self._wfd, _JOB)
 
@@ -308,11 +303,14 @@ class Runner:
     # --- the loop -------------------------------------------------------------
 
     def _take_fired(self) -> set[str] | None:
-        """The habits whose jobs fired since the last call; None: look at every habit."""
+        """The habits due at the time the job fired for; None: look at every habit."""
         fired = set()
         while self._fired:  # set.pop is atomic: the scheduler thread may add meanwhile
             fired.add(self._fired.pop())
-        return None if QUIET_END in fired or not fired else fired
+        upto = max(fired, default=None)
+        if upto is None or (self._quiet_end is not None and self._quiet_end <= upto):
+            return None
+        return {i for i, w in self._when.items() if w <= upto}
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signals.add(signum)  # nothing else here: the main thread acts on it

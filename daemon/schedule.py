@@ -55,9 +55,12 @@ def base_times(habit: Habit, day: date, week_starts: int = 0) -> list[time]:
 
 def slots_on(habit: Habit, settings: Settings, day: date) -> list[Slot]:
     """The base slots of a calendar date, each with its follow-ups."""
+    times = base_times(habit, day, settings.week_starts)
+    if not times:
+        return []
     out = []
     shift = timedelta(hours=settings.day_starts.hour, minutes=settings.day_starts.minute)
-    for at in base_times(habit, day, settings.week_starts):
+    for at in times:
         # The day it reminds about is read from the wall clock, not from the instant: 02:30 with
         # days starting at 03:00 belongs to the day before, also when a DST gap (or a skipped
         # day) moves it past 03:00. Then it is shown just before that day ends.
@@ -132,15 +135,18 @@ def next_slot(
     """The first slot due after ``after`` that ``wanted`` accepts (e.g. its period still open)."""
     if not habit.reminds:
         return None
-    day = after.astimezone(settings.tz).date() - timedelta(days=1)
+    one = timedelta(days=1)
+    day = after.astimezone(settings.tz).date() - one
     best: Slot | None = None
+    stop = date.max  # the day on which the best slot so far is surely the first
     for _ in range(SEARCH_DAYS):
-        if best is not None and best.due.astimezone(settings.tz).date() < day - timedelta(days=1):
+        if day > stop:
             return best  # follow-ups of a day never reach two days on
         for slot in slots_on(habit, settings, day):
             if slot.due > after and (best is None or slot < best) and wanted(slot):
                 best = slot
-        day += timedelta(days=1)
+                stop = slot.due.astimezone(settings.tz).date() + one
+        day += one
     return best
 
 

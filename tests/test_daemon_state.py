@@ -210,26 +210,71 @@ def test_make_run_uses_a_demo_state_folder_and_says_what_it_uses(tmp_path: Path)
     assert not (home / ".local" / "state").exists()
 
 
-def test_a_fired_job_plans_only_its_own_habit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With many habits, the work at a reminder's second is that habit's, not everyone's."""
+MANY = (
+    ONE_AT_SEVEN.replace('"Europe/Berlin"', '"Europe/Berlin"\nmax_per_day = 50')
+    + '[habits.hug]\ntitle = "Hug"\nat = "21:00"\n'
+    + "".join(f'[habits.tea-{k}]\ntitle = "Tea {k}"\nat = "22:00"\n' for k in range(40))
+)
+
+
+def test_one_job_waits_for_the_soonest_reminder_and_plans_only_the_habits_due_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With many habits, start-up sets one timer, not one per habit, and the work at a
+    reminder's second is the work of the habits due then, all of them, and no other."""
     import daemon.runner as runner_mod
 
     runner, notifier, now = runner_at(tmp_path)
-    runner.scheduler.start(paused=True)  # the test fires the jobs
+    (tmp_path / "config.toml").write_text(MANY)
+    runner.config = runner._read_config()
+    berlin = ZoneInfo("Europe/Berlin")
+    runner.scheduler.start(paused=True)  # the test fires the job
     try:
-        runner.check()  # at start every habit is planned: 19:00 shown, walk's job set for 21:00
-        walk = runner.scheduler.get_job("walk")
-        assert walk is not None and walk.next_run_time == datetime(2026, 11, 27, 20, 0, tzinfo=ZoneInfo("UTC"))
+        runner.check()  # at start every habit is planned: 19:00 shown, the job set for 21:00
+        assert [t for t, _ in notifier.seen] == ["Thanks"]
+        [job] = runner.scheduler.get_jobs()
+        assert job.next_run_time == datetime(2026, 11, 27, 21, 0, tzinfo=berlin)
         planned: list[str] = []
         real = runner_mod.next_reminder
         monkeypatch.setattr(runner_mod, "next_reminder", lambda c, s, h, n: planned.append(h.id) or real(c, s, h, n))
-        now[0] = datetime(2026, 11, 27, 21, 0, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-        walk.func(*walk.args)  # what the scheduler thread does at 21:00
+        now[0] = datetime(2026, 11, 27, 21, 0, 0, 300000, tzinfo=berlin)
+        job.func(*job.args)  # what the scheduler thread does at 21:00
         runner.check(only=runner._take_fired())
-        assert planned == ["walk"]
-        assert [t for t, _ in notifier.seen] == ["Thanks", "Walk"]
-        thanks = runner.scheduler.get_job("thanks")
-        assert thanks is not None and thanks.next_run_time.astimezone(ZoneInfo("Europe/Berlin")).day == 28
+        assert sorted(planned) == ["hug", "walk"]
+        assert [t for t, _ in notifier.seen] == ["Thanks", "Hug", "Walk"]
+        [job] = runner.scheduler.get_jobs()
+        assert job.next_run_time == datetime(2026, 11, 27, 22, 0, tzinfo=berlin)
+        planned.clear()
+        now[0] = datetime(2026, 11, 27, 22, 0, 0, 300000, tzinfo=berlin)
+        job.func(*job.args)
+        runner.check(only=runner._take_fired())
+        assert sorted(planned) == sorted(f"tea-{k}" for k in range(40))
+        assert len(notifier.seen) == 43
+        [job] = runner.scheduler.get_jobs()
+        assert job.next_run_time == datetime(2026, 11, 28, 19, 0, tzinfo=berlin)  # thanks, tomorrow
+    finally:
+        runner.scheduler.shutdown(wait=False)
+
+
+def test_the_job_follows_a_habit_done_before_its_time(tmp_path: Path) -> None:
+    """Done before 21:00 in another process: the job moves on to the next habit's time."""
+    from daemon import record
+
+    runner, _, now = runner_at(tmp_path)
+    (tmp_path / "config.toml").write_text(ONE_AT_SEVEN + '[habits.hug]\ntitle = "Hug"\nat = "21:30"\n')
+    runner.config = runner._read_config()
+    berlin = ZoneInfo("Europe/Berlin")
+    runner.scheduler.start(paused=True)
+    try:
+        runner.check()
+        [job] = runner.scheduler.get_jobs()
+        assert job.next_run_time == datetime(2026, 11, 27, 21, 0, tzinfo=berlin)
+        walk = runner.config.habit("walk")
+        assert walk is not None
+        record.done(Store(tmp_path / "state"), runner.config, walk, now[0].date(), now[0])
+        runner.state_changed()
+        [job] = runner.scheduler.get_jobs()
+        assert job.next_run_time == datetime(2026, 11, 27, 21, 30, tzinfo=berlin)
     finally:
         runner.scheduler.shutdown(wait=False)
 

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from daemon.config import parse_config
 from daemon.notify import make_notifier
-from daemon.runner import Runner
-from daemon.store import Store
+from daemon.runner import JOB, Runner
+from daemon.store import Store, signature
+from tests.conftest import Habitd
 from tests.desktop import Desktop, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +49,7 @@ def test_a_reminder_due_while_the_daemon_checks_is_not_lost(
     try:
         runner.check()  # 18:59:59.9: nothing due yet
         assert screen.notifications() == []
-        job = runner.scheduler.get_job("thanks")
+        job = runner.scheduler.get_job(JOB)
         assert job is not None and job.next_run_time == datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
         runner.check()  # what the job does when it runs: here at 19:00:00.1
         assert [n["summary"] for n in wait_for(screen.notifications, 5)] == ["Thanks"]
@@ -100,3 +102,42 @@ def test_a_job_that_does_not_fire_is_caught_by_the_periodic_check(
         assert [n["summary"] for n in wait_for(screen.notifications, 5)] == ["Thanks"]
     finally:
         runner.scheduler.shutdown(wait=False)
+
+
+def test_run_parses_the_config_once(habitd: Habitd, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With many habits, parsing the config is start-up's largest cost that grows with them."""
+    import daemon.cli
+    import daemon.runner
+
+    parsed: list[str] = []
+    for module in (daemon.cli, daemon.runner):
+        real = module.parse_config
+        monkeypatch.setattr(module, "parse_config", lambda *a, real=real: parsed.append("x") or real(*a))
+    started: list[Runner] = []
+    monkeypatch.setattr(Runner, "run", lambda self: started.append(self) or 0)
+    monkeypatch.setattr(daemon.runner, "setup_logging", lambda *a, **k: None)  # pytest's handlers stay
+    assert habitd("run", "-q").exit_code == 0
+    assert len(parsed) == 1
+    assert len(started[0].config.habits) == len(parse_config(habitd.config.read_text(), "", ZoneInfo("UTC")).habits)
+
+
+def test_a_config_changed_while_run_starts_is_reloaded(tmp_path: Path) -> None:
+    """Saved between the command line's read and the runner's start: the first check reloads it."""
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG)
+    seen = signature(str(config))
+    read = parse_config(CONFIG, str(config), ZoneInfo("UTC"))
+    config.write_text(CONFIG + '[habits.walk]\nat = "08:00"\n')
+    mtime = config.stat().st_mtime_ns + 10**9
+    os.utime(config, ns=(mtime, mtime))
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    runner = Runner(
+        str(config), Store(tmp_path / "state"), make_notifier("dbus", 30), clock=lambda: now, config_read=(seen, read)
+    )
+    try:
+        assert [h.id for h in runner.config.habits] == ["thanks"]
+        runner._tick(now, time.monotonic())
+        assert [h.id for h in runner.config.habits] == ["thanks", "walk"]
+    finally:
+        os.close(runner._rfd)
+        os.close(runner._wfd)
