@@ -1,8 +1,8 @@
 """Every change a person makes to their history, one function each: the one recording API.
 
-The command line (``habitd done``), the notification's buttons (the daemon)
-and, later, imports all record through these functions, so a completion is
-the same thing whichever way it arrives. Each takes the store, the config,
+The command line (``habitd done``), the notification's buttons (the daemon),
+``habitd import`` and ``habitd rename`` all record through these functions, so
+a completion is the same thing whichever way it arrives. Each takes the store, the config,
 the habit, the logical day and the moment it is written (time is a
 parameter), does its read-modify-write under the store's lock, and returns
 what happened as plain data for the caller to word. Nothing here prints.
