@@ -1,11 +1,12 @@
 """The ``habitd`` command line: parse arguments, call the core, format the answer.
 
-The only module that knows Click. Errors of the core (``HabitdError``) are
-turned into a message on stderr and their exit code in one place,
-``HabitdGroup.invoke``. What only some commands need is imported inside
-them: the scheduler and notifications for ``run``; the views and their
-rendering for the read-only commands. ``done`` runs once per completion,
-from scripts and status bars, and pays for what it uses only.
+Only this module and the command families beside it (``cli_*.py``) know Click.
+Errors of the core (``HabitdError``) are turned into a message on stderr and
+their exit code in one place, ``HabitdGroup.invoke``. Here live the group, the
+output helpers and the commands that record; every other family is loaded
+only when one of its commands runs (``HabitdGroup.LAZY``), and what a command
+needs is imported inside it. ``done`` runs once per completion, from scripts
+and status bars, and pays for what it uses only.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
@@ -129,6 +130,14 @@ class HabitdGroup(click.Group):
     """
 
     LAZY: ClassVar[dict[str, str]] = {
+        "status": "daemon.cli_show:status",
+        "history": "daemon.cli_show:history",
+        "next": "daemon.cli_show:next_",
+        "today": "daemon.cli_show:today",
+        "journal": "daemon.cli_show:journal",
+        "prompt": "daemon.cli_show:prompt",
+        "run": "daemon.cli_service:run",
+        "service": "daemon.cli_service:service",
         "grid": "daemon.cli_views:grid",
         "report": "daemon.cli_views:report",
         "stats": "daemon.cli_views:stats",
@@ -486,140 +495,6 @@ ALL_HELP = "Archived habits too."
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
-@click.option("--all", "everything", is_flag=True, help=ALL_HELP)
-@pass_app
-def status(app: App, as_json: bool, everything: bool) -> None:
-    """Every habit: this period's progress, streaks, strength, next reminder."""
-    from daemon import render, views
-
-    config, now = app.config, app.now()
-    state = app.store.read()
-    rows = views.status(config, state, now, everything)
-    if as_json:
-        _emit_json(views.status_json(config, rows, config.today(now)))
-    else:
-        _out("\n".join(render.status_lines(config, rows, now, _style())))
-    today = config.today(now)
-    for line in render.future_lines(views.future_completions(config, state, today), today):
-        click.echo(line, err=True)
-
-
-@cli.command()
-@click.argument("habit", shell_complete=complete_habit)
-@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 520), help="How far back.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
-@pass_app
-def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
-    """HABIT's last weeks as a calendar heatmap (--json: its periods and completions)."""
-    from daemon import render, views
-
-    h = app.config.find(habit)
-    state, now = app.store.read(), app.now()
-    if as_json:
-        rows = views.history(app.config, state, h, now, weeks)
-        _emit_json(views.history_json(app.config, state, h, rows))
-        return
-    first = app.today() - timedelta(days=weeks * 7 - 1)
-    marks = views.day_marks(app.config, state, h, first, now)
-    row = next(r for r in views.status(app.config, state, now, archived=True) if r.habit.id == h.id)
-    _out("\n".join(render.heatmap_lines(app.config, h, marks, first, row, _style())))
-
-
-@cli.command("next")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
-@pass_app
-def next_(app: App, limit: int, as_json: bool) -> None:
-    """The upcoming reminders across habits, in time order."""
-    from daemon import render, views
-
-    config, now = app.config, app.now()
-    items = views.upcoming(config, app.store.read(), now, limit)
-    if as_json:
-        _emit_json(
-            {
-                "reminders": [
-                    {"habit": u.habit.id, "title": u.habit.title, "at": views.iso(config, u.at), "followup": u.followup}
-                    for u in items
-                ]
-            }
-        )
-    else:
-        _out("\n".join(render.upcoming_lines(config, items, now)))
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "line"]), default="text", show_default=True,
-    help="line: one short line for a status bar (waybar, polybar, tmux).",
-)  # fmt: skip
-@click.option("--all", "everything", is_flag=True, help=ALL_HELP)
-@pass_app
-def today(app: App, as_json: bool, fmt: str, everything: bool) -> None:
-    """What is due today and not done yet, then what is done."""
-    from daemon import render, views
-
-    view = views.today_view(app.config, app.store.read(), app.now(), everything)
-    if as_json:
-        _emit_json(views.today_json(app.config, view))
-    elif fmt == "line":
-        _out(render.today_line(view))
-    else:
-        _out("\n".join(render.today_lines(app.config, view, _style())))
-
-
-@cli.command()
-@click.argument("habit", required=False, shell_complete=complete_habit)
-@click.option("--since", help=DAY_HELP, shell_complete=complete_day)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
-@pass_app
-def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> None:
-    """Your notes, newest first (of one HABIT, or all)."""
-    from daemon import render, views
-
-    hid = app.config.find(habit).id if habit else None
-    since_day = _day(app, since) if since else None
-    entries = views.journal(app.store.read(), hid, since_day)
-    if as_json:
-        _emit_json(
-            {
-                "notes": [
-                    {
-                        "habit": e.habit,
-                        "date": e.day.isoformat(),
-                        "written": e.written.isoformat() if e.written else None,
-                        "text": e.text,
-                        "kind": e.kind,
-                    }
-                    for e in entries
-                ]
-            }
-        )
-    else:
-        _out("\n".join(render.journal_lines(app.config, entries)))
-
-
-@cli.command()
-@click.argument("habit", shell_complete=complete_habit)
-@click.option("--next", "advance", is_flag=True, help="Move on to the next prompt.")
-@pass_app
-def prompt(app: App, habit: str, advance: bool) -> None:
-    """The current conversation prompt of HABIT, for when you sit down together."""
-    from daemon import prompts as prompts_mod
-
-    h = app.config.find(habit)
-    if not h.prompts:
-        raise UsageError(f"{h.id} has no prompts; add `prompts = [...]` to it in the config")
-    current = prompts_mod.current_prompt(app.store.read(), h)
-    if advance or current is None:
-        with app.store.update() as state:
-            current = prompts_mod.next_prompt(state, h, int(app.now().timestamp() * 1000))
-    _out(_inert_lines(current or ""))
-
-
-@cli.command()
 @click.argument("habit", required=False, shell_complete=complete_habit)
 @click.option(
     "--until", "until_text", required=True, shell_complete=complete_day,
@@ -649,76 +524,6 @@ def resume(app: App, habit: str | None) -> None:
         raise UsageError(f"{hid} is not paused" if hid else "nothing is paused")
     with _after_save():
         click.echo(f"Resumed {hid or 'all habits'}. Welcome back.")
-
-
-@cli.command()
-@click.option("-v", "--verbose", count=True, help="More detail in the log (twice: the scheduler's too).")
-@click.option("-q", "--quiet", count=True, help="Only warnings (twice: only errors).")
-@click.option("--tick", default=60.0, hidden=True, type=click.FloatRange(0.05, 3600), help="Periodic check, seconds.")
-@pass_app
-def run(app: App, verbose: int, quiet: int, tick: float) -> None:
-    """Run the reminder daemon in the foreground (systemd runs it for you).
-
-    Shows a desktop notification when a habit falls due and is not done yet.
-    SIGHUP (or saving the config) reloads the config; SIGTERM stops it.
-    """
-    from daemon.notify import backend_from_env, make_notifier
-    from daemon.runner import Runner, setup_logging
-
-    seen = store.signature(app.config_path)  # before reading: a change after it is reloaded
-    setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")), tz=app.config.settings.tz)
-    notifier = make_notifier(backend_from_env(), app.config.settings.notify_timeout)
-    runner = Runner(app.config_path, app.store, notifier, tick=tick, clock=app.now, config_read=(seen, app.config))
-    sys.exit(runner.run())
-
-
-@cli.group()
-def service() -> None:
-    """Install or remove the systemd user unit."""
-
-
-def _unit_path() -> str:
-    from daemon.service import UNIT_NAME
-
-    return os.path.join(paths.user_unit_dir(), UNIT_NAME)
-
-
-@service.command("install")
-@click.option("--print", "print_only", is_flag=True, help="Print the unit instead of writing it.")
-@click.pass_context
-def service_install(ctx: click.Context, print_only: bool) -> None:
-    """Write the user unit, with ExecStart for this installation."""
-    from daemon import service as service_mod
-
-    root = ctx.find_root()
-    extra: list[str] = []
-    for name, flag in (("config_path", "--config"), ("state_dir", "--state-dir")):
-        value = root.params.get(name)
-        if value is not None:
-            extra += [flag, os.path.abspath(value)]
-    text = service_mod.unit_text(extra)
-    if print_only:
-        _out(text, nl=False)
-        return
-    target = _unit_path()
-    store.atomic_write(target, text.encode("utf-8"))
-    entry = os.path.join(paths.applications_dir(), service_mod.DESKTOP_NAME)  # a name and icon for the bubbles
-    store.atomic_write(entry, service_mod.desktop_entry().encode("utf-8"), mode=0o644)
-    _out(f"Wrote {target} and {entry}. Next:\n  systemctl --user daemon-reload && systemctl --user enable --now habitd")
-
-
-@service.command("uninstall")
-def service_uninstall() -> None:
-    """Remove the user unit (stop it first: systemctl --user disable --now habitd)."""
-    from daemon.service import DESKTOP_NAME
-
-    target = _unit_path()
-    if not os.path.exists(target):
-        raise UsageError(f"no unit at {target}; nothing to remove")
-    os.unlink(target)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(os.path.join(paths.applications_dir(), DESKTOP_NAME))
-    _out(f"Removed {target}. Run: systemctl --user daemon-reload")
 
 
 def _output_failed(e: BaseException) -> bool:
