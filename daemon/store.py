@@ -29,16 +29,14 @@ import stat
 import time
 import tomllib
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from datetime import time as dt_time
-from datetime import timezone as dt_timezone
-from types import MappingProxyType
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, NamedTuple, Protocol
 
 import tomli_w
 
 from daemon import __version__
+from daemon.cache import pack_event, pack_history, unpack_event, unpack_history
 from daemon.changes import (
     changed_habits,
     copy_history,
@@ -63,7 +61,7 @@ from daemon.errors import (
 from daemon.events import BadEvent, Event, from_table, latest, merge, to_table
 from daemon.hlc import DEVICE_RE, DEVICE_RULE, Stamp, parse_id, tick
 from daemon.migrate import has_history, history_of
-from daemon.state import NO_EXTRA, RECOVERY, Note, Pause, PromptDeck, Skip, State, from_doc, to_doc
+from daemon.state import RECOVERY, State, from_doc, to_doc
 
 CONFIG_MAX_BYTES = 1 << 20
 STATE_MAX_BYTES = 16 << 20
@@ -710,245 +708,6 @@ CACHE_FILE = "cache.bin"  # the derived history
 EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
 CACHE_VERSION = 2
 MIGRATED_BACKUP = "state.before-events.toml"
-_ZONES: dict[int, tzinfo] = {}
-
-
-def _plain(value: Any) -> Any:
-    """A TOML value as ints, strings, lists and dicts only (for marshal): dates become tagged tuples."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return ("T", *_pack_at(value)) if value.tzinfo else ("N", value.isoformat())
-    if isinstance(value, date):
-        return ("D", value.toordinal())
-    if isinstance(value, dt_time):
-        return ("H", value.isoformat())
-    return value
-
-
-def _unplain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _unplain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unplain(v) for v in value]
-    if isinstance(value, tuple):
-        tag = value[0]
-        if tag == "T":
-            return _unpack_at(value[1:])
-        if tag == "D":
-            return date.fromordinal(value[1])
-        if tag == "N":
-            return datetime.fromisoformat(value[1])
-        return dt_time.fromisoformat(value[1])
-    return value
-
-
-def _pack_at(at: datetime) -> tuple[int, ...]:
-    offset = at.utcoffset()
-    seconds = int(offset.total_seconds()) if offset is not None else 0
-    return (at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond, seconds)
-
-
-def _unpack_at(t: tuple[int, ...]) -> datetime:
-    zone = _ZONES.get(t[7])
-    if zone is None:
-        zone = _ZONES[t[7]] = UTC if t[7] == 0 else dt_timezone(timedelta(seconds=t[7]))
-    return datetime(t[0], t[1], t[2], t[3], t[4], t[5], t[6], tzinfo=zone)
-
-
-def _pack_event(e: Event) -> tuple[Any, ...]:
-    return (
-        tuple(e.stamp), e.kind, e.habit, e.day.toordinal(), _pack_at(e.at), e.by, e.text,
-        tuple(e.of) if e.of else None, tuple(tuple(s) for s in e.undoes),
-        e.until.toordinal() if e.until else None, e.order, e.next, [(k, _plain(v)) for k, v in e.extra],
-        e.after, e.dated, e.moved,
-    )  # fmt: skip
-
-
-def _unpack_event(t: tuple[Any, ...], stamp: Callable[[Any], Stamp] = Stamp._make) -> Event:
-    return Event(
-        stamp(t[0]), t[1], t[2], date.fromordinal(t[3]), _unpack_at(t[4]), t[5], t[6],
-        stamp(t[7]) if t[7] else None, tuple(map(stamp, t[8])) if t[8] else (),
-        date.fromordinal(t[9]) if t[9] else None, t[10], t[11],
-        tuple((k, _unplain(v)) for k, v in t[12]) if t[12] else (), t[13], t[14], t[15],
-    )  # fmt: skip
-
-
-def _pack_notes(notes: list[Note]) -> list[Any]:
-    if isinstance(notes, _LazyNotes) and notes.unread() is not None:
-        return notes.unread() or []
-    return [(n.day.toordinal(), _pack_at(n.at), n.text, n.nth, _plain(dict(n.extra))) for n in notes]
-
-
-def _pack_history(state: State, packed: dict[str, Any] | None = None, same: Iterable[str] = ()) -> tuple[Any, ...]:
-    """The history as marshal's types; the habits in ``same`` are taken from ``packed`` as they are."""
-    kept = set(same) & set(packed or {})
-    habits = {
-        hid: (packed or {})[hid] if hid in kept else (
-            log.done, {d.toordinal(): n for d, n in log.counts.items()},
-            _pack_notes(log.notes),
-            [
-                (s.day.toordinal(), s.text, _pack_at(s.at) if s.at else None, s.after, _plain(dict(s.extra)))
-                for s in log.skips
-            ],
-            _plain(log.extra),
-        )
-        for hid, log in state.habits.items()
-    }  # fmt: skip
-    pauses = [(p.habit, p.start.toordinal(), p.until.toordinal()) for p in state.pauses]
-    return habits, pauses, {hid: (d.order, d.next) for hid, d in state.prompts.items()}
-
-
-def _mapping(packed: dict[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(_unplain(packed)) if packed else NO_EXTRA
-
-
-def _unpack_notes(packed: list[Any]) -> list[Note]:
-    day = date.fromordinal
-    return [Note(day(d), _unpack_at(at), text, nth, _mapping(x)) for d, at, text, nth, x in packed]
-
-
-class _LazyNotes(list[Note]):
-    """A habit's notes from the cache, decoded the first time they are looked at.
-
-    Most commands never look at notes (``done``, ``status``, the daemon), and a journal
-    of years of notes costs more to decode than everything else of the history.
-    Unchanged copies share the packed notes, and two such copies are equal unread.
-    """
-
-    __slots__ = ("_packed",)
-
-    def __init__(self, packed: list[Any] | None) -> None:
-        super().__init__()
-        self._packed = packed
-
-    def _fill(self) -> None:
-        if self._packed is not None:
-            packed, self._packed = self._packed, None
-            list.extend(self, _unpack_notes(packed))
-
-    def unread(self) -> list[Any] | None:
-        """The packed notes while none was looked at, else None."""
-        return self._packed
-
-    def copy(self) -> list[Note]:
-        if self._packed is not None:
-            return _LazyNotes(self._packed)
-        return list(self)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, _LazyNotes) and self._packed is not None and self._packed is other._packed:
-            return True
-        self._fill()
-        if isinstance(other, _LazyNotes):
-            other._fill()
-        return list.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    def __iter__(self) -> Iterator[Note]:
-        self._fill()
-        return list.__iter__(self)
-
-    def __len__(self) -> int:
-        self._fill()
-        return list.__len__(self)
-
-    def __bool__(self) -> bool:
-        return bool(self._packed) or list.__len__(self) > 0
-
-    def __getitem__(self, i: Any) -> Any:
-        self._fill()
-        return list.__getitem__(self, i)
-
-    def __setitem__(self, i: Any, v: Any) -> None:
-        self._fill()
-        list.__setitem__(self, i, v)
-
-    def __delitem__(self, i: Any) -> None:
-        self._fill()
-        list.__delitem__(self, i)
-
-    def __contains__(self, v: object) -> bool:
-        self._fill()
-        return list.__contains__(self, v)
-
-    def __reversed__(self) -> Iterator[Note]:
-        self._fill()
-        return list.__reversed__(self)
-
-    def __repr__(self) -> str:
-        self._fill()
-        return list.__repr__(self)
-
-    def __add__(self, other: Any) -> Any:
-        self._fill()
-        return list(self) + list(other)
-
-    def __iadd__(self, other: Any) -> Any:
-        self._fill()
-        return list.__iadd__(self, other)
-
-    def append(self, v: Note) -> None:
-        self._fill()
-        list.append(self, v)
-
-    def extend(self, vs: Iterable[Note]) -> None:
-        self._fill()
-        list.extend(self, vs)
-
-    def insert(self, i: Any, v: Note) -> None:
-        self._fill()
-        list.insert(self, i, v)
-
-    def pop(self, i: Any = -1) -> Note:
-        self._fill()
-        return list.pop(self, i)
-
-    def remove(self, v: Note) -> None:
-        self._fill()
-        list.remove(self, v)
-
-    def index(self, v: Note, *args: Any) -> int:
-        self._fill()
-        return list.index(self, v, *args)
-
-    def count(self, v: Note) -> int:
-        self._fill()
-        return list.count(self, v)
-
-    def sort(self, *args: Any, **kwargs: Any) -> None:
-        self._fill()
-        list.sort(self, *args, **kwargs)
-
-    def reverse(self) -> None:
-        self._fill()
-        list.reverse(self)
-
-    def clear(self) -> None:
-        self._packed = None
-        list.clear(self)
-
-
-def _unpack_history(packed: tuple[Any, ...]) -> State:
-    habits, pauses, prompts = packed
-    state = State()
-    day = date.fromordinal
-    for hid, (done, counts, notes, skips, extra) in habits.items():
-        log = state.log(hid)
-        log.done = done
-        log.counts = {day(d): n for d, n in counts.items()}
-        log.notes = _LazyNotes(notes) if notes else []
-        log.skips = [
-            Skip(day(d), text, _unpack_at(at) if at else None, after, _mapping(x)) for d, text, at, after, x in skips
-        ]
-        log.extra = _unplain(extra)
-    state.pauses = [Pause(h, day(a), day(b)) for h, a, b in pauses]
-    state.prompts = {hid: PromptDeck(order, n) for hid, (order, n) in prompts.items()}
-    return state
 
 
 class SharedStore:
@@ -1012,7 +771,7 @@ class SharedStore:
 
     def _save_cache(self, history: State, seen: Stamp | None, same: Iterable[str] = ()) -> None:
         """Write the history cache; the habits in ``same`` are as loaded, not packed again."""
-        packed = _pack_history(history, self._packed, same)
+        packed = pack_history(history, self._packed, same)
         self._dump(self.cache_path, self._info, tuple(seen) if seen else None, self.problems, packed)
         self._packed = packed[0]  # the habits of the history now cached
 
@@ -1025,7 +784,7 @@ class SharedStore:
             seen = Stamp(*seen_t) if seen_t else None
             if {p: (size, mtime) for p, (size, mtime, _n, _last) in files.items()} == signature:
                 self._info, self.problems, self._packed = files, list(problems), packed[0]
-                return _unpack_history(packed), seen
+                return unpack_history(packed), seen
             return self._catch_up(signature, files, seen, problems, packed)
         except (ValueError, TypeError, KeyError, IndexError):
             return None
@@ -1057,7 +816,7 @@ class SharedStore:
         added = merge(added)
         if added and seen is not None and added[0].stamp <= seen:
             return None  # written before what this cache holds: its place in the order matters
-        state = _unpack_history(packed)
+        state = unpack_history(packed)
         if not extend(state, added):
             return None
         self._info, self.problems = files, problems
@@ -1072,13 +831,13 @@ class SharedStore:
         with contextlib.suppress(ValueError, TypeError, KeyError, IndexError):
             if value is not None:
                 known = {
-                    path: Parsed(size, mtime, [_unpack_event(t) for t in events], list(problems))
+                    path: Parsed(size, mtime, [unpack_event(t) for t in events], list(problems))
                     for path, (size, mtime, events, problems) in value[0].items()
                 }
         read = self.log.read(known)
         if read.files.keys() != known.keys() or any(known[p] is not f for p, f in read.files.items()):
             files = {
-                p: (f.size, f.mtime_ns, [_pack_event(e) for e in f.events], f.problems) for p, f in read.files.items()
+                p: (f.size, f.mtime_ns, [pack_event(e) for e in f.events], f.problems) for p, f in read.files.items()
             }
             self._dump(self.events_cache_path, files)
         return read

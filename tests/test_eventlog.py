@@ -222,7 +222,7 @@ def test_concurrent_writers_on_one_machine_lose_nothing(tmp_path: Path, shared: 
 def test_the_events_cache_keeps_every_field_of_an_event() -> None:
     import marshal
 
-    from daemon.store import _pack_event, _unpack_event
+    from daemon.cache import pack_event, unpack_event
 
     e = Event(
         Stamp(5, 2, "aaa"), "skip", "walk", DAY, NOW.astimezone(), "Sam", "rain", Stamp(4, 0, "bbb"),
@@ -230,7 +230,7 @@ def test_the_events_cache_keeps_every_field_of_an_event() -> None:
         (("mood", "glad"), ("when", datetime(2026, 1, 1, tzinfo=UTC))), 3, False, "state.before-events.toml",
     )  # fmt: skip
     assert set(Event._fields) == set(e._asdict())  # every field set above
-    assert _unpack_event(marshal.loads(marshal.dumps(_pack_event(e)))) == e
+    assert unpack_event(marshal.loads(marshal.dumps(pack_event(e)))) == e
 
 
 def test_a_command_says_which_file_it_could_not_read_and_shows_the_rest(habitd: Habitd) -> None:
@@ -247,18 +247,18 @@ def test_a_command_says_which_file_it_could_not_read_and_shows_the_rest(habitd: 
 
 
 def test_notes_decoded_from_the_cache_on_first_look_behave_as_a_list() -> None:
+    from daemon.cache import LazyNotes, pack_notes
     from daemon.state import Note
-    from daemon.store import _LazyNotes, _pack_notes
 
     notes = [Note(DAY, NOW, "soup", 1), Note(DAY, NOW, "tea", 0)]
-    packed = _pack_notes(notes)
-    lazy, twin = _LazyNotes(packed), _LazyNotes(packed)
+    packed = pack_notes(notes)
+    lazy, twin = LazyNotes(packed), LazyNotes(packed)
     assert lazy and lazy == twin and lazy.unread() is packed  # equal copies, still packed
     copy = lazy.copy()
     assert copy == notes and lazy.unread() is packed  # the copy decoded itself, not the original
     assert list(lazy) == notes and len(lazy) == 2 and lazy[1].text == "tea" and lazy.unread() is None
     lazy.append(Note(DAY, NOW, "cake", 2))
     assert lazy != twin and [n.text for n in lazy] == ["soup", "tea", "cake"]
-    assert _pack_notes(_LazyNotes(packed)) is packed and _LazyNotes(_pack_notes(lazy)) == lazy
+    assert pack_notes(LazyNotes(packed)) is packed and LazyNotes(pack_notes(lazy)) == lazy
     del lazy[0]
     assert lazy.index(Note(DAY, NOW, "cake", 2)) == 1 and Note(DAY, NOW, "tea", 0) in lazy
