@@ -63,14 +63,28 @@ class App:
     @cached_property
     def store(self) -> store.SharedStore:
         """The history of every device sharing the folder (here: the state folder), and this machine's own."""
-        # the config only when a change is written: export and friends read with a broken config
+        # the config's other parts only when a change is written: export and friends read with a broken config
+        shared_dir, name = self.sharing()
         return store.SharedStore(
             self.state_dir,
-            None,
+            shared_dir,
             clock=self.now,
             today=lambda m: self.config.today(m),
             zone=lambda: self.config.settings.tz,
+            by=name,
         )
+
+    def sharing(self) -> tuple[str | None, str]:
+        """The shared folder (expanded; None: the state folder) and this device's person's name."""
+        try:
+            settings = self.config.settings
+            shared_dir, name = settings.shared_dir, settings.name
+        except HabitdError:  # a config with an error elsewhere still says where the history is
+            found = store.sharing_settings(self.config_path)
+            if found is None:
+                raise
+            shared_dir, name = found
+        return (os.path.expanduser(shared_dir) if shared_dir else None), name
 
     def today(self) -> date:
         return self.config.today(self.now())

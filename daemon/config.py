@@ -88,6 +88,8 @@ class Settings(NamedTuple):
     notify_timeout: int = 30
     snooze: timedelta = timedelta(hours=1)
     ical_path: str | None = None  # as written: "~/" is expanded by whoever writes the file
+    shared_dir: str | None = None  # as written; None: the history stays in the state folder
+    name: str = ""  # this device's person, as the events and views name them
 
 
 class Habit(NamedTuple):
@@ -236,6 +238,14 @@ def _file_path(value: Any, where: str, problems: Problems) -> str | None:
     return text
 
 
+def _name(value: Any, where: str, problems: Problems) -> str | None:
+    text = _string(value, where, problems)
+    if text is not None and (len(text) > 40 or "\n" in text or text != text.strip()):
+        problems.append(f"{where}: {_show(text)} must be one line of at most 40 characters, no spaces around it")
+        return None
+    return text
+
+
 def _bool(value: Any, where: str, problems: Problems) -> bool | None:
     if not isinstance(value, bool):
         problems.append(f"{where}: {_show(value)} is not true or false")
@@ -380,6 +390,13 @@ SETTINGS_KEYS: dict[str, Key] = {
         _file_path,
         '"~/.local/share/habitd/habits.ics"',
     ),
+    "shared_dir": Key(
+        "a folder a sync engine keeps in step between your devices: the history lives there, each device"
+        " writing only its own files; default: none, the history stays in the state folder",
+        _file_path,
+        '"~/Sync/habitd"',
+    ),
+    "name": Key("the person using this device, shown as \"done by ...\" to the other", _name, '"Sam"'),
 }
 
 HABIT_KEYS: dict[str, Key] = {

@@ -182,6 +182,23 @@ def read_config_text(path: str) -> str:
         raise ConfigError(str(path), [str(e)]) from None
 
 
+def sharing_settings(path: str) -> tuple[str | None, str] | None:
+    """``settings.shared_dir`` and ``settings.name`` of a config with an error elsewhere (the
+    history must still be found); None when they cannot be told."""
+    if not os.path.lexists(path):
+        return None, ""  # no config yet: the state folder
+    try:
+        doc = tomllib.loads(read_config_text(path))
+    except (HabitdError, tomllib.TOMLDecodeError):
+        return None
+    settings = doc.get("settings")
+    settings = settings if isinstance(settings, dict) else {}
+    shared_dir, name = settings.get("shared_dir"), settings.get("name")
+    if shared_dir is not None and not (isinstance(shared_dir, str) and shared_dir.startswith(("/", "~/"))):
+        return None
+    return shared_dir, name if isinstance(name, str) else ""
+
+
 # A day mask as a TOML literal string: tomllib reads a basic string ("...") one character
 # at a time in Python, a literal one ('...') with str.index. The two mean the same for base64,
 # which has neither quotes nor backslashes; with 10 years of history it saves ~4 ms a read.
