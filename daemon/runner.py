@@ -10,15 +10,20 @@ same ``select``). The main thread then does all the work: it plans
 them in the state, works out those habits' next times and moves the job to
 the soonest.
 
-The state folder is watched (watch.py, inotify): when another process
-changes the state (``habitd done``, ``undo``, ``resume``...) the same
-``select`` wakes and ``state_changed`` plans again at once. The daemon's own
-saves are told apart by the file signature they left.
+The state folder is watched (watch.py, inotify), and so are the shared
+folder, its ``devices`` folder and each device's folder in it (a partner's
+events arrive there, and a new device's folder is watched as it appears):
+when another process or a partner's device changes the history (``habitd
+done``, ``undo``, ``resume``...) the same ``select`` wakes and
+``state_changed`` plans again at once. A sync engine's files in the making
+wake nothing. The daemon's own saves are told apart by the file signature
+they left.
 
 A periodic check (every ``tick`` seconds, 60 by default) bounds what the
 monotonic clock cannot see: after suspend or a jump of the wall clock it
 catches up and reschedules; it retries undelivered reminders, reloads a
-changed config, notices a changed state where inotify is missing, does the
+changed config, watches folders that appeared (a shared folder mounted late)
+and notices a changed state where inotify is missing or was not watching, does the
 work of a job that did not fire on time, and pets systemd's watchdog.
 
 One daemon per state folder (instance.py). A reminder is recorded as shown
@@ -102,6 +107,8 @@ class Runner:
         self._state_seen: Signature | None = None  # the state file as last planned from
         self._outage: str | None = None  # why notifications cannot be shown, while they cannot
         self.watch = FolderWatch()
+        self._watching = False  # whether it follows the store's folders (from the start of run())
+        self._watch_complete = False  # whether every folder of the store is watched now
         self.feeds = Feeds(runtime_dir(), store)  # status-bar files and the calendar feed
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         notifier.wake = self._button
@@ -326,6 +333,16 @@ class Runner:
         self._state_seen = now
         return True
 
+    def _follow(self) -> bool:
+        """Watch the store's folders as they are now; True when one was added (the changes made
+        in it before were not seen: the caller compares signatures)."""
+        complete, added = self.watch.follow(self.store.folders())
+        if complete != self._watch_complete:
+            log.debug("every folder of the history is watched" if complete else "some folders are not"
+                      " watched (not there yet, or inotify is missing): checking them every minute")  # fmt: skip
+        self._watch_complete = complete
+        return added
+
     def state_changed(self) -> None:
         """Another process changed the state (done, undo, skip, pause, resume...): plan again now.
 
@@ -347,7 +364,8 @@ class Runner:
             os.close(lock)
 
     def _run(self) -> int:
-        self.watch.add(self.store.dir)
+        self._watching = True
+        self._follow()
         self._state_seen = self.store.signature()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
@@ -394,15 +412,18 @@ class Runner:
             if _JOB in woke:
                 self.check(only=self._take_fired())
             if self.watch.active and self.watch.fileno() in ready:
-                names = {c.name for c in self.watch.changes()}
-                if names and self._state_moved():  # the store's signature says whether it was the state
-                    self.state_changed()
+                changes = [c for c in self.watch.changes() if c.name is None or not store_mod.is_sync_temp(c.name)]
+                if changes:  # a sync engine's file in the making is not one
+                    self._follow()  # a new device's folder, or one gone
+                    if self._state_moved():  # the store's signature says whether it was the history
+                        self.state_changed()
             if time.monotonic() >= next_tick:
                 last_wall, last_mono = self._tick(last_wall, last_mono)
                 next_tick = time.monotonic() + self.tick_seconds
 
     def _tick(self, last_wall: datetime, last_mono: float) -> tuple[datetime, float]:
         sd_notify("WATCHDOG=1")
+        added = self._follow() if self._watching else False  # a shared folder mounted (again)
         wall, mono = self.clock(), time.monotonic()
         drift = (wall - last_wall) - timedelta(seconds=mono - last_mono)
         if abs(drift) > JUMP_TOLERANCE:
@@ -410,7 +431,7 @@ class Runner:
             self.check(force=[h.id for h in self.config.habits])
         elif store_mod.signature(self.config_path) != self._config_seen:
             self.reload("the config file changed")
-        elif not self.watch.active and self._state_moved():
+        elif (added or not self._watch_complete) and self._state_moved():
             self.state_changed()
         elif self._retry:
             self.check()

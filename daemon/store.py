@@ -234,6 +234,8 @@ class StateStore(Protocol):
 
     def signature(self) -> Signature | None: ...
 
+    def folders(self) -> list[str]: ...
+
     def read(self) -> State: ...
 
     def update(self) -> contextlib.AbstractContextManager[State]: ...
@@ -253,6 +255,10 @@ class Store:
 
     def signature(self) -> Signature | None:
         return signature(self.path)
+
+    def folders(self) -> list[str]:
+        """The folders whose files ``signature()`` depends on (what the daemon watches)."""
+        return [self.dir]
 
     def _load(self) -> tuple[State, dict[str, object] | None]:
         try:
@@ -595,6 +601,16 @@ class EventLog:
                 out[path] = (st.st_size, st.st_mtime_ns)
         return out
 
+    def folders(self) -> list[str]:
+        """The shared folder, its ``devices`` folder and every device's folder in it, as they are now."""
+        top = os.path.join(self.root, DEVICES)
+        try:
+            names = sorted(os.listdir(top))
+        except OSError:
+            names = []
+        devices = [os.path.join(top, d) for d in names if DEVICE_RE.match(d)]
+        return [self.root, top, *(d for d in devices if os.path.isdir(d))]
+
     def check_own(self, me: LocalDevice, events: Iterable[Event]) -> None:
         """Refuse when this device's files hold events this machine did not write."""
         mine = max((e.stamp for e in events if e.stamp.device == me.id), default=None)
@@ -763,6 +779,11 @@ class SharedStore:
         files = sorted(self.log.signature().items())
         text = repr((signature(self.local.path), files)).encode("utf-8")
         return zlib.crc32(text), len(files), len(text)
+
+    def folders(self) -> list[str]:
+        """What to watch for changes by other processes and devices: this machine's state folder,
+        the shared folder and every device's folder in it."""
+        return list(dict.fromkeys([self.dir, *self.log.folders()]))
 
     # -- the caches -----------------------------------------------------------------------
     # cache.bin: (files, latest stamp, problems, packed history); files: path -> (size, mtime_ns,

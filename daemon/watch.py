@@ -6,10 +6,16 @@ written, renamed in, created or deleted, so waiting costs nothing. ``changes()``
 then names what changed. Where inotify is missing (not Linux, no libc symbol,
 the per-user limit reached) ``active`` is false and the caller falls back to
 comparing file signatures on its periodic check.
+
+``follow(folders)`` makes the watched set the folders given that exist: it adds
+new ones (a partner's device folder that has just arrived), drops those gone
+(an unmounted shared folder) and watches again a folder that is now another
+one (a file system mounted over it); it says whether every folder is watched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -33,7 +39,7 @@ _EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then len bytes of name
 
 class Change(NamedTuple):
     folder: str
-    name: str | None  # None: the kernel dropped events (queue overflow), anything may have changed
+    name: str | None  # None: the kernel dropped events (queue overflow) or the folder went: anything may have changed
 
 
 def _libc() -> ctypes.CDLL | None:
@@ -41,6 +47,7 @@ def _libc() -> ctypes.CDLL | None:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.inotify_init1.argtypes = [ctypes.c_int]
         libc.inotify_add_watch.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
+        libc.inotify_rm_watch.argtypes = [ctypes.c_int, ctypes.c_int]
         return libc
     except (OSError, AttributeError):
         return None
@@ -51,6 +58,7 @@ class FolderWatch:
         self._libc = _libc()
         self._fd = -1
         self._folders: dict[int, str] = {}  # watch descriptor -> folder
+        self._which: dict[str, tuple[int, int, int]] = {}  # folder -> (watch descriptor, device, inode)
         if self._libc is not None:
             fd = self._libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
             if fd < 0:
@@ -72,7 +80,40 @@ class FolderWatch:
             log.debug("cannot watch %s (%s): checking every minute", folder, os.strerror(ctypes.get_errno()))
             return False
         self._folders[wd] = folder
+        with contextlib.suppress(OSError):
+            st = os.stat(folder)
+            self._which[folder] = (wd, st.st_dev, st.st_ino)
         return True
+
+    def _remove(self, folder: str) -> None:
+        wd = self._which.pop(folder, (-1, 0, 0))[0]
+        if self._folders.pop(wd, None) is not None and self._libc is not None:
+            self._libc.inotify_rm_watch(self._fd, wd)  # its IN_IGNORED then names no folder: dropped
+
+    def follow(self, folders: list[str]) -> tuple[bool, bool]:
+        """Watch exactly those of ``folders`` that exist. Returns (every one of them is watched,
+        a folder was added: what happened in it before now was not seen)."""
+        wanted = dict.fromkeys(folders)
+        for folder in [f for f in self._which if f not in wanted]:
+            self._remove(folder)
+        complete, added = self._fd >= 0, False
+        for folder in wanted:
+            try:
+                st = os.stat(folder)
+            except OSError:
+                if folder in self._which:
+                    self._remove(folder)
+                continue
+            held = self._which.get(folder)
+            if held is not None and held[0] in self._folders and held[1:] == (st.st_dev, st.st_ino):
+                continue
+            if held is not None:
+                self._remove(folder)  # another folder there now (mounted over): watch that one
+            if self.add(folder):
+                added = True
+            else:
+                complete = False
+        return complete, added
 
     def fileno(self) -> int:
         return self._fd
@@ -92,8 +133,11 @@ class FolderWatch:
                 pos += _EVENT.size + length
                 if mask & IN_Q_OVERFLOW:
                     out.extend(Change(f, None) for f in self._folders.values())
-                elif mask & IN_IGNORED:  # the folder itself went away: the periodic check takes over
-                    self._folders.pop(wd, None)
+                elif mask & IN_IGNORED:  # the folder itself went away (deleted, unmounted): so did its files
+                    gone = self._folders.pop(wd, None)
+                    if gone is not None:
+                        self._which.pop(gone, None)
+                        out.append(Change(gone, None))
                 elif wd in self._folders:
                     out.append(Change(self._folders[wd], os.fsdecode(raw.rstrip(b"\0"))))
         return out
@@ -103,3 +147,4 @@ class FolderWatch:
             os.close(self._fd)
             self._fd = -1
         self._folders.clear()
+        self._which.clear()
