@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -65,6 +66,21 @@ def make_config(folder: Path, habits: int, reminders_at: str | None = None) -> P
     doc["habits"] = out
     doc["settings"]["timezone"] = "UTC"
     path = folder / f"config-{habits}.toml"
+    path.write_text(tomli_w.dumps(doc))
+    return path
+
+
+def sharing_config(config: Path, shared: Path, name: str) -> Path:
+    """A copy of ``config`` whose history lives in the shared folder ``shared`` (made here) and
+    whose events carry ``name``: the layout of two partners sharing their habits."""
+    import tomllib
+
+    import tomli_w
+
+    doc = tomllib.loads(config.read_text())
+    doc["settings"] |= {"shared_dir": str(shared), "name": name}
+    shared.mkdir(parents=True, exist_ok=True)
+    path = config.with_name(f"{config.stem}-{shared.name}.toml")
     path.write_text(tomli_w.dumps(doc))
     return path
 
@@ -160,27 +176,33 @@ def latency(folder: Path, repeats: int) -> dict[str, object]:
     }
 
 
-def event_log(folder: Path, repeats: int, years: int = 10) -> dict[str, object]:
-    """13 habits x 10 years with a note a week per habit: done and status against an empty history,
-    the first move from a state file, a cold rebuild of the cache, and catching up with a partner."""
+def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -> dict[str, object]:
+    """13 habits x 10 years with a note a week per habit, in a shared folder with a ``name`` set
+    (every event carries it): done and status against an empty history, the first move from a
+    state file, a cold rebuild of the cache, catching up with a partner, and the daemon's CPU
+    while a partner's device writes."""
     from daemon.config import parse_config
     from daemon.store import CACHE_FILE, EVENTS_CACHE_FILE, SharedStore
 
     env = {**os.environ, "NO_COLOR": "1"}
     (folder / "log").mkdir()
-    config = make_config(folder / "log", 13)
+    far = (datetime.now(UTC) + timedelta(hours=12)).strftime("%H:%M")  # no reminder due while measuring
+    plain = make_config(folder / "log", 13, reminders_at=far)
+    shared_full, shared_empty = folder / "log" / "shared-full", folder / "log" / "shared-empty"
+    config, config_empty = sharing_config(plain, shared_full, "Sam"), sharing_config(plain, shared_empty, "Sam")
     today = datetime.now(UTC).date()
     empty, full = folder / "log" / "empty", folder / "log" / "full"
     completions = make_history(config, full, years, today, weekly_notes=True)
     base = [*habitd_cmd(), "--config", str(config), "--state-dir"]
+    base_empty = [*habitd_cmd(), "--config", str(config_empty), "--state-dir"]
     move = run_time([*base, str(full), "status"], env)
-    files = list(full.glob("devices/*/*.toml"))
+    files = list(shared_full.glob("devices/*/*.toml"))
     log_mb = sum(p.stat().st_size for p in files) / 1e6
     med = timed_runs(
         {
-            "done_empty": [*base, str(empty), "done", "thanks-3"],
+            "done_empty": [*base_empty, str(empty), "done", "thanks-3"],
             "done_full": [*base, str(full), "done", "thanks-3"],
-            "status_empty": [*base, str(empty), "status"],
+            "status_empty": [*base_empty, str(empty), "status"],
             "status_full": [*base, str(full), "status"],
         },
         repeats,
@@ -195,14 +217,17 @@ def event_log(folder: Path, repeats: int, years: int = 10) -> dict[str, object]:
         warm_events.append(run_time([*base, str(full), "status"], env))
     # a partner's device on the same folder records a completion; this device catches up
     parsed = parse_config(config.read_text(), str(config), "UTC")
-    partner = SharedStore(folder / "log" / "partner", str(full), clock=lambda: datetime.now(UTC), today=parsed.today)
+    partner = SharedStore(
+        folder / "log" / "partner", str(shared_full), clock=lambda: datetime.now(UTC), today=parsed.today, by="Alex"
+    )
     catch_up = []
     for n in range(max(1, repeats // 3)):
         with partner.update() as state:
             state.log(parsed.habits[n % 13].id).add(today)
         catch_up.append(run_time([*base, str(full), "status"], env))
     ms = lambda seconds: round(seconds * 1000, 1)  # noqa: E731
-    return {
+    watched = partner_writes(folder / "log", config, full, shared_full, idle)
+    return watched | {
         "log_history": f"13 habits x {years} years, {completions} completions, a note a week per habit:"
         f" {len(files)} month files, {log_mb:.1f} MB",
         "log_done_empty_ms": ms(med["done_empty"]),
@@ -215,6 +240,83 @@ def event_log(folder: Path, repeats: int, years: int = 10) -> dict[str, object]:
         "log_cold_rebuild_s": round(statistics.median(cold), 2),
         "log_rebuild_from_events_cache_s": round(statistics.median(warm_events), 2),
         "log_catch_up_ms": ms(statistics.median(catch_up)),
+    }
+
+
+def partner_writes(folder: Path, config: Path, state: Path, shared: Path, seconds: float) -> dict[str, object]:
+    """`habitd run` on that history, its shared folder watched: CPU while idle, while a partner's
+    device writes (a completion or an undo every 5 s, arriving as Syncthing delivers a file: a
+    temporary name, then a rename), and while a sync engine only churns temporary files."""
+    from daemon.config import parse_config
+    from daemon.store import SharedStore
+
+    parsed = parse_config(config.read_text(), str(config), "UTC")
+    staging = folder / "partner-own"  # the partner's own copy of the shared folder
+    staging.mkdir()
+    alex = SharedStore(folder / "partner-state", str(staging), clock=lambda: datetime.now(UTC), today=parsed.today,
+                       by="Alex")  # fmt: skip
+    sock_path = folder / "notify-partner"
+    sock = NotifySocket(sock_path)
+    env = {**os.environ, "NOTIFY_SOCKET": str(sock_path)}
+    proc = subprocess.Popen([*habitd_cmd(), "--config", str(config), "--state-dir", str(state), "run", "-q"], env=env)
+    sock.wait_for("READY=1", 120)
+    sock.sock.close()
+
+    def deliver() -> None:
+        for source in staging.glob("devices/*/*.toml"):
+            target = shared / source.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.parent / f".syncthing.{source.name}.tmp"
+            shutil.copyfile(source, tmp)
+            os.utime(tmp, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns))  # as Syncthing keeps it
+            os.replace(tmp, target)
+
+    def cpu_over(act: Callable[[float], None]) -> float:
+        time.sleep(1)
+        before = proc_stats(proc.pid)[0]
+        end = time.monotonic() + seconds
+        act(end)
+        time.sleep(max(0.0, end - time.monotonic()) + 1)  # the last change handled
+        return proc_stats(proc.pid)[0] - before
+
+    writes = [0]
+
+    def partner(end: float) -> None:
+        day = datetime.now(UTC).date()
+        while time.monotonic() < end - 2:
+            with alex.update() as st:
+                log = st.log(parsed.habits[0].id)
+                if log.count(day):
+                    log.remove(day)
+                else:
+                    log.add(day)
+            deliver()
+            writes[0] += 1
+            time.sleep(5 if seconds > 10 else 0.5)
+
+    def temp_files(end: float) -> None:
+        folder = next(shared.glob("devices/*"))
+        while time.monotonic() < end:
+            tmp = folder / ".syncthing.2026-01.toml.tmp"
+            tmp.write_bytes(b"x" * 4096)
+            tmp.unlink()
+            time.sleep(0.05)
+
+    try:
+        idle = cpu_over(lambda end: None)
+        busy = cpu_over(partner)
+        churn = cpu_over(temp_files)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    per_minute = 60 / seconds
+    return {
+        "partner_idle_cpu_s_per_min": round(idle * per_minute, 3),
+        "partner_writing_cpu_s_per_min": round(busy * per_minute, 3),
+        "partner_writes": writes[0],
+        "partner_cpu_ms_per_write": round((busy - idle) / max(1, writes[0]) * 1000),
+        "sync_temp_churn_cpu_s_per_min": round(churn * per_minute, 3),
+        "partner_measured_s": seconds,
     }
 
 
@@ -548,6 +650,10 @@ ROWS = [
     ("event log: status after deleting both caches (cold)", "log_cold_rebuild_s", "s"),
     ("event log: status after deleting the history cache", "log_rebuild_from_events_cache_s", "s"),
     ("event log: status after a partner's done", "log_catch_up_ms", "ms"),
+    ("daemon on that log, CPU per minute: idle", "partner_idle_cpu_s_per_min", "s"),
+    ("  ... a partner writing every 5 s (Syncthing-like)", "partner_writing_cpu_s_per_min", "s"),
+    ("  ... CPU per partner write", "partner_cpu_ms_per_write", "ms"),
+    ("  ... a sync engine's temporary files, 20 a second", "sync_temp_churn_cpu_s_per_min", "s"),
     ("export JSON / CSV, 13 habits x 10 years", ("export_json_13x10y_ms", "export_csv_13x10y_ms"), "ms"),
     ("import of that JSON into an empty state", "import_json_13x10y_ms", "ms"),
     ("ical, 13 habits", "ical_13_habits_ms", "ms"),
@@ -567,6 +673,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a tiny run that only checks the suite works")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     parser.add_argument("--against", metavar="REV", help="only the daemon at 1,000 habits: REV's code beside this")
+    parser.add_argument("--log", action="store_true", help="only the event log's figures (about five minutes)")
     args = parser.parse_args()
     if args.against:
         with tempfile.TemporaryDirectory() as tmp:
@@ -577,8 +684,12 @@ def main() -> int:
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "daemon")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if args.log:
+            results.update(event_log(folder, repeats, 1 if args.quick else 10, idle))
+            mine = [r for r in ROWS if str(r[1]).startswith(("('log", "log", "partner", "sync"))]
+            return report(results, args.out, mine)
         results.update(latency(folder, repeats))
-        results.update(event_log(folder, repeats, 1 if args.quick else 10))
+        results.update(event_log(folder, repeats, 1 if args.quick else 10, idle))
         results.update(overview(folder, repeats))
         results.update(daemon_costs(folder, idle))
         results.update(scale(folder, 1 if args.quick else 5))
@@ -588,15 +699,20 @@ def main() -> int:
         except LostNotifications as e:
             print(f"benchmark failed: {e}", file=sys.stderr)
             return 1
-    width = max(len(r[0]) for r in ROWS)
+    return report(results, args.out, ROWS)
+
+
+def report(results: dict[str, object], out: Path, rows: list[tuple[str, str | tuple[str, ...], str]]) -> int:
+    width = max(len(r[0]) for r in rows)
     print(f"habitd benchmarks on {results['machine']}")
-    print(f"history: {results['history']}; latency medians of {results['runs_each']} runs each")
+    if "history" in results:
+        print(f"history: {results['history']}; latency medians of {results['runs_each']} runs each")
     print(f"event log: {results['log_history']}")
-    for label, key, unit in ROWS:
+    for label, key, unit in rows:
         print(f"  {label:<{width}}  {cell(results, key, unit)}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"figures written to {args.out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"figures written to {out}")
     return 0
 
 
