@@ -8,11 +8,13 @@ rename, as Syncthing does (tests/test_sync_e2e.py has the real one).
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,29 @@ def test_a_partners_completion_closes_the_open_reminder_at_once(screen: Desktop,
     finally:
         assert daemon.stop() == 0
     assert "walk: notification closed" not in daemon.log
+
+
+@pytest.mark.e2e
+def test_a_partners_completion_drops_a_reminder_waiting_to_be_shown(desktop: Desktop, tmp_path: Path) -> None:
+    """No notification server: both 19:00 reminders wait to be shown. The partner's `done` of
+    one arrives: that one no longer waits (it will never be shown), the other still does."""
+    desktop.stop_dunst()
+    shared = tmp_path / "Sync" / "habitd"
+    shared.mkdir(parents=True)
+    daemon = Daemon(tmp_path, desktop.env, SHARED.format(shared=shared, name="Sam"), "2026-11-27 18:59:58")
+    daemon.start(env=backend_env(), tick=600)
+
+    def waiting() -> set[str]:
+        """The reminders this machine keeps waiting to show (its own bookkeeping, never synced)."""
+        state = tomllib.loads((daemon.state_dir / "state.toml").read_text())
+        return {hid for hid, r in state.get("reminders", {}).items() if r.get("pending")}
+
+    try:
+        assert wait_for(lambda: waiting() == {"thanks", "walk"}, 20), daemon.log
+        partner_done(daemon, shared, "thanks")
+        assert wait_for(lambda: waiting() == {"walk"}, 15), daemon.log
+        status = json.loads(daemon.cli("status", "--json").stdout)
+        assert [h["id"] for h in status["habits"] if h["pending_reminder"]] == ["walk"]
+    finally:
+        assert daemon.stop() == 0
+        desktop.start_dunst()
