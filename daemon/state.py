@@ -150,11 +150,13 @@ class HabitLog(_Record):
     def note_of(self, day: date, nth: int) -> Note | None:
         return next((note for note in self.notes if note.day == day and note.nth == nth), None)
 
-    def days(self) -> list[date]:
-        """Every day with a completion, in order."""
+    def days(self, after: date | None = None) -> list[date]:
+        """Every day with a completion (or only those after ``after``), in order."""
         out = []
-        for year in sorted(self.done):
+        for year in sorted(y for y in self.done if after is None or y >= after.year):
             mask = self.done[year]
+            if after is not None and year == after.year:  # the bits of the days up to it, off
+                mask &= ~((1 << after.timetuple().tm_yday) - 1)
             jan1 = date(year, 1, 1)
             while mask:
                 low = mask & -mask

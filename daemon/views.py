@@ -357,5 +357,5 @@ def future_completions(config: Config, state: State, today: date) -> list[tuple[
     for habit in config.habits:
         log = state.habits.get(habit.id)
         if log and max(log.done, default=0) >= today.year:
-            out.extend((habit, d) for d in log.days() if d > today)
+            out.extend((habit, d) for d in log.days(after=today))  # not ten years of days to find none
     return out

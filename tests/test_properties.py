@@ -212,3 +212,17 @@ def test_fast_streaks_equal_the_period_by_period_definition(days_, skips, pauses
     streak, best, strength = reference_summary(habit, state, today, ws)
     assert (fast.streak, fast.best_streak) == (streak, best)
     assert abs(fast.strength - strength) < 2e-4
+
+
+@given(
+    st.lists(st.dates(date(2016, 1, 1), date(2027, 12, 31)), max_size=60),
+    st.dates(date(2015, 6, 1), date(2028, 6, 1)),
+)
+def test_the_days_after_a_day_are_the_completions_later_than_it(days: list[date], cut: date) -> None:
+    """`status` looks only at the days after today for completions dated ahead (ten years of
+    days were enumerated to find none): the same days as filtering them all."""
+    state = State()
+    for day in days:
+        state.log("walk").add(day)
+    log = state.log("walk")
+    assert log.days(after=cut) == [d for d in log.days() if d > cut]
