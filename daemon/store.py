@@ -865,17 +865,20 @@ class SharedStore:
     def _read_log(self) -> LogRead:
         """The whole log, parsing only the files that changed since the events cache was written."""
         known: dict[str, Parsed] = {}
+        raw: dict[str, Any] = {}
         value = self._load(self.events_cache_path)
         with contextlib.suppress(ValueError, TypeError, KeyError, IndexError):
             if value is not None:
+                raw = value[0]
                 known = {
                     path: Parsed(size, mtime, [unpack_event(t) for t in events], list(problems))
-                    for path, (size, mtime, events, problems) in value[0].items()
+                    for path, (size, mtime, events, problems) in raw.items()
                 }
         read = self.log.read(known)
         if read.files.keys() != known.keys() or any(known[p] is not f for p, f in read.files.items()):
-            files = {
-                p: (f.size, f.mtime_ns, [pack_event(e) for e in f.events], f.problems) for p, f in read.files.items()
+            files = {  # the files that did not change as they were loaded: not packed again
+                p: raw[p] if known.get(p) is f else (f.size, f.mtime_ns, [pack_event(e) for e in f.events], f.problems)
+                for p, f in read.files.items()
             }
             self._dump(self.events_cache_path, files)
         return read
