@@ -27,6 +27,8 @@ T = TypeVar("T")
 
 def _diff(before: Sequence[T], after: Sequence[T]) -> tuple[list[int], list[int]]:
     """Indexes of ``before``'s items gone in ``after``, and of ``after``'s items that are new."""
+    if before == after:  # two copies of a habit's notes not looked at compare so without decoding them
+        return [], []
     lo, b_hi, a_hi = 0, len(before), len(after)
     while lo < b_hi and lo < a_hi and before[lo] == after[lo]:  # a change is mostly at the end: skip the rest
         lo += 1
@@ -150,7 +152,7 @@ def write_change(
     done_ids = {k: list(v) for k, v in ids.done.items()} if ids else {}  # (habit, day) -> the nth at [n-1]
     made: dict[tuple[str, date, int], Stamp] = {}  # completions this change adds, by habit, day and nth
     for hid, b, a in _pairs(before, after):
-        b_notes = list(b.notes)  # as they will derive once this change's undos are in
+        b_notes = b.notes.copy()  # as they will derive once this change's undos are in (not decoded yet)
         for day in _changed_days(b, a):
             was, now = b.count(day), a.count(day)
             if now < was:
