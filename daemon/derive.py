@@ -154,3 +154,121 @@ def extend(state: State, events: list[Event]) -> bool:
         elif e.kind == PROMPT:
             state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
     return True
+
+
+_WINDOWED = frozenset({DONE, NOTE, NOTE_EDIT, SKIP, *TAKE_BACK})
+
+
+def _month(day: date) -> tuple[int, int]:
+    return day.year, day.month
+
+
+def _in_order(state: State, ids: Ids, habit: str, months: set[tuple[int, int]]) -> tuple[list[Any], list[Any]]:
+    """The notes and the skips of ``habit`` in ``months``, each with the stamp it is filed under
+    (a note's first event, a skip's own), in the state's order."""
+    log = state.habits.get(habit)
+    out: tuple[list[Any], list[Any]] = [], []
+    if log is None:
+        return out
+    for items, table, which, first in ((log.notes, ids.notes, out[0], True), (log.skips, ids.skips, out[1], False)):
+        seen: dict[tuple[object, ...], int] = {}
+        for item in items:
+            if _month(item.day) in months:
+                k = key(item)
+                n = seen[k] = seen.get(k, -1) + 1
+                stamp = table[habit, k][n]
+                which.append((stamp[0] if first else stamp, item))
+    return out
+
+
+def rederive_months(state: State, before: list[Event], added: list[Event]) -> bool:
+    """Add ``added`` to ``state`` by deriving again only the months their days are in.
+
+    ``added`` (in stamp order, all after everything ``state`` was derived from) may take
+    things back (a partner's undo, unskip, note deleted), which ``extend`` cannot;
+    ``before`` holds every event of those months that ``state`` was derived from. Only
+    completions, notes and skips, each filed under its day's month with what it takes back
+    (pauses span months, a prompt deck is the latest of all): with anything else, or a
+    state that is not what ``before`` derives in those months, nothing is changed and the
+    answer is False (derive the whole log instead).
+    """
+    if not added or any(e.kind not in _WINDOWED for e in added):
+        return False
+    months = {_month(e.day) for e in added}
+    habits = {e.habit for e in added}
+    by_stamp = {e.stamp: e for e in (*before, *added)}
+    for e in added:
+        for s in (*e.undoes, *((e.of,) if e.kind == NOTE_EDIT and e.of else ())):
+            target = by_stamp.get(s)
+            if target is None or target.habit != e.habit or _month(target.day) not in months:
+                return False
+            if target.kind not in (DONE, NOTE, NOTE_EDIT, SKIP):
+                return False
+    if any(_month(e.day) not in months for e in before):
+        return False
+    old, old_ids = derive_with_ids(before)
+    new, new_ids = derive_with_ids([*before, *added])
+    for habit in habits:
+        log, was = state.habits.get(habit), old.habits.get(habit)
+        if _window_of(log, months) != _window_of(was, months):
+            return False  # the state is not what those events derive there: never guess
+    old_stamps = set(by_stamp) - {e.stamp for e in added}
+    for habit in habits:
+        old_notes, old_skips = _in_order(old, old_ids, habit, months)
+        new_notes, new_skips = _in_order(new, new_ids, habit, months)
+        if any(s in old_stamps and s not in dict(old_notes) for s, _ in new_notes):
+            return False  # a note back from the deleted (an edit of it came): its place is in the past
+        if any(s in old_stamps and s not in dict(old_skips) for s, _ in new_skips):
+            return False
+        log = state.log(habit)
+        log.notes = _splice(log.notes, months, old_notes, new_notes)
+        log.skips = _splice(log.skips, months, old_skips, new_skips)
+        fresh = new.habits.get(habit)
+        for day in sorted({*_days_in(log, months), *_days_in(fresh, months)}):
+            want = fresh.count(day) if fresh else 0
+            while log.count(day) > want:
+                log.remove(day)
+            while log.count(day) < want:
+                log.add(day)
+        if log.empty():
+            del state.habits[habit]  # as deriving leaves it: no log at all
+    return True
+
+
+def _window_of(log: Any, months: set[tuple[int, int]]) -> list[object]:
+    if log is None:
+        return [[], [], []]
+    return [
+        [(d, log.count(d)) for d in _days_in(log, months)],
+        [n for n in log.notes if _month(n.day) in months],
+        [k for k in log.skips if _month(k.day) in months],
+    ]
+
+
+def _days_in(log: Any, months: set[tuple[int, int]]) -> list[date]:
+    """The days of ``months`` with a completion in ``log`` (a HabitLog or None), in order."""
+    out: list[date] = []
+    for year, month in sorted(months) if log is not None else ():
+        day = date(year, month, 1)
+        while day.month == month:
+            if log.count(day):
+                out.append(day)
+            day += timedelta(days=1)
+    return out
+
+
+def _splice(items: list[Any], months: set[tuple[int, int]], old: list[Any], new: list[Any]) -> list[Any]:
+    """``items`` with its part in ``months`` (``old``, by stamp) replaced by ``new``: each one kept
+    in its place, those gone left out, the new ones (later than everything) at the end."""
+    fresh = dict(new)
+    stamps = iter(s for s, _ in old)
+    out = []
+    for item in items:
+        if _month(item.day) not in months:
+            out.append(item)
+            continue
+        s = next(stamps)
+        if s in fresh:
+            out.append(fresh.pop(s))
+    out.extend(fresh.values())  # in stamp order, as ``new`` is
+    return out

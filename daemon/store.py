@@ -46,7 +46,7 @@ from daemon.changes import (
     window,
     write_change,
 )
-from daemon.derive import Ids, derive_with_ids, extend
+from daemon.derive import Ids, derive_with_ids, extend, rederive_months
 from daemon.errors import (
     ConfigError,
     ConfigUnreadable,
@@ -855,12 +855,29 @@ class SharedStore:
         if added and seen is not None and added[0].stamp <= seen:
             return None  # written before what this cache holds: its place in the order matters
         state = unpack_history(packed)
-        if not extend(state, added):
+        if not extend(state, added) and (seen is None or not self._months_again(state, added, files)):
             return None
         self._info, self.problems = files, problems
         seen = added[-1].stamp if added else seen
         self._save_cache(state, seen)
         return state, seen
+
+    def _months_again(self, state: State, added: list[Event], files: dict[str, Any]) -> bool:
+        """Add events that take something back (a partner's undo, unskip, deleted note) by deriving
+        again only the months they touch, from those months' files as ``files`` knows them."""
+        months = {f"{e.day.year:04d}-{e.day.month:02d}" for e in added}
+        read = self.log.read(months=months)
+        wanted = {p for p in files if os.path.basename(p)[:7] in months}
+        if read.files.keys() != wanted:
+            return False  # one could not be read, or came meanwhile
+        new = {e.stamp for e in added}
+        before: list[Event] = []
+        for path, parsed in read.files.items():
+            size, mtime, held, _last = files[path]
+            if held < 0 or (parsed.size, parsed.mtime_ns) != (size, mtime):
+                return False  # changed again since: the whole log will do
+            before.extend(e for e in parsed.events[:held] if e.stamp not in new)
+        return rederive_months(state, merge(before), added)
 
     def _read_log(self) -> LogRead:
         """The whole log, parsing only the files that changed since the events cache was written."""

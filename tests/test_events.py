@@ -394,3 +394,32 @@ def test_a_partners_completion_with_its_note_is_added_where_deriving_would_put_i
     for refused in ([undo], [late_note]):  # these need the whole log: nothing is changed
         before = derive([first, second, note])
         assert not extend(before, refused) and before == derive([first, second, note])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(steps, undo_steps), st.integers(-5_000_000, 5_000_000), st.integers(0, 40))
+def test_a_partners_undo_added_by_deriving_its_months_again_gives_what_deriving_all_gives(
+    script: list[tuple[int, tuple[str, str, date], int]], drift: int, cut: int
+) -> None:
+    """A partner's undo (or unskip, note deleted) read by this device: only the months it touches
+    are derived again, and the state is what deriving every event gives."""
+    from daemon.derive import rederive_months
+
+    sam, alex = play(script, drift)
+    everything = merge(sam.own, alex.own)
+    cut %= len(everything) + 1
+
+    def earlier(e: Event) -> Event:  # the same history five weeks before: another month, interleaved
+        old = lambda s: Stamp(s.ms, s.counter, s.device + "x")  # noqa: E731
+        until = e.until - timedelta(days=35) if e.until else None
+        of = old(e.of) if e.of else None
+        return e._replace(stamp=old(e.stamp), day=e.day - timedelta(days=35), until=until, of=of,
+                          undoes=tuple(map(old, e.undoes)))  # fmt: skip
+
+    history = merge(everything[:cut], [earlier(e) for e in everything[:cut]])
+    state = derive(history)
+    added = everything[cut:]
+    months = {(e.day.year, e.day.month) for e in added}
+    before = [e for e in history if (e.day.year, e.day.month) in months]
+    if rederive_months(state, before, added):
+        assert state == derive([*history, *added])

@@ -286,3 +286,35 @@ def test_a_change_made_right_after_a_partners_keeps_the_partners_in_the_cache(tm
     record.done(sam, c, c.find("talk"), day, clock())  # sam's next change, on another habit
     for store in (sam, shared(tmp_path / "sam", tmp_path / "Sync", clock)):
         assert store.read().habits["walk"].days() == [day - timedelta(days=1), day]
+
+
+def test_a_partners_undo_is_caught_up_from_the_months_it_touches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With years of history, deriving everything again took seconds at each partner's undo (the
+    daemon does it as the file arrives): only that month's files are read, to the same history."""
+    clock, c, day = Clock(), config(), date(2026, 11, 20)
+    walk = c.find("walk")
+    sam = shared(tmp_path / "sam", tmp_path / "Sync", clock)
+    alex = shared(tmp_path / "alex", tmp_path / "Sync", clock, by="Alex")
+    record.done(sam, c, walk, day - timedelta(days=40), clock(), "long ago")  # another month
+    record.done(alex, c, walk, day, clock(), "by the river")
+    record.done(sam, c, walk, day - timedelta(days=1), clock(), "in the rain")
+    sam.read()  # Sam's cache holds all of it
+    record.undo(alex, c, walk, day, clock())
+    with alex.update() as state:  # and Alex deletes Sam's note of the day before
+        state.log("walk").notes[:] = [n for n in state.log("walk").notes if n.text != "in the rain"]
+    months_read: list[object] = []
+    real_read = sam.log.read
+
+    def read(known: object = None, months: set[str] | None = None) -> object:
+        months_read.append(months)
+        return real_read(known, months)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sam.log, "read", read)
+    state = sam.read()
+    assert months_read == [{"2026-11"}]  # not the whole log
+    assert state.habits["walk"].days() == [day - timedelta(days=40), day - timedelta(days=1)]
+    assert [(n.text, n.nth) for n in state.habits["walk"].notes] == [("long ago", 1), ("by the river", 0)]
+    monkeypatch.undo()
+    assert history(state) == history(shared(tmp_path / "fresh", tmp_path / "Sync", clock).read())
