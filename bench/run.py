@@ -225,6 +225,11 @@ def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -
         with partner.update() as state:
             state.log(parsed.habits[n % 13].id).add(today)
         catch_up.append(run_time([*base, str(full), "status"], env))
+    catch_up_undo = []  # the partner takes them back: an undo is derived again in its month
+    for n in range(max(1, repeats // 3)):
+        with partner.update() as state:
+            state.log(parsed.habits[n % 13].id).remove(today)
+        catch_up_undo.append(run_time([*base, str(full), "status"], env))
     ms = lambda seconds: round(seconds * 1000, 1)  # noqa: E731
     watched = partner_writes(folder / "log", config, full, shared_full, idle)
     return watched | {
@@ -240,6 +245,7 @@ def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -
         "log_cold_rebuild_s": round(statistics.median(cold), 2),
         "log_rebuild_from_events_cache_s": round(statistics.median(warm_events), 2),
         "log_catch_up_ms": ms(statistics.median(catch_up)),
+        "log_catch_up_undo_ms": ms(statistics.median(catch_up_undo)),
     }
 
 
@@ -650,6 +656,7 @@ ROWS = [
     ("event log: status after deleting both caches (cold)", "log_cold_rebuild_s", "s"),
     ("event log: status after deleting the history cache", "log_rebuild_from_events_cache_s", "s"),
     ("event log: status after a partner's done", "log_catch_up_ms", "ms"),
+    ("event log: status after a partner's undo", "log_catch_up_undo_ms", "ms"),
     ("daemon on that log, CPU per minute: idle", "partner_idle_cpu_s_per_min", "s"),
     ("  ... a partner writing every 5 s (Syncthing-like)", "partner_writing_cpu_s_per_min", "s"),
     ("  ... CPU per partner write", "partner_cpu_ms_per_write", "ms"),

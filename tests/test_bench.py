@@ -42,6 +42,8 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         "log_status_ratio",
         "log_cold_rebuild_s",
         "log_catch_up_ms",
+        "log_catch_up_undo_ms",
+        "partner_cpu_ms_per_write",
         "stats_13_10y_ms",
         "grid_13_10y_ms",
         "export_json_13x10y_ms",
