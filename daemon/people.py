@@ -85,6 +85,21 @@ def view(state: State, config: Config, person: str | None = None) -> State:
     return out
 
 
+def as_seen(state: State, habit: Habit, person: str) -> State:
+    """``state`` with ``habit`` as ``person`` sees it (a personal habit: their part; else as it is)."""
+    log = state.habits.get(habit.id)
+    if not (habit.each and person) or log is None:
+        return state
+    own = own_log(log, person)
+    if own is log:
+        return state
+    seen = State()
+    seen.habits = {**state.habits, habit.id: own}
+    seen.pauses, seen.prompts, seen.reminders = state.pauses, state.prompts, state.reminders
+    seen.sent_day, seen.sent_count = state.sent_day, state.sent_count
+    return seen
+
+
 def people(config: Config, state: State, habit: Habit) -> list[str]:
     """The names that keep a personal habit: this device's person first, then the others seen."""
     me = config.settings.name

@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
+from daemon import people
 from daemon.config import Config, Habit
 from daemon.errors import UsageError
 from daemon.periods import period_index, period_of
@@ -36,8 +37,9 @@ class Done(NamedTuple):
     day: date
     before: Period  # the period as it was before this completion
     nth: int  # which completion of the day this is (0 when nothing was recorded)
-    state: State  # the state after it
+    state: State  # the state after it (a personal habit: as this person sees it)
     note_kept: bool = False  # not recorded, but the note was kept as the day's note
+    by: tuple[str, ...] = ()  # who had completed the period before (names, sorted)
 
 
 class Skipped(NamedTuple):
@@ -80,14 +82,7 @@ def _mine(store: StateStore, habit: Habit) -> frozenset[str] | None:
 
 def _as_seen(state: State, habit: Habit, by: str) -> State:
     """The state as the person recording sees this habit (a personal habit: their own part)."""
-    if not (habit.each and by):
-        return state
-    from daemon.people import own_log
-
-    seen = State()
-    seen.habits = {habit.id: own_log(state.log(habit.id), by)}
-    seen.pauses = state.pauses
-    return seen
+    return people.as_seen(state, habit, by)
 
 
 def done(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, note: str | None = None) -> Done:
@@ -100,16 +95,18 @@ def done(store: StateStore, config: Config, habit: Habit, day: date, moment: dat
     index = period_index(habit, day, ws)
     by = store.by
     with store.update() as state:
-        before = period_state(habit, _as_seen(state, habit, by), index, day, ws)
+        seen = _as_seen(state, habit, by)
+        before = period_state(habit, seen, index, day, ws)
+        who = tuple(people.who(seen.habits.get(habit.id), before.first, before.last))
         log = state.log(habit.id)
         if habit.times == 1 and before.state == MET:
             if note:
                 _keep_day_note(log, day, _local(config, moment), note, by)
-            return Done(False, day, before, 0, state, bool(note))
+            return Done(False, day, before, 0, _as_seen(state, habit, by), bool(note), who)
         nth = log.add(day, by)
         if note:
             log.notes.append(Note(day, _local(config, moment), note, nth, by=by))
-    return Done(True, day, before, nth, state)
+    return Done(True, day, before, nth, _as_seen(state, habit, by), by=who)
 
 
 def undo(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime) -> Undone:
