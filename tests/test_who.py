@@ -276,3 +276,12 @@ def test_the_daemon_reminds_me_of_my_personal_habit_only_while_mine_is_open(sam:
     assert {d.habit.id for d in plan(app.config, app.store.read(), friday)} == set()  # date night: Alex did it
     app_alex = App(alex.config, alex.state_dir, now=lambda: morning)
     assert plan(app_alex.config, app_alex.store.read(), morning) == []
+
+
+def test_a_renamed_habit_keeps_who_did_it(sam: Habitd, alex: Habitd) -> None:
+    ok(alex, "done", "talk")
+    ok(sam, "done", "talk")
+    text = sam.config.read_text()
+    ok(sam, "rename", "talk", "walk-talk")
+    assert sam.config.read_text() != text
+    assert row(sam, "walk-talk")["by"] == ["Alex", "Sam"]
