@@ -123,7 +123,7 @@ def pack_history(state: State, packed: dict[str, Any] | None = None, same: Itera
         )
         for hid, log in state.habits.items()
     }  # fmt: skip
-    pauses = [(p.habit, p.start.toordinal(), p.until.toordinal()) for p in state.pauses]
+    pauses = [(p.habit, p.start.toordinal(), p.until.toordinal(), p.by) for p in state.pauses]
     return habits, pauses, {hid: (d.order, d.next) for hid, d in state.prompts.items()}
 
 
@@ -274,6 +274,6 @@ def unpack_history(packed: tuple[Any, ...]) -> State:
         ]
         log.extra = unplain(extra)
         unpack_people(log, people)
-    state.pauses = [Pause(h, day(a), day(b)) for h, a, b in pauses]
+    state.pauses = [Pause(h, day(a), day(b), by) for h, a, b, by in pauses]
     state.prompts = {hid: PromptDeck(order, n) for hid, (order, n) in prompts.items()}
     return state

@@ -222,7 +222,7 @@ def write_change(
         new(RESUME, p.habit, ends, undoes=(named(ids.pauses, p, before.pauses, i),))
     for j in added:
         p = after.pauses[j]
-        new(PAUSE, p.habit, p.start, until=p.until)
+        new(PAUSE, p.habit, p.start, until=p.until, by=p.by)
     for hid, deck in sorted(after.prompts.items()):
         if before.prompts.get(hid) != deck:
             new(PROMPT, hid, today, order=tuple(deck.order), next=deck.next)

@@ -544,7 +544,8 @@ def resume(app: App, habit: str | None) -> None:
     """End the pause of HABIT (or of everything) today."""
     hid = app.config.find(habit).id if habit else None
     day = app.today()
-    ended = record.resume(app.store, hid, day)
+    personal = frozenset(h.id for h in app.config.habits if h.each)
+    ended = record.resume(app.store, hid, day, personal)
     if not ended:
         raise UsageError(f"{hid} is not paused" if hid else "nothing is paused")
     with _after_save():

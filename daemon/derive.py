@@ -102,8 +102,8 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
             if e.stamp in ended:
                 until = min(until, ended[e.stamp].day - timedelta(days=1))
             if until >= e.day:
-                state.pauses.append(Pause(e.habit, e.day, until))
-                ids.pauses.setdefault(Pause(e.habit, e.day, until), []).append(e.stamp)
+                state.pauses.append(Pause(e.habit, e.day, until, e.by))
+                ids.pauses.setdefault(Pause(e.habit, e.day, until, e.by), []).append(e.stamp)
         elif e.kind == PROMPT and e.stamp not in removed:
             state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
         elif e.kind == KEEP and e.stamp not in removed:
@@ -151,7 +151,7 @@ def extend(state: State, events: list[Event]) -> bool:
         elif e.kind == KEEP:
             state.log(e.habit).extra = dict(e.extra)
         elif e.kind == PAUSE and e.until is not None:
-            state.pauses.append(Pause(e.habit, e.day, e.until))
+            state.pauses.append(Pause(e.habit, e.day, e.until, e.by))
         elif e.kind == PROMPT:
             state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
     return True

@@ -5,8 +5,9 @@ name (``[settings] name``) is that person's; one recorded without a name
 belongs to everyone (it predates the names, or a device has none set). A
 shared habit counts everyone's completions; a personal one (``each = true``)
 counts, for a person, their own and the nameless ones, and only their own
-skips and the nameless ones. ``view`` gives the state as one person sees it,
-so that streaks, periods and reminders work on it unchanged.
+skips and pauses and the nameless ones (a pause of every habit is
+everyone's). ``view`` gives the state as one person sees it, so that
+streaks, periods and reminders work on it unchanged.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 from daemon.config import Config, Habit
-from daemon.state import HabitLog, State
+from daemon.state import HabitLog, Pause, State
 
 
 def _exact_days(log: HabitLog) -> set[date]:
@@ -76,26 +77,35 @@ def view(state: State, config: Config, person: str | None = None) -> State:
             own = own_log(log, person)
             if own is not log:
                 changed[habit.id] = own
-    if not changed:
+    pauses = _own_pauses(state.pauses, {h.id for h in config.habits if h.each}, person)
+    if not changed and pauses is state.pauses:
         return state
     out = State()
     out.habits = {**state.habits, **changed}
-    out.pauses, out.prompts, out.reminders = state.pauses, state.prompts, state.reminders
+    out.pauses, out.prompts, out.reminders = pauses, state.prompts, state.reminders
     out.sent_day, out.sent_count = state.sent_day, state.sent_count
     return out
 
 
+def _own_pauses(pauses: list[Pause], personal: set[str], person: str) -> list[Pause]:
+    """The pauses that hold for ``person``: all but the others' pauses of personal habits."""
+    if not any(p.habit in personal and p.by not in ("", person) for p in pauses):
+        return pauses
+    return [p for p in pauses if not (p.habit in personal and p.by not in ("", person))]
+
+
 def as_seen(state: State, habit: Habit, person: str) -> State:
     """``state`` with ``habit`` as ``person`` sees it (a personal habit: their part; else as it is)."""
-    log = state.habits.get(habit.id)
-    if not (habit.each and person) or log is None:
+    if not (habit.each and person):
         return state
-    own = own_log(log, person)
-    if own is log:
+    log = state.habits.get(habit.id)
+    own = own_log(log, person) if log is not None else None
+    pauses = _own_pauses(state.pauses, {habit.id}, person)
+    if own is log and pauses is state.pauses:
         return state
     seen = State()
-    seen.habits = {**state.habits, habit.id: own}
-    seen.pauses, seen.prompts, seen.reminders = state.pauses, state.prompts, state.reminders
+    seen.habits = {**state.habits, habit.id: own} if own is not None else state.habits
+    seen.pauses, seen.prompts, seen.reminders = pauses, state.prompts, state.reminders
     seen.sent_day, seen.sent_count = state.sent_day, state.sent_count
     return seen
 
@@ -104,8 +114,10 @@ def people(config: Config, state: State, habit: Habit) -> list[str]:
     """The names that keep a personal habit: this device's person first, then the others seen."""
     me = config.settings.name
     log = state.habits.get(habit.id)
-    seen = sorted(set(log.people) | {s.by for s in log.skips if s.by}) if log else []
-    return ([me] if me else []) + [name for name in seen if name != me]
+    seen = {p.by for p in state.pauses if p.habit == habit.id and p.by}
+    if log is not None:
+        seen |= set(log.people) | {s.by for s in log.skips if s.by}
+    return ([me] if me else []) + [name for name in sorted(seen) if name != me]
 
 
 def who(log: HabitLog | None, first: date, last: date) -> list[str]:

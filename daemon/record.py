@@ -188,14 +188,18 @@ def delete_note(store: StateStore, habit: Habit, day: date) -> NoteChange:
 
 
 def pause(store: StateStore, habit_id: str, start: date, until: date) -> None:
-    """Pause one habit (or ``ALL``) from ``start`` to ``until``, both included."""
+    """Pause one habit (or ``ALL``) from ``start`` to ``until``, both included (as this device's person)."""
     with store.update() as state:
-        state.pauses.append(Pause(habit_id, start, until))
+        state.pauses.append(Pause(habit_id, start, until, store.by))
 
 
-def resume(store: StateStore, habit_id: str | None, day: date) -> int:
-    """End the pauses of ``habit_id`` (None: every pause) that cover ``day``; how many ended."""
+def resume(store: StateStore, habit_id: str | None, day: date, personal: frozenset[str] = frozenset()) -> int:
+    """End the pauses of ``habit_id`` (None: every pause) that cover ``day``; how many ended.
+
+    A partner's pause of a personal habit (one of ``personal``) is theirs: it stays.
+    """
     ended = 0
+    me = store.by
     with store.update() as state:
         if habit_id and any(p.habit == ALL and p.covers(habit_id, day) for p in state.pauses):
             raise UsageError(
@@ -203,10 +207,11 @@ def resume(store: StateStore, habit_id: str | None, day: date) -> int:
             )
         kept = []
         for p in state.pauses:
-            if p.covers(habit_id or p.habit, day) and (habit_id is None or p.habit == habit_id):
+            theirs = bool(me) and p.habit in personal and p.by not in (me, "")
+            if p.covers(habit_id or p.habit, day) and (habit_id is None or p.habit == habit_id) and not theirs:
                 ended += 1
                 if p.start < day:
-                    kept.append(Pause(p.habit, p.start, day - timedelta(days=1)))
+                    kept.append(p._replace(until=day - timedelta(days=1)))
             else:
                 kept.append(p)
         state.pauses = kept

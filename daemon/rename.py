@@ -51,7 +51,7 @@ def move_history(state: State, old: str, new: str) -> Merged:
     kept: list[Pause] = []
     for p in state.pauses:
         if p.habit == old:
-            p = Pause(new, p.start, p.until)
+            p = p._replace(habit=new)
             pauses += 1
         if p not in kept:
             kept.append(p)

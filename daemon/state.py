@@ -74,6 +74,7 @@ class Pause(NamedTuple):
     habit: str  # a habit id, or ALL
     start: date
     until: date  # inclusive
+    by: str = ""  # who paused: a personal (``each``) habit's pause is that person's alone
 
     def covers(self, habit_id: str, day: date) -> bool:
         return self.habit in (ALL, habit_id) and self.start <= day <= self.until

@@ -107,7 +107,7 @@ def status(config: Config, state: State, now: datetime, archived: bool = False) 
                 others.append(
                     StatusRow(
                         habit, o.current, o.streak, o.best_streak, o.strength, None,
-                        state.paused(habit.id, day), None, tuple(got), name,
+                        theirs.paused(habit.id, day), None, tuple(got), name,
                     )
                 )  # fmt: skip
         rows.append(

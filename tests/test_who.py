@@ -285,3 +285,19 @@ def test_a_renamed_habit_keeps_who_did_it(sam: Habitd, alex: Habitd) -> None:
     ok(sam, "rename", "talk", "walk-talk")
     assert sam.config.read_text() != text
     assert row(sam, "walk-talk")["by"] == ["Alex", "Sam"]
+
+
+def test_a_pause_of_a_personal_habit_is_the_pausers_own(sam: Habitd, alex: Habitd) -> None:
+    ok(alex, "pause", "me-time", "--until", "2026-11-30")
+    assert row(alex, "me-time")["paused"] is True
+    assert row(alex, "me-time")["next_reminder"].startswith("2026-12-01")
+    mine = row(sam, "me-time")
+    assert mine["paused"] is False and mine["next_reminder"].startswith("2026-11-26")
+    assert mine["others"][0]["name"] == "Alex"
+    assert sam("resume", "me-time").exit_code == 2  # not mine to end
+    assert row(alex, "me-time")["paused"] is True
+    ok(sam, "pause", "--until", "2026-11-30")  # a pause of every habit is for both of us
+    assert row(alex, "date-night")["paused"] is True and row(sam, "me-time")["paused"] is True
+    ok(sam, "resume")
+    assert row(sam, "me-time")["paused"] is False
+    assert row(alex, "me-time")["paused"] is True and row(alex, "date-night")["paused"] is False
