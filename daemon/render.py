@@ -147,7 +147,7 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
         cells = [f"  {r.person}" if r.person else r.habit.id, word, str(r.habit.every)]
         if streaks:
             cells += [str(r.streak), str(r.best_streak), f"{r.strength:.0%}"]
-        table.append([*cells, when(config, r.next_reminder, now)])
+        table.append([*cells, "" if r.person else when(config, r.next_reminder, now)])  # theirs ring on their device
         colors.append(color)
     _fit(table, 80, [(0, 10), (2, 6)], style)
     lines = []
