@@ -7,6 +7,10 @@ turns the one into the other. Something taken away is named by the ids of the
 events it came from (``Ids``), so it can only remove what this device had
 seen: a partner's completion made meanwhile survives an undo (add-wins).
 
+A completion, note, skip or pause is written with the name of who did it
+(``HabitLog.bys``, ``Note.by``, ...: the recording API sets it, a history
+moved from a state file has none); the other events with the writer's.
+
 Pure: the caller supplies ``add``, which stamps and appends one event.
 """
 
