@@ -367,6 +367,15 @@ def check(app: App) -> None:
 
     for hid in orphans(config, state):
         _out(f"note: history for '{hid}' is kept; `habitd rename {hid} NEW` attaches it to a habit")
+    personal = [h.id for h in config.habits if h.each]
+    if personal and not config.settings.name:
+        import textwrap
+
+        text = (
+            f"note: {', '.join(personal)}: `each = true` keeps a habit per person; without"
+            " [settings] name it counts everyone's completions as yours"
+        )
+        _out("\n".join(textwrap.wrap(text, 80, subsequent_indent="  ")))
     today = config.today(now)
     for line in render.future_lines(views.future_completions(config, state, today), today):
         click.echo(line, err=True)
@@ -407,10 +416,12 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
         before = result.before
         current = before.first <= app.today() <= before.last
         if not result.recorded:
+            partners = [n for n in result.by if n != app.store.by]  # a shared habit met by a partner says so
+            by = f" by {' and '.join(partners)}" if partners else ""
             if before.first == before.last:
-                what = f"already done for {day.isoformat()}"
+                what = f"already done{by} for {day.isoformat()}"
             else:
-                what = f"already done for {h.every.this(current)} ({before.first} .. {before.last})"
+                what = f"already done{by} for {h.every.this(current)} ({before.first} .. {before.last})"
             kept = NOTE_KEPT if result.note_kept else " Nothing changed."
             _out(f"{h.title}: {what}.{kept}")
             return
@@ -533,7 +544,8 @@ def resume(app: App, habit: str | None) -> None:
     """End the pause of HABIT (or of everything) today."""
     hid = app.config.find(habit).id if habit else None
     day = app.today()
-    ended = record.resume(app.store, hid, day)
+    personal = frozenset(h.id for h in app.config.habits if h.each)
+    ended = record.resume(app.store, hid, day, personal)
     if not ended:
         raise UsageError(f"{hid} is not paused" if hid else "nothing is paused")
     with _after_save():
