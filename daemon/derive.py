@@ -226,11 +226,10 @@ def rederive_months(state: State, before: list[Event], added: list[Event]) -> bo
         log.skips = _splice(log.skips, months, old_skips, new_skips)
         fresh = new.habits.get(habit)
         for day in sorted({*_days_in(log, months), *_days_in(fresh, months)}):
-            want = fresh.count(day) if fresh else 0
-            while log.count(day) > want:
-                log.remove(day)
-            while log.count(day) < want:
-                log.add(day)
+            while log.take(day):  # the day's completions as deriving them gives, with who did each
+                pass
+            for by in fresh.bys(day) if fresh else ():
+                log.add(day, by)
         if log.empty():
             del state.habits[habit]  # as deriving leaves it: no log at all
     return True
@@ -240,7 +239,7 @@ def _window_of(log: Any, months: set[tuple[int, int]]) -> list[object]:
     if log is None:
         return [[], [], []]
     return [
-        [(d, log.count(d)) for d in _days_in(log, months)],
+        [(d, log.bys(d)) for d in _days_in(log, months)],
         [n for n in log.notes if _month(n.day) in months],
         [k for k in log.skips if _month(k.day) in months],
     ]
