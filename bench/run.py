@@ -112,6 +112,38 @@ def make_history(config: Path, state_dir: Path, years: int, today: date, weekly_
     return total
 
 
+def make_shared_history(config: Path, state_dir: Path, partner_dir: Path, years: int, today: date) -> int:
+    """The history of ``make_history`` (with its weekly notes) as two partners sharing the folder of
+    ``config`` write it: each completion and note by Sam or Alex at random, each in their own
+    device's files, every event carrying the name."""
+    import tomllib
+
+    from daemon.config import parse_config
+    from daemon.state import Note
+    from daemon.store import SharedStore
+
+    parsed = parse_config(config.read_text(), str(config), "UTC")
+    shared = tomllib.loads(config.read_text())["settings"]["shared_dir"]
+    rng = random.Random(11)
+    mine: dict[str, list[tuple[str, date]]] = {"Sam": [], "Alex": []}
+    for habit in parsed.habits:
+        day = today - timedelta(days=365 * years)
+        while day < today:
+            if rng.random() < 0.7:
+                mine[rng.choice(("Sam", "Alex"))].append((habit.id, day))
+            day += timedelta(days=1)
+    for who, local in (("Sam", state_dir), ("Alex", partner_dir)):
+        store = SharedStore(local, shared, clock=lambda: datetime.now(UTC), today=parsed.today, by=who)
+        with store.update() as state:
+            for hid, day in mine[who]:
+                log = state.log(hid)
+                nth = log.add(day, who)
+                if day.weekday() == 2:
+                    at = datetime(day.year, day.month, day.day, 20, tzinfo=UTC)
+                    log.notes.append(Note(day, at, "we talked about the week, and laughed a lot", nth, by=who))
+    return sum(map(len, mine.values()))
+
+
 def run_time(cmd: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
@@ -192,10 +224,15 @@ def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -
     config, config_empty = sharing_config(plain, shared_full, "Sam"), sharing_config(plain, shared_empty, "Sam")
     today = datetime.now(UTC).date()
     empty, full = folder / "log" / "empty", folder / "log" / "full"
-    completions = make_history(config, full, years, today, weekly_notes=True)
+    completions = make_shared_history(config, full, folder / "log" / "alex", years, today)
     base = [*habitd_cmd(), "--config", str(config), "--state-dir"]
     base_empty = [*habitd_cmd(), "--config", str(config_empty), "--state-dir"]
-    move = run_time([*base, str(full), "status"], env)
+    # the first command after an update: the same history in a state file of before, moved into the log
+    config_moved = sharing_config(plain, folder / "log" / "shared-moved", "Sam")
+    moved = folder / "log" / "moved"
+    make_history(config_moved, moved, years, today, weekly_notes=True)
+    move = run_time([*habitd_cmd(), "--config", str(config_moved), "--state-dir", str(moved), "status"], env)
+    run_time([*base, str(full), "status"], env)  # this device's caches, as after any first command
     files = list(shared_full.glob("devices/*/*.toml"))
     log_mb = sum(p.stat().st_size for p in files) / 1e6
     med = timed_runs(
@@ -211,14 +248,14 @@ def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -
     cold, warm_events = [], []
     for _ in range(max(1, repeats // 7)):
         (full / CACHE_FILE).unlink()
-        (full / EVENTS_CACHE_FILE).unlink()
+        (full / EVENTS_CACHE_FILE).unlink(missing_ok=True)
         cold.append(run_time([*base, str(full), "status"], env))
         (full / CACHE_FILE).unlink()  # the history cache gone, the events cache kept
         warm_events.append(run_time([*base, str(full), "status"], env))
     # a partner's device on the same folder records a completion; this device catches up
     parsed = parse_config(config.read_text(), str(config), "UTC")
     partner = SharedStore(
-        folder / "log" / "partner", str(shared_full), clock=lambda: datetime.now(UTC), today=parsed.today, by="Alex"
+        folder / "log" / "alex", str(shared_full), clock=lambda: datetime.now(UTC), today=parsed.today, by="Alex"
     )
     catch_up = []
     for n in range(max(1, repeats // 3)):
@@ -233,7 +270,7 @@ def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -
     ms = lambda seconds: round(seconds * 1000, 1)  # noqa: E731
     watched = partner_writes(folder / "log", config, full, shared_full, idle)
     return watched | {
-        "log_history": f"13 habits x {years} years, {completions} completions, a note a week per habit:"
+        "log_history": f"13 habits x {years} years, {completions} completions by Sam or Alex, a note a week per habit:"
         f" {len(files)} month files, {log_mb:.1f} MB",
         "log_done_empty_ms": ms(med["done_empty"]),
         "log_done_full_ms": ms(med["done_full"]),
