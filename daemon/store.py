@@ -778,7 +778,10 @@ class SharedStore:
 
     def signature(self) -> Signature | None:
         """What tells a change by another process: this machine's state file and every log file."""
-        files = sorted(self.log.signature().items())
+        return self._signature(self.log.signature())
+
+    def _signature(self, log_files: dict[str, tuple[int, int]]) -> Signature:
+        files = sorted(log_files.items())
         text = repr((signature(self.local.path), files)).encode("utf-8")
         return zlib.crc32(text), len(files), len(text)
 
@@ -961,8 +964,9 @@ class SharedStore:
                 self.local._backup()  # the backups keep this machine's bookkeeping too
                 atomic_write(self.local.path, dump_state(to_doc(mine)).encode("utf-8"))
                 wrote = True
-            if wrote:  # under the lock: what another process writes next differs
-                self.saved = self.signature()
+            if wrote:  # under the lock: what another process writes next differs. The log files as
+                # read before, with this write's: a partner's file arriving meanwhile is not taken for it
+                self.saved = self._signature(signature)
 
     def _write(
         self, before: State, after: State, seen: Stamp | None, signature: dict[str, tuple[int, int]], moment: datetime
