@@ -391,18 +391,22 @@ def _typed(ctx: click.Context, param: click.Parameter, text: str | None) -> str 
 
 
 NOTE_KEPT = "\nYour note is kept as the day's own note; `habitd journal` shows it."
+PRIVATE_HELP = "Keep the note on this machine only (the completion is shared)."
 
 
 @cli.command()
 @click.argument("habit", shell_complete=complete_habit)
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @click.option("--note", callback=_typed, help="A note to keep with it (never shown in notifications or logs).")
+@click.option("--private", is_flag=True, help=PRIVATE_HELP)
 @pass_app
-def done(app: App, habit: str, day_text: str, note: str | None) -> None:
+def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -> None:
     """Mark HABIT done (id or unique prefix)."""
     h = app.config.find(habit)
+    if private and note is None:
+        raise UsageError("--private keeps a note on this machine only; give the note with --note")
     day = _day(app, day_text)
-    result = record.done(app.store, app.config, h, day, app.now(), note)
+    result = record.done(app.store, app.config, h, day, app.now(), note, private)
     with _after_save():
         before = result.before
         current = before.first <= app.today() <= before.last
@@ -420,7 +424,8 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
         if app.config.settings.show_streaks:
             after = summarize(h, result.state, app.today(), app.config.settings.week_starts).streak
             streak = f" Streak: {after}." if after > 1 else ""
-        _out(f"{h.title}: done for {day.isoformat()}{off}{progress}.{streak}")
+        kept = " Your note stays on this machine only." if private else ""
+        _out(f"{h.title}: done for {day.isoformat()}{off}{progress}.{streak}{kept}")
 
 
 @cli.command()
@@ -472,8 +477,12 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
 @click.argument("text", required=False, callback=_typed)
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @click.option("--delete", is_flag=True, help="Remove the day's note (the one written last) and show it.")
+@click.option(
+    "--private", is_flag=True,
+    help="A note kept on this machine only; replaces (or deletes) the day's private note written last.",
+)  # fmt: skip
 @pass_app
-def note(app: App, habit: str, text: str | None, day_text: str, delete: bool) -> None:
+def note(app: App, habit: str, text: str | None, day_text: str, delete: bool, private: bool) -> None:
     """Write HABIT's note for a day, replacing the one written last (or --delete it)."""
     h = app.config.find(habit)
     day = _day(app, day_text, future_dates=True)  # a note a wrong clock dated ahead can be mended
@@ -484,19 +493,20 @@ def note(app: App, habit: str, text: str | None, day_text: str, delete: bool) ->
     if text is not None and not text.strip():
         raise UsageError("the note is empty; to remove a note, use --delete")
     if text is None:
-        change = record.delete_note(app.store, h, day)
+        change = record.delete_note(app.store, h, day, private)
         if change.old is None:
-            raise UsageError(f"{h.id} has no note on {day.isoformat()} to delete")
+            raise UsageError(f"{h.id} has no {'private ' if private else ''}note on {day.isoformat()} to delete")
     else:
-        change = record.write_note(app.store, app.config, h, day, app.now(), text)
+        change = record.write_note(app.store, app.config, h, day, app.now(), text, private)
     with _after_save():
+        what = "private note" if change.private else "note"
         if change.new is None:
-            click.echo(f"{h.title}: removed the note of {day.isoformat()}:")
+            click.echo(f"{h.title}: removed the {what} of {day.isoformat()}:")
         elif change.old is None:
-            click.echo(f"{h.title}: note written for {day.isoformat()}.")
+            click.echo(f"{h.title}: {what} written for {day.isoformat()}.")
             return
         else:
-            click.echo(f"{h.title}: note written for {day.isoformat()}. It replaces:")
+            click.echo(f"{h.title}: {what} written for {day.isoformat()}. It replaces:")
         click.echo("\n".join(f"    {_inert_lines(line)}" for line in (change.old or "").splitlines() or [""]))
 
 

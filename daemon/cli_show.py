@@ -129,6 +129,7 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
                         "written": e.written.isoformat() if e.written else None,
                         "text": e.text,
                         "kind": e.kind,
+                        "private": e.private,
                     }
                     for e in entries
                 ]

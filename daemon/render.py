@@ -307,7 +307,8 @@ def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str
         return ["No notes yet. Add one with: habitd done HABIT --note '...'"]
     lines = []
     for e in entries:
-        lines.append(f"{e.day.isoformat()}  {e.habit}{'  (skipped)' if e.kind == 'skip' else ''}")
+        marks = ("  (skipped)" if e.kind == "skip" else "") + ("  (private)" if e.private else "")
+        lines.append(f"{e.day.isoformat()}  {e.habit}{marks}")
         lines.extend(f"    {inert(line)}" for line in e.text.splitlines() or [""])
     return lines
 

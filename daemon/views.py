@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from daemon.config import Config, Habit, Settings
+from daemon.events import is_private
 from daemon.periods import is_due_day, period_bounds, period_index
 from daemon.schedule import Slot, expires, handled_mark, shown_at, upcoming_slots
 from daemon.state import State
@@ -289,6 +290,7 @@ class JournalEntry(NamedTuple):
     written: datetime | None  # None: a skip recorded before habitd kept the moment
     text: str
     kind: str = "note"  # or "skip": the note given with a skip
+    private: bool = False  # kept on this machine only (``--private``)
 
 
 def journal(state: State, habit: str | None, since: date | None) -> list[JournalEntry]:
@@ -296,7 +298,11 @@ def journal(state: State, habit: str | None, since: date | None) -> list[Journal
     out = []
     for hid, log in state.habits.items():
         if habit is None or hid == habit:
-            out += [JournalEntry(hid, n.day, n.at, n.text) for n in log.notes if since is None or n.day >= since]
+            out += [
+                JournalEntry(hid, n.day, n.at, n.text, private=is_private(n.extra))
+                for n in log.notes
+                if since is None or n.day >= since
+            ]
             out += [
                 JournalEntry(hid, s.day, s.at, s.text, "skip")
                 for s in log.skips
