@@ -75,7 +75,11 @@ class App:
         )
 
     def sharing(self) -> tuple[str | None, str]:
-        """The shared folder (expanded; None: the state folder) and this device's person's name."""
+        """The shared folder (expanded; None: the state folder) and this device's person's name.
+
+        The name in this machine's ``device.toml`` (``init --join --name`` with a shared config)
+        wins over the config's: one config file can serve both partners.
+        """
         try:
             settings = self.config.settings
             shared_dir, name = settings.shared_dir, settings.name
@@ -84,7 +88,7 @@ class App:
             if found is None:
                 raise
             shared_dir, name = found
-        return (os.path.expanduser(shared_dir) if shared_dir else None), name
+        return (os.path.expanduser(shared_dir) if shared_dir else None), store.device_name(self.state_dir) or name
 
     def today(self) -> date:
         return self.config.today(self.now())
@@ -160,6 +164,7 @@ class HabitdGroup(click.Group):
         "ical": "daemon.cli_data:ical",
         "rename": "daemon.cli_habits:rename",
         "edit": "daemon.cli_habits:edit",
+        "devices": "daemon.cli_devices:devices",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -341,9 +346,22 @@ def cli(ctx: click.Context, config_path: str | None, state_dir: str | None) -> N
 
 @cli.command()
 @click.option("--force", is_flag=True, help="Overwrite an existing config.")
+@click.option(
+    "--join", "join_dir", metavar="DIR", type=click.Path(file_okay=False),
+    help="Set this machine up on a shared folder your partner uses already.",
+)  # fmt: skip
+@click.option("--name", help="With --join: your name, shown to your partner.")
+@click.option("--new", is_flag=True, help="With --join: start a new shared folder in DIR.")
 @pass_app
-def init(app: App, force: bool) -> None:
-    """Write the example config to the config path."""
+def init(app: App, force: bool, join_dir: str | None, name: str | None, new: bool) -> None:
+    """Write the example config to the config path (or --join a shared folder)."""
+    if join_dir is not None:
+        from daemon.cli_devices import join
+
+        join(app, join_dir, name, force, new)
+        return
+    if name is not None or new:
+        raise UsageError(f"{'--name' if name is not None else '--new'} goes with --join DIR")
     if os.path.exists(app.config_path) and not force:
         raise UsageError(f"{app.config_path} exists already; use --force to replace it")
     store.atomic_write(app.config_path, store.example_config().encode("utf-8"))
@@ -370,6 +388,10 @@ def check(app: App) -> None:
     today = config.today(now)
     for line in render.future_lines(views.future_completions(config, state, today), today):
         click.echo(line, err=True)
+    from daemon.cli_devices import check_sharing
+
+    if check_sharing(app):
+        sys.exit(EXIT_RUNTIME)
 
 
 def _day(app: App, text: str, future_dates: bool = False) -> date:

@@ -462,6 +462,7 @@ class Survey(NamedTuple):
 class LocalDevice(NamedTuple):
     id: str
     last: Stamp | None  # the latest event this machine wrote under that id
+    name: str = ""  # this machine's person, when the config is shared (``habitd init --join --name``)
 
 
 def log_header(device: str, private: bool = False) -> str:
@@ -473,7 +474,7 @@ def log_header(device: str, private: bool = False) -> str:
     return (
         f"# habitd's history as written by device {device}: one [[event]] table per change, oldest first.\n"
         + who
-        +         f'format = {LOG_FORMAT}\nhabitd = "{__version__}"\ndevice = "{device}"\n'
+        + f'format = {LOG_FORMAT}\nhabitd = "{__version__}"\ndevice = "{device}"\n'
     )
 
 
@@ -553,15 +554,27 @@ class EventLog:
         stamp = parse_id(last) if isinstance(last, str) else None
         if last is not None and (stamp is None or stamp.device != device):
             raise StateError(f"{self.device_path}: last: {last!r} is not an event id of device {device}")
-        return LocalDevice(device, stamp)
+        name = doc.get("name")
+        return LocalDevice(device, stamp, name if isinstance(name, str) else "")
 
     def _save_device(self, device: LocalDevice) -> None:
         text = (
             "# This machine's device id in the shared habitd folder. Keep it on this machine only:\n"
             "# a copy on another machine makes two writers of one device's files.\n"
-            + tomli_w.dumps({"id": device.id} | ({"last": str(device.last)} if device.last else {}))
+            + tomli_w.dumps(
+                {"id": device.id}
+                | ({"last": str(device.last)} if device.last else {})
+                | ({"name": device.name} if device.name else {})
+            )
         )
         atomic_write(self.device_path, text.encode("utf-8"))
+
+    def name_device(self, name: str) -> LocalDevice:
+        """Keep ``name`` as this machine's person in its device file (made if need be), under the lock."""
+        with self.lock():
+            me = self.own_device()._replace(name=name)
+            self._save_device(me)
+            return me
 
     # -- reading --------------------------------------------------------------------------
 
@@ -765,7 +778,7 @@ class EventLog:
             ensure_dir(os.path.join(self.root, DEVICES))
         if added:  # first: a crash before the files are written must not look like another machine's writes
             stamp = max(e.stamp for e in added)
-            self._save_device(LocalDevice(me.id, max(stamp, me.last) if me.last else stamp))
+            self._save_device(me._replace(last=max(stamp, me.last) if me.last else stamp))
         for path, data in sorted(datas.items()):
             atomic_write(path, data)
             if signature is not None:
@@ -777,6 +790,75 @@ class EventLog:
             if signature is not None:
                 signature.pop(path, None)
         return {path: (events, path in created) for path, events in months.items()}
+
+
+def device_name(local_dir: str) -> str:
+    """The name this machine's device file gives its person ("" when none, or when it cannot be read)."""
+    try:
+        me = EventLog(local_dir, local_dir).local_device()
+    except HabitdError:
+        return ""  # a command that writes says what is wrong with it
+    return me.name if me else ""
+
+
+def local_leftovers(local_dir: str) -> list[str]:
+    """History files in the local folder's ``devices/``, left out while a shared folder is set."""
+    return sorted(path for _device, path, _conflict in EventLog(local_dir, local_dir)._files())
+
+
+def move_history(local_dir: str, shared_dir: str) -> tuple[list[str], list[str]]:
+    """Move the history files of the local folder's ``devices/`` into the shared folder's.
+
+    Each file is copied (atomically, fsynced) before the local one is removed, so a crash
+    leaves it in one place or both, never in neither. A file of the same name there already
+    is left where it is (both kept) unless it is the same. Returns (moved, left) paths.
+    """
+    moved, left = [], []
+    for path in local_leftovers(local_dir):
+        device, name = os.path.basename(os.path.dirname(path)), os.path.basename(path)
+        target = os.path.join(shared_dir, DEVICES, device, name)
+        try:
+            data = _read_bytes(path, STATE_MAX_BYTES, follow_symlink=False)
+            there = _read_bytes(target, STATE_MAX_BYTES, follow_symlink=False)
+        except (OSError, ValueError):
+            left.append(path)
+            continue
+        if data is None:
+            continue
+        if there is not None and there != data:
+            left.append(path)
+            continue
+        if there is None:
+            atomic_write(target, data)
+        try:
+            os.unlink(path)
+        except OSError as e:
+            raise StoreWriteError(f"moved {path} to {target} but could not remove it: {e.strerror}") from None
+        moved.append(target)
+    return moved, left
+
+
+def link_config(path: str, target: str) -> None:
+    """Make the config path a symbolic link to a config file kept elsewhere (one config for two)."""
+    ensure_dir(os.path.dirname(os.path.abspath(path)))
+    tmp = f"{path}.{os.getpid()}.link.tmp"
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        os.symlink(target, tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise StoreWriteError(f"could not link {path} to {target}: {e.strerror}") from None
+
+
+def ensure_shared_root(shared_dir: str) -> None:
+    """Start a shared folder: its ``devices/`` folder (0700)."""
+    try:
+        ensure_dir(os.path.join(shared_dir, DEVICES))
+    except OSError as e:
+        raise StoreWriteError(f"could not make {os.path.join(shared_dir, DEVICES)}: {e.strerror}") from None
 
 
 class LogWriter:
@@ -1114,6 +1196,8 @@ class SharedStore:
         mine = State()
         mine.reminders, mine.sent_day, mine.sent_count = own.reminders, own.sent_day, own.sent_count
         atomic_write(self.local.path, dump_state(to_doc(mine)).encode("utf-8"))
+
+
 # --- files read or written on a person's request (issue 13) ------------------------
 
 IMPORT_MAX_BYTES = 256 << 20
