@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BASIC, Habitd
+from tests.desktop import Daemon, require
 
 
 def settings(shared: Path, name: str = "", extra: str = "") -> str:
@@ -177,9 +178,7 @@ def test_devices_names_every_file_not_read_and_why_and_the_conflict_copies(
     assert "Traceback" not in out.output
 
 
-def test_devices_reads_the_history_with_a_config_broken_elsewhere(
-    habitd: Habitd, tmp_path: Path, shared: Path
-) -> None:
+def test_devices_reads_the_history_with_a_config_broken_elsewhere(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
     sam = device(habitd, tmp_path, shared, "Sam")
     assert sam("done", "thanks").exit_code == 0
     sam.write_config(sam.config.read_text() + '\n[habits.broken]\nevery = "fortnightly"\n')
@@ -193,7 +192,10 @@ def test_devices_and_check_say_when_the_shared_folder_is_not_there(habitd: Habit
     sam = device(habitd, tmp_path, tmp_path / "not-mounted", "Sam")
     r = sam("devices")
     assert r.exit_code == 1
-    assert r.stderr == f"habitd: the shared folder {tmp_path / 'not-mounted'} is not there (not mounted or not synced yet?)\n"
+    assert (
+        r.stderr
+        == f"habitd: the shared folder {tmp_path / 'not-mounted'} is not there (not mounted or not synced yet?)\n"
+    )
     r = sam("check")
     assert r.exit_code == 1
     assert "habitd: problem: the shared folder" in r.stderr and "nothing can be recorded until it is back" in r.stderr
@@ -247,7 +249,7 @@ def test_join_refuses_a_folder_that_is_not_a_habitd_folder_unless_told(habitd: H
     assert f'shared_dir = "{folder}"' in text and 'name = "Sam"' in text
     assert habitd("check").exit_code == 0
     assert habitd("done", "thanks").exit_code == 0
-    assert "by = \"Sam\"" in next((folder / "devices").glob("*/2026-11.toml")).read_text()
+    assert 'by = "Sam"' in next((folder / "devices").glob("*/2026-11.toml")).read_text()
     r = habitd("init", "--join", str(tmp_path / "nowhere"))
     assert r.exit_code == 2 and "is not there (not mounted or not synced yet?)" in r.stderr
 
@@ -324,3 +326,23 @@ def test_join_points_this_machine_at_a_config_both_partners_share(habitd: Habitd
     common.write_text(settings(tmp_path / "elsewhere"))
     r = Habitd(other, tmp_path / "other" / "state", habitd.now)("init", "--join", str(shared))
     assert r.exit_code == 2 and "which is not" in r.stderr and not other.exists()
+
+
+def test_the_daemon_reloads_a_shared_config_that_the_sync_engine_replaces(tmp_path: Path, shared: Path) -> None:
+    require("libfaketime")
+    common = shared / "config.toml"
+    common.write_text(settings(shared))
+    daemon = Daemon(tmp_path, dict(os.environ), "", "2026-11-27 12:00:00")
+    daemon.config.unlink()
+    joined = daemon.cli("init", "--join", str(shared), "--name", "Sam")
+    assert joined.returncode == 0, joined.stderr
+    assert daemon.config.is_symlink()
+    daemon.start(env={"HABITD_NOTIFIER": "dbus"})
+    try:
+        daemon.wait_log("running: 3 habits")
+        tmp = shared / ".syncthing.config.toml.tmp"  # as Syncthing writes: a new file renamed over the old
+        tmp.write_text(common.read_text() + '\n[habits.walk]\nevery = "day"\nat = "18:00"\n')
+        os.replace(tmp, common)
+        daemon.wait_log("the config file changed: config reloaded (4 habits")
+    finally:
+        assert daemon.stop() == 0
