@@ -176,12 +176,18 @@ def history_json(config: Config, state: State, habit: Habit, rows: list[Period])
                 if p.first <= d <= p.last:
                     for nth in range(1, log.count(d) + 1):
                         note = log.note_of(d, nth)
-                        done.append({"date": d.isoformat(), "note": note.text if note else None})
+                        done.append(
+                            {
+                                "date": d.isoformat(),
+                                "note": note.text if note else None,
+                                "private": bool(note and is_private(note.extra)),  # the note: this machine only
+                            }
+                        )
             skips = [
                 {"date": s.day.isoformat(), "note": s.text or None} for s in log.skips if p.first <= s.day <= p.last
             ]
             notes = [
-                {"date": n.day.isoformat(), "text": n.text}
+                {"date": n.day.isoformat(), "text": n.text, "private": is_private(n.extra)}
                 for n in log.notes
                 if n.nth == 0 and p.first <= n.day <= p.last
             ]
