@@ -243,8 +243,12 @@ def join(app: App, folder: str, name: str | None, force: bool, new: bool) -> Non
         said.append(f"{config} uses {folder} already.")
     elif os.path.exists(shared_config):
         found = store.sharing_settings(shared_config)
-        if found is None or found[0] is None or not _same(found[0], folder):
-            where = "no shared_dir" if found is None or found[0] is None else f"shared_dir = {found[0]!r}"
+        if found is None:
+            raise UsageError(
+                f"{shared_config} cannot be read as a config; `habitd --config {shared_config} check` says why"
+            )
+        if found[0] is None or not _same(found[0], folder):
+            where = "no shared_dir" if found[0] is None else f"shared_dir = {found[0]!r}"
             raise UsageError(
                 f"{shared_config} has {where}, which is not {folder} on this machine. A config both of you use"
                 ' needs a shared_dir that names the shared folder on both machines (like "~/Sync/habitd")'
