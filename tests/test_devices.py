@@ -346,3 +346,19 @@ def test_the_daemon_reloads_a_shared_config_that_the_sync_engine_replaces(tmp_pa
         daemon.wait_log("the config file changed: config reloaded (4 habits")
     finally:
         assert daemon.stop() == 0
+
+
+def test_a_renamed_habit_keeps_its_private_notes_private(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    sam = device(habitd, tmp_path, shared, "Sam")
+    assert sam("done", "thanks", "--note", "hush, a secret", "--private").exit_code == 0
+    r = sam("rename", "thanks", "gratitude")
+    assert r.exit_code == 0, r.output
+    assert grep(shared, "hush") == []
+    assert [(n["habit"], n["private"]) for n in sam.json("journal")["notes"]] == [("gratitude", True)]
+
+
+def test_name_and_new_go_with_join(habitd: Habitd) -> None:
+    before = habitd.config.read_bytes()
+    r = habitd("init", "--name", "Sam", "--force")
+    assert r.exit_code == 2 and r.stderr == "habitd: --name goes with --join DIR\n"
+    assert habitd.config.read_bytes() == before
