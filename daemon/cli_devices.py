@@ -16,7 +16,8 @@ import click
 
 from daemon import store
 from daemon.cli import App, _emit_json, _out, pass_app
-from daemon.errors import HabitdError, StateError, StoreWriteError, UsageError
+from daemon.errors import HabitdError, StateError, UsageError
+from daemon.render import inert
 
 SHARED_CONFIG = "config.toml"  # a config both partners use, kept in the shared folder
 NOT_THERE = "is not there (not mounted or not synced yet?)"
@@ -103,7 +104,7 @@ def warnings(s: Seen) -> list[str]:
         n = len(s.left_behind)
         out.append(
             f"{n} history file{'s' if n > 1 else ''} of this machine {'are' if n > 1 else 'is'} in"
-            f" {os.path.join(os.path.dirname(os.path.dirname(s.left_behind[0])))}, outside the shared folder, and"
+            f" {os.path.dirname(os.path.dirname(s.left_behind[0]))}, outside the shared folder, and"
             f" not read; `habitd init --join {s.folder}` moves {'them' if n > 1 else 'it'} there"
         )
     return out
@@ -158,7 +159,7 @@ def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
         for d in s.survey.devices.values():
             when = _when(d, zone)
             shown = when.replace("T", " ")[:16] if when else "-"
-            name = (_name(d) or (me_name if d.id == me else "") or "-")[:16]
+            name = inert(_name(d) or (me_name if d.id == me else "") or "-")[:16]  # from a partner's file
             mark = "  (this machine)" if d.id == me else ""
             lines.append(f"{d.id:<10}  {name:<16}  {len(d.files):>5}  {shown}{mark}")
     else:
@@ -171,7 +172,7 @@ def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
         lines.append("Not read (the rest of the history is used, these files are left as they are):")
         for u in s.survey.unread:
             lines.extend(_wrap(os.path.relpath(u.path, s.folder), "  "))
-            lines.extend(_wrap(f"{WHY[u.why]}: {u.detail}", "    "))
+            lines.extend(_wrap(inert(f"{WHY[u.why]}: {u.detail}"), "    "))
     copies = [c for d in s.survey.devices.values() for c in d.conflicts]
     if copies:
         lines.append("Conflict copies (read; their device folds them in with its next change):")
@@ -188,7 +189,7 @@ def devices(app: App, as_json: bool) -> None:
     """The devices writing to the shared folder, and any file that could not be read."""
     s = seen(app)
     if s.shared and not s.survey.exists:
-        raise StoreWriteError(f"the shared folder {s.folder} {NOT_THERE}")
+        raise HabitdError(f"the shared folder {s.folder} {NOT_THERE}")
     name, tz = app.sharing()[1], _zone(app)
     if as_json:
         _emit_json(devices_json(s, tz, name))
