@@ -15,7 +15,7 @@ from daemon.config import Config, Habit, Settings
 from daemon.events import is_private
 from daemon.periods import is_due_day, period_bounds, period_index
 from daemon.schedule import Slot, expires, handled_mark, shown_at, upcoming_slots
-from daemon.state import State
+from daemon.state import Note, State
 from daemon.streaks import MET, OPEN, SKIPPED, Period, period_state, periods, summarize
 
 SNOOZE = -1  # the ``followup`` of a slot that is a snoozed reminder's return
@@ -164,6 +164,11 @@ def history(config: Config, state: State, habit: Habit, now: datetime, weeks: in
     return [p._replace(state=NOT_TRACKED) if p.last < day and (begin is None or p.last < begin) else p for p in found]
 
 
+def _private(note: Note | None) -> dict[str, bool]:
+    """``"private": true`` for a note kept on this machine only; nothing for the others."""
+    return {"private": True} if note is not None and is_private(note.extra) else {}
+
+
 def history_json(config: Config, state: State, habit: Habit, rows: list[Period]) -> dict[str, object]:
     log = state.habits.get(habit.id)
     out = []
@@ -176,18 +181,12 @@ def history_json(config: Config, state: State, habit: Habit, rows: list[Period])
                 if p.first <= d <= p.last:
                     for nth in range(1, log.count(d) + 1):
                         note = log.note_of(d, nth)
-                        done.append(
-                            {
-                                "date": d.isoformat(),
-                                "note": note.text if note else None,
-                                "private": bool(note and is_private(note.extra)),  # the note: this machine only
-                            }
-                        )
+                        done.append({"date": d.isoformat(), "note": note.text if note else None, **_private(note)})
             skips = [
                 {"date": s.day.isoformat(), "note": s.text or None} for s in log.skips if p.first <= s.day <= p.last
             ]
             notes = [
-                {"date": n.day.isoformat(), "text": n.text, "private": is_private(n.extra)}
+                {"date": n.day.isoformat(), "text": n.text, **_private(n)}
                 for n in log.notes
                 if n.nth == 0 and p.first <= n.day <= p.last
             ]

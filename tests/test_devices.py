@@ -70,6 +70,9 @@ def test_a_private_note_stays_on_this_machine_while_the_completion_is_shared(
         }
     ]
     assert "thanks  (private)" in sam("journal").stdout
+    period = sam.json("history", "thanks")["periods"][-1]
+    assert period["completions"] == [{"date": "2026-11-25", "note": "grateful for the soup", "private": True}]
+    assert alex.json("history", "thanks")["periods"][-1]["completions"] == [{"date": "2026-11-25", "note": None}]
     # the cache can go: the note is rebuilt from this machine's private file
     for cache in ("cache.bin", "events.bin"):
         (sam.state_dir / cache).unlink(missing_ok=True)
