@@ -17,6 +17,7 @@ from typing import NamedTuple
 from daemon import record
 from daemon.config import Config, Every, Habit
 from daemon.notify import Note, Pressed
+from daemon.people import as_seen
 from daemon.periods import period_index
 from daemon.prompts import current_prompt
 from daemon.reminders import Due
@@ -74,7 +75,8 @@ def settled(config: Config, state: State, note: Note, today: date) -> str | None
     if note.day is None:
         return None
     ws = config.settings.week_starts
-    now_state = period_state(habit, state, period_index(habit, note.day, ws), today, ws).state
+    seen = as_seen(state, habit, config.settings.name)  # a personal habit: only my part settles it
+    now_state = period_state(habit, seen, period_index(habit, note.day, ws), today, ws).state
     return f"its period is {now_state}" if now_state in (MET, SKIPPED, PAUSED) else None
 
 
@@ -91,7 +93,8 @@ def answer(store: StateStore, config: Config, pressed: Pressed, now: datetime) -
         return Answer(False, f"{label} pressed on a notification without a day; nothing changed")
     day = note.day
     ws = config.settings.week_starts
-    period = period_state(habit, store.read(), period_index(habit, day, ws), config.today(now), ws)
+    seen = as_seen(store.read(), habit, store.by)
+    period = period_state(habit, seen, period_index(habit, day, ws), config.today(now), ws)
     if period.state in (MET, SKIPPED):
         span = f"{period.first}" if period.first == period.last else f"{period.first} .. {period.last}"
         return Answer(False, f"{label} pressed, but the period {span} is {period.state} already; nothing changed")

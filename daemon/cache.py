@@ -15,7 +15,7 @@ from typing import Any
 
 from daemon.events import Event
 from daemon.hlc import Stamp
-from daemon.state import NO_EXTRA, Note, Pause, PromptDeck, Skip, State
+from daemon.state import NO_EXTRA, HabitLog, Note, Pause, PromptDeck, Skip, State
 
 _ZONES: dict[int, tzinfo] = {}  # UTC offsets seen, in seconds: one tzinfo each
 
@@ -85,7 +85,26 @@ def unpack_event(t: tuple[Any, ...], stamp: Callable[[Any], Stamp] = Stamp._make
 def pack_notes(notes: list[Note]) -> list[Any]:
     if isinstance(notes, LazyNotes) and notes.unread() is not None:
         return notes.unread() or []
-    return [(n.day.toordinal(), pack_at(n.at), n.text, n.nth, plain(dict(n.extra))) for n in notes]
+    return [(n.day.toordinal(), pack_at(n.at), n.text, n.nth, plain(dict(n.extra)), n.by) for n in notes]
+
+
+def pack_people(log: HabitLog) -> tuple[Any, ...] | None:
+    """Who did the habit's completions: each name's day masks, and the days done by several."""
+    if not log.people and not log.mixed:
+        return None
+    people = {name: (p.done, {d.toordinal(): n for d, n in p.counts.items()}) for name, p in log.people.items()}
+    return people, {d.toordinal(): names for d, names in log.mixed.items()}
+
+
+def unpack_people(log: HabitLog, packed: tuple[Any, ...] | None) -> None:
+    if packed is None:
+        return
+    day = date.fromordinal
+    people, mixed = packed
+    for name, (done, counts) in people.items():
+        person = log.people[name] = HabitLog()
+        person.done, person.counts = done, {day(d): n for d, n in counts.items()}
+    log.mixed = {day(d): names for d, names in mixed.items()}
 
 
 def pack_history(state: State, packed: dict[str, Any] | None = None, same: Iterable[str] = ()) -> tuple[Any, ...]:
@@ -96,14 +115,15 @@ def pack_history(state: State, packed: dict[str, Any] | None = None, same: Itera
             log.done, {d.toordinal(): n for d, n in log.counts.items()},
             pack_notes(log.notes),
             [
-                (s.day.toordinal(), s.text, pack_at(s.at) if s.at else None, s.after, plain(dict(s.extra)))
+                (s.day.toordinal(), s.text, pack_at(s.at) if s.at else None, s.after, plain(dict(s.extra)), s.by)
                 for s in log.skips
             ],
             plain(log.extra),
+            pack_people(log),
         )
         for hid, log in state.habits.items()
     }  # fmt: skip
-    pauses = [(p.habit, p.start.toordinal(), p.until.toordinal()) for p in state.pauses]
+    pauses = [(p.habit, p.start.toordinal(), p.until.toordinal(), p.by) for p in state.pauses]
     return habits, pauses, {hid: (d.order, d.next) for hid, d in state.prompts.items()}
 
 
@@ -113,7 +133,7 @@ def mapping(packed: dict[str, Any]) -> Mapping[str, Any]:
 
 def unpack_notes(packed: list[Any]) -> list[Note]:
     day = date.fromordinal
-    return [Note(day(d), unpack_at(at), text, nth, mapping(x)) for d, at, text, nth, x in packed]
+    return [Note(day(d), unpack_at(at), text, nth, mapping(x), by) for d, at, text, nth, x, by in packed]
 
 
 class LazyNotes(list[Note]):
@@ -243,15 +263,17 @@ def unpack_history(packed: tuple[Any, ...]) -> State:
     habits, pauses, prompts = packed
     state = State()
     day = date.fromordinal
-    for hid, (done, counts, notes, skips, extra) in habits.items():
+    for hid, (done, counts, notes, skips, extra, people) in habits.items():
         log = state.log(hid)
         log.done = done
         log.counts = {day(d): n for d, n in counts.items()}
         log.notes = LazyNotes(notes) if notes else []
         log.skips = [
-            Skip(day(d), text, unpack_at(at) if at else None, after, mapping(x)) for d, text, at, after, x in skips
+            Skip(day(d), text, unpack_at(at) if at else None, after, mapping(x), by)
+            for d, text, at, after, x, by in skips
         ]
         log.extra = unplain(extra)
-    state.pauses = [Pause(h, day(a), day(b)) for h, a, b in pauses]
+        unpack_people(log, people)
+    state.pauses = [Pause(h, day(a), day(b), by) for h, a, b, by in pauses]
     state.prompts = {hid: PromptDeck(order, n) for hid, (order, n) in prompts.items()}
     return state

@@ -7,6 +7,10 @@ turns the one into the other. Something taken away is named by the ids of the
 events it came from (``Ids``), so it can only remove what this device had
 seen: a partner's completion made meanwhile survives an undo (add-wins).
 
+A completion, note, skip or pause is written with the name of who did it
+(``HabitLog.bys``, ``Note.by``, ...: the recording API sets it, a history
+moved from a state file has none); the other events with the writer's.
+
 Pure: the caller supplies ``add``, which stamps and appends one event.
 """
 
@@ -19,7 +23,7 @@ from typing import Any, TypeVar
 from daemon.derive import Ids, key
 from daemon.events import DONE, KEEP, NOTE, NOTE_DELETE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, UNDO, UNSKIP, Event
 from daemon.hlc import Stamp
-from daemon.state import HabitLog, PromptDeck, State
+from daemon.state import HabitLog, Note, PromptDeck, State
 
 _UNSTAMPED = Stamp(0, 0, "unstamped")
 T = TypeVar("T")
@@ -55,6 +59,23 @@ def _changed_days(b: HabitLog, a: HabitLog) -> list[date]:
     return sorted(days)
 
 
+def _taken(before: list[str], after: list[str]) -> list[int]:
+    """Which of a day's completions (from 1) a change took away: each name's latest ones it has fewer of."""
+    gone: list[int] = []
+    for name in set(before):
+        fewer = before.count(name) - after.count(name)
+        if fewer > 0:
+            gone += [i for i, b in enumerate(before, 1) if b == name][-fewer:]
+    return sorted(gone)
+
+
+def _renumber(note: Note, gone: list[int]) -> Note:
+    """A note of the day once the completions ``gone`` are taken away: theirs become the day's own."""
+    if note.nth in gone:
+        return note._replace(nth=0)
+    return note._replace(nth=note.nth - sum(1 for i in gone if i < note.nth)) if note.nth else note
+
+
 def _pairs(before: State, after: State) -> list[tuple[str, HabitLog, HabitLog]]:
     """The habits whose logs differ, with their logs before and after."""
     out = []
@@ -70,10 +91,7 @@ def copy_history(state: State) -> State:
     out = State()
     for hid, log in state.habits.items():
         if not log.empty():
-            new = out.log(hid)
-            for name in HabitLog.__slots__:
-                value = getattr(log, name)
-                setattr(new, name, value.copy() if isinstance(value, dict | list) else value)
+            out.habits[hid] = log.copy()
     out.pauses = list(state.pauses)
     out.prompts = {hid: PromptDeck(list(d.order), d.next) for hid, d in state.prompts.items()}
     return out
@@ -154,14 +172,16 @@ def write_change(
         for day in _changed_days(b, a):
             was, now = b.count(day), a.count(day)
             if now < was:
-                b_notes = [n._replace(nth=0) if n.day == day and now < n.nth <= was else n for n in b_notes]
                 if ids is None:
                     raise ValueError("an undo needs the ids of the completions it removes")
+                gone_at = _taken(b.bys(day), a.bys(day))  # which of the day's completions go (from 1)
+                b_notes = [_renumber(n, gone_at) if n.day == day else n for n in b_notes]
                 held = done_ids.get((hid, day), [])
-                new(UNDO, hid, day, undoes=tuple(held[now:was]))
-                del held[now:]
+                new(UNDO, hid, day, undoes=tuple(held[i - 1] for i in gone_at if i <= len(held)))
+                held[:] = [s for i, s in enumerate(held, 1) if i not in gone_at]
+            names = a.bys(day) if now > was else []
             for nth in range(was + 1, now + 1):
-                made[hid, day, nth] = new(DONE, hid, day).stamp
+                made[hid, day, nth] = new(DONE, hid, day, by=names[nth - 1]).stamp
         gone, added = _diff(b_notes, a.notes)
         edited: dict[int, int] = {}  # a note of before -> its new text in after: same day and completion
         for j in added:
@@ -174,7 +194,7 @@ def write_change(
             if i in edited:
                 note = a.notes[edited[i]]
                 extra = tuple(note.extra.items())
-                new(NOTE_EDIT, hid, note.day, at=note.at, text=note.text, of=versions[0], extra=extra)
+                new(NOTE_EDIT, hid, note.day, at=note.at, text=note.text, of=versions[0], extra=extra, by=note.by)
             else:
                 new(NOTE_DELETE, hid, b.notes[i].day, undoes=versions)
         for j in added:
@@ -183,7 +203,7 @@ def write_change(
             note = a.notes[j]
             held = done_ids.get((hid, note.day), [])
             of = made.get((hid, note.day, note.nth)) or (held[note.nth - 1] if 0 < note.nth <= len(held) else None)
-            new(NOTE, hid, note.day, at=note.at, text=note.text, of=of, extra=tuple(note.extra.items()))
+            new(NOTE, hid, note.day, at=note.at, text=note.text, of=of, extra=tuple(note.extra.items()), by=note.by)
         gone, added = _diff(b.skips, a.skips)
         for i in gone:
             stamp = named(ids.skips if ids else {}, (hid, key(b.skips[i])), b.skips, i)
@@ -191,7 +211,7 @@ def write_change(
         for j in added:
             k = a.skips[j]
             at = {"at": k.at} if k.at is not None else {"dated": False}
-            new(SKIP, hid, k.day, text=k.text, after=k.after, extra=tuple(k.extra.items()), **at)
+            new(SKIP, hid, k.day, text=k.text, after=k.after, extra=tuple(k.extra.items()), by=k.by, **at)
         if a.extra != b.extra:
             new(KEEP, hid, today, extra=tuple(a.extra.items()))
     gone, added = _diff(before.pauses, after.pauses)
@@ -206,7 +226,7 @@ def write_change(
         new(RESUME, p.habit, ends, undoes=(named(ids.pauses, p, before.pauses, i),))
     for j in added:
         p = after.pauses[j]
-        new(PAUSE, p.habit, p.start, until=p.until)
+        new(PAUSE, p.habit, p.start, until=p.until, by=p.by)
     for hid, deck in sorted(after.prompts.items()):
         if before.prompts.get(hid) != deck:
             new(PROMPT, hid, today, order=tuple(deck.order), next=deck.next)

@@ -58,7 +58,12 @@ class App:
         if not os.path.lexists(self.config_path):
             raise UsageError(f"no config at {self.config_path}; `habitd init` writes one")
         text = store.read_config_text(self.config_path)
-        return parse_config(text, str(self.config_path), store.system_timezone())
+        return parse_config(text, str(self.config_path), store.system_timezone()).named(self._device_name)
+
+    @cached_property
+    def _device_name(self) -> str:
+        """The name this machine's ``device.toml`` keeps (``init --join --name`` with a shared config)."""
+        return store.device_name(self.state_dir)
 
     @cached_property
     def store(self) -> store.SharedStore:
@@ -88,7 +93,7 @@ class App:
             if found is None:
                 raise
             shared_dir, name = found
-        return (os.path.expanduser(shared_dir) if shared_dir else None), store.device_name(self.state_dir) or name
+        return (os.path.expanduser(shared_dir) if shared_dir else None), self._device_name or name
 
     def today(self) -> date:
         return self.config.today(self.now())
@@ -385,6 +390,15 @@ def check(app: App) -> None:
 
     for hid in orphans(config, state):
         _out(f"note: history for '{hid}' is kept; `habitd rename {hid} NEW` attaches it to a habit")
+    personal = [h.id for h in config.habits if h.each]
+    if personal and not config.settings.name:
+        import textwrap
+
+        text = (
+            f"note: {', '.join(personal)}: `each = true` keeps a habit per person; without"
+            " [settings] name it counts everyone's completions as yours"
+        )
+        _out("\n".join(textwrap.wrap(text, 80, subsequent_indent="  ")))
     today = config.today(now)
     for line in render.future_lines(views.future_completions(config, state, today), today):
         click.echo(line, err=True)
@@ -433,10 +447,12 @@ def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -
         before = result.before
         current = before.first <= app.today() <= before.last
         if not result.recorded:
+            partners = [n for n in result.by if n != app.store.by]  # a shared habit met by a partner says so
+            by = f" by {' and '.join(partners)}" if partners else ""
             if before.first == before.last:
-                what = f"already done for {day.isoformat()}"
+                what = f"already done{by} for {day.isoformat()}"
             else:
-                what = f"already done for {h.every.this(current)} ({before.first} .. {before.last})"
+                what = f"already done{by} for {h.every.this(current)} ({before.first} .. {before.last})"
             kept = NOTE_KEPT if result.note_kept else " Nothing changed."
             _out(f"{h.title}: {what}.{kept}")
             return
@@ -565,7 +581,8 @@ def resume(app: App, habit: str | None) -> None:
     """End the pause of HABIT (or of everything) today."""
     hid = app.config.find(habit).id if habit else None
     day = app.today()
-    ended = record.resume(app.store, hid, day)
+    personal = frozenset(h.id for h in app.config.habits if h.each)
+    ended = record.resume(app.store, hid, day, personal)
     if not ended:
         raise UsageError(f"{hid} is not paused" if hid else "nothing is paused")
     with _after_save():

@@ -128,6 +128,7 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
                         "date": e.day.isoformat(),
                         "written": e.written.isoformat() if e.written else None,
                         "text": e.text,
+                        "by": e.by or None,
                         "kind": e.kind,
                         "private": e.private,
                     }

@@ -107,6 +107,7 @@ class Habit(NamedTuple):
     prompts: tuple[str, ...] = ()
     snooze: timedelta | None = None  # None: the settings' value
     archived: bool = False
+    each: bool = False  # a personal habit: each person keeps their own periods and streak
 
     @property
     def reminds(self) -> bool:
@@ -116,6 +117,10 @@ class Habit(NamedTuple):
 class Config(NamedTuple):
     settings: Settings
     habits: tuple[Habit, ...] = ()
+
+    def named(self, name: str) -> Config:
+        """This config as this machine's person ``name`` sees it (a shared config names no one); "": as is."""
+        return self._replace(settings=self.settings._replace(name=name)) if name else self
 
     def habit(self, habit_id: str) -> Habit | None:
         return next((h for h in self.habits if h.id == habit_id), None)
@@ -429,6 +434,12 @@ HABIT_KEYS: dict[str, Key] = {
     "snooze": Key("this habit's own snooze", _duration(timedelta(days=1), "a day"), '"30m"'),
     "archived": Key(
         "true: no reminders, hidden from status and today (shown with --all); its history is kept", _bool, "true"
+    ),
+    "each": Key(
+        "true: a personal habit, each of you keeps your own periods and streak; default: shared, either"
+        " partner's completion counts for both",
+        _bool,
+        "true",
     ),
 }
 

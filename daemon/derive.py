@@ -6,6 +6,7 @@ in which events arrived (only their stamps order them):
 
 - An event named by an ``undo``, ``unskip`` or ``note-delete`` is gone.
 - The day's completions are its ``done`` events; the nth by stamp is the nth.
+  Each is also counted as its writer's (``by``) when it names one: who did what.
 - A note belongs to the completion ``of`` names; when that completion is
   undone, the note stays as the day's own note (``nth`` 0). It stays while
   any of its versions (the note, its edits) is not taken back, with the text
@@ -36,7 +37,7 @@ def _extra(event: Event) -> Mapping[str, Any]:
 
 
 def _skip(e: Event) -> Skip:
-    return Skip(e.day, e.text, e.at if e.dated else None, e.after, _extra(e))
+    return Skip(e.day, e.text, e.at if e.dated else None, e.after, _extra(e), e.by)
 
 
 class Ids(NamedTuple):
@@ -82,7 +83,7 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
     for e in ordered:
         if e.kind == DONE:
             if e.stamp not in removed:
-                nth_of[e.stamp] = state.log(e.habit).add(e.day)
+                nth_of[e.stamp] = state.log(e.habit).add(e.day, e.by)
                 ids.done.setdefault((e.habit, e.day), []).append(e.stamp)
         elif e.kind == NOTE:
             found = _note(e, edits.get(e.stamp, []), removed, nth_of)
@@ -101,8 +102,8 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
             if e.stamp in ended:
                 until = min(until, ended[e.stamp].day - timedelta(days=1))
             if until >= e.day:
-                state.pauses.append(Pause(e.habit, e.day, until))
-                ids.pauses.setdefault(Pause(e.habit, e.day, until), []).append(e.stamp)
+                state.pauses.append(Pause(e.habit, e.day, until, e.by))
+                ids.pauses.setdefault(Pause(e.habit, e.day, until, e.by), []).append(e.stamp)
         elif e.kind == PROMPT and e.stamp not in removed:
             state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
         elif e.kind == KEEP and e.stamp not in removed:
@@ -118,7 +119,7 @@ def _note(
     if not alive:
         return None
     last = max(alive, key=lambda v: v.stamp)
-    note = Note(add.day, last.at, last.text, nth, _extra(last))
+    note = Note(add.day, last.at, last.text, nth, _extra(last), last.by)
     return note, tuple(dict.fromkeys([add.stamp, *(v.stamp for v in alive)]))
 
 
@@ -141,16 +142,16 @@ def extend(state: State, events: list[Event]) -> bool:
     nth_of: dict[Stamp, int] = {}
     for e in events:
         if e.kind == DONE:
-            nth_of[e.stamp] = state.log(e.habit).add(e.day)
+            nth_of[e.stamp] = state.log(e.habit).add(e.day, e.by)
         elif e.kind == NOTE:
             nth = nth_of[e.of] if e.of is not None else 0
-            state.log(e.habit).notes.append(Note(e.day, e.at, e.text, nth, _extra(e)))
+            state.log(e.habit).notes.append(Note(e.day, e.at, e.text, nth, _extra(e), e.by))
         elif e.kind == SKIP:
             state.log(e.habit).skips.append(_skip(e))
         elif e.kind == KEEP:
             state.log(e.habit).extra = dict(e.extra)
         elif e.kind == PAUSE and e.until is not None:
-            state.pauses.append(Pause(e.habit, e.day, e.until))
+            state.pauses.append(Pause(e.habit, e.day, e.until, e.by))
         elif e.kind == PROMPT:
             state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
     return True

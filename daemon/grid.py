@@ -1,7 +1,7 @@
 """The grid of every habit over the last days, as plain data: one row a habit, one mark a day.
 
 The marks are the history heatmap's (``views.day_marks``); the streak is the
-one ``status`` shows. The command line renders it (render_views.py).
+one ``status`` shows. A personal habit has a row per person, mine first. The command line renders it (render_views.py).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from daemon.config import Config, Habit
+from daemon.people import as_seen, people
 from daemon.state import State
 from daemon.streaks import summarize
 from daemon.views import day_marks
@@ -19,6 +20,7 @@ class GridRow(NamedTuple):
     habit: Habit
     marks: tuple[str, ...]  # one a day, oldest first: views.DONE, MISSED_DAY, ...
     streak: int
+    person: str = ""  # a personal habit's row of a partner ("": mine, or the shared habit's)
 
 
 class Grid(NamedTuple):
@@ -36,9 +38,11 @@ def grid(config: Config, state: State, now: datetime, days: int, archived: bool 
     for habit in config.habits:
         if habit.archived and not archived:
             continue
-        marks = day_marks(config, state, habit, first, now)
-        streak = summarize(habit, state, today, config.settings.week_starts).streak
-        rows.append(GridRow(habit, tuple(marks[d] for d in span), streak))
+        me = config.settings.name
+        for person in people(config, state, habit) if habit.each and me else [me]:
+            marks = day_marks(config, state, habit, first, now, person=person)
+            streak = summarize(habit, as_seen(state, habit, person), today, config.settings.week_starts).streak
+            rows.append(GridRow(habit, tuple(marks[d] for d in span), streak, "" if person == me else person))
     return Grid(today, span, tuple(rows))
 
 
@@ -47,6 +51,8 @@ def grid_json(g: Grid) -> dict[str, object]:
         "today": g.today.isoformat(),
         "days": [d.isoformat() for d in g.days],
         "habits": [
-            {"id": r.habit.id, "title": r.habit.title, "marks": list(r.marks), "streak": r.streak} for r in g.rows
+            {"id": r.habit.id, "title": r.habit.title, "marks": list(r.marks), "streak": r.streak}
+            | ({"person": r.person or None} if r.habit.each else {})
+            for r in g.rows
         ],
     }

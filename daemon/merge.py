@@ -76,7 +76,7 @@ def merge_state(into: State, incoming: State) -> Merged:
             del into.habits[hid]
     pauses = 0
     for p in incoming.pauses:
-        if p not in into.pauses:
+        if not any(q[:3] == p[:3] for q in into.pauses):  # the same pause, whoever recorded it
             into.pauses.append(p)
             pauses += 1
     return total + Merged(0, 0, 0, pauses)

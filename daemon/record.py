@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from daemon import people
 from daemon.config import Config, Habit
 from daemon.errors import UsageError
 from daemon.events import PRIVATE, is_private
@@ -43,8 +44,9 @@ class Done(NamedTuple):
     day: date
     before: Period  # the period as it was before this completion
     nth: int  # which completion of the day this is (0 when nothing was recorded)
-    state: State  # the state after it
+    state: State  # the state after it (a personal habit: as this person sees it)
     note_kept: bool = False  # not recorded, but the note was kept as the day's note
+    by: tuple[str, ...] = ()  # who had completed the period before (names, sorted)
 
 
 class Skipped(NamedTuple):
@@ -78,52 +80,81 @@ def _marks(private: bool) -> Mapping[str, Any]:
     return _PRIVATE_NOTE if private else NO_EXTRA
 
 
-def _keep_day_note(log: HabitLog, day: date, at: datetime, text: str, private: bool = False) -> None:
-    log.notes.append(Note(day, at, text, 0, _marks(private)))
+def _keep_day_note(log: HabitLog, day: date, at: datetime, text: str, by: str = "", private: bool = False) -> None:
+    log.notes.append(Note(day, at, text, 0, _marks(private), by=by))
 
 
-def _latest_note(log: HabitLog, day: date, private: bool = False) -> int | None:
-    """The index in ``log.notes`` of the day's note written last (with ``private``: of its private notes)."""
-    found = [(n.at, i) for i, n in enumerate(log.notes) if n.day == day and (not private or is_private(n.extra))]
+def _latest_note(log: HabitLog, day: date, mine: frozenset[str] | None = None, private: bool = False) -> int | None:
+    """The index in ``log.notes`` of the day's note written last (of a name in ``mine``, if given; with
+    ``private``, of its private notes), if any."""
+    found = [
+        (n.at, i)
+        for i, n in enumerate(log.notes)
+        if n.day == day and (mine is None or n.by in mine) and (not private or is_private(n.extra))
+    ]
     return max(found)[1] if found else None
+
+
+def _mine(store: StateStore, habit: Habit) -> frozenset[str] | None:
+    """Whose entries count for this person on a personal habit (theirs and the nameless); None: everyone's."""
+    return frozenset((store.by, "")) if habit.each and store.by else None
+
+
+def _as_seen(state: State, habit: Habit, by: str) -> State:
+    """The state as the person recording sees this habit (a personal habit: their own part)."""
+    return people.as_seen(state, habit, by)
 
 
 def done(
     store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, note: str | None = None,
     private: bool = False,
 ) -> Done:  # fmt: skip
-    """Record a completion of ``habit`` on ``day`` (with an optional note), unless its period is met."""
+    """Record a completion of ``habit`` on ``day`` (with an optional note), unless its period is met.
+
+    The completion is this device's person's (``store.by``); a personal habit's period
+    is met by their own completions only.
+    """
     ws = config.settings.week_starts
     index = period_index(habit, day, ws)
+    by = store.by
     with store.update() as state:
-        before = period_state(habit, state, index, day, ws)
+        seen = _as_seen(state, habit, by)
+        before = period_state(habit, seen, index, day, ws)
+        who = tuple(people.who(seen.habits.get(habit.id), before.first, before.last))
         log = state.log(habit.id)
         if habit.times == 1 and before.state == MET:
             if note:
-                _keep_day_note(log, day, _local(config, moment), note, private)
-            return Done(False, day, before, 0, state, bool(note))
-        nth = log.add(day)
+                _keep_day_note(log, day, _local(config, moment), note, by, private)
+            return Done(False, day, before, 0, _as_seen(state, habit, by), bool(note), who)
+        nth = log.add(day, by)
         if note:
-            log.notes.append(Note(day, _local(config, moment), note, nth, _marks(private)))
-    return Done(True, day, before, nth, state)
+            log.notes.append(Note(day, _local(config, moment), note, nth, _marks(private), by=by))
+    return Done(True, day, before, nth, _as_seen(state, habit, by), by=who)
 
 
 def undo(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime) -> Undone:
-    """Remove the latest entry of ``habit`` on ``day``, a completion or a skip; its note stays."""
+    """Remove the latest entry of ``habit`` on ``day``, a completion or a skip; its note stays.
+
+    On a personal habit, the latest of this person's own (never a partner's).
+    """
+    mine = _mine(store, habit)
     with store.update() as state:
         log = state.habits.get(habit.id)
         if log is None:
             return Undone("", "")
-        n = log.count(day)
-        skips = [i for i, s in enumerate(log.skips) if s.day == day]
+        names = log.bys(day)
+        n = next((i + 1 for i in range(len(names) - 1, -1, -1) if mine is None or names[i] in mine), 0)
+        skips = [i for i, s in enumerate(log.skips) if s.day == day and (mine is None or s.by in mine)]
         if skips and log.skips[skips[-1]].after >= n:  # recorded after the day's completions
             gone = log.skips.pop(skips[-1])
             if gone.text:
-                _keep_day_note(log, day, gone.at or _local(config, moment), gone.text)
+                _keep_day_note(log, day, gone.at or _local(config, moment), gone.text, gone.by)
             return Undone(SKIP, gone.text)
-        if not log.remove(day):
+        nth = log.take(day, mine)
+        if not nth:
             return Undone("", "")
-        note = log.note_of(day, n)
+        note = log.note_of(day, nth)
+        log.notes = [x._replace(nth=x.nth - 1) if x.day == day and x.nth > nth else x for x in log.notes]
         if note is None:
             return Undone(COMPLETION, "")
         log.notes[log.notes.index(note)] = note._replace(nth=0)
@@ -131,20 +162,22 @@ def undo(store: StateStore, config: Config, habit: Habit, day: date, moment: dat
 
 
 def skip(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, note: str = "") -> Skipped:
-    """Skip the period of ``habit`` that holds ``day``: neutral for the streak."""
+    """Skip the period of ``habit`` that holds ``day``: neutral for the streak (a personal habit's: for this person)."""
     first, last = period_of(habit, day, config.settings.week_starts)
+    by = store.by
+    mine = _mine(store, habit)
     with store.update() as state:
         log = state.log(habit.id)
         why = ""
-        if any(first <= s.day <= last for s in log.skips):
+        if any(first <= s.day <= last and (mine is None or s.by in mine) for s in log.skips):
             why = SKIPPED
-        elif log.count_between(first, last) >= habit.times:
+        elif _as_seen(state, habit, by).log(habit.id).count_between(first, last) >= habit.times:
             why = MET
         if why:
             if note:
-                _keep_day_note(log, day, _local(config, moment), note)
+                _keep_day_note(log, day, _local(config, moment), note, by)
             return Skipped(False, first, last, why, bool(note))
-        log.skips.append(Skip(day, note, _local(config, moment), log.count(day)))
+        log.skips.append(Skip(day, note, _local(config, moment), log.count(day), by=by))
     return Skipped(True, first, last)
 
 
@@ -153,26 +186,29 @@ def write_note(
 ) -> NoteChange:
     """Write the day's note: replace the note written last that day, or add one to its latest completion.
 
-    With ``private``, the day's private note written last is replaced, or a private note added:
-    a shared note is never made private (its partner has it already).
+    On a personal habit, only this person's notes are replaced. With ``private``, the day's private
+    note written last is replaced, or a private note added: a shared note is never made private
+    (its partner has it already).
     """
     at = _local(config, moment)
+    by = store.by
     with store.update() as state:
         log = state.log(habit.id)
-        i = _latest_note(log, day, private)
+        i = _latest_note(log, day, _mine(store, habit), private)
         if i is None:
-            log.notes.append(Note(day, at, text, log.count(day), _marks(private)))
+            log.notes.append(Note(day, at, text, log.count(day), _marks(private), by=by))
             return NoteChange(day, None, text, private)
         old = log.notes[i]
-        log.notes[i] = old._replace(text=text, at=at)  # a private note's edit stays private
+        log.notes[i] = old._replace(text=text, at=at, by=by)  # a private note's edit stays private
     return NoteChange(day, old.text, text, is_private(old.extra))
 
 
 def delete_note(store: StateStore, habit: Habit, day: date, private: bool = False) -> NoteChange:
-    """Remove the day's note written last (with ``private``: its private one); its text is returned."""
+    """Remove the day's note written last (on a personal habit: this person's; with ``private``:
+    the private one); its text is returned."""
     with store.update() as state:
         log = state.habits.get(habit.id)
-        i = _latest_note(log, day, private) if log else None
+        i = _latest_note(log, day, _mine(store, habit), private) if log else None
         if log is None or i is None:
             return NoteChange(day, None, None)
         old = log.notes.pop(i)
@@ -180,14 +216,18 @@ def delete_note(store: StateStore, habit: Habit, day: date, private: bool = Fals
 
 
 def pause(store: StateStore, habit_id: str, start: date, until: date) -> None:
-    """Pause one habit (or ``ALL``) from ``start`` to ``until``, both included."""
+    """Pause one habit (or ``ALL``) from ``start`` to ``until``, both included (as this device's person)."""
     with store.update() as state:
-        state.pauses.append(Pause(habit_id, start, until))
+        state.pauses.append(Pause(habit_id, start, until, store.by))
 
 
-def resume(store: StateStore, habit_id: str | None, day: date) -> int:
-    """End the pauses of ``habit_id`` (None: every pause) that cover ``day``; how many ended."""
+def resume(store: StateStore, habit_id: str | None, day: date, personal: frozenset[str] = frozenset()) -> int:
+    """End the pauses of ``habit_id`` (None: every pause) that cover ``day``; how many ended.
+
+    A partner's pause of a personal habit (one of ``personal``) is theirs: it stays.
+    """
     ended = 0
+    me = store.by
     with store.update() as state:
         if habit_id and any(p.habit == ALL and p.covers(habit_id, day) for p in state.pauses):
             raise UsageError(
@@ -195,10 +235,11 @@ def resume(store: StateStore, habit_id: str | None, day: date) -> int:
             )
         kept = []
         for p in state.pauses:
-            if p.covers(habit_id or p.habit, day) and (habit_id is None or p.habit == habit_id):
+            theirs = bool(me) and p.habit in personal and p.by not in (me, "")
+            if p.covers(habit_id or p.habit, day) and (habit_id is None or p.habit == habit_id) and not theirs:
                 ended += 1
                 if p.start < day:
-                    kept.append(Pause(p.habit, p.start, day - timedelta(days=1)))
+                    kept.append(p._replace(until=day - timedelta(days=1)))
             else:
                 kept.append(p)
         state.pauses = kept

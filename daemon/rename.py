@@ -41,14 +41,17 @@ def move_history(state: State, old: str, new: str) -> Merged:
     moved = Merged(0, 0, 0, 0)
     log = state.habits.pop(old, None)
     if log is not None:
+        fresh = state.log(new).empty()
         moved = merge_log(state.log(new), log)
+        if fresh:  # who did what moves along (merged into a history of its own, the added are no one's)
+            state.habits[new].people, state.habits[new].mixed = log.people, log.mixed
         if state.habits[new].empty():
             del state.habits[new]
     pauses = 0
     kept: list[Pause] = []
     for p in state.pauses:
         if p.habit == old:
-            p = Pause(new, p.start, p.until)
+            p = p._replace(habit=new)
             pauses += 1
         if p not in kept:
             kept.append(p)

@@ -132,7 +132,10 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
     streaks = config.settings.show_streaks
     table = [["habit", "now", "every", *(["streak", "best", "strength"] if streaks else []), "next"]]
     colors = [""]
+    shown: list[StatusRow] = []  # the table's rows: a personal habit's are followed by the others'
     for r in rows:
+        shown += [r, *r.others]
+    for r in shown:
         if r.period.state == MET:
             word, color = "done", "green"
         elif r.paused:
@@ -141,10 +144,10 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
             word, color = "skipped", "dim"
         else:
             word, color = f"{r.period.done}/{r.habit.times}", ""
-        cells = [r.habit.id, word, str(r.habit.every)]
+        cells = [f"  {r.person}" if r.person else r.habit.id, word, str(r.habit.every)]
         if streaks:
             cells += [str(r.streak), str(r.best_streak), f"{r.strength:.0%}"]
-        table.append([*cells, when(config, r.next_reminder, now)])
+        table.append([*cells, "" if r.person else when(config, r.next_reminder, now)])  # theirs ring on their device
         colors.append(color)
     _fit(table, 80, [(0, 10), (2, 6)], style)
     lines = []
@@ -152,10 +155,28 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
         if colors[i]:  # coloured after padding, so the columns stay aligned
             cells[1] = style(cells[1], colors[i])
         lines.append("  ".join(cells).rstrip())
-        if i and rows[i - 1].pending:
-            waits = _cut(f"{rows[i - 1].habit.id}: a reminder waits for a notification server", 78, style)
+        if i and shown[i - 1].pending:
+            waits = _cut(f"{shown[i - 1].habit.id}: a reminder waits for a notification server", 78, style)
             lines.append("  " + style(waits, "yellow"))
+        by = done_by(config, shown[i - 1]) if i else ""
+        if by:
+            lines.append("  " + style(_cut(f"{shown[i - 1].habit.id}: {by}", 78, style), "dim"))
     return lines
+
+
+def names(config: Config, by: tuple[str, ...] | list[str]) -> str:
+    """Names as a person reads them: "Alex", "Alex and you"; this device's person is "you"."""
+    me = config.settings.name
+    words = [n for n in by if n != me] + (["you"] if me and me in by else [])
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1] if words else ""
+
+
+def done_by(config: Config, r: StatusRow) -> str:
+    """Who did a shared habit this period, when a partner had a hand in it ("done by Alex"); else ""."""
+    me = config.settings.name
+    if r.person or r.habit.each or not any(n != me for n in r.by):
+        return ""
+    return ("done by " if r.period.state == MET else "so far by ") + names(config, r.by)
 
 
 def _fit(table: list[list[str]], width: int, shrink: list[tuple[int, int]], style: Style) -> None:
@@ -244,6 +265,13 @@ def heatmap_lines(
         lines.append(f"{progress}{dot}streak {s.streak}{dot}best {s.best_streak}{dot}strength {s.strength:.0%}")
     else:
         lines.append(progress)
+    by = done_by(config, summary)
+    if by:
+        lines[-1] += style.mark(" · ", ", ") + by
+    for o in summary.others:  # a personal habit: the others' own periods
+        theirs = f"{period}: done" if o.period.state == "met" else f"{period}: {o.period.done}/{habit.times}"
+        streak = f"{style.mark(' · ', ', ')}streak {o.streak}" if config.settings.show_streaks else ""
+        lines.append(_cut(f"{inert(o.person)}: {theirs}{streak}", 80, style))
     return lines
 
 
@@ -255,6 +283,8 @@ def today_lines(config: Config, view: views.TodayView, style: Style) -> list[str
             r = item.row
             when_ = item.at.astimezone(config.settings.tz).strftime("%H:%M") if item.at else "     "
             progress = f"{r.period.done}/{r.habit.times}" if r.habit.times > 1 else ""
+            if progress and done_by(config, r):
+                progress += " (" + _cut(names(config, r.by), 12, style) + ")"
             last = " (last day)" if item.ends_today and r.habit.every.unit != "day" else ""
             title = _cut(inert(r.habit.title), 34, style)
             lines.append(f"  {when_}  {r.habit.id:<18} {title:<34} {progress}{last}".rstrip())
@@ -269,7 +299,10 @@ def today_lines(config: Config, view: views.TodayView, style: Style) -> list[str
         tick = style(style.mark("✓", "+"), "green")
         for r in view.done:
             streak = f"streak {r.streak}" if config.settings.show_streaks else ""
-            title = _cut(inert(r.habit.title), 34, style)
+            by = done_by(config, r)
+            title = _cut(inert(r.habit.title), 34 if not by else 22, style)
+            if by:
+                title = f"{title:<22} {_cut(by[5:], 11, style)}"  # "by Alex"
             lines.append(f"  {tick}  {r.habit.id:<18} {title:<34} {streak}".rstrip())
     return lines
 
@@ -307,7 +340,8 @@ def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str
         return ["No notes yet. Add one with: habitd done HABIT --note '...'"]
     lines = []
     for e in entries:
-        marks = ("  (skipped)" if e.kind == "skip" else "") + ("  (private)" if e.private else "")
+        by = f"  by {inert(e.by)}" if e.by and e.by != config.settings.name else ""
+        marks = ("  (skipped)" if e.kind == "skip" else "") + by + ("  (private)" if e.private else "")
         lines.append(f"{e.day.isoformat()}  {e.habit}{marks}")
         lines.extend(f"    {inert(line)}" for line in e.text.splitlines() or [""])
     return lines

@@ -80,7 +80,8 @@ def grid_lines(config: Config, g: Grid, style: Style, columns: int = 80) -> list
             char, color = HEAT[mark]
             cell = style(char, color) if color else char
             cells.append(("[" + cell + "]") if i == len(row.marks) - 1 else " " + cell)
-        line = f"{_cut(row.habit.id, width, style):<{width}} " + "".join(cells)
+        label = f"  {row.person}" if row.person else row.habit.id  # a partner's row of a personal habit
+        line = f"{_cut(label, width, style):<{width}} " + "".join(cells)
         if config.settings.show_streaks:
             line += f"{row.streak:>{STREAK_WIDTH - 1}}"
         lines.append(line.rstrip())

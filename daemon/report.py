@@ -16,6 +16,7 @@ from typing import NamedTuple
 from daemon import views
 from daemon.clock import WEEKDAYS
 from daemon.config import Config, Habit
+from daemon.people import as_seen
 from daemon.periods import period_index
 from daemon.render_views import period_noun
 from daemon.state import State
@@ -46,7 +47,9 @@ def year_report(config: Config, state: State, year: int, now: datetime) -> YearR
     jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
     end = min(today, dec31)
     rows = []
+    whole = state
     for habit in config.habits:
+        state = as_seen(whole, habit, config.settings.name)  # a personal habit: my own part
         marks = dict.fromkeys((jan1 + timedelta(days=i) for i in range((dec31 - jan1).days + 1)), views.FUTURE)
         if jan1 <= today:
             drawn = views.day_marks(config, state, habit, jan1, now, dec31)

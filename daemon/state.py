@@ -58,6 +58,7 @@ class Note(NamedTuple):
     text: str
     nth: int = 1  # the note of the day's nth completion; 0: the day's own note
     extra: Mapping[str, Any] = NO_EXTRA  # keys of a newer version, kept as they are
+    by: str = ""  # who wrote it (its latest text); "": no name was set
 
 
 class Skip(NamedTuple):
@@ -66,12 +67,14 @@ class Skip(NamedTuple):
     at: datetime | None = None  # when it was recorded (None: before habitd kept it)
     after: int = 0  # completions of its day recorded before it
     extra: Mapping[str, Any] = NO_EXTRA
+    by: str = ""  # who skipped: a personal (``each``) habit's skip is that person's alone
 
 
 class Pause(NamedTuple):
     habit: str  # a habit id, or ALL
     start: date
     until: date  # inclusive
+    by: str = ""  # who paused: a personal (``each``) habit's pause is that person's alone
 
     def covers(self, habit_id: str, day: date) -> bool:
         return self.habit in (ALL, habit_id) and self.start <= day <= self.until
@@ -96,7 +99,16 @@ class _Record:
 
 
 class HabitLog(_Record):
-    __slots__ = ("counts", "done", "extra", "notes", "skips")
+    """A habit's completions (a bitmask of days a year), notes and skips, and who did them.
+
+    ``people`` holds, for each name that completed the habit, that person's own
+    completions in the same encoding; completions recorded without a name are in
+    no one's (the rest of ``done``). ``mixed`` gives, for the rare day completed by
+    more than one of them, the name of each of its completions in order. A history
+    with no names has neither, and costs nothing more.
+    """
+
+    __slots__ = ("counts", "done", "extra", "mixed", "notes", "people", "skips")
 
     def __init__(self) -> None:
         self.done: dict[int, int] = {}  # year -> bitmask of days
@@ -104,6 +116,64 @@ class HabitLog(_Record):
         self.notes: list[Note] = []
         self.skips: list[Skip] = []
         self.extra: dict[str, Any] = {}  # keys of a newer version, kept as they are
+        self.people: dict[str, HabitLog] = {}  # name -> their completions
+        self.mixed: dict[date, tuple[str, ...]] = {}  # a day done by several: each completion's name
+
+    def copy(self) -> HabitLog:
+        new = HabitLog()
+        new.done, new.counts, new.notes = self.done.copy(), self.counts.copy(), self.notes.copy()
+        new.skips, new.extra, new.mixed = self.skips.copy(), self.extra.copy(), self.mixed.copy()
+        new.people = {name: log.copy() for name, log in self.people.items()}
+        return new
+
+    def bys(self, day: date) -> list[str]:
+        """The name behind each of the day's completions, in order ("" where none was set)."""
+        if day in self.mixed:
+            return list(self.mixed[day])
+        n = self.count(day)
+        if not n or not self.people:
+            return [""] * n
+        name = next((p for p, log in self.people.items() if log.count(day)), "")
+        return [name] * n
+
+    def _set_bys(self, day: date, bys: list[str]) -> None:
+        if len(set(bys)) > 1:
+            self.mixed[day] = tuple(bys)
+        else:
+            self.mixed.pop(day, None)
+
+    def add(self, day: date, by: str = "") -> int:
+        """Add a completion on ``day`` (by ``by``, if named); which of the day's it is."""
+        if self.people or by:
+            bys = [*self.bys(day), by]
+            if by:
+                self.people.setdefault(by, HabitLog()).add(day)
+            self._set_bys(day, bys)
+        n = self.count(day) + 1
+        self.done[day.year] = self.done.get(day.year, 0) | 1 << (day.timetuple().tm_yday - 1)
+        if n > 1:
+            self.counts[day] = n
+        return n
+
+    def take(self, day: date, mine: frozenset[str] | None = None) -> int:
+        """Take away the day's latest completion (of a name in ``mine``, if given); which it was, or 0.
+
+        The day's later completions move up one place; their notes are the caller's to renumber.
+        """
+        bys = self.bys(day)
+        nth = next((i + 1 for i in range(len(bys) - 1, -1, -1) if mine is None or bys[i] in mine), 0)
+        if not nth:
+            return 0
+        by = bys.pop(nth - 1)
+        if by:
+            person = self.people[by]
+            person.remove(day)
+            if not person.done:
+                del self.people[by]
+        if self.people or day in self.mixed:
+            self._set_bys(day, bys)
+        self.remove(day)
+        return nth
 
     def count(self, day: date) -> int:
         if day in self.counts:
@@ -125,15 +195,8 @@ class HabitLog(_Record):
                 total += n - 1
         return total
 
-    def add(self, day: date) -> int:
-        n = self.count(day) + 1
-        self.done[day.year] = self.done.get(day.year, 0) | 1 << (day.timetuple().tm_yday - 1)
-        if n > 1:
-            self.counts[day] = n
-        return n
-
     def remove(self, day: date) -> bool:
-        """Take away the latest completion on ``day`` (its note is the caller's to keep)."""
+        """Take away one completion's mark on ``day`` (``take`` keeps who did it; notes are the caller's)."""
         n = self.count(day)
         if n == 0:
             return False

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from daemon.clock import WEEKDAYS
 from daemon.config import Config, Habit, month_days
+from daemon.people import as_seen
 from daemon.periods import period_bounds, period_index
 from daemon.state import HabitLog, State
 from daemon.streaks import MET_CODE, MISSED_CODE, Codes, history_codes, strength, summarize
@@ -155,6 +156,7 @@ def strength_on(habit: Habit, state: State, day: date, week_starts: int) -> floa
 
 def habit_stats(config: Config, state: State, habit: Habit, today: date) -> HabitStats:
     ws = config.settings.week_starts
+    state = as_seen(state, habit, config.settings.name)  # a personal habit: my own part
     h = history_codes(habit, state, today, ws)
     summary = summarize(habit, state, today, ws)
     trend_days = tuple([month_end(months_back(today, k)) for k in range(11, 0, -1)] + [today])

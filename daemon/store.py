@@ -242,6 +242,7 @@ class StateStore(Protocol):
 
     dir: str
     saved: Signature | None  # the signature of this process's latest save
+    by: str  # the name of this device's person ("": none), whose the completions recorded here are
 
     def signature(self) -> Signature | None: ...
 
@@ -261,6 +262,7 @@ class Store:
         self.lock_path = os.path.join(self.dir, LOCK_FILE)
         self.lock_timeout = lock_timeout
         self.saved: Signature | None = None  # the signature of this process's latest save
+        self.by = ""  # a state file has no people
 
     def signature(self) -> Signature | None:
         return signature(self.path)
@@ -886,7 +888,7 @@ class LogWriter:
 
 CACHE_FILE = "cache.bin"  # the derived history
 EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: who did what (people, mixed days, the names of notes and skips)
 MIGRATED_BACKUP = "state.before-events.toml"
 PRIVATE_DIR = "private"  # in the local folder: private/devices/<device>/<YYYY-MM>.toml, the private notes
 

@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 from daemon.config import Config, Habit, Settings
 from daemon.events import is_private
+from daemon.people import as_seen, people, who
+from daemon.people import view as person_view
 from daemon.periods import is_due_day, period_bounds, period_index
 from daemon.schedule import Slot, expires, handled_mark, shown_at, upcoming_slots
 from daemon.state import Note, State
@@ -37,6 +39,7 @@ class OpenCheck:
     """Is a slot worth showing: its period is not met, skipped or paused, and no snooze puts it off."""
 
     def __init__(self, config: Config, state: State, habit: Habit, today: date, now: datetime) -> None:
+        state = as_seen(state, habit, config.settings.name)  # a personal habit: only my part silences it
         self.config, self.state, self.habit, self.today = config, state, habit, today
         shown = state.reminders.get(habit.id)
         self.handled = handled_mark(shown.handled if shown else None, now)
@@ -79,17 +82,35 @@ class StatusRow(NamedTuple):
     next_reminder: datetime | None
     paused: bool
     pending: datetime | None
+    by: tuple[str, ...] = ()  # the names of who completed it in this period, sorted
+    person: str = ""  # whose row: a partner's, on a personal habit ("": mine, or the shared habit's)
+    others: tuple[StatusRow, ...] = ()  # a personal habit: the other people's rows
 
 
 def status(config: Config, state: State, now: datetime, archived: bool = False) -> list[StatusRow]:
-    """A row per habit; archived habits only when ``archived``."""
+    """A row per habit; archived habits only when ``archived``. A personal habit's row is mine,
+    with the others' rows in ``others``."""
     day = config.today(now)
+    ws = config.settings.week_starts
+    whole, state = state, person_view(state, config)
     rows = []
     for habit in config.habits:
         if habit.archived and not archived:
             continue
-        s = summarize(habit, state, day, config.settings.week_starts)
+        s = summarize(habit, state, day, ws)
         r = state.reminders.get(habit.id)
+        others = []
+        if habit.each and config.settings.name:
+            for name in people(config, whole, habit)[1:]:
+                theirs = as_seen(whole, habit, name)
+                o = summarize(habit, theirs, day, ws)
+                got = who(theirs.habits.get(habit.id), o.current.first, o.current.last)
+                others.append(
+                    StatusRow(
+                        habit, o.current, o.streak, o.best_streak, o.strength, None,
+                        theirs.paused(habit.id, day), None, tuple(got), name,
+                    )
+                )  # fmt: skip
         rows.append(
             StatusRow(
                 habit,
@@ -100,12 +121,26 @@ def status(config: Config, state: State, now: datetime, archived: bool = False) 
                 next_reminder(config, state, habit, now),
                 state.paused(habit.id, day),
                 r.pending if r else None,
+                tuple(who(state.habits.get(habit.id), s.current.first, s.current.last)),
+                "",
+                tuple(others),
             )
         )
     return rows
 
 
 def status_json(config: Config, rows: list[StatusRow], day: date) -> dict[str, object]:
+    def person(r: StatusRow) -> dict[str, object]:
+        return {
+            "name": r.person,
+            "done": r.period.done,
+            "met": r.period.state == MET,
+            "streak": r.streak,
+            "best_streak": r.best_streak,
+            "strength": r.strength,
+            "by": list(r.by),
+        }
+
     return {
         "today": day.isoformat(),
         "habits": [
@@ -123,6 +158,9 @@ def status_json(config: Config, rows: list[StatusRow], day: date) -> dict[str, o
                 "paused": r.paused,
                 "pending_reminder": iso(config, r.pending),
                 "archived": r.habit.archived,
+                "by": list(r.by),
+                "each": r.habit.each,
+                **({"others": [person(o) for o in r.others]} if r.habit.each else {}),
             }
             for r in rows
         ],
@@ -155,6 +193,7 @@ def history(config: Config, state: State, habit: Habit, now: datetime, weeks: in
     """
     day = config.today(now)
     ws = config.settings.week_starts
+    state = as_seen(state, habit, config.settings.name)
     since = day - timedelta(days=weeks * 7 - 1)
     first = period_index(habit, since, ws)
     if period_bounds(habit, first, ws)[0] < since:  # only whole periods inside the window
@@ -164,13 +203,23 @@ def history(config: Config, state: State, habit: Habit, now: datetime, weeks: in
     return [p._replace(state=NOT_TRACKED) if p.last < day and (begin is None or p.last < begin) else p for p in found]
 
 
+def _name(name: str) -> str | None:
+    return name or None
+
+
 def _private(note: Note | None) -> dict[str, bool]:
     """``"private": true`` for a note kept on this machine only; nothing for the others."""
     return {"private": True} if note is not None and is_private(note.extra) else {}
 
 
 def history_json(config: Config, state: State, habit: Habit, rows: list[Period]) -> dict[str, object]:
+    """The periods with their completions, skips and notes, each with who did it (``by``: a name or null).
+
+    A personal habit's are this device's person's (and those recorded without a name).
+    """
     log = state.habits.get(habit.id)
+    me = config.settings.name
+    mine = (me, "") if habit.each and me else None
     out = []
     for p in rows:
         done: list[dict[str, object]] = []
@@ -179,16 +228,20 @@ def history_json(config: Config, state: State, habit: Habit, rows: list[Period])
         if log:
             for d in log.days():
                 if p.first <= d <= p.last:
-                    for nth in range(1, log.count(d) + 1):
-                        note = log.note_of(d, nth)
-                        done.append({"date": d.isoformat(), "note": note.text if note else None, **_private(note)})
+                    for nth, name in enumerate(log.bys(d), 1):
+                        if mine is None or name in mine:
+                            note = log.note_of(d, nth)
+                            text = note.text if note else None
+                            done.append({"date": d.isoformat(), "note": text, "by": _name(name), **_private(note)})
             skips = [
-                {"date": s.day.isoformat(), "note": s.text or None} for s in log.skips if p.first <= s.day <= p.last
+                {"date": s.day.isoformat(), "note": s.text or None, "by": _name(s.by)}
+                for s in log.skips
+                if p.first <= s.day <= p.last and (mine is None or s.by in mine)
             ]
             notes = [
-                {"date": n.day.isoformat(), "text": n.text, **_private(n)}
+                {"date": n.day.isoformat(), "text": n.text, "by": _name(n.by), **_private(n)}
                 for n in log.notes
-                if n.nth == 0 and p.first <= n.day <= p.last
+                if n.nth == 0 and p.first <= n.day <= p.last and (mine is None or n.by in mine)
             ]
         out.append(
             {
@@ -198,9 +251,10 @@ def history_json(config: Config, state: State, habit: Habit, rows: list[Period])
                 "completions": done,
                 "skips": skips,  # each skip recorded in the period, with its note
                 "notes": notes,  # the days' own notes: kept from an undo, or given when nothing was recorded
+                "by": sorted({str(c["by"]) for c in done if c["by"]}),
             }
         )
-    return {"habit": habit.id, "period": str(habit.every), "target": habit.times, "periods": out}
+    return {"habit": habit.id, "period": str(habit.every), "target": habit.times, "each": habit.each, "periods": out}
 
 
 def _as_shown(slots: Iterator[Slot], settings: Settings) -> Iterator[tuple[datetime, Slot]]:
@@ -278,7 +332,9 @@ def today_view(config: Config, state: State, now: datetime, archived: bool = Fal
 
 def today_json(config: Config, view: TodayView) -> dict[str, object]:
     def short(r: StatusRow) -> dict[str, object]:
-        return {"id": r.habit.id, "title": r.habit.title, "done": r.period.done, "target": r.habit.times}
+        return {
+            "id": r.habit.id, "title": r.habit.title, "done": r.period.done, "target": r.habit.times, "by": list(r.by),
+        }  # fmt: skip
 
     return {
         "today": view.day.isoformat(),
@@ -295,6 +351,7 @@ class JournalEntry(NamedTuple):
     written: datetime | None  # None: a skip recorded before habitd kept the moment
     text: str
     kind: str = "note"  # or "skip": the note given with a skip
+    by: str = ""  # who wrote it ("": no name was set)
     private: bool = False  # kept on this machine only (``--private``)
 
 
@@ -304,12 +361,12 @@ def journal(state: State, habit: str | None, since: date | None) -> list[Journal
     for hid, log in state.habits.items():
         if habit is None or hid == habit:
             out += [
-                JournalEntry(hid, n.day, n.at, n.text, private=is_private(n.extra))
+                JournalEntry(hid, n.day, n.at, n.text, by=n.by, private=is_private(n.extra))
                 for n in log.notes
                 if since is None or n.day >= since
             ]
             out += [
-                JournalEntry(hid, s.day, s.at, s.text, "skip")
+                JournalEntry(hid, s.day, s.at, s.text, "skip", s.by)
                 for s in log.skips
                 if s.text and (since is None or s.day >= since)
             ]
@@ -323,17 +380,19 @@ DONE, MISSED_DAY, SKIPPED_DAY, PAUSED_DAY, NOT_DUE_DAY, QUIET_DAY, NOT_TRACKED_D
 
 
 def day_marks(
-    config: Config, state: State, habit: Habit, first: date, now: datetime, last: date | None = None
+    config: Config, state: State, habit: Habit, first: date, now: datetime, last: date | None = None,
+    person: str | None = None,
 ) -> dict[date, str]:
     """What each day from ``first`` to today (or the period of ``last``, if earlier) looks like on the heatmap.
 
     ``done``: a completion that day. ``missed``: a day of a missed period.
     ``quiet``: a day of a met or still open period without a completion.
     ``not tracked``: a day of a period that ended before the habit was tracked
-    (the same rule as ``history``).
+    (the same rule as ``history``). A personal habit's are ``person``'s (default: mine).
     """
     day = config.today(now)
     ws = config.settings.week_starts
+    state = as_seen(state, habit, config.settings.name if person is None else person)
     log = state.habits.get(habit.id)
     marks: dict[date, str] = {}
     started = tracked_from(state, habit)

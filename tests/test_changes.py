@@ -11,21 +11,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from daemon import record
-from daemon.changes import needs_ids, write_change
+from daemon.changes import copy_history, needs_ids, write_change
 from daemon.config import parse_config
 from daemon.derive import derive, derive_with_ids
 from daemon.errors import UsageError
 from daemon.events import DONE, UNDO, Event
 from daemon.hlc import Stamp, tick
 from daemon.prompts import next_prompt
-from daemon.state import ALL, Note, State, from_doc, to_doc
+from daemon.state import ALL, Note, State
 
 D = date(2026, 11, 23)
 AT = datetime(2026, 11, 27, 19, tzinfo=UTC)
 
 
 def copy(state: State) -> State:
-    return from_doc(to_doc(state), "copy")
+    return copy_history(state)  # who did what too, which a state file does not hold
 
 
 class Log:
@@ -70,7 +70,8 @@ def test_additions_need_no_ids_and_removals_do() -> None:
         write_change(before, after, None, log.add, D, AT)
 
 
-habits = st.sampled_from(("walk", "talk"))
+habits = st.sampled_from(("walk", "talk", "me"))
+people = st.sampled_from(("", "Sam", "Alex"))  # who records the change: no name, or one of two partners
 days = st.integers(0, 6).map(lambda n: D + timedelta(days=n))
 texts = st.text(alphabet="ab", max_size=2)
 
@@ -78,8 +79,9 @@ texts = st.text(alphabet="ab", max_size=2)
 class Holder:
     """A store of one state in memory, for calling record.py's functions on it."""
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, by: str = "") -> None:
         self.state = state
+        self.by = by
 
     @contextlib.contextmanager
     def update(self) -> Iterator[State]:
@@ -87,7 +89,8 @@ class Holder:
 
 
 CONFIG = parse_config(
-    '[habits.walk]\nevery = "day"\n[habits.talk]\nevery = "week"\ntimes = 3\nprompts = ["a", "b", "c"]\n',
+    '[habits.walk]\nevery = "day"\n[habits.talk]\nevery = "week"\ntimes = 3\nprompts = ["a", "b", "c"]\n'
+    '[habits.me]\nevery = "week"\ntimes = 2\neach = true\n',
     "c",
     "UTC",
 )
@@ -99,10 +102,11 @@ def mutations(draw: st.DrawFn) -> object:
     kind = draw(st.sampled_from(("done", "undo", "skip", "pause", "resume", "prompt", "note", "unnote")))
     habit, d, text = CONFIG.find(draw(habits)), draw(days), draw(texts)
     k, n = draw(st.integers(0, 5)), draw(st.integers(0, 4))
+    by = draw(people)
     moment = AT + timedelta(minutes=k)
 
     def mutate(s: State) -> None:
-        store = Holder(s)
+        store = Holder(s, by)
         if kind == "done":
             record.done(store, CONFIG, habit, d, moment, text or None)  # type: ignore[arg-type]
         elif kind == "undo":
@@ -113,7 +117,7 @@ def mutations(draw: st.DrawFn) -> object:
             record.pause(store, ALL if k == 0 else habit.id, d, d + timedelta(days=n))  # type: ignore[arg-type]
         elif kind == "resume":
             with contextlib.suppress(UsageError):
-                record.resume(store, None if k % 2 else habit.id, d)  # type: ignore[arg-type]
+                record.resume(store, None if k % 2 else habit.id, d, frozenset({"me"}))  # type: ignore[arg-type]
         elif kind == "prompt":
             next_prompt(s, habit, seed=n)
         elif kind == "note":
@@ -130,7 +134,8 @@ def test_any_series_of_changes_derives_to_the_changed_state(steps: list[tuple[ob
     log = Log()
     for mutate, partner_meanwhile in steps:
         if partner_meanwhile:  # a partner's completion arrives between two changes
-            log.add(Event(Stamp(0, 0, "x"), DONE, "walk", D, AT), device="partner")
+            log.add(Event(Stamp(0, 0, "x"), DONE, "walk", D, AT, "Alex"), device="partner")
+            log.add(Event(Stamp(0, 0, "x"), DONE, "me", D, AT, "Alex"), device="partner")
         before = derive(log.events)
         after = copy(before)
         mutate(after)  # type: ignore[operator]

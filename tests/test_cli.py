@@ -76,7 +76,7 @@ def test_undo_removes_the_latest_on_that_date(habitd: Habitd) -> None:
     habitd("done", "listen", "--note", "second")
     assert habitd("undo", "listen").exit_code == 0
     data = habitd.json("history", "listen", "--weeks", "1")
-    assert data["periods"][-1]["completions"] == [{"date": "2026-11-25", "note": None}]
+    assert data["periods"][-1]["completions"] == [{"date": "2026-11-25", "note": None, "by": None}]
     assert habitd("undo", "listen").exit_code == 0
     result = habitd("undo", "listen")
     assert result.exit_code == 2 and "no completion or skip on 2026-11-25" in result.stderr
@@ -134,7 +134,7 @@ def test_history_json_gives_periods_with_completions_and_notes(habitd: Habitd) -
         ("2026-11-16", "2026-11-22", "skipped"),
         ("2026-11-23", "2026-11-29", "open"),
     ]
-    assert data["periods"][0]["completions"] == [{"date": "2026-11-13", "note": "ramen, then the river"}]
+    assert data["periods"][0]["completions"] == [{"date": "2026-11-13", "note": "ramen, then the river", "by": None}]
 
 
 def test_next_lists_reminders_in_time_order(habitd: Habitd) -> None:

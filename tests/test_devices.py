@@ -65,14 +65,19 @@ def test_a_private_note_stays_on_this_machine_while_the_completion_is_shared(
             "date": "2026-11-25",
             "written": "2026-11-25T12:00:00+01:00",
             "text": "grateful for the soup",
+            "by": "Sam",
             "kind": "note",
             "private": True,
         }
     ]
     assert "thanks  (private)" in sam("journal").stdout
     period = sam.json("history", "thanks")["periods"][-1]
-    assert period["completions"] == [{"date": "2026-11-25", "note": "grateful for the soup", "private": True}]
-    assert alex.json("history", "thanks")["periods"][-1]["completions"] == [{"date": "2026-11-25", "note": None}]
+    assert period["completions"] == [
+        {"date": "2026-11-25", "note": "grateful for the soup", "by": "Sam", "private": True}
+    ]
+    assert alex.json("history", "thanks")["periods"][-1]["completions"] == [
+        {"date": "2026-11-25", "note": None, "by": "Sam"}
+    ]
     # the cache can go: the note is rebuilt from this machine's private file
     for cache in ("cache.bin", "events.bin"):
         (sam.state_dir / cache).unlink(missing_ok=True)
@@ -316,6 +321,9 @@ def test_join_points_this_machine_at_a_config_both_partners_share(habitd: Habitd
     assert habitd("done", "listen").exit_code == 0
     names = {d["name"] for d in habitd.json("devices")["devices"]}
     assert names == {"Alex", "Sam"}
+    # each machine is its own person with the one config: Alex's completion is "by Alex" on Sam's only
+    assert "thanks: done by Alex" in habitd("status").stdout
+    assert "by Alex" not in alex("status").stdout
     # the sync engine replaces the shared config (a new file renamed over it): both read the new one
     tmp = shared / ".syncthing.config.toml.tmp"
     tmp.write_text(common.read_text() + '\n[habits.walk]\nevery = "day"\n')

@@ -108,11 +108,12 @@ def test_completions_counts_and_notes_derive_like_the_state_file() -> None:
     state = derive(a.own)
     log = state.habits["walk"]
     assert log.count(D) == 2 and log.count(D + timedelta(days=1)) == 1
-    assert log.notes == [Note(D, AT, "round the lake", 1), Note(D, AT, "again", 2)]
+    assert log.notes == [Note(D, AT, "round the lake", 1, by="aaa"), Note(D, AT, "again", 2, by="aaa")]
     # undo names the latest completion: it goes, its note stays as the day's own note
     a.emit(6, UNDO, "walk", D, undoes=(d2.stamp,))
     log = derive(a.own).habits["walk"]
-    assert log.count(D) == 1 and log.notes == [Note(D, AT, "round the lake", 1), Note(D, AT, "again", 0)]
+    assert log.count(D) == 1
+    assert log.notes == [Note(D, AT, "round the lake", 1, by="aaa"), Note(D, AT, "again", 0, by="aaa")]
 
 
 def test_a_partners_concurrent_completion_survives_an_undo_that_had_not_seen_it() -> None:
@@ -129,7 +130,7 @@ def test_a_partners_concurrent_completion_survives_an_undo_that_had_not_seen_it(
 def test_skips_unskip_and_the_skip_note() -> None:
     a = Device("aaa")
     s = a.emit(1, SKIP, "walk", D, text="sick")
-    assert derive(a.own).habits["walk"].skips == [Skip(D, "sick", AT)]
+    assert derive(a.own).habits["walk"].skips == [Skip(D, "sick", AT, by="aaa")]
     a.emit(2, UNSKIP, "walk", D, undoes=(s.stamp,))
     assert derive(a.own).habits.get("walk") is None
 
@@ -157,13 +158,13 @@ def test_pauses_resume_and_prompt_decks() -> None:
     a.emit(4, PROMPT, "talk", D, order=(2, 0, 1), next=2)
     state = derive(a.own)
     assert state.pauses == [
-        Pause(ALL, D, D + timedelta(days=9)),
-        Pause("walk", D + timedelta(days=3), D + timedelta(days=5)),
+        Pause(ALL, D, D + timedelta(days=9), "aaa"),
+        Pause("walk", D + timedelta(days=3), D + timedelta(days=5), "aaa"),
     ]
     assert state.prompts == {"talk": PromptDeck([2, 0, 1], 2)}
     a.emit(5, RESUME, ALL, D + timedelta(days=3), undoes=(p.stamp, q.stamp))
     # ends the day before: the pause that had not begun yet is gone
-    assert derive(a.own).pauses == [Pause(ALL, D, D + timedelta(days=2))]
+    assert derive(a.own).pauses == [Pause(ALL, D, D + timedelta(days=2), "aaa")]
 
 
 def test_a_table_round_trips_through_toml_and_keeps_what_a_newer_habitd_wrote() -> None:
@@ -388,7 +389,7 @@ def test_a_partners_completion_with_its_note_is_added_where_deriving_would_put_i
     state = derive(sam.own)
     assert extend(state, [second, note])
     assert state == derive([first, second, note])
-    assert state.habits["talk"].notes == [Note(D, AT, "we laughed", 2)]
+    assert state.habits["talk"].notes == [Note(D, AT, "we laughed", 2, by="alex")]
     undo = alex.emit(4, UNDO, "talk", D, undoes=(second.stamp,))
     late_note = alex.emit(5, NOTE, "talk", D, text="of the first", of=first.stamp)
     for refused in ([undo], [late_note]):  # these need the whole log: nothing is changed

@@ -22,8 +22,8 @@ def test_done_with_a_note_on_a_met_period_keeps_the_note_and_says_so(habitd: Hab
         ("date-night", "2026-11-25", "note", "ramen"),
     ]
     period = habitd.json("history", "date-night", "--weeks", "1")["periods"][-1]
-    assert period["completions"] == [{"date": "2026-11-25", "note": "ramen"}]
-    assert period["notes"] == [{"date": "2026-11-25", "text": "and the river walk after"}]
+    assert period["completions"] == [{"date": "2026-11-25", "note": "ramen", "by": None}]
+    assert period["notes"] == [{"date": "2026-11-25", "text": "and the river walk after", "by": None}]
     # Without a note, nothing is kept and the words say nothing changed.
     assert "Nothing changed" in habitd("done", "date-night").stdout
 
@@ -40,7 +40,7 @@ def test_undo_of_a_completion_keeps_its_note_as_the_days_note(habitd: Habitd) ->
     assert journal(habitd) == [("date-night", "2026-11-25", "note", "the tiny ramen place")]
     period = habitd.json("history", "date-night", "--weeks", "1")["periods"][-1]
     assert period["state"] == "open" and period["completions"] == []
-    assert period["notes"] == [{"date": "2026-11-25", "text": "the tiny ramen place"}]
+    assert period["notes"] == [{"date": "2026-11-25", "text": "the tiny ramen place", "by": None}]
 
 
 def test_note_writes_replaces_and_deletes_the_days_note_saying_what_it_removed(habitd: Habitd) -> None:
@@ -48,7 +48,7 @@ def test_note_writes_replaces_and_deletes_the_days_note_saying_what_it_removed(h
     assert habitd("note", "thanks", "for the soup", "--date", "2026-11-24").exit_code == 0
     data = habitd.json("history", "thanks", "--weeks", "1")
     day = next(p for p in data["periods"] if p["first"] == "2026-11-24")
-    assert day["completions"] == [{"date": "2026-11-24", "note": "for the soup"}]  # on the day's completion
+    assert day["completions"] == [{"date": "2026-11-24", "note": "for the soup", "by": None}]  # on the day's completion
     replaced = habitd("note", "thanks", "for the soup, and the kind words", "--date", "2026-11-24")
     assert replaced.exit_code == 0 and "It replaces:\n    for the soup\n" in replaced.stdout
     assert journal(habitd) == [("thanks", "2026-11-24", "note", "for the soup, and the kind words")]
@@ -77,8 +77,8 @@ def test_undo_removes_the_days_latest_entry_a_skip_or_a_completion_and_says_whic
     assert "note stays" in result.stdout
     period = habitd.json("history", "listen", "--weeks", "1")["periods"][-1]
     assert (period["state"], period["skips"]) == ("open", [])
-    assert period["completions"] == [{"date": "2026-11-25", "note": None}]
-    assert period["notes"] == [{"date": "2026-11-25", "text": "a hard week"}]
+    assert period["completions"] == [{"date": "2026-11-25", "note": None, "by": None}]
+    assert period["notes"] == [{"date": "2026-11-25", "text": "a hard week", "by": None}]
     # A completion recorded after a skip is the latest entry: it goes first.
     habitd("skip", "listen")
     habitd("done", "listen")
@@ -97,7 +97,7 @@ def test_skip_notes_show_in_the_journal_and_in_history_json(habitd: Habitd) -> N
     assert "2026-11-20  date-night  (skipped)\n    she had the flu" in text
     period = habitd.json("history", "date-night", "--weeks", "2")["periods"][0]
     assert period["state"] == "skipped"
-    assert period["skips"] == [{"date": "2026-11-20", "note": "she had the flu"}]
+    assert period["skips"] == [{"date": "2026-11-20", "note": "she had the flu", "by": None}]
 
 
 def test_skip_on_a_met_or_skipped_period_says_it_changes_nothing_and_keeps_the_note(habitd: Habitd) -> None:

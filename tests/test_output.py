@@ -270,7 +270,7 @@ def test_done_on_a_day_off_is_recorded_and_says_so(habitd: Habitd) -> None:
     assert result.exit_code == 0
     assert result.stdout == "Talk: done for 2026-11-28 (not one of its due days; it counts all the same).\n"
     assert habitd.json("history", "talk", "--weeks", "1")["periods"][-1]["completions"] == [
-        {"date": "2026-11-28", "note": None}
+        {"date": "2026-11-28", "note": None, "by": None}
     ]
 
 
