@@ -377,7 +377,7 @@ def check(app: App) -> None:
         )
         _out("\n".join(textwrap.wrap(text, 80, subsequent_indent="  ")))
     today = config.today(now)
-    for line in render.future_lines(views.future_completions(config, state, today), today):
+    for line in render.future_lines(views.future_completions(config, state, today), today, config.settings.name):
         click.echo(line, err=True)
 
 

@@ -346,10 +346,20 @@ def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str
     return lines
 
 
-def future_lines(future: list[tuple[Habit, date]], today: date) -> list[str]:
-    """A word about completions dated after today, and how to remove them."""
+def future_lines(future: list[views.Ahead], today: date, me: str = "") -> list[str]:
+    """A word about completions dated after today, and how to remove this person's own.
+
+    A partner's are theirs: named, with no command (an undo here cannot take them back
+    from a personal habit, and must not take them from a shared one).
+    """
     out = []
-    for h, d in future:
-        out.append(f"{h.id}: a completion is dated {d.isoformat()}, after today ({today.isoformat()}).")
-        out.append(f"  If the clock ran ahead then: habitd undo {h.id} --date {d.isoformat()}")
+    for h, d, by in future:
+        partners = sorted({n for n in by if n and n != me}) if me else []
+        if not me or any(n in ("", me) for n in by):  # one of them is mine (or nameless)
+            out.append(f"{h.id}: a completion is dated {d.isoformat()}, after today ({today.isoformat()}).")
+            out.append(f"  If the clock ran ahead then: habitd undo {h.id} --date {d.isoformat()}")
+        if partners:
+            whose = " and ".join(partners)
+            out.append(f"{h.id}: a completion by {whose} is dated {d.isoformat()}, after today ({today.isoformat()}).")
+            out.append(f"  {whose}'s device wrote it: its clock may be ahead.")
     return out

@@ -196,3 +196,32 @@ def test_a_personal_habit_shows_a_row_for_each_partner_before_they_have_done_it(
     assert lines[at + 1].split()[:2] == ["Alex", "0/2"]
     grid = sam.json("grid", "--days", "7")
     assert [r.get("person") for r in grid["habits"] if r["id"] == "walk"] == [None, "Alex"]
+
+
+# --- a partner's clock ran ahead -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("habit", ["walk", "talk"])
+def test_a_partners_future_completion_is_named_with_no_command_that_would_fail_or_take_theirs(
+    sam: Habitd, alex: Habitd, habit: str
+) -> None:
+    alex.now = datetime(2026, 12, 12, 9, 0, tzinfo=BERLIN)  # Alex's clock ran ahead
+    ok(alex, "done", habit)
+    sam.now = datetime(2026, 12, 10, 9, 0, tzinfo=BERLIN)
+    result = sam("status")
+    assert result.exit_code == 0
+    warning = " ".join(result.stderr.split())
+    assert f"{habit}: a completion by Alex is dated 2026-12-12" in warning
+    assert "Alex's device wrote it: its clock may be ahead" in warning
+    assert "habitd undo" not in result.stderr
+    assert max(len(line) for line in result.stderr.splitlines()) <= 80
+    assert "habitd undo" not in sam("check").stderr
+    # my own completion dated ahead still gets the way to remove it, and that removes mine
+    sam.now = datetime(2026, 12, 12, 10, 0, tzinfo=BERLIN)
+    ok(sam, "done", habit)
+    sam.now = datetime(2026, 12, 10, 9, 0, tzinfo=BERLIN)
+    stderr = sam("status").stderr
+    assert f"habitd undo {habit} --date 2026-12-12" in stderr and "Alex's device" in stderr
+    assert "removed one completion" in ok(sam, "undo", habit, "--date", "2026-12-12")
+    stderr = sam("status").stderr
+    assert "habitd undo" not in stderr and "a completion by Alex is dated 2026-12-12" in stderr
