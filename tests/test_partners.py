@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from daemon.exchange import export_doc, parse_export, to_csv, to_json
+from daemon.merge import merge_state
+from daemon.state import HabitLog, Note, State
 from tests.conftest import Habitd
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -225,3 +232,121 @@ def test_a_partners_future_completion_is_named_with_no_command_that_would_fail_o
     assert "removed one completion" in ok(sam, "undo", habit, "--date", "2026-12-12")
     stderr = sam("status").stderr
     assert "habitd undo" not in stderr and "a completion by Alex is dated 2026-12-12" in stderr
+
+
+# --- export and import keep who did what ----------------------------------------------------------------
+
+
+def _our_history(sam: Habitd, alex: Habitd) -> None:
+    """A few days of two people's walks (personal) and talks (shared), with notes, a skip and a pause."""
+    steps = [
+        (sam, "done", "walk", "--date", "2026-11-23"),
+        (alex, "done", "walk", "--date", "2026-11-23"),
+        (sam, "done", "walk", "--date", "2026-11-23"),
+        (alex, "done", "walk", "--date", "2026-11-24", "--note", "alex alone, by the lake"),
+        (alex, "done", "walk", "--date", "2026-11-24"),
+        (sam, "skip", "walk", "--date", "2026-11-22", "--note", "rain all day"),
+        (alex, "done", "talk", "--date", "2026-11-23", "--note", "about the move"),
+        (sam, "done", "talk", "--date", "2026-11-24"),
+        (sam, "done", "walk", "--note", "sam walk"),
+        (alex, "done", "walk", "--note", "alex walk"),
+        (sam, "note", "thanks", "for the coffee"),
+        (alex, "pause", "walk", "--until", "2026-11-27"),
+    ]
+    for h, *args in steps:
+        later(sam, alex, minutes=1)
+        ok(h, *args)
+
+
+def _views(h: Habitd) -> list[object]:
+    return [
+        h.json("status"),
+        h.json("history", "walk", "--weeks", "2"),
+        h.json("history", "talk", "--weeks", "2"),
+        h.json("journal"),
+        h.json("grid", "--days", "7"),
+        h.json("stats", "walk"),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_an_export_restores_each_persons_own_part(tmp_path: Path, sam: Habitd, alex: Habitd, fmt: str) -> None:
+    _our_history(sam, alex)
+    out = tmp_path / f"ours.{fmt}"
+    ok(sam, "export", "--notes", "--format", fmt, "-o", str(out))
+    for name, original in (("Sam", sam), ("Alex", alex)):
+        restored = device(tmp_path, f"restored-{name}-{fmt}", name, shared=False)
+        restored.now = original.now
+        assert "Imported 9 completion(s), 1 skip(s), 5 note(s), 1 pause(s)." in ok(restored, "import", str(out))
+        assert _views(restored) == _views(original)
+        files = restored.history_files()
+        assert "Nothing new" in ok(restored, "import", str(out))
+        assert restored.history_files() == files
+
+
+def test_the_export_holds_the_couples_whole_history_with_who_did_what(sam: Habitd, alex: Habitd) -> None:
+    _our_history(sam, alex)
+    doc = json.loads(ok(sam, "export", "--notes"))
+    walk = doc["habits"]["walk"]
+    assert walk["completions"] == [
+        {"date": "2026-11-23", "count": 3, "by": ["Sam", "Alex", "Sam"]},
+        {"date": "2026-11-24", "count": 2, "by": ["Alex", "Alex"]},
+        {"date": "2026-11-25", "count": 2, "by": ["Sam", "Alex"]},
+    ]
+    assert [(n["text"], n["by"]) for n in walk["notes"]] == [
+        ("alex alone, by the lake", "Alex"), ("sam walk", "Sam"), ("alex walk", "Alex"),
+    ]  # fmt: skip
+    assert [(s["note"], s["by"]) for s in walk["skips"]] == [("rain all day", "Sam")]
+    assert doc["pauses"] == [{"habit": "walk", "from": "2026-11-25", "until": "2026-11-27", "by": "Alex"}]
+    rows = list(csv.reader(io.StringIO(ok(sam, "export", "--format", "csv"))))
+    assert rows[0][-1] == "by"
+    assert ["done", "walk", "2026-11-23", "", "3", "", "", "Sam\nAlex\nSam"] in rows
+
+
+def test_an_export_without_names_adds_nothing_twice_to_a_named_history(tmp_path: Path, sam: Habitd) -> None:
+    ok(sam, "done", "walk", "--date", "2026-11-24")
+    ok(sam, "done", "talk", "--date", "2026-11-24")
+    old = tmp_path / "old.csv"  # a file of the days before names, as an older habitd wrote it
+    old.write_text(
+        "kind,habit,date,until,count,written,text\r\nversion,,,,1,,habitd-export\r\n"
+        "done,walk,2026-11-24,,1,,\r\ndone,talk,2026-11-24,,2,,\r\n"
+    )
+    assert "Imported 1 completion(s)." in ok(sam, "import", str(old))
+    assert row(sam, "talk")["done"] == 2 and row(sam, "talk")["by"] == ["Sam"]
+    walk = sam.json("history", "walk", "--weeks", "1")["periods"]
+    assert [c["by"] for p in walk for c in p["completions"]] == ["Sam"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    days=st.dictionaries(
+        st.dates(date(2025, 1, 1), date(2026, 11, 25)),
+        st.lists(st.sampled_from(["", "Sam", "Alex"]), min_size=1, max_size=4),
+        max_size=30,
+    ),
+    split=st.integers(0, 30),
+)
+def test_any_named_history_survives_both_formats_and_merges_once(days: dict[date, list[str]], split: int) -> None:
+    state = State()
+    log = state.log("h")
+    for day, names in sorted(days.items()):
+        for name in names:
+            log.add(day, name)
+        log.notes.append(Note(day, datetime(2026, 1, 1, 12, tzinfo=UTC), f"of {day}", len(names), by=names[-1]))
+    doc = export_doc(state, "UTC", datetime(2026, 11, 25, 12, tzinfo=UTC), notes=True)
+    for text in (to_json(doc), to_csv(doc)):
+        back = parse_export(text, "x", date(2026, 11, 25))
+        got = back.habits.get("h") or HabitLog()
+        assert [(d, got.bys(d)) for d in got.days()] == [(d, log.bys(d)) for d in log.days()]
+        assert {n: p.days() for n, p in got.people.items()} == {n: p.days() for n, p in log.people.items()}
+        # merged into a part of it (one device's days), then again: each completion once, notes on theirs
+        part = State()
+        for day in sorted(days)[:split]:
+            for name in days[day]:
+                part.log("h").add(day, name)
+        merge_state(part, back)
+        merged = part.habits.get("h") or HabitLog()
+        assert [(d, merged.bys(d)) for d in merged.days()] == [(d, log.bys(d)) for d in log.days()]
+        assert merge_state(part, back).total == 0
+        for note in merged.notes:
+            assert merged.bys(note.day)[note.nth - 1] == note.by
