@@ -60,7 +60,7 @@ def device(tmp_path: Path, who: str, name: str | None, shared: bool = True) -> H
     config.write_text(
         CONFIG.format(
             shared=f'shared_dir = "{folder}"' if shared else "",
-            name=f"name = {json.dumps(name)}" if name else "",
+            name=f"name = {json.dumps(name, ensure_ascii=False)}" if name else "",
         )
     )
     return Habitd(config, home / "state", NOW)
@@ -350,3 +350,41 @@ def test_any_named_history_survives_both_formats_and_merges_once(days: dict[date
         assert merge_state(part, back).total == 0
         for note in merged.notes:
             assert merged.bys(note.day)[note.nth - 1] == note.by
+
+
+# --- names as people write them ---------------------------------------------------------------------------
+
+
+def test_a_name_with_a_wide_character_keeps_the_columns_aligned(tmp_path: Path, sam: Habitd) -> None:
+    from daemon.render import cols
+
+    zoe = device(tmp_path, "zoe", "Zoë 💖")
+    ok(zoe, "done", "walk")
+    lines = ok(sam, "status").splitlines()
+    walk = next(i for i, line in enumerate(lines) if line.startswith("walk"))
+    assert lines[walk + 1].startswith("  Zoë 💖")
+    every = cols(lines[0][: lines[0].index("every")])  # the header's column
+    assert [cols(line[: line.index(" day ") + 1]) for line in lines[walk : walk + 2]] == [every, every]
+    grid = [line for line in ok(sam, "grid", "--days", "7").splitlines() if "[" in line[1:]]
+    assert any(line.startswith("  Zoë 💖") for line in grid)
+    assert len({cols(line[: line.index("[")]) for line in grid}) == 1  # today's column, on every row
+    ok(zoe, "done", "thanks")
+    ok(sam, "done", "date-night")
+    done = [line for line in ok(sam, "today").splitlines() if "streak" in line]
+    assert "by Zoë 💖" in done[0] and len({cols(line[: line.index("streak")]) for line in done}) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("Sam\u202eevil", "text-direction control (U+202E)"),
+        ("\u2066Sam\u2069", "text-direction control (U+2066)"),
+        ("Sam\nAlex", '"Sam\\nAlex" must be one line'),
+    ],
+)
+def test_a_name_that_would_garble_the_output_is_refused_clearly(tmp_path: Path, name: str, says: str) -> None:
+    h = device(tmp_path, "odd", name)
+    result = h("check")
+    assert result.exit_code == 2
+    assert says in result.stderr and "settings.name" in result.stderr
+    assert "Sam\nAlex" not in result.stderr
