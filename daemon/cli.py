@@ -58,7 +58,12 @@ class App:
         if not os.path.lexists(self.config_path):
             raise UsageError(f"no config at {self.config_path}; `habitd init` writes one")
         text = store.read_config_text(self.config_path)
-        return parse_config(text, str(self.config_path), store.system_timezone())
+        return parse_config(text, str(self.config_path), store.system_timezone()).named(self._device_name)
+
+    @cached_property
+    def _device_name(self) -> str:
+        """The name this machine's ``device.toml`` keeps (``init --join --name`` with a shared config)."""
+        return store.device_name(self.state_dir)
 
     @cached_property
     def store(self) -> store.SharedStore:
@@ -75,7 +80,11 @@ class App:
         )
 
     def sharing(self) -> tuple[str | None, str]:
-        """The shared folder (expanded; None: the state folder) and this device's person's name."""
+        """The shared folder (expanded; None: the state folder) and this device's person's name.
+
+        The name in this machine's ``device.toml`` (``init --join --name`` with a shared config)
+        wins over the config's: one config file can serve both partners.
+        """
         try:
             settings = self.config.settings
             shared_dir, name = settings.shared_dir, settings.name
@@ -84,7 +93,7 @@ class App:
             if found is None:
                 raise
             shared_dir, name = found
-        return (os.path.expanduser(shared_dir) if shared_dir else None), name
+        return (os.path.expanduser(shared_dir) if shared_dir else None), self._device_name or name
 
     def today(self) -> date:
         return self.config.today(self.now())
@@ -160,6 +169,7 @@ class HabitdGroup(click.Group):
         "ical": "daemon.cli_data:ical",
         "rename": "daemon.cli_habits:rename",
         "edit": "daemon.cli_habits:edit",
+        "devices": "daemon.cli_devices:devices",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -341,9 +351,22 @@ def cli(ctx: click.Context, config_path: str | None, state_dir: str | None) -> N
 
 @cli.command()
 @click.option("--force", is_flag=True, help="Overwrite an existing config.")
+@click.option(
+    "--join", "join_dir", metavar="DIR", type=click.Path(file_okay=False),
+    help="Set this machine up on a shared folder your partner uses already.",
+)  # fmt: skip
+@click.option("--name", help="With --join: your name, shown to your partner.")
+@click.option("--new", is_flag=True, help="With --join: start a new shared folder in DIR.")
 @pass_app
-def init(app: App, force: bool) -> None:
-    """Write the example config to the config path."""
+def init(app: App, force: bool, join_dir: str | None, name: str | None, new: bool) -> None:
+    """Write the example config to the config path (or --join a shared folder)."""
+    if join_dir is not None:
+        from daemon.cli_devices import join
+
+        join(app, join_dir, name, force, new)
+        return
+    if name is not None or new:
+        raise UsageError(f"{'--name' if name is not None else '--new'} goes with --join DIR")
     if os.path.exists(app.config_path) and not force:
         raise UsageError(f"{app.config_path} exists already; use --force to replace it")
     store.atomic_write(app.config_path, store.example_config().encode("utf-8"))
@@ -379,6 +402,10 @@ def check(app: App) -> None:
     today = config.today(now)
     for line in render.future_lines(views.future_completions(config, state, today), today, config.settings.name):
         click.echo(line, err=True)
+    from daemon.cli_devices import check_sharing
+
+    if check_sharing(app):
+        sys.exit(EXIT_RUNTIME)
 
 
 def _day(app: App, text: str, future_dates: bool = False) -> date:
@@ -400,18 +427,22 @@ def _typed(ctx: click.Context, param: click.Parameter, text: str | None) -> str 
 
 
 NOTE_KEPT = "\nYour note is kept as the day's own note; `habitd journal` shows it."
+PRIVATE_HELP = "Keep the note on this machine only (the completion is shared)."
 
 
 @cli.command()
 @click.argument("habit", shell_complete=complete_habit)
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @click.option("--note", callback=_typed, help="A note to keep with it (never shown in notifications or logs).")
+@click.option("--private", is_flag=True, help=PRIVATE_HELP)
 @pass_app
-def done(app: App, habit: str, day_text: str, note: str | None) -> None:
+def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -> None:
     """Mark HABIT done (id or unique prefix)."""
     h = app.config.find(habit)
+    if private and note is None:
+        raise UsageError("--private keeps a note on this machine only; give the note with --note")
     day = _day(app, day_text)
-    result = record.done(app.store, app.config, h, day, app.now(), note)
+    result = record.done(app.store, app.config, h, day, app.now(), note, private)
     with _after_save():
         before = result.before
         current = before.first <= app.today() <= before.last
@@ -431,7 +462,8 @@ def done(app: App, habit: str, day_text: str, note: str | None) -> None:
         if app.config.settings.show_streaks:
             after = summarize(h, result.state, app.today(), app.config.settings.week_starts).streak
             streak = f" Streak: {after}." if after > 1 else ""
-        _out(f"{h.title}: done for {day.isoformat()}{off}{progress}.{streak}")
+        kept = " Your note stays on this machine only." if private else ""
+        _out(f"{h.title}: done for {day.isoformat()}{off}{progress}.{streak}{kept}")
 
 
 @cli.command()
@@ -490,8 +522,12 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
 @click.argument("text", required=False, callback=_typed)
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @click.option("--delete", is_flag=True, help="Remove the day's note (the one written last) and show it.")
+@click.option(
+    "--private", is_flag=True,
+    help="A note kept on this machine only; replaces (or deletes) the day's private note written last.",
+)  # fmt: skip
 @pass_app
-def note(app: App, habit: str, text: str | None, day_text: str, delete: bool) -> None:
+def note(app: App, habit: str, text: str | None, day_text: str, delete: bool, private: bool) -> None:
     """Write HABIT's note for a day, replacing the one written last (or --delete it)."""
     h = app.config.find(habit)
     day = _day(app, day_text, future_dates=True)  # a note a wrong clock dated ahead can be mended
@@ -502,24 +538,23 @@ def note(app: App, habit: str, text: str | None, day_text: str, delete: bool) ->
     if text is not None and not text.strip():
         raise UsageError("the note is empty; to remove a note, use --delete")
     if text is None:
-        change = record.delete_note(app.store, h, day)
-        if change.old is None and change.others:
+        change = record.delete_note(app.store, h, day, private)
+        if change.old is None and change.others and not private:  # a partner's private note is not here at all
             theirs = " and ".join(change.others)
-            raise UsageError(
-                f"{h.id}: the note of {day.isoformat()} is {theirs}'s, not yours; only {theirs} can delete it"
-            )
+            raise UsageError(f"{h.id}: the note of {day.isoformat()} is {theirs}'s; only {theirs} can delete it")
         if change.old is None:
-            raise UsageError(f"{h.id} has no note on {day.isoformat()} to delete")
+            raise UsageError(f"{h.id} has no {'private ' if private else ''}note on {day.isoformat()} to delete")
     else:
-        change = record.write_note(app.store, app.config, h, day, app.now(), text)
+        change = record.write_note(app.store, app.config, h, day, app.now(), text, private)
     with _after_save():
+        what = "private note" if change.private else "note"
         if change.new is None:
-            click.echo(f"{h.title}: removed the note of {day.isoformat()}:")
+            click.echo(f"{h.title}: removed the {what} of {day.isoformat()}:")
         elif change.old is None:
-            click.echo(f"{h.title}: note written for {day.isoformat()}.")
+            click.echo(f"{h.title}: {what} written for {day.isoformat()}.")
             return
         else:
-            click.echo(f"{h.title}: note written for {day.isoformat()}. It replaces:")
+            click.echo(f"{h.title}: {what} written for {day.isoformat()}. It replaces:")
         click.echo("\n".join(f"    {_inert_lines(line)}" for line in (change.old or "").splitlines() or [""]))
 
 

@@ -130,6 +130,7 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
                         "text": e.text,
                         "by": e.by or None,
                         "kind": e.kind,
+                        "private": e.private,
                     }
                     for e in entries
                 ]

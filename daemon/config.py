@@ -118,6 +118,10 @@ class Config(NamedTuple):
     settings: Settings
     habits: tuple[Habit, ...] = ()
 
+    def named(self, name: str) -> Config:
+        """This config as this machine's person ``name`` sees it (a shared config names no one); "": as is."""
+        return self._replace(settings=self.settings._replace(name=name)) if name else self
+
     def habit(self, habit_id: str) -> Habit | None:
         return next((h for h in self.habits if h.id == habit_id), None)
 

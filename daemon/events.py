@@ -29,6 +29,8 @@ Kinds and their own fields:
     keep                       (any)     keys a newer habitd kept in a habit's own table
 
 Any event may carry ``moved``: the name of the state file it was moved from.
+A note (and its edits) with ``private = true`` is kept in this machine's own
+files, outside the shared folder; so is a ``note-delete`` of such a note.
 
 Keys this version does not know are kept as they are (``extra``) and an event
 of an unknown kind is kept and ignored: a newer habitd's events survive here.
@@ -37,7 +39,7 @@ No file I/O here: see ``store.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -46,6 +48,7 @@ from daemon.hlc import Stamp, parse_id
 DONE, UNDO, SKIP, UNSKIP = "done", "undo", "skip", "unskip"
 NOTE, NOTE_EDIT, NOTE_DELETE = "note", "note-edit", "note-delete"
 PAUSE, RESUME, PROMPT, KEEP = "pause", "resume", "prompt", "keep"
+PRIVATE = "private"  # a note's key: kept on this machine only
 TAKE_BACK = frozenset({UNDO, UNSKIP, NOTE_DELETE})  # kinds that remove the events they name
 KINDS = (DONE, UNDO, SKIP, UNSKIP, NOTE, NOTE_EDIT, NOTE_DELETE, PAUSE, RESUME, PROMPT, KEEP)
 _KNOWN_KEYS = (
@@ -75,6 +78,11 @@ class Event(NamedTuple):
     @property
     def id(self) -> str:
         return str(self.stamp)
+
+
+def is_private(extra: Mapping[str, Any]) -> bool:
+    """Whether a note with these keys (``Note.extra``, an event's extra) is kept on this machine only."""
+    return extra.get(PRIVATE) is True
 
 
 def merge(*sources: Iterable[Event]) -> list[Event]:

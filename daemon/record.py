@@ -11,18 +11,25 @@ A note is never lost on the way: a note given to a command that changes
 nothing (``done`` on a met period, ``skip`` on a skipped or met one), and
 the note of an entry ``undo`` removes, stay as the day's own note (``nth``
 0). Only ``delete_note`` removes a note, and it returns the text.
+
+A ``private`` note is kept on this machine only (the store files it outside
+the shared folder), while the completion it is given with is shared; an edit
+or delete of a private note stays private too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from daemon import people
 from daemon.config import Config, Habit
 from daemon.errors import UsageError
+from daemon.events import PRIVATE, is_private
 from daemon.periods import period_index, period_of
-from daemon.state import ALL, HabitLog, Note, Pause, Skip, State
+from daemon.state import ALL, NO_EXTRA, HabitLog, Note, Pause, Skip, State
 from daemon.store import StateStore
 from daemon.streaks import MET, SKIPPED, Period, period_state
 
@@ -61,6 +68,7 @@ class NoteChange(NamedTuple):
     day: date
     old: str | None  # the text replaced or removed; None: the day had no note of this person's
     new: str | None  # the text written; None: deleted
+    private: bool = False  # the note is (or was) kept on this machine only
     others: tuple[str, ...] = ()  # nothing deleted: the partners whose notes the day holds (sorted)
 
 
@@ -68,13 +76,25 @@ def _local(config: Config, moment: datetime) -> datetime:
     return moment.astimezone(config.settings.tz)
 
 
-def _keep_day_note(log: HabitLog, day: date, at: datetime, text: str, by: str = "") -> None:
-    log.notes.append(Note(day, at, text, 0, by=by))
+_PRIVATE_NOTE: Mapping[str, Any] = MappingProxyType({PRIVATE: True})
 
 
-def _latest_note(log: HabitLog, day: date, mine: frozenset[str] | None = None) -> int | None:
-    """The index in ``log.notes`` of the day's note written last (of a name in ``mine``, if given), if any."""
-    found = [(n.at, i) for i, n in enumerate(log.notes) if n.day == day and (mine is None or n.by in mine)]
+def _marks(private: bool) -> Mapping[str, Any]:
+    return _PRIVATE_NOTE if private else NO_EXTRA
+
+
+def _keep_day_note(log: HabitLog, day: date, at: datetime, text: str, by: str = "", private: bool = False) -> None:
+    log.notes.append(Note(day, at, text, 0, _marks(private), by=by))
+
+
+def _latest_note(log: HabitLog, day: date, mine: frozenset[str] | None = None, private: bool = False) -> int | None:
+    """The index in ``log.notes`` of the day's note written last (of a name in ``mine``, if given; with
+    ``private``, of its private notes), if any."""
+    found = [
+        (n.at, i)
+        for i, n in enumerate(log.notes)
+        if n.day == day and (mine is None or n.by in mine) and (not private or is_private(n.extra))
+    ]
     return max(found)[1] if found else None
 
 
@@ -93,7 +113,10 @@ def _as_seen(state: State, habit: Habit, by: str) -> State:
     return people.as_seen(state, habit, by)
 
 
-def done(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, note: str | None = None) -> Done:
+def done(
+    store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, note: str | None = None,
+    private: bool = False,
+) -> Done:  # fmt: skip
     """Record a completion of ``habit`` on ``day`` (with an optional note), unless its period is met.
 
     The completion is this device's person's (``store.by``); a personal habit's period
@@ -109,11 +132,11 @@ def done(store: StateStore, config: Config, habit: Habit, day: date, moment: dat
         log = state.log(habit.id)
         if habit.times == 1 and before.state == MET:
             if note:
-                _keep_day_note(log, day, _local(config, moment), note, by)
+                _keep_day_note(log, day, _local(config, moment), note, by, private)
             return Done(False, day, before, 0, _as_seen(state, habit, by), bool(note), who)
         nth = log.add(day, by)
         if note:
-            log.notes.append(Note(day, _local(config, moment), note, nth, by=by))
+            log.notes.append(Note(day, _local(config, moment), note, nth, _marks(private), by=by))
     return Done(True, day, before, nth, _as_seen(state, habit, by), by=who)
 
 
@@ -177,32 +200,37 @@ def skip(store: StateStore, config: Config, habit: Habit, day: date, moment: dat
     return Skipped(True, first, last)
 
 
-def write_note(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, text: str) -> NoteChange:
+def write_note(
+    store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, text: str, private: bool = False
+) -> NoteChange:
     """Write this person's note of the day: replace their note written last that day, or add one.
 
     A partner's notes are theirs: never replaced. A new note goes with this person's latest
-    completion of the day (when it has no note yet), else it is the day's own.
+    completion of the day (when it has no note yet), else it is the day's own. With ``private``,
+    the day's private note written last is replaced, or a private note added: a shared note is
+    never made private (its partner has it already).
     """
     at = _local(config, moment)
     by = store.by
     mine = _own(store)
     with store.update() as state:
         log = state.log(habit.id)
-        i = _latest_note(log, day, mine)
+        i = _latest_note(log, day, mine, private)
         if i is None:
             names = log.bys(day)
             nth = next((k + 1 for k in range(len(names) - 1, -1, -1) if mine is None or names[k] in mine), 0)
             if nth and log.note_of(day, nth) is not None:
                 nth = 0
-            log.notes.append(Note(day, at, text, nth, by=by))
-            return NoteChange(day, None, text)
+            log.notes.append(Note(day, at, text, nth, _marks(private), by=by))
+            return NoteChange(day, None, text, private)
         old = log.notes[i]
-        log.notes[i] = old._replace(text=text, at=at, by=by)
-    return NoteChange(day, old.text, text)
+        log.notes[i] = old._replace(text=text, at=at, by=by)  # a private note's edit stays private
+    return NoteChange(day, old.text, text, is_private(old.extra))
 
 
-def delete_note(store: StateStore, habit: Habit, day: date) -> NoteChange:
-    """Remove this person's note of the day written last; its text is returned.
+def delete_note(store: StateStore, habit: Habit, day: date, private: bool = False) -> NoteChange:
+    """Remove this person's note of the day written last (with ``private``: their private one);
+    its text is returned.
 
     A partner's note is theirs to delete: with only theirs that day, nothing changes and
     ``others`` names them.
@@ -210,12 +238,12 @@ def delete_note(store: StateStore, habit: Habit, day: date) -> NoteChange:
     mine = _own(store)
     with store.update() as state:
         log = state.habits.get(habit.id)
-        i = _latest_note(log, day, mine) if log else None
+        i = _latest_note(log, day, mine, private) if log else None
         if log is None or i is None:
             others = {n.by for n in log.notes if n.day == day and n.by} if log else set()
-            return NoteChange(day, None, None, tuple(sorted(others)))
+            return NoteChange(day, None, None, private, tuple(sorted(others)))
         old = log.notes.pop(i)
-    return NoteChange(day, old.text, None)
+    return NoteChange(day, old.text, None, is_private(old.extra))
 
 
 def pause(store: StateStore, habit_id: str, start: date, until: date) -> None:

@@ -373,7 +373,8 @@ def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str
     lines = []
     for e in entries:
         by = f"  by {inert(e.by)}" if e.by and e.by != config.settings.name else ""
-        lines.append(f"{e.day.isoformat()}  {e.habit}{'  (skipped)' if e.kind == 'skip' else ''}{by}")
+        marks = ("  (skipped)" if e.kind == "skip" else "") + by + ("  (private)" if e.private else "")
+        lines.append(f"{e.day.isoformat()}  {e.habit}{marks}")
         lines.extend(f"    {inert(line)}" for line in e.text.splitlines() or [""])
     return lines
 

@@ -117,7 +117,8 @@ class Runner:
 
     def _read_config(self) -> Config:
         text = store_mod.read_config_text(self.config_path)
-        return parse_config(text, str(self.config_path), store_mod.system_timezone())
+        config = parse_config(text, str(self.config_path), store_mod.system_timezone())
+        return config.named(store_mod.device_name(self.store.dir))  # one config for both: each machine's name
 
     def reload(self, why: str) -> None:
         sd_notify("RELOADING=1")

@@ -58,7 +58,18 @@ from daemon.errors import (
     UsageError,
     describe_toml_error,
 )
-from daemon.events import BadEvent, Event, from_table, latest, merge, to_table
+from daemon.events import (
+    NOTE,
+    NOTE_DELETE,
+    NOTE_EDIT,
+    BadEvent,
+    Event,
+    from_table,
+    is_private,
+    latest,
+    merge,
+    to_table,
+)
 from daemon.hlc import DEVICE_RE, DEVICE_RULE, Stamp, parse_id, tick
 from daemon.migrate import has_history, history_of
 from daemon.state import RECOVERY, State, from_doc, to_doc
@@ -422,21 +433,59 @@ class LogRead(NamedTuple):
     files: dict[str, Parsed]  # every file read, by path: what a cache of its events can keep
 
 
+NOT_SYNCED, NEWER, DAMAGED, UNREADABLE = "not synced", "newer format", "damaged", "unreadable"
+
+
+class Unread(NamedTuple):
+    """A log file (or events in one) left out of the history, and why."""
+
+    path: str
+    device: str
+    why: str  # NOT_SYNCED (another device's file: half copied, or damaged), NEWER, DAMAGED, UNREADABLE
+    detail: str  # what is wrong, in words
+
+
+class DeviceFiles(NamedTuple):
+    """What ``habitd devices`` shows of one device folder."""
+
+    id: str
+    files: list[str]  # its month files
+    conflicts: list[str]  # sync engines' conflict copies, folded in by the device's next write
+    events: list[Event]  # what could be read, in stamp order
+
+
+class Survey(NamedTuple):
+    root: str
+    exists: bool  # whether the shared folder is there
+    devices: dict[str, DeviceFiles]
+    unread: list[Unread]
+
+
 class LocalDevice(NamedTuple):
     id: str
     last: Stamp | None  # the latest event this machine wrote under that id
+    name: str = ""  # this machine's person, when the config is shared (``habitd init --join --name``)
 
 
-def log_header(device: str) -> str:
+def log_header(device: str, private: bool = False) -> str:
+    who = (
+        "# Private notes of this machine: never in the shared folder, never seen by another device.\n"
+        if private
+        else "# Only that device writes this file; the others read it.\n"
+    )
     return (
         f"# habitd's history as written by device {device}: one [[event]] table per change, oldest first.\n"
-        "# Only that device writes this file; the others read it.\n"
-        f'format = {LOG_FORMAT}\nhabitd = "{__version__}"\ndevice = "{device}"\n'
+        + who
+        + f'format = {LOG_FORMAT}\nhabitd = "{__version__}"\ndevice = "{device}"\n'
     )
 
 
 def _events_text(events: list[Event]) -> str:
     return tomli_w.dumps({"event": [to_table(e) for e in events]})
+
+
+class NewerFormat(ValueError):
+    """A log file written by a newer habitd, in a format this one does not read."""
 
 
 def parse_log(text: str, path: str, device: str) -> tuple[list[Event], list[str]]:
@@ -450,7 +499,7 @@ def parse_log(text: str, path: str, device: str) -> tuple[list[Event], list[str]
         raise ValueError(f"format: {fmt!r} is not a format version" if "format" in doc else "format: missing")
     if fmt > LOG_FORMAT:
         writer = doc.get("habitd") if isinstance(doc.get("habitd"), str) else "a newer habitd"
-        raise ValueError(
+        raise NewerFormat(
             f"written by habitd {writer} in log format {fmt}; this habitd ({__version__}) reads format"
             f" {LOG_FORMAT}: update habitd on this machine to {writer} or newer"
         )
@@ -479,11 +528,14 @@ def read_log_file(path: str) -> str:
 class EventLog:
     """The events of every device in ``root`` (the shared folder), and this machine's appends to its own."""
 
-    def __init__(self, root: str, local_dir: str, lock_timeout: float = 5.0, create_root: bool = True) -> None:
+    def __init__(
+        self, root: str, local_dir: str, lock_timeout: float = 5.0, create_root: bool = True, private: bool = False
+    ) -> None:
         self.root = root
         self.local = Store(local_dir, lock_timeout)  # the local folder: this machine's lock and device id
         self.device_path = os.path.join(local_dir, DEVICE_FILE)
         self.create_root = create_root
+        self.private = private  # this machine's private notes (in the local folder): another header
 
     # -- this machine's device id ---------------------------------------------------------
 
@@ -504,15 +556,27 @@ class EventLog:
         stamp = parse_id(last) if isinstance(last, str) else None
         if last is not None and (stamp is None or stamp.device != device):
             raise StateError(f"{self.device_path}: last: {last!r} is not an event id of device {device}")
-        return LocalDevice(device, stamp)
+        name = doc.get("name")
+        return LocalDevice(device, stamp, name if isinstance(name, str) else "")
 
     def _save_device(self, device: LocalDevice) -> None:
         text = (
             "# This machine's device id in the shared habitd folder. Keep it on this machine only:\n"
             "# a copy on another machine makes two writers of one device's files.\n"
-            + tomli_w.dumps({"id": device.id} | ({"last": str(device.last)} if device.last else {}))
+            + tomli_w.dumps(
+                {"id": device.id}
+                | ({"last": str(device.last)} if device.last else {})
+                | ({"name": device.name} if device.name else {})
+            )
         )
         atomic_write(self.device_path, text.encode("utf-8"))
+
+    def name_device(self, name: str) -> LocalDevice:
+        """Keep ``name`` as this machine's person in its device file (made if need be), under the lock."""
+        with self.lock():
+            me = self.own_device()._replace(name=name)
+            self._save_device(me)
+            return me
 
     # -- reading --------------------------------------------------------------------------
 
@@ -573,6 +637,36 @@ class EventLog:
             last[event.stamp.device] = event
         devices = {d: DeviceSeen(d, n, last.get(d)) for d, n in count.items()}
         return LogRead(events, problems, devices, parsed)
+
+    def survey(self, own: str | None = None) -> Survey:
+        """Every device folder and file, for ``habitd devices`` and ``habitd check`` (read-only).
+
+        A file that does not parse is ``NOT_SYNCED`` when another device wrote it (it may be half
+        copied), ``DAMAGED`` when it is this machine's own (``own``: its device id).
+        """
+        devices: dict[str, DeviceFiles] = {}
+        unread: list[Unread] = []
+        for device, path, conflict in self._files():
+            seen = devices.setdefault(device, DeviceFiles(device, [], [], []))
+            (seen.conflicts if conflict else seen.files).append(path)
+            try:
+                events, bad = parse_log(read_log_file(path), path, device)
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                unread.append(Unread(path, device, UNREADABLE, f"cannot read: {e.strerror}"))
+                continue
+            except NewerFormat as e:
+                unread.append(Unread(path, device, NEWER, str(e)))
+                continue
+            except ValueError as e:
+                unread.append(Unread(path, device, DAMAGED if device == own else NOT_SYNCED, str(e)))
+                continue
+            seen.events.extend(events)
+            unread.extend(Unread(path, device, DAMAGED, p.split(": ", 1)[1]) for p in bad)
+        for device, seen in devices.items():
+            devices[device] = seen._replace(events=merge(seen.events))
+        return Survey(self.root, os.path.isdir(self.root), devices, unread)
 
     # -- writing (under ``lock()``) ---------------------------------------------------------
 
@@ -663,7 +757,7 @@ class EventLog:
                 if path not in trusted or (signature or {}).get(path) != (st.st_size, st.st_mtime_ns):
                     self.check_own(me, parse_log(text, path, me.id)[0])
             except FileNotFoundError:
-                text = log_header(me.id)
+                text = log_header(me.id, self.private)
                 created.add(path)
             except (OSError, ValueError) as e:
                 raise StateError(
@@ -686,7 +780,7 @@ class EventLog:
             ensure_dir(os.path.join(self.root, DEVICES))
         if added:  # first: a crash before the files are written must not look like another machine's writes
             stamp = max(e.stamp for e in added)
-            self._save_device(LocalDevice(me.id, max(stamp, me.last) if me.last else stamp))
+            self._save_device(me._replace(last=max(stamp, me.last) if me.last else stamp))
         for path, data in sorted(datas.items()):
             atomic_write(path, data)
             if signature is not None:
@@ -698,6 +792,75 @@ class EventLog:
             if signature is not None:
                 signature.pop(path, None)
         return {path: (events, path in created) for path, events in months.items()}
+
+
+def device_name(local_dir: str) -> str:
+    """The name this machine's device file gives its person ("" when none, or when it cannot be read)."""
+    try:
+        me = EventLog(local_dir, local_dir).local_device()
+    except HabitdError:
+        return ""  # a command that writes says what is wrong with it
+    return me.name if me else ""
+
+
+def local_leftovers(local_dir: str) -> list[str]:
+    """History files in the local folder's ``devices/``, left out while a shared folder is set."""
+    return sorted(path for _device, path, _conflict in EventLog(local_dir, local_dir)._files())
+
+
+def move_history(local_dir: str, shared_dir: str) -> tuple[list[str], list[str]]:
+    """Move the history files of the local folder's ``devices/`` into the shared folder's.
+
+    Each file is copied (atomically, fsynced) before the local one is removed, so a crash
+    leaves it in one place or both, never in neither. A file of the same name there already
+    is left where it is (both kept) unless it is the same. Returns (moved, left) paths.
+    """
+    moved, left = [], []
+    for path in local_leftovers(local_dir):
+        device, name = os.path.basename(os.path.dirname(path)), os.path.basename(path)
+        target = os.path.join(shared_dir, DEVICES, device, name)
+        try:
+            data = _read_bytes(path, STATE_MAX_BYTES, follow_symlink=False)
+            there = _read_bytes(target, STATE_MAX_BYTES, follow_symlink=False)
+        except (OSError, ValueError):
+            left.append(path)
+            continue
+        if data is None:
+            continue
+        if there is not None and there != data:
+            left.append(path)
+            continue
+        if there is None:
+            atomic_write(target, data)
+        try:
+            os.unlink(path)
+        except OSError as e:
+            raise StoreWriteError(f"moved {path} to {target} but could not remove it: {e.strerror}") from None
+        moved.append(target)
+    return moved, left
+
+
+def link_config(path: str, target: str) -> None:
+    """Make the config path a symbolic link to a config file kept elsewhere (one config for two)."""
+    ensure_dir(os.path.dirname(os.path.abspath(path)))
+    tmp = f"{path}.{os.getpid()}.link.tmp"
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        os.symlink(target, tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise StoreWriteError(f"could not link {path} to {target}: {e.strerror}") from None
+
+
+def ensure_shared_root(shared_dir: str) -> None:
+    """Start a shared folder: its ``devices/`` folder (0700)."""
+    try:
+        ensure_dir(os.path.join(shared_dir, DEVICES))
+    except OSError as e:
+        raise StoreWriteError(f"could not make {os.path.join(shared_dir, DEVICES)}: {e.strerror}") from None
 
 
 class LogWriter:
@@ -727,6 +890,7 @@ CACHE_FILE = "cache.bin"  # the derived history
 EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
 CACHE_VERSION = 3  # 3: who did what (people, mixed days, the names of notes and skips)
 MIGRATED_BACKUP = "state.before-events.toml"
+PRIVATE_DIR = "private"  # in the local folder: private/devices/<device>/<YYYY-MM>.toml, the private notes
 
 
 class SharedStore:
@@ -752,6 +916,7 @@ class SharedStore:
         self.local = Store(self.dir, lock_timeout)
         self.path = self.local.path
         self.log = EventLog(root or self.dir, self.dir, lock_timeout, create_root=root is None)
+        self.private = EventLog(os.path.join(self.dir, PRIVATE_DIR), self.dir, lock_timeout, private=True)
         self.cache_path = os.path.join(self.dir, CACHE_FILE)
         self.events_cache_path = os.path.join(self.dir, EVENTS_CACHE_FILE)
         self.clock, self.today, self.zone, self.by = clock, today, zone, by
@@ -762,7 +927,7 @@ class SharedStore:
 
     def signature(self) -> Signature | None:
         """What tells a change by another process: this machine's state file and every log file."""
-        files = sorted(self.log.signature().items())
+        files = sorted(self._signature().items())
         text = repr((signature(self.local.path), files)).encode("utf-8")
         return zlib.crc32(text), len(files), len(text)
 
@@ -853,7 +1018,7 @@ class SharedStore:
                     path: Parsed(size, mtime, [unpack_event(t) for t in events], list(problems))
                     for path, (size, mtime, events, problems) in value[0].items()
                 }
-        read = self.log.read(known)
+        read = self._read_both(known)
         if read.files.keys() != known.keys() or any(known[p] is not f for p, f in read.files.items()):
             files = {
                 p: (f.size, f.mtime_ns, [pack_event(e) for e in f.events], f.problems) for p, f in read.files.items()
@@ -882,6 +1047,31 @@ class SharedStore:
         """The files read whole into the history as it stands (and unchanged since)."""
         return [p for p in signature if p in self._info and self._info[p][2] >= 0]
 
+    # -- the private notes: events kept in the local folder only ----------------------------
+
+    def _signature(self) -> dict[str, tuple[int, int]]:
+        return {**self.log.signature(), **self.private.signature()}
+
+    def _read_both(self, known: dict[str, Parsed] | None = None, months: set[str] | None = None) -> LogRead:
+        """The shared log with this machine's private notes."""
+        shared = self.log.read(known, months)
+        private = self.private.read(known, months)
+        if not private.files and not private.problems:
+            return shared
+        return LogRead(
+            merge(shared.events, private.events), shared.problems + private.problems, shared.devices,
+            {**shared.files, **private.files},
+        )  # fmt: skip
+
+    def _private(self, added: list[Event]) -> set[Stamp]:
+        """The events of a change that stay on this machine: private notes, their edits and deletes."""
+        hidden = {e.stamp for e in added if e.kind in (NOTE, NOTE_EDIT) and is_private(dict(e.extra))}
+        deletes = [e for e in added if e.kind == NOTE_DELETE]
+        if deletes:
+            known = hidden | {e.stamp for e in self.private.read().events}
+            hidden.update(e.stamp for e in deletes if any(s in known for s in e.undoes))
+        return hidden
+
     # -- reading and changing -------------------------------------------------------------
 
     def read(self) -> State:
@@ -891,7 +1081,7 @@ class SharedStore:
             with self.update():  # moves the old state file's history into the log
                 pass
             own = self.local.read()
-        state, _seen = self._history(self.log.signature())
+        state, _seen = self._history(self._signature())
         state.reminders, state.sent_day, state.sent_count = own.reminders, own.sent_day, own.sent_count
         return state
 
@@ -904,7 +1094,7 @@ class SharedStore:
             if has_history(own):
                 self._migrate(own, moment)
                 own = self.local.read()
-            signature = self.log.signature()
+            signature = self._signature()
             before, seen = self._history(signature)
             state = copy_history(before)
             own_doc = to_doc(own)  # its reminders are the state's own objects: compare with what they were
@@ -932,7 +1122,13 @@ class SharedStore:
             ids = self._ids(me, before, after, seen)
         writer = LogWriter(me, seen, int(moment.timestamp() * 1000))
         write_change(before, after, ids, writer.add, self.today(moment), moment.astimezone(self.zone()), self.by)
-        written = self.log.append(me, writer.added, signature, self._trusted(signature))
+        private = self._private(writer.added)
+        trusted = self._trusted(signature)
+        written = self.log.append(me, [e for e in writer.added if e.stamp not in private], signature, trusted)
+        if private:  # after the shared write, which may refuse (the shared folder not there): then neither
+            me = self.log.local_device() or me
+            hidden = [e for e in writer.added if e.stamp in private]
+            written.update(self.private.append(me, hidden, signature, trusted))
         for path, (events, created) in written.items():
             held = self._info.get(path)
             if created or (held is not None and held[2] >= 0):
@@ -960,7 +1156,7 @@ class SharedStore:
             def same(state: State) -> bool:
                 return same_history(state, before)
         else:
-            read = self.log.read(months=months)
+            read = self._read_both(months=months)
 
             def same(state: State) -> bool:
                 return window(state, habits, months) == window(before, habits, months)
@@ -1002,6 +1198,8 @@ class SharedStore:
         mine = State()
         mine.reminders, mine.sent_day, mine.sent_count = own.reminders, own.sent_day, own.sent_count
         atomic_write(self.local.path, dump_state(to_doc(mine)).encode("utf-8"))
+
+
 # --- files read or written on a person's request (issue 13) ------------------------
 
 IMPORT_MAX_BYTES = 256 << 20

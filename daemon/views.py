@@ -12,11 +12,12 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from daemon.config import Config, Habit, Settings
+from daemon.events import is_private
 from daemon.people import as_seen, people, who
 from daemon.people import view as person_view
 from daemon.periods import is_due_day, period_bounds, period_index
 from daemon.schedule import Slot, expires, handled_mark, shown_at, upcoming_slots
-from daemon.state import State
+from daemon.state import Note, State
 from daemon.streaks import MET, OPEN, SKIPPED, Period, period_state, periods, summarize
 
 SNOOZE = -1  # the ``followup`` of a slot that is a snoozed reminder's return
@@ -206,6 +207,11 @@ def _name(name: str) -> str | None:
     return name or None
 
 
+def _private(note: Note | None) -> dict[str, bool]:
+    """``"private": true`` for a note kept on this machine only; nothing for the others."""
+    return {"private": True} if note is not None and is_private(note.extra) else {}
+
+
 def history_json(config: Config, state: State, habit: Habit, rows: list[Period]) -> dict[str, object]:
     """The periods with their completions, skips and notes, each with who did it (``by``: a name or null).
 
@@ -226,14 +232,14 @@ def history_json(config: Config, state: State, habit: Habit, rows: list[Period])
                         if mine is None or name in mine:
                             note = log.note_of(d, nth)
                             text = note.text if note else None
-                            done.append({"date": d.isoformat(), "note": text, "by": _name(name)})
+                            done.append({"date": d.isoformat(), "note": text, "by": _name(name), **_private(note)})
             skips = [
                 {"date": s.day.isoformat(), "note": s.text or None, "by": _name(s.by)}
                 for s in log.skips
                 if p.first <= s.day <= p.last and (mine is None or s.by in mine)
             ]
             notes = [
-                {"date": n.day.isoformat(), "text": n.text, "by": _name(n.by)}
+                {"date": n.day.isoformat(), "text": n.text, "by": _name(n.by), **_private(n)}
                 for n in log.notes
                 if n.nth == 0 and p.first <= n.day <= p.last and (mine is None or n.by in mine)
             ]
@@ -346,6 +352,7 @@ class JournalEntry(NamedTuple):
     text: str
     kind: str = "note"  # or "skip": the note given with a skip
     by: str = ""  # who wrote it ("": no name was set)
+    private: bool = False  # kept on this machine only (``--private``)
 
 
 def journal(state: State, habit: str | None, since: date | None) -> list[JournalEntry]:
@@ -354,7 +361,9 @@ def journal(state: State, habit: str | None, since: date | None) -> list[Journal
     for hid, log in state.habits.items():
         if habit is None or hid == habit:
             out += [
-                JournalEntry(hid, n.day, n.at, n.text, by=n.by) for n in log.notes if since is None or n.day >= since
+                JournalEntry(hid, n.day, n.at, n.text, by=n.by, private=is_private(n.extra))
+                for n in log.notes
+                if since is None or n.day >= since
             ]
             out += [
                 JournalEntry(hid, s.day, s.at, s.text, "skip", s.by)

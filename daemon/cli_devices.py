@@ -1,0 +1,304 @@
+"""Sharing with a partner: ``habitd devices``, ``habitd init --join DIR`` and what ``check`` says of it.
+
+Read-only but for ``init --join``, which writes this machine's config (or links it
+to the config in the shared folder), its device file, and moves this machine's own
+history files into the shared folder; it never touches another device's files.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from datetime import tzinfo
+from typing import Any, NamedTuple
+
+import click
+
+from daemon import store
+from daemon.cli import App, _emit_json, _out, pass_app
+from daemon.errors import HabitdError, StateError, UsageError
+from daemon.render import inert
+
+SHARED_CONFIG = "config.toml"  # a config both partners use, kept in the shared folder
+NOT_THERE = "is not there (not mounted or not synced yet?)"
+WHY = {
+    store.NOT_SYNCED: "not fully synced yet (or damaged, if it stays so)",
+    store.NEWER: "from a newer habitd",
+    store.DAMAGED: "damaged",
+    store.UNREADABLE: "unreadable",
+}
+
+
+class Seen(NamedTuple):
+    """What ``habitd devices`` and ``habitd check`` know of the shared folder."""
+
+    folder: str
+    shared: bool  # a shared folder is set (else: the state folder holds the history)
+    survey: store.Survey
+    me: store.LocalDevice | None  # this machine's device (None: it has not written yet)
+    me_problem: str  # why this machine's device file could not be read ("" when it could)
+    clash: bool  # this machine's folder holds events it did not write: another machine uses its id
+    left_behind: list[str]  # history files in the state folder, outside the shared folder
+    device_file: str  # this machine's device.toml
+
+
+def seen(app: App) -> Seen:
+    shared_dir, _name = app.sharing()
+    folder = shared_dir or app.state_dir
+    log = store.EventLog(folder, app.state_dir)
+    me, problem = None, ""
+    try:
+        me = log.local_device()
+    except HabitdError as e:
+        problem = str(e)
+    survey = log.survey(me.id if me else None)
+    clash = False
+    if me is not None and me.id in survey.devices:
+        latest = max((e.stamp for e in survey.devices[me.id].events), default=None)
+        clash = latest is not None and (me.last is None or latest > me.last)
+    left = store.local_leftovers(app.state_dir) if shared_dir else []
+    return Seen(folder, shared_dir is not None, survey, me, problem, clash, left, log.device_path)
+
+
+def _zone(app: App) -> tzinfo:
+    try:
+        return app.config.settings.tz
+    except HabitdError:  # a config with an error elsewhere: the machine's zone
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(store.system_timezone())
+
+
+def _name(device: store.DeviceFiles) -> str:
+    """The name its person's latest event carries."""
+    return next((e.by for e in reversed(device.events) if e.by), "")
+
+
+def _clash_text(s: Seen) -> str:
+    me = s.me.id if s.me else "?"
+    return (
+        f"another machine writes as this one: {os.path.join(s.folder, store.DEVICES, me)} holds events this"
+        f" machine did not write (a copied home folder?). On one of the two machines, move {s.device_file}"
+        " away: habitd then gives that machine a new device id, and nothing is lost"
+    )
+
+
+def problems(s: Seen) -> list[str]:
+    """The sharing problems that stop writes (a missing folder, a device id clash, an unreadable device file)."""
+    out = []
+    if s.shared and not s.survey.exists:
+        out.append(f"the shared folder {s.folder} {NOT_THERE}; nothing can be recorded until it is back")
+    if s.me_problem:
+        out.append(s.me_problem)
+    if s.clash:
+        out.append(_clash_text(s))
+    return out
+
+
+def warnings(s: Seen) -> list[str]:
+    out = []
+    n = len(s.survey.unread)
+    if n:
+        out.append(f"{n} file{'s' if n > 1 else ''} of the history could not be read; `habitd devices` lists them")
+    if s.left_behind:
+        n = len(s.left_behind)
+        out.append(
+            f"{n} history file{'s' if n > 1 else ''} of this machine {'are' if n > 1 else 'is'} in"
+            f" {os.path.dirname(os.path.dirname(s.left_behind[0]))}, outside the shared folder, and"
+            f" not read; `habitd init --join {s.folder}` moves {'them' if n > 1 else 'it'} there"
+        )
+    return out
+
+
+def _when(device: store.DeviceFiles, zone: tzinfo) -> str | None:
+    if not device.events:
+        return None
+    return device.events[-1].at.astimezone(zone).isoformat(timespec="minutes")
+
+
+def devices_json(s: Seen, zone: tzinfo, me_name: str) -> dict[str, Any]:
+    me = s.me.id if s.me else None
+    return {
+        "folder": s.folder,
+        "shared": s.shared,
+        "this_device": me,
+        "devices": [
+            {
+                "id": d.id,
+                "name": _name(d) or (me_name if d.id == me else ""),
+                "files": len(d.files),
+                "events": len(d.events),
+                "last_wrote": _when(d, zone),
+                "this_machine": d.id == me,
+                "conflict_copies": d.conflicts,
+            }
+            for d in s.survey.devices.values()
+        ],
+        "unread": [
+            {"path": u.path, "device": u.device, "why": u.why.replace(" ", "_"), "detail": u.detail}
+            for u in s.survey.unread
+        ],
+        "problems": problems(s),
+        "left_behind": s.left_behind,
+    }
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    wrapped = textwrap.wrap(
+        text, 80, initial_indent=indent, subsequent_indent=indent + "  ", break_long_words=False, break_on_hyphens=False
+    )  # a path stays whole, to be copied
+    return wrapped or [indent]
+
+
+def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
+    where = "Shared folder" if s.shared else "History folder (no shared_dir set)"
+    lines = _wrap(f"{where}: {s.folder}", "")
+    me = s.me.id if s.me else None
+    if s.survey.devices:
+        lines.append(f"{'DEVICE':<10}  {'NAME':<16}  {'FILES':>5}  LAST WROTE")
+        for d in s.survey.devices.values():
+            when = _when(d, zone)
+            shown = when.replace("T", " ")[:16] if when else "-"
+            name = inert(_name(d) or (me_name if d.id == me else "") or "-")[:16]  # from a partner's file
+            mark = "  (this machine)" if d.id == me else ""
+            lines.append(f"{d.id:<10}  {name:<16}  {len(d.files):>5}  {shown}{mark}")
+    else:
+        lines.append("No device has written here yet.")
+    if me is None or me not in s.survey.devices:
+        lines.append("This machine has not written here yet." if not s.me_problem else "")
+    for p in problems(s):
+        lines.extend(_wrap(f"problem: {p}", ""))
+    if s.survey.unread:
+        lines.append("Not read (the rest of the history is used, these files are left as they are):")
+        for u in s.survey.unread:
+            lines.extend(_wrap(os.path.relpath(u.path, s.folder), "  "))
+            lines.extend(_wrap(inert(f"{WHY[u.why]}: {u.detail}"), "    "))
+    copies = [c for d in s.survey.devices.values() for c in d.conflicts]
+    if copies:
+        lines.append("Conflict copies (read; their device folds them in with its next change):")
+        lines.extend(line for c in copies for line in _wrap(os.path.relpath(c, s.folder), "  "))
+    for w in warnings(s)[1 if s.survey.unread else 0 :]:
+        lines.extend(_wrap(f"note: {w}", ""))
+    return [line for line in lines if line]
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
+@pass_app
+def devices(app: App, as_json: bool) -> None:
+    """The devices writing to the shared folder, and any file that could not be read."""
+    s = seen(app)
+    if s.shared and not s.survey.exists:
+        raise HabitdError(f"the shared folder {s.folder} {NOT_THERE}")
+    name, tz = app.sharing()[1], _zone(app)
+    if as_json:
+        _emit_json(devices_json(s, tz, name))
+    else:
+        _out("\n".join(devices_lines(s, tz, name)))
+
+
+# --- init --join ------------------------------------------------------------------------
+
+
+def _same(a: str, b: str) -> bool:
+    return os.path.realpath(os.path.expanduser(a)) == os.path.realpath(os.path.expanduser(b))
+
+
+def _joined_config(folder: str, name: str | None) -> str:
+    """The example config with ``shared_dir`` (and ``name``) set in its [settings]."""
+    import re
+
+    import tomli_w
+
+    text = store.example_config()
+    values = {"shared_dir": folder} | ({"name": name} if name else {})
+    for key, value in values.items():
+        line = tomli_w.dumps({key: value}).strip()
+        text, n = re.subn(rf"^# {key} = [^\n]*$", line, text, count=1, flags=re.MULTILINE)
+        if not n:
+            text = re.sub(r"^\[settings\]\n", f"[settings]\n{line}\n", text, count=1, flags=re.MULTILINE)
+    return text
+
+
+def join(app: App, folder: str, name: str | None, force: bool, new: bool) -> None:
+    """Set this machine up on a shared folder: config, device, this machine's history moved there."""
+    from daemon.config import parse_config
+
+    folder = os.path.abspath(os.path.expanduser(folder))
+    if not os.path.isdir(folder) and not new:
+        raise UsageError(f"{folder} {NOT_THERE}")
+    if not os.path.isdir(os.path.join(folder, store.DEVICES)):
+        if not new:
+            raise UsageError(
+                f"{folder} does not look like a shared habitd folder (it has no {store.DEVICES}/ folder). If it"
+                " is the right folder, wait until it is synced; to start a new shared folder there, add --new"
+            )
+        store.ensure_shared_root(folder)
+    shared_config = os.path.join(folder, SHARED_CONFIG)
+    config = app.config_path
+    said = []
+    if name is not None:  # a bad name is said before anything is written
+        parse_config(_joined_config(folder, name), config, store.system_timezone())
+    mine = store.sharing_settings(config) if os.path.lexists(config) else None
+    if mine is not None and mine[0] is not None and _same(mine[0], folder) and not force:
+        said.append(f"{config} uses {folder} already.")
+    elif os.path.exists(shared_config):
+        found = store.sharing_settings(shared_config)
+        if found is None:
+            raise UsageError(
+                f"{shared_config} cannot be read as a config; `habitd --config {shared_config} check` says why"
+            )
+        if found[0] is None or not _same(found[0], folder):
+            where = "no shared_dir" if found[0] is None else f"shared_dir = {found[0]!r}"
+            raise UsageError(
+                f"{shared_config} has {where}, which is not {folder} on this machine. A config both of you use"
+                ' needs a shared_dir that names the shared folder on both machines (like "~/Sync/habitd")'
+            )
+        if os.path.lexists(config) and not force:
+            raise UsageError(
+                f"{config} exists already; --force replaces it with a link to the shared config {shared_config}"
+            )
+        store.link_config(config, shared_config)
+        said.append(f"{config} now links to the shared config {shared_config}.")
+        mine = found
+    else:
+        if os.path.lexists(config) and not force:
+            raise UsageError(
+                f'{config} exists already; to keep it, add to its [settings]: shared_dir = "{folder}"'
+                f"{f' and name = {name!r}' if name else ''}, then run this again; --force replaces it"
+            )
+        store.atomic_write(config, _joined_config(folder, name).encode("utf-8"))
+        said.append(f"Wrote {config}, sharing {folder}.")
+        mine = (folder, name or "")
+    shared = os.path.exists(config) and _same(config, shared_config)
+    if name and shared:
+        store.EventLog(folder, app.state_dir).name_device(name)
+        said.append(f"This machine's person is {name} (kept in its device.toml: the config is shared).")
+    elif name and name != mine[1]:
+        said.append(f"Its name is {mine[1]!r}: to name this machine's person {name}, edit its [settings].")
+    elif shared and mine[1] and not store.device_name(app.state_dir):
+        said.append(f"The shared config names {mine[1]}; to name this machine's person, add --name.")
+    if not _same(folder, app.state_dir):
+        moved, left = store.move_history(app.state_dir, folder)
+        if moved:
+            said.append(f"Moved {len(moved)} history file(s) of this machine into {folder}.")
+        for path in left:
+            said.append(f"Left {path} where it is: a different file of that name is in the shared folder.")
+    for line in said:
+        _out(line)
+    _out("Run `habitd check`, then `habitd devices` to see both of you.")
+
+
+def check_sharing(app: App) -> int:
+    """What ``habitd check`` says of sharing (on stderr); 1 when something stops writes, else 0."""
+    try:
+        s = seen(app)
+    except StateError as e:
+        click.echo(f"habitd: problem: {e}", err=True)
+        return 1
+    for w in warnings(s):
+        click.echo(f"habitd: warning: {w}", err=True)
+    found = problems(s)
+    for p in found:
+        click.echo(f"habitd: problem: {p}", err=True)
+    return 1 if found else 0
