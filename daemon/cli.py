@@ -471,7 +471,7 @@ def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @pass_app
 def undo(app: App, habit: str, day_text: str) -> None:
-    """Remove HABIT's latest entry on a day: a completion or a skip."""
+    """Remove your latest entry of HABIT on a day: a completion or a skip."""
     h = app.config.find(habit)
     day = _day(app, day_text, future_dates=True)
     result = record.undo(app.store, app.config, h, day, app.now())
@@ -521,14 +521,14 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
 @click.argument("habit", shell_complete=complete_habit)
 @click.argument("text", required=False, callback=_typed)
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
-@click.option("--delete", is_flag=True, help="Remove the day's note (the one written last) and show it.")
+@click.option("--delete", is_flag=True, help="Remove your note of the day (the one you wrote last) and show it.")
 @click.option(
     "--private", is_flag=True,
     help="A note kept on this machine only; replaces (or deletes) the day's private note written last.",
 )  # fmt: skip
 @pass_app
 def note(app: App, habit: str, text: str | None, day_text: str, delete: bool, private: bool) -> None:
-    """Write HABIT's note for a day, replacing the one written last (or --delete it)."""
+    """Write your note of HABIT for a day, replacing the one you wrote last (or --delete it)."""
     h = app.config.find(habit)
     day = _day(app, day_text, future_dates=True)  # a note a wrong clock dated ahead can be mended
     if day > app.today() and text is not None and not _has_note(app, h.id, day):
