@@ -52,12 +52,15 @@ def _by(name: str) -> dict[str, str]:
 def _completions(log: HabitLog) -> list[dict[str, Any]]:
     if not log.people:  # no names: the bulk of a long history, kept lean
         return [{"date": d.isoformat(), "count": log.counts.get(d, 1)} for d in log.days()]
+    whose = {d: name for name, person in log.people.items() for d in person.days()}  # days done by one person
     out: list[dict[str, Any]] = []
     for d in log.days():
-        names = log.bys(d)
-        item: dict[str, Any] = {"date": d.isoformat(), "count": len(names)}
-        if any(names):
-            item["by"] = [n or None for n in names]
+        n = log.counts.get(d, 1)
+        item: dict[str, Any] = {"date": d.isoformat(), "count": n}
+        if d in log.mixed:
+            item["by"] = [name or None for name in log.mixed[d]]
+        elif d in whose:
+            item["by"] = [whose[d]] * n
         out.append(item)
     return out
 
@@ -259,13 +262,23 @@ class _Reader:
 
     def finish(self) -> State:
         """The state read, with who did each completion of the days that name them."""
-        for (hid, day), by in sorted(self._named.items()):
-            log = self.state.log(hid)
-            names = by + [""] * (log.count(day) - len(by))  # a larger count given without names
-            while log.remove(day):
-                pass
-            for name in names:
-                log.add(day, name)
+        for (hid, day), by in self._named.items():
+            log = self.state.habits[hid]
+            n = log.counts.get(day, 1)
+            names = by + [""] * (n - len(by)) if n > len(by) else by  # a larger count given without names
+            bit = 1 << (day.toordinal() - self._jan1[day.year])
+            distinct = set(names)
+            for name in distinct:
+                if name:  # that person's own completions, in the log's encoding
+                    person = log.people.get(name)
+                    if person is None:
+                        person = log.people[name] = HabitLog()
+                    person.done[day.year] = person.done.get(day.year, 0) | bit
+                    k = names.count(name)
+                    if k > 1:
+                        person.counts[day] = k
+            if len(distinct) > 1:
+                log.mixed[day] = tuple(names)
         return self.state
 
 

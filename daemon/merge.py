@@ -68,7 +68,12 @@ def merge_log(into: HabitLog, incoming: HabitLog) -> Merged:
     """Add ``incoming``'s completions, skips and notes to ``into``; what was added."""
     added = 0
     places: dict[tuple[date, int], int] | None = None
-    if into.people or incoming.people:  # who did what: day by day
+    if not into.done and incoming.people:  # nothing here yet (a restore): all of it, as it is
+        into.done, into.counts = dict(incoming.done), dict(incoming.counts)
+        into.people = {name: log.copy() for name, log in incoming.people.items()}
+        into.mixed = dict(incoming.mixed)
+        added = sum(mask.bit_count() for mask in into.done.values()) + sum(n - 1 for n in into.counts.values())
+    elif into.people or incoming.people:  # who did what: day by day
         added, places = _merge_named(into, incoming)
     else:
         for year, mask in incoming.done.items():  # whole years of days at once: bit operations

@@ -191,7 +191,7 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
 def names(config: Config, by: tuple[str, ...] | list[str]) -> str:
     """Names as a person reads them: "Alex", "Alex and you"; this device's person is "you"."""
     me = config.settings.name
-    words = [n for n in by if n != me] + (["you"] if me and me in by else [])
+    words = [inert(n) for n in by if n != me] + (["you"] if me and me in by else [])
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1] if words else ""
 
 
