@@ -87,9 +87,13 @@ def merge_log(into: HabitLog, incoming: HabitLog) -> Merged:
                 into.counts[day] = count
                 added += count - have
     skips = 0
+    skipped: dict[date, list[str]] = {}
+    for old_skip in into.skips:
+        skipped.setdefault(old_skip.day, []).append(old_skip.by)
     for s in incoming.skips:
-        if not any(k.day == s.day and _same_person(k.by, s.by) for k in into.skips):
+        if not any(_same_person(by, s.by) for by in skipped.get(s.day, [])):
             into.skips.append(s)
+            skipped.setdefault(s.day, []).append(s.by)
             skips += 1
     notes = 0
     written: dict[tuple[date, str], list[str]] = {}
