@@ -380,7 +380,12 @@ def check(app: App) -> None:
     from daemon import render, views
 
     config = app.config
-    state = app.store.read()
+    try:
+        state = app.store.read()
+    except store.SharedFolderMissing:  # said below with the other sharing problems
+        from daemon.state import State
+
+        state = State()
     now = app.now()
     nexts = [views.next_reminder(config, state, h, now) for h in config.habits]
     _out("\n".join(render.check_lines(config, nexts, now)))

@@ -251,6 +251,23 @@ class StateStore(Protocol):
     def update(self) -> contextlib.AbstractContextManager[State]: ...
 
 
+class SharedFolderMissing(StoreWriteError):
+    """The shared folder is not there: the history can be neither read nor added to."""
+
+
+class SharedDirNotFolder(UsageError):
+    """``settings.shared_dir`` names something that is not a folder (a file): a mistake in the config."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"settings.shared_dir: {path} is not a folder; set it to the folder your sync engine shares"
+            ' (like "~/Sync/habitd") in the config'
+        )
+
+
+NOT_THERE = "is not there (not mounted or not synced yet?)"
+
+
 class StateTooBig(StoreWriteError):
     """A save that would cross STATE_MAX_BYTES, refused before anything is written."""
 
@@ -578,6 +595,18 @@ class EventLog:
             self._save_device(me)
             return me
 
+    def require_root(self, outcome: str) -> None:
+        """Refuse when a shared folder that must exist is not there (not mounted, not synced, never
+        made): its history is unknown, and an empty one must never pass for it."""
+        if self.create_root or os.path.isdir(self.root):
+            return
+        if os.path.exists(self.root):
+            raise SharedDirNotFolder(self.root)
+        raise SharedFolderMissing(
+            f"the shared folder {self.root} {NOT_THERE}; {outcome}. To start a new shared folder"
+            f" there: `habitd init --join {self.root} --new`"
+        )
+
     # -- reading --------------------------------------------------------------------------
 
     def _files(self) -> Iterator[tuple[str, str, bool]]:
@@ -588,6 +617,8 @@ class EventLog:
         except FileNotFoundError:
             return
         except OSError as e:
+            if os.path.exists(self.root) and not os.path.isdir(self.root):
+                raise SharedDirNotFolder(self.root) from None
             raise StateError(f"{top}: cannot read: {e.strerror}") from None
         for device in folders:
             folder = os.path.join(top, device)
@@ -724,10 +755,7 @@ class EventLog:
         in ``trusted`` (read whole since it last changed) is not parsed again. ``signature`` is
         brought up to date with the write.
         """
-        if not self.create_root and not os.path.isdir(self.root):
-            raise StoreWriteError(
-                f"the shared folder {self.root} is not there (not mounted or not synced yet?); nothing was recorded"
-            )
+        self.require_root("nothing was recorded")
         own = [(p, conflict) for d, p, conflict in self._files() if d == me.id]
         copies = [p for p, conflict in own if conflict]
         if not added and not copies:
@@ -1076,6 +1104,7 @@ class SharedStore:
 
     def read(self) -> State:
         """The derived history with this machine's bookkeeping (lock-free: every save is a rename)."""
+        self.log.require_root("its history cannot be shown")
         own = self.local.read()
         if has_history(own):
             with self.update():  # moves the old state file's history into the log
@@ -1088,6 +1117,7 @@ class SharedStore:
     @contextlib.contextmanager
     def update(self) -> Iterator[State]:
         """Under the lock: the state to change; its history's changes become events, the rest is saved here."""
+        self.log.require_root("nothing was recorded")
         with self.log.lock():
             own = self.local.read()
             moment = self.clock()
