@@ -107,6 +107,13 @@ def warnings(s: Seen) -> list[str]:
             f" {os.path.dirname(os.path.dirname(s.left_behind[0]))}, outside the shared folder, and"
             f" not read; `habitd init --join {s.folder}` moves {'them' if n > 1 else 'it'} there"
         )
+    for d in s.survey.devices.values():
+        last = next((e for e in reversed(d.events) if not e.moved), None)  # a moved history has no name
+        if last is not None and not last.by and (s.me is None or d.id != s.me.id):
+            out.append(
+                f"device {d.id} writes without a name ([settings] name on that machine): its completions"
+                " of personal habits (`each = true`) count for everyone"
+            )
     return out
 
 

@@ -788,9 +788,13 @@ class EventLog:
                 text = log_header(me.id, self.private)
                 created.add(path)
             except (OSError, ValueError) as e:
+                month = os.path.basename(path)[:7]
                 raise StateError(
                     f"{path}: {getattr(e, 'strerror', None) or e}. This device's own file cannot be added to;"
-                    f" nothing was recorded. {RECOVERY}"
+                    " nothing was recorded, the file is left as it is. Repair it by hand, put back an earlier"
+                    " version (your sync engine may keep some, like Syncthing's .stversions folder), or move it"
+                    f" away: then what this device recorded for the days of {month} (completions, notes, skips,"
+                    " pauses) is missing from the history, on every device"
                 ) from None
             texts[path] = text
         datas = {}
@@ -1099,6 +1103,11 @@ class SharedStore:
             known = hidden | {e.stamp for e in self.private.read().events}
             hidden.update(e.stamp for e in deletes if any(s in known for s in e.undoes))
         return hidden
+
+    def events(self) -> list[Event]:
+        """Every event of the history (every device's, this machine's private notes), in stamp order."""
+        self.log.require_root("its history cannot be shown")
+        return self._read_log().events
 
     # -- reading and changing -------------------------------------------------------------
 

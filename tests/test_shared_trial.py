@@ -6,7 +6,6 @@ Two state folders (each with its own config) on one shared folder stand for two 
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -113,3 +112,115 @@ def test_the_daemon_says_once_that_the_history_is_unknown_reminds_of_nothing_and
         assert [n["summary"] for n in screen.notifications()] == ["Walk"]  # thanks was done
     finally:
         assert daemon.stop() == 0
+
+
+# --- S12: a shared_dir that is a file ---------------------------------------------------
+
+
+def test_a_shared_dir_that_is_a_file_is_a_mistake_in_the_config(habitd: Habitd, tmp_path: Path) -> None:
+    path = tmp_path / "habitd-sync"
+    path.write_text("not a folder\n")
+    habitd.write_config(settings(path, "Sam"))
+    for args in (["status"], ["done", "thanks"], ["devices"], ["check"]):
+        r = habitd(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert f"settings.shared_dir: {path} is not a folder" in r.stderr, args
+        assert "Traceback" not in r.output
+    assert path.read_text() == "not a folder\n"
+
+
+# --- S10: this device's own file damaged --------------------------------------------------
+
+
+def test_a_damaged_own_file_is_refused_with_what_moving_it_away_loses(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    sam = device(habitd, tmp_path, shared, "Sam")
+    assert sam("done", "thanks").exit_code == 0
+    (path,) = shared.glob("devices/*/2026-11.toml")
+    path.write_bytes(path.read_bytes()[:60])  # cut short
+    r = sam("done", "thanks")
+    assert r.exit_code == 3
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith(f"habitd: {path}: ")
+    assert "backups" not in r.stderr
+    assert "nothing was recorded" in r.stderr and ".stversions" in r.stderr
+    assert "what this device recorded for the days of 2026-11 (completions, notes, skips, pauses)" in r.stderr
+    assert "the rest of the history is used" not in r.stderr  # no warning that says the opposite
+    assert len(path.read_bytes()) == 60
+
+
+# --- S6: a partner's device without a name ------------------------------------------------
+
+
+def test_check_and_devices_name_a_device_that_writes_without_a_name(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    sam, alex = device(habitd, tmp_path, shared, "Sam"), device(habitd, tmp_path, shared, "Alex", name="")
+    assert alex("done", "thanks").exit_code == 0
+    assert sam("done", "listen").exit_code == 0
+    (alex_id,) = [p.name for p in (shared / "devices").iterdir() if p.name != sam_id(sam)]
+    for args in (["check"], ["devices"]):
+        r = sam(*args)
+        assert r.exit_code == 0, r.output
+        said = " ".join(r.output.split())
+        assert f"device {alex_id} writes without a name" in said, args
+        assert "its completions of personal habits (`each = true`) count for everyone" in said
+    assert "writes without a name" not in alex("devices").output  # its own: check says it otherwise
+
+
+def sam_id(h: Habitd) -> str:
+    return (h.state_dir / "device.toml").read_text().split('id = "')[1].split('"')[0]
+
+
+# --- S1/S2: renames across partners ---------------------------------------------------------
+
+
+def test_a_partners_rename_is_followed_not_undone(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    sam, alex = device(habitd, tmp_path, shared, "Sam"), device(habitd, tmp_path, shared, "Alex")
+    habitd.at("2026-11-24 12:00")
+    sam.now = alex.now = habitd.now
+    assert sam("done", "thanks").exit_code == 0
+    r = sam("rename", "thanks", "gratitude")
+    assert r.exit_code == 0
+    said = " ".join(r.stderr.split())
+    assert "Alex's device writes to the shared folder too" not in said  # Alex has not written yet
+    habitd.at("2026-11-25 12:00")
+    sam.now = alex.now = habitd.now
+    assert alex("done", "thanks").exit_code == 0  # Alex's config still says thanks
+    check = " ".join(alex("check").stdout.split())
+    assert "Sam's device renamed 'thanks' to 'gratitude'; `habitd rename thanks gratitude` follows it" in check
+    assert "rename gratitude NEW" not in check
+    check = " ".join(sam("check").stdout.split())  # Sam's side: Alex still records the old name
+    assert "'thanks' was renamed 'gratitude', but Alex's device still records 'thanks'" in check
+    r = alex("rename", "thanks", "gratitude")  # as told: the rest moves the same way
+    assert r.exit_code == 0, r.output
+    assert "Sam's device writes to the shared folder too: the config there must say [habits.gratitude]" in " ".join(
+        r.stderr.split()
+    )
+    for side in (sam, alex):
+        row = next(h for h in side.json("status")["habits"] if h["id"] == "gratitude")
+        assert row["streak"] == 2, side.config
+        assert "note:" not in side("check").stdout
+
+
+def test_a_habit_of_the_partners_config_is_theirs_not_to_rename(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    sam, alex = device(habitd, tmp_path, shared, "Sam"), device(habitd, tmp_path, shared, "Alex")
+    alex.write_config(settings(shared, "Alex") + '\n[habits.gym]\nevery = "day"\neach = true\n')
+    assert alex("done", "gym").exit_code == 0
+    assert sam("done", "thanks").exit_code == 0
+    check = " ".join(sam("check").stdout.split())
+    assert "history for 'gym' is written by Alex's device: a habit of their config" in check
+    assert "habitd rename gym" not in check
+
+
+def test_a_shared_config_in_the_shared_folder_needs_no_word_about_the_partner(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    common = shared / "config.toml"
+    common.write_text(settings(shared))
+    sam, alex = device(habitd, tmp_path, shared, "Sam"), device(habitd, tmp_path, shared, "Alex")
+    assert alex("done", "thanks").exit_code == 0
+    sam.config = common
+    r = sam("rename", "thanks", "gratitude")
+    assert r.exit_code == 0, r.output
+    assert "the config there must say" not in r.stderr
