@@ -19,7 +19,6 @@ from daemon.state import NO_EXTRA, HabitLog, Note, Pause, PromptDeck, Skip, Stat
 
 _ZONES: dict[int, tzinfo] = {}  # UTC offsets seen, in seconds: one tzinfo each
 
-
 def plain(value: Any) -> Any:
     """A TOML value as ints, strings, lists and dicts only (for marshal): dates become tagged tuples."""
     if isinstance(value, dict):

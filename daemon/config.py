@@ -401,7 +401,7 @@ SETTINGS_KEYS: dict[str, Key] = {
         _file_path,
         '"~/Sync/habitd"',
     ),
-    "name": Key('the person using this device, shown as "done by ..." to the other', _name, '"Sam"'),
+    "name": Key("the person using this device, shown as \"done by ...\" to the other", _name, '"Sam"'),
 }
 
 HABIT_KEYS: dict[str, Key] = {

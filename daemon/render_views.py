@@ -100,7 +100,7 @@ def _percent(r: Rate, style: Style) -> str:
 
 
 def period_noun(habit: Habit, n: int) -> str:
-    """ "weeks" for a weekly habit (or "periods" for one of every 2 weeks), singular for 1."""
+    """"weeks" for a weekly habit (or "periods" for one of every 2 weeks), singular for 1."""
     if habit.every.n == 1:
         return f"{habit.every.unit}{'' if n == 1 else 's'}"
     return "period" if n == 1 else "periods"

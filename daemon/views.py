@@ -380,12 +380,7 @@ DONE, MISSED_DAY, SKIPPED_DAY, PAUSED_DAY, NOT_DUE_DAY, QUIET_DAY, NOT_TRACKED_D
 
 
 def day_marks(
-    config: Config,
-    state: State,
-    habit: Habit,
-    first: date,
-    now: datetime,
-    last: date | None = None,
+    config: Config, state: State, habit: Habit, first: date, now: datetime, last: date | None = None,
     person: str | None = None,
 ) -> dict[date, str]:
     """What each day from ``first`` to today (or the period of ``last``, if earlier) looks like on the heatmap.
