@@ -165,7 +165,13 @@ def test_check_and_devices_name_a_device_that_writes_without_a_name(
         said = " ".join(r.output.split())
         assert f"device {alex_id} writes without a name" in said, args
         assert "its completions of personal habits (`each = true`) count for everyone" in said
-    assert "writes without a name" not in alex("devices").output  # its own: check says it otherwise
+    said = " ".join(alex("check").output.split())
+    assert f"device {alex_id} (this machine) writes without a name ([settings] name on this machine)" in said
+    assert f"device {sam_id(sam)}" not in sam("check").output  # Sam's device has a name
+    solo = device(habitd, tmp_path, tmp_path / "solo-folder", "solo", name="")
+    (tmp_path / "solo-folder").mkdir()
+    assert solo("done", "thanks").exit_code == 0
+    assert "without a name" not in solo("check").output  # alone on a folder: nobody to count for
 
 
 def sam_id(h: Habitd) -> str:
