@@ -716,10 +716,11 @@ class EventLog:
     def signature(self) -> dict[str, tuple[int, int]]:
         """Size and modification time of every log file: what a cache of their events depends on."""
         out = {}
-        for _device, path, _conflict in self._files():
-            with contextlib.suppress(OSError):
-                st = os.stat(path)
-                out[path] = (st.st_size, st.st_mtime_ns)
+        with contextlib.suppress(HabitdError):  # a folder that cannot be listed: reading says why
+            for _device, path, _conflict in self._files():
+                with contextlib.suppress(OSError):
+                    st = os.stat(path)
+                    out[path] = (st.st_size, st.st_mtime_ns)
         return out
 
     def check_own(self, me: LocalDevice, events: Iterable[Event]) -> None:

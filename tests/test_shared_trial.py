@@ -6,6 +6,7 @@ Two state folders (each with its own config) on one shared folder stand for two 
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -230,3 +231,12 @@ def test_a_shared_config_in_the_shared_folder_needs_no_word_about_the_partner(
     r = sam("rename", "thanks", "gratitude")
     assert r.exit_code == 0, r.output
     assert "the config there must say" not in r.stderr
+
+
+def test_the_daemon_does_not_start_on_a_shared_dir_that_is_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "habitd-sync"
+    path.write_text("")
+    daemon = Daemon(tmp_path, dict(os.environ), DUE.format(shared=path), "2026-11-27 18:59:57")
+    daemon.start(ready=False)
+    assert daemon.stop(terminate=False, timeout=20) == 2
+    assert f"settings.shared_dir: {path} is not a folder" in daemon.log and "Traceback" not in daemon.log
