@@ -35,8 +35,11 @@ def _partners_follow(app: App, old: str, new: str) -> None:
     shared_dir = app.sharing()[0]
     if shared_dir is None or os.path.realpath(app.config_path).startswith(os.path.realpath(shared_dir) + os.sep):
         return  # no partner, or one config for both: both see the change
-    me = app.store.log.local_device()
-    others = sorted({n for d, n in device_names(app.store.events()).items() if me is None or d != me.id})
+    try:
+        me = app.store.log.local_device()
+        others = sorted({n for d, n in device_names(app.store.events()).items() if me is None or d != me.id})
+    except HabitdError:  # the rename is saved: this is advice, `habitd check` says what is wrong
+        return
     if others:
         text = (
             f"note: {' and '.join(others)} write{'s' if len(others) == 1 else ''} to the shared folder too:"
