@@ -418,7 +418,7 @@ def check(app: App) -> None:
         )
         _out("\n".join(textwrap.wrap(text, 80, subsequent_indent="  ")))
     today = config.today(now)
-    for line in render.future_lines(views.future_completions(config, state, today), today):
+    for line in render.future_lines(views.future_completions(config, state, today), today, config.settings.name):
         click.echo(line, err=True)
     from daemon.cli_devices import check_sharing
 
@@ -489,16 +489,23 @@ def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @pass_app
 def undo(app: App, habit: str, day_text: str) -> None:
-    """Remove HABIT's latest entry on a day: a completion or a skip."""
+    """Remove your latest entry of HABIT on a day: a completion or a skip."""
     h = app.config.find(habit)
     day = _day(app, day_text, future_dates=True)
     result = record.undo(app.store, app.config, h, day, app.now())
     if not result.kind:
         raise UsageError(f"{h.id} has no completion or skip on {day.isoformat()} to undo")
     with _after_save():
-        what = "one completion" if result.kind == record.COMPLETION else "the skip"
+        me = app.store.by
+        whose = f"{result.by}'s" if result.by and result.by != me else ""  # a partner's, when I had none
+        if result.kind == record.COMPLETION:
+            what = f"{whose} completion" if whose else "one completion"
+        else:
+            what = f"{whose} skip" if whose else "the skip"
         kept = ""
-        if result.note:
+        if result.note and result.note_by not in ("", me):
+            kept = f"\nIts note, {result.note_by}'s, stays as the day's own note."
+        elif result.note:
             kept = (
                 "\nIts note stays as the day's own note; to remove it:"
                 f"\n  habitd note {h.id} --delete --date {day.isoformat()}"
@@ -532,14 +539,14 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
 @click.argument("habit", shell_complete=complete_habit)
 @click.argument("text", required=False, callback=_typed)
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
-@click.option("--delete", is_flag=True, help="Remove the day's note (the one written last) and show it.")
+@click.option("--delete", is_flag=True, help="Remove your note of the day (the one you wrote last) and show it.")
 @click.option(
     "--private", is_flag=True,
     help="A note kept on this machine only; replaces (or deletes) the day's private note written last.",
 )  # fmt: skip
 @pass_app
 def note(app: App, habit: str, text: str | None, day_text: str, delete: bool, private: bool) -> None:
-    """Write HABIT's note for a day, replacing the one written last (or --delete it)."""
+    """Write your note of HABIT for a day, replacing the one you wrote last (or --delete it)."""
     h = app.config.find(habit)
     day = _day(app, day_text, future_dates=True)  # a note a wrong clock dated ahead can be mended
     if day > app.today() and text is not None and not _has_note(app, h.id, day):
@@ -550,6 +557,9 @@ def note(app: App, habit: str, text: str | None, day_text: str, delete: bool, pr
         raise UsageError("the note is empty; to remove a note, use --delete")
     if text is None:
         change = record.delete_note(app.store, h, day, private)
+        if change.old is None and change.others and not private:  # a partner's private note is not here at all
+            theirs = " and ".join(change.others)
+            raise UsageError(f"{h.id}: the note of {day.isoformat()} is {theirs}'s; only {theirs} can delete it")
         if change.old is None:
             raise UsageError(f"{h.id} has no {'private ' if private else ''}note on {day.isoformat()} to delete")
     else:
@@ -567,8 +577,10 @@ def note(app: App, habit: str, text: str | None, day_text: str, delete: bool, pr
 
 
 def _has_note(app: App, habit_id: str, day: date) -> bool:
+    """Whether the day holds a note of this person's (or, with no name set, anyone's)."""
     log = app.store.read().habits.get(habit_id)
-    return log is not None and any(n.day == day for n in log.notes)
+    me = app.store.by
+    return log is not None and any(n.day == day and (not me or n.by in (me, "")) for n in log.notes)
 
 
 ALL_HELP = "Archived habits too."
@@ -583,13 +595,15 @@ ALL_HELP = "Archived habits too."
 @pass_app
 def pause(app: App, habit: str | None, until_text: str) -> None:
     """Pause HABIT (or all habits) until a day: no reminders, streaks untouched."""
-    hid = app.config.find(habit).id if habit else ALL
+    h = app.config.find(habit) if habit else None
+    hid = h.id if h else ALL
     day = app.today()
     until = parse_day(until_text, day, ahead=True)
     record.pause(app.store, hid, day, until)
     with _after_save():
         who = "All habits" if hid == ALL else hid
-        click.echo(f"{who} paused until {until.isoformat()} (included). Take care of yourselves.")
+        care = "yourself" if h and h.each else "yourselves"  # a personal habit's pause is one person's
+        click.echo(f"{who} paused until {until.isoformat()} (included). Take care of {care}.")
 
 
 @cli.command()
@@ -604,7 +618,9 @@ def resume(app: App, habit: str | None) -> None:
     if not ended:
         raise UsageError(f"{hid} is not paused" if hid else "nothing is paused")
     with _after_save():
-        click.echo(f"Resumed {hid or 'all habits'}. Welcome back.")
+        theirs = sorted({p.by for p in ended if p.by and p.by != app.store.by})  # a partner's pause ended too
+        whose = f", ending {' and '.join(theirs)}'s pause" if theirs else ""
+        click.echo(f"Resumed {hid or 'all habits'}{whose}. Welcome back.")
 
 
 def _output_failed(e: BaseException) -> bool:

@@ -38,7 +38,7 @@ def status(app: App, as_json: bool, everything: bool) -> None:
     else:
         _out("\n".join(render.status_lines(config, rows, now, _style())))
     today = config.today(now)
-    for line in render.future_lines(views.future_completions(config, state, today), today):
+    for line in render.future_lines(views.future_completions(config, state, today), today, config.settings.name):
         click.echo(line, err=True)
 
 

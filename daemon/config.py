@@ -243,10 +243,21 @@ def _file_path(value: Any, where: str, problems: Problems) -> str | None:
     return text
 
 
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates: they reorder what follows
+_BREAKS = re.compile("[\n\t\u0085\u2028\u2029]")
+
+
 def _name(value: Any, where: str, problems: Problems) -> str | None:
     text = _string(value, where, problems)
-    if text is not None and (len(text) > 40 or "\n" in text or text != text.strip()):
-        problems.append(f"{where}: {_show(text)} must be one line of at most 40 characters, no spaces around it")
+    if text is None:
+        return None
+    if m := _BIDI.search(text):
+        char = f"U+{ord(m.group()):04X}"
+        problems.append(f"{where}: holds a text-direction control ({char}), which would turn the text around it")
+        return None
+    if len(text) > 40 or _BREAKS.search(text) or text != text.strip():
+        shown = _BREAKS.sub(lambda m: repr(m.group())[1:-1], _show(text))  # a line break shown as \n, never made
+        problems.append(f"{where}: {shown} must be one line of at most 40 characters, no spaces around it")
         return None
     return text
 

@@ -8,17 +8,23 @@ JSON, format version 1 (fields are only ever added; a new meaning gets a new ver
 
     {"format": "habitd-export", "version": 1, "exported": "2026-11-25T12:00:00+01:00",
      "timezone": "Europe/Berlin", "notes_included": false,
-     "habits": {"thanks": {"completions": [{"date": "2026-11-24", "count": 1}],
-                           "skips": [{"date": "2026-11-20", "note": "", "written": "...", "after": 0}],
-                           "notes": [{"date": "2026-11-24", "written": "...", "text": "...", "nth": 1}]}},
-     "pauses": [{"habit": "*", "from": "2026-08-01", "until": "2026-08-14"}]}
+     "habits": {"thanks": {"completions": [{"date": "2026-11-24", "count": 2, "by": ["Sam", "Alex"]}],
+                           "skips": [{"date": "2026-11-20", "note": "", "written": "...", "after": 0, "by": "Sam"}],
+                           "notes": [{"date": "2026-11-24", "written": "...", "text": "...", "nth": 1,
+                                      "by": "Sam"}]}},
+     "pauses": [{"habit": "*", "from": "2026-08-01", "until": "2026-08-14", "by": "Alex"}]}
 
 CSV, the same content one event a line, with the header
-``kind,habit,date,until,count,written,text``; the first line after it is
-``version,,,,1,,habitd-export``, then ``done``, ``skip``, ``note`` and ``pause`` lines.
+``kind,habit,date,until,count,written,text,by``; the first line after it is
+``version,,,,1,,habitd-export,``, then ``done``, ``skip``, ``note`` and ``pause`` lines.
 A note's ``nth`` is the completion of its day it belongs to (0: the day's own
 note); a skip's ``written`` is when it was recorded (null if unknown) and
 ``after`` how many of its day's completions came before it.
+
+Who did what (``[settings] name``) travels along as ``by``, only where a name was
+recorded: a completion's is the names of its day's completions in order (null for
+one without a name; in CSV one name a line inside the field), a skip's, note's or
+pause's the name of who recorded it. A reader that knows no ``by`` reads the rest.
 """
 
 from __future__ import annotations
@@ -29,34 +35,60 @@ from datetime import date, datetime
 from typing import Any
 
 from daemon.errors import UsageError
-from daemon.state import ALL, Note, Pause, Skip, State
+from daemon.state import ALL, HabitLog, Note, Pause, Skip, State
 
 FORMAT = "habitd-export"
 FORMAT_VERSION = 1
-CSV_COLUMNS = ("kind", "habit", "date", "until", "count", "written", "text")
+CSV_COLUMNS = ("kind", "habit", "date", "until", "count", "written", "text")  # what every version reads
+CSV_BY = "by"  # the column after them: who (added to version 1; older readers ignore it)
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_COUNT = 1000
 
 
+def _by(name: str) -> dict[str, str]:
+    return {"by": name} if name else {}
+
+
+def _completions(log: HabitLog) -> list[dict[str, Any]]:
+    if not log.people:  # no names: the bulk of a long history, kept lean
+        return [{"date": d.isoformat(), "count": log.counts.get(d, 1)} for d in log.days()]
+    whose = {d: name for name, person in log.people.items() for d in person.days()}  # days done by one person
+    out: list[dict[str, Any]] = []
+    for d in log.days():
+        n = log.counts.get(d, 1)
+        item: dict[str, Any] = {"date": d.isoformat(), "count": n}
+        if d in log.mixed:
+            item["by"] = [name or None for name in log.mixed[d]]
+        elif d in whose:
+            item["by"] = [whose[d]] * n
+        out.append(item)
+    return out
+
+
 def export_doc(state: State, timezone: str, moment: datetime, notes: bool) -> dict[str, Any]:
-    """Every habit's history as a plain document (notes and skip reasons only if ``notes``)."""
+    """Every habit's history as a plain document (notes and skip reasons only if ``notes``).
+
+    All of it, whoever recorded it: a shared history is the couple's, and each item says
+    who (``by``), so that importing it gives each person their own part back.
+    """
     habits: dict[str, Any] = {}
     for hid, log in sorted(state.habits.items()):
         entry: dict[str, Any] = {
-            "completions": [{"date": d.isoformat(), "count": log.counts.get(d, 1)} for d in log.days()],
+            "completions": _completions(log),
             "skips": [
                 {
                     "date": s.day.isoformat(),
                     "note": s.text if notes else "",
                     "written": s.at.isoformat() if s.at else None,
                     "after": s.after,
+                    **_by(s.by),
                 }
                 for s in log.skips
             ],
         }
         if notes:
             entry["notes"] = [
-                {"date": n.day.isoformat(), "written": n.at.isoformat(), "text": n.text, "nth": n.nth}
+                {"date": n.day.isoformat(), "written": n.at.isoformat(), "text": n.text, "nth": n.nth, **_by(n.by)}
                 for n in log.notes
             ]
         if entry["completions"] or entry["skips"] or entry.get("notes"):
@@ -68,7 +100,10 @@ def export_doc(state: State, timezone: str, moment: datetime, notes: bool) -> di
         "timezone": timezone,
         "notes_included": notes,
         "habits": habits,
-        "pauses": [{"habit": p.habit, "from": p.start.isoformat(), "until": p.until.isoformat()} for p in state.pauses],
+        "pauses": [
+            {"habit": p.habit, "from": p.start.isoformat(), "until": p.until.isoformat(), **_by(p.by)}
+            for p in state.pauses
+        ],
     }
 
 
@@ -85,7 +120,11 @@ def to_json(doc: dict[str, Any]) -> str:
     def completions(items: list[dict[str, Any]], depth: int) -> str:
         # The bulk of a long history: ISO dates and numbers need no escaping, so no encoder call.
         pad, end = " " * (depth + 1), "\n" + " " * depth
-        return "[\n" + ",\n".join(f'{pad}{{"date": "{c["date"]}", "count": {c["count"]:d}}}' for c in items) + end + "]"
+        lines = [
+            f'{pad}{{"date": "{c["date"]}", "count": {c["count"]:d}}}' if "by" not in c else pad + encode(c)
+            for c in items
+        ]
+        return "[\n" + ",\n".join(lines) + end + "]"
 
     def pretty(value: Any, depth: int) -> str:
         pad, end = " " * (depth + 1), "\n" + " " * depth
@@ -107,17 +146,18 @@ def to_csv(doc: dict[str, Any]) -> str:
 
     out = io.StringIO()
     w = csv.writer(out)  # RFC 4180: CRLF line ends, so a CR inside a note is quoted
-    w.writerow(CSV_COLUMNS)
-    w.writerow(["version", "", "", "", doc["version"], "", doc["format"]])
+    w.writerow([*CSV_COLUMNS, CSV_BY])
+    w.writerow(["version", "", "", "", doc["version"], "", doc["format"], ""])
     for hid, entry in doc["habits"].items():
         for c in entry["completions"]:
-            w.writerow(["done", hid, c["date"], "", c["count"], "", ""])
+            by = "\n".join(n or "" for n in c["by"]) if "by" in c else ""
+            w.writerow(["done", hid, c["date"], "", c["count"], "", "", by])
         for s in entry["skips"]:
-            w.writerow(["skip", hid, s["date"], "", s["after"], s["written"] or "", s["note"]])
+            w.writerow(["skip", hid, s["date"], "", s["after"], s["written"] or "", s["note"], s.get("by", "")])
         for n in entry.get("notes", []):
-            w.writerow(["note", hid, n["date"], "", n["nth"], n["written"], n["text"]])
+            w.writerow(["note", hid, n["date"], "", n["nth"], n["written"], n["text"], n.get("by", "")])
     for p in doc["pauses"]:
-        w.writerow(["pause", p["habit"], p["from"], p["until"], "", "", ""])
+        w.writerow(["pause", p["habit"], p["from"], p["until"], "", "", "", p.get("by", "")])
     return out.getvalue()
 
 
@@ -131,6 +171,7 @@ class _Reader:
         self.source, self.today = source, today
         self.state = State()
         self._jan1: dict[int, int] = {}
+        self._named: dict[tuple[str, date], list[str]] = {}  # days with names: who did each completion
 
     def fail(self, where: str, what: str) -> UsageError:
         return UsageError(f"{self.source}: {where}: {what}; nothing was imported")
@@ -163,6 +204,25 @@ class _Reader:
             raise self.fail(where, f"{value!r} is not text")
         return value
 
+    def name(self, value: Any, where: str) -> str:
+        """Who recorded something (``by``): a one-line name, or none (null or empty)."""
+        if value is None:
+            return ""
+        if not isinstance(value, str) or "\n" in value or "\r" in value:
+            raise self.fail(where, f"{value!r} is not a name")
+        return value
+
+    def names(self, value: Any, n: int, where: str) -> list[str] | None:
+        """The names of a day's ``n`` completions, in order (None: no names given)."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):  # CSV: one name a line
+            value = value.split("\n")
+        if not isinstance(value, list) or len(value) != n:
+            raise self.fail(where, f"{value!r} is not a list of the {n} completion(s)' names")
+        found = [self.name(v, where) for v in value]
+        return found if any(found) else None
+
     def maybe_moment(self, value: Any, where: str) -> datetime | None:
         return None if value in (None, "") else self.moment(value, where)
 
@@ -175,8 +235,10 @@ class _Reader:
             raise self.fail(where, f"{value!r} is not a date-time with a UTC offset")
         return m
 
-    def done(self, hid: str, day: date, n: int) -> None:
-        """``n`` completions on ``day`` (a day given twice keeps the larger count)."""
+    def done(self, hid: str, day: date, n: int, by: list[str] | None = None) -> None:
+        """``n`` completions on ``day``, by whom if ``by`` (a day given twice keeps the larger count)."""
+        if by is not None and len(by) > len(self._named.get((hid, day), [])):
+            self._named[hid, day] = by
         log = self.state.log(hid)
         year = day.year
         if year not in self._jan1:
@@ -185,18 +247,39 @@ class _Reader:
         if n > 1 and n > log.counts.get(day, 0):
             log.counts[day] = n
 
-    def skip(self, hid: str, day: date, text: str, at: datetime | None = None, after: int = 0) -> None:
+    def skip(self, hid: str, day: date, text: str, at: datetime | None = None, after: int = 0, by: str = "") -> None:
         log = self.state.log(hid)
-        if all(s.day != day for s in log.skips):
-            log.skips.append(Skip(day, text, at, after))
+        if all(s.day != day or s.by != by for s in log.skips):
+            log.skips.append(Skip(day, text, at, after, by=by))
 
-    def note(self, hid: str, day: date, at: datetime, text: str, nth: int) -> None:
-        self.state.log(hid).notes.append(Note(day, at, text, nth))
+    def note(self, hid: str, day: date, at: datetime, text: str, nth: int, by: str = "") -> None:
+        self.state.log(hid).notes.append(Note(day, at, text, nth, by=by))
 
-    def pause(self, hid: str, start: date, until: date, where: str) -> None:
+    def pause(self, hid: str, start: date, until: date, where: str, by: str = "") -> None:
         if until < start:
             raise self.fail(where, f"ends ({until}) before it starts ({start})")
-        self.state.pauses.append(Pause(hid, start, until))
+        self.state.pauses.append(Pause(hid, start, until, by))
+
+    def finish(self) -> State:
+        """The state read, with who did each completion of the days that name them."""
+        for (hid, day), by in self._named.items():
+            log = self.state.habits[hid]
+            n = log.counts.get(day, 1)
+            names = by + [""] * (n - len(by)) if n > len(by) else by  # a larger count given without names
+            bit = 1 << (day.toordinal() - self._jan1[day.year])
+            distinct = set(names)
+            for name in distinct:
+                if name:  # that person's own completions, in the log's encoding
+                    person = log.people.get(name)
+                    if person is None:
+                        person = log.people[name] = HabitLog()
+                    person.done[day.year] = person.done.get(day.year, 0) | bit
+                    k = names.count(name)
+                    if k > 1:
+                        person.counts[day] = k
+            if len(distinct) > 1:
+                log.mixed[day] = tuple(names)
+        return self.state
 
 
 def _check_version(r: _Reader, fmt: Any, version: Any) -> None:
@@ -240,7 +323,8 @@ def _from_json(r: _Reader, text: str) -> State:
             raise r.fail(w[:-1], "is not an object")
         for i, c in enumerate(_items(r, entry, "completions", w)):
             at = f"{w}completions[{i}]"
-            r.done(hid, r.day(c.get("date"), at + ".date"), r.count(c.get("count", 1), at + ".count"))
+            count = r.count(c.get("count", 1), at + ".count")
+            r.done(hid, r.day(c.get("date"), at + ".date"), count, r.names(c.get("by"), count, at + ".by"))
         for i, s in enumerate(_items(r, entry, "skips", w)):
             at = f"{w}skips[{i}]"
             r.skip(
@@ -249,6 +333,7 @@ def _from_json(r: _Reader, text: str) -> State:
                 r.text(s.get("note", ""), at + ".note"),
                 r.maybe_moment(s.get("written"), at + ".written"),
                 r.count(s.get("after", 0), at + ".after", lo=0),
+                r.name(s.get("by"), at + ".by"),
             )
         for i, n in enumerate(_items(r, entry, "notes", w)):
             at = f"{w}notes[{i}]"
@@ -258,6 +343,7 @@ def _from_json(r: _Reader, text: str) -> State:
                 r.moment(n.get("written"), at + ".written"),
                 r.text(n.get("text"), at + ".text"),
                 r.count(n.get("nth", 1), at + ".nth", lo=0),
+                r.name(n.get("by"), at + ".by"),
             )
     for i, p in enumerate(_items(r, doc, "pauses", "")):
         at = f"pauses[{i}]"
@@ -266,8 +352,9 @@ def _from_json(r: _Reader, text: str) -> State:
             r.day(p.get("from"), at + ".from", past=False),
             r.day(p.get("until"), at + ".until", past=False),
             at,
+            r.name(p.get("by"), at + ".by"),
         )
-    return r.state
+    return r.finish()
 
 
 def _from_csv(r: _Reader, text: str) -> State:
@@ -289,8 +376,10 @@ def _from_csv(r: _Reader, text: str) -> State:
             if len(row) < len(CSV_COLUMNS):
                 raise r.fail(line, f"has {len(row)} fields, not {len(CSV_COLUMNS)}")
             kind, hid, day, until, count, written, note = row[: len(CSV_COLUMNS)]
+            by = row[len(CSV_COLUMNS)] if len(row) > len(CSV_COLUMNS) else ""
             if kind == "done":
-                r.done(r.habit_id(hid, line), r.day(day, line), r.count(count, line))
+                n = r.count(count, line)
+                r.done(r.habit_id(hid, line), r.day(day, line), n, r.names(by, n, line))
             elif kind == "skip":
                 r.skip(
                     r.habit_id(hid, line),
@@ -298,17 +387,19 @@ def _from_csv(r: _Reader, text: str) -> State:
                     note,
                     r.maybe_moment(written, line),
                     r.count(count or 0, line, lo=0),
+                    r.name(by, line),
                 )
             elif kind == "note":
                 nth = r.count(count, line, lo=0)
-                r.note(r.habit_id(hid, line), r.day(day, line), r.moment(written, line), note, nth)
+                r.note(r.habit_id(hid, line), r.day(day, line), r.moment(written, line), note, nth, r.name(by, line))
             elif kind == "pause":
-                r.pause(r.habit_id(hid, line, pause=True), r.day(day, line, False), r.day(until, line, False), line)
+                start, end = r.day(day, line, False), r.day(until, line, False)
+                r.pause(r.habit_id(hid, line, pause=True), start, end, line, r.name(by, line))
             else:
                 raise r.fail(line, f"{kind!r} is not a kind of line (done, skip, note, pause)")
     except csv.Error as e:
         raise r.fail(f"line {rows.line_num}", f"not valid CSV ({e})") from None
-    return r.state
+    return r.finish()
 
 
 def parse_export(text: str, source: str, today: date) -> State:

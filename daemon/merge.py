@@ -3,11 +3,14 @@
 Pure functions on ``State`` objects: the caller (record.py) holds the lock.
 A day's completions become the larger of the two counts, so merging the same
 history twice changes nothing; a skip, a note or a pause already there is not
-added again.
+added again. Who did what comes along: a day keeps, for each person, the larger
+of their two counts (completions without a name make up the day's larger count),
+and a note stays with its person's completion.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import NamedTuple
 
 from daemon.state import HabitLog, State
@@ -31,33 +34,79 @@ class Merged(NamedTuple):
 NOTHING = Merged(0, 0, 0, 0)
 
 
+def _same_person(a: str, b: str) -> bool:
+    """Whether two entries may be one person's: the same name, or one without a name."""
+    return a == b or not a or not b
+
+
+def _merge_named(into: HabitLog, incoming: HabitLog) -> tuple[int, dict[tuple[date, int], int]]:
+    """Add ``incoming``'s completions day by day, each person's apart; how many, and where its notes go.
+
+    The second answer maps an incoming (day, nth) to the place of that completion in ``into``.
+    """
+    added = 0
+    places: dict[tuple[date, int], int] = {}
+    for day in incoming.days():
+        theirs, mine = incoming.bys(day), into.bys(day)
+        missing = {n: theirs.count(n) - mine.count(n) for n in set(theirs) if n}
+        named = sum(max(0, k) for k in missing.values())
+        missing[""] = len(theirs) - len(mine) - named  # those without a name: up to the larger count
+        for name in theirs:  # in their order
+            if missing[name] > 0:
+                into.add(day, name)
+                missing[name] -= 1
+                added += 1
+        now = into.bys(day)
+        for nth, name in enumerate(theirs, 1):  # the kth of a name there is the kth of it here
+            k = theirs[:nth].count(name)
+            found = [i for i, n in enumerate(now, 1) if n == name]
+            places[day, nth] = found[k - 1] if k <= len(found) else 0
+    return added, places
+
+
 def merge_log(into: HabitLog, incoming: HabitLog) -> Merged:
     """Add ``incoming``'s completions, skips and notes to ``into``; what was added."""
     added = 0
-    for year, mask in incoming.done.items():  # whole years of days at once: bit operations
-        old = into.done.get(year, 0)
-        if mask & ~old:
-            into.done[year] = old | mask
-            added += (mask & ~old).bit_count()
-    for day, count in incoming.counts.items():  # days with more than one completion
-        have = into.count(day)
-        if count > have:
-            into.counts[day] = count
-            added += count - have
+    places: dict[tuple[date, int], int] | None = None
+    if not into.done and incoming.people:  # nothing here yet (a restore): all of it, as it is
+        into.done, into.counts = dict(incoming.done), dict(incoming.counts)
+        into.people = {name: log.copy() for name, log in incoming.people.items()}
+        into.mixed = dict(incoming.mixed)
+        added = sum(mask.bit_count() for mask in into.done.values()) + sum(n - 1 for n in into.counts.values())
+    elif into.people or incoming.people:  # who did what: day by day
+        added, places = _merge_named(into, incoming)
+    else:
+        for year, mask in incoming.done.items():  # whole years of days at once: bit operations
+            old = into.done.get(year, 0)
+            if mask & ~old:
+                into.done[year] = old | mask
+                added += (mask & ~old).bit_count()
+        for day, count in incoming.counts.items():  # days with more than one completion
+            have = into.count(day)
+            if count > have:
+                into.counts[day] = count
+                added += count - have
     skips = 0
-    skipped = {k.day for k in into.skips}
+    skipped: dict[date, list[str]] = {}
+    for old_skip in into.skips:
+        skipped.setdefault(old_skip.day, []).append(old_skip.by)
     for s in incoming.skips:
-        if s.day not in skipped:
+        if not any(_same_person(by, s.by) for by in skipped.get(s.day, [])):
             into.skips.append(s)
-            skipped.add(s.day)
+            skipped.setdefault(s.day, []).append(s.by)
             skips += 1
     notes = 0
-    written = {(k.day, k.text) for k in into.notes}
+    written: dict[tuple[date, str], list[str]] = {}
+    for k in into.notes:
+        written.setdefault((k.day, k.text), []).append(k.by)
     for n in incoming.notes:
-        if (n.day, n.text) not in written:
-            into.notes.append(n)
-            written.add((n.day, n.text))
-            notes += 1
+        if any(_same_person(by, n.by) for by in written.get((n.day, n.text), [])):
+            continue
+        if places is not None and n.nth:
+            n = n._replace(nth=places.get((n.day, n.nth), 0))
+        into.notes.append(n)
+        written.setdefault((n.day, n.text), []).append(n.by)
+        notes += 1
     for key, value in incoming.extra.items():  # keys of a newer habitd, kept as they are
         into.extra.setdefault(key, value)
     if notes:
@@ -76,7 +125,7 @@ def merge_state(into: State, incoming: State) -> Merged:
             del into.habits[hid]
     pauses = 0
     for p in incoming.pauses:
-        if not any(q[:3] == p[:3] for q in into.pauses):  # the same pause, whoever recorded it
+        if not any(q[:3] == p[:3] and _same_person(q.by, p.by) for q in into.pauses):  # the same pause
             into.pauses.append(p)
             pauses += 1
     return total + Merged(0, 0, 0, pauses)

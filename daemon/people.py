@@ -110,14 +110,23 @@ def as_seen(state: State, habit: Habit, person: str) -> State:
     return seen
 
 
+def everyone(state: State) -> set[str]:
+    """Every name seen in the history: who completed, skipped, wrote a note or paused anything."""
+    seen = {p.by for p in state.pauses if p.by}
+    for log in state.habits.values():
+        seen.update(log.people)
+        seen.update(s.by for s in log.skips if s.by)
+        seen.update(n.by for n in log.notes if n.by)
+    return seen
+
+
 def people(config: Config, state: State, habit: Habit) -> list[str]:
-    """The names that keep a personal habit: this device's person first, then the others seen."""
+    """The names that keep a personal habit: this device's person first, then everyone else seen.
+
+    A partner seen anywhere in the history has a row of their own, done or not.
+    """
     me = config.settings.name
-    log = state.habits.get(habit.id)
-    seen = {p.by for p in state.pauses if p.habit == habit.id and p.by}
-    if log is not None:
-        seen |= set(log.people) | {s.by for s in log.skips if s.by}
-    return ([me] if me else []) + [name for name in sorted(seen) if name != me]
+    return ([me] if me else []) + [name for name in sorted(everyone(state)) if name != me]
 
 
 def who(log: HabitLog | None, first: date, last: date) -> list[str]:

@@ -60,13 +60,16 @@ class Skipped(NamedTuple):
 class Undone(NamedTuple):
     kind: str  # COMPLETION, SKIP, or "" when the day had nothing to undo
     note: str  # the note the entry carried, kept as the day's note ("" if none)
+    by: str = ""  # whose entry it was ("": no name was set)
+    note_by: str = ""  # who wrote that note
 
 
 class NoteChange(NamedTuple):
     day: date
-    old: str | None  # the text replaced or removed; None: the day had no note
+    old: str | None  # the text replaced or removed; None: the day had no note of this person's
     new: str | None  # the text written; None: deleted
     private: bool = False  # the note is (or was) kept on this machine only
+    others: tuple[str, ...] = ()  # nothing deleted: the partners whose notes the day holds (sorted)
 
 
 def _local(config: Config, moment: datetime) -> datetime:
@@ -95,9 +98,14 @@ def _latest_note(log: HabitLog, day: date, mine: frozenset[str] | None = None, p
     return max(found)[1] if found else None
 
 
+def _own(store: StateStore) -> frozenset[str] | None:
+    """This person's entries: their own and the nameless ones; None: everyone's (no name set)."""
+    return frozenset((store.by, "")) if store.by else None
+
+
 def _mine(store: StateStore, habit: Habit) -> frozenset[str] | None:
     """Whose entries count for this person on a personal habit (theirs and the nameless); None: everyone's."""
-    return frozenset((store.by, "")) if habit.each and store.by else None
+    return _own(store) if habit.each else None
 
 
 def _as_seen(state: State, habit: Habit, by: str) -> State:
@@ -135,30 +143,41 @@ def done(
 def undo(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime) -> Undone:
     """Remove the latest entry of ``habit`` on ``day``, a completion or a skip; its note stays.
 
-    On a personal habit, the latest of this person's own (never a partner's).
+    This person's own latest entry first; on a shared habit, when they have none that
+    day, a partner's (``Undone.by`` names whose). On a personal habit, never a partner's.
     """
-    mine = _mine(store, habit)
+    own = _own(store)
     with store.update() as state:
         log = state.habits.get(habit.id)
         if log is None:
             return Undone("", "")
-        names = log.bys(day)
-        n = next((i + 1 for i in range(len(names) - 1, -1, -1) if mine is None or names[i] in mine), 0)
-        skips = [i for i, s in enumerate(log.skips) if s.day == day and (mine is None or s.by in mine)]
-        if skips and log.skips[skips[-1]].after >= n:  # recorded after the day's completions
-            gone = log.skips.pop(skips[-1])
-            if gone.text:
-                _keep_day_note(log, day, gone.at or _local(config, moment), gone.text, gone.by)
-            return Undone(SKIP, gone.text)
-        nth = log.take(day, mine)
-        if not nth:
-            return Undone("", "")
-        note = log.note_of(day, nth)
-        log.notes = [x._replace(nth=x.nth - 1) if x.day == day and x.nth > nth else x for x in log.notes]
-        if note is None:
-            return Undone(COMPLETION, "")
-        log.notes[log.notes.index(note)] = note._replace(nth=0)
-    return Undone(COMPLETION, note.text)
+        for whose in [own] if habit.each or own is None else [own, None]:
+            undone = _undo_latest(log, config, day, moment, whose)
+            if undone.kind:
+                return undone
+    return Undone("", "")
+
+
+def _undo_latest(log: HabitLog, config: Config, day: date, moment: datetime, mine: frozenset[str] | None) -> Undone:
+    """Take away the day's latest completion or skip of a name in ``mine`` (None: anyone's)."""
+    names = log.bys(day)
+    n = next((i + 1 for i in range(len(names) - 1, -1, -1) if mine is None or names[i] in mine), 0)
+    skips = [i for i, s in enumerate(log.skips) if s.day == day and (mine is None or s.by in mine)]
+    if skips and log.skips[skips[-1]].after >= n:  # recorded after the day's completions
+        gone = log.skips.pop(skips[-1])
+        if gone.text:
+            _keep_day_note(log, day, gone.at or _local(config, moment), gone.text, gone.by)
+        return Undone(SKIP, gone.text, gone.by, gone.by)
+    if not n:
+        return Undone("", "")
+    by = names[n - 1]
+    nth = log.take(day, mine)
+    note = log.note_of(day, nth)
+    log.notes = [x._replace(nth=x.nth - 1) if x.day == day and x.nth > nth else x for x in log.notes]
+    if note is None:
+        return Undone(COMPLETION, "", by)
+    log.notes[log.notes.index(note)] = note._replace(nth=0)
+    return Undone(COMPLETION, note.text, by, note.by)
 
 
 def skip(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, note: str = "") -> Skipped:
@@ -184,19 +203,25 @@ def skip(store: StateStore, config: Config, habit: Habit, day: date, moment: dat
 def write_note(
     store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, text: str, private: bool = False
 ) -> NoteChange:
-    """Write the day's note: replace the note written last that day, or add one to its latest completion.
+    """Write this person's note of the day: replace their note written last that day, or add one.
 
-    On a personal habit, only this person's notes are replaced. With ``private``, the day's private
-    note written last is replaced, or a private note added: a shared note is never made private
-    (its partner has it already).
+    A partner's notes are theirs: never replaced. A new note goes with this person's latest
+    completion of the day (when it has no note yet), else it is the day's own. With ``private``,
+    the day's private note written last is replaced, or a private note added: a shared note is
+    never made private (its partner has it already).
     """
     at = _local(config, moment)
     by = store.by
+    mine = _own(store)
     with store.update() as state:
         log = state.log(habit.id)
-        i = _latest_note(log, day, _mine(store, habit), private)
+        i = _latest_note(log, day, mine, private)
         if i is None:
-            log.notes.append(Note(day, at, text, log.count(day), _marks(private), by=by))
+            names = log.bys(day)
+            nth = next((k + 1 for k in range(len(names) - 1, -1, -1) if mine is None or names[k] in mine), 0)
+            if nth and log.note_of(day, nth) is not None:
+                nth = 0
+            log.notes.append(Note(day, at, text, nth, _marks(private), by=by))
             return NoteChange(day, None, text, private)
         old = log.notes[i]
         log.notes[i] = old._replace(text=text, at=at, by=by)  # a private note's edit stays private
@@ -204,13 +229,19 @@ def write_note(
 
 
 def delete_note(store: StateStore, habit: Habit, day: date, private: bool = False) -> NoteChange:
-    """Remove the day's note written last (on a personal habit: this person's; with ``private``:
-    the private one); its text is returned."""
+    """Remove this person's note of the day written last (with ``private``: their private one);
+    its text is returned.
+
+    A partner's note is theirs to delete: with only theirs that day, nothing changes and
+    ``others`` names them.
+    """
+    mine = _own(store)
     with store.update() as state:
         log = state.habits.get(habit.id)
-        i = _latest_note(log, day, _mine(store, habit), private) if log else None
+        i = _latest_note(log, day, mine, private) if log else None
         if log is None or i is None:
-            return NoteChange(day, None, None)
+            others = {n.by for n in log.notes if n.day == day and n.by} if log else set()
+            return NoteChange(day, None, None, private, tuple(sorted(others)))
         old = log.notes.pop(i)
     return NoteChange(day, old.text, None, is_private(old.extra))
 
@@ -221,12 +252,12 @@ def pause(store: StateStore, habit_id: str, start: date, until: date) -> None:
         state.pauses.append(Pause(habit_id, start, until, store.by))
 
 
-def resume(store: StateStore, habit_id: str | None, day: date, personal: frozenset[str] = frozenset()) -> int:
-    """End the pauses of ``habit_id`` (None: every pause) that cover ``day``; how many ended.
+def resume(store: StateStore, habit_id: str | None, day: date, personal: frozenset[str] = frozenset()) -> list[Pause]:
+    """End the pauses of ``habit_id`` (None: every pause) that cover ``day``; the pauses ended.
 
     A partner's pause of a personal habit (one of ``personal``) is theirs: it stays.
     """
-    ended = 0
+    ended: list[Pause] = []
     me = store.by
     with store.update() as state:
         if habit_id and any(p.habit == ALL and p.covers(habit_id, day) for p in state.pauses):
@@ -237,7 +268,7 @@ def resume(store: StateStore, habit_id: str | None, day: date, personal: frozens
         for p in state.pauses:
             theirs = bool(me) and p.habit in personal and p.by not in (me, "")
             if p.covers(habit_id or p.habit, day) and (habit_id is None or p.habit == habit_id) and not theirs:
-                ended += 1
+                ended.append(p)
                 if p.start < day:
                     kept.append(p._replace(until=day - timedelta(days=1)))
             else:

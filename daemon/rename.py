@@ -44,10 +44,7 @@ def move_history(state: State, old: str, new: str) -> Merged:
     moved = Merged(0, 0, 0, 0)
     log = state.habits.pop(old, None)
     if log is not None:
-        fresh = state.log(new).empty()
-        moved = merge_log(state.log(new), log)
-        if fresh:  # who did what moves along (merged into a history of its own, the added are no one's)
-            state.habits[new].people, state.habits[new].mixed = log.people, log.mixed
+        moved = merge_log(state.log(new), log)  # who did what moves along
         if state.habits[new].empty():
             del state.habits[new]
     pauses = 0

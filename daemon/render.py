@@ -41,6 +41,29 @@ def inert(text: str) -> str:
     return _CONTROL.sub(_show_control, text)
 
 
+def cols(text: str) -> int:
+    """The terminal columns ``text`` takes: two for a wide character (an emoji, CJK), none for a combining mark."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    n = 0
+    for c in text:
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf"):
+            continue
+        n += 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+    return n
+
+
+def ljust(text: str, width: int) -> str:
+    """``text`` padded on the right to ``width`` columns (as the terminal shows it, wide characters too)."""
+    return text + " " * (width - cols(text))
+
+
+def rjust(text: str, width: int) -> str:
+    return " " * (width - cols(text)) + text
+
+
 class Style:
     """Colour (on a terminal, without NO_COLOR) and the marks the output's encoding can show."""
 
@@ -119,9 +142,10 @@ def quiet_lines(config: Config, now: datetime) -> list[str]:
 
 def _pad(rows: list[list[str]], right: set[int]) -> list[list[str]]:
     """Each cell padded to its column's widest; ``right``: the right-aligned columns."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    widths = [max(cols(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [
-        [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))] for r in rows
+        [rjust(c, w) if i in right else ljust(c, w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        for r in rows
     ]
 
 
@@ -144,7 +168,7 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
             word, color = "skipped", "dim"
         else:
             word, color = f"{r.period.done}/{r.habit.times}", ""
-        cells = [f"  {r.person}" if r.person else r.habit.id, word, str(r.habit.every)]
+        cells = [f"  {inert(r.person)}" if r.person else r.habit.id, word, str(r.habit.every)]
         if streaks:
             cells += [str(r.streak), str(r.best_streak), f"{r.strength:.0%}"]
         table.append([*cells, "" if r.person else when(config, r.next_reminder, now)])  # theirs ring on their device
@@ -156,18 +180,18 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
             cells[1] = style(cells[1], colors[i])
         lines.append("  ".join(cells).rstrip())
         if i and shown[i - 1].pending:
-            waits = _cut(f"{shown[i - 1].habit.id}: a reminder waits for a notification server", 78, style)
+            waits = cut(f"{shown[i - 1].habit.id}: a reminder waits for a notification server", 78, style)
             lines.append("  " + style(waits, "yellow"))
         by = done_by(config, shown[i - 1]) if i else ""
         if by:
-            lines.append("  " + style(_cut(f"{shown[i - 1].habit.id}: {by}", 78, style), "dim"))
+            lines.append("  " + style(cut(f"{shown[i - 1].habit.id}: {by}", 78, style), "dim"))
     return lines
 
 
 def names(config: Config, by: tuple[str, ...] | list[str]) -> str:
     """Names as a person reads them: "Alex", "Alex and you"; this device's person is "you"."""
     me = config.settings.name
-    words = [n for n in by if n != me] + (["you"] if me and me in by else [])
+    words = [inert(n) for n in by if n != me] + (["you"] if me and me in by else [])
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1] if words else ""
 
 
@@ -181,15 +205,15 @@ def done_by(config: Config, r: StatusRow) -> str:
 
 def _fit(table: list[list[str]], width: int, shrink: list[tuple[int, int]], style: Style) -> None:
     """Cut the cells of the ``shrink`` columns (index, narrowest) until a row fits ``width``."""
-    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    widths = [max(cols(r[i]) for r in table) for i in range(len(table[0]))]
     over = sum(widths) + 2 * (len(widths) - 1) - width
     for column, narrowest in shrink:
-        cut = min(over, widths[column] - narrowest)
-        if cut <= 0:
+        less = min(over, widths[column] - narrowest)
+        if less <= 0:
             continue
         for r in table:
-            r[column] = _cut(r[column], widths[column] - cut, style)
-        over -= cut
+            r[column] = cut(r[column], widths[column] - less, style)
+        over -= less
 
 
 def upcoming_lines(config: Config, items: list[Upcoming], now: datetime) -> list[str]:
@@ -271,7 +295,7 @@ def heatmap_lines(
     for o in summary.others:  # a personal habit: the others' own periods
         theirs = f"{period}: done" if o.period.state == "met" else f"{period}: {o.period.done}/{habit.times}"
         streak = f"{style.mark(' · ', ', ')}streak {o.streak}" if config.settings.show_streaks else ""
-        lines.append(_cut(f"{inert(o.person)}: {theirs}{streak}", 80, style))
+        lines.append(cut(f"{inert(o.person)}: {theirs}{streak}", 80, style))
     return lines
 
 
@@ -284,10 +308,10 @@ def today_lines(config: Config, view: views.TodayView, style: Style) -> list[str
             when_ = item.at.astimezone(config.settings.tz).strftime("%H:%M") if item.at else "     "
             progress = f"{r.period.done}/{r.habit.times}" if r.habit.times > 1 else ""
             if progress and done_by(config, r):
-                progress += " (" + _cut(names(config, r.by), 12, style) + ")"
+                progress += " (" + cut(names(config, r.by), 12, style) + ")"
             last = " (last day)" if item.ends_today and r.habit.every.unit != "day" else ""
-            title = _cut(inert(r.habit.title), 34, style)
-            lines.append(f"  {when_}  {r.habit.id:<18} {title:<34} {progress}{last}".rstrip())
+            title = cut(inert(r.habit.title), 34, style)
+            lines.append(f"  {when_}  {r.habit.id:<18} {ljust(title, 34)} {progress}{last}".rstrip())
     else:
         lines.append(style(f"Nothing due today ({view.day:%a %d %b}).", "bold"))
     if view.open:
@@ -300,10 +324,10 @@ def today_lines(config: Config, view: views.TodayView, style: Style) -> list[str
         for r in view.done:
             streak = f"streak {r.streak}" if config.settings.show_streaks else ""
             by = done_by(config, r)
-            title = _cut(inert(r.habit.title), 34 if not by else 22, style)
+            title = cut(inert(r.habit.title), 34 if not by else 22, style)
             if by:
-                title = f"{title:<22} {_cut(by[5:], 11, style)}"  # "by Alex"
-            lines.append(f"  {tick}  {r.habit.id:<18} {title:<34} {streak}".rstrip())
+                title = f"{ljust(title, 22)} {cut(by[5:], 11, style)}"  # "by Alex"
+            lines.append(f"  {tick}  {r.habit.id:<18} {ljust(title, 34)} {streak}".rstrip())
     return lines
 
 
@@ -331,8 +355,16 @@ def today_line(view: views.TodayView) -> str:
     return "nothing due"
 
 
-def _cut(text: str, width: int, style: Style = PLAIN) -> str:
-    return text if len(text) <= width else text[: width - 1] + style.mark("…", "~")
+def cut(text: str, width: int, style: Style = PLAIN) -> str:
+    """``text`` cut to ``width`` columns, with an ellipsis where it was cut."""
+    if cols(text) <= width:
+        return text
+    kept = ""
+    for c in text:
+        if cols(kept + c) > width - 1:
+            break
+        kept += c
+    return kept + style.mark("…", "~")
 
 
 def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str]:
@@ -347,10 +379,20 @@ def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str
     return lines
 
 
-def future_lines(future: list[tuple[Habit, date]], today: date) -> list[str]:
-    """A word about completions dated after today, and how to remove them."""
+def future_lines(future: list[views.Ahead], today: date, me: str = "") -> list[str]:
+    """A word about completions dated after today, and how to remove this person's own.
+
+    A partner's are theirs: named, with no command (an undo here cannot take them back
+    from a personal habit, and must not take them from a shared one).
+    """
     out = []
-    for h, d in future:
-        out.append(f"{h.id}: a completion is dated {d.isoformat()}, after today ({today.isoformat()}).")
-        out.append(f"  If the clock ran ahead then: habitd undo {h.id} --date {d.isoformat()}")
+    for h, d, by in future:
+        partners = sorted({n for n in by if n and n != me}) if me else []
+        if not me or any(n in ("", me) for n in by):  # one of them is mine (or nameless)
+            out.append(f"{h.id}: a completion is dated {d.isoformat()}, after today ({today.isoformat()}).")
+            out.append(f"  If the clock ran ahead then: habitd undo {h.id} --date {d.isoformat()}")
+        if partners:
+            whose = " and ".join(partners)
+            out.append(f"{h.id}: a completion by {whose} is dated {d.isoformat()}, after today ({today.isoformat()}).")
+            out.append(f"  {whose}'s device wrote it: its clock may be ahead.")
     return out

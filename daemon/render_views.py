@@ -5,7 +5,7 @@ from __future__ import annotations
 from daemon import views
 from daemon.config import Config, Habit
 from daemon.grid import Grid
-from daemon.render import HEAT, LEGEND, PLAIN, Style, inert, target
+from daemon.render import HEAT, LEGEND, PLAIN, Style, cut, inert, ljust, target
 from daemon.stats import HabitStats, Rate, top_weekday
 
 NAME_WIDTH = 20  # longer habit ids are cut
@@ -14,10 +14,6 @@ SPARKS = "▁▂▃▄▅▆▇█"
 PLAIN_SPARKS = "_.-:=+*#"  # for a terminal whose encoding lacks the blocks
 NOT_TRACKED = "blank: not tracked yet (before its start, or its first completion or skip)"
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def _cut(text: str, width: int, style: Style) -> str:
-    return text if len(text) <= width else text[: width - 1] + style.mark("…", "~")
 
 
 def _name_width(config: Config) -> int:
@@ -80,8 +76,8 @@ def grid_lines(config: Config, g: Grid, style: Style, columns: int = 80) -> list
             char, color = HEAT[mark]
             cell = style(char, color) if color else char
             cells.append(("[" + cell + "]") if i == len(row.marks) - 1 else " " + cell)
-        label = f"  {row.person}" if row.person else row.habit.id  # a partner's row of a personal habit
-        line = f"{_cut(label, width, style):<{width}} " + "".join(cells)
+        label = f"  {inert(row.person)}" if row.person else row.habit.id  # a partner's row of a personal habit
+        line = ljust(cut(label, width, style), width) + " " + "".join(cells)
         if config.settings.show_streaks:
             line += f"{row.streak:>{STREAK_WIDTH - 1}}"
         lines.append(line.rstrip())
@@ -116,7 +112,7 @@ def stats_table_lines(config: Config, rows: list[HabitStats], style: Style = PLA
         head += f"  {'strength':>8}  {'last 12 months':<14} {'best':>4}"
     lines = [head]
     for s in rows:
-        line = f"{_cut(s.habit.id, width, style):<{width}}  " + " ".join(f"{_percent(r, style):>5}" for r in s.rates)
+        line = f"{cut(s.habit.id, width, style):<{width}}  " + " ".join(f"{_percent(r, style):>5}" for r in s.rates)
         if streaks:
             line += f"  {s.strength:>8.0%}  {sparkline(s.trend, style):<14} {s.best.length:>4}"
         lines.append(line.rstrip())

@@ -421,11 +421,19 @@ def day_marks(
     return marks
 
 
-def future_completions(config: Config, state: State, today: date) -> list[tuple[Habit, date]]:
-    """Completions dated after today: recorded while the clock ran ahead."""
-    out: list[tuple[Habit, date]] = []
+class Ahead(NamedTuple):
+    """A day after today holding completions: recorded while a clock ran ahead."""
+
+    habit: Habit
+    day: date
+    by: tuple[str, ...]  # the name behind each of its completions ("": none was set)
+
+
+def future_completions(config: Config, state: State, today: date) -> list[Ahead]:
+    """Completions dated after today: recorded while a clock (this device's or a partner's) ran ahead."""
+    out: list[Ahead] = []
     for habit in config.habits:
         log = state.habits.get(habit.id)
         if log and max(log.done, default=0) >= today.year:
-            out.extend((habit, d) for d in log.days() if d > today)
+            out.extend(Ahead(habit, d, tuple(log.bys(d))) for d in log.days() if d > today)
     return out
