@@ -217,11 +217,15 @@ class HabitdGroup(click.Group):
         return super().parse_args(ctx, [_decoded(a) for a in args])  # every argument, options' values too
 
     def invoke(self, ctx: click.Context) -> Any:
+        refused = ""
         try:
             try:
                 return super().invoke(ctx)
+            except HabitdError as e:
+                refused = str(e)
+                raise
             finally:
-                _warn_unread(ctx.obj)
+                _warn_unread(ctx.obj, refused)
         except HabitdError as e:
             _fail(str(e), e.exit_code)
         except KeyboardInterrupt:
@@ -259,11 +263,13 @@ def _forgiving_output() -> None:
             reconfigure(errors="replace")
 
 
-def _warn_unread(app: object) -> None:
-    """Say which files of the shared history could not be read (the rest was used)."""
+def _warn_unread(app: object, refused: str = "") -> None:
+    """Say which files of the shared history could not be read (the rest was used); not those
+    the error ``refused`` names (it says what is wrong with them)."""
     shared = getattr(app, "__dict__", {}).get("store")  # only when the command used the store
     for problem in getattr(shared, "problems", []):
-        click.echo(f"habitd: warning: {problem}", err=True)
+        if not (refused and problem.split(": ", 1)[0] in refused):
+            click.echo(f"habitd: warning: {problem}", err=True)
 
 
 def _style() -> Style:
@@ -380,16 +386,28 @@ def check(app: App) -> None:
     from daemon import render, views
 
     config = app.config
-    state = app.store.read()
+    try:
+        state = app.store.read()
+    except store.SharedFolderMissing:  # said below with the other sharing problems
+        from daemon.state import State
+
+        state = State()
     now = app.now()
     nexts = [views.next_reminder(config, state, h, now) for h in config.habits]
     _out("\n".join(render.check_lines(config, nexts, now)))
     for line in render.quiet_lines(config, now):
         _out(line)
-    from daemon.rename import orphans
+    from daemon.rename import orphan_advice, orphans
 
-    for hid in orphans(config, state):
-        _out(f"note: history for '{hid}' is kept; `habitd rename {hid} NEW` attaches it to a habit")
+    if orphans(config, state):  # who wrote it tells what to do
+        import textwrap
+
+        try:
+            me = app.store.log.local_device()
+        except HabitdError:  # said below with the other sharing problems
+            me = None
+        for orphan in orphan_advice(config, state, app.store.events(), me.id if me else None):
+            _out("\n".join(textwrap.wrap(f"note: {orphan.advice}", 80, subsequent_indent="  ")))
     personal = [h.id for h in config.habits if h.each]
     if personal and not config.settings.name:
         import textwrap

@@ -107,6 +107,15 @@ def warnings(s: Seen) -> list[str]:
             f" {os.path.dirname(os.path.dirname(s.left_behind[0]))}, outside the shared folder, and"
             f" not read; `habitd init --join {s.folder}` moves {'them' if n > 1 else 'it'} there"
         )
+    for d in s.survey.devices.values() if s.shared and len(s.survey.devices) > 1 else ():
+        last = next((e for e in reversed(d.events) if not e.moved), None)  # a moved history has no name
+        if last is not None and not last.by:
+            mine = s.me is not None and d.id == s.me.id
+            out.append(
+                f"device {d.id}{' (this machine)' if mine else ''} writes without a name ([settings] name"
+                f" on {'this' if mine else 'that'} machine): its completions of personal habits"
+                " (`each = true`) count for everyone"
+            )
     return out
 
 

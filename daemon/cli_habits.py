@@ -25,6 +25,30 @@ def _refresh_feed(app: App) -> None:
         _out(f"habitd: the calendar feed was not updated: {e}", err=True)
 
 
+def _partners_follow(app: App, old: str, new: str) -> None:
+    """Say that a partner's config must change too, unless it is this one (the shared config)."""
+    import os
+    import textwrap
+
+    from daemon.rename import device_names
+
+    shared_dir = app.sharing()[0]
+    if shared_dir is None or os.path.realpath(app.config_path).startswith(os.path.realpath(shared_dir) + os.sep):
+        return  # no partner, or one config for both: both see the change
+    try:
+        me = app.store.log.local_device()
+        others = sorted({n for d, n in device_names(app.store.events()).items() if me is None or d != me.id})
+    except HabitdError:  # the rename is saved: this is advice, `habitd check` says what is wrong
+        return
+    if others:
+        text = (
+            f"note: {' and '.join(others)} write{'s' if len(others) == 1 else ''} to the shared folder too:"
+            f" the config there must say [habits.{new}] as well; there, `habitd rename {old} {new}`"
+            " follows this rename"
+        )
+        _out("\n".join(textwrap.wrap(text, 80, subsequent_indent="  ")), err=True)
+
+
 @click.command()
 @click.argument("old", shell_complete=complete_habit)
 @click.argument("new")
@@ -56,6 +80,7 @@ def rename(app: App, old: str, new: str) -> None:
     moved = record.rename(app.store, old, new)
     what = f"{moved.completions} completion(s), {moved.skips} skip(s), {moved.notes} note(s)"
     _out(f"Moved the history of {old} to {new}: {what}.")
+    _partners_follow(app, old, new)
     if edit is None:
         if config.habit(new) is None:
             _out(f"note: no habit in the config is called {new} yet; add [habits.{new}] to use it.", err=True)

@@ -28,6 +28,8 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     from daemon.runner import Runner, setup_logging
 
     seen = store.signature(app.config_path)  # before reading: a change after it is reloaded
+    with contextlib.suppress(store.SharedFolderMissing):  # waited for; a file there is a mistake in the config
+        app.store.log.require_root("")
     setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")), tz=app.config.settings.tz)
     notifier = make_notifier(backend_from_env(), app.config.settings.notify_timeout)
     runner = Runner(app.config_path, app.store, notifier, tick=tick, clock=app.now, config_read=(seen, app.config))

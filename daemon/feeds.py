@@ -81,6 +81,8 @@ class Feeds:
         self._seen = seen
         try:
             self.refresh(config, self.store.read(), now, config_changed)
+        except store.SharedFolderMissing:
+            return  # the runner says so, once
         except HabitdError as e:
             log.warning("could not update the files for status bars and calendars: %s", e)
 

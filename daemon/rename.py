@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from daemon.config import Config
+from daemon.events import DONE, NOTE, SKIP, TAKE_BACK, Event
 from daemon.merge import Merged, merge_log
 from daemon.state import Pause, State
 
@@ -89,3 +92,74 @@ def rename_in_config(text: str, old: str, new: str) -> ConfigEdit:
     }:
         return ConfigEdit(None, line, f"the habit is also named elsewhere than its [habits.{old}] line")
     return ConfigEdit(edited, line, "")
+
+
+# --- history another device wrote: what `habitd check` says of an id without a habit ---------
+
+
+class Orphan(NamedTuple):
+    habit: str  # an id with history but no habit in this config
+    advice: str  # what `habitd check` says of it
+
+
+def renames(events: Sequence[Event]) -> list[tuple[str, str, str]]:
+    """(old, new, device) of every rename in the log, oldest first.
+
+    ``habitd rename`` writes its change in one go: one device, one moment, events that take back
+    the old habit's history and events that add the same to the new one; no other change does.
+    """
+    writes: dict[tuple[str, datetime], tuple[set[str], set[str]]] = {}
+    for e in events:
+        gone, added = writes.setdefault((e.stamp.device, e.at), (set(), set()))
+        if e.kind in TAKE_BACK:
+            gone.add(e.habit)
+        elif e.kind in (DONE, NOTE, SKIP):
+            added.add(e.habit)
+    return [
+        (next(iter(gone)), next(iter(added - gone)), device)
+        for (device, _at), (gone, added) in writes.items()
+        if len(gone) == 1 and len(added - gone) == 1
+    ]
+
+
+def device_names(events: Sequence[Event]) -> dict[str, str]:
+    """Each device's person as its latest named event says ("Alex's device"), else its id."""
+    names: dict[str, str] = {}
+    for e in events:
+        if e.by:
+            names[e.stamp.device] = f"{e.by}'s device"
+    return {e.stamp.device: names.get(e.stamp.device, f"device {e.stamp.device}") for e in events} | names
+
+
+def orphan_advice(config: Config, state: State, events: Sequence[Event], me: str | None) -> list[Orphan]:
+    """What to do with each id whose history is kept without a habit, from who wrote it.
+
+    A partner's rename of a habit of this config is followed with the same rename here; history that
+    only other devices wrote is a habit of their config; the rest may be attached with a rename.
+    """
+    names = device_names(events)
+    done = renames(events)
+    out = []
+    for hid in orphans(config, state):
+        writers = {e.stamp.device for e in events if e.habit == hid}
+        followed = [(old, d) for old, new, d in done if new == hid and d != me and config.habit(old) is not None]
+        left = [(new, d) for old, new, d in done if old == hid and config.habit(new) is not None]
+        others = sorted(names.get(d, d) for d in writers if d != me)
+        if followed:
+            old, d = followed[-1]
+            advice = (
+                f"{names.get(d, d)} renamed '{old}' to '{hid}'; `habitd rename {old} {hid}` follows it here"
+                f" (what you record as '{old}' moves along, and your config with it)"
+            )
+        elif left and others:
+            new, _d = left[-1]
+            advice = (
+                f"'{hid}' was renamed '{new}', but {' and '.join(others)} still records '{hid}':"
+                f" on that machine, `habitd rename {hid} {new}` follows the rename"
+            )
+        elif writers and me not in writers:
+            advice = f"history for '{hid}' is written by {' and '.join(others)}: a habit of their config"
+        else:
+            advice = f"history for '{hid}' is kept; `habitd rename {hid} NEW` attaches it to a habit"
+        out.append(Orphan(hid, advice))
+    return out

@@ -106,6 +106,7 @@ class Runner:
         self._next_due: datetime | None = None  # the job's time: the soonest of the above
         self._state_seen: Signature | None = None  # the state file as last planned from
         self._outage: str | None = None  # why notifications cannot be shown, while they cannot
+        self._unknown: str | None = None  # why the history cannot be read, while it cannot
         self.watch = FolderWatch()
         self._watching = False  # whether it follows the store's folders (from the start of run())
         self._watch_complete = False  # whether every folder of the store is watched now
@@ -219,6 +220,7 @@ class Runner:
                     continue
                 self._shown(due)
             self._retry = bool(failed)
+            self._history_known()
             if failed:
                 with self.store.update() as state:
                     for due, before, err in failed:
@@ -228,8 +230,22 @@ class Runner:
                         r.pending, r.reason = due.slot.due, str(err)
                         state.sent_count = max(0, state.sent_count - 1)
         except HabitdError as e:
-            log.error("could not check reminders: %s", e)
+            self._history_unknown("could not check reminders", e)
             self._retry = True
+
+    def _history_unknown(self, what: str, e: HabitdError) -> None:
+        """Log why the history cannot be read once, not at every retry: no reminders until it can."""
+        why = str(e).split(";")[0]  # a read and a write say the same first
+        if why == self._unknown:
+            log.debug("%s: %s", what, e)
+            return
+        self._unknown = why
+        log.error("%s: %s; no reminders until it can be read, tried again every minute", what, e)
+
+    def _history_known(self) -> None:
+        if self._unknown is not None:
+            log.info("the history can be read again; reminders are back")
+            self._unknown = None
 
     def _shown(self, due: Due) -> None:
         if self._outage is not None:
@@ -267,7 +283,7 @@ class Runner:
         try:
             state = self.store.read()
         except HabitdError as e:
-            log.error("could not read the state to schedule reminders: %s", e)
+            self._history_unknown("could not read the state to schedule reminders", e)
             return
         self.bubbles.close_settled(state, now)
         if only is None:

@@ -253,6 +253,23 @@ class StateStore(Protocol):
     def update(self) -> contextlib.AbstractContextManager[State]: ...
 
 
+class SharedFolderMissing(StoreWriteError):
+    """The shared folder is not there: the history can be neither read nor added to."""
+
+
+class SharedDirNotFolder(UsageError):
+    """``settings.shared_dir`` names something that is not a folder (a file): a mistake in the config."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"settings.shared_dir: {path} is not a folder; set it to the folder your sync engine shares"
+            ' (like "~/Sync/habitd") in the config'
+        )
+
+
+NOT_THERE = "is not there (not mounted or not synced yet?)"
+
+
 class StateTooBig(StoreWriteError):
     """A save that would cross STATE_MAX_BYTES, refused before anything is written."""
 
@@ -584,6 +601,18 @@ class EventLog:
             self._save_device(me)
             return me
 
+    def require_root(self, outcome: str) -> None:
+        """Refuse when a shared folder that must exist is not there (not mounted, not synced, never
+        made): its history is unknown, and an empty one must never pass for it."""
+        if self.create_root or os.path.isdir(self.root):
+            return
+        if os.path.exists(self.root):
+            raise SharedDirNotFolder(self.root)
+        raise SharedFolderMissing(
+            f"the shared folder {self.root} {NOT_THERE}; {outcome}. To start a new shared folder"
+            f" there: `habitd init --join {self.root} --new`"
+        )
+
     # -- reading --------------------------------------------------------------------------
 
     def _files(self) -> Iterator[tuple[str, str, bool]]:
@@ -594,6 +623,8 @@ class EventLog:
         except FileNotFoundError:
             return
         except OSError as e:
+            if os.path.exists(self.root) and not os.path.isdir(self.root):
+                raise SharedDirNotFolder(self.root) from None
             raise StateError(f"{top}: cannot read: {e.strerror}") from None
         for device in folders:
             folder = os.path.join(top, device)
@@ -691,10 +722,11 @@ class EventLog:
     def signature(self) -> dict[str, tuple[int, int]]:
         """Size and modification time of every log file: what a cache of their events depends on."""
         out = {}
-        for _device, path, _conflict in self._files():
-            with contextlib.suppress(OSError):
-                st = os.stat(path)
-                out[path] = (st.st_size, st.st_mtime_ns)
+        with contextlib.suppress(HabitdError):  # a folder that cannot be listed: reading says why
+            for _device, path, _conflict in self._files():
+                with contextlib.suppress(OSError):
+                    st = os.stat(path)
+                    out[path] = (st.st_size, st.st_mtime_ns)
         return out
 
     def folders(self) -> list[str]:
@@ -740,10 +772,7 @@ class EventLog:
         in ``trusted`` (read whole since it last changed) is not parsed again. ``signature`` is
         brought up to date with the write.
         """
-        if not self.create_root and not os.path.isdir(self.root):
-            raise StoreWriteError(
-                f"the shared folder {self.root} is not there (not mounted or not synced yet?); nothing was recorded"
-            )
+        self.require_root("nothing was recorded")
         own = [(p, conflict) for d, p, conflict in self._files() if d == me.id]
         copies = [p for p, conflict in own if conflict]
         if not added and not copies:
@@ -776,9 +805,13 @@ class EventLog:
                 text = log_header(me.id, self.private)
                 created.add(path)
             except (OSError, ValueError) as e:
+                month = os.path.basename(path)[:7]
                 raise StateError(
                     f"{path}: {getattr(e, 'strerror', None) or e}. This device's own file cannot be added to;"
-                    f" nothing was recorded. {RECOVERY}"
+                    " nothing was recorded, the file is left as it is. Repair it by hand, put back an earlier"
+                    " version (your sync engine may keep some, like Syncthing's .stversions folder), or move it"
+                    f" away: then what this device recorded for the days of {month} (completions, notes, skips,"
+                    " pauses) is missing from the history, on every device"
                 ) from None
             texts[path] = text
         datas = {}
@@ -1116,10 +1149,16 @@ class SharedStore:
             hidden.update(e.stamp for e in deletes if any(s in known for s in e.undoes))
         return hidden
 
+    def events(self) -> list[Event]:
+        """Every event of the history (every device's, this machine's private notes), in stamp order."""
+        self.log.require_root("its history cannot be shown")
+        return self._read_log().events
+
     # -- reading and changing -------------------------------------------------------------
 
     def read(self) -> State:
         """The derived history with this machine's bookkeeping (lock-free: every save is a rename)."""
+        self.log.require_root("its history cannot be shown")
         own = self.local.read()
         if has_history(own):
             with self.update():  # moves the old state file's history into the log
@@ -1132,6 +1171,7 @@ class SharedStore:
     @contextlib.contextmanager
     def update(self) -> Iterator[State]:
         """Under the lock: the state to change; its history's changes become events, the rest is saved here."""
+        self.log.require_root("nothing was recorded")
         with self.log.lock():
             own = self.local.read()
             moment = self.clock()

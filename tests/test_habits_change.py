@@ -67,7 +67,7 @@ def test_a_config_it_cannot_edit_safely_is_left_alone_with_the_line_to_change(ha
     line = BASIC.split("\n").index("[habits.thanks]") + 1
     assert f"Now change [habits.thanks] to [habits.gratitude] in line {line} of {habitd.config}" in result.stderr
     assert real.read_text() == BASIC and habitd.config.is_symlink()
-    check = habitd("check").stdout
+    check = " ".join(habitd("check").stdout.split())  # wrapped at 80 columns
     assert "history for 'gratitude' is kept; `habitd rename gratitude NEW` attaches it to a habit" in check
     # The person does it by hand; the history is there.
     real.write_text(BASIC.replace("[habits.thanks]", "[habits.gratitude]"))
@@ -88,7 +88,9 @@ def test_kept_history_is_noted_by_check_and_attached_by_rename(habitd: Habitd) -
     habitd.write_config(BASIC.replace("[habits.thanks]", "[habits.appreciate]"))
     result = habitd("check")
     assert result.exit_code == 0
-    assert "history for 'thanks' is kept; `habitd rename thanks NEW` attaches it to a habit" in result.stdout
+    assert "history for 'thanks' is kept; `habitd rename thanks NEW` attaches it to a habit" in " ".join(
+        result.stdout.split()
+    )
     attach = habitd("rename", "thanks", "appreciate")
     assert attach.exit_code == 0 and "6 completion(s)" in attach.stdout
     assert _status(habitd, "appreciate")["streak"] == 6  # type: ignore[index]

@@ -1,0 +1,242 @@
+"""What a trial of two devices on one shared folder found: a missing folder, a file for a folder,
+a damaged own file, a device without a name, renames across partners.
+
+Two state folders (each with its own config) on one shared folder stand for two machines.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BASIC, Habitd
+from tests.desktop import Daemon, Desktop, backend_env, wait_for
+
+
+def settings(shared: Path, name: str = "", text: str = BASIC) -> str:
+    named = f'name = "{name}"\n' if name else ""
+    return text.replace("[settings]\n", f'[settings]\nshared_dir = "{shared}"\n{named}', 1)
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Path:
+    folder = tmp_path / "Sync" / "habitd"
+    (folder / "devices").mkdir(parents=True)
+    return folder
+
+
+def device(habitd: Habitd, tmp_path: Path, shared: Path, who: str, name: str | None = None) -> Habitd:
+    config = tmp_path / who / "config.toml"
+    config.parent.mkdir()
+    config.write_text(settings(shared, who if name is None else name))
+    return Habitd(config, tmp_path / who / "state", habitd.now)
+
+
+# --- S5: a shared folder that is not there ----------------------------------------------
+
+
+def test_reads_refuse_while_the_shared_folder_is_not_there_and_export_writes_nothing(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    sam = device(habitd, tmp_path, shared, "Sam")
+    assert sam("done", "thanks").exit_code == 0
+    away = tmp_path / "unmounted"
+    shared.rename(away)  # the disk is not mounted
+    backup = tmp_path / "backup.json"
+    for args in (["status"], ["today", "--format", "line"], ["journal"], ["export", "-o", str(backup)], ["export"]):
+        r = sam(*args)
+        assert r.exit_code == 1, (args, r.output)
+        assert r.stdout == ""
+        assert r.stderr.startswith(f"habitd: the shared folder {shared} is not there (not mounted or not synced yet?)")
+        assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert not backup.exists()
+    r = sam("done", "listen")
+    assert r.exit_code == 1 and "is not there (not mounted or not synced yet?); nothing was recorded" in r.stderr
+    r = sam("check")
+    assert r.exit_code == 1 and "problem: the shared folder" in r.stderr and "Traceback" not in r.output
+    away.rename(shared)  # back: the history is all there
+    assert next(h for h in sam.json("status")["habits"] if h["id"] == "thanks")["done"] == 1
+
+
+def test_a_shared_folder_never_made_is_not_an_empty_history(habitd: Habitd, tmp_path: Path) -> None:
+    folder = tmp_path / "Sync" / "habitd"
+    habitd.write_config(settings(folder, "Sam"))
+    r = habitd("status")
+    assert r.exit_code == 1
+    assert f"`habitd init --join {folder} --new`" in r.stderr
+    assert not folder.exists()
+    r = habitd("init", "--join", str(folder), "--new")  # the way it says
+    assert r.exit_code == 0, r.output
+    assert habitd("status").exit_code == 0
+
+
+DUE = """
+[settings]
+timezone = "Europe/Berlin"
+shared_dir = "{shared}"
+name = "Sam"
+
+[habits.thanks]
+every = "day"
+at = "19:00"
+
+[habits.walk]
+title = "Walk"
+every = "day"
+at = "19:00"
+"""
+
+
+def test_the_daemon_says_once_that_the_history_is_unknown_reminds_of_nothing_and_recovers(
+    screen: Desktop, tmp_path: Path, shared: Path
+) -> None:
+    daemon = Daemon(tmp_path, screen.env, DUE.format(shared=shared), "2026-11-27 18:59:57")
+    assert daemon.cli("done", "thanks").returncode == 0
+    away = tmp_path / "unmounted"
+    shared.rename(away)
+    daemon.start(env=backend_env())
+    try:
+        daemon.wait_log("is not there (not mounted or not synced yet?)")
+        daemon.set_clock("2026-11-27 19:05:00")  # both are due: neither is shown, the history is unknown
+        wait_for(lambda: daemon.log.count("could not check reminders") >= 3, 10)  # a few periodic checks
+        assert screen.notifications() == []
+        errors = [line for line in daemon.log.splitlines() if "ERROR" in line]
+        assert len(errors) == 1, daemon.log
+        assert "no reminders until it can be read" in errors[0]
+        away.rename(shared)  # mounted again
+        daemon.wait_log("the history can be read again")
+        daemon.wait_log("walk: reminder of 2026-11-27 19:00 shown")
+        time.sleep(1)
+        assert [n["summary"] for n in screen.notifications()] == ["Walk"]  # thanks was done
+    finally:
+        assert daemon.stop() == 0
+
+
+# --- S12: a shared_dir that is a file ---------------------------------------------------
+
+
+def test_a_shared_dir_that_is_a_file_is_a_mistake_in_the_config(habitd: Habitd, tmp_path: Path) -> None:
+    path = tmp_path / "habitd-sync"
+    path.write_text("not a folder\n")
+    habitd.write_config(settings(path, "Sam"))
+    for args in (["status"], ["done", "thanks"], ["devices"], ["check"]):
+        r = habitd(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert f"settings.shared_dir: {path} is not a folder" in r.stderr, args
+        assert "Traceback" not in r.output
+    assert path.read_text() == "not a folder\n"
+
+
+# --- S10: this device's own file damaged --------------------------------------------------
+
+
+def test_a_damaged_own_file_is_refused_with_what_moving_it_away_loses(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    sam = device(habitd, tmp_path, shared, "Sam")
+    assert sam("done", "thanks").exit_code == 0
+    (path,) = shared.glob("devices/*/2026-11.toml")
+    path.write_bytes(path.read_bytes()[:60])  # cut short
+    r = sam("done", "thanks")
+    assert r.exit_code == 3
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith(f"habitd: {path}: ")
+    assert "backups" not in r.stderr
+    assert "nothing was recorded" in r.stderr and ".stversions" in r.stderr
+    assert "what this device recorded for the days of 2026-11 (completions, notes, skips, pauses)" in r.stderr
+    assert "the rest of the history is used" not in r.stderr  # no warning that says the opposite
+    assert len(path.read_bytes()) == 60
+
+
+# --- S6: a partner's device without a name ------------------------------------------------
+
+
+def test_check_and_devices_name_a_device_that_writes_without_a_name(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    sam, alex = device(habitd, tmp_path, shared, "Sam"), device(habitd, tmp_path, shared, "Alex", name="")
+    assert alex("done", "thanks").exit_code == 0
+    assert sam("done", "listen").exit_code == 0
+    (alex_id,) = [p.name for p in (shared / "devices").iterdir() if p.name != sam_id(sam)]
+    for args in (["check"], ["devices"]):
+        r = sam(*args)
+        assert r.exit_code == 0, r.output
+        said = " ".join(r.output.split())
+        assert f"device {alex_id} writes without a name" in said, args
+        assert "its completions of personal habits (`each = true`) count for everyone" in said
+    said = " ".join(alex("check").output.split())
+    assert f"device {alex_id} (this machine) writes without a name ([settings] name on this machine)" in said
+    assert f"device {sam_id(sam)}" not in sam("check").output  # Sam's device has a name
+    solo = device(habitd, tmp_path, tmp_path / "solo-folder", "solo", name="")
+    (tmp_path / "solo-folder").mkdir()
+    assert solo("done", "thanks").exit_code == 0
+    assert "without a name" not in solo("check").output  # alone on a folder: nobody to count for
+
+
+def sam_id(h: Habitd) -> str:
+    return (h.state_dir / "device.toml").read_text().split('id = "')[1].split('"')[0]
+
+
+# --- S1/S2: renames across partners ---------------------------------------------------------
+
+
+def test_a_partners_rename_is_followed_not_undone(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    sam, alex = device(habitd, tmp_path, shared, "Sam"), device(habitd, tmp_path, shared, "Alex")
+    habitd.at("2026-11-24 12:00")
+    sam.now = alex.now = habitd.now
+    assert sam("done", "thanks").exit_code == 0
+    r = sam("rename", "thanks", "gratitude")
+    assert r.exit_code == 0
+    said = " ".join(r.stderr.split())
+    assert "Alex's device writes to the shared folder too" not in said  # Alex has not written yet
+    habitd.at("2026-11-25 12:00")
+    sam.now = alex.now = habitd.now
+    assert alex("done", "thanks").exit_code == 0  # Alex's config still says thanks
+    check = " ".join(alex("check").stdout.split())
+    assert "Sam's device renamed 'thanks' to 'gratitude'; `habitd rename thanks gratitude` follows it" in check
+    assert "rename gratitude NEW" not in check
+    check = " ".join(sam("check").stdout.split())  # Sam's side: Alex still records the old name
+    assert "'thanks' was renamed 'gratitude', but Alex's device still records 'thanks'" in check
+    r = alex("rename", "thanks", "gratitude")  # as told: the rest moves the same way
+    assert r.exit_code == 0, r.output
+    assert "Sam's device writes to the shared folder too: the config there must say [habits.gratitude]" in " ".join(
+        r.stderr.split()
+    )
+    for side in (sam, alex):
+        row = next(h for h in side.json("status")["habits"] if h["id"] == "gratitude")
+        assert row["streak"] == 2, side.config
+        assert "note:" not in side("check").stdout
+
+
+def test_a_habit_of_the_partners_config_is_theirs_not_to_rename(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    sam, alex = device(habitd, tmp_path, shared, "Sam"), device(habitd, tmp_path, shared, "Alex")
+    alex.write_config(settings(shared, "Alex") + '\n[habits.gym]\nevery = "day"\neach = true\n')
+    assert alex("done", "gym").exit_code == 0
+    assert sam("done", "thanks").exit_code == 0
+    check = " ".join(sam("check").stdout.split())
+    assert "history for 'gym' is written by Alex's device: a habit of their config" in check
+    assert "habitd rename gym" not in check
+
+
+def test_a_shared_config_in_the_shared_folder_needs_no_word_about_the_partner(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    common = shared / "config.toml"
+    common.write_text(settings(shared))
+    sam, alex = device(habitd, tmp_path, shared, "Sam"), device(habitd, tmp_path, shared, "Alex")
+    assert alex("done", "thanks").exit_code == 0
+    sam.config = common
+    r = sam("rename", "thanks", "gratitude")
+    assert r.exit_code == 0, r.output
+    assert "the config there must say" not in r.stderr
+
+
+def test_the_daemon_does_not_start_on_a_shared_dir_that_is_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "habitd-sync"
+    path.write_text("")
+    daemon = Daemon(tmp_path, dict(os.environ), DUE.format(shared=path), "2026-11-27 18:59:57")
+    daemon.start(ready=False)
+    assert daemon.stop(terminate=False, timeout=20) == 2
+    assert f"settings.shared_dir: {path} is not a folder" in daemon.log and "Traceback" not in daemon.log
