@@ -36,9 +36,8 @@ from __future__ import annotations
 import io
 import re
 from datetime import date, datetime
-from typing import Any
-
 from types import MappingProxyType
+from typing import Any
 
 from daemon.errors import UsageError
 from daemon.events import PRIVATE, is_private
@@ -98,9 +97,13 @@ def export_doc(state: State, timezone: str, moment: datetime, notes: bool) -> di
         if notes:
             entry["notes"] = [
                 {
-                    "date": n.day.isoformat(), "written": n.at.isoformat(), "text": n.text, "nth": n.nth,
-                    **_by(n.by), **({"private": True} if is_private(n.extra) else {}),
-                }  # fmt: skip
+                    "date": n.day.isoformat(),
+                    "written": n.at.isoformat(),
+                    "text": n.text,
+                    "nth": n.nth,
+                    **_by(n.by),
+                    **({"private": True} if is_private(n.extra) else {}),
+                }
                 for n in log.notes
             ]
         if entry["completions"] or entry["skips"] or entry.get("notes"):
@@ -265,9 +268,7 @@ class _Reader:
         if all(s.day != day or s.by != by for s in log.skips):
             log.skips.append(Skip(day, text, at, after, by=by))
 
-    def note(
-        self, hid: str, day: date, at: datetime, text: str, nth: int, by: str = "", private: bool = False
-    ) -> None:
+    def note(self, hid: str, day: date, at: datetime, text: str, nth: int, by: str = "", private: bool = False) -> None:
         """A note; ``private``: kept on this machine only, as it was where it was exported."""
         self.state.log(hid).notes.append(Note(day, at, text, nth, _PRIVATE_NOTE if private else NO_EXTRA, by=by))
 

@@ -58,3 +58,92 @@ def test_a_private_note_stays_private_through_export_and_import(
         ("for the tea", False),
     ]
     assert laptop("import", str(out)).stdout.strip() == "Nothing new: all of it was here already."
+
+
+# --- J2: two machines with one device id --------------------------------------------------
+
+
+def copy_home(habitd: Habitd, tmp_path: Path, who: str, to: str) -> Habitd:
+    """``cp -a`` of a home folder onto a new machine: config, state folder, device id and caches."""
+    shutil.copytree(tmp_path / who, tmp_path / to, symlinks=True)
+    return Habitd(tmp_path / to / "config.toml", tmp_path / to / "state", habitd.now)
+
+
+def test_a_copied_home_folder_is_refused_on_a_plain_done(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    alex = device(habitd, tmp_path, shared, "Alex")
+    assert alex("done", "thanks").exit_code == 0
+    assert alex("status").exit_code == 0  # the cache is up to date before the copy
+    copy = copy_home(habitd, tmp_path, "Alex", "Alex5")
+    habitd.at("2026-11-25 13:00")
+    alex.now = copy.now = habitd.now
+    assert alex("done", "listen").exit_code == 0  # the original goes on writing...
+    before = {p: p.read_bytes() for p in shared.rglob("*.toml")}
+    r = copy("done", "date-night")  # ...so the copy, writing as the same device, is stopped
+    assert r.exit_code == 3, r.output
+    assert "another machine writes as this one" in r.stderr and "Nothing was recorded" in r.stderr
+    assert f"move {copy.state_dir / 'device.toml'} away" in r.stderr
+    assert {p: p.read_bytes() for p in shared.rglob("*.toml")} == before
+    r = copy("done", "thanks", "--date", "2026-10-30")  # another month's file: refused too
+    assert r.exit_code == 3, r.output
+    assert copy("check").exit_code == 1
+    # the way out: the copy gets an id of its own, and nothing is lost
+    (copy.state_dir / "device.toml").unlink()
+    assert copy("done", "date-night").exit_code == 0
+    assert len(list((shared / "devices").iterdir())) == 2
+    assert alex("check").exit_code == 0
+
+
+def test_the_original_is_refused_too_once_the_copy_wrote(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    alex = device(habitd, tmp_path, shared, "Alex")
+    assert alex("done", "thanks").exit_code == 0
+    copy = copy_home(habitd, tmp_path, "Alex", "Alex5")
+    habitd.at("2026-11-25 13:00")
+    alex.now = copy.now = habitd.now
+    assert copy("done", "listen").exit_code == 0
+    r = alex("done", "date-night")
+    assert r.exit_code == 3 and "another machine writes as this one" in r.stderr
+
+
+def test_join_on_a_copied_home_says_so_and_changes_nothing(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    alex = device(habitd, tmp_path, shared, "Alex")
+    assert alex("done", "thanks").exit_code == 0
+    copy = copy_home(habitd, tmp_path, "Alex", "Alex5")
+    habitd.at("2026-11-25 13:00")
+    alex.now = copy.now = habitd.now
+    assert alex("done", "listen").exit_code == 0
+    config = copy.config.read_bytes()
+    r = copy("init", "--join", str(shared), "--name", "Alex", "--force")
+    assert r.exit_code == 3, r.output
+    assert "another machine writes as this one" in r.stderr and "Nothing was changed" in r.stderr
+    assert copy.config.read_bytes() == config
+
+
+# --- J3: history left in the state folder, of the same device and month ---------------------
+
+
+def test_join_merges_a_month_recorded_both_before_and_after_shared_dir_was_set(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    assert habitd("done", "thanks", "--date", "2026-11-20", "--note", "before sharing").exit_code == 0
+    assert habitd("done", "thanks", "--date", "2026-10-01").exit_code == 0
+    habitd.write_config(settings(shared, "Sam"))  # step 1 by hand: shared_dir added to the config
+    assert habitd("done", "thanks").exit_code == 0  # the shared folder gets this device's 2026-11.toml
+    assert habitd.json("status")["habits"][1]["id"] == "thanks"
+    r = habitd("check")
+    assert "outside the shared folder" in r.stderr
+    r = habitd("init", "--join", str(shared))
+    assert r.exit_code == 0, r.output
+    assert "Merged this machine's 2026-11.toml with the one in the shared folder." in r.stdout
+    assert "Moved 1 history file(s)" in r.stdout
+    assert list(habitd.state_dir.glob("devices/*/*.toml")) == []
+    (own,) = (shared / "devices").iterdir()
+    assert sorted(p.name for p in own.iterdir()) == ["2026-10.toml", "2026-11.toml"]
+    text = (own / "2026-11.toml").read_text()
+    assert text.count("\n[[event]]\n") == 3  # the done and note of before, the done of after: each once
+    days = {c["date"] for p in habitd.json("history", "thanks")["periods"] for c in p["completions"]}
+    assert {"2026-10-01", "2026-11-20", "2026-11-25"} <= days
+    assert [n["text"] for n in habitd.json("journal")["notes"]] == ["before sharing"]
+    r = habitd("check")
+    assert r.exit_code == 0 and "outside the shared folder" not in r.stderr
+    assert habitd("init", "--join", str(shared)).exit_code == 0  # again: nothing to do
+    assert habitd("done", "listen").exit_code == 0  # and writing goes on
