@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Habitd
+from tests.conftest import BASIC, Habitd
 from tests.test_devices import device, grep, settings
 
 
@@ -147,3 +147,46 @@ def test_join_merges_a_month_recorded_both_before_and_after_shared_dir_was_set(
     assert r.exit_code == 0 and "outside the shared folder" not in r.stderr
     assert habitd("init", "--join", str(shared)).exit_code == 0  # again: nothing to do
     assert habitd("done", "listen").exit_code == 0  # and writing goes on
+
+
+# --- J4: a config linked into a shared folder that is not there -----------------------------
+
+
+def test_a_config_linked_into_a_missing_shared_folder_is_said_and_never_replaced(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    (shared / "config.toml").write_text(settings(shared))
+    alex = Habitd(tmp_path / "alex" / "config.toml", tmp_path / "alex" / "state", habitd.now)
+    assert alex("init", "--join", str(shared), "--name", "Alex").exit_code == 0
+    assert alex("done", "thanks").exit_code == 0
+    gone = tmp_path / "Sync.unmounted"
+    (tmp_path / "Sync").rename(gone)  # the shared folder is not mounted
+    r = alex("status")
+    assert r.exit_code == 1
+    assert r.stderr == (
+        f"habitd: {alex.config} is a link to {shared / 'config.toml'}, which is not there (the shared folder"
+        f" {shared} not mounted or not synced yet?); nothing can be shown or recorded until it is back\n"
+    )
+    assert "habitd init" not in r.stderr
+    r = alex("init")
+    assert r.exit_code == 2 and "--force replaces the link" in r.stderr
+    assert alex.config.is_symlink()
+    gone.rename(tmp_path / "Sync")  # back
+    assert alex.json("status")["habits"][1]["done"] == 1
+
+
+# --- J9: a refused join writes nothing ----------------------------------------------------------
+
+
+def test_a_refused_join_creates_nothing_and_quotes_both_values_as_toml(habitd: Habitd, tmp_path: Path) -> None:
+    folder = tmp_path / "Sync"
+    folder.mkdir()
+    r = habitd("init", "--join", str(folder), "--name", "T", "--new")
+    assert r.exit_code == 2
+    assert f'add to its [settings]: shared_dir = "{folder}" and name = "T", then run this again' in r.stderr
+    assert list(folder.iterdir()) == []
+    r = habitd("init", "--join", str(folder), "--name", "T", "--new", "--force")
+    assert r.exit_code == 0, r.output
+    assert f"Kept the config you had as {habitd.config}.before-join." in r.stdout
+    assert (tmp_path / "config.toml.before-join").read_text() == BASIC
+    assert (folder / "devices").is_dir()
