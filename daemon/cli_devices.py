@@ -8,6 +8,7 @@ history files into the shared folder; it never touches another device's files.
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 from datetime import tzinfo
 from typing import Any, NamedTuple
@@ -16,7 +17,7 @@ import click
 
 from daemon import store
 from daemon.cli import App, _emit_json, _out, pass_app
-from daemon.errors import HabitdError, StateError, UsageError
+from daemon.errors import EXIT_RUNTIME, HabitdError, StateError, UsageError
 from daemon.render import inert
 
 SHARED_CONFIG = "config.toml"  # a config both partners use, kept in the shared folder
@@ -96,13 +97,28 @@ def problems(s: Seen) -> list[str]:
         out.append(s.me_problem)
     if s.clash:
         out.append(_clash_text(s))
+    for u in _own_unread(s):
+        out.append(
+            f"this machine's own file {u.path} cannot be read ({u.detail}); nothing can be recorded for its"
+            " month until it is repaired, put back from a backup, or moved away"
+        )
     return out
+
+
+def _own_unread(s: Seen) -> list[store.Unread]:
+    """This machine's own month files that cannot be read whole: a change to their month is refused."""
+    me = s.me.id if s.me else None
+    return [
+        u
+        for u in s.survey.unread
+        if u.device == me and not u.detail.startswith("event ") and u.path in s.survey.devices[u.device].files
+    ]
 
 
 def warnings(s: Seen) -> list[str]:
     out = []
-    n = len(s.survey.unread)
-    if n:
+    n = len(s.survey.unread) - len(_own_unread(s))  # those are problems
+    if n > 0:
         out.append(f"{n} file{'s' if n > 1 else ''} of the history could not be read; `habitd devices` lists them")
     if s.left_behind:
         n = len(s.left_behind)
@@ -138,7 +154,7 @@ def devices_json(s: Seen, zone: tzinfo, me_name: str) -> dict[str, Any]:
         "devices": [
             {
                 "id": d.id,
-                "name": _name(d) or (me_name if d.id == me else ""),
+                "name": _name(d) or (me_name if d.id == me else "") or None,
                 "files": len(d.files),
                 "events": len(d.events),
                 "last_wrote": _when(d, zone),
@@ -201,11 +217,14 @@ def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
 def devices(app: App, as_json: bool) -> None:
     """The devices writing to the shared folder, and any file that could not be read."""
     s = seen(app)
-    if s.shared and not s.survey.exists:
-        raise HabitdError(f"the shared folder {s.folder} {NOT_THERE}")
+    missing = s.shared and not s.survey.exists
     name, tz = app.sharing()[1], _zone(app)
     if as_json:
         _emit_json(devices_json(s, tz, name))
+        if missing:  # said in its problems
+            sys.exit(EXIT_RUNTIME)
+    elif missing:
+        raise HabitdError(f"the shared folder {s.folder} {NOT_THERE}")
     else:
         _out("\n".join(devices_lines(s, tz, name)))
 

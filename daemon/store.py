@@ -683,6 +683,9 @@ class EventLog:
                     parsed[path] = Parsed(st.st_size, st.st_mtime_ns, *parse_log(read_log_file(path), path, device))
             except FileNotFoundError:
                 continue  # renamed or folded away since the folder was listed
+            except NewerFormat as e:
+                problems.append(f"{path}: not read: {e}; the rest of the history is used, the file is left as it is")
+                continue
             except (OSError, ValueError) as e:
                 problems.append(f"{path}: {getattr(e, 'strerror', None) or e}; {_NOT_SYNCED}")
                 continue
@@ -704,7 +707,8 @@ class EventLog:
         unread: list[Unread] = []
         for device, path, conflict in self._files():
             seen = devices.setdefault(device, DeviceFiles(device, [], [], []))
-            (seen.conflicts if conflict else seen.files).append(path)
+            if not conflict:
+                seen.files.append(path)
             try:
                 events, bad = parse_log(read_log_file(path), path, device)
             except FileNotFoundError:
@@ -718,6 +722,8 @@ class EventLog:
             except ValueError as e:
                 unread.append(Unread(path, device, DAMAGED if device == own else NOT_SYNCED, str(e)))
                 continue
+            if conflict:  # read: its device folds it in (one not read is listed as such only)
+                seen.conflicts.append(path)
             seen.events.extend(events)
             unread.extend(Unread(path, device, DAMAGED, p.split(": ", 1)[1]) for p in bad)
         for device, seen in devices.items():

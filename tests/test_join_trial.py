@@ -190,3 +190,82 @@ def test_a_refused_join_creates_nothing_and_quotes_both_values_as_toml(habitd: H
     assert f"Kept the config you had as {habitd.config}.before-join." in r.stdout
     assert (tmp_path / "config.toml.before-join").read_text() == BASIC
     assert (folder / "devices").is_dir()
+
+
+# --- J10, J11, J6, J12, J13: what check and devices say ----------------------------------------
+
+NEWER = 'format = 2\nhabitd = "9.0"\ndevice = "abcdef0123"\n'
+
+
+def test_check_fails_for_this_machines_own_damaged_file_and_passes_on_warnings(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    sam = device(habitd, tmp_path, shared, "Sam")
+    assert sam("done", "thanks").exit_code == 0
+    partner = shared / "devices" / "abcdef0123"
+    partner.mkdir()
+    (partner / "2026-11.toml").write_text(NEWER)
+    r = sam("check")
+    assert r.exit_code == 0, r.output  # another device's file: a warning
+    assert "habitd: warning: 1 file of the history could not be read" in r.stderr
+    (own,) = (d for d in (shared / "devices").iterdir() if d != partner)
+    (own / "2026-11.toml").write_text("format = 1\n[[event]\n")
+    r = sam("check")
+    assert r.exit_code == 1, r.output
+    assert f"habitd: problem: this machine's own file {own / '2026-11.toml'} cannot be read" in r.stderr
+    assert sam("done", "listen").exit_code == 3  # what the problem says: recording stops
+    assert sam.json("devices")["problems"][0].startswith("this machine's own file")
+
+
+def test_read_commands_say_why_a_newer_file_is_not_read(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    sam = device(habitd, tmp_path, shared, "Sam")
+    partner = shared / "devices" / "abcdef0123"
+    partner.mkdir()
+    (partner / "2026-11.toml").write_text(NEWER)
+    for args in (["status"], ["done", "thanks"]):
+        r = sam(*args)
+        assert r.exit_code == 0, r.output
+        assert "written by habitd 9.0 in log format 2" in r.stderr and "update habitd on this machine" in r.stderr
+        assert "maybe not fully synced" not in r.stderr
+    r = sam("devices", "--json")
+    assert r.exit_code == 0 and r.stderr == ""  # the JSON holds them
+    assert [u["why"] for u in json.loads(r.stdout)["unread"]] == ["newer_format"]
+
+
+def test_devices_json_with_the_shared_folder_missing_says_so_in_problems(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    sam = device(habitd, tmp_path, shared, "Sam")
+    assert sam("done", "thanks").exit_code == 0
+    shutil.rmtree(tmp_path / "Sync")
+    r = sam("devices", "--json")
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    missing = f"the shared folder {shared} is not there (not mounted or not synced yet?)"
+    assert doc["problems"] == [f"{missing}; nothing can be recorded until it is back"]
+    assert doc["devices"] == []
+
+
+def test_a_garbage_conflict_copy_is_listed_once_as_not_read(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    sam = device(habitd, tmp_path, shared, "Sam")
+    assert sam("done", "thanks").exit_code == 0
+    partner = shared / "devices" / "abcdef0123"
+    partner.mkdir()
+    (partner / "2026-11 (conflicted copy 2026-11-20).toml").write_text("garbage [[")
+    out = sam("devices").stdout
+    assert out.count("conflicted copy 2026-11-20") == 1
+    assert "Not read" in out and "Conflict copies" not in out
+    doc = sam.json("devices")
+    assert [d["conflict_copies"] for d in doc["devices"] if d["id"] == "abcdef0123"] == [[]]
+    assert len(doc["unread"]) == 1
+
+
+def test_a_device_without_a_name_is_null_in_devices_json(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    sam = device(habitd, tmp_path, shared, "Sam")
+    anon = device(habitd, tmp_path, shared, "anon")
+    anon.write_config(settings(shared))  # no name
+    assert anon("done", "listen").exit_code == 0
+    assert sam("done", "thanks").exit_code == 0
+    names = sorted((d["name"] or "") for d in sam.json("devices")["devices"])
+    assert names == ["", "Sam"]
+    assert None in [d["name"] for d in sam.json("devices")["devices"]]
