@@ -1159,8 +1159,8 @@ class SharedStore:
     def _own_latest(self, me: LocalDevice) -> Stamp | None:
         """The latest event of this device's files in the shared folder, as the cache knows them."""
         folder = os.path.join(self.log.root, DEVICES, me.id, "")
-        stamps = [Stamp(*info[3]) for p, info in self._info.items() if p.startswith(folder) and info[2] > 0]
-        return max(stamps, default=None)
+        latest = max((tuple(i[3]) for p, i in self._info.items() if i[2] > 0 and p.startswith(folder)), default=None)
+        return Stamp(*latest) if latest else None
 
     # -- the private notes: events kept in the local folder only ----------------------------
 
