@@ -798,12 +798,14 @@ class EventLog:
         folded: list[Event] = []
         if copies:
             held: set[Stamp] = set()
+            copies = []  # only the copies read whole are folded in and removed; the others stay
             for path, conflict in own:
                 with contextlib.suppress(OSError, ValueError):
                     events = parse_log(read_log_file(path), path, me.id)[0]
                     self.check_own(me, events)
                     if conflict:
                         folded.extend(events)
+                        copies.append(path)
                     else:
                         held.update(e.stamp for e in events)
             folded = [e for e in folded if e.stamp not in held]
