@@ -373,6 +373,12 @@ def init(app: App, force: bool, join_dir: str | None, name: str | None, new: boo
         return
     if name is not None or new:
         raise UsageError(f"{'--name' if name is not None else '--new'} goes with --join DIR")
+    target = store.dangling_link(app.config_path)
+    if target is not None and not force:
+        raise UsageError(
+            f"{app.config_path} is a link to {os.path.normpath(target)}, which is not there (the shared folder"
+            " not mounted or not synced yet?); nothing was written. --force replaces the link"
+        )
     if os.path.exists(app.config_path) and not force:
         raise UsageError(f"{app.config_path} exists already; use --force to replace it")
     store.atomic_write(app.config_path, store.example_config().encode("utf-8"))

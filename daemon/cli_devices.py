@@ -8,6 +8,7 @@ history files into the shared folder; it never touches another device's files.
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 from datetime import tzinfo
 from typing import Any, NamedTuple
@@ -16,7 +17,7 @@ import click
 
 from daemon import store
 from daemon.cli import App, _emit_json, _out, pass_app
-from daemon.errors import HabitdError, StateError, UsageError
+from daemon.errors import EXIT_RUNTIME, HabitdError, StateError, UsageError
 from daemon.render import inert
 
 SHARED_CONFIG = "config.toml"  # a config both partners use, kept in the shared folder
@@ -52,12 +53,16 @@ def seen(app: App) -> Seen:
     except HabitdError as e:
         problem = str(e)
     survey = log.survey(me.id if me else None)
-    clash = False
-    if me is not None and me.id in survey.devices:
-        latest = max((e.stamp for e in survey.devices[me.id].events), default=None)
-        clash = latest is not None and (me.last is None or latest > me.last)
+    clash = me is not None and clashes(survey, me)
     left = store.local_leftovers(app.state_dir) if shared_dir else []
     return Seen(folder, shared_dir is not None, survey, me, problem, clash, left, log.device_path)
+
+
+def clashes(survey: store.Survey, me: store.LocalDevice) -> bool:
+    """Whether this device's files hold events this machine did not write (another uses its id)."""
+    own = survey.devices.get(me.id)
+    latest = max((e.stamp for e in own.events), default=None) if own else None
+    return latest is not None and (me.last is None or latest > me.last)
 
 
 def _zone(app: App) -> tzinfo:
@@ -92,13 +97,28 @@ def problems(s: Seen) -> list[str]:
         out.append(s.me_problem)
     if s.clash:
         out.append(_clash_text(s))
+    for u in _own_unread(s):
+        out.append(
+            f"this machine's own file {u.path} cannot be read ({u.detail}); nothing can be recorded for its"
+            " month until it is repaired, put back from a backup, or moved away"
+        )
     return out
+
+
+def _own_unread(s: Seen) -> list[store.Unread]:
+    """This machine's own month files that cannot be read whole: a change to their month is refused."""
+    me = s.me.id if s.me else None
+    return [
+        u
+        for u in s.survey.unread
+        if u.device == me and not u.detail.startswith("event ") and u.path in s.survey.devices[u.device].files
+    ]
 
 
 def warnings(s: Seen) -> list[str]:
     out = []
-    n = len(s.survey.unread)
-    if n:
+    n = len(s.survey.unread) - len(_own_unread(s))  # those are problems
+    if n > 0:
         out.append(f"{n} file{'s' if n > 1 else ''} of the history could not be read; `habitd devices` lists them")
     if s.left_behind:
         n = len(s.left_behind)
@@ -134,7 +154,7 @@ def devices_json(s: Seen, zone: tzinfo, me_name: str) -> dict[str, Any]:
         "devices": [
             {
                 "id": d.id,
-                "name": _name(d) or (me_name if d.id == me else ""),
+                "name": _name(d) or (me_name if d.id == me else "") or None,
                 "files": len(d.files),
                 "events": len(d.events),
                 "last_wrote": _when(d, zone),
@@ -197,11 +217,14 @@ def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
 def devices(app: App, as_json: bool) -> None:
     """The devices writing to the shared folder, and any file that could not be read."""
     s = seen(app)
-    if s.shared and not s.survey.exists:
-        raise HabitdError(f"the shared folder {s.folder} {NOT_THERE}")
+    missing = s.shared and not s.survey.exists
     name, tz = app.sharing()[1], _zone(app)
     if as_json:
         _emit_json(devices_json(s, tz, name))
+        if missing:  # said in its problems
+            sys.exit(EXIT_RUNTIME)
+    elif missing:
+        raise HabitdError(f"the shared folder {s.folder} {NOT_THERE}")
     else:
         _out("\n".join(devices_lines(s, tz, name)))
 
@@ -229,27 +252,54 @@ def _joined_config(folder: str, name: str | None) -> str:
     return text
 
 
+def _toml(key: str, value: str) -> str:
+    import tomli_w
+
+    return tomli_w.dumps({key: value}).strip()
+
+
+def _refuse_clash(folder: str, state_dir: str) -> None:
+    """Refuse to join while another machine writes under this machine's device id (a copied home)."""
+    log = store.EventLog(folder, state_dir)
+    try:
+        me = log.local_device()
+    except HabitdError:
+        return  # `habitd check` says what is wrong with the device file
+    if me is not None and clashes(log.survey(me.id), me):
+        raise StateError(
+            f"another machine writes as this one: {os.path.join(folder, store.DEVICES, me.id)} holds events this"
+            f" machine did not write (was this home folder copied from another machine?). Nothing was changed."
+            f" Move {log.device_path} away, then join again: this machine gets a new device id, and nothing is lost"
+        )
+
+
 def join(app: App, folder: str, name: str | None, force: bool, new: bool) -> None:
-    """Set this machine up on a shared folder: config, device, this machine's history moved there."""
+    """Set this machine up on a shared folder: config, device, this machine's history moved there.
+
+    Everything that could refuse is checked before anything is written.
+    """
     from daemon.config import parse_config
 
     folder = os.path.abspath(os.path.expanduser(folder))
     if not os.path.isdir(folder) and not new:
         raise UsageError(f"{folder} {NOT_THERE}")
-    if not os.path.isdir(os.path.join(folder, store.DEVICES)):
-        if not new:
-            raise UsageError(
-                f"{folder} does not look like a shared habitd folder (it has no {store.DEVICES}/ folder). If it"
-                " is the right folder, wait until it is synced; to start a new shared folder there, add --new"
-            )
-        store.ensure_shared_root(folder)
+    start = not os.path.isdir(os.path.join(folder, store.DEVICES))
+    if start and not new:
+        raise UsageError(
+            f"{folder} does not look like a shared habitd folder (it has no {store.DEVICES}/ folder). If it"
+            " is the right folder, wait until it is synced; to start a new shared folder there, add --new"
+        )
+    if not start:
+        _refuse_clash(folder, app.state_dir)
     shared_config = os.path.join(folder, SHARED_CONFIG)
     config = app.config_path
     said = []
     if name is not None:  # a bad name is said before anything is written
         parse_config(_joined_config(folder, name), config, store.system_timezone())
-    mine = store.sharing_settings(config) if os.path.lexists(config) else None
+    mine = store.sharing_settings(config) if os.path.exists(config) else None
+    there = os.path.lexists(config)
     if mine is not None and mine[0] is not None and _same(mine[0], folder) and not force:
+        write = None
         said.append(f"{config} uses {folder} already.")
     elif os.path.exists(shared_config):
         found = store.sharing_settings(shared_config)
@@ -258,27 +308,40 @@ def join(app: App, folder: str, name: str | None, force: bool, new: bool) -> Non
                 f"{shared_config} cannot be read as a config; `habitd --config {shared_config} check` says why"
             )
         if found[0] is None or not _same(found[0], folder):
-            where = "no shared_dir" if found[0] is None else f"shared_dir = {found[0]!r}"
+            where = "no shared_dir" if found[0] is None else _toml("shared_dir", found[0])
             raise UsageError(
                 f"{shared_config} has {where}, which is not {folder} on this machine. A config both of you use"
                 ' needs a shared_dir that names the shared folder on both machines (like "~/Sync/habitd")'
             )
-        if os.path.lexists(config) and not force:
+        if there and not force:
             raise UsageError(
                 f"{config} exists already; --force replaces it with a link to the shared config {shared_config}"
             )
-        store.link_config(config, shared_config)
-        said.append(f"{config} now links to the shared config {shared_config}.")
+        write = "link"
         mine = found
     else:
-        if os.path.lexists(config) and not force:
+        if there and not force:
+            values = " and ".join(_toml(k, v) for k, v in (("shared_dir", folder), ("name", name or "")) if v)
             raise UsageError(
-                f'{config} exists already; to keep it, add to its [settings]: shared_dir = "{folder}"'
-                f"{f' and name = {name!r}' if name else ''}, then run this again; --force replaces it"
+                f"{config} exists already; to keep it, add to its [settings]: {values}, then run this again;"
+                " --force replaces it (keeping a copy)"
             )
+        write = "config"
+        mine = (folder, name or "")
+    # nothing refused: now write
+    if start:
+        store.ensure_shared_root(folder)
+    if write is not None and there:
+        kept = store.keep_copy(config, ".before-join")
+        if kept:
+            said.append(f"Kept the config you had as {kept}.")
+    if write == "link":
+        store.link_config(config, shared_config)
+        said.append(f"{config} now links to the shared config {shared_config}.")
+    elif write == "config":
         store.atomic_write(config, _joined_config(folder, name).encode("utf-8"))
         said.append(f"Wrote {config}, sharing {folder}.")
-        mine = (folder, name or "")
+    assert mine is not None
     shared = os.path.exists(config) and _same(config, shared_config)
     if name and shared:
         store.EventLog(folder, app.state_dir).name_device(name)
@@ -287,14 +350,19 @@ def join(app: App, folder: str, name: str | None, force: bool, new: bool) -> Non
         said.append(f"Its name is {mine[1]!r}: to name this machine's person {name}, edit its [settings].")
     elif shared and mine[1] and not store.device_name(app.state_dir):
         said.append(f"The shared config names {mine[1]}; to name this machine's person, add --name.")
+    left: list[tuple[str, str]] = []
     if not _same(folder, app.state_dir):
-        moved, left = store.move_history(app.state_dir, folder)
+        moved, merged, left = store.move_history(app.state_dir, folder)
         if moved:
             said.append(f"Moved {len(moved)} history file(s) of this machine into {folder}.")
-        for path in left:
-            said.append(f"Left {path} where it is: a different file of that name is in the shared folder.")
+        for path in merged:
+            said.append(f"Merged this machine's {os.path.basename(path)} with the one in the shared folder.")
     for line in said:
         _out(line)
+    for path, why in left:
+        click.echo(f"habitd: problem: {path} was not moved: {why}", err=True)
+    if left:
+        raise HabitdError(f"{len(left)} history file(s) left in {os.path.join(app.state_dir, store.DEVICES)}")
     _out("Run `habitd check`, then `habitd devices` to see both of you.")
 
 

@@ -25,6 +25,10 @@ Who did what (``[settings] name``) travels along as ``by``, only where a name wa
 recorded: a completion's is the names of its day's completions in order (null for
 one without a name; in CSV one name a line inside the field), a skip's, note's or
 pause's the name of who recorded it. A reader that knows no ``by`` reads the rest.
+
+A private note (kept on its machine only, never in the shared folder) says so with
+``"private": true``; in CSV a ninth column, ``private``, holds ``private`` on its line.
+Importing it keeps it private: it goes to this machine's private notes.
 """
 
 from __future__ import annotations
@@ -32,15 +36,19 @@ from __future__ import annotations
 import io
 import re
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from daemon.errors import UsageError
-from daemon.state import ALL, HabitLog, Note, Pause, Skip, State
+from daemon.events import PRIVATE, is_private
+from daemon.state import ALL, NO_EXTRA, HabitLog, Note, Pause, Skip, State
 
 FORMAT = "habitd-export"
 FORMAT_VERSION = 1
 CSV_COLUMNS = ("kind", "habit", "date", "until", "count", "written", "text")  # what every version reads
 CSV_BY = "by"  # the column after them: who (added to version 1; older readers ignore it)
+CSV_PRIVATE = "private"  # the next one: "private" on a private note's line (added to version 1 too)
+_PRIVATE_NOTE = MappingProxyType({PRIVATE: True})
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_COUNT = 1000
 
@@ -88,7 +96,14 @@ def export_doc(state: State, timezone: str, moment: datetime, notes: bool) -> di
         }
         if notes:
             entry["notes"] = [
-                {"date": n.day.isoformat(), "written": n.at.isoformat(), "text": n.text, "nth": n.nth, **_by(n.by)}
+                {
+                    "date": n.day.isoformat(),
+                    "written": n.at.isoformat(),
+                    "text": n.text,
+                    "nth": n.nth,
+                    **_by(n.by),
+                    **({"private": True} if is_private(n.extra) else {}),
+                }
                 for n in log.notes
             ]
         if entry["completions"] or entry["skips"] or entry.get("notes"):
@@ -146,18 +161,19 @@ def to_csv(doc: dict[str, Any]) -> str:
 
     out = io.StringIO()
     w = csv.writer(out)  # RFC 4180: CRLF line ends, so a CR inside a note is quoted
-    w.writerow([*CSV_COLUMNS, CSV_BY])
-    w.writerow(["version", "", "", "", doc["version"], "", doc["format"], ""])
+    w.writerow([*CSV_COLUMNS, CSV_BY, CSV_PRIVATE])
+    w.writerow(["version", "", "", "", doc["version"], "", doc["format"], "", ""])
     for hid, entry in doc["habits"].items():
         for c in entry["completions"]:
             by = "\n".join(n or "" for n in c["by"]) if "by" in c else ""
-            w.writerow(["done", hid, c["date"], "", c["count"], "", "", by])
+            w.writerow(["done", hid, c["date"], "", c["count"], "", "", by, ""])
         for s in entry["skips"]:
-            w.writerow(["skip", hid, s["date"], "", s["after"], s["written"] or "", s["note"], s.get("by", "")])
+            w.writerow(["skip", hid, s["date"], "", s["after"], s["written"] or "", s["note"], s.get("by", ""), ""])
         for n in entry.get("notes", []):
-            w.writerow(["note", hid, n["date"], "", n["nth"], n["written"], n["text"], n.get("by", "")])
+            private = CSV_PRIVATE if n.get("private") else ""
+            w.writerow(["note", hid, n["date"], "", n["nth"], n["written"], n["text"], n.get("by", ""), private])
     for p in doc["pauses"]:
-        w.writerow(["pause", p["habit"], p["from"], p["until"], "", "", "", p.get("by", "")])
+        w.writerow(["pause", p["habit"], p["from"], p["until"], "", "", "", p.get("by", ""), ""])
     return out.getvalue()
 
 
@@ -252,8 +268,14 @@ class _Reader:
         if all(s.day != day or s.by != by for s in log.skips):
             log.skips.append(Skip(day, text, at, after, by=by))
 
-    def note(self, hid: str, day: date, at: datetime, text: str, nth: int, by: str = "") -> None:
-        self.state.log(hid).notes.append(Note(day, at, text, nth, by=by))
+    def note(self, hid: str, day: date, at: datetime, text: str, nth: int, by: str = "", private: bool = False) -> None:
+        """A note; ``private``: kept on this machine only, as it was where it was exported."""
+        self.state.log(hid).notes.append(Note(day, at, text, nth, _PRIVATE_NOTE if private else NO_EXTRA, by=by))
+
+    def private(self, value: Any, where: str) -> bool:
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        raise self.fail(where, f"{value!r} is not true or false")
 
     def pause(self, hid: str, start: date, until: date, where: str, by: str = "") -> None:
         if until < start:
@@ -344,6 +366,7 @@ def _from_json(r: _Reader, text: str) -> State:
                 r.text(n.get("text"), at + ".text"),
                 r.count(n.get("nth", 1), at + ".nth", lo=0),
                 r.name(n.get("by"), at + ".by"),
+                r.private(n.get("private"), at + ".private"),
             )
     for i, p in enumerate(_items(r, doc, "pauses", "")):
         at = f"pauses[{i}]"
@@ -377,6 +400,9 @@ def _from_csv(r: _Reader, text: str) -> State:
                 raise r.fail(line, f"has {len(row)} fields, not {len(CSV_COLUMNS)}")
             kind, hid, day, until, count, written, note = row[: len(CSV_COLUMNS)]
             by = row[len(CSV_COLUMNS)] if len(row) > len(CSV_COLUMNS) else ""
+            private = row[len(CSV_COLUMNS) + 1] if len(row) > len(CSV_COLUMNS) + 1 else ""
+            if private not in ("", CSV_PRIVATE):
+                raise r.fail(line, f"{CSV_PRIVATE}: {private!r} is not {CSV_PRIVATE!r} nor empty")
             if kind == "done":
                 n = r.count(count, line)
                 r.done(r.habit_id(hid, line), r.day(day, line), n, r.names(by, n, line))
@@ -391,7 +417,10 @@ def _from_csv(r: _Reader, text: str) -> State:
                 )
             elif kind == "note":
                 nth = r.count(count, line, lo=0)
-                r.note(r.habit_id(hid, line), r.day(day, line), r.moment(written, line), note, nth, r.name(by, line))
+                r.note(
+                    r.habit_id(hid, line), r.day(day, line), r.moment(written, line), note, nth, r.name(by, line),
+                    private == CSV_PRIVATE,
+                )  # fmt: skip
             elif kind == "pause":
                 start, end = r.day(day, line, False), r.day(until, line, False)
                 r.pause(r.habit_id(hid, line, pause=True), start, end, line, r.name(by, line))

@@ -181,10 +181,35 @@ def _decode(data: bytes) -> str:
         raise ValueError(f"line {line}: not UTF-8 text (byte {e.start})") from None
 
 
+class ConfigLinkDangling(ConfigUnreadable):
+    """The config is a link to a file that is not there (a shared config while its folder is missing)."""
+
+    def __init__(self, path: str, target: str) -> None:
+        super().__init__(path, [f"a link to {target}, which is not there"])
+        self.target = target
+        self.args = (
+            f"{path} is a link to {target}, which is not there (the shared folder {os.path.dirname(target)}"
+            " not mounted or not synced yet?); nothing can be shown or recorded until it is back",
+        )
+
+
+def dangling_link(path: str) -> str | None:
+    """Where ``path`` links to when it is a symbolic link to nothing (else None)."""
+    try:
+        if os.path.islink(path) and not os.path.exists(path):
+            return os.path.join(os.path.dirname(os.path.abspath(path)), os.readlink(path))
+    except OSError:
+        return None
+    return None
+
+
 def read_config_text(path: str) -> str:
     try:
         data = _read_bytes(path, CONFIG_MAX_BYTES, follow_symlink=True)
         if data is None:
+            target = dangling_link(path)
+            if target is not None:
+                raise ConfigLinkDangling(str(path), os.path.normpath(target))
             raise ConfigError(str(path), ["no config here; `habitd init` writes one to start from"])
         return _decode(data)
     except OSError as e:
@@ -664,6 +689,9 @@ class EventLog:
                     parsed[path] = Parsed(st.st_size, st.st_mtime_ns, *parse_log(read_log_file(path), path, device))
             except FileNotFoundError:
                 continue  # renamed or folded away since the folder was listed
+            except NewerFormat as e:
+                problems.append(f"{path}: not read: {e}; the rest of the history is used, the file is left as it is")
+                continue
             except (OSError, ValueError) as e:
                 problems.append(f"{path}: {getattr(e, 'strerror', None) or e}; {_NOT_SYNCED}")
                 continue
@@ -685,7 +713,8 @@ class EventLog:
         unread: list[Unread] = []
         for device, path, conflict in self._files():
             seen = devices.setdefault(device, DeviceFiles(device, [], [], []))
-            (seen.conflicts if conflict else seen.files).append(path)
+            if not conflict:
+                seen.files.append(path)
             try:
                 events, bad = parse_log(read_log_file(path), path, device)
             except FileNotFoundError:
@@ -699,6 +728,8 @@ class EventLog:
             except ValueError as e:
                 unread.append(Unread(path, device, DAMAGED if device == own else NOT_SYNCED, str(e)))
                 continue
+            if conflict:  # read: its device folds it in (one not read is listed as such only)
+                seen.conflicts.append(path)
             seen.events.extend(events)
             unread.extend(Unread(path, device, DAMAGED, p.split(": ", 1)[1]) for p in bad)
         for device, seen in devices.items():
@@ -741,7 +772,10 @@ class EventLog:
 
     def check_own(self, me: LocalDevice, events: Iterable[Event]) -> None:
         """Refuse when this device's files hold events this machine did not write."""
-        mine = max((e.stamp for e in events if e.stamp.device == me.id), default=None)
+        self.check_latest(me, max((e.stamp for e in events if e.stamp.device == me.id), default=None))
+
+    def check_latest(self, me: LocalDevice, mine: Stamp | None) -> None:
+        """Refuse when ``mine``, the latest event of this device's files, is later than this machine wrote."""
         if mine is not None and (me.last is None or mine > me.last):
             raise StateError(
                 f"another machine writes as this one: {os.path.join(self.root, DEVICES, me.id)} holds"
@@ -780,12 +814,14 @@ class EventLog:
         folded: list[Event] = []
         if copies:
             held: set[Stamp] = set()
+            copies = []  # only the copies read whole are folded in and removed; the others stay
             for path, conflict in own:
                 with contextlib.suppress(OSError, ValueError):
                     events = parse_log(read_log_file(path), path, me.id)[0]
                     self.check_own(me, events)
                     if conflict:
                         folded.extend(events)
+                        copies.append(path)
                     else:
                         held.update(e.stamp for e in events)
             folded = [e for e in folded if e.stamp not in held]
@@ -857,36 +893,78 @@ def local_leftovers(local_dir: str) -> list[str]:
     return sorted(path for _device, path, _conflict in EventLog(local_dir, local_dir)._files())
 
 
-def move_history(local_dir: str, shared_dir: str) -> tuple[list[str], list[str]]:
+def move_history(local_dir: str, shared_dir: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Move the history files of the local folder's ``devices/`` into the shared folder's.
 
     Each file is copied (atomically, fsynced) before the local one is removed, so a crash
     leaves it in one place or both, never in neither. A file of the same name there already
-    is left where it is (both kept) unless it is the same. Returns (moved, left) paths.
+    is this machine's own (the same device, the same month: recorded after ``shared_dir`` was
+    set), so the two are merged (the union of their events, written as one file). Returns
+    the paths moved, those merged, and (path, why) for each file left where it is.
     """
-    moved, left = [], []
-    for path in local_leftovers(local_dir):
-        device, name = os.path.basename(os.path.dirname(path)), os.path.basename(path)
-        target = os.path.join(shared_dir, DEVICES, device, name)
-        try:
-            data = _read_bytes(path, STATE_MAX_BYTES, follow_symlink=False)
-            there = _read_bytes(target, STATE_MAX_BYTES, follow_symlink=False)
-        except (OSError, ValueError):
-            left.append(path)
-            continue
-        if data is None:
-            continue
-        if there is not None and there != data:
-            left.append(path)
-            continue
-        if there is None:
-            atomic_write(target, data)
-        try:
-            os.unlink(path)
-        except OSError as e:
-            raise StoreWriteError(f"moved {path} to {target} but could not remove it: {e.strerror}") from None
-        moved.append(target)
-    return moved, left
+    moved, merged, left = [], [], []
+    log = EventLog(shared_dir, local_dir, create_root=False)
+    with log.lock():  # the daemon of this machine appends to the same files
+        me = log.local_device()
+        for path in local_leftovers(local_dir):
+            device, name = os.path.basename(os.path.dirname(path)), os.path.basename(path)
+            target = os.path.join(shared_dir, DEVICES, device, name)
+            try:
+                data = _read_bytes(path, STATE_MAX_BYTES, follow_symlink=False)
+                there = _read_bytes(target, STATE_MAX_BYTES, follow_symlink=False)
+            except (OSError, ValueError) as e:
+                left.append((path, f"{getattr(e, 'strerror', None) or e}"))
+                continue
+            if data is None:
+                continue
+            if there is not None and there != data:
+                if me is None or device != me.id:
+                    left.append((path, f"{target}, another device's file of that name, is there already"))
+                    continue
+                try:
+                    ours = parse_log(_decode(data), path, device)
+                except ValueError as e:
+                    left.append((path, f"it cannot be read ({e})"))
+                    continue
+                try:
+                    theirs = parse_log(_decode(there), target, device)
+                except ValueError as e:
+                    left.append((path, f"{target} cannot be read ({e}), so the two cannot be merged"))
+                    continue
+                if ours[1] or theirs[1]:
+                    left.append((path, f"{'; '.join(ours[1] + theirs[1])}, so the two cannot be merged"))
+                    continue
+                events = merge(ours[0], theirs[0])
+                log.check_own(me, events)  # never fold in what another machine wrote as this one
+                atomic_write(target, (log_header(device).rstrip("\n") + "\n\n" + _events_text(events)).encode("utf-8"))
+                merged.append(target)
+            elif there is None:
+                atomic_write(target, data)
+                moved.append(target)
+            else:
+                moved.append(target)
+            try:
+                os.unlink(path)
+            except OSError as e:
+                raise StoreWriteError(f"moved {path} to {target} but could not remove it: {e.strerror}") from None
+    return moved, merged, left
+
+
+def keep_copy(path: str, suffix: str) -> str | None:
+    """Keep a plain file's content beside it as ``path`` + ``suffix`` (a free name); None for a link."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        data = _read_bytes(path, CONFIG_MAX_BYTES * 16, follow_symlink=False)
+    except (OSError, ValueError) as e:
+        raise StoreWriteError(f"could not keep a copy of {path}: {getattr(e, 'strerror', None) or e}") from None
+    copy, n = path + suffix, 1
+    while os.path.lexists(copy):
+        n += 1
+        copy = f"{path}{suffix}.{n}"
+    atomic_write(copy, data or b"", mode=stat.S_IMODE(st.st_mode))
+    return copy
 
 
 def link_config(path: str, target: str) -> None:
@@ -1124,6 +1202,12 @@ class SharedStore:
         """The files read whole into the history as it stands (and unchanged since)."""
         return [p for p in signature if p in self._info and self._info[p][2] >= 0]
 
+    def _own_latest(self, me: LocalDevice) -> Stamp | None:
+        """The latest event of this device's files in the shared folder, as the cache knows them."""
+        folder = os.path.join(self.log.root, DEVICES, me.id, "")
+        latest = max((tuple(i[3]) for p, i in self._info.items() if i[2] > 0 and p.startswith(folder)), default=None)
+        return Stamp(*latest) if latest else None
+
     # -- the private notes: events kept in the local folder only ----------------------------
 
     def _signature(self) -> dict[str, tuple[int, int]]:
@@ -1209,6 +1293,7 @@ class SharedStore:
         write_change(before, after, ids, writer.add, self.today(moment), moment.astimezone(self.zone()), self.by)
         private = self._private(writer.added)
         trusted = self._trusted(signature)
+        self.log.check_latest(me, self._own_latest(me))  # a copied home folder: refused, not parsed again
         written = self.log.append(me, [e for e in writer.added if e.stamp not in private], signature, trusted)
         if private:  # after the shared write, which may refuse (the shared folder not there): then neither
             me = self.log.local_device() or me

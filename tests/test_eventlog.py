@@ -127,6 +127,21 @@ def test_conflict_copies_are_read_and_the_owner_folds_its_own_in(tmp_path: Path,
     assert [e for e in alex.read().events if e.stamp.device == sam.local_device().id] == first + second + third  # type: ignore[union-attr]
 
 
+def test_a_conflict_copy_that_does_not_parse_is_never_removed(tmp_path: Path, shared: Path) -> None:
+    sam = device(tmp_path, shared, "sam")
+    first = record(sam, ev())
+    (sam_file,) = own_files(sam, shared)
+    copy = sam_file.with_name("2026-11.sync-conflict-20261127-200102-ABCDEFG.toml")
+    half = sam_file.read_bytes()[:-20]  # still arriving, or damaged: its events cannot be told
+    copy.write_bytes(half)
+    ok = sam_file.with_name("2026-11 (conflicted copy 2026-11-27 200102).toml")
+    ok.write_text(sam_file.read_text())
+    second = record(sam, ev(habit="talk"))
+    assert copy.read_bytes() == half  # kept for a person to look at: what it holds may be nowhere else
+    assert not ok.exists()  # read whole: folded in
+    assert [e for e in sam.read().events if e.stamp.device == sam.local_device().id] == first + second  # type: ignore[union-attr]
+
+
 def test_a_file_that_does_not_parse_is_a_warning_and_the_rest_works(tmp_path: Path, shared: Path) -> None:
     sam, alex = device(tmp_path, shared, "sam"), device(tmp_path, shared, "alex")
     record(sam, ev(), ev(habit="talk"))

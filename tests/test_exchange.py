@@ -87,10 +87,10 @@ def test_the_json_format_is_the_documented_one_and_leaves_notes_out_by_default(h
     assert "intimate" in habitd("export", "--help").stdout
 
     rows = list(csv.reader(io.StringIO(habitd("export", "--format", "csv").stdout)))
-    assert rows[0] == ["kind", "habit", "date", "until", "count", "written", "text", "by"]
-    assert rows[1] == ["version", "", "", "", "1", "", "habitd-export", ""]
-    assert ["done", "listen", "2026-11-18", "", "2", "", "", ""] in rows
-    assert ["pause", "date-night", "2026-11-25", "2026-11-27", "", "", "", ""] in rows
+    assert rows[0] == ["kind", "habit", "date", "until", "count", "written", "text", "by", "private"]
+    assert rows[1] == ["version", "", "", "", "1", "", "habitd-export", "", ""]
+    assert ["done", "listen", "2026-11-18", "", "2", "", "", "", ""] in rows
+    assert ["pause", "date-night", "2026-11-25", "2026-11-27", "", "", "", "", ""] in rows
 
 
 def test_import_merges_into_an_existing_history_without_duplicating(habitd: Habitd, tmp_path: Path) -> None:

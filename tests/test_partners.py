@@ -299,8 +299,8 @@ def test_the_export_holds_the_couples_whole_history_with_who_did_what(sam: Habit
     assert [(s["note"], s["by"]) for s in walk["skips"]] == [("rain all day", "Sam")]
     assert doc["pauses"] == [{"habit": "walk", "from": "2026-11-25", "until": "2026-11-27", "by": "Alex"}]
     rows = list(csv.reader(io.StringIO(ok(sam, "export", "--format", "csv"))))
-    assert rows[0][-1] == "by"
-    assert ["done", "walk", "2026-11-23", "", "3", "", "", "Sam\nAlex\nSam"] in rows
+    assert rows[0][-2:] == ["by", "private"]
+    assert ["done", "walk", "2026-11-23", "", "3", "", "", "Sam\nAlex\nSam", ""] in rows
 
 
 def test_an_export_without_names_adds_nothing_twice_to_a_named_history(tmp_path: Path, sam: Habitd) -> None:
