@@ -77,6 +77,40 @@ def habitd(tmp_path: Path) -> Habitd:
     return h
 
 
+# --- two machines on one shared folder (as a sync engine leaves them once it copied the files) ---
+
+
+def shared_settings(shared: Path | None, name: str | None = "", text: str = BASIC) -> str:
+    """``text`` with ``[settings] shared_dir`` naming ``shared`` (None: none) and ``name`` (when given)."""
+    lines = (f'shared_dir = "{shared}"\n' if shared else "") + (
+        f"name = {json.dumps(name, ensure_ascii=False)}\n" if name else ""
+    )
+    return text.replace("[settings]\n", f"[settings]\n{lines}", 1)
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Path:
+    """A shared folder that has seen habitd before (it has ``devices/``)."""
+    folder = tmp_path / "Sync" / "habitd"
+    (folder / "devices").mkdir(parents=True)
+    return folder
+
+
+def machine(folder: Path, config_text: str, now: datetime) -> Habitd:
+    """A machine of its own in ``folder``: its config and its state folder."""
+    folder.mkdir()
+    config = folder / "config.toml"
+    config.write_text(config_text)
+    return Habitd(config, folder / "state", now)
+
+
+def ok(h: Habitd, *args: str) -> str:
+    """The command's output; it must succeed."""
+    result = h(*args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
 @pytest.fixture
 def berlin() -> Callable[[str], datetime]:
     return lambda text: datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Europe/Berlin"))

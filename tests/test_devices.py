@@ -10,30 +10,13 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import BASIC, Habitd
+from tests.conftest import Habitd, machine, shared_settings
 from tests.desktop import Daemon, require
 
 
-def settings(shared: Path, name: str = "", extra: str = "") -> str:
-    named = f'name = "{name}"\n' if name else ""
-    return BASIC.replace("[settings]\n", f'[settings]\nshared_dir = "{shared}"\n{named}{extra}', 1)
-
-
-@pytest.fixture
-def shared(tmp_path: Path) -> Path:
-    folder = tmp_path / "Sync" / "habitd"
-    (folder / "devices").mkdir(parents=True)
-    return folder
-
-
-def device(habitd: Habitd, tmp_path: Path, shared: Path, who: str) -> Habitd:
-    """A machine: its own config (naming ``who``) and state folder, the fixture's clock."""
-    config = tmp_path / who / "config.toml"
-    config.parent.mkdir()
-    config.write_text(settings(shared, who))
-    return Habitd(config, tmp_path / who / "state", habitd.now)
+def device(habitd: Habitd, tmp_path: Path, shared: Path, who: str, name: str | None = None) -> Habitd:
+    """A machine: its own config (naming ``who``, or ``name``) and state folder, the fixture's clock."""
+    return machine(tmp_path / who, shared_settings(shared, who if name is None else name), habitd.now)
 
 
 def shared_bytes(shared: Path) -> dict[str, bytes]:
@@ -289,7 +272,7 @@ def test_history_recorded_before_sharing_is_warned_about_then_moved_by_join(
     assert habitd("done", "thanks", "--date", "2026-10-01").exit_code == 0
     local = sorted(habitd.state_dir.glob("devices/*/*.toml"))
     assert len(local) == 2
-    habitd.write_config(settings(shared, "Sam"))  # shared_dir set by hand
+    habitd.write_config(shared_settings(shared, "Sam"))  # shared_dir set by hand
     r = habitd("check")
     assert r.exit_code == 0
     assert (
@@ -309,7 +292,7 @@ def test_history_recorded_before_sharing_is_warned_about_then_moved_by_join(
 
 def test_join_points_this_machine_at_a_config_both_partners_share(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
     common = shared / "config.toml"
-    common.write_text(settings(shared))  # no name: each machine names its person
+    common.write_text(shared_settings(shared))  # no name: each machine names its person
     alex = Habitd(tmp_path / "alex" / "config.toml", tmp_path / "alex" / "state", habitd.now)
     r = alex("init", "--join", str(shared), "--name", "Alex")
     assert r.exit_code == 0, r.output
@@ -328,13 +311,13 @@ def test_join_points_this_machine_at_a_config_both_partners_share(habitd: Habitd
     tmp = shared / ".syncthing.config.toml.tmp"
     tmp.write_text(common.read_text() + '\n[habits.walk]\nevery = "day"\n')
     os.replace(tmp, common)
-    for machine in (alex, habitd):
-        r = machine("check")
+    for side in (alex, habitd):
+        r = side("check")
         assert r.exit_code == 0, r.output
         assert "walk" in r.stdout and "4 habits" in r.stdout
     # a shared config naming another folder is refused before anything is written
     other = tmp_path / "other" / "config.toml"
-    common.write_text(settings(tmp_path / "elsewhere"))
+    common.write_text(shared_settings(tmp_path / "elsewhere"))
     r = Habitd(other, tmp_path / "other" / "state", habitd.now)("init", "--join", str(shared))
     assert r.exit_code == 2 and "which is not" in r.stderr and not other.exists()
 
@@ -342,7 +325,7 @@ def test_join_points_this_machine_at_a_config_both_partners_share(habitd: Habitd
 def test_the_daemon_reloads_a_shared_config_that_the_sync_engine_replaces(tmp_path: Path, shared: Path) -> None:
     require("libfaketime")
     common = shared / "config.toml"
-    common.write_text(settings(shared))
+    common.write_text(shared_settings(shared))
     daemon = Daemon(tmp_path, dict(os.environ), "", "2026-11-27 12:00:00")
     daemon.config.unlink()
     joined = daemon.cli("init", "--join", str(shared), "--name", "Sam")

@@ -12,16 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BASIC, Habitd
-from tests.test_devices import device, grep, settings
-
-
-@pytest.fixture
-def shared(tmp_path: Path) -> Path:
-    folder = tmp_path / "Sync" / "habitd"
-    (folder / "devices").mkdir(parents=True)
-    return folder
-
+from tests.conftest import BASIC, Habitd, shared_settings
+from tests.test_devices import device, grep
 
 # --- J1: private notes through export and import ----------------------------------------
 
@@ -46,7 +38,7 @@ def test_a_private_note_stays_private_through_export_and_import(
         assert [line.endswith(",private") for line in text.splitlines() if line.startswith("note,")] == [False, True]
     # a new machine of Alex's, joined to the same folder, takes the export in
     laptop = device(habitd, tmp_path, shared, "laptop")
-    laptop.write_config(settings(shared, "Alex"))
+    laptop.write_config(shared_settings(shared, "Alex"))
     r = laptop("import", str(out))
     assert r.exit_code == 0, r.output
     assert "1 note(s)" in r.stdout
@@ -126,7 +118,7 @@ def test_join_merges_a_month_recorded_both_before_and_after_shared_dir_was_set(
 ) -> None:
     assert habitd("done", "thanks", "--date", "2026-11-20", "--note", "before sharing").exit_code == 0
     assert habitd("done", "thanks", "--date", "2026-10-01").exit_code == 0
-    habitd.write_config(settings(shared, "Sam"))  # step 1 by hand: shared_dir added to the config
+    habitd.write_config(shared_settings(shared, "Sam"))  # step 1 by hand: shared_dir added to the config
     assert habitd("done", "thanks").exit_code == 0  # the shared folder gets this device's 2026-11.toml
     assert habitd.json("status")["habits"][1]["id"] == "thanks"
     r = habitd("check")
@@ -155,7 +147,7 @@ def test_join_merges_a_month_recorded_both_before_and_after_shared_dir_was_set(
 def test_a_config_linked_into_a_missing_shared_folder_is_said_and_never_replaced(
     habitd: Habitd, tmp_path: Path, shared: Path
 ) -> None:
-    (shared / "config.toml").write_text(settings(shared))
+    (shared / "config.toml").write_text(shared_settings(shared))
     alex = Habitd(tmp_path / "alex" / "config.toml", tmp_path / "alex" / "state", habitd.now)
     assert alex("init", "--join", str(shared), "--name", "Alex").exit_code == 0
     assert alex("done", "thanks").exit_code == 0
@@ -263,7 +255,7 @@ def test_a_garbage_conflict_copy_is_listed_once_as_not_read(habitd: Habitd, tmp_
 def test_a_device_without_a_name_is_null_in_devices_json(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
     sam = device(habitd, tmp_path, shared, "Sam")
     anon = device(habitd, tmp_path, shared, "anon")
-    anon.write_config(settings(shared))  # no name
+    anon.write_config(shared_settings(shared))  # no name
     assert anon("done", "listen").exit_code == 0
     assert sam("done", "thanks").exit_code == 0
     names = sorted((d["name"] or "") for d in sam.json("devices")["devices"])

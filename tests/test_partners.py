@@ -16,14 +16,12 @@ from hypothesis import strategies as st
 from daemon.exchange import export_doc, parse_export, to_csv, to_json
 from daemon.merge import merge_state
 from daemon.state import HabitLog, Note, State
-from tests.conftest import Habitd
+from tests.conftest import Habitd, machine, ok, shared_settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CONFIG = """
 [settings]
 timezone = "Europe/Berlin"
-{shared}
-{name}
 
 [habits.thanks]
 title = "Say thank you"
@@ -52,18 +50,9 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=BERLIN)  # a Wednesday
 
 
 def device(tmp_path: Path, who: str, name: str | None, shared: bool = True) -> Habitd:
-    home = tmp_path / who
-    home.mkdir()
-    config = home / "config.toml"
     folder = tmp_path / "shared"
     folder.mkdir(exist_ok=True)
-    config.write_text(
-        CONFIG.format(
-            shared=f'shared_dir = "{folder}"' if shared else "",
-            name=f"name = {json.dumps(name, ensure_ascii=False)}" if name else "",
-        )
-    )
-    return Habitd(config, home / "state", NOW)
+    return machine(tmp_path / who, shared_settings(folder if shared else None, name, CONFIG), NOW)
 
 
 @pytest.fixture
@@ -74,12 +63,6 @@ def sam(tmp_path: Path) -> Habitd:
 @pytest.fixture
 def alex(tmp_path: Path) -> Habitd:
     return device(tmp_path, "alex", "Alex")
-
-
-def ok(h: Habitd, *args: str) -> str:
-    result = h(*args)
-    assert result.exit_code == 0, result.output
-    return result.stdout
 
 
 def row(h: Habitd, hid: str) -> dict:

@@ -10,30 +10,9 @@ import os
 import time
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import BASIC, Habitd
+from tests.conftest import Habitd, shared_settings
 from tests.desktop import Daemon, Desktop, backend_env, wait_for
-
-
-def settings(shared: Path, name: str = "", text: str = BASIC) -> str:
-    named = f'name = "{name}"\n' if name else ""
-    return text.replace("[settings]\n", f'[settings]\nshared_dir = "{shared}"\n{named}', 1)
-
-
-@pytest.fixture
-def shared(tmp_path: Path) -> Path:
-    folder = tmp_path / "Sync" / "habitd"
-    (folder / "devices").mkdir(parents=True)
-    return folder
-
-
-def device(habitd: Habitd, tmp_path: Path, shared: Path, who: str, name: str | None = None) -> Habitd:
-    config = tmp_path / who / "config.toml"
-    config.parent.mkdir()
-    config.write_text(settings(shared, who if name is None else name))
-    return Habitd(config, tmp_path / who / "state", habitd.now)
-
+from tests.test_devices import device
 
 # --- S5: a shared folder that is not there ----------------------------------------------
 
@@ -63,7 +42,7 @@ def test_reads_refuse_while_the_shared_folder_is_not_there_and_export_writes_not
 
 def test_a_shared_folder_never_made_is_not_an_empty_history(habitd: Habitd, tmp_path: Path) -> None:
     folder = tmp_path / "Sync" / "habitd"
-    habitd.write_config(settings(folder, "Sam"))
+    habitd.write_config(shared_settings(folder, "Sam"))
     r = habitd("status")
     assert r.exit_code == 1
     assert f"`habitd init --join {folder} --new`" in r.stderr
@@ -121,7 +100,7 @@ def test_the_daemon_says_once_that_the_history_is_unknown_reminds_of_nothing_and
 def test_a_shared_dir_that_is_a_file_is_a_mistake_in_the_config(habitd: Habitd, tmp_path: Path) -> None:
     path = tmp_path / "habitd-sync"
     path.write_text("not a folder\n")
-    habitd.write_config(settings(path, "Sam"))
+    habitd.write_config(shared_settings(path, "Sam"))
     for args in (["status"], ["done", "thanks"], ["devices"], ["check"]):
         r = habitd(*args)
         assert r.exit_code == 2, (args, r.output)
@@ -212,7 +191,7 @@ def test_a_partners_rename_is_followed_not_undone(habitd: Habitd, tmp_path: Path
 
 def test_a_habit_of_the_partners_config_is_theirs_not_to_rename(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
     sam, alex = device(habitd, tmp_path, shared, "Sam"), device(habitd, tmp_path, shared, "Alex")
-    alex.write_config(settings(shared, "Alex") + '\n[habits.gym]\nevery = "day"\neach = true\n')
+    alex.write_config(shared_settings(shared, "Alex") + '\n[habits.gym]\nevery = "day"\neach = true\n')
     assert alex("done", "gym").exit_code == 0
     assert sam("done", "thanks").exit_code == 0
     check = " ".join(sam("check").stdout.split())
@@ -224,7 +203,7 @@ def test_a_shared_config_in_the_shared_folder_needs_no_word_about_the_partner(
     habitd: Habitd, tmp_path: Path, shared: Path
 ) -> None:
     common = shared / "config.toml"
-    common.write_text(settings(shared))
+    common.write_text(shared_settings(shared))
     sam, alex = device(habitd, tmp_path, shared, "Sam"), device(habitd, tmp_path, shared, "Alex")
     assert alex("done", "thanks").exit_code == 0
     sam.config = common

@@ -16,14 +16,12 @@ from daemon.derive import derive
 from daemon.events import DONE, NOTE, SKIP, UNDO, Event
 from daemon.hlc import Stamp
 from daemon.people import own_log
-from tests.conftest import Habitd
+from tests.conftest import Habitd, machine, ok, shared_settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CONFIG = """
 [settings]
 timezone = "Europe/Berlin"
-shared_dir = "{shared}"
-{name}
 
 [habits.date-night]
 title = "Date night"
@@ -45,13 +43,9 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=BERLIN)  # a Wednesday
 
 
 def device(tmp_path: Path, who: str, name: str | None) -> Habitd:
-    home = tmp_path / who
-    home.mkdir()
-    config = home / "config.toml"
     shared = tmp_path / "shared"
     shared.mkdir(exist_ok=True)
-    config.write_text(CONFIG.format(shared=shared, name=f'name = "{name}"' if name else ""))
-    return Habitd(config, home / "state", NOW)
+    return machine(tmp_path / who, shared_settings(shared, name, CONFIG), NOW)
 
 
 @pytest.fixture
@@ -62,12 +56,6 @@ def sam(tmp_path: Path) -> Habitd:
 @pytest.fixture
 def alex(tmp_path: Path) -> Habitd:
     return device(tmp_path, "alex", "Alex")
-
-
-def ok(h: Habitd, *args: str) -> str:
-    result = h(*args)
-    assert result.exit_code == 0, result.output
-    return result.stdout
 
 
 def row(h: Habitd, hid: str) -> dict:
