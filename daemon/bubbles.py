@@ -63,15 +63,22 @@ class Bubbles:
         """
         self.answer()
         ids = self.notifier.bubble_ids()
+        days = {h: note.day for h, note in self.notifier.showing().items()}
         try:
             with self.store.update() as state:
                 for habit_id in set(ids) | {h for h, r in state.reminders.items() if r.on_screen}:
-                    state.reminder(habit_id).on_screen = ids.get(habit_id, "")
+                    r = state.reminder(habit_id)
+                    r.on_screen = ids.get(habit_id, "")
+                    r.on_screen_day = days.get(habit_id) if r.on_screen else None
         except HabitdError as e:
             log.error("could not note which notifications are on screen: %s", e)
 
     def show_again(self, now: datetime) -> None:
         """At start: a bubble the last run left on screen is shown again once, its period still open.
+
+        Only while the period of the day it was for is open and unmet, within ``max_late`` and
+        outside quiet hours; otherwise it is dropped (closed, should its server have kept it).
+        The ids are forgotten either way.
 
         GNOME drops a program's bubbles when its connection closes; a server that keeps them gets
         the same id, so the bubble is replaced, not doubled. One whose period was met meanwhile is
@@ -94,8 +101,15 @@ class Bubbles:
             if note is None:
                 continue
             self.notifier.adopt(note, bubble)  # unless gone with its server or bus
-            if quiet or buttons.settled(config, state, note, today):
+            if buttons.settled(config, state, note, today):
                 continue  # one still kept is closed by the first check
+            why = buttons.stale(config, state, note, now)
+            if why:
+                self.notifier.close(habit_id)  # a server that kept it: off the screen too
+                log.info("%s: not shown again: %s", habit_id, why)
+                continue
+            if quiet:
+                continue
             try:
                 self.notifier.send(note)
                 log.info("%s: its reminder was on screen when habitd stopped; shown again", habit_id)
@@ -103,4 +117,4 @@ class Bubbles:
                 log.warning("%s: its reminder could not be shown again: %s", habit_id, e)
         with contextlib.suppress(HabitdError), self.store.update() as state:
             for r in state.reminders.values():
-                r.on_screen = ""
+                r.on_screen, r.on_screen_day = "", None

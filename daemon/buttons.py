@@ -18,9 +18,10 @@ from daemon import record
 from daemon.config import Config, Every, Habit
 from daemon.notify import Note, Pressed
 from daemon.people import as_seen
-from daemon.periods import period_index
+from daemon.clock import day_bounds
+from daemon.periods import period_index, period_of
 from daemon.prompts import current_prompt
-from daemon.reminders import Due
+from daemon.reminders import Due, max_late
 from daemon.state import Snooze, State
 from daemon.store import StateStore
 from daemon.streaks import MET, PAUSED, SKIPPED, period_state
@@ -54,14 +55,36 @@ def note_for(config: Config, due: Due, body: str) -> Note:
 
 
 def again(config: Config, state: State, habit_id: str) -> Note | None:
-    """The note of a bubble an earlier run left on screen (its id kept in the state), to show it again."""
+    """The note of a bubble an earlier run left on screen (its id and day kept in the state), to show it again."""
     habit = config.habit(habit_id)
     r = state.reminders.get(habit_id)
     if habit is None or r is None or r.handled is None:
         return None
+    day = r.on_screen_day or config.today(r.handled)  # a state kept before the day was: the latest slot's
     prompt = current_prompt(state, habit)
     body = habit.message + (f"\n\n{prompt}" if prompt else "")
-    return Note(habit.id, habit.title, body, config.today(r.handled), buttons(config, habit))
+    return Note(habit.id, habit.title, body, day, buttons(config, habit))
+
+
+def stale(config: Config, state: State, note: Note, now: datetime) -> str | None:
+    """Why a bubble left on screen by an earlier run must not be shown again at ``now``; None: it may.
+
+    Only while the period of the day it was for is still open, and not later than ``max_late``
+    after the latest reminder the habit had (that bubble's, or a later one's).
+    """
+    habit = config.habit(note.habit)
+    r = state.reminders.get(note.habit)
+    if habit is None or r is None or r.handled is None or note.day is None:
+        return "nothing is known of it"
+    settings = config.settings
+    last = period_of(habit, note.day, settings.week_starts)[1]
+    if now >= day_bounds(last, settings.tz, settings.day_starts)[1]:
+        span = "day" if last == note.day else "period"
+        return f"its {span} {note.day if last == note.day else last} is over"
+    limit = max_late(config, habit)
+    if now - r.handled > limit:
+        return f"its reminder is more than {duration_text(limit)} old (max_late)"
+    return None
 
 
 def settled(config: Config, state: State, note: Note, today: date) -> str | None:

@@ -25,6 +25,7 @@ are (``extra``) and written back on the next save.
     [reminders.checkin]
     handled = 2026-11-25T18:00:00Z       # the latest reminder shown (or dropped)
     on_screen = "2f0e... :1.12 7"        # its bubble when the daemon stopped: bus, server, id
+    on_screen_day = 2026-11-25           # the logical day that bubble reminded about
     [reminders.checkin.snooze]           # its Snooze button, pressed: back at `until`
     until = 2026-11-25T19:00:00Z
     day = 2026-11-25                     # the logical day it reminds about
@@ -246,7 +247,7 @@ class Snooze(NamedTuple):
 class Reminder(_Record):
     """What the daemon did about a habit's reminders."""
 
-    __slots__ = ("handled", "on_screen", "pending", "reason", "snooze")
+    __slots__ = ("handled", "on_screen", "on_screen_day", "pending", "reason", "snooze")
 
     def __init__(
         self,
@@ -255,12 +256,14 @@ class Reminder(_Record):
         reason: str = "",
         snooze: Snooze | None = None,
         on_screen: str = "",
+        on_screen_day: date | None = None,
     ) -> None:
         self.handled = handled  # the latest reminder slot shown or given up on
         self.pending = pending  # a slot due but not delivered yet
         self.reason = reason
         self.snooze = snooze  # Snooze pressed: over once a slot at or after ``until`` is handled
         self.on_screen = on_screen  # its bubble when the daemon stopped (bus id, server, id): shown again at start
+        self.on_screen_day = on_screen_day  # the logical day that bubble was for
 
 
 class PromptDeck(_Record):
@@ -341,6 +344,8 @@ def to_doc(state: State) -> dict[str, Any]:
             item["snooze"] = {"until": r.snooze.until, "day": r.snooze.day}
         if r.on_screen:
             item["on_screen"] = r.on_screen
+            if r.on_screen_day:
+                item["on_screen_day"] = r.on_screen_day
         if item:
             reminders[hid] = item
     if reminders:
@@ -505,6 +510,7 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
             r.get(item, "reason", str, w + ".", ""),
             _snooze(r, item["snooze"], w + ".snooze") if "snooze" in item else None,
             r.get(item, "on_screen", str, w + ".", ""),
+            _plain_date(r, item["on_screen_day"], w + ".on_screen_day") if "on_screen_day" in item else None,
         )
     for hid, item in r.get(doc, "prompts", dict, "", {}).items():
         w = f"prompts.{hid}"

@@ -344,3 +344,36 @@ def test_a_follow_up_replaces_the_bubble_before_it(bare: Desktop, tmp_path: Path
         server.stop()
     first, follow_up = server.calls()
     assert (first["replaces"], follow_up["replaces"]) == (0, first["id"])
+
+
+def test_a_bubble_is_shown_again_after_a_restart_only_while_its_day_is_open(menu: Desktop, tmp_path: Path) -> None:
+    two = config(at="20:30", extra='\n[habits.walk]\ntitle = "Walk"\nmessage = "A short walk together."\nat = "23:30"\n')
+    daemon = Daemon(tmp_path, menu.env, two, "2026-12-09 20:29:55")
+    daemon.start(env=backend_env())
+    try:
+        daemon.wait_log("thanks: reminder of 2026-12-09 20:30 shown")
+        daemon.set_clock("2026-12-09 23:29:58")
+        daemon.wait_log("walk: reminder of 2026-12-09 23:30 shown")
+    finally:
+        assert daemon.stop() == 0
+    # After midnight, before the day ends at 04:00 and within max_late: both come back, once each.
+    daemon.set_clock("2026-12-10 01:00:00")
+    daemon.start(env=backend_env())
+    try:
+        daemon.wait_log("walk: its reminder was on screen when habitd stopped; shown again")
+        daemon.wait_log("thanks: its reminder was on screen when habitd stopped; shown again")
+        assert menu.displayed() == 2  # replaced, not doubled
+    finally:
+        assert daemon.stop() == 0
+    assert daemon.log.count("shown again") == 2
+    # The next morning 12-09 has ended (at 12-10 04:00): nothing of it comes back, and nothing is kept.
+    daemon.set_clock("2026-12-10 11:00:00")
+    daemon.start(env=backend_env())
+    try:
+        daemon.wait_log("walk: not shown again: ")
+        daemon.wait_log("thanks: not shown again: ")
+    finally:
+        assert daemon.stop() == 0
+    assert "shown again;" not in daemon.log
+    assert "thanks: not shown again: its day 2026-12-09 is over" in daemon.log
+    assert "on_screen" not in (daemon.state_dir / "state.toml").read_text()
