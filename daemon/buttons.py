@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from daemon import record
+from daemon.clock import day_bounds
 from daemon.config import Config, Every, Habit
 from daemon.notify import Note, Pressed
 from daemon.people import as_seen
-from daemon.clock import day_bounds
 from daemon.periods import period_index, period_of
 from daemon.prompts import current_prompt
 from daemon.reminders import Due, max_late

@@ -347,7 +347,8 @@ def test_a_follow_up_replaces_the_bubble_before_it(bare: Desktop, tmp_path: Path
 
 
 def test_a_bubble_is_shown_again_after_a_restart_only_while_its_day_is_open(menu: Desktop, tmp_path: Path) -> None:
-    two = config(at="20:30", extra='\n[habits.walk]\ntitle = "Walk"\nmessage = "A short walk together."\nat = "23:30"\n')
+    walk = '\n[habits.walk]\ntitle = "Walk"\nmessage = "A short walk together."\nat = "23:30"\n'
+    two = config(at="20:30", extra=walk)
     daemon = Daemon(tmp_path, menu.env, two, "2026-12-09 20:29:55")
     daemon.start(env=backend_env())
     try:
