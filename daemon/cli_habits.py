@@ -26,18 +26,22 @@ def _refresh_feed(app: App) -> None:
 
 
 def _partners_follow(app: App, old: str, new: str) -> None:
-    """Say that a partner's config must change too, unless it is this one (the shared config)."""
+    """Say that a partner's config must change too, unless it is this one (the shared config) or
+    this rename follows the partner's."""
     import os
     import textwrap
 
-    from daemon.rename import device_names
+    from daemon.rename import device_names, started_elsewhere
 
     shared_dir = app.sharing()[0]
     if shared_dir is None or os.path.realpath(app.config_path).startswith(os.path.realpath(shared_dir) + os.sep):
         return  # no partner, or one config for both: both see the change
     try:
         me = app.store.log.local_device()
-        others = sorted({n for d, n in device_names(app.store.events()).items() if me is None or d != me.id})
+        events = app.store.events()
+        if started_elsewhere(events, old, new, me.id if me else None):
+            return  # this follows a partner's rename: theirs is done already
+        others = sorted({n for d, n in device_names(events).items() if me is None or d != me.id})
     except HabitdError:  # the rename is saved: this is advice, `habitd check` says what is wrong
         return
     if others:

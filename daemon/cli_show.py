@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,7 +20,10 @@ from daemon.cli import (
     complete_habit,
     pass_app,
 )
-from daemon.errors import UsageError
+from daemon.errors import HabitdError, UsageError
+
+if TYPE_CHECKING:
+    from daemon.state import State
 
 
 @click.command()
@@ -37,9 +41,28 @@ def status(app: App, as_json: bool, everything: bool) -> None:
         _emit_json(views.status_json(config, rows, config.today(now)))
     else:
         _out("\n".join(render.status_lines(config, rows, now, _style())))
+    _follow_hints(app, state)
     today = config.today(now)
     for line in render.future_lines(views.future_completions(config, state, today), today, config.settings.name):
         click.echo(line, err=True)
+
+
+def _follow_hints(app: App, state: State) -> None:
+    """One line per partner's rename not followed here: its habit's history moved away."""
+    import textwrap
+
+    from daemon.rename import orphans, to_follow
+
+    if not orphans(app.config, state):
+        return
+    try:
+        me = app.store.log.local_device()
+        follow = to_follow(app.config, state, app.store.events(), me.id if me else None)
+    except HabitdError:  # advice only: `habitd check` says what is wrong
+        return
+    for old, new, who in follow:
+        text = f"note: {who} renamed '{old}' to '{new}': see `habitd check`"
+        click.echo("\n".join(textwrap.wrap(text, 80, subsequent_indent="  ")), err=True)
 
 
 @click.command()

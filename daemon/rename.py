@@ -131,6 +131,24 @@ def device_names(events: Sequence[Event]) -> dict[str, str]:
     return {e.stamp.device: names.get(e.stamp.device, f"device {e.stamp.device}") for e in events} | names
 
 
+def to_follow(config: Config, state: State, events: Sequence[Event], me: str | None) -> list[tuple[str, str, str]]:
+    """(old, new, who) of each partner's rename of a habit of this config that this device has not followed."""
+    names = device_names(events)
+    done = renames(events)
+    out = []
+    for hid in orphans(config, state):
+        followed = [(old, d) for old, new, d in done if new == hid and d != me and config.habit(old) is not None]
+        if followed:
+            old, d = followed[-1]
+            out.append((old, hid, names.get(d, d)))
+    return out
+
+
+def started_elsewhere(events: Sequence[Event], old: str, new: str, me: str | None) -> bool:
+    """Whether another device renamed ``old`` to ``new`` first: this rename follows theirs."""
+    return any(o == old and n == new and d != me for o, n, d in renames(events))
+
+
 def orphan_advice(config: Config, state: State, events: Sequence[Event], me: str | None) -> list[Orphan]:
     """What to do with each id whose history is kept without a habit, from who wrote it.
 

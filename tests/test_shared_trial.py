@@ -176,13 +176,16 @@ def test_a_partners_rename_is_followed_not_undone(habitd: Habitd, tmp_path: Path
     check = " ".join(alex("check").stdout.split())
     assert "Sam's device renamed 'thanks' to 'gratitude'; `habitd rename thanks gratitude` follows it" in check
     assert "rename gratitude NEW" not in check
+    r = alex("status")  # thanks lost its history to gratitude: status says why, in one line
+    assert r.exit_code == 0
+    hint = "note: Sam's device renamed 'thanks' to 'gratitude': see `habitd check`"
+    assert [line for line in r.stderr.splitlines() if "renamed" in line] == [hint]
     check = " ".join(sam("check").stdout.split())  # Sam's side: Alex still records the old name
     assert "'thanks' was renamed 'gratitude', but Alex's device still records 'thanks'" in check
     r = alex("rename", "thanks", "gratitude")  # as told: the rest moves the same way
     assert r.exit_code == 0, r.output
-    assert "Sam's device writes to the shared folder too: the config there must say [habits.gratitude]" in " ".join(
-        r.stderr.split()
-    )
+    assert "writes to the shared folder too" not in r.stderr  # Sam started it: nothing for Sam to follow
+    assert "renamed" not in alex("status").stderr
     for side in (sam, alex):
         row = next(h for h in side.json("status")["habits"] if h["id"] == "gratitude")
         assert row["streak"] == 2, side.config
