@@ -282,7 +282,7 @@ def join(app: App, folder: str, name: str | None, force: bool, new: bool) -> Non
 
     folder = os.path.abspath(os.path.expanduser(folder))
     if not os.path.isdir(folder) and not new:
-        raise UsageError(f"{folder} {NOT_THERE}")
+        raise UsageError(f"{folder} {NOT_THERE}; to start a new shared folder there, add --new")
     start = not os.path.isdir(os.path.join(folder, store.DEVICES))
     if start and not new:
         raise UsageError(

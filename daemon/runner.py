@@ -72,6 +72,7 @@ OVERDUE = timedelta(seconds=2)  # a job this late has not fired: the periodic ch
 JOB = "~next"  # the one job, at the soonest reminder; not a habit id (lowercase letters, digits, '-')
 _JOB = b"\0"  # what a job writes down the pipe; signals write their number
 _BUTTON = b"\x7f"  # what the notifier's thread writes when a button was pressed
+_FOLDER_GONE = "the shared folder is not there"  # one outage, whichever read noticed it first
 
 
 def _utcnow() -> datetime:
@@ -134,7 +135,11 @@ class Runner:
         try:
             new = self._read_config()
         except ConfigError as e:
-            log.error("%s; the config was not reloaded, the previous one stays in force:\n%s", why, e)
+            if isinstance(e, store_mod.ConfigLinkDangling):  # the shared folder is gone: one outage, one error
+                level, self._unknown = (logging.INFO if self._unknown == _FOLDER_GONE else logging.ERROR), _FOLDER_GONE
+            else:
+                level = logging.ERROR
+            log.log(level, "%s; the config was not reloaded, the previous one stays in force:\n%s", why, e)
             sd_notify("READY=1")
             return
         old = {h.id: h for h in self.config.habits}
@@ -234,8 +239,13 @@ class Runner:
             self._retry = True
 
     def _history_unknown(self, what: str, e: HabitdError) -> None:
-        """Log why the history cannot be read once, not at every retry: no reminders until it can."""
-        why = str(e).split(";")[0]  # a read and a write say the same first
+        """Log why the history cannot be read once, not at every retry: no reminders until it can.
+
+        A missing shared folder is one outage, whether the history or the config linked into it
+        tells first.
+        """
+        # a read and a write say the same first
+        why = _FOLDER_GONE if isinstance(e, store_mod.SharedFolderMissing) else str(e).split(";")[0]
         if why == self._unknown:
             log.debug("%s: %s", what, e)
             return

@@ -634,8 +634,7 @@ class EventLog:
         if os.path.exists(self.root):
             raise SharedDirNotFolder(self.root)
         raise SharedFolderMissing(
-            f"the shared folder {self.root} {NOT_THERE}; {outcome}. To start a new shared folder"
-            f" there: `habitd init --join {self.root} --new`"
+            f"the shared folder {self.root} {NOT_THERE}; {outcome}"
         )
 
     # -- reading --------------------------------------------------------------------------

@@ -45,8 +45,10 @@ def test_a_shared_folder_never_made_is_not_an_empty_history(habitd: Habitd, tmp_
     habitd.write_config(shared_settings(folder, "Sam"))
     r = habitd("status")
     assert r.exit_code == 1
-    assert f"`habitd init --join {folder} --new`" in r.stderr
+    assert "not mounted or not synced yet?" in r.stderr and "--new" not in r.stderr  # maybe only unmounted
     assert not folder.exists()
+    r = habitd("init", "--join", str(folder))
+    assert r.exit_code == 2 and "to start a new shared folder there, add --new" in r.stderr
     r = habitd("init", "--join", str(folder), "--new")  # the way it says
     assert r.exit_code == 0, r.output
     assert habitd("status").exit_code == 0
@@ -222,3 +224,25 @@ def test_the_daemon_does_not_start_on_a_shared_dir_that_is_a_file(tmp_path: Path
     daemon.start(ready=False)
     assert daemon.stop(terminate=False, timeout=20) == 2
     assert f"settings.shared_dir: {path} is not a folder" in daemon.log and "Traceback" not in daemon.log
+
+
+def test_the_shared_folder_vanishing_under_a_running_daemon_is_one_error(
+    screen: Desktop, tmp_path: Path, shared: Path
+) -> None:
+    daemon = Daemon(tmp_path, screen.env, "", "2026-11-27 18:59:50")
+    (shared / "config.toml").write_text(DUE.format(shared=shared))
+    daemon.config.unlink()
+    daemon.config.symlink_to(shared / "config.toml")  # one config for both, as `init --join` links it
+    daemon.start(env=backend_env())
+    try:
+        away = tmp_path / "unmounted"
+        shared.rename(away)  # unmounted while it runs
+        daemon.wait_log("could not check reminders", 15)  # 19:00: the history cannot be read
+        daemon.wait_log("the config was not reloaded", 30)  # the link dangles: the old config stays
+        errors = [line for line in daemon.log.splitlines() if "ERROR" in line]
+        assert len(errors) == 1, daemon.log
+        assert "not mounted or not synced yet?" in daemon.log and "--new" not in daemon.log
+        away.rename(shared)
+        daemon.wait_log("the history can be read again", 80)
+    finally:
+        assert daemon.stop() == 0
