@@ -49,6 +49,7 @@ class App:
         self.config_path = os.fspath(config_path)
         self.state_dir = os.fspath(state_dir)
         self._now = now
+        self.said = ""  # problems the command has reported: not repeated as warnings after it
 
     def now(self) -> datetime:
         return self._now()
@@ -267,6 +268,7 @@ def _warn_unread(app: object, refused: str = "") -> None:
     """Say which files of the shared history could not be read (the rest was used); not those
     the error ``refused`` names (it says what is wrong with them)."""
     shared = getattr(app, "__dict__", {}).get("store")  # only when the command used the store
+    refused += getattr(app, "said", "")
     for problem in getattr(shared, "problems", []):
         if not (refused and problem.split(": ", 1)[0] in refused):
             click.echo(f"habitd: warning: {problem}", err=True)

@@ -378,4 +378,5 @@ def check_sharing(app: App) -> int:
     found = problems(s)
     for p in found:
         click.echo(f"habitd: problem: {p}", err=True)
+    app.said += "\n".join(found)  # a file named there is not a warning too
     return 1 if found else 0

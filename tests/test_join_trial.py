@@ -205,6 +205,8 @@ def test_check_fails_for_this_machines_own_damaged_file_and_passes_on_warnings(
     r = sam("check")
     assert r.exit_code == 1, r.output
     assert f"habitd: problem: this machine's own file {own / '2026-11.toml'} cannot be read" in r.stderr
+    assert "maybe not fully synced" not in r.stderr  # said once, as the problem it is
+    assert r.stderr.count(str(own / "2026-11.toml")) == 1
     assert sam("done", "listen").exit_code == 3  # what the problem says: recording stops
     assert sam.json("devices")["problems"][0].startswith("this machine's own file")
 
