@@ -152,10 +152,26 @@ def undo(store: StateStore, config: Config, habit: Habit, day: date, moment: dat
         if log is None:
             return Undone("", "")
         for whose in [own] if habit.each or own is None else [own, None]:
+            if whose is None:
+                _refuse_ahead(log, config, day, moment)
             undone = _undo_latest(log, config, day, moment, whose)
             if undone.kind:
                 return undone
+        if own is not None:
+            _refuse_ahead(log, config, day, moment)  # not mine: say whose, not "nothing to undo"
     return Undone("", "")
+
+
+def _refuse_ahead(log: HabitLog, config: Config, day: date, moment: datetime) -> None:
+    """A partner's entry dated after today came from their device's clock running ahead: theirs to undo."""
+    if day <= config.today(moment):
+        return
+    names = [n for n in log.bys(day) if n] + [s.by for s in log.skips if s.day == day and s.by]
+    if names:
+        raise UsageError(
+            f"{day.isoformat()} is after today: its entry is {names[-1]}'s (their device's clock running"
+            f" ahead?), theirs to undo; nothing changed"
+        )
 
 
 def _undo_latest(log: HabitLog, config: Config, day: date, moment: datetime, mine: frozenset[str] | None) -> Undone:

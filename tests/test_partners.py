@@ -215,6 +215,11 @@ def test_a_partners_future_completion_is_named_with_no_command_that_would_fail_o
     assert "removed one completion" in ok(sam, "undo", habit, "--date", "2026-12-12")
     stderr = sam("status").stderr
     assert "habitd undo" not in stderr and "a completion by Alex is dated 2026-12-12" in stderr
+    # and once mine is gone, undo does not take Alex's instead: it is Alex's to undo
+    r = sam("undo", habit, "--date", "2026-12-12")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.stderr.startswith("habitd: 2026-12-12 is after today: its entry is Alex's") and "nothing changed" in r.stderr
+    assert "a completion by Alex is dated 2026-12-12" in sam("status").stderr  # still there
 
 
 # --- export and import keep who did what ----------------------------------------------------------------
