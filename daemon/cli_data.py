@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import click
 
 from daemon import record, store
@@ -44,9 +46,11 @@ def export(app: App, fmt: str, output: str | None, notes: bool) -> None:
 
     try:
         timezone = app.config.settings.timezone
+        moment = app.now().astimezone(app.config.settings.tz)
     except ConfigError:  # your data is yours even while the config has a problem
         timezone = store.system_timezone()
-    doc = exchange.export_doc(app.store.read(), timezone, app.now(), notes)
+        moment = app.now().astimezone(UTC)  # the moment, in no zone a config did not choose
+    doc = exchange.export_doc(app.store.read(), timezone, moment, notes)
     text = exchange.to_json(doc) if fmt == "json" else exchange.to_csv(doc)
     _write_or_print(text.encode("utf-8"), output)
     if output and output != "-":

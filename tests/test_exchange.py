@@ -224,3 +224,14 @@ def test_export_and_import_through_the_console_script_even_with_a_broken_config(
     )
     assert run.returncode == 0, run.stderr
     assert "Imported 13 completion(s), 1 skip(s), 7 note(s), 1 pause(s)." in run.stdout
+
+
+def test_exported_is_stamped_in_the_configs_zone_else_in_utc(habitd: Habitd) -> None:
+    habitd.now = datetime(2026, 11, 25, 12, 0, 1, tzinfo=UTC)  # the clock as the system gives it
+    assert habitd("done", "thanks").exit_code == 0
+    doc = json.loads(habitd("export").stdout)
+    assert doc["exported"] == "2026-11-25T13:00:01+01:00" and doc["timezone"] == "Europe/Berlin"
+    habitd.config.write_text(habitd.config.read_text() + "\n[habits.broken]\nat = 'noon'\n")
+    r = habitd("export")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["exported"] == "2026-11-25T12:00:01+00:00"  # no zone to be sure of
