@@ -50,6 +50,8 @@ def seen(app: App) -> Seen:
     me, problem = None, ""
     try:
         me = log.local_device()
+        if me is not None:
+            log.check_home(me, "Nothing can be recorded here until then")
     except HabitdError as e:
         problem = str(e)
     survey = log.survey(me.id if me else None)
@@ -83,8 +85,9 @@ def _clash_text(s: Seen) -> str:
     me = s.me.id if s.me else "?"
     return (
         f"another machine writes as this one: {os.path.join(s.folder, store.DEVICES, me)} holds events this"
-        f" machine did not write (a copied home folder?). On one of the two machines, move {s.device_file}"
-        " away: habitd then gives that machine a new device id, and nothing is lost"
+        f" machine did not write (a copied home folder?). On one of the two machines, run `habitd devices"
+        f" --new-id` (or move {s.device_file} away): that machine then writes under a new device id, keeping"
+        " its name, and nothing is lost"
     )
 
 
@@ -213,9 +216,17 @@ def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
+@click.option(
+    "--new-id", is_flag=True, help="Give this machine a new device id (after copying a home folder), keeping its name."
+)
 @pass_app
-def devices(app: App, as_json: bool) -> None:
+def devices(app: App, as_json: bool, new_id: bool) -> None:
     """The devices writing to the shared folder, and any file that could not be read."""
+    if new_id:
+        old, new = store.EventLog(app.sharing()[0] or app.state_dir, app.state_dir).new_id()
+        was = f" (it was {old.id}; what it wrote as {old.id} stays in the history)" if old else ""
+        _out(f"This machine now writes as device {new.id}{was}.")
+        return
     s = seen(app)
     missing = s.shared and not s.survey.exists
     name, tz = app.sharing()[1], _zone(app)
@@ -265,6 +276,8 @@ def _refuse_clash(folder: str, state_dir: str) -> None:
         me = log.local_device()
     except HabitdError:
         return  # `habitd check` says what is wrong with the device file
+    if me is not None:
+        log.check_home(me, "Nothing was changed")
     if me is not None and clashes(log.survey(me.id), me):
         raise StateError(
             f"another machine writes as this one: {os.path.join(folder, store.DEVICES, me.id)} holds events this"

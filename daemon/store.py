@@ -513,6 +513,18 @@ class LocalDevice(NamedTuple):
     id: str
     last: Stamp | None  # the latest event this machine wrote under that id
     name: str = ""  # this machine's person, when the config is shared (``habitd init --join --name``)
+    made_on: str = ""  # the machine id (/etc/machine-id) where the id was made; "": not known
+    made_in: str = ""  # the state folder it was made for (its real path); "": not known (an older habitd)
+
+
+def machine_id() -> str:
+    """This machine's id (systemd's /etc/machine-id), or "" where there is none."""
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        with contextlib.suppress(OSError, ValueError):
+            data = _read_bytes(path, 1024, follow_symlink=True)
+            if data and data.strip():
+                return data.decode("ascii").strip()
+    return ""
 
 
 def log_header(device: str, private: bool = False) -> str:
@@ -604,8 +616,8 @@ class EventLog:
         stamp = parse_id(last) if isinstance(last, str) else None
         if last is not None and (stamp is None or stamp.device != device):
             raise StateError(f"{self.device_path}: last: {last!r} is not an event id of device {device}")
-        name = doc.get("name")
-        return LocalDevice(device, stamp, name if isinstance(name, str) else "")
+        name, made_on, made_in = (v if isinstance(v := doc.get(k), str) else "" for k in ("name", "made_on", "made_in"))
+        return LocalDevice(device, stamp, name, made_on, made_in)
 
     def _save_device(self, device: LocalDevice) -> None:
         text = (
@@ -615,6 +627,8 @@ class EventLog:
                 {"id": device.id}
                 | ({"last": str(device.last)} if device.last else {})
                 | ({"name": device.name} if device.name else {})
+                | ({"made_on": device.made_on} if device.made_on else {})
+                | ({"made_in": device.made_in} if device.made_in else {})
             )
         )
         atomic_write(self.device_path, text.encode("utf-8"))
@@ -741,13 +755,48 @@ class EventLog:
         """This machine's lock over its writes (held in the local folder, never synced)."""
         return self.local.lock()
 
+    def _here(self) -> tuple[str, str]:
+        return machine_id(), os.path.realpath(os.path.dirname(self.device_path))
+
     def own_device(self) -> LocalDevice:
-        """This machine's device, made (with a new id) on its first write."""
+        """This machine's device, made (with a new id) on its first write; refused when its
+        device file was made on another machine or for another state folder (a copied home)."""
         me = self.local_device()
         if me is None:
-            me = LocalDevice(os.urandom(5).hex(), None)
+            me = LocalDevice(os.urandom(5).hex(), None, "", *self._here())
+            self._save_device(me)
+        self.check_home(me, "Nothing was recorded")
+        if not me.made_in:  # written by an older habitd: where it is now is where it was made
+            me = me._replace(made_on=self._here()[0], made_in=self._here()[1])
             self._save_device(me)
         return me
+
+    def check_home(self, me: LocalDevice, outcome: str) -> None:
+        """Refuse a device file made on another machine or for another state folder: a copied home."""
+        made_on, made_in = self._here()
+        if (me.made_in and me.made_in != made_in) or (me.made_on and made_on and me.made_on != made_on):
+            where = f"for {me.made_in}" + (" on another machine" if me.made_on and me.made_on != made_on else "")
+            raise StateError(
+                f"another machine writes as this one, or may: {self.device_path} was made {where}, not here"
+                f" (was this home folder copied, or the state folder moved?). {outcome}. {self.way_out()}"
+            )
+
+    def way_out(self) -> str:
+        return (
+            f"On one of the two machines, run `habitd devices --new-id` (or move {self.device_path} away):"
+            " that machine then writes under a new device id, keeping its name, and nothing is lost."
+        )
+
+    def new_id(self) -> tuple[LocalDevice | None, LocalDevice]:
+        """Give this machine a new device id, keeping its name (under the lock): (the old, the new)."""
+        with self.lock():
+            try:
+                old = self.local_device()
+            except StateError:
+                old = None  # an unreadable device file: a new one replaces it
+            new = LocalDevice(os.urandom(5).hex(), None, old.name if old else "", *self._here())
+            self._save_device(new)
+            return old, new
 
     def signature(self) -> dict[str, tuple[int, int]]:
         """Size and modification time of every log file: what a cache of their events depends on."""
@@ -779,8 +828,7 @@ class EventLog:
             raise StateError(
                 f"another machine writes as this one: {os.path.join(self.root, DEVICES, me.id)} holds"
                 f" events of device {me.id} that this machine did not write (was this home folder copied"
-                f" from another machine?). Nothing was recorded. On one of the two machines, move"
-                f" {self.device_path} away: habitd then gives that machine a new device id, and nothing is lost."
+                f" from another machine?). Nothing was recorded. {self.way_out()}"
             )
 
     @contextlib.contextmanager

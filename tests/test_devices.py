@@ -199,9 +199,10 @@ def test_check_reports_two_machines_using_one_device_id(habitd: Habitd, tmp_path
     sam = device(habitd, tmp_path, shared, "Sam")
     assert sam("done", "thanks").exit_code == 0
     assert sam("check").exit_code == 0
-    twin = device(habitd, tmp_path, shared, "Twin")  # a copied home folder: the same device.toml
-    twin.state_dir.mkdir(parents=True)
-    shutil.copy(sam.state_dir / "device.toml", twin.state_dir / "device.toml")
+    twin = device(habitd, tmp_path, shared, "Twin")  # a copied home folder: the same device.toml,
+    twin.state_dir.mkdir(parents=True)  # of an older habitd (not saying where it was made)
+    text = (sam.state_dir / "device.toml").read_text()
+    (twin.state_dir / "device.toml").write_text("".join(x for x in text.splitlines(True) if "made_" not in x))
     habitd.at("2026-11-25 13:00")
     twin.now = sam.now = habitd.now
     assert twin("done", "listen").exit_code == 0

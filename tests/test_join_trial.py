@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from daemon.store import EventLog
 from tests.conftest import BASIC, Habitd, shared_settings
 from tests.test_devices import device, grep
 
@@ -85,15 +86,44 @@ def test_a_copied_home_folder_is_refused_on_a_plain_done(habitd: Habitd, tmp_pat
     assert alex("check").exit_code == 0
 
 
-def test_the_original_is_refused_too_once_the_copy_wrote(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+def test_a_copy_is_refused_before_it_writes_and_an_older_copy_stops_the_original(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
     alex = device(habitd, tmp_path, shared, "Alex")
     assert alex("done", "thanks").exit_code == 0
     copy = copy_home(habitd, tmp_path, "Alex", "Alex5")
     habitd.at("2026-11-25 13:00")
     alex.now = copy.now = habitd.now
+    before = {p: p.read_bytes() for p in shared.rglob("*.toml")}
+    r = copy("done", "listen")  # the copy has written nothing yet, and is stopped all the same
+    assert r.exit_code == 3, r.output
+    assert f"was made for {(alex.state_dir).resolve()}" in r.stderr and "habitd devices --new-id" in r.stderr
+    assert {p: p.read_bytes() for p in shared.rglob("*.toml")} == before
+    assert copy("check").exit_code == 1
+    # a device file of an older habitd does not say where it was made: the stamps still tell
+    device_file = copy.state_dir / "device.toml"
+    device_file.write_text("".join(line for line in device_file.read_text().splitlines(True) if "made_" not in line))
     assert copy("done", "listen").exit_code == 0
     r = alex("done", "date-night")
     assert r.exit_code == 3 and "another machine writes as this one" in r.stderr
+
+
+def test_a_copied_home_takes_a_new_id_and_keeps_its_name(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    alex = device(habitd, tmp_path, shared, "Alex")
+    EventLog(str(shared), str(alex.state_dir)).name_device("Alex")  # as `init --join` keeps it with a shared config
+    assert alex("done", "thanks").exit_code == 0
+    copy = copy_home(habitd, tmp_path, "Alex", "Alex5")
+    assert copy("done", "listen").exit_code == 3
+    r = copy("devices", "--new-id")
+    assert r.exit_code == 0, r.output
+    old = alex.json("devices")["devices"][0]["id"]
+    assert f"(it was {old};" in r.stdout
+    assert 'name = "Alex"' in (copy.state_dir / "device.toml").read_text()
+    assert copy("done", "listen").exit_code == 0
+    ids = {d["id"] for d in alex.json("devices")["devices"]}
+    assert len(ids) == 2 and old in ids
+    assert alex("check").exit_code == 0 and copy("check").exit_code == 0
+    assert alex("done", "date-night").exit_code == 0  # the original goes on under its id
 
 
 def test_join_on_a_copied_home_says_so_and_changes_nothing(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
