@@ -239,3 +239,28 @@ def test_a_bubble_closed_just_before_a_stop_is_not_shown_again(tmp_path: Path) -
     config = cfg()
     Bubbles(ClosedUnheard(), store, lambda: config, lambda: at("2026-11-27T19:01")).remember()
     assert "thanks" not in store.read().reminders or not store.read().reminders["thanks"].on_screen
+
+
+class Kept(Recorder):
+    """A server that kept an earlier run's bubble: it is adopted as the note it is shown again as."""
+
+    def adopt(self, note: Note, bubble: str) -> bool:
+        return True
+
+
+def test_a_bubble_is_shown_again_for_the_day_it_was_for_not_the_latest_slots(tmp_path: Path) -> None:
+    from daemon.bubbles import Bubbles
+    from daemon.state import Reminder
+
+    store, config = Store(tmp_path), cfg(settings='day_starts = "04:00"')
+    with store.update() as state:  # Tuesday's bubble on screen; Wednesday's slot was dropped (the daily cap)
+        bubble = Reminder(at("2026-12-09T19:00"), on_screen="bus server 7", on_screen_day=date(2026, 12, 8))
+        state.reminders["thanks"] = bubble
+    notifier = Kept()
+    Bubbles(notifier, store, lambda: config, lambda: at("2026-12-09T19:30")).show_again(at("2026-12-09T19:30"))
+    assert notifier.sent == []  # Tuesday ended at 04:00: not shown again, least of all as Wednesday's
+    assert not store.read().reminders["thanks"].on_screen and store.read().reminders["thanks"].on_screen_day is None
+    with store.update() as state:  # today's, still open
+        state.reminders["thanks"].on_screen, state.reminders["thanks"].on_screen_day = "bus server 8", date(2026, 12, 9)
+    Bubbles(notifier, store, lambda: config, lambda: at("2026-12-09T19:30")).show_again(at("2026-12-09T19:30"))
+    assert [n.day for n in notifier.sent] == [date(2026, 12, 9)]
