@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from daemon.clock import WEEKDAYS
 from daemon.config import parse_config
-from daemon.state import ALL, Pause, Skip, State
 from daemon.stats import habit_stats, window_starts
 from daemon.streaks import MET, MISSED, Period, periods, summarize
 from tests.conftest import BASIC, ROOT, Habitd
+from tests.strategies import HISTORY, history_state
 
 
 def days(habitd: Habitd, habit: str, *dates: str) -> None:
@@ -212,37 +211,11 @@ def test_the_console_script_runs_the_overview_commands(habitd: Habitd) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), max_size=300),
-    st.lists(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), max_size=5),
-    st.lists(
-        st.tuples(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), st.integers(0, 40)), max_size=3
-    ),
-    st.sampled_from(
-        [
-            'every = "day"',
-            'every = "day"\ntimes = 2',
-            'on = "weekdays"',
-            'every = "week"',
-            'every = "week"\ntimes = 3',
-            'every = "month"',
-            'every = "2 weeks"\nstart = 2024-03-06',
-            'every = "3 days"',
-            'every = "4 months"',
-        ]
-    ),
-    st.sampled_from([0, 6]),
-)
+@given(*HISTORY)
 def test_stats_equal_the_period_by_period_definition(days_, skips, pauses, body, ws) -> None:  # type: ignore[no-untyped-def]
     config = parse_config(f"[settings]\nweek_starts = {WEEKDAYS[ws]!r}\n[habits.h]\n{body}\n", "c", "UTC")
     habit = config.habits[0]
-    state = State()
-    for d in days_:
-        state.log("h").add(d)
-    for d in skips:
-        state.log("h").skips.append(Skip(d))
-    for start, n in pauses:
-        state.pauses.append(Pause(ALL if n % 2 else "h", start, start + timedelta(days=n)))
+    state = history_state(days_, skips, pauses)
     today = date(2026, 7, 1)
     s = habit_stats(config, state, habit, today)
     history = periods(habit, state, today, ws) if days_ else []

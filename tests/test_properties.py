@@ -15,6 +15,7 @@ from daemon.errors import ConfigError
 from daemon.state import ALL, Note, Pause, Skip, State, from_doc, to_doc
 from daemon.store import dump_state
 from daemon.streaks import summarize
+from tests.strategies import HISTORY, history_state
 
 # Values of every TOML type, biased towards what each key expects so that valid configs come up too.
 scalars = st.one_of(
@@ -176,37 +177,10 @@ def reference_summary(habit, state: State, today: date, ws: int = 0) -> tuple[in
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), max_size=300),
-    st.lists(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), max_size=5),
-    st.lists(
-        st.tuples(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 7, 1)), st.integers(0, 40)), max_size=3
-    ),
-    st.sampled_from(
-        [
-            'every = "day"',
-            'every = "day"\ntimes = 2',
-            'on = "weekdays"',
-            'on = ["mon", "thu"]',
-            'every = "week"',
-            'every = "week"\ntimes = 3',
-            'every = "month"',
-            'every = "2 weeks"\nstart = 2024-03-06',
-            'every = "3 days"',
-            'every = "4 months"',
-        ]
-    ),
-    st.sampled_from([0, 6]),
-)
+@given(*HISTORY)
 def test_fast_streaks_equal_the_period_by_period_definition(days_, skips, pauses, body, ws) -> None:  # type: ignore[no-untyped-def]
     habit = parse_config(f"[habits.h]\n{body}\n", "c").habits[0]
-    state = State()
-    for d in days_:
-        state.log("h").add(d)
-    for d in skips:
-        state.log("h").skips.append(Skip(d))
-    for start, n in pauses:
-        state.pauses.append(Pause(ALL if n % 2 else "h", start, start + timedelta(days=n)))
+    state = history_state(days_, skips, pauses)
     today = date(2026, 7, 1)
     fast = summarize(habit, state, today, ws)
     streak, best, strength = reference_summary(habit, state, today, ws)
