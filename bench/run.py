@@ -46,8 +46,32 @@ def habitd_cmd() -> list[str]:
     return [str(script)] if script.exists() else [PY, "-m", "daemon"]
 
 
-def make_config(folder: Path, habits: int, reminders_at: str | None = None) -> Path:
-    """``habits`` habits cycled from the example catalog (ids suffixed), so the mix of periods is real."""
+# Where the reminders fall against quiet hours, for the daemon's figures: kept off them, held by
+# them (shown when they end, within the period), or held past the end of the period (never shown).
+QUIET = ("outside", "held", "lost")
+
+
+def far_settings(quiet: str = "outside", now: datetime | None = None) -> tuple[str, dict[str, str]]:
+    """A reminder time 12 hours from ``now`` (UTC) and the settings placing quiet hours against it:
+    the same figures at any hour of the day, without faking the clock."""
+    now = now or datetime.now(UTC)
+    far = now + timedelta(hours=12)
+
+    def hhmm(moment: datetime) -> str:
+        return moment.strftime("%H:%M")
+
+    if quiet == "outside":
+        return hhmm(far), {"quiet_hours": f"{hhmm(now + timedelta(hours=3))}-{hhmm(now + timedelta(hours=4))}"}
+    hours = f"{hhmm(far - timedelta(hours=1))}-{hhmm(far + timedelta(hours=1))}"
+    day_starts = far + timedelta(hours=2 if quiet == "held" else 0, minutes=30)
+    return hhmm(far), {"quiet_hours": hours, "day_starts": hhmm(day_starts)}
+
+
+def make_config(
+    folder: Path, habits: int, reminders_at: str | None = None, settings: dict[str, str] | None = None
+) -> Path:
+    """``habits`` habits cycled from the example catalog (ids suffixed), so the mix of periods is real;
+    ``settings`` override the catalog's."""
     import tomllib
 
     import tomli_w
@@ -65,7 +89,8 @@ def make_config(folder: Path, habits: int, reminders_at: str | None = None) -> P
         out[f"{hid}-{i}"] = table
     doc["habits"] = out
     doc["settings"]["timezone"] = "UTC"
-    path = folder / f"config-{habits}.toml"
+    doc["settings"].update(settings or {})
+    path = folder / f"config-{habits}-{time.monotonic_ns()}.toml"
     path.write_text(tomli_w.dumps(doc))
     return path
 
@@ -218,8 +243,8 @@ def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -
 
     env = {**os.environ, "NO_COLOR": "1"}
     (folder / "log").mkdir()
-    far = (datetime.now(UTC) + timedelta(hours=12)).strftime("%H:%M")  # no reminder due while measuring
-    plain = make_config(folder / "log", 13, reminders_at=far)
+    far, away = far_settings()  # no reminder due while measuring
+    plain = make_config(folder / "log", 13, reminders_at=far, settings=away)
     shared_full, shared_empty = folder / "log" / "shared-full", folder / "log" / "shared-empty"
     config, config_empty = sharing_config(plain, shared_full, "Sam"), sharing_config(plain, shared_empty, "Sam")
     today = datetime.now(UTC).date()
@@ -415,11 +440,12 @@ def proc_stats(pid: int) -> tuple[float, int, int]:
 
 
 def start_daemon(
-    folder: Path, habits: int, env: dict[str, str], base: list[str] | None = None
+    folder: Path, habits: int, env: dict[str, str], base: list[str] | None = None, quiet: str = "outside"
 ) -> tuple[subprocess.Popen[bytes], float]:
-    """Start `habitd run` with reminders far from now; return it and its start-up time to READY=1."""
-    far = (datetime.now(UTC) + timedelta(hours=12)).strftime("%H:%M")
-    config = make_config(folder, habits, reminders_at=far)
+    """Start `habitd run` with reminders far from now, ``quiet`` as in ``far_settings``; return it
+    and its start-up time to READY=1."""
+    far, settings = far_settings(quiet)
+    config = make_config(folder, habits, reminders_at=far, settings=settings)
     sock_path = folder / f"notify-{habits}-{time.monotonic_ns()}"
     sock = NotifySocket(sock_path)
     state = folder / f"state-{habits}-{time.monotonic_ns()}"
@@ -455,8 +481,7 @@ def _daemon_costs(folder: Path, idle_seconds: float, env: dict[str, str]) -> dic
     for _ in range(5):
         proc, ready = start_daemon(folder, 50, env)
         starts.append(ready)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
+        stop(proc)
     out["startup_to_ready_s"] = round(statistics.median(starts), 3)
     proc, _ = start_daemon(folder, 50, env)
     try:
@@ -466,26 +491,73 @@ def _daemon_costs(folder: Path, idle_seconds: float, env: dict[str, str]) -> dic
         time.sleep(idle_seconds)
         cpu1, sw1, _ = proc_stats(proc.pid)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
+        stop(proc)
     minutes = idle_seconds / 60
     out["idle_cpu_s_per_min"] = round((cpu1 - cpu0) / minutes, 4)
     out["idle_wakeups_per_min"] = round((sw1 - sw0) / minutes, 1)
     out["idle_measured_s"] = idle_seconds
     out["rss_50_habits_mib"] = round(rss50 / 1024, 1)
-    starts = []
-    for k in range(3):
-        proc, ready = start_daemon(folder, 1000, env)
-        starts.append(ready)
-        try:
-            if k == 0:
-                time.sleep(1)
-                out["rss_1000_habits_mib"] = round(proc_stats(proc.pid)[2] / 1024, 1)
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
-    out["startup_1000_to_ready_s"] = round(statistics.median(starts), 3)
+    proc, _ = start_daemon(folder, 1000, env)
+    try:
+        time.sleep(1)
+        out["rss_1000_habits_mib"] = round(proc_stats(proc.pid)[2] / 1024, 1)
+    finally:
+        stop(proc)
+    out.update(quiet_hours(folder, env, 3))
     return out
+
+
+def stop(proc: subprocess.Popen[bytes], limit: float = 30) -> float:
+    """SIGTERM, then the seconds until it exited; killed (and ``limit`` returned) past ``limit``."""
+    start = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(limit)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return limit
+    return time.perf_counter() - start
+
+
+def quiet_hours(folder: Path, env: dict[str, str], repeats: int) -> dict[str, object]:
+    """Start-up to READY=1 and SIGTERM to exit at 1,000 habits, the reminders off quiet hours, held
+    by them, and held past their period's end, in turn; the stop right after READY (the daemon is
+    still busy then)."""
+    starts: dict[str, list[float]] = {q: [] for q in QUIET}
+    stops: dict[str, list[float]] = {q: [] for q in QUIET}
+    for _ in range(repeats):
+        for q in QUIET:
+            proc, ready = start_daemon(folder, 1000, env, quiet=q)
+            starts[q].append(ready)
+            stops[q].append(stop(proc))
+    out: dict[str, object] = {"startup_1000_to_ready_s": round(statistics.median(starts["outside"]), 3)}
+    for q in QUIET:
+        out[f"startup_1000_quiet_{q}_s"] = round(statistics.median(starts[q]), 3)
+        out[f"stop_1000_quiet_{q}_s"] = round(statistics.median(stops[q]), 3)
+        out[f"stop_1000_quiet_{q}_max_s"] = round(max(stops[q]), 3)
+    return out
+
+
+class SlowDaemon(Exception):
+    pass
+
+
+def check_daemon_figures(results: dict[str, object]) -> None:
+    """A regression fails the benchmark: quiet hours costing start-up time, or a slow stop."""
+    outside = results.get("startup_1000_quiet_outside_s")
+    if not isinstance(outside, float):
+        return
+    for q in QUIET:
+        start, slowest = results[f"startup_1000_quiet_{q}_s"], results[f"stop_1000_quiet_{q}_max_s"]
+        assert isinstance(start, float) and isinstance(slowest, float)
+        if start > 2 * outside + 0.3:
+            raise SlowDaemon(f"start-up with reminders {q} quiet hours took {start} s, {outside} s outside them")
+        if slowest > STOP_LIMIT:
+            raise SlowDaemon(f"a stop with reminders {q} quiet hours took {slowest} s (limit {STOP_LIMIT} s)")
+
+
+STOP_LIMIT = 2.0  # seconds from SIGTERM to exit at the slowest; the goal is 1 s, systemd kills at 10 s
 
 
 def scale(folder: Path, repeats: int) -> dict[str, object]:
@@ -618,16 +690,18 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
                                      "runpy.run_module('daemon', run_name='__main__')"],
                 "this": habitd_cmd()}  # fmt: skip
     results: dict[str, object] = {"machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds")}
-    for habits in (50, 1000):
+    for habits, quiet in ((50, "outside"), (1000, "outside"), (1000, "lost")):
         starts: dict[str, list[float]] = {name: [] for name in versions}
+        stops: dict[str, list[float]] = {name: [] for name in versions}
         for _ in range(repeats):
             for name, base in versions.items():
-                proc, ready = start_daemon(folder, habits, env, base)
+                proc, ready = start_daemon(folder, habits, env, base, quiet)
                 starts[name].append(ready)
-                proc.send_signal(signal.SIGTERM)
-                proc.wait(10)
+                stops[name].append(stop(proc))
+        key = f"{habits}" if quiet == "outside" else f"{habits}_quiet_{quiet}"
         for name in versions:
-            results[f"{name}:startup_{habits}_to_ready_s"] = round(statistics.median(starts[name]), 3)
+            results[f"{name}:startup_{key}_to_ready_s"] = round(statistics.median(starts[name]), 3)
+            results[f"{name}:stop_{key}_s"] = round(statistics.median(stops[name]), 3)
     try:
         fire = fire_accuracy(folder, rounds, 6, {f"{name}:": base for name, base in versions.items()})
     except LostNotifications as e:
@@ -639,6 +713,9 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
     for label, key, unit in [
         ("start-up to READY=1, 50 habits", "startup_50_to_ready_s", "s"),
         ("start-up to READY=1, 1,000 habits", "startup_1000_to_ready_s", "s"),
+        ("  ... held past their period by quiet hours", "startup_1000_quiet_lost_to_ready_s", "s"),
+        ("SIGTERM to exit, 1,000 habits", "stop_1000_s", "s"),
+        ("  ... held past their period by quiet hours", "stop_1000_quiet_lost_s", "s"),
         ("fire delay at 1,000 habits, median", "fire_delay_median_ms", "ms"),
         ("fire delay at 1,000 habits, max", "fire_delay_max_ms", "ms"),
     ]:
@@ -678,6 +755,16 @@ ROWS = [
     ("daemon RSS, 1,000 habits", "rss_1000_habits_mib", "MiB"),
     ("start-up to READY=1, 50 habits (goal <= 0.5 s)", "startup_to_ready_s", "s"),
     ("start-up to READY=1, 1,000 habits", "startup_1000_to_ready_s", "s"),
+    (
+        "  ... reminders off / held by / held past their period by quiet hours (goal <= 1 s)",
+        ("startup_1000_quiet_outside_s", "startup_1000_quiet_held_s", "startup_1000_quiet_lost_s"),
+        "s",
+    ),
+    (
+        "SIGTERM to exit after READY, 1,000 habits, same three (goal <= 1 s)",
+        ("stop_1000_quiet_outside_s", "stop_1000_quiet_held_s", "stop_1000_quiet_lost_s"),
+        "s",
+    ),
     ("fire delay at 1,000 habits, median (goal <= 100 ms)", "fire_delay_median_ms", "ms"),
     ("fire delay at 1,000 habits, max (goal <= 500 ms)", "fire_delay_max_ms", "ms"),
     ("status / stats / grid, 13 habits x 10 years", ("status_13_10y_ms", "stats_13_10y_ms", "grid_13_10y_ms"), "ms"),
@@ -739,8 +826,10 @@ def main() -> int:
         results.update(scale(folder, 1 if args.quick else 5))
         results.update(data_commands(folder, 1 if args.quick else 5))
         try:
+            check_daemon_figures(results)
             results.update(fire_accuracy(folder, rounds, 6) if rounds else {"fire": "skipped in --quick"})
-        except LostNotifications as e:
+        except (LostNotifications, SlowDaemon) as e:
+            report(results, args.out, ROWS)
             print(f"benchmark failed: {e}", file=sys.stderr)
             return 1
     return report(results, args.out, ROWS)

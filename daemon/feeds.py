@@ -46,13 +46,15 @@ def runtime_dir(env: Mapping[str, str] = os.environ) -> str | None:
     return os.path.join(base, "habitd") if os.path.isabs(base) else None
 
 
-def today_files(config: Config, state: State, now: datetime) -> dict[str, bytes]:
-    """The status-bar files' contents: name -> bytes."""
+def today_files(
+    config: Config, state: State, now: datetime, next_times: Mapping[str, datetime] | None = None
+) -> dict[str, bytes]:
+    """The status-bar files' contents: name -> bytes (``next_times``: as in ``views.status``)."""
     import json
 
     from daemon import render, views
 
-    view = views.today_view(config, state, now)
+    view = views.today_view(config, state, now, next_times=next_times)
     data = json.dumps(views.today_json(config, view), ensure_ascii=False) + "\n"
     return {"today.json": data.encode("utf-8"), "today.txt": (render.today_line(view) + "\n").encode("utf-8")}
 
@@ -73,26 +75,42 @@ class Feeds:
         self._written: dict[str, bytes] = {}
         self._seen: tuple[object, date] | None = None
 
-    def update(self, config: Config, now: datetime, config_changed: bool = False) -> None:
-        """Rewrite what is out of date (the calendar feed only when the config changed)."""
+    def update(
+        self,
+        config: Config,
+        now: datetime,
+        config_changed: bool = False,
+        next_times: Mapping[str, datetime] | None = None,
+    ) -> None:
+        """Rewrite what is out of date (the calendar feed only when the config changed).
+
+        ``next_times``: each habit's next reminder as the daemon scheduled it, reused rather
+        than worked out again."""
         seen = (self.store.signature(), config.today(now))
         if not config_changed and seen == self._seen:
             return
         self._seen = seen
         try:
-            self.refresh(config, self.store.read(), now, config_changed)
+            self.refresh(config, self.store.read(), now, config_changed, next_times)
         except store.SharedFolderMissing:
             return  # the runner says so, once
         except HabitdError as e:
             log.warning("could not update the files for status bars and calendars: %s", e)
 
-    def refresh(self, config: Config, state: State, now: datetime, config_changed: bool = False) -> None:
+    def refresh(
+        self,
+        config: Config,
+        state: State,
+        now: datetime,
+        config_changed: bool = False,
+        next_times: Mapping[str, datetime] | None = None,
+    ) -> None:
         try:
             if config_changed and write_ical(config, now):
                 log.info("calendar feed written to %s", ical_file(config))
             if self.folder is None:
                 return
-            for name, data in today_files(config, state, now).items():
+            for name, data in today_files(config, state, now, next_times).items():
                 if self._written.get(name) != data:
                     store.atomic_write(os.path.join(self.folder, name), data)
                     self._written[name] = data

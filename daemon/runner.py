@@ -79,6 +79,10 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class _Stopping(Exception):
+    """SIGTERM or SIGINT arrived in the middle of work over every habit: stop now, not after it."""
+
+
 class Runner:
     def __init__(
         self,
@@ -114,7 +118,7 @@ class Runner:
         self.feeds = Feeds(runtime_dir(), store)  # status-bar files and the calendar feed
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         notifier.wake = self._button
-        notifier.interrupted = lambda: bool(self._signals & {signal.SIGTERM, signal.SIGINT})
+        notifier.interrupted = self._stop_asked
         self.bubbles = Bubbles(notifier, store, lambda: self.config, clock)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -159,7 +163,7 @@ class Runner:
         self.config = new
         LocalFormatter.tz = new.settings.tz  # log stamps follow a new time zone
         self.check(force=changed)
-        self.feeds.update(self.config, self.clock(), config_changed=True)
+        self.feeds.update(self.config, self.clock(), config_changed=True, next_times=self._when)
         sd_notify("READY=1")
 
     # --- the work -----------------------------------------------------------
@@ -299,6 +303,8 @@ class Runner:
         if only is None:
             self._when.clear()
         for habit in self._habits(only):
+            if self._stop_asked():  # a stop waits for no habit's reminder time (schedule.never_shown)
+                raise _Stopping
             when = next_reminder(self.config, state, habit, now)
             if when is None:
                 self._when.pop(habit.id, None)
@@ -349,6 +355,9 @@ class Runner:
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signals.add(signum)  # nothing else here: the main thread acts on it
 
+    def _stop_asked(self) -> bool:
+        return bool(self._signals & {signal.SIGTERM, signal.SIGINT})
+
     # --- the state, changed by another process ---------------------------------
 
     def _state_moved(self) -> bool:
@@ -381,7 +390,7 @@ class Runner:
         with contextlib.suppress(HabitdError):  # if unreadable, the check says why
             self.bubbles.close_settled(self.store.read(), self.clock())
         self.check()
-        self.feeds.update(self.config, self.clock())
+        self.feeds.update(self.config, self.clock(), next_times=self._when)
 
     def run(self) -> int:
         lock = instance.hold(self.store.dir)  # first: a second daemon stops before it shows anything
@@ -406,8 +415,11 @@ class Runner:
             n = len(self.config.habits)
             log.info("running: %d habit%s, notifications via %s", n, "" if n == 1 else "s", self.notifier.backend)
             sd_notify("READY=1")
-            self.feeds.update(self.config, self.clock(), config_changed=True)  # after READY: not on start-up's path
+            # after READY, not on start-up's path; the schedule's times are reused
+            self.feeds.update(self.config, self.clock(), config_changed=True, next_times=self._when)
             self._loop(*since)
+        except _Stopping:
+            log.debug("stopping in the middle of planning: what is shown is saved already")
         finally:
             sd_notify("STOPPING=1")
             self.scheduler.shutdown(wait=False)
@@ -429,7 +441,7 @@ class Runner:
             if self._rfd in ready:
                 with contextlib.suppress(BlockingIOError):
                     woke = os.read(self._rfd, 4096)
-            if self._signals & {signal.SIGTERM, signal.SIGINT}:
+            if self._stop_asked():
                 return
             if signal.SIGHUP in self._signals:
                 self._signals.discard(signal.SIGHUP)
@@ -468,7 +480,7 @@ class Runner:
             late = _local(self.config, self._next_due)
             log.warning("the reminder due at %s did not fire on time; checking now", late)
             self.check()
-        self.feeds.update(self.config, wall)  # a new day, or the daemon's own saves
+        self.feeds.update(self.config, wall, next_times=self._when)  # a new day, or the daemon's own saves
         return wall, mono
 
 

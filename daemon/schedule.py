@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from daemon.clock import day_bounds, wall_moment
-from daemon.config import EVERY_MAX, Habit, Settings
+from daemon.config import EVERY_MAX, Every, Habit, Settings
 from daemon.periods import period_of
 
 # Long enough for "0 9 29 2 *" (leap days) to come round, and for the longest period's next start.
@@ -123,6 +123,87 @@ def shown_at(slot: Slot, settings: Settings) -> datetime:
     return in_quiet_hours(slot.due, settings) or slot.due
 
 
+def _within(t: time, start: time, end: time) -> bool:
+    """Whether wall time ``t`` lies in [start, end), a span that may cross midnight."""
+    return start <= t < end if start <= end else (t >= start or t < end)
+
+
+def lost_window(settings: Settings) -> tuple[time, time] | None:
+    """The wall-clock span at the end of each logical day from which quiet hours hold a reminder
+    past the day's end: [start of the quiet hours, ``day_starts``). None when a day never ends
+    inside quiet hours (or right as they end).
+
+    A slot in it on the last logical day of its period is never shown: it would be held to the
+    end of the quiet hours, when its period is over.
+    """
+    if settings.quiet_hours is None:
+        return None
+    start, end = settings.quiet_hours
+    ends = settings.day_starts
+    if ends == start or not (_within(ends, start, end) or ends == end):
+        return None
+    return start, ends
+
+
+def _times(habit: Habit) -> frozenset[time]:
+    """Every wall-clock time of day a habit's base reminders can have."""
+    if habit.cron is not None:
+        return frozenset(time(h, m) for h in habit.cron.hours for m in habit.cron.minutes)
+    return frozenset(habit.at)
+
+
+def _weekdays(habit: Habit, week_starts: int) -> frozenset[int] | None:
+    """The calendar weekdays (0 = Monday) a daily or weekly habit reminds on; None when that is
+    not a matter of the weekday alone (days of the month, the nth weekday)."""
+    if habit.cron is not None:
+        if not habit.cron.dom_any:
+            return None
+        return frozenset((d - 1) % 7 for d in habit.cron.dows)  # cron counts from Sunday
+    if habit.on is None:
+        # every day; a longer period without `on` reminds on its first day
+        return frozenset(range(7)) if habit.every.unit == "day" else frozenset({week_starts})
+    if habit.on.nth or habit.on.month_days:
+        return None
+    return habit.on.weekdays
+
+
+def never_shown(habit: Habit, settings: Settings) -> bool:
+    """Whether no reminder of ``habit`` can ever be shown, whatever the history.
+
+    Known from its times, its days, quiet hours and its period alone, at any size: for daily and
+    weekly habits, and for any period reminded of on its first day (no ``on``, no ``cron``).
+    A reminder is never shown when quiet hours hold it past the end of its period (its time lies
+    in ``lost_window`` and its logical day is the period's last: every day of a daily habit, the
+    week's last day of a weekly one), or when it reminds about a day that is not due (a time
+    before ``day_starts`` reminds about the day before, which a daily habit's ``on`` may leave
+    out). ``check`` warns about such a habit; the schedule need not search ten years for a
+    reminder it would turn down one by one.
+    """
+    times = _times(habit)
+    daily = habit.every == Every("day", 1)
+    window = lost_window(settings)
+    if times and not daily and habit.on is None and habit.cron is None:
+        # It reminds on its period's first day; a time before `day_starts` reminds about the
+        # day before, the last of the period before: lost if in the window.
+        return window is not None and all(t < settings.day_starts and _within(t, *window) for t in times)
+    if not times or not (daily or habit.every == Every("week", 1)):
+        return False
+    weekdays = _weekdays(habit, settings.week_starts)
+    if weekdays is None:  # which weekdays is not known: only a time lost on every day tells
+        return daily and window is not None and all(_within(t, *window) for t in times)
+    on = habit.on
+    due = on.weekdays if daily and on is not None and habit.cron is None else None  # None: every day is due
+    last = (settings.week_starts - 1) % 7
+
+    def shown(weekday: int, t: time) -> bool:
+        day = (weekday - (t < settings.day_starts)) % 7  # the logical day it reminds about
+        if due is not None and day not in due:
+            return False
+        return window is None or not _within(t, *window) or not (daily or day == last)
+
+    return not any(shown(wd, t) for wd in weekdays for t in times)
+
+
 def expires(habit: Habit, settings: Settings, slot: Slot) -> datetime:
     """The instant the period a slot reminds about is over; a slot shown later is pointless."""
     last = period_of(habit, slot.day, settings.week_starts)[1]
@@ -154,6 +235,8 @@ def upcoming_slots(
     habit: Habit, settings: Settings, now: datetime, wanted: Callable[[Slot], bool] = lambda s: True
 ) -> Iterator[Slot]:
     """Slots still to be shown after ``now``, in order; one held back by quiet hours too."""
+    if never_shown(habit, settings):
+        return
     after = now - HOLD_BACK
     while True:
         slot = next_slot(habit, settings, after, lambda s: shown_at(s, settings) > now and wanted(s))

@@ -7,7 +7,7 @@ formats their results as text or JSON (see render.py).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
@@ -87,9 +87,16 @@ class StatusRow(NamedTuple):
     others: tuple[StatusRow, ...] = ()  # a personal habit: the other people's rows
 
 
-def status(config: Config, state: State, now: datetime, archived: bool = False) -> list[StatusRow]:
+def status(
+    config: Config,
+    state: State,
+    now: datetime,
+    archived: bool = False,
+    next_times: Mapping[str, datetime] | None = None,
+) -> list[StatusRow]:
     """A row per habit; archived habits only when ``archived``. A personal habit's row is mine,
-    with the others' rows in ``others``."""
+    with the others' rows in ``others``. ``next_times``: each habit's next reminder as the
+    daemon's schedule worked it out from this state (a habit missing has none), not computed again."""
     day = config.today(now)
     ws = config.settings.week_starts
     whole, state = state, person_view(state, config)
@@ -118,7 +125,7 @@ def status(config: Config, state: State, now: datetime, archived: bool = False) 
                 s.streak,
                 s.best_streak,
                 s.strength,
-                next_reminder(config, state, habit, now),
+                next_reminder(config, state, habit, now) if next_times is None else next_times.get(habit.id),
                 state.paused(habit.id, day),
                 r.pending if r else None,
                 tuple(who(state.habits.get(habit.id), s.current.first, s.current.last)),
@@ -306,13 +313,19 @@ class TodayView(NamedTuple):
     paused: list[StatusRow]  # paused today, not met
 
 
-def today_view(config: Config, state: State, now: datetime, archived: bool = False) -> TodayView:
+def today_view(
+    config: Config,
+    state: State,
+    now: datetime,
+    archived: bool = False,
+    next_times: Mapping[str, datetime] | None = None,
+) -> TodayView:
     day = config.today(now)
     due: list[TodayItem] = []
     open_: list[StatusRow] = []
     done: list[StatusRow] = []
     paused: list[StatusRow] = []
-    for row in status(config, state, now, archived):
+    for row in status(config, state, now, archived, next_times):
         p = row.period
         if p.state == MET:
             done.append(row)
