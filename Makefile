@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench install clean
+.PHONY: run test test-quick test-hours lint bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,23 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-hours
+
+# The unit tests alone, about a minute: the loop to run while working.
+test-quick: $(STAMP)
+	$(BIN)/pytest -q -m "not e2e and not slow"
+
+# The tests that start habitd on the machine's clock, at fixed hours of the day (in UTC) and
+# 20 seconds before a DST change in Berlin, in zones other than the machine's: none may depend on
+# the hour, the date or the zone it runs in (tests/clock.py).
+HOUR_TESTS := tests/test_state_safety.py tests/test_daemon_state.py tests/test_output.py tests/test_quiet_schedule.py
+test-hours: $(STAMP)
+	@for hour in 03:00:00 12:00:00 23:30:00; do \
+	  echo "tests on the machine's clock at $$hour UTC"; \
+	  HABITD_TEST_CLOCK="$$(date -u +%F) $$hour" TZ=UTC $(BIN)/pytest -q $(HOUR_TESTS) || exit 1; \
+	done
+	@echo "tests on the machine's clock 20 s before the clocks go forward in Berlin"
+	@HABITD_TEST_CLOCK="2027-03-28 01:59:40" TZ=Europe/Berlin $(BIN)/pytest -q $(HOUR_TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -15,6 +15,7 @@ from daemon.notify import DeliveryError, Note, PlyerNotifier
 from daemon.runner import Runner
 from daemon.store import Store
 from daemon.watch import FolderWatch
+from tests.clock import wall_clock_env
 from tests.desktop import Daemon, Desktop, wait_for
 
 TWO = """
@@ -182,6 +183,7 @@ def test_make_run_uses_a_demo_state_folder_and_says_what_it_uses(tmp_path: Path)
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "HABITD_", "DBUS_", "MAKE"))}
     env |= {"HOME": str(home), "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus"}
+    env = wall_clock_env(env)
     demo = tmp_path / "demo"
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "run", f"DEMO_STATE={demo}"],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import wall_clock_env
 from tests.conftest import ROOT, Habitd
 
 HABITD = Path(sys.executable).parent / "habitd"  # the console script of this installation
@@ -24,7 +25,7 @@ def console(tmp_path: Path, *args: str | bytes, **env: str) -> subprocess.Comple
         config.write_text((ROOT / "config.example.toml").read_text())
     base = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHON", "NO_COLOR"))}
     base.update(HABITD_CONFIG=str(config), HABITD_STATE_DIR=str(tmp_path / "state"), **env)
-    return subprocess.run([HABITD, *args], capture_output=True, env=base, timeout=60)
+    return subprocess.run([HABITD, *args], capture_output=True, env=wall_clock_env(base), timeout=60)
 
 
 # --- 6: odd characters in and out -------------------------------------------------
@@ -218,6 +219,7 @@ def on_a_terminal(tmp_path: Path, no_color: str | None) -> bytes:
     env.update(HABITD_CONFIG=str(config), HABITD_STATE_DIR=str(tmp_path / "state"))
     if no_color is not None:
         env["NO_COLOR"] = no_color
+    env = wall_clock_env(env)
     subprocess.run([HABITD, "done", "thanks"], env=env, capture_output=True, check=True)
     main, side = pty.openpty()
     try:

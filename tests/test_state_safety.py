@@ -17,10 +17,11 @@ import pytest
 from daemon.cli import App
 from daemon.state import Note, to_doc
 from daemon.store import STATE_MAX_BYTES, Store
+from tests.clock import wall_clock_env
 from tests.conftest import ROOT, Habitd
 from tests.desktop import wait_for
 
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+ENV = wall_clock_env({**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
 
 
 def command(habitd: Habitd, *args: str) -> list[str]:
