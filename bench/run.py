@@ -472,6 +472,9 @@ def daemon_costs(folder: Path, idle_seconds: float) -> dict[str, object]:
         if desktop:
             desktop.close()
     out["daemon_connected_to"] = "dunst on a private session bus" if desktop else "no session bus"
+    # Without a notification server: the session bus's address names nothing.
+    bare = {**os.environ, "HABITD_NOTIFIER": "dbus", "DBUS_SESSION_BUS_ADDRESS": f"unix:path={folder}/no-bus"}
+    out.update({f"no_server_{k}": v for k, v in quiet_hours(folder, bare, 1).items()})
     return out
 
 
@@ -555,6 +558,9 @@ def check_daemon_figures(results: dict[str, object]) -> None:
             raise SlowDaemon(f"start-up with reminders {q} quiet hours took {start} s, {outside} s outside them")
         if slowest > STOP_LIMIT:
             raise SlowDaemon(f"a stop with reminders {q} quiet hours took {slowest} s (limit {STOP_LIMIT} s)")
+    bare = results.get("no_server_stop_1000_quiet_lost_max_s")
+    if isinstance(bare, float) and bare > STOP_LIMIT:
+        raise SlowDaemon(f"a stop without a notification server took {bare} s (limit {STOP_LIMIT} s)")
 
 
 STOP_LIMIT = 2.0  # seconds from SIGTERM to exit at the slowest; the goal is 1 s, systemd kills at 10 s
@@ -763,6 +769,11 @@ ROWS = [
     (
         "SIGTERM to exit after READY, 1,000 habits, same three (goal <= 1 s)",
         ("stop_1000_quiet_outside_s", "stop_1000_quiet_held_s", "stop_1000_quiet_lost_s"),
+        "s",
+    ),
+    (
+        "  ... the same two figures without a notification server",
+        ("no_server_startup_1000_quiet_lost_s", "no_server_stop_1000_quiet_lost_s"),
         "s",
     ),
     ("fire delay at 1,000 habits, median (goal <= 100 ms)", "fire_delay_median_ms", "ms"),
