@@ -64,10 +64,11 @@ def rename(app: App, old: str, new: str) -> None:
     the file safely; otherwise it tells you which line to change. OLD may also
     be an id whose history is kept without a habit (see `habitd check`).
     """
-    from daemon.rename import ID_RE, history_ids, rename_in_config
+    from daemon.config import is_id
+    from daemon.rename import history_ids, rename_in_config
 
     config = app.config
-    if not ID_RE.match(new):
+    if not is_id(new):
         raise UsageError(f"{new!r} cannot be a habit id: only lowercase letters, digits and '-'")
     if old == new:
         raise UsageError(f"{old} is already called {new}")

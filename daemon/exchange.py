@@ -34,11 +34,11 @@ Importing it keeps it private: it goes to this machine's private notes.
 from __future__ import annotations
 
 import io
-import re
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
+from daemon.config import is_id
 from daemon.errors import UsageError
 from daemon.events import PRIVATE, is_private
 from daemon.state import ALL, NO_EXTRA, HabitLog, Note, Pause, Skip, State
@@ -49,7 +49,6 @@ CSV_COLUMNS = ("kind", "habit", "date", "until", "count", "written", "text")  # 
 CSV_BY = "by"  # the column after them: who (added to version 1; older readers ignore it)
 CSV_PRIVATE = "private"  # the next one: "private" on a private note's line (added to version 1 too)
 _PRIVATE_NOTE = MappingProxyType({PRIVATE: True})
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_COUNT = 1000
 
 
@@ -193,7 +192,7 @@ class _Reader:
         return UsageError(f"{self.source}: {where}: {what}; nothing was imported")
 
     def habit_id(self, value: Any, where: str, pause: bool = False) -> str:
-        if isinstance(value, str) and (_ID_RE.match(value) or (pause and value == ALL)):
+        if isinstance(value, str) and (is_id(value) or (pause and value == ALL)):
             return value
         raise self.fail(where, f"{value!r} is not a habit id")
 

@@ -14,9 +14,16 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-DEVICE_RE = re.compile(r"^[a-z0-9][a-z0-9_]{2,31}$")
 DEVICE_RULE = "3 to 32 lowercase letters, digits or _, starting with a letter or digit"
-_ID_RE = re.compile(r"^(0|[1-9][0-9]{0,15})-(0|[1-9][0-9]{0,9})-([a-z0-9][a-z0-9_]{2,31})$")
+_DEVICE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+# compiled on first use (re keeps it), not at import
+_ID_PATTERN = r"^(0|[1-9][0-9]{0,15})-(0|[1-9][0-9]{0,9})-([a-z0-9][a-z0-9_]{2,31})$"
+
+
+def is_device_id(text: str) -> bool:
+    """Whether ``text`` matches ``^[a-z0-9][a-z0-9_]{2,31}$`` (whose `$` also matches before a final newline)."""
+    text = text.removesuffix("\n")
+    return 3 <= len(text) <= 32 and text[0] != "_" and _DEVICE_CHARS.issuperset(text)
 
 
 class Stamp(NamedTuple):
@@ -30,7 +37,7 @@ class Stamp(NamedTuple):
 
 def parse_id(text: str) -> Stamp | None:
     """The stamp of an event id, or None when the text is not one."""
-    m = _ID_RE.match(text)
+    m = re.match(_ID_PATTERN, text)
     if m is None:
         return None
     return Stamp(int(m.group(1)), int(m.group(2)), m.group(3))
