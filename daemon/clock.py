@@ -134,12 +134,45 @@ def parse_day(text: str, today: date, ahead: bool = False) -> date:
     return day
 
 
+_DURATION_PATTERN = r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*"
+_DURATION_NOT_ASCII: tuple[str | None, ...] = ()
+
+
+def _duration_parts(text: str) -> tuple[str | None, ...] | None:
+    """What re.fullmatch(_DURATION_PATTERN, text).groups() gives for ASCII text (None: no match), without
+    compiling it: each of days, hours, minutes is digits, optional spaces and its unit, or absent."""
+    i, n = 0, len(text)
+    groups: list[str | None] = []
+    for unit in ("d", "h", "m"):
+        while i < n and text[i].isspace():
+            i += 1
+        j = i
+        while j < n and text[j].isdigit():
+            j += 1
+        k = j
+        while k < n and text[k].isspace():
+            k += 1
+        if j > i and k < n and text[k] == unit:
+            groups.append(text[i:j])
+            i = k + 1
+            if unit == "m" and text.startswith("in", i):
+                i += 2
+        else:
+            groups.append(None)
+    while i < n and text[i].isspace():
+        i += 1
+    return tuple(groups) if i == n else None
+
+
 def parse_duration(text: str) -> timedelta | None:
     """``"90m"``, ``"2h"``, ``"1h30m"``, ``"1d"`` -> timedelta; None when invalid or zero."""
-    m = re.fullmatch(r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*", text)
-    if not m or not any(m.groups()):
+    groups = _duration_parts(text) if text.isascii() else _DURATION_NOT_ASCII
+    if groups is _DURATION_NOT_ASCII:  # digits and spaces of other scripts, as \d and \s take them
+        m = re.fullmatch(_DURATION_PATTERN, text)
+        groups = m.groups() if m else None
+    if not groups or not any(groups):
         return None
-    d, h, mins = (int(g) if g else 0 for g in m.groups())
+    d, h, mins = (int(g) if g else 0 for g in groups)
     try:
         value = timedelta(days=d, hours=h, minutes=mins)
     except OverflowError:

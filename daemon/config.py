@@ -305,13 +305,19 @@ _PLAIN_UNITS = {f"{unit}{s}": unit for unit in EVERY_MAX for s in ("", "s")}  # 
 
 
 def _every(value: Any, where: str, problems: Problems) -> Every | None:
-    if isinstance(value, str) and (unit := _PLAIN_UNITS.get(value.strip().lower())):
-        return Every(unit)  # what _EVERY_PATTERN makes of it, without compiling it
-    m = re.match(_EVERY_PATTERN, value.strip().lower()) if isinstance(value, str) else None
-    if not m or (m.group(1) is not None and int(m.group(1)) < 1):
+    word = value.strip().lower() if isinstance(value, str) else ""
+    words = word.split() if word.isascii() else []  # "week", "2 weeks": _EVERY_PATTERN's, without compiling it
+    if 1 <= len(words) <= 2 and words[-1] in _PLAIN_UNITS and (len(words) == 1 or words[0].isdigit()):
+        count: str | None = words[0] if len(words) == 2 else None
+        unit = _PLAIN_UNITS[words[-1]]
+    elif isinstance(value, str) and (m := re.match(_EVERY_PATTERN, word)):
+        count, unit = m.group(1), m.group(2)
+    else:
+        count, unit = "0", ""
+    if not unit or (count is not None and int(count) < 1):
         problems.append(f'{where}: {_show(value)} is not a period: "day", "week", "month" or "N days/weeks/months"')
         return None
-    unit, n = m.group(2), int(m.group(1) or 1)
+    n = int(count or 1)
     if n > EVERY_MAX[unit]:
         problems.append(f"{where}: {_show(value)} is too long; at most {EVERY_MAX[unit]} {unit}s (about ten years)")
         return None
@@ -341,8 +347,8 @@ def _on(value: Any, where: str, problems: Problems) -> DaySet | None:
             weekdays.update((5, 6))
         elif word in ("daily", "every day"):
             weekdays.update(range(7))
-        elif word and (m := re.match(_NTH_PATTERN, word)) and m.group(2) in WEEKDAYS:
-            nth.add((_NTH[m.group(1)], WEEKDAYS.index(m.group(2))))
+        elif word and (nth_day := nth_words(word)) and nth_day[1] in WEEKDAYS:
+            nth.add((_NTH[nth_day[0]], WEEKDAYS.index(nth_day[1])))
         elif isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= 31:
             month_days.add(item)
         else:
@@ -352,6 +358,16 @@ def _on(value: Any, where: str, problems: Problems) -> DaySet | None:
             )
             ok = False
     return DaySet(frozenset(weekdays), frozenset(nth), frozenset(month_days)) if ok else None
+
+
+def nth_words(word: str) -> tuple[str, str] | None:
+    """The two groups of _NTH_PATTERN ("1st", "sat"), or None: told without compiling it for ASCII."""
+    if word.isascii() and word == word.strip():  # (as `word` always is: the pattern's `^`, `$` need no care)
+        parts = word.split()
+        ok = len(parts) == 2 and parts[0] in _NTH and len(parts[1]) == 3 and parts[1].isalpha() and parts[1].islower()
+        return (parts[0], parts[1]) if ok else None
+    m = re.match(_NTH_PATTERN, word)
+    return (m.group(1), m.group(2)) if m else None
 
 
 def _at(value: Any, where: str, problems: Problems) -> tuple[time, ...] | None:
