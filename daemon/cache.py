@@ -155,6 +155,12 @@ class LazyNotes(list[Note]):
             packed, self._packed = self._packed, None
             list.extend(self, unpack_notes(packed))
 
+    def authors(self) -> set[str]:
+        """The names of who wrote these notes (none for a note without one), without decoding them."""
+        if self._packed is not None:
+            return {packed[5] for packed in self._packed if packed[5]}
+        return {n.by for n in list.__iter__(self) if n.by}
+
     def unread(self) -> list[Any] | None:
         """The packed notes while none was looked at, else None."""
         return self._packed

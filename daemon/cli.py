@@ -21,16 +21,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
 
-from daemon import __version__, paths, record, store
-from daemon.clock import parse_day
-from daemon.config import Config, parse_config
+from daemon import __version__, paths
 from daemon.errors import EXIT_RUNTIME, HabitdError, UsageError
-from daemon.periods import is_due_day
-from daemon.state import ALL
-from daemon.streaks import MET, summarize
 
 if TYPE_CHECKING:
+    from daemon.config import Config
     from daemon.render import Style
+    from daemon.store import SharedStore
 
 
 def _utcnow() -> datetime:
@@ -56,6 +53,9 @@ class App:
 
     @cached_property
     def config(self) -> Config:
+        from daemon import store
+        from daemon.config import parse_config
+
         if not os.path.lexists(self.config_path):
             raise UsageError(f"no config at {self.config_path}; `habitd init` writes one")
         text = store.read_config_text(self.config_path)
@@ -64,14 +64,18 @@ class App:
     @cached_property
     def _device_name(self) -> str:
         """The name this machine's ``device.toml`` keeps (``init --join --name`` with a shared config)."""
+        from daemon import store
+
         return store.device_name(self.state_dir)
 
     @cached_property
-    def store(self) -> store.SharedStore:
+    def store(self) -> SharedStore:
         """The history of every device sharing the folder (here: the state folder), and this machine's own."""
         # the config's other parts only when a change is written: export and friends read with a broken config
+        from daemon.store import SharedStore
+
         shared_dir, name = self.sharing()
-        return store.SharedStore(
+        return SharedStore(
             self.state_dir,
             shared_dir,
             clock=self.now,
@@ -90,6 +94,8 @@ class App:
             settings = self.config.settings
             shared_dir, name = settings.shared_dir, settings.name
         except HabitdError:  # a config with an error elsewhere still says where the history is
+            from daemon import store
+
             found = store.sharing_settings(self.config_path)
             if found is None:
                 raise
@@ -305,6 +311,9 @@ def complete_habit(ctx: click.Context, param: click.Parameter, incomplete: str) 
     """Shell completion of habit ids, from the config the command would read (never raises)."""
     from click.shell_completion import CompletionItem
 
+    from daemon import store
+    from daemon.config import parse_config
+
     try:
         root = ctx.find_root()
         app = root.obj if isinstance(root.obj, App) else None
@@ -373,6 +382,8 @@ def init(app: App, force: bool, join_dir: str | None, name: str | None, new: boo
 
         join(app, join_dir, name, force, new)
         return
+    from daemon import store
+
     if name is not None or new:
         raise UsageError(f"{'--name' if name is not None else '--new'} goes with --join DIR")
     target = store.dangling_link(app.config_path)
@@ -391,7 +402,7 @@ def init(app: App, force: bool, join_dir: str | None, name: str | None, new: boo
 @pass_app
 def check(app: App) -> None:
     """Validate the config and show each habit's next reminder."""
-    from daemon import render, views
+    from daemon import render, store, views
 
     config = app.config
     try:
@@ -436,6 +447,8 @@ def check(app: App) -> None:
 
 def _day(app: App, text: str, future_dates: bool = False) -> date:
     """``future_dates``: a YYYY-MM-DD after today is taken too (undo a completion a wrong clock dated)."""
+    from daemon.clock import parse_day
+
     if future_dates:
         with contextlib.suppress(ValueError):
             return date.fromisoformat(text.strip())
@@ -464,6 +477,10 @@ PRIVATE_HELP = "Keep the note on this machine only (the completion is shared)."
 @pass_app
 def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -> None:
     """Mark HABIT done (id or unique prefix)."""
+    from daemon import record
+    from daemon.periods import is_due_day
+    from daemon.streaks import summarize
+
     h = app.config.find(habit)
     if private and note is None:
         raise UsageError("--private keeps a note on this machine only; give the note with --note")
@@ -498,6 +515,8 @@ def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -
 @pass_app
 def undo(app: App, habit: str, day_text: str) -> None:
     """Remove your latest entry of HABIT on a day: a completion or a skip."""
+    from daemon import record
+
     h = app.config.find(habit)
     day = _day(app, day_text, future_dates=True)
     result = record.undo(app.store, app.config, h, day, app.now())
@@ -528,6 +547,9 @@ def undo(app: App, habit: str, day_text: str) -> None:
 @pass_app
 def skip(app: App, habit: str, day_text: str, note: str) -> None:
     """Skip HABIT's period containing a day: it neither breaks nor extends the streak."""
+    from daemon import record
+    from daemon.streaks import MET
+
     h = app.config.find(habit)
     day = _day(app, day_text)
     result = record.skip(app.store, app.config, h, day, app.now(), note)
@@ -555,6 +577,8 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
 @pass_app
 def note(app: App, habit: str, text: str | None, day_text: str, delete: bool, private: bool) -> None:
     """Write your note of HABIT for a day, replacing the one you wrote last (or --delete it)."""
+    from daemon import record
+
     h = app.config.find(habit)
     day = _day(app, day_text, future_dates=True)  # a note a wrong clock dated ahead can be mended
     if day > app.today() and text is not None and not _has_note(app, h.id, day):
@@ -603,6 +627,10 @@ ALL_HELP = "Archived habits too."
 @pass_app
 def pause(app: App, habit: str | None, until_text: str) -> None:
     """Pause HABIT (or all habits) until a day: no reminders, streaks untouched."""
+    from daemon import record
+    from daemon.clock import parse_day
+    from daemon.state import ALL
+
     h = app.config.find(habit) if habit else None
     hid = h.id if h else ALL
     day = app.today()
@@ -619,6 +647,8 @@ def pause(app: App, habit: str | None, until_text: str) -> None:
 @pass_app
 def resume(app: App, habit: str | None) -> None:
     """End the pause of HABIT (or of everything) today."""
+    from daemon import record
+
     hid = app.config.find(habit).id if habit else None
     day = app.today()
     personal = frozenset(h.id for h in app.config.habits if h.each)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import TYPE_CHECKING
 
 import click
 
-from daemon import record, store
 from daemon.cli import App, _out, pass_app
-from daemon.config import Config
-from daemon.merge import Merged
+
+if TYPE_CHECKING:
+    from daemon.config import Config
+    from daemon.merge import Merged
 
 
 def _write_or_print(data: bytes, output: str | None) -> None:
     """To the file, or to stdout as UTF-8 bytes whatever the terminal's encoding (it is data)."""
+    from daemon import store
+
     if output and output != "-":
         store.atomic_write(output, data)
     else:
@@ -41,7 +45,7 @@ def export(app: App, fmt: str, output: str | None, notes: bool) -> None:
     Notes stay out unless you ask with --notes. `habitd import` reads the file
     back; the README describes the format.
     """
-    from daemon import exchange
+    from daemon import exchange, store
     from daemon.errors import ConfigError
 
     try:
@@ -96,6 +100,7 @@ def _orphans(config: Config, ids: list[str]) -> list[str]:
 @pass_app
 def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None:
     """Add the history in FILE to yours; what is there already is not added twice."""
+    from daemon import record, store
     from daemon.errors import UsageError
 
     config = app.config

@@ -9,25 +9,30 @@ from __future__ import annotations
 
 import os
 import sys
-import textwrap
 from datetime import tzinfo
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
-from daemon import store
 from daemon.cli import App, _emit_json, _out, pass_app
 from daemon.errors import EXIT_RUNTIME, HabitdError, StateError, UsageError
-from daemon.render import inert
+
+if TYPE_CHECKING:  # imported where used: `habitd --help` lists this family's command without loading the store
+    from daemon import store
 
 SHARED_CONFIG = "config.toml"  # a config both partners use, kept in the shared folder
 NOT_THERE = "is not there (not mounted or not synced yet?)"
-WHY = {
-    store.NOT_SYNCED: "not fully synced yet (or damaged, if it stays so)",
-    store.NEWER: "from a newer habitd",
-    store.DAMAGED: "damaged",
-    store.UNREADABLE: "unreadable",
-}
+
+
+def _why(reason: str) -> str:
+    from daemon import store
+
+    return {
+        store.NOT_SYNCED: "not fully synced yet (or damaged, if it stays so)",
+        store.NEWER: "from a newer habitd",
+        store.DAMAGED: "damaged",
+        store.UNREADABLE: "unreadable",
+    }[reason]
 
 
 class Seen(NamedTuple):
@@ -44,6 +49,8 @@ class Seen(NamedTuple):
 
 
 def seen(app: App) -> Seen:
+    from daemon import store
+
     shared_dir, _name = app.sharing()
     folder = shared_dir or app.state_dir
     log = store.EventLog(folder, app.state_dir)
@@ -68,6 +75,8 @@ def clashes(survey: store.Survey, me: store.LocalDevice) -> bool:
 
 
 def _zone(app: App) -> tzinfo:
+    from daemon import store
+
     try:
         return app.config.settings.tz
     except HabitdError:  # a config with an error elsewhere: the machine's zone
@@ -82,6 +91,8 @@ def _name(device: store.DeviceFiles) -> str:
 
 
 def _clash_text(s: Seen) -> str:
+    from daemon import store
+
     me = s.me.id if s.me else "?"
     return (
         f"another machine writes as this one: {os.path.join(s.folder, store.DEVICES, me)} holds events this"
@@ -176,6 +187,8 @@ def devices_json(s: Seen, zone: tzinfo, me_name: str) -> dict[str, Any]:
 
 
 def _wrap(text: str, indent: str) -> list[str]:
+    import textwrap
+
     wrapped = textwrap.wrap(
         text, 80, initial_indent=indent, subsequent_indent=indent + "  ", break_long_words=False, break_on_hyphens=False
     )  # a path stays whole, to be copied
@@ -183,6 +196,8 @@ def _wrap(text: str, indent: str) -> list[str]:
 
 
 def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
+    from daemon.render import inert
+
     where = "Shared folder" if s.shared else "History folder (no shared_dir set)"
     lines = _wrap(f"{where}: {s.folder}", "")
     me = s.me.id if s.me else None
@@ -204,7 +219,7 @@ def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
         lines.append("Not read (the rest of the history is used, these files are left as they are):")
         for u in s.survey.unread:
             lines.extend(_wrap(os.path.relpath(u.path, s.folder), "  "))
-            lines.extend(_wrap(inert(f"{WHY[u.why]}: {u.detail}"), "    "))
+            lines.extend(_wrap(inert(f"{_why(u.why)}: {u.detail}"), "    "))
     copies = [c for d in s.survey.devices.values() for c in d.conflicts]
     if copies:
         lines.append("Conflict copies (read; their device folds them in with its next change):")
@@ -222,6 +237,8 @@ def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
 @pass_app
 def devices(app: App, as_json: bool, new_id: bool) -> None:
     """The devices writing to the shared folder, and any file that could not be read."""
+    from daemon import store
+
     if new_id:
         old, new = store.EventLog(app.sharing()[0] or app.state_dir, app.state_dir).new_id()
         was = f" (it was {old.id}; what it wrote as {old.id} stays in the history)" if old else ""
@@ -253,6 +270,8 @@ def _joined_config(folder: str, name: str | None) -> str:
 
     import tomli_w
 
+    from daemon import store
+
     text = store.example_config()
     values = {"shared_dir": folder} | ({"name": name} if name else {})
     for key, value in values.items():
@@ -271,6 +290,8 @@ def _toml(key: str, value: str) -> str:
 
 def _refuse_clash(folder: str, state_dir: str) -> None:
     """Refuse to join while another machine writes under this machine's device id (a copied home)."""
+    from daemon import store
+
     log = store.EventLog(folder, state_dir)
     try:
         me = log.local_device()
@@ -291,6 +312,7 @@ def join(app: App, folder: str, name: str | None, force: bool, new: bool) -> Non
 
     Everything that could refuse is checked before anything is written.
     """
+    from daemon import store
     from daemon.config import parse_config
 
     folder = os.path.abspath(os.path.expanduser(folder))

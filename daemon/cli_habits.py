@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from daemon import record, store
 from daemon.cli import App, _out, complete_habit, pass_app
 from daemon.errors import HabitdError, UsageError
 
@@ -64,10 +63,12 @@ def rename(app: App, old: str, new: str) -> None:
     the file safely; otherwise it tells you which line to change. OLD may also
     be an id whose history is kept without a habit (see `habitd check`).
     """
-    from daemon.rename import ID_RE, history_ids, rename_in_config
+    from daemon import record, store
+    from daemon.config import is_id
+    from daemon.rename import history_ids, rename_in_config
 
     config = app.config
-    if not ID_RE.match(new):
+    if not is_id(new):
         raise UsageError(f"{new!r} cannot be a habit id: only lowercase letters, digits and '-'")
     if old == new:
         raise UsageError(f"{old} is already called {new}")
@@ -116,6 +117,7 @@ def edit(ctx: click.Context) -> None:
     """
     import os
 
+    from daemon import store
     from daemon.cli import check
     from daemon.config import parse_config
     from daemon.errors import ConfigError

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from daemon import paths, store
+from daemon import paths
 from daemon.cli import App, _out, pass_app
 from daemon.errors import UsageError
 
@@ -24,6 +24,7 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     Shows a desktop notification when a habit falls due and is not done yet.
     SIGHUP (or saving the config) reloads the config; SIGTERM stops it.
     """
+    from daemon import store
     from daemon.notify import backend_from_env, make_notifier
     from daemon.runner import Runner, setup_logging
 
@@ -53,6 +54,7 @@ def _unit_path() -> str:
 def service_install(ctx: click.Context, print_only: bool) -> None:
     """Write the user unit, with ExecStart for this installation."""
     from daemon import service as service_mod
+    from daemon import store
 
     root = ctx.find_root()
     extra: list[str] = []

@@ -49,6 +49,8 @@ def status(app: App, as_json: bool, everything: bool) -> None:
 
 def _follow_hints(app: App, state: State) -> None:
     """One line per partner's rename not followed here: its habit's history moved away."""
+    if all(app.config.habit(hid) is not None for hid in state.habits):
+        return  # every history has its habit: no orphan, nothing to follow (and no more to import)
     import textwrap
 
     from daemon.rename import orphans, to_follow

@@ -8,7 +8,6 @@ import sys
 
 import click
 
-from daemon import store
 from daemon.cli import ALL_HELP, App, _emit_json, _out, _style, pass_app
 from daemon.errors import UsageError
 
@@ -83,6 +82,7 @@ def report(app: App, year: int | None, output: str | None, as_json: bool) -> Non
     runs nothing; it shows how many notes you wrote, never what they say.
     """
     from daemon import report as report_mod
+    from daemon import store
 
     today = app.today()
     year = today.year if year is None else year

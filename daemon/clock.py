@@ -15,12 +15,17 @@ from daemon.errors import UsageError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# Patterns are compiled on first use (re keeps them), not at import: most commands never need them.
+_TIME_PATTERN = r"^([01]?\d|2[0-3]):([0-5]\d)$"
 
 
 def parse_hhmm(text: str) -> time | None:
     """``"07:45"`` -> ``time(7, 45)``; None when it is not a 24-hour HH:MM."""
-    m = _TIME_RE.match(text)
+    if text.isascii():  # _TIME_PATTERN without compiling it (its `$` also matches before a final newline)
+        hh, colon, mm = text.removesuffix("\n").partition(":")
+        ok = colon and 1 <= len(hh) <= 2 and len(mm) == 2 and hh.isdigit() and mm.isdigit()
+        return time(int(hh), int(mm)) if ok and int(hh) < 24 and int(mm) < 60 else None
+    m = re.match(_TIME_PATTERN, text)  # digits of other scripts, as \d takes them
     return time(int(m.group(1)), int(m.group(2))) if m else None
 
 
@@ -77,7 +82,7 @@ def _wall_moment(day: date, at: time, tz: tzinfo) -> datetime:
 
 
 DAY_GRAMMAR = "today, yesterday, tomorrow, YYYY-MM-DD or a weekday name (mon..sun, monday..sunday)"
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DAY = r"^\d{4}-\d{2}-\d{2}$"
 EARLIEST = date(1900, 1, 1)
 YEARS_AHEAD = 10  # days later than this many years from today are refused (README: "Dates")
 
@@ -112,7 +117,7 @@ def parse_day(text: str, today: date, ahead: bool = False) -> date:
             day = today - timedelta(days=(today.weekday() - wd) % 7)
     else:
         try:
-            if not _ISO_DAY.match(word):
+            if not re.match(_ISO_DAY, word):
                 raise ValueError(word)
             day = date.fromisoformat(word)
         except ValueError:
@@ -129,12 +134,45 @@ def parse_day(text: str, today: date, ahead: bool = False) -> date:
     return day
 
 
+_DURATION_PATTERN = r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*"
+_DURATION_NOT_ASCII: tuple[str | None, ...] = ()
+
+
+def _duration_parts(text: str) -> tuple[str | None, ...] | None:
+    """What re.fullmatch(_DURATION_PATTERN, text).groups() gives for ASCII text (None: no match), without
+    compiling it: each of days, hours, minutes is digits, optional spaces and its unit, or absent."""
+    i, n = 0, len(text)
+    groups: list[str | None] = []
+    for unit in ("d", "h", "m"):
+        while i < n and text[i].isspace():
+            i += 1
+        j = i
+        while j < n and text[j].isdigit():
+            j += 1
+        k = j
+        while k < n and text[k].isspace():
+            k += 1
+        if j > i and k < n and text[k] == unit:
+            groups.append(text[i:j])
+            i = k + 1
+            if unit == "m" and text.startswith("in", i):
+                i += 2
+        else:
+            groups.append(None)
+    while i < n and text[i].isspace():
+        i += 1
+    return tuple(groups) if i == n else None
+
+
 def parse_duration(text: str) -> timedelta | None:
     """``"90m"``, ``"2h"``, ``"1h30m"``, ``"1d"`` -> timedelta; None when invalid or zero."""
-    m = re.fullmatch(r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*", text)
-    if not m or not any(m.groups()):
+    groups = _duration_parts(text) if text.isascii() else _DURATION_NOT_ASCII
+    if groups is _DURATION_NOT_ASCII:  # digits and spaces of other scripts, as \d and \s take them
+        m = re.fullmatch(_DURATION_PATTERN, text)
+        groups = m.groups() if m else None
+    if not groups or not any(groups):
         return None
-    d, h, mins = (int(g) if g else 0 for g in m.groups())
+    d, h, mins = (int(g) if g else 0 for g in groups)
     try:
         value = timedelta(days=d, hours=h, minutes=mins)
     except OverflowError:

@@ -29,9 +29,19 @@ def month_days(year: int, month: int) -> int:
     return 30 if month in (4, 6, 9, 11) else 31
 
 
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_EVERY_RE = re.compile(r"^(?:(\d+)\s+)?(day|week|month)s?$")
-_NTH_RE = re.compile(r"^(1st|2nd|3rd|4th|5th|last)\s+([a-z]{3})$")
+# Patterns are compiled on first use (re keeps them), not at import; the common cases are
+# told by plain string checks that give the same answers.
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_EVERY_PATTERN = r"^(?:(\d+)\s+)?(day|week|month)s?$"
+_NTH_PATTERN = r"^(1st|2nd|3rd|4th|5th|last)\s+([a-z]{3})$"
+
+
+def is_id(text: str) -> bool:
+    """Whether ``text`` matches ``^[a-z0-9][a-z0-9-]*$`` (whose `$` also matches before a final newline)."""
+    text = text.removesuffix("\n")
+    return bool(text) and text[0] != "-" and _ID_CHARS.issuperset(text)
+
+
 _NTH = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
 
 
@@ -168,7 +178,7 @@ def _show(value: Any) -> str:
     return repr(value) if not isinstance(value, (list, dict)) else type(value).__name__
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = "[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # all of them unprintable: printable text has none
 
 
 def _string(value: Any, where: str, problems: Problems) -> str | None:
@@ -178,7 +188,8 @@ def _string(value: Any, where: str, problems: Problems) -> str | None:
     if not value.strip():
         problems.append(f"{where}: must not be empty")
         return None
-    if m := _CONTROL.search(value):  # terminal escapes would act in notifications and on the terminal
+    # terminal escapes would act in notifications and on the terminal
+    if not value.isprintable() and (m := re.search(_CONTROL, value)):
         char = f"U+{ord(m.group()):04X}"
         problems.append(f"{where}: holds a control character ({char}); only tabs and newlines may be used in text")
         return None
@@ -243,20 +254,21 @@ def _file_path(value: Any, where: str, problems: Problems) -> str | None:
     return text
 
 
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates: they reorder what follows
-_BREAKS = re.compile("[\n\t\u0085\u2028\u2029]")
+_BIDI = "[\u202a-\u202e\u2066-\u2069]"  # embeddings, overrides, isolates: they reorder what follows
+_BREAKS = "[\n\t\u0085\u2028\u2029]"  # these and the above unprintable: printable text has none
 
 
 def _name(value: Any, where: str, problems: Problems) -> str | None:
     text = _string(value, where, problems)
     if text is None:
         return None
-    if m := _BIDI.search(text):
+    plain = text.isprintable()
+    if not plain and (m := re.search(_BIDI, text)):
         char = f"U+{ord(m.group()):04X}"
         problems.append(f"{where}: holds a text-direction control ({char}), which would turn the text around it")
         return None
-    if len(text) > 40 or _BREAKS.search(text) or text != text.strip():
-        shown = _BREAKS.sub(lambda m: repr(m.group())[1:-1], _show(text))  # a line break shown as \n, never made
+    if len(text) > 40 or (not plain and re.search(_BREAKS, text)) or text != text.strip():
+        shown = re.sub(_BREAKS, lambda m: repr(m.group())[1:-1], _show(text))  # a line break shown as \n, never made
         problems.append(f"{where}: {shown} must be one line of at most 40 characters, no spaces around it")
         return None
     return text
@@ -289,12 +301,23 @@ EVERY_MAX = {"day": 3660, "week": 520, "month": 120}
 START_RANGE = (date(1900, 1, 1), date(2199, 12, 31))
 
 
+_PLAIN_UNITS = {f"{unit}{s}": unit for unit in EVERY_MAX for s in ("", "s")}  # "week", "weeks": n = 1
+
+
 def _every(value: Any, where: str, problems: Problems) -> Every | None:
-    m = _EVERY_RE.match(value.strip().lower()) if isinstance(value, str) else None
-    if not m or (m.group(1) is not None and int(m.group(1)) < 1):
+    word = value.strip().lower() if isinstance(value, str) else ""
+    words = word.split() if word.isascii() else []  # "week", "2 weeks": _EVERY_PATTERN's, without compiling it
+    if 1 <= len(words) <= 2 and words[-1] in _PLAIN_UNITS and (len(words) == 1 or words[0].isdigit()):
+        count: str | None = words[0] if len(words) == 2 else None
+        unit = _PLAIN_UNITS[words[-1]]
+    elif isinstance(value, str) and (m := re.match(_EVERY_PATTERN, word)):
+        count, unit = m.group(1), m.group(2)
+    else:
+        count, unit = "0", ""
+    if not unit or (count is not None and int(count) < 1):
         problems.append(f'{where}: {_show(value)} is not a period: "day", "week", "month" or "N days/weeks/months"')
         return None
-    unit, n = m.group(2), int(m.group(1) or 1)
+    n = int(count or 1)
     if n > EVERY_MAX[unit]:
         problems.append(f"{where}: {_show(value)} is too long; at most {EVERY_MAX[unit]} {unit}s (about ten years)")
         return None
@@ -324,8 +347,8 @@ def _on(value: Any, where: str, problems: Problems) -> DaySet | None:
             weekdays.update((5, 6))
         elif word in ("daily", "every day"):
             weekdays.update(range(7))
-        elif word and (m := _NTH_RE.match(word)) and m.group(2) in WEEKDAYS:
-            nth.add((_NTH[m.group(1)], WEEKDAYS.index(m.group(2))))
+        elif word and (nth_day := nth_words(word)) and nth_day[1] in WEEKDAYS:
+            nth.add((_NTH[nth_day[0]], WEEKDAYS.index(nth_day[1])))
         elif isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= 31:
             month_days.add(item)
         else:
@@ -335,6 +358,16 @@ def _on(value: Any, where: str, problems: Problems) -> DaySet | None:
             )
             ok = False
     return DaySet(frozenset(weekdays), frozenset(nth), frozenset(month_days)) if ok else None
+
+
+def nth_words(word: str) -> tuple[str, str] | None:
+    """The two groups of _NTH_PATTERN ("1st", "sat"), or None: told without compiling it for ASCII."""
+    if word.isascii() and word == word.strip():  # (as `word` always is: the pattern's `^`, `$` need no care)
+        parts = word.split()
+        ok = len(parts) == 2 and parts[0] in _NTH and len(parts[1]) == 3 and parts[1].isalpha() and parts[1].islower()
+        return (parts[0], parts[1]) if ok else None
+    m = re.match(_NTH_PATTERN, word)
+    return (m.group(1), m.group(2)) if m else None
 
 
 def _at(value: Any, where: str, problems: Problems) -> tuple[time, ...] | None:
@@ -518,7 +551,7 @@ def parse_config(text: str, source: str, system_tz: str = "UTC") -> Config:
 def _parse_habit(habit_id: str, raw: Any, problems: Problems) -> Habit | None:
     where = f"habits.{habit_id}"
     before = len(problems)
-    if not _ID_RE.match(habit_id):
+    if not is_id(habit_id):
         problems.append(f"{where}: the id may only hold lowercase letters, digits and '-'")
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be a table ([{where}])")

@@ -34,11 +34,11 @@ Importing it keeps it private: it goes to this machine's private notes.
 from __future__ import annotations
 
 import io
-import re
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
+from daemon.config import is_id
 from daemon.errors import UsageError
 from daemon.events import PRIVATE, is_private
 from daemon.state import ALL, NO_EXTRA, HabitLog, Note, Pause, Skip, State
@@ -49,7 +49,6 @@ CSV_COLUMNS = ("kind", "habit", "date", "until", "count", "written", "text")  # 
 CSV_BY = "by"  # the column after them: who (added to version 1; older readers ignore it)
 CSV_PRIVATE = "private"  # the next one: "private" on a private note's line (added to version 1 too)
 _PRIVATE_NOTE = MappingProxyType({PRIVATE: True})
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_COUNT = 1000
 
 
@@ -57,16 +56,51 @@ def _by(name: str) -> dict[str, str]:
     return {"by": name} if name else {}
 
 
+def _day_tails(leap: bool) -> list[str]:
+    """"-MM-DD" of each day of a year, in order: what follows the year in an ISO date."""
+    first = date(2000 if leap else 2001, 1, 1).toordinal()
+    return [date.fromordinal(first + i).isoformat()[4:] for i in range(366 if leap else 365)]
+
+
+_TAILS: dict[bool, list[str]] = {}
+
+
+def _iso_days(done: dict[int, int]) -> list[str]:
+    """The days of day masks (``HabitLog.done``) as ISO dates, in order: ``HabitLog.days()``'s,
+    written from the masks' bits without a date object each (the bulk of a long history)."""
+    out: list[str] = []
+    for year in sorted(done):
+        mask = done[year]
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        tails = _TAILS.get(leap) or _TAILS.setdefault(leap, _day_tails(leap))
+        if mask >> len(tails):  # a bit past the year's end: what days() makes of it
+            out += [d.isoformat() for d in _days_of(year, mask)]
+            continue
+        prefix = f"{year:04d}"
+        out += [prefix + tails[i] for i, bit in enumerate(bin(mask)[:1:-1]) if bit == "1"]
+    return out
+
+
+def _days_of(year: int, mask: int) -> list[date]:
+    log = HabitLog()
+    log.done = {year: mask}
+    return log.days()
+
+
 def _completions(log: HabitLog) -> list[dict[str, Any]]:
+    counts = {d.isoformat(): n for d, n in log.counts.items()}
     if not log.people:  # no names: the bulk of a long history, kept lean
-        return [{"date": d.isoformat(), "count": log.counts.get(d, 1)} for d in log.days()]
-    whose = {d: name for name, person in log.people.items() for d in person.days()}  # days done by one person
+        if not counts:
+            return [{"date": d, "count": 1} for d in _iso_days(log.done)]
+        return [{"date": d, "count": counts.get(d, 1)} for d in _iso_days(log.done)]
+    whose = {d: name for name, person in log.people.items() for d in _iso_days(person.done)}  # done by one person
+    mixed = {d.isoformat(): names for d, names in log.mixed.items()}
     out: list[dict[str, Any]] = []
-    for d in log.days():
-        n = log.counts.get(d, 1)
-        item: dict[str, Any] = {"date": d.isoformat(), "count": n}
-        if d in log.mixed:
-            item["by"] = [name or None for name in log.mixed[d]]
+    for d in _iso_days(log.done):
+        n = counts.get(d, 1)
+        item: dict[str, Any] = {"date": d, "count": n}
+        if d in mixed:
+            item["by"] = [name or None for name in mixed[d]]
         elif d in whose:
             item["by"] = [whose[d]] * n
         out.append(item)
@@ -193,7 +227,7 @@ class _Reader:
         return UsageError(f"{self.source}: {where}: {what}; nothing was imported")
 
     def habit_id(self, value: Any, where: str, pause: bool = False) -> str:
-        if isinstance(value, str) and (_ID_RE.match(value) or (pause and value == ALL)):
+        if isinstance(value, str) and (is_id(value) or (pause and value == ALL)):
             return value
         raise self.fail(where, f"{value!r} is not a habit id")
 

@@ -11,12 +11,26 @@ As text (an event id) a stamp is ``MS-COUNTER-DEVICE``: ``1764270060000-0-3f9a2c
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
-DEVICE_RE = re.compile(r"^[a-z0-9][a-z0-9_]{2,31}$")
 DEVICE_RULE = "3 to 32 lowercase letters, digits or _, starting with a letter or digit"
-_ID_RE = re.compile(r"^(0|[1-9][0-9]{0,15})-(0|[1-9][0-9]{0,9})-([a-z0-9][a-z0-9_]{2,31})$")
+_DEVICE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+# an event id, told by plain string checks in parse_id
+_ID_PATTERN = r"^(0|[1-9][0-9]{0,15})-(0|[1-9][0-9]{0,9})-([a-z0-9][a-z0-9_]{2,31})$"
+
+
+def is_device_id(text: str) -> bool:
+    """Whether ``text`` matches ``^[a-z0-9][a-z0-9_]{2,31}$`` (whose `$` also matches before a final newline)."""
+    return _is_device(text.removesuffix("\n"))
+
+
+def _is_device(text: str) -> bool:
+    return 3 <= len(text) <= 32 and text[0] != "_" and _DEVICE_CHARS.issuperset(text)
+
+
+def _is_number(text: str, longest: int) -> bool:
+    """``0|[1-9][0-9]{0,longest-1}``: ASCII digits, no leading zero."""
+    return 0 < len(text) <= longest and text.isascii() and text.isdigit() and (text == "0" or text[0] != "0")
 
 
 class Stamp(NamedTuple):
@@ -30,10 +44,10 @@ class Stamp(NamedTuple):
 
 def parse_id(text: str) -> Stamp | None:
     """The stamp of an event id, or None when the text is not one."""
-    m = _ID_RE.match(text)
-    if m is None:
+    parts = text.removesuffix("\n").split("-")  # _ID_PATTERN, told without compiling it
+    if len(parts) != 3 or not (_is_number(parts[0], 16) and _is_number(parts[1], 10) and _is_device(parts[2])):
         return None
-    return Stamp(int(m.group(1)), int(m.group(2)), m.group(3))
+    return Stamp(int(parts[0]), int(parts[1]), parts[2])
 
 
 def tick(seen: Stamp | None, now_ms: int, device: str) -> Stamp:

@@ -116,7 +116,8 @@ def everyone(state: State) -> set[str]:
     for log in state.habits.values():
         seen.update(log.people)
         seen.update(s.by for s in log.skips if s.by)
-        seen.update(n.by for n in log.notes if n.by)
+        authors = getattr(log.notes, "authors", None)  # notes from the cache: their names, not decoded
+        seen.update(authors() if authors is not None else (n.by for n in log.notes if n.by))
     return seen
 
 

@@ -19,8 +19,6 @@ from daemon.events import DONE, NOTE, SKIP, TAKE_BACK, Event
 from daemon.merge import Merged, merge_log
 from daemon.state import Pause, State
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
 
 class ConfigEdit(NamedTuple):
     text: str | None  # the new config text, or None when it cannot be edited safely

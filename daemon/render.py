@@ -20,7 +20,7 @@ from daemon.views import StatusRow, Upcoming
 _CODES = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1", "cyan": "36"}
 
 
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL = "[\x00-\x08\x0a-\x1f\x7f-\x9f]"  # compiled on first use; all of them unprintable
 
 
 def _show_control(m: re.Match[str]) -> str:
@@ -38,7 +38,7 @@ def inert(text: str) -> str:
     A tab stays a tab; every other C0 control (newlines too: callers split lines
     first), DEL and the C1 controls show as ``^[``, ``^?`` or ``<U+009B>``.
     """
-    return _CONTROL.sub(_show_control, text)
+    return text if text.isprintable() else re.sub(_CONTROL, _show_control, text)
 
 
 def cols(text: str) -> int:

@@ -111,12 +111,12 @@ TOP = 86  # the heading and the legend
 BLOCK = 58 + 7 * STEP  # a habit: title, figures, month names, seven rows, space
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"  # compiled on first use (re keeps it)
 
 
 def esc(text: str) -> str:
     """Text as XML character data or an attribute value: escaped, and without the characters XML forbids."""
-    return _html.escape(_NOT_XML.sub("\ufffd", text), quote=True)
+    return _html.escape(re.sub(_NOT_XML, "\ufffd", text), quote=True)
 
 
 def _cut(text: str, width: int) -> str:

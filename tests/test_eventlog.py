@@ -277,3 +277,17 @@ def test_notes_decoded_from_the_cache_on_first_look_behave_as_a_list() -> None:
     assert pack_notes(LazyNotes(packed)) is packed and LazyNotes(pack_notes(lazy)) == lazy
     del lazy[0]
     assert lazy.index(Note(DAY, NOW, "cake", 2)) == 1 and Note(DAY, NOW, "tea", 0) in lazy
+
+
+def test_who_wrote_the_notes_is_known_without_decoding_them() -> None:
+    from daemon.cache import LazyNotes, pack_notes
+    from daemon.people import everyone
+    from daemon.state import Note, State
+
+    notes = [Note(DAY, NOW, "soup", 1, by="Sam"), Note(DAY, NOW, "tea", 0), Note(DAY, NOW, "cake", 2, by="Alex")]
+    lazy = LazyNotes(pack_notes(notes))
+    assert lazy.authors() == {"Sam", "Alex"} and lazy.unread() is not None  # still packed
+    state = State()
+    state.log("thanks").notes = lazy
+    assert everyone(state) == {"Sam", "Alex"} and lazy.unread() is not None
+    assert lazy == notes and lazy.authors() == {"Sam", "Alex"}  # decoded: the same names

@@ -24,3 +24,26 @@ def test_cli_commands_do_not_import_the_scheduler_or_a_notification_library(tmp_
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_help_imports_the_command_line_only() -> None:
+    """`habitd --help` lists every command without loading what records, reads the history or shows it."""
+    code = (
+        "import sys\n"
+        "from daemon.cli import main\n"
+        "sys.argv = ['habitd', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as e:\n"
+        "    assert not e.code, e.code\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('daemon'))), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    loaded = set(out.stderr.split())
+    assert "daemon.cli_show" in loaded and "Mark HABIT done" in out.stdout  # it did list the commands
+    heavy = {
+        "daemon.record", "daemon.store", "daemon.state", "daemon.events", "daemon.cache", "daemon.derive",
+        "daemon.changes", "daemon.people", "daemon.streaks", "daemon.periods", "daemon.config", "daemon.views",
+        "daemon.render", "daemon.schedule", "daemon.merge", "daemon.rename", "daemon.exchange",
+    }  # fmt: skip
+    assert sorted(loaded & heavy) == []
