@@ -176,8 +176,8 @@ def never_shown(habit: Habit, settings: Settings) -> bool:
     in ``lost_window`` and its logical day is the period's last: every day of a daily habit, the
     week's last day of a weekly one), or when it reminds about a day that is not due (a time
     before ``day_starts`` reminds about the day before, which a daily habit's ``on`` may leave
-    out). ``check`` warns about such a habit; the schedule need not search ten years for a
-    reminder it would turn down one by one.
+    out). ``check`` warns of reminders quiet hours hold past their period; the schedule need not
+    search ten years for a reminder it would turn down one by one.
     """
     times = _times(habit)
     daily = habit.every == Every("day", 1)
