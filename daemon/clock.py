@@ -135,7 +135,6 @@ def parse_day(text: str, today: date, ahead: bool = False) -> date:
 
 
 _DURATION_PATTERN = r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*"
-_DURATION_NOT_ASCII: tuple[str | None, ...] = ()
 
 
 def _duration_parts(text: str) -> tuple[str | None, ...] | None:
@@ -166,8 +165,9 @@ def _duration_parts(text: str) -> tuple[str | None, ...] | None:
 
 def parse_duration(text: str) -> timedelta | None:
     """``"90m"``, ``"2h"``, ``"1h30m"``, ``"1d"`` -> timedelta; None when invalid or zero."""
-    groups = _duration_parts(text) if text.isascii() else _DURATION_NOT_ASCII
-    if groups is _DURATION_NOT_ASCII:  # digits and spaces of other scripts, as \d and \s take them
+    if text.isascii():
+        groups = _duration_parts(text)
+    else:  # digits and spaces of other scripts, as \d and \s take them
         m = re.fullmatch(_DURATION_PATTERN, text)
         groups = m.groups() if m else None
     if not groups or not any(groups):

@@ -304,19 +304,24 @@ START_RANGE = (date(1900, 1, 1), date(2199, 12, 31))
 _PLAIN_UNITS = {f"{unit}{s}": unit for unit in EVERY_MAX for s in ("", "s")}  # "week", "weeks": n = 1
 
 
+def period_words(word: str) -> tuple[str | None, str] | None:
+    """The two groups of _EVERY_PATTERN (the count or None, the unit), or None: told without
+    compiling it for ASCII ("week", "2 weeks")."""
+    if word.isascii() and word == word.strip():  # (as `word` always is: the pattern's `^`, `$` need no care)
+        words = word.split()
+        if 1 <= len(words) <= 2 and words[-1] in _PLAIN_UNITS and (len(words) == 1 or words[0].isdigit()):
+            return (words[0] if len(words) == 2 else None), _PLAIN_UNITS[words[-1]]
+        return None
+    m = re.match(_EVERY_PATTERN, word)
+    return (m.group(1), m.group(2)) if m else None
+
+
 def _every(value: Any, where: str, problems: Problems) -> Every | None:
-    word = value.strip().lower() if isinstance(value, str) else ""
-    words = word.split() if word.isascii() else []  # "week", "2 weeks": _EVERY_PATTERN's, without compiling it
-    if 1 <= len(words) <= 2 and words[-1] in _PLAIN_UNITS and (len(words) == 1 or words[0].isdigit()):
-        count: str | None = words[0] if len(words) == 2 else None
-        unit = _PLAIN_UNITS[words[-1]]
-    elif isinstance(value, str) and (m := re.match(_EVERY_PATTERN, word)):
-        count, unit = m.group(1), m.group(2)
-    else:
-        count, unit = "0", ""
-    if not unit or (count is not None and int(count) < 1):
+    parsed = period_words(value.strip().lower()) if isinstance(value, str) else None
+    if parsed is None or (parsed[0] is not None and int(parsed[0]) < 1):
         problems.append(f'{where}: {_show(value)} is not a period: "day", "week", "month" or "N days/weeks/months"')
         return None
+    count, unit = parsed
     n = int(count or 1)
     if n > EVERY_MAX[unit]:
         problems.append(f"{where}: {_show(value)} is too long; at most {EVERY_MAX[unit]} {unit}s (about ten years)")

@@ -33,12 +33,13 @@ Importing it keeps it private: it goes to this machine's private notes.
 
 from __future__ import annotations
 
+import functools
 import io
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from daemon.config import is_id
+from daemon.config import is_id, month_days
 from daemon.errors import UsageError
 from daemon.events import PRIVATE, is_private
 from daemon.state import ALL, NO_EXTRA, HabitLog, Note, Pause, Skip, State
@@ -56,13 +57,11 @@ def _by(name: str) -> dict[str, str]:
     return {"by": name} if name else {}
 
 
+@functools.cache
 def _day_tails(leap: bool) -> list[str]:
     """"-MM-DD" of each day of a year, in order: what follows the year in an ISO date."""
     first = date(2000 if leap else 2001, 1, 1).toordinal()
     return [date.fromordinal(first + i).isoformat()[4:] for i in range(366 if leap else 365)]
-
-
-_TAILS: dict[bool, list[str]] = {}
 
 
 def _iso_days(done: dict[int, int]) -> list[str]:
@@ -71,8 +70,7 @@ def _iso_days(done: dict[int, int]) -> list[str]:
     out: list[str] = []
     for year in sorted(done):
         mask = done[year]
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        tails = _TAILS.get(leap) or _TAILS.setdefault(leap, _day_tails(leap))
+        tails = _day_tails(month_days(year, 2) == 29)
         if mask >> len(tails):  # a bit past the year's end: what days() makes of it
             out += [d.isoformat() for d in _days_of(year, mask)]
             continue
@@ -90,8 +88,6 @@ def _days_of(year: int, mask: int) -> list[date]:
 def _completions(log: HabitLog) -> list[dict[str, Any]]:
     counts = {d.isoformat(): n for d, n in log.counts.items()}
     if not log.people:  # no names: the bulk of a long history, kept lean
-        if not counts:
-            return [{"date": d, "count": 1} for d in _iso_days(log.done)]
         return [{"date": d, "count": counts.get(d, 1)} for d in _iso_days(log.done)]
     whose = {d: name for name, person in log.people.items() for d in _iso_days(person.done)}  # done by one person
     mixed = {d.isoformat(): names for d, names in log.mixed.items()}

@@ -302,3 +302,31 @@ def test_without_inotify_the_periodic_check_notices_a_changed_state(
         assert "the state changed" in caplog.text
     finally:
         runner.scheduler.shutdown(wait=False)
+
+
+def test_a_stop_asked_while_planning_ends_the_planning(tmp_path: Path) -> None:
+    """A SIGTERM arriving while the next reminders are worked out stops that work, habit by habit."""
+    import signal
+
+    from daemon import runner as runner_mod
+
+    runner, _notifier, now = runner_at(tmp_path)
+    runner.schedule(now[0])
+    assert set(runner._when) == {"thanks", "walk"}
+    runner._on_signal(signal.SIGTERM, None)
+    with pytest.raises(runner_mod._Stopping):
+        runner.schedule(now[0])
+    assert runner._when == {}  # not one habit planned after the signal
+
+
+def test_the_status_bar_files_reuse_the_schedules_times_and_agree_with_status(tmp_path: Path) -> None:
+    """The daemon writes today's files with the reminder times it scheduled, not computed again:
+    they are the times `habitd status` works out."""
+    from daemon import views
+
+    runner, _notifier, now = runner_at(tmp_path)
+    runner.check()
+    state = runner.store.read()
+    reused = views.status(runner.config, state, now[0], next_times=runner._when)
+    assert reused == views.status(runner.config, state, now[0])
+    assert any(row.next_reminder is not None for row in reused)

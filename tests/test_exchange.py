@@ -235,3 +235,15 @@ def test_exported_is_stamped_in_the_configs_zone_else_in_utc(habitd: Habitd) -> 
     r = habitd("export")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["exported"] == "2026-11-25T12:00:01+00:00"  # no zone to be sure of
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.integers(1900, 2199), st.integers(0, (1 << 367) - 1), max_size=4))
+def test_export_writes_the_days_of_the_masks_as_the_history_reads_them(done: dict[int, int]) -> None:
+    """Export writes dates straight from the day masks; they are the days the history itself reads."""
+    from daemon.exchange import _iso_days
+    from daemon.state import HabitLog
+
+    log = HabitLog()
+    log.done = done
+    assert _iso_days(done) == [d.isoformat() for d in log.days()]
