@@ -29,7 +29,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy daemon
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/pytest

@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from daemon.store import Store  # noqa: E402
+from habitd.history.store import Store  # noqa: E402
 
 PY = sys.executable
 FLOOR = [PY, "-c", "import click, tomllib, tomli_w"]
@@ -43,7 +43,7 @@ CATALOG = (ROOT / "config.example.toml").read_text()
 
 def habitd_cmd() -> list[str]:
     script = Path(PY).parent / "habitd"
-    return [str(script)] if script.exists() else [PY, "-m", "daemon"]
+    return [str(script)] if script.exists() else [PY, "-m", "habitd"]
 
 
 # Where the reminders fall against quiet hours, for the daemon's figures: kept off them, held by
@@ -116,7 +116,7 @@ def make_history(config: Path, state_dir: Path, years: int, today: date, weekly_
     release before the event log: the first command moves it into the log."""
     import tomllib
 
-    from daemon.state import Note
+    from habitd.habits.state import Note
 
     ids = list(tomllib.loads(config.read_text())["habits"])
     rng = random.Random(11)
@@ -143,9 +143,9 @@ def make_shared_history(config: Path, state_dir: Path, partner_dir: Path, years:
     device's files, every event carrying the name."""
     import tomllib
 
-    from daemon.config import parse_config
-    from daemon.state import Note
-    from daemon.store import SharedStore
+    from habitd.habits.config import parse_config
+    from habitd.habits.state import Note
+    from habitd.history.store import SharedStore
 
     parsed = parse_config(config.read_text(), str(config), "UTC")
     shared = tomllib.loads(config.read_text())["settings"]["shared_dir"]
@@ -238,8 +238,8 @@ def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -
     (every event carries it): done and status against an empty history, the first move from a
     state file, a cold rebuild of the cache, catching up with a partner, and the daemon's CPU
     while a partner's device writes."""
-    from daemon.config import parse_config
-    from daemon.store import CACHE_FILE, EVENTS_CACHE_FILE, SharedStore
+    from habitd.habits.config import parse_config
+    from habitd.history.store import CACHE_FILE, EVENTS_CACHE_FILE, SharedStore
 
     env = {**os.environ, "NO_COLOR": "1"}
     (folder / "log").mkdir()
@@ -315,8 +315,8 @@ def partner_writes(folder: Path, config: Path, state: Path, shared: Path, second
     """`habitd run` on that history, its shared folder watched: CPU while idle, while a partner's
     device writes (a completion or an undo every 5 s, arriving as Syncthing delivers a file: a
     temporary name, then a rename), and while a sync engine only churns temporary files."""
-    from daemon.config import parse_config
-    from daemon.store import SharedStore
+    from habitd.habits.config import parse_config
+    from habitd.history.store import SharedStore
 
     parsed = parse_config(config.read_text(), str(config), "UTC")
     staging = folder / "partner-own"  # the partner's own copy of the shared folder
@@ -691,9 +691,11 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
     subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
     subprocess.run([PY, "-m", "compileall", "-q", str(old / "daemon"), str(ROOT / "daemon")], check=True)
     env = {**os.environ, "HABITD_NOTIFIER": "notify-send"}
-    # Its own copy first on the path: `python -m daemon` from its folder, never this checkout.
-    versions = {rev: [PY, "-P", "-c", f"import sys; sys.path.insert(0, {str(old)!r}); import runpy; "
-                                     "runpy.run_module('daemon', run_name='__main__')"],
+    # Its own copy first on the path, never this checkout: the import package is `habitd` inside
+    # daemon/ since the source folder became daemon/habitd; before that it was `daemon` itself.
+    path, package = (old / "daemon", "habitd") if (old / "daemon" / "habitd").is_dir() else (old, "daemon")
+    versions = {rev: [PY, "-P", "-c", f"import sys; sys.path.insert(0, {str(path)!r}); import runpy; "
+                                     f"runpy.run_module({package!r}, run_name='__main__')"],
                 "this": habitd_cmd()}  # fmt: skip
     results: dict[str, object] = {"machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds")}
     for habits, quiet in ((50, "outside"), (1000, "outside"), (1000, "lost")):

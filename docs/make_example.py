@@ -17,11 +17,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "daemon"))
 
-from daemon import report  # noqa: E402
-from daemon.config import parse_config  # noqa: E402
-from daemon.state import Note, Pause, Skip, State  # noqa: E402
+from habitd.exchange import report  # noqa: E402
+from habitd.habits.config import parse_config  # noqa: E402
+from habitd.habits.state import Note, Pause, Skip, State  # noqa: E402
 
 CONFIG = """
 [settings]

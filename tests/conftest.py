@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner, Result
 
-from daemon.cli import App, cli
+from habitd.cli.app import App, cli
 from tests.desktop import Desktop
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -217,7 +217,7 @@ class Daemon:
         os.replace(tmp, self.clock_file)
 
     def args(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "daemon", "--config", str(self.config), "--state-dir", str(self.state_dir), *args]
+        return [sys.executable, "-m", "habitd", "--config", str(self.config), "--state-dir", str(self.state_dir), *args]
 
     def start(self, *extra: str, tick: float = 0.3, env: dict[str, str] | None = None, ready: bool = True) -> None:
         """Start it and (unless ``ready`` is false) wait until it runs: a loaded machine is slow to start."""

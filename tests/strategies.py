@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-from daemon.state import ALL, Pause, Skip, State
+from habitd.habits.state import ALL, Pause, Skip, State
 
 # A habit's history up to 2026-07-01 (completions, skips, pauses), its schedule, the week's first day:
 # pass them to @given(*HISTORY) and build the state with ``history_state``.

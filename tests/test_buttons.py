@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import tomli_w
 
-from daemon import buttons
-from daemon.config import Config, parse_config
-from daemon.notify import Note, PlyerNotifier, Pressed
-from daemon.reminders import Due, plan
-from daemon.runner import Runner
-from daemon.state import Snooze, State, from_doc, to_doc
-from daemon.store import Store
-from daemon.views import SNOOZE, next_reminder, upcoming
+from habitd.habits.config import Config, parse_config
+from habitd.habits.state import Snooze, State, from_doc, to_doc
+from habitd.history.store import Store
+from habitd.service import buttons
+from habitd.service.notify import Note, PlyerNotifier, Pressed
+from habitd.service.reminders import Due, plan
+from habitd.service.runner import Runner
+from habitd.views.rows import SNOOZE, next_reminder, upcoming
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HABITS = """
@@ -233,7 +233,7 @@ class ClosedUnheard(PlyerNotifier):
 
 
 def test_a_bubble_closed_just_before_a_stop_is_not_shown_again(tmp_path: Path) -> None:
-    from daemon.bubbles import Bubbles
+    from habitd.service.bubbles import Bubbles
 
     store = Store(tmp_path)
     config = cfg()
@@ -249,8 +249,8 @@ class Kept(Recorder):
 
 
 def test_a_bubble_is_shown_again_for_the_day_it_was_for_not_the_latest_slots(tmp_path: Path) -> None:
-    from daemon.bubbles import Bubbles
-    from daemon.state import Reminder
+    from habitd.habits.state import Reminder
+    from habitd.service.bubbles import Bubbles
 
     store, config = Store(tmp_path), cfg(settings='day_starts = "04:00"')
     with store.update() as state:  # Tuesday's bubble on screen; Wednesday's slot was dropped (the daily cap)

@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daemon import record
-from daemon.changes import copy_history, needs_ids, write_change
-from daemon.config import parse_config
-from daemon.derive import derive, derive_with_ids
-from daemon.errors import UsageError
-from daemon.events import DONE, UNDO, Event
-from daemon.hlc import Stamp, tick
-from daemon.prompts import next_prompt
-from daemon.state import ALL, Note, State
+from habitd.errors import UsageError
+from habitd.habits.config import parse_config
+from habitd.habits.prompts import next_prompt
+from habitd.habits.state import ALL, Note, State
+from habitd.history import record
+from habitd.history.changes import copy_history, needs_ids, write_change
+from habitd.history.derive import derive, derive_with_ids
+from habitd.history.events import DONE, UNDO, Event
+from habitd.history.hlc import Stamp, tick
 
 D = date(2026, 11, 23)
 AT = datetime(2026, 11, 27, 19, tzinfo=UTC)

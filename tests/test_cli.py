@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from daemon.store import example_config
+from habitd.history.store import example_config
 from tests.conftest import ROOT, Habitd
 
 
@@ -186,7 +186,7 @@ def test_show_streaks_false_hides_them(habitd: Habitd) -> None:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "daemon", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "habitd", *args], capture_output=True, text=True, env=env, cwd=ROOT)
 
 
 def test_python_m_daemon_and_version() -> None:
@@ -196,7 +196,7 @@ def test_python_m_daemon_and_version() -> None:
 
 
 def test_every_command_has_help() -> None:
-    from daemon.cli import cli
+    from habitd.cli.app import cli
 
     for name, command in cli.commands.items():
         assert command.help, name

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.clock import logical_day, parse_day, parse_duration, wall_moment
-from daemon.errors import UsageError
+from habitd.errors import UsageError
+from habitd.habits.clock import logical_day, parse_day, parse_duration, wall_moment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

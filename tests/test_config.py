@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.config import HABIT_KEYS, SETTINGS_KEYS, Every, parse_config
-from daemon.errors import ConfigError
-from daemon.schedule import next_slot, slots_between
+from habitd.errors import ConfigError
+from habitd.habits.config import HABIT_KEYS, SETTINGS_KEYS, Every, parse_config
+from habitd.habits.schedule import next_slot, slots_between
 from tests.conftest import ROOT
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -61,7 +61,7 @@ def test_every_two_weeks_on_saturday() -> None:
     body = 'every = "2 weeks"\non = "sat"\nat = "10:00"\nstart = 2026-11-23'
     config = parse_config(habit_config(body), "c")
     assert config.habits[0].every == Every("week", 2)
-    from daemon.periods import period_of
+    from habitd.habits.periods import period_of
 
     assert period_of(config.habits[0], date(2026, 12, 5)) == (date(2026, 11, 23), date(2026, 12, 6))
     assert period_of(config.habits[0], date(2026, 12, 7)) == (date(2026, 12, 7), date(2026, 12, 20))

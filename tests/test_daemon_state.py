@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.notify import DeliveryError, Note, PlyerNotifier
-from daemon.runner import Runner
-from daemon.store import Store
-from daemon.watch import FolderWatch
+from habitd.history.store import Store
+from habitd.service.notify import DeliveryError, Note, PlyerNotifier
+from habitd.service.runner import Runner
+from habitd.service.watch import FolderWatch
 from tests.clock import wall_clock_env
 from tests.desktop import Daemon, Desktop, wait_for
 
@@ -224,7 +224,7 @@ def test_one_job_waits_for_the_soonest_reminder_and_plans_only_the_habits_due_th
 ) -> None:
     """With many habits, start-up sets one timer, not one per habit, and the work at a
     reminder's second is the work of the habits due then, all of them, and no other."""
-    import daemon.runner as runner_mod
+    import habitd.service.runner as runner_mod
 
     runner, notifier, now = runner_at(tmp_path)
     (tmp_path / "config.toml").write_text(MANY)
@@ -260,7 +260,7 @@ def test_one_job_waits_for_the_soonest_reminder_and_plans_only_the_habits_due_th
 
 def test_the_job_follows_a_habit_done_before_its_time(tmp_path: Path) -> None:
     """Done before 21:00 in another process: the job moves on to the next habit's time."""
-    from daemon import record
+    from habitd.history import record
 
     runner, _, now = runner_at(tmp_path)
     (tmp_path / "config.toml").write_text(ONE_AT_SEVEN + '[habits.hug]\ntitle = "Hug"\nat = "21:30"\n')
@@ -286,7 +286,7 @@ def test_without_inotify_the_periodic_check_notices_a_changed_state(
 ) -> None:
     import time
 
-    from daemon import record
+    from habitd.history import record
 
     runner, _, now = runner_at(tmp_path)
     assert not runner.watch.active  # nothing watched: as where inotify is missing
@@ -308,7 +308,7 @@ def test_a_stop_asked_while_planning_ends_the_planning(tmp_path: Path) -> None:
     """A SIGTERM arriving while the next reminders are worked out stops that work, habit by habit."""
     import signal
 
-    from daemon import runner as runner_mod
+    from habitd.service import runner as runner_mod
 
     runner, _notifier, now = runner_at(tmp_path)
     runner.schedule(now[0])
@@ -322,7 +322,7 @@ def test_a_stop_asked_while_planning_ends_the_planning(tmp_path: Path) -> None:
 def test_the_status_bar_files_reuse_the_schedules_times_and_agree_with_status(tmp_path: Path) -> None:
     """The daemon writes today's files with the reminder times it scheduled, not computed again:
     they are the times `habitd status` works out."""
-    from daemon import views
+    from habitd.views import rows as views
 
     runner, _notifier, now = runner_at(tmp_path)
     runner.check()

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from daemon.derive import derive
-from daemon.errors import StateError, StoreWriteError
-from daemon.events import DONE, NOTE, UNDO, Event
-from daemon.hlc import Stamp
-from daemon.store import EventLog
+from habitd.errors import StateError, StoreWriteError
+from habitd.history.derive import derive
+from habitd.history.events import DONE, NOTE, UNDO, Event
+from habitd.history.hlc import Stamp
+from habitd.history.store import EventLog
 from tests.conftest import ROOT, Habitd
 
 NOW = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
@@ -216,9 +216,9 @@ def test_concurrent_writers_on_one_machine_lose_nothing(tmp_path: Path, shared: 
     code = (
         "import sys\n"
         "from datetime import UTC, date, datetime\n"
-        "from daemon.events import Event\n"
-        "from daemon.hlc import Stamp\n"
-        "from daemon.store import EventLog\n"
+        "from habitd.history.events import Event\n"
+        "from habitd.history.hlc import Stamp\n"
+        "from habitd.history.store import EventLog\n"
         "log = EventLog(sys.argv[1], sys.argv[2], lock_timeout=60)\n"
         "for i in range(15):\n"
         "    with log.writer(datetime(2026, 11, 27, tzinfo=UTC)) as w:\n"
@@ -237,7 +237,7 @@ def test_concurrent_writers_on_one_machine_lose_nothing(tmp_path: Path, shared: 
 def test_the_events_cache_keeps_every_field_of_an_event() -> None:
     import marshal
 
-    from daemon.cache import pack_event, unpack_event
+    from habitd.history.cache import pack_event, unpack_event
 
     e = Event(
         Stamp(5, 2, "aaa"), "skip", "walk", DAY, NOW.astimezone(), "Sam", "rain", Stamp(4, 0, "bbb"),
@@ -262,8 +262,8 @@ def test_a_command_says_which_file_it_could_not_read_and_shows_the_rest(habitd: 
 
 
 def test_notes_decoded_from_the_cache_on_first_look_behave_as_a_list() -> None:
-    from daemon.cache import LazyNotes, pack_notes
-    from daemon.state import Note
+    from habitd.habits.state import Note
+    from habitd.history.cache import LazyNotes, pack_notes
 
     notes = [Note(DAY, NOW, "soup", 1), Note(DAY, NOW, "tea", 0)]
     packed = pack_notes(notes)
@@ -280,9 +280,9 @@ def test_notes_decoded_from_the_cache_on_first_look_behave_as_a_list() -> None:
 
 
 def test_who_wrote_the_notes_is_known_without_decoding_them() -> None:
-    from daemon.cache import LazyNotes, pack_notes
-    from daemon.people import everyone
-    from daemon.state import Note, State
+    from habitd.habits.state import Note, State
+    from habitd.history.cache import LazyNotes, pack_notes
+    from habitd.history.people import everyone
 
     notes = [Note(DAY, NOW, "soup", 1, by="Sam"), Note(DAY, NOW, "tea", 0), Note(DAY, NOW, "cake", 2, by="Alex")]
     lazy = LazyNotes(pack_notes(notes))

@@ -12,9 +12,11 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daemon.config import parse_config
-from daemon.derive import derive
-from daemon.events import (
+from habitd.habits.config import parse_config
+from habitd.habits.state import ALL, NO_EXTRA, Note, Pause, PromptDeck, Skip, State
+from habitd.habits.streaks import summarize
+from habitd.history.derive import derive
+from habitd.history.events import (
     DONE,
     NOTE,
     NOTE_DELETE,
@@ -32,10 +34,8 @@ from daemon.events import (
     merge,
     to_table,
 )
-from daemon.hlc import Stamp, parse_id, tick
-from daemon.migrate import events_of_state
-from daemon.state import ALL, NO_EXTRA, Note, Pause, PromptDeck, Skip, State
-from daemon.streaks import summarize
+from habitd.history.hlc import Stamp, parse_id, tick
+from habitd.history.migrate import events_of_state
 
 D = date(2026, 11, 23)  # a Monday
 AT = datetime(2026, 11, 23, 20, tzinfo=UTC)
@@ -368,7 +368,7 @@ append_steps = st.lists(st.tuples(st.sampled_from((0, 1)), appending, st.integer
 def test_events_added_to_a_derived_state_give_what_deriving_them_all_gives(
     script: list[tuple[int, tuple[str, str, date], int]], drift: int, cut: int
 ) -> None:
-    from daemon.derive import extend
+    from habitd.history.derive import extend
 
     sam, alex = play(script, drift)
     everything = merge(sam.own, alex.own)
@@ -379,7 +379,7 @@ def test_events_added_to_a_derived_state_give_what_deriving_them_all_gives(
 
 
 def test_a_partners_completion_with_its_note_is_added_where_deriving_would_put_it() -> None:
-    from daemon.derive import extend
+    from habitd.history.derive import extend
 
     sam, alex = Device("sam"), Device("alex")
     first = sam.emit(1, DONE, "talk", D)
@@ -404,7 +404,7 @@ def test_a_partners_undo_added_by_deriving_its_months_again_gives_what_deriving_
 ) -> None:
     """A partner's undo (or unskip, note deleted) read by this device: only the months it touches
     are derived again, and the state is what deriving every event gives."""
-    from daemon.derive import rederive_months
+    from habitd.history.derive import rederive_months
 
     sam, alex = play(script, drift)
     everything = merge(sam.own, alex.own)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from daemon.config import parse_config
-from daemon.prompts import current_prompt, next_prompt
-from daemon.state import State, from_doc, to_doc
+from habitd.habits.config import parse_config
+from habitd.habits.prompts import current_prompt, next_prompt
+from habitd.habits.state import State, from_doc, to_doc
 from tests.conftest import Habitd
 
 PROMPTS = """

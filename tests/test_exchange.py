@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daemon.exchange import export_doc, parse_export, to_csv, to_json
-from daemon.merge import merge_state
-from daemon.state import Note, Pause, Skip, State
+from habitd.exchange.document import export_doc, parse_export, to_csv, to_json
+from habitd.habits.state import Note, Pause, Skip, State
+from habitd.history.merge import merge_state
 from tests.conftest import Habitd
 
 
@@ -241,8 +241,8 @@ def test_exported_is_stamped_in_the_configs_zone_else_in_utc(habitd: Habitd) -> 
 @given(st.dictionaries(st.integers(1900, 2199), st.integers(0, (1 << 367) - 1), max_size=4))
 def test_export_writes_the_days_of_the_masks_as_the_history_reads_them(done: dict[int, int]) -> None:
     """Export writes dates straight from the day masks; they are the days the history itself reads."""
-    from daemon.exchange import _iso_days
-    from daemon.state import HabitLog
+    from habitd.exchange.document import _iso_days
+    from habitd.habits.state import HabitLog
 
     log = HabitLog()
     log.done = done

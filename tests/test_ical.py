@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 from dateutil.rrule import rrulestr
 
-from daemon.config import parse_config
-from daemon.schedule import base_times
+from habitd.habits.config import parse_config
+from habitd.habits.schedule import base_times
 from tests.conftest import ROOT, Habitd
 
 CONFIG = """
@@ -156,7 +156,7 @@ def test_only_the_ical_command_imports_icalendar(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from daemon.cli import cli\n"
+        "from habitd.cli.app import cli\n"
         f"args = ['--config', {str(ROOT / 'config.example.toml')!r}, '--state-dir', {str(tmp_path)!r}]\n"
         "for cmd in (['done', 'thanks'], ['status'], ['export'], ['today']):\n"
         "    assert CliRunner().invoke(cli, args + cmd).exit_code == 0\n"

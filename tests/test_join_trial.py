@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.store import EventLog
+from habitd.history.store import EventLog
 from tests.conftest import BASIC, Habitd, shared_settings
 from tests.test_devices import device, grep
 

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 
-from daemon import record
-from daemon.cli import App, cli
-from daemon.config import parse_config
-from daemon.prompts import next_prompt
-from daemon.state import ALL
-from daemon.store import MIGRATED_BACKUP, Store
+from habitd.cli.app import App, cli
+from habitd.habits.config import parse_config
+from habitd.habits.prompts import next_prompt
+from habitd.habits.state import ALL
+from habitd.history import record
+from habitd.history.store import MIGRATED_BACKUP, Store
 from tests.conftest import BASIC
 
 BERLIN = ZoneInfo("Europe/Berlin")

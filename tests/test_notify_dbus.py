@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from daemon import notify_dbus
-from daemon.notify import DeliveryError, Note
-from daemon.notify_dbus import DBusNotifier
+from habitd.service import notify_dbus
+from habitd.service.notify import DeliveryError, Note
+from habitd.service.notify_dbus import DBusNotifier
 from tests.conftest import ROOT
 from tests.desktop import BUS_CONFIG, require, wait_for
 

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 
-from daemon.clock import WEEKDAYS
-from daemon.config import parse_config
-from daemon.stats import habit_stats, window_starts
-from daemon.streaks import MET, MISSED, Period, periods, summarize
+from habitd.habits.clock import WEEKDAYS
+from habitd.habits.config import parse_config
+from habitd.habits.streaks import MET, MISSED, Period, periods, summarize
+from habitd.views.stats import habit_stats, window_starts
 from tests.conftest import BASIC, ROOT, Habitd
 from tests.strategies import HISTORY, history_state
 
@@ -200,7 +200,7 @@ def test_stats_of_an_unknown_habit_is_a_usage_error(habitd: Habitd) -> None:
 
 def test_the_console_script_runs_the_overview_commands(habitd: Habitd) -> None:
     """A real process: the lazily loaded commands are found by the installed entry point."""
-    base = [sys.executable, "-m", "daemon", "--config", str(habitd.config), "--state-dir", str(habitd.state_dir)]
+    base = [sys.executable, "-m", "habitd", "--config", str(habitd.config), "--state-dir", str(habitd.state_dir)]
     for cmd in (["grid"], ["stats"], ["stats", "thanks", "--json"], ["report", "--json"]):
         r = subprocess.run([*base, *cmd], capture_output=True, text=True, cwd=ROOT, timeout=60)
         assert r.returncode == 0, r.stderr

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.watch import FolderWatch
+from habitd.service.watch import FolderWatch
 from tests.desktop import ROOT, Daemon, Desktop, backend_env, wait_for
 
 SHARED = """
@@ -72,7 +72,7 @@ def partner_done(daemon: Daemon, shared: Path, habit: str) -> None:
     (partner / "shared").mkdir(parents=True, exist_ok=True)
     config = partner / "config.toml"
     config.write_text(SHARED.format(shared=partner / "shared", name="Alex"))
-    args = [sys.executable, "-m", "daemon", "--config", str(config), "--state-dir", str(partner / "state")]
+    args = [sys.executable, "-m", "habitd", "--config", str(config), "--state-dir", str(partner / "state")]
     done = subprocess.run([*args, "done", habit], env=daemon.env, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     for source in (partner / "shared" / "devices").glob("*/*.toml"):

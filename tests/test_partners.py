@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daemon.exchange import export_doc, parse_export, to_csv, to_json
-from daemon.merge import merge_state
-from daemon.state import HabitLog, Note, State
+from habitd.exchange.document import export_doc, parse_export, to_csv, to_json
+from habitd.habits.state import HabitLog, Note, State
+from habitd.history.merge import merge_state
 from tests.conftest import Habitd, machine, ok, shared_settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -345,7 +345,7 @@ def test_any_named_history_survives_both_formats_and_merges_once(days: dict[date
 
 
 def test_a_name_with_a_wide_character_keeps_the_columns_aligned(tmp_path: Path, sam: Habitd) -> None:
-    from daemon.render import cols
+    from habitd.views.render import cols
 
     zoe = device(tmp_path, "zoe", "Zoë 💖")
     ok(zoe, "done", "walk")

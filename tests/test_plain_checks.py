@@ -8,11 +8,11 @@ from datetime import time, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from daemon.clock import parse_hhmm
-from daemon.config import is_id
-from daemon.hlc import is_device_id
-from daemon.render import inert
-from daemon.store import is_month_file
+from habitd.habits.clock import parse_hhmm
+from habitd.habits.config import is_id
+from habitd.history.hlc import is_device_id
+from habitd.history.store import is_month_file
+from habitd.views.render import inert
 
 # Text near what each check looks for: digits of several scripts, the separators, a final newline.
 near = st.text(st.sampled_from("0123456789١٢٣०९:-_.atomlz \n\t\x1b\u202aA"), max_size=16)
@@ -55,7 +55,7 @@ durations = st.one_of(
 
 @given(durations)
 def test_duration_parts_are_its_pattern(text: str) -> None:
-    from daemon.clock import _DURATION_PATTERN, parse_duration
+    from habitd.habits.clock import _DURATION_PATTERN, parse_duration
 
     m = re.fullmatch(_DURATION_PATTERN, text)
     by_pattern = None
@@ -73,7 +73,7 @@ event_ids = st.one_of(
 
 @given(event_ids)
 def test_event_ids_are_their_pattern(text: str) -> None:
-    from daemon.hlc import _ID_PATTERN, Stamp, parse_id
+    from habitd.history.hlc import _ID_PATTERN, Stamp, parse_id
 
     m = re.match(_ID_PATTERN, text)
     assert parse_id(text) == (Stamp(int(m.group(1)), int(m.group(2)), m.group(3)) if m else None)
@@ -87,7 +87,7 @@ periods = st.one_of(
 
 @given(periods)
 def test_periods_are_their_pattern(text: str) -> None:
-    from daemon.config import _EVERY_PATTERN, EVERY_MAX, Every, _every
+    from habitd.habits.config import _EVERY_PATTERN, EVERY_MAX, Every, _every
 
     m = re.match(_EVERY_PATTERN, text.strip().lower())
     ok = m and (m.group(1) is None or 1 <= int(m.group(1)) <= EVERY_MAX[m.group(2)])
@@ -103,7 +103,7 @@ nth_words = st.one_of(
 
 @given(nth_words)
 def test_nth_words_are_their_pattern(word: str) -> None:
-    from daemon.config import _NTH_PATTERN, nth_words
+    from habitd.habits.config import _NTH_PATTERN, nth_words
 
     m = re.match(_NTH_PATTERN, word)
     assert nth_words(word) == ((m.group(1), m.group(2)) if m else None)

@@ -10,11 +10,11 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daemon.config import HABIT_KEYS, SETTINGS_KEYS, parse_config
-from daemon.errors import ConfigError
-from daemon.state import ALL, Note, Pause, Skip, State, from_doc, to_doc
-from daemon.store import dump_state
-from daemon.streaks import summarize
+from habitd.errors import ConfigError
+from habitd.habits.config import HABIT_KEYS, SETTINGS_KEYS, parse_config
+from habitd.habits.state import ALL, Note, Pause, Skip, State, from_doc, to_doc
+from habitd.habits.streaks import summarize
+from habitd.history.store import dump_state
 from tests.strategies import HISTORY, history_state
 
 # Values of every TOML type, biased towards what each key expects so that valid configs come up too.
@@ -70,7 +70,7 @@ def test_any_toml_document_is_a_config_or_a_config_error(doc: dict) -> None:  # 
         return
     assert config.habits
     # A valid config also answers the questions the commands ask of it.
-    from daemon.views import status
+    from habitd.views.rows import status
 
     status(config, State(), datetime(2026, 11, 25, 12, tzinfo=UTC))
 
@@ -158,7 +158,7 @@ def reference_summary(habit, state: State, today: date, ws: int = 0) -> tuple[in
     """The definition, period by period over the whole history: what the fast version must equal."""
     import math
 
-    from daemon.streaks import MET, MISSED, periods
+    from habitd.habits.streaks import MET, MISSED, periods
 
     history = periods(habit, state, today, ws)
     run = best = 0

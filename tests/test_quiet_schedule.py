@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daemon import schedule
-from daemon.config import Config, parse_config
-from daemon.periods import is_due_day
-from daemon.schedule import expires, never_shown, shown_at, slots_between
-from daemon.state import State
-from daemon.views import next_reminder
+from habitd.habits import schedule
+from habitd.habits.config import Config, parse_config
+from habitd.habits.periods import is_due_day
+from habitd.habits.schedule import expires, never_shown, shown_at, slots_between
+from habitd.habits.state import State
+from habitd.views.rows import next_reminder
 
 BERLIN = ZoneInfo("Europe/Berlin")
 QUIET = 'quiet_hours = "22:30-07:30"\nday_starts = "04:00"'

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.state import State, from_doc, to_doc
-from daemon.store import Store
+from habitd.habits.state import State, from_doc, to_doc
+from habitd.history.store import Store
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
 
 
 def habitd(config: Path, state_dir: Path, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "daemon", "--config", str(config), "--state-dir", str(state_dir), *args]
+    cmd = [sys.executable, "-m", "habitd", "--config", str(config), "--state-dir", str(state_dir), *args]
     return subprocess.run(cmd, capture_output=True, text=True, env=ENV, **kw)  # type: ignore[call-overload,no-any-return]
 
 
@@ -45,7 +45,7 @@ def big_history(store: Store, habits: int, years: int) -> None:
 
 def history(config: Path, state_dir: Path) -> State:
     """The state as the commands see it: the event log's history and this machine's bookkeeping."""
-    from daemon.cli import App
+    from habitd.cli.app import App
 
     return App(config, state_dir).store.read()
 
@@ -59,7 +59,7 @@ def test_sigkill_at_random_moments_never_loses_a_completed_done(tmp_path: Path) 
     store = Store(tmp_path / "state")
     big_history(store, 50, 10)  # a real-sized file, so kills land while it is written too
     rng = random.Random(2026)
-    cmd = [sys.executable, "-m", "daemon", "--config", str(config), "--state-dir", str(Path(store.dir))]
+    cmd = [sys.executable, "-m", "habitd", "--config", str(config), "--state-dir", str(Path(store.dir))]
     # How long a `done` takes here and now, kept up to date from the runs that finish: on a
     # loaded machine it changes, and kills aimed by a stale figure would all land too late.
     took: list[float] = []
@@ -104,7 +104,7 @@ def test_sigkill_at_random_moments_never_loses_a_completed_done(tmp_path: Path) 
 WORKER = r"""
 import json, random, sys
 from click.testing import CliRunner
-from daemon.cli import cli
+from habitd.cli.app import cli
 config, state_dir, k, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rng = random.Random(k)
 effects = []
@@ -143,7 +143,7 @@ def test_four_writers_and_the_daemon_lose_no_update(tmp_path: Path) -> None:
         "HABITD_NOTIFIER": "dbus",
         "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus",
     }
-    cmd = [sys.executable, "-m", "daemon", "--config", str(config), "--state-dir", str(state_dir)]
+    cmd = [sys.executable, "-m", "habitd", "--config", str(config), "--state-dir", str(state_dir)]
     daemon = subprocess.Popen([*cmd, "run", "-v", "--tick", "0.2"], env=daemon_env, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(1)
@@ -355,7 +355,7 @@ def without_root_powers(config: Path, state_dir: Path, *args: str) -> subprocess
         "--bounding-set=-dac_override,-dac_read_search",
         sys.executable,
         "-m",
-        "daemon",
+        "habitd",
         "--config",
         str(config),
         "--state-dir",
@@ -395,7 +395,7 @@ def test_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
     run = [
         sys.executable,
         "-c",
-        "import os, sys; os.umask(0); from daemon.cli import main; sys.argv[0] = 'habitd'; main()",
+        "import os, sys; os.umask(0); from habitd.cli.app import main; sys.argv[0] = 'habitd'; main()",
     ]
     assert subprocess.run([*run, "init"], env=env).returncode == 0
     for i in range(1, 11):  # ten saves on ten different days: backups rotate
@@ -424,7 +424,7 @@ def test_state_round_trip_keeps_hostile_notes_exactly(tmp_path: Path) -> None:
     text = "quote \" apostrophe ' $(rm -rf ~) `id` <b>x</b>\nנשיקה 💞 \\ \t tab \u202e rtl"
     from datetime import datetime
 
-    from daemon.state import Note
+    from habitd.habits.state import Note
 
     with store.update() as state:
         state.log("walk").add(date(2026, 1, 1))

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.config import Config, parse_config
-from daemon.reminders import plan
-from daemon.state import Pause, State
-from daemon.views import next_reminder
+from habitd.habits.config import Config, parse_config
+from habitd.habits.state import Pause, State
+from habitd.service.reminders import plan
+from habitd.views.rows import next_reminder
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

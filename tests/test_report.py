@@ -101,7 +101,7 @@ def test_report_svg_is_well_formed_self_contained_and_escapes_titles(year: Habit
 
 def test_report_on_a_terminal_asks_for_a_file_instead_of_printing_svg(year: Habitd) -> None:
     main, other = pty.openpty()
-    cmd = [sys.executable, "-m", "daemon", "--config", str(year.config), "--state-dir", str(year.state_dir), "report"]
+    cmd = [sys.executable, "-m", "habitd", "--config", str(year.config), "--state-dir", str(year.state_dir), "report"]
     proc = subprocess.Popen(cmd, stdout=other, stderr=subprocess.PIPE, text=True)
     os.close(other)
     shown = b""
@@ -119,7 +119,7 @@ NARROW = [{"PYTHONIOENCODING": "latin-1"}, {"LC_ALL": "C", "PYTHONUTF8": "0", "P
 
 @pytest.mark.parametrize("env", NARROW, ids=["latin-1", "C-locale"])
 def test_report_on_stdout_is_utf_8_whatever_the_locale(year: Habitd, env: dict[str, str]) -> None:
-    cmd = [sys.executable, "-m", "daemon", "--config", str(year.config), "--state-dir", str(year.state_dir)]
+    cmd = [sys.executable, "-m", "habitd", "--config", str(year.config), "--state-dir", str(year.state_dir)]
     r = subprocess.run([*cmd, "report"], capture_output=True, env={**os.environ, **env}, timeout=60)
     assert r.returncode == 0, r.stderr
     root = ET.fromstring(r.stdout)  # XML without a declaration is UTF-8

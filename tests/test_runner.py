@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.config import parse_config
-from daemon.notify import make_notifier
-from daemon.runner import JOB, Runner
-from daemon.store import Store, signature
+from habitd.habits.config import parse_config
+from habitd.history.store import Store, signature
+from habitd.service.notify import make_notifier
+from habitd.service.runner import JOB, Runner
 from tests.conftest import Habitd
 from tests.desktop import Desktop, wait_for
 
@@ -106,16 +106,16 @@ def test_a_job_that_does_not_fire_is_caught_by_the_periodic_check(
 
 def test_run_parses_the_config_once(habitd: Habitd, monkeypatch: pytest.MonkeyPatch) -> None:
     """With many habits, parsing the config is start-up's largest cost that grows with them."""
-    import daemon.config
-    import daemon.runner
+    import habitd.habits.config
+    import habitd.service.runner
 
     parsed: list[str] = []
-    for module in (daemon.config, daemon.runner):  # the command line imports it where it parses
+    for module in (habitd.habits.config, habitd.service.runner):  # the command line imports it where it parses
         real = module.parse_config
         monkeypatch.setattr(module, "parse_config", lambda *a, real=real: parsed.append("x") or real(*a))
     started: list[Runner] = []
     monkeypatch.setattr(Runner, "run", lambda self: started.append(self) or 0)
-    monkeypatch.setattr(daemon.runner, "setup_logging", lambda *a, **k: None)  # pytest's handlers stay
+    monkeypatch.setattr(habitd.service.runner, "setup_logging", lambda *a, **k: None)  # pytest's handlers stay
     assert habitd("run", "-q").exit_code == 0
     assert len(parsed) == 1
     assert len(started[0].config.habits) == len(parse_config(habitd.config.read_text(), "", ZoneInfo("UTC")).habits)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from daemon.cli import App, cli
+from habitd.cli.app import App, cli
 from tests.conftest import ROOT
 from tests.desktop import require
 
@@ -47,12 +47,12 @@ def test_service_install_writes_a_unit_that_verifies(tmp_path: Path, monkeypatch
     assert "systemctl --user daemon-reload && systemctl --user enable --now habitd" in result.stdout
     unit = tmp_path / "cfg" / "systemd" / "user" / "habitd.service"
     exec_start = next(line for line in unit.read_text().splitlines() if line.startswith("ExecStart="))
-    assert "-m daemon --config" in exec_start and '"' + str(tmp_path / "my config.toml") + '"' in exec_start
+    assert "-m habitd --config" in exec_start and '"' + str(tmp_path / "my config.toml") + '"' in exec_start
     assert verify(unit, tmp_path) == ""
     # The desktop entry the notifications name (hint desktop-entry = habitd): a name and an icon.
     entry = (tmp_path / "data" / "applications" / "habitd.desktop").read_text().splitlines()
     assert entry[0] == "[Desktop Entry]" and "Name=habitd" in entry and "NoDisplay=true" in entry
-    assert next(line for line in entry if line.startswith("Exec=")).endswith("-m daemon today")
+    assert next(line for line in entry if line.startswith("Exec=")).endswith("-m habitd today")
     printed = CliRunner().invoke(cli, ["service", "install", "--print"], obj=app).stdout
     assert printed.startswith("# habitd")
     removed = CliRunner().invoke(cli, ["service", "uninstall"], obj=app)

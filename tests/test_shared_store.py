@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daemon import record
-from daemon.config import Config, parse_config
-from daemon.errors import UsageError
-from daemon.prompts import next_prompt
-from daemon.state import ALL, State, to_doc
-from daemon.store import MIGRATED_BACKUP, SharedStore, Store
+from habitd.errors import UsageError
+from habitd.habits.config import Config, parse_config
+from habitd.habits.prompts import next_prompt
+from habitd.habits.state import ALL, State, to_doc
+from habitd.history import record
+from habitd.history.store import MIGRATED_BACKUP, SharedStore, Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CONFIG = """
@@ -204,7 +204,7 @@ def test_without_a_shared_folder_the_log_lives_in_the_state_folder(tmp_path: Pat
 
 
 def test_a_shared_folder_that_is_not_there_is_not_made(tmp_path: Path) -> None:
-    from daemon.errors import StoreWriteError
+    from habitd.errors import StoreWriteError
 
     clock = Clock()
     store = shared(tmp_path / "state", tmp_path / "usb", clock, make=False)

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from daemon.cli import App
-from daemon.state import Note, to_doc
-from daemon.store import STATE_MAX_BYTES, Store
+from habitd.cli.app import App
+from habitd.habits.state import Note, to_doc
+from habitd.history.store import STATE_MAX_BYTES, Store
 from tests.clock import wall_clock_env
 from tests.conftest import ROOT, Habitd
 from tests.desktop import wait_for
@@ -25,7 +25,7 @@ ENV = wall_clock_env({**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
 
 
 def command(habitd: Habitd, *args: str) -> list[str]:
-    return [sys.executable, "-m", "daemon", "--config", str(habitd.config), "--state-dir", str(habitd.state_dir), *args]
+    return [sys.executable, "-m", "habitd", "--config", str(habitd.config), "--state-dir", str(habitd.state_dir), *args]
 
 
 NEWER = """\
@@ -171,7 +171,7 @@ def test_every_folder_habitd_makes_is_private_even_under_umask_000(tmp_path: Pat
     home = tmp_path / "home"  # nothing of it exists yet: habitd makes it all
     env = {k: v for k, v in ENV.items() if not k.startswith(("HABITD_", "XDG_"))}
     env["HOME"] = str(home)
-    run = [sys.executable, "-c", "import os; os.umask(0); from daemon.cli import main; main()"]
+    run = [sys.executable, "-c", "import os; os.umask(0); from habitd.cli.app import main; main()"]
     for args in (["init"], ["done", "thanks"], ["service", "install"]):
         result = subprocess.run([*run, *args], env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr

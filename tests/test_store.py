@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from daemon.errors import LockTimeout, StateError
-from daemon.state import Note, State, from_doc, to_doc
-from daemon.store import KEEP_BACKUPS, Store, atomic_write
+from habitd.errors import LockTimeout, StateError
+from habitd.habits.state import Note, State, from_doc, to_doc
+from habitd.history.store import KEEP_BACKUPS, Store, atomic_write
 
 
 def mode(path: Path) -> int:
@@ -133,7 +133,7 @@ def test_atomic_write_failure_keeps_the_old_file(tmp_path: Path) -> None:
     target = tmp_path / "f.toml"
     target.write_text("old")
     os.mkdir(tmp_path / "f.toml.d")
-    from daemon.errors import StoreWriteError
+    from habitd.errors import StoreWriteError
 
     with pytest.raises(StoreWriteError, match="previous version is untouched"):
         atomic_write(tmp_path / "f.toml.d", b"new")  # cannot replace a folder with a file

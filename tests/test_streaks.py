@@ -6,10 +6,10 @@ import math
 import random
 from datetime import date, timedelta
 
-from daemon.config import Config, parse_config
-from daemon.periods import period_of
-from daemon.state import Pause, Skip, State
-from daemon.streaks import MET, MISSED, NOT_DUE, OPEN, PAUSED, SKIPPED, periods, summarize
+from habitd.habits.config import Config, parse_config
+from habitd.habits.periods import period_of
+from habitd.habits.state import Pause, Skip, State
+from habitd.habits.streaks import MET, MISSED, NOT_DUE, OPEN, PAUSED, SKIPPED, periods, summarize
 
 
 def habit(body: str, settings: str = "") -> tuple[Config, object]:
@@ -162,7 +162,7 @@ def test_streaks_do_not_depend_on_recording_order() -> None:
 
 def test_a_week_paused_only_until_thursday_still_counts_and_still_reminds() -> None:
     """Weekly on Saturday, paused Monday to Thursday: Saturday is free, so the week is not neutral."""
-    from daemon.views import next_reminder
+    from habitd.views.rows import next_reminder
 
     config, h = habit('every = "week"\non = ["sat"]\nat = "10:00"')
     state = with_days(D(2026, 11, 14))  # met the week before

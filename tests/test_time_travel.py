@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.clock import wall_moment
+from habitd.habits.clock import wall_moment
 from tests.desktop import Daemon, Desktop, backend_env, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

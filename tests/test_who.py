@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daemon.cache import pack_history, unpack_history
-from daemon.derive import derive
-from daemon.events import DONE, NOTE, SKIP, UNDO, Event
-from daemon.hlc import Stamp
-from daemon.people import own_log
+from habitd.history.cache import pack_history, unpack_history
+from habitd.history.derive import derive
+from habitd.history.events import DONE, NOTE, SKIP, UNDO, Event
+from habitd.history.hlc import Stamp
+from habitd.history.people import own_log
 from tests.conftest import Habitd, machine, ok, shared_settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -249,8 +249,8 @@ def test_a_history_without_names_has_no_people() -> None:
 
 def test_the_daemon_reminds_me_of_my_personal_habit_only_while_mine_is_open(sam: Habitd, alex: Habitd) -> None:
     """The planner the daemon runs: a partner's done silences a shared habit, not my personal one."""
-    from daemon.cli import App
-    from daemon.reminders import plan
+    from habitd.cli.app import App
+    from habitd.service.reminders import plan
 
     friday = datetime(2026, 11, 27, 18, 0, 30, tzinfo=BERLIN)
     morning = datetime(2026, 11, 27, 9, 30, 30, tzinfo=BERLIN)

@@ -1,0 +1,3 @@
+from habitd.cli.app import main
+
+main()

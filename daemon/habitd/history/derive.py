@@ -1,0 +1,274 @@
+"""The state every command reads, derived from the merged events (pure: no files, no clock).
+
+Streaks, periods, views and the daemon keep working on ``State`` as before;
+only where it comes from changed. The rules, each independent of the order
+in which events arrived (only their stamps order them):
+
+- An event named by an ``undo``, ``unskip`` or ``note-delete`` is gone.
+- The day's completions are its ``done`` events; the nth by stamp is the nth.
+  Each is also counted as its writer's (``by``) when it names one: who did what.
+- A note belongs to the completion ``of`` names; when that completion is
+  undone, the note stays as the day's own note (``nth`` 0). It stays while
+  any of its versions (the note, its edits) is not taken back, with the text
+  of the latest version left (add-wins: a delete only removes the versions
+  its writer had seen).
+- A pause named by a ``resume`` ends the day before that resume's day (the
+  earliest such day); a pause that would then end before it starts is gone.
+- A habit's prompt deck is its latest ``prompt`` event's.
+
+What is per device and never shared (the daemon's reminders, its daily
+count) is not in the events; the caller keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from habitd.habits.state import NO_EXTRA, Note, Pause, PromptDeck, Skip, State
+from habitd.history.events import DONE, KEEP, NOTE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, TAKE_BACK, Event, merge
+from habitd.history.hlc import Stamp
+
+
+def _extra(event: Event) -> Mapping[str, Any]:
+    return MappingProxyType(dict(event.extra)) if event.extra else NO_EXTRA
+
+
+def _skip(e: Event) -> Skip:
+    return Skip(e.day, e.text, e.at if e.dated else None, e.after, _extra(e), e.by)
+
+
+class Ids(NamedTuple):
+    """Which events each part of a derived state comes from, for changes that name them."""
+
+    done: dict[tuple[str, date], list[Stamp]]  # (habit, day) -> its live completions, the nth at [n-1]
+    # keyed by habit and ``key(item)``
+    notes: dict[tuple[str, tuple[object, ...]], list[tuple[Stamp, ...]]]  # per equal note: it, its live versions
+    skips: dict[tuple[str, tuple[object, ...]], list[Stamp]]  # per equal skip, in order
+    pauses: dict[Pause, list[Stamp]]  # per equal pause, in order
+    latest: Stamp | None  # the greatest stamp of all
+
+
+def key(item: Note | Skip) -> tuple[object, ...]:
+    """A note or skip without its unknown keys: what ids are filed under (a mapping cannot be)."""
+    return tuple(item)[:4]
+
+
+def derive(events: Iterable[Event]) -> State:
+    """The state of the union of ``events`` (in any order, duplicates allowed)."""
+    return derive_with_ids(events)[0]
+
+
+def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
+    """The state, and the ids of the events behind each of its parts."""
+    ordered = merge(events)
+    removed: set[Stamp] = set()
+    ended: dict[Stamp, Event] = {}  # pause -> the earliest resume naming it
+    edits: dict[Stamp, list[Event]] = {}  # note -> its edits, in stamp order
+    for e in ordered:
+        if e.kind in TAKE_BACK:
+            removed.update(e.undoes)
+        elif e.kind == RESUME:
+            for s in e.undoes:
+                if s not in ended or e.day < ended[s].day:
+                    ended[s] = e
+        elif e.kind == NOTE_EDIT and e.of is not None:
+            edits.setdefault(e.of, []).append(e)
+
+    state = State()
+    ids = Ids({}, {}, {}, {}, ordered[-1].stamp if ordered else None)
+    nth_of: dict[Stamp, int] = {}  # a live completion -> its place in its day
+    for e in ordered:
+        if e.kind == DONE:
+            if e.stamp not in removed:
+                nth_of[e.stamp] = state.log(e.habit).add(e.day, e.by)
+                ids.done.setdefault((e.habit, e.day), []).append(e.stamp)
+        elif e.kind == NOTE:
+            found = _note(e, edits.get(e.stamp, []), removed, nth_of)
+            if found is not None:
+                state.log(e.habit).notes.append(found[0])
+                ids.notes.setdefault((e.habit, key(found[0])), []).append(found[1])
+        elif e.kind == SKIP:
+            if e.stamp not in removed:
+                skip = _skip(e)
+                state.log(e.habit).skips.append(skip)
+                ids.skips.setdefault((e.habit, key(skip)), []).append(e.stamp)
+        elif e.kind == PAUSE:
+            if e.stamp in removed or e.until is None:
+                continue
+            until = e.until
+            if e.stamp in ended:
+                until = min(until, ended[e.stamp].day - timedelta(days=1))
+            if until >= e.day:
+                state.pauses.append(Pause(e.habit, e.day, until, e.by))
+                ids.pauses.setdefault(Pause(e.habit, e.day, until, e.by), []).append(e.stamp)
+        elif e.kind == PROMPT and e.stamp not in removed:
+            state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
+        elif e.kind == KEEP and e.stamp not in removed:
+            state.log(e.habit).extra = dict(e.extra)
+    return state, ids
+
+
+def _note(
+    add: Event, edits: list[Event], removed: set[Stamp], nth_of: dict[Stamp, int]
+) -> tuple[Note, tuple[Stamp, ...]] | None:
+    nth = nth_of.get(add.of, 0) if add.of is not None else 0  # 0: the day's own note
+    alive = [v for v in (add, *edits) if v.stamp not in removed]
+    if not alive:
+        return None
+    last = max(alive, key=lambda v: v.stamp)
+    note = Note(add.day, last.at, last.text, nth, _extra(last), last.by)
+    return note, tuple(dict.fromkeys([add.stamp, *(v.stamp for v in alive)]))
+
+
+_APPENDABLE = frozenset({DONE, SKIP, PAUSE, PROMPT, NOTE, KEEP})
+
+
+def extend(state: State, events: list[Event]) -> bool:
+    """Add ``events`` (in stamp order, all after everything ``state`` was derived from) to it.
+
+    The state is then what ``derive`` makes of all the events together. Only events that
+    add something can be added this way (a partner's completion, note, skip, pause or
+    prompt deal); with any other, or a note of an earlier completion, nothing is changed
+    and the answer is False: derive the whole log instead.
+    """
+    new_done = {e.stamp for e in events if e.kind == DONE}
+    if any(e.kind not in _APPENDABLE or (e.kind == NOTE and e.of is not None and e.of not in new_done) for e in events):
+        return False
+    if any(e.kind == PAUSE and e.until is None for e in events):
+        return False
+    nth_of: dict[Stamp, int] = {}
+    for e in events:
+        if e.kind == DONE:
+            nth_of[e.stamp] = state.log(e.habit).add(e.day, e.by)
+        elif e.kind == NOTE:
+            nth = nth_of[e.of] if e.of is not None else 0
+            state.log(e.habit).notes.append(Note(e.day, e.at, e.text, nth, _extra(e), e.by))
+        elif e.kind == SKIP:
+            state.log(e.habit).skips.append(_skip(e))
+        elif e.kind == KEEP:
+            state.log(e.habit).extra = dict(e.extra)
+        elif e.kind == PAUSE and e.until is not None:
+            state.pauses.append(Pause(e.habit, e.day, e.until, e.by))
+        elif e.kind == PROMPT:
+            state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
+    return True
+
+
+_WINDOWED = frozenset({DONE, NOTE, NOTE_EDIT, SKIP, *TAKE_BACK})
+
+
+def _month(day: date) -> tuple[int, int]:
+    return day.year, day.month
+
+
+def _in_order(state: State, ids: Ids, habit: str, months: set[tuple[int, int]]) -> tuple[list[Any], list[Any]]:
+    """The notes and the skips of ``habit`` in ``months``, each with the stamp it is filed under
+    (a note's first event, a skip's own), in the state's order."""
+    log = state.habits.get(habit)
+    out: tuple[list[Any], list[Any]] = [], []
+    if log is None:
+        return out
+    for items, table, which, first in ((log.notes, ids.notes, out[0], True), (log.skips, ids.skips, out[1], False)):
+        seen: dict[tuple[object, ...], int] = {}
+        for item in items:
+            if _month(item.day) in months:
+                k = key(item)
+                n = seen[k] = seen.get(k, -1) + 1
+                stamp = table[habit, k][n]
+                which.append((stamp[0] if first else stamp, item))
+    return out
+
+
+def rederive_months(state: State, before: list[Event], added: list[Event]) -> bool:
+    """Add ``added`` to ``state`` by deriving again only the months their days are in.
+
+    ``added`` (in stamp order, all after everything ``state`` was derived from) may take
+    things back (a partner's undo, unskip, note deleted), which ``extend`` cannot;
+    ``before`` holds every event of those months that ``state`` was derived from. Only
+    completions, notes and skips, each filed under its day's month with what it takes back
+    (pauses span months, a prompt deck is the latest of all): with anything else, or a
+    state that is not what ``before`` derives in those months, nothing is changed and the
+    answer is False (derive the whole log instead).
+    """
+    if not added or any(e.kind not in _WINDOWED for e in added):
+        return False
+    months = {_month(e.day) for e in added}
+    habits = {e.habit for e in added}
+    by_stamp = {e.stamp: e for e in (*before, *added)}
+    for e in added:
+        for s in (*e.undoes, *((e.of,) if e.kind == NOTE_EDIT and e.of else ())):
+            target = by_stamp.get(s)
+            if target is None or target.habit != e.habit or _month(target.day) not in months:
+                return False
+            if target.kind not in (DONE, NOTE, NOTE_EDIT, SKIP):
+                return False
+    if any(_month(e.day) not in months for e in before):
+        return False
+    old, old_ids = derive_with_ids(before)
+    new, new_ids = derive_with_ids([*before, *added])
+    for habit in habits:
+        log, was = state.habits.get(habit), old.habits.get(habit)
+        if _window_of(log, months) != _window_of(was, months):
+            return False  # the state is not what those events derive there: never guess
+    old_stamps = set(by_stamp) - {e.stamp for e in added}
+    for habit in habits:
+        old_notes, old_skips = _in_order(old, old_ids, habit, months)
+        new_notes, new_skips = _in_order(new, new_ids, habit, months)
+        if any(s in old_stamps and s not in dict(old_notes) for s, _ in new_notes):
+            return False  # a note back from the deleted (an edit of it came): its place is in the past
+        if any(s in old_stamps and s not in dict(old_skips) for s, _ in new_skips):
+            return False
+        log = state.log(habit)
+        log.notes = _splice(log.notes, months, old_notes, new_notes)
+        log.skips = _splice(log.skips, months, old_skips, new_skips)
+        fresh = new.habits.get(habit)
+        for day in sorted({*_days_in(log, months), *_days_in(fresh, months)}):
+            while log.take(day):  # the day's completions as deriving them gives, with who did each
+                pass
+            for by in fresh.bys(day) if fresh else ():
+                log.add(day, by)
+        if log.empty():
+            del state.habits[habit]  # as deriving leaves it: no log at all
+    return True
+
+
+def _window_of(log: Any, months: set[tuple[int, int]]) -> list[object]:
+    if log is None:
+        return [[], [], []]
+    return [
+        [(d, log.bys(d)) for d in _days_in(log, months)],
+        [n for n in log.notes if _month(n.day) in months],
+        [k for k in log.skips if _month(k.day) in months],
+    ]
+
+
+def _days_in(log: Any, months: set[tuple[int, int]]) -> list[date]:
+    """The days of ``months`` with a completion in ``log`` (a HabitLog or None), in order."""
+    out: list[date] = []
+    for year, month in sorted(months) if log is not None else ():
+        day = date(year, month, 1)
+        while day.month == month:
+            if log.count(day):
+                out.append(day)
+            day += timedelta(days=1)
+    return out
+
+
+def _splice(items: list[Any], months: set[tuple[int, int]], old: list[Any], new: list[Any]) -> list[Any]:
+    """``items`` with its part in ``months`` (``old``, by stamp) replaced by ``new``: each one kept
+    in its place, those gone left out, the new ones (later than everything) at the end."""
+    fresh = dict(new)
+    stamps = iter(s for s, _ in old)
+    out = []
+    for item in items:
+        if _month(item.day) not in months:
+            out.append(item)
+            continue
+        s = next(stamps)
+        if s in fresh:
+            out.append(fresh.pop(s))
+    out.extend(fresh.values())  # in stamp order, as ``new`` is
+    return out
