@@ -1,1 +1,8 @@
-"""exchange"""
+"""Exchange: your history in and out of habitd in other programs' formats.
+
+Owns the export format (``document``: versioned JSON and CSV), the import of Loop Habit
+Tracker's backup (``loop``), the iCalendar feed (``ical``) and the year report (``report``).
+
+May import: ``habitd.errors``, ``habitd.habits``, ``habitd.history``, ``habitd.views`` and
+modules of this room.
+"""
