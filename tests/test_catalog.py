@@ -12,6 +12,7 @@ import pytest
 from habitd.habits.config import parse_config
 from tests.conftest import ROOT
 from tests.overlap import article_hashes, digest, grams
+from tests.test_docs import markdown_files
 
 EXAMPLE = ROOT / "config.example.toml"
 # The article is not shipped (it is not ours to copy); these two checks run when
@@ -98,7 +99,7 @@ def test_conversation_habits_carry_enough_fresh_prompts() -> None:
 def test_no_run_of_8_words_is_shared_with_the_article() -> None:
     hashes = article_hashes()
     assert len(hashes) > 500
-    for path in (EXAMPLE, ROOT / "README.md"):
+    for path in (EXAMPLE, *markdown_files()):
         shared = [g for g in grams(path.read_text()) if digest(g) in hashes]
         assert shared == [], f"{path.name} repeats the article: {shared}"
 
