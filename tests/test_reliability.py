@@ -45,7 +45,7 @@ def big_history(store: Store, habits: int, years: int) -> None:
 
 def history(config: Path, state_dir: Path) -> State:
     """The state as the commands see it: the event log's history and this machine's bookkeeping."""
-    from habitd.cli.app import App
+    from habitd.cli.context import App
 
     return App(config, state_dir).store.read()
 

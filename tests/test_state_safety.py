@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from habitd.cli.app import App
+from habitd.cli.context import App
 from habitd.habits.state import Note, to_doc
 from habitd.history.store import STATE_MAX_BYTES, Store
 from tests.clock import wall_clock_env
