@@ -1,4 +1,8 @@
-"""The read-only views: status, history, next, today, journal and prompt."""
+"""The views: ``status``, ``history``, ``next``, ``today``, ``journal`` and ``prompt``.
+
+Each reads the config and the history and shows them, as text or ``--json``;
+only ``prompt --next`` changes something (it moves the habit's prompt deck on).
+"""
 
 from __future__ import annotations
 
