@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner, Result
 
-from habitd.cli.app import App, cli
+from habitd.cli.app import cli
+from habitd.cli.context import App
 from tests.desktop import Desktop
 
 ROOT = Path(__file__).resolve().parent.parent

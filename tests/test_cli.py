@@ -196,11 +196,27 @@ def test_python_m_daemon_and_version() -> None:
 
 
 def test_every_command_has_help() -> None:
+    """Every command and subcommand, those loaded lazily too, has help and shows it."""
+    import click
+
     from habitd.cli.app import cli
 
-    for name, command in cli.commands.items():
-        assert command.help, name
-        assert run_cli(name, "--help").returncode == 0
+    def commands(group: click.Group, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], click.Command]]:
+        ctx = click.Context(group)
+        found = []
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, name
+            found.append(((*path, name), command))
+            if isinstance(command, click.Group):
+                found += commands(command, (*path, name))
+        return found
+
+    every = commands(cli, ())
+    assert len(every) > len(cli.commands)  # the lazily loaded ones are in it
+    for path, command in every:
+        assert command.help, path
+        assert run_cli(*path, "--help").returncode == 0
 
 
 def test_env_vars_choose_the_files_and_no_colour_without_a_terminal(tmp_path: Path) -> None:

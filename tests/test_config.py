@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from habitd.errors import ConfigError
-from habitd.habits.config import HABIT_KEYS, SETTINGS_KEYS, Every, parse_config
+from habitd.habits.config import parse_config
+from habitd.habits.recurrence import Every
 from habitd.habits.schedule import next_slot, slots_between
+from habitd.habits.schema import HABIT_KEYS, SETTINGS_KEYS
 from tests.conftest import ROOT
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 
-from habitd.cli.app import App, cli
+from habitd.cli.app import cli
+from habitd.cli.context import App
 from habitd.habits.config import parse_config
 from habitd.habits.prompts import next_prompt
 from habitd.habits.state import ALL

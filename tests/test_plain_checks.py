@@ -87,7 +87,8 @@ periods = st.one_of(
 
 @given(periods)
 def test_periods_are_their_pattern(text: str) -> None:
-    from habitd.habits.config import _EVERY_PATTERN, EVERY_MAX, Every, _every
+    from habitd.habits.recurrence import _EVERY_PATTERN, EVERY_MAX, Every
+    from habitd.habits.schema import _every
 
     m = re.match(_EVERY_PATTERN, text.strip().lower())
     ok = m and (m.group(1) is None or 1 <= int(m.group(1)) <= EVERY_MAX[m.group(2)])
@@ -103,7 +104,7 @@ nth_words = st.one_of(
 
 @given(nth_words)
 def test_nth_words_are_their_pattern(word: str) -> None:
-    from habitd.habits.config import _NTH_PATTERN, nth_words
+    from habitd.habits.recurrence import _NTH_PATTERN, nth_words
 
     m = re.match(_NTH_PATTERN, word)
     assert nth_words(word) == ((m.group(1), m.group(2)) if m else None)

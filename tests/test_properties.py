@@ -11,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from habitd.errors import ConfigError
-from habitd.habits.config import HABIT_KEYS, SETTINGS_KEYS, parse_config
-from habitd.habits.state import ALL, Note, Pause, Skip, State, from_doc, to_doc
+from habitd.habits.config import parse_config
+from habitd.habits.schema import HABIT_KEYS, SETTINGS_KEYS
+from habitd.habits.state import ALL, Note, Pause, Skip, State
+from habitd.habits.state_toml import from_doc, to_doc
 from habitd.habits.streaks import summarize
 from habitd.history.store import dump_state
 from tests.strategies import HISTORY, history_state

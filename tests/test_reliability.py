@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from habitd.habits.state import State, from_doc, to_doc
+from habitd.habits.state import State
+from habitd.habits.state_toml import from_doc, to_doc
 from habitd.history.store import Store
 from tests.conftest import ROOT
 
@@ -45,7 +46,7 @@ def big_history(store: Store, habits: int, years: int) -> None:
 
 def history(config: Path, state_dir: Path) -> State:
     """The state as the commands see it: the event log's history and this machine's bookkeeping."""
-    from habitd.cli.app import App
+    from habitd.cli.context import App
 
     return App(config, state_dir).store.read()
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from habitd.cli.app import App, cli
+from habitd.cli.app import cli
+from habitd.cli.context import App
 from tests.conftest import ROOT
 from tests.desktop import require
 

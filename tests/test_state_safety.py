@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from habitd.cli.app import App
-from habitd.habits.state import Note, to_doc
+from habitd.cli.context import App
+from habitd.habits.state import Note
+from habitd.habits.state_toml import to_doc
 from habitd.history.store import STATE_MAX_BYTES, Store
 from tests.clock import wall_clock_env
 from tests.conftest import ROOT, Habitd

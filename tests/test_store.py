@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from habitd.errors import LockTimeout, StateError
-from habitd.habits.state import Note, State, from_doc, to_doc
+from habitd.habits.state import Note, State
+from habitd.habits.state_toml import from_doc, to_doc
 from habitd.history.store import KEEP_BACKUPS, Store, atomic_write
 
 

@@ -64,7 +64,7 @@ def test_bytes_that_are_not_utf8_in_a_note_are_kept_as_replacement_and_said(tmp_
     assert run.stderr.decode().splitlines() == [
         "habitd: warning: the note held bytes that are not UTF-8; each is kept as \ufffd (U+FFFD)"
     ]
-    from habitd.cli.app import App
+    from habitd.cli.context import App
 
     notes = App(config, tmp_path / "s").store.read().habits["thanks"].notes  # the history, as commands read it
     assert notes[0].text == "bad \ufffd byte"
@@ -219,7 +219,7 @@ def test_a_notes_keys_of_a_newer_version_survive_its_text_being_replaced(habitd:
     )
     assert habitd("note", "thanks", "soup, and a hug", "--date", "2026-11-24").exit_code == 0
     assert habitd("note", "thanks", "tea, mended", "--date", "2027-11-28").exit_code == 0  # dated by a clock ahead
-    from habitd.cli.app import App
+    from habitd.cli.context import App
 
     read = App(habitd.config, habitd.state_dir, now=lambda: habitd.now).store.read().habits["thanks"].notes
     notes = [{"text": n.text, **n.extra} for n in read]  # moved into the event log, the keys with it

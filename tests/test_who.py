@@ -249,7 +249,7 @@ def test_a_history_without_names_has_no_people() -> None:
 
 def test_the_daemon_reminds_me_of_my_personal_habit_only_while_mine_is_open(sam: Habitd, alex: Habitd) -> None:
     """The planner the daemon runs: a partner's done silences a shared habit, not my personal one."""
-    from habitd.cli.app import App
+    from habitd.cli.context import App
     from habitd.service.reminders import plan
 
     friday = datetime(2026, 11, 27, 18, 0, 30, tzinfo=BERLIN)

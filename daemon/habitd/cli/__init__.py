@@ -1,7 +1,11 @@
-"""The command line: parse arguments, call the rooms below, format the answer.
+"""The command line, the only room that knows Click: it parses, calls the rooms below, and prints.
 
-The only room that imports Click. Each module is one family of commands registered on the one
-group in ``app``; the commands that record are loaded eagerly, the rest when they are called.
+``app`` holds the group (global options, the lazily loaded families, ``main``
+and its one error handler); ``context`` what every command is handed (``App``);
+``output`` how every command writes. One module a family of commands:
+``recording`` (done, undo, skip, note, pause, resume; loaded with the group),
+``setup`` (init, check), ``show``, ``overview``, ``data``, ``habits``,
+``devices`` and ``service``.
 
 May import: every other room. Nothing imports this room but ``habitd.__main__``.
 """

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from habitd.cli.app import App, _out, pass_app
+from habitd.cli.context import App, pass_app
+from habitd.cli.output import out
 
 if TYPE_CHECKING:
     from habitd.habits.config import Config
@@ -60,7 +61,7 @@ def export(app: App, fmt: str, output: str | None, notes: bool) -> None:
     _write_or_print(text.encode("utf-8"), output)
     if output and output != "-":
         n = sum(len(h["completions"]) for h in doc["habits"].values())
-        _out(f"Wrote {output}: {len(doc['habits'])} habit(s), {n} day(s) with completions.", err=True)
+        out(f"Wrote {output}: {len(doc['habits'])} habit(s), {n} day(s) with completions.", err=True)
 
 
 def _summary(merged: Merged) -> str:
@@ -123,12 +124,12 @@ def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None
                 ' say which is which with --map "Loop name=habit-id"; nothing was imported'
             )
         for name, hid in plan.mapped.items():
-            _out(f"Loop's {name!r} -> {hid}")
+            out(f"Loop's {name!r} -> {hid}")
         incoming, notes = plan.state, plan.unmapped
     merged = record.merge_history(app.store, incoming)
-    _out(_summary(merged))
+    out(_summary(merged))
     for line in [*notes, *_orphans(config, list(incoming.habits))]:
-        _out(f"note: {line}", err=True)
+        out(f"note: {line}", err=True)
 
 
 @click.command("ical", short_help="The reminders as an iCalendar feed for a calendar app.")
@@ -144,7 +145,7 @@ def ical(app: App, output: str | None) -> None:
         from habitd.service import feeds
 
         feeds.write_ical(app.config, app.now(), output)
-        _out(f"Wrote {output}.", err=True)
+        out(f"Wrote {output}.", err=True)
         return
     from habitd.exchange import ical as ical_mod
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
-from habitd.cli.app import App, _emit_json, _out, pass_app
+from habitd.cli.context import App, pass_app
+from habitd.cli.output import emit_json, out
 from habitd.errors import EXIT_RUNTIME, HabitdError, StateError, UsageError
 
 if TYPE_CHECKING:  # imported where used: `habitd --help` lists this family's command without loading the store
@@ -104,19 +105,19 @@ def _clash_text(s: Seen) -> str:
 
 def problems(s: Seen) -> list[str]:
     """The sharing problems that stop writes (a missing folder, a device id clash, an unreadable device file)."""
-    out = []
+    said = []
     if s.shared and not s.survey.exists:
-        out.append(f"the shared folder {s.folder} {NOT_THERE}; nothing can be recorded until it is back")
+        said.append(f"the shared folder {s.folder} {NOT_THERE}; nothing can be recorded until it is back")
     if s.me_problem:
-        out.append(s.me_problem)
+        said.append(s.me_problem)
     if s.clash:
-        out.append(_clash_text(s))
+        said.append(_clash_text(s))
     for u in _own_unread(s):
-        out.append(
+        said.append(
             f"this machine's own file {u.path} cannot be read ({u.detail}); nothing can be recorded for its"
             " month until it is repaired, put back from a backup, or moved away"
         )
-    return out
+    return said
 
 
 def _own_unread(s: Seen) -> list[store.Unread]:
@@ -130,13 +131,13 @@ def _own_unread(s: Seen) -> list[store.Unread]:
 
 
 def warnings(s: Seen) -> list[str]:
-    out = []
+    said = []
     n = len(s.survey.unread) - len(_own_unread(s))  # those are problems
     if n > 0:
-        out.append(f"{n} file{'s' if n > 1 else ''} of the history could not be read; `habitd devices` lists them")
+        said.append(f"{n} file{'s' if n > 1 else ''} of the history could not be read; `habitd devices` lists them")
     if s.left_behind:
         n = len(s.left_behind)
-        out.append(
+        said.append(
             f"{n} history file{'s' if n > 1 else ''} of this machine {'are' if n > 1 else 'is'} in"
             f" {os.path.dirname(os.path.dirname(s.left_behind[0]))}, outside the shared folder, and"
             f" not read; `habitd init --join {s.folder}` moves {'them' if n > 1 else 'it'} there"
@@ -145,12 +146,12 @@ def warnings(s: Seen) -> list[str]:
         last = next((e for e in reversed(d.events) if not e.moved), None)  # a moved history has no name
         if last is not None and not last.by:
             mine = s.me is not None and d.id == s.me.id
-            out.append(
+            said.append(
                 f"device {d.id}{' (this machine)' if mine else ''} writes without a name ([settings] name"
                 f" on {'this' if mine else 'that'} machine): its completions of personal habits"
                 " (`each = true`) count for everyone"
             )
-    return out
+    return said
 
 
 def _when(device: store.DeviceFiles, zone: tzinfo) -> str | None:
@@ -195,26 +196,28 @@ def _wrap(text: str, indent: str) -> list[str]:
     return wrapped or [indent]
 
 
-def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
+def _device_table(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
+    """One row a device: its id, its person's name, its files, when it last wrote."""
     from habitd.views.render import inert
 
-    where = "Shared folder" if s.shared else "History folder (no shared_dir set)"
-    lines = _wrap(f"{where}: {s.folder}", "")
+    if not s.survey.devices:
+        return ["No device has written here yet."]
     me = s.me.id if s.me else None
-    if s.survey.devices:
-        lines.append(f"{'DEVICE':<10}  {'NAME':<16}  {'FILES':>5}  LAST WROTE")
-        for d in s.survey.devices.values():
-            when = _when(d, zone)
-            shown = when.replace("T", " ")[:16] if when else "-"
-            name = inert(_name(d) or (me_name if d.id == me else "") or "-")[:16]  # from a partner's file
-            mark = "  (this machine)" if d.id == me else ""
-            lines.append(f"{d.id:<10}  {name:<16}  {len(d.files):>5}  {shown}{mark}")
-    else:
-        lines.append("No device has written here yet.")
-    if me is None or me not in s.survey.devices:
-        lines.append("This machine has not written here yet." if not s.me_problem else "")
-    for p in problems(s):
-        lines.extend(_wrap(f"problem: {p}", ""))
+    lines = [f"{'DEVICE':<10}  {'NAME':<16}  {'FILES':>5}  LAST WROTE"]
+    for d in s.survey.devices.values():
+        when = _when(d, zone)
+        shown = when.replace("T", " ")[:16] if when else "-"
+        name = inert(_name(d) or (me_name if d.id == me else "") or "-")[:16]  # from a partner's file
+        mark = "  (this machine)" if d.id == me else ""
+        lines.append(f"{d.id:<10}  {name:<16}  {len(d.files):>5}  {shown}{mark}")
+    return lines
+
+
+def _unread_lines(s: Seen) -> list[str]:
+    """The files not read and why, then the conflict copies (which are read)."""
+    from habitd.views.render import inert
+
+    lines = []
     if s.survey.unread:
         lines.append("Not read (the rest of the history is used, these files are left as they are):")
         for u in s.survey.unread:
@@ -224,6 +227,19 @@ def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
     if copies:
         lines.append("Conflict copies (read; their device folds them in with its next change):")
         lines.extend(line for c in copies for line in _wrap(os.path.relpath(c, s.folder), "  "))
+    return lines
+
+
+def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
+    where = "Shared folder" if s.shared else "History folder (no shared_dir set)"
+    lines = _wrap(f"{where}: {s.folder}", "")
+    lines.extend(_device_table(s, zone, me_name))
+    me = s.me.id if s.me else None
+    if me is None or me not in s.survey.devices:
+        lines.append("This machine has not written here yet." if not s.me_problem else "")
+    for p in problems(s):
+        lines.extend(_wrap(f"problem: {p}", ""))
+    lines.extend(_unread_lines(s))
     for w in warnings(s)[1 if s.survey.unread else 0 :]:
         lines.extend(_wrap(f"note: {w}", ""))
     return [line for line in lines if line]
@@ -242,19 +258,19 @@ def devices(app: App, as_json: bool, new_id: bool) -> None:
     if new_id:
         old, new = store.EventLog(app.sharing()[0] or app.state_dir, app.state_dir).new_id()
         was = f" (it was {old.id}; what it wrote as {old.id} stays in the history)" if old else ""
-        _out(f"This machine now writes as device {new.id}{was}.")
+        out(f"This machine now writes as device {new.id}{was}.")
         return
     s = seen(app)
     missing = s.shared and not s.survey.exists
     name, tz = app.sharing()[1], _zone(app)
     if as_json:
-        _emit_json(devices_json(s, tz, name))
+        emit_json(devices_json(s, tz, name))
         if missing:  # said in its problems
             sys.exit(EXIT_RUNTIME)
     elif missing:
         raise HabitdError(f"the shared folder {s.folder} {NOT_THERE}")
     else:
-        _out("\n".join(devices_lines(s, tz, name)))
+        out("\n".join(devices_lines(s, tz, name)))
 
 
 # --- init --join ------------------------------------------------------------------------
@@ -393,12 +409,12 @@ def join(app: App, folder: str, name: str | None, force: bool, new: bool) -> Non
         for path in merged:
             said.append(f"Merged this machine's {os.path.basename(path)} with the one in the shared folder.")
     for line in said:
-        _out(line)
+        out(line)
     for path, why in left:
         click.echo(f"habitd: problem: {path} was not moved: {why}", err=True)
     if left:
         raise HabitdError(f"{len(left)} history file(s) left in {os.path.join(app.state_dir, store.DEVICES)}")
-    _out("Run `habitd check`, then `habitd devices` to see both of you.")
+    out("Run `habitd check`, then `habitd devices` to see both of you.")
 
 
 def check_sharing(app: App) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from habitd.cli.app import App, _out, complete_habit, pass_app
+from habitd.cli.context import App, complete_habit, pass_app
+from habitd.cli.output import out
 from habitd.errors import HabitdError, UsageError
 
 
@@ -21,7 +22,7 @@ def _refresh_feed(app: App) -> None:
     try:
         feeds.write_ical(app.config, app.now())
     except HabitdError as e:
-        _out(f"habitd: the calendar feed was not updated: {e}", err=True)
+        out(f"habitd: the calendar feed was not updated: {e}", err=True)
 
 
 def _partners_follow(app: App, old: str, new: str) -> None:
@@ -49,7 +50,7 @@ def _partners_follow(app: App, old: str, new: str) -> None:
             f" the config there must say [habits.{new}] as well; there, `habitd rename {old} {new}`"
             " follows this rename"
         )
-        _out("\n".join(textwrap.wrap(text, 80, subsequent_indent="  ")), err=True)
+        out("\n".join(textwrap.wrap(text, 80, subsequent_indent="  ")), err=True)
 
 
 @click.command()
@@ -84,11 +85,11 @@ def rename(app: App, old: str, new: str) -> None:
         edit = rename_in_config(store.read_config_text(app.config_path), old, new)
     moved = record.rename(app.store, old, new)
     what = f"{moved.completions} completion(s), {moved.skips} skip(s), {moved.notes} note(s)"
-    _out(f"Moved the history of {old} to {new}: {what}.")
+    out(f"Moved the history of {old} to {new}: {what}.")
     _partners_follow(app, old, new)
     if edit is None:
         if config.habit(new) is None:
-            _out(f"note: no habit in the config is called {new} yet; add [habits.{new}] to use it.", err=True)
+            out(f"note: no habit in the config is called {new} yet; add [habits.{new}] to use it.", err=True)
         return
     if edit.text is not None:
         try:
@@ -97,12 +98,12 @@ def rename(app: App, old: str, new: str) -> None:
             edit = edit._replace(text=None, why=str(e))
     if edit.text is None:
         where = f"line {edit.line} of {app.config_path}" if edit.line else app.config_path
-        _out(
+        out(
             f"Now change [habits.{old}] to [habits.{new}] in {where} ({edit.why}); until then {old} starts afresh.",
             err=True,
         )
         return
-    _out(f"Renamed [habits.{old}] to [habits.{new}] on line {edit.line} of {app.config_path}.")
+    out(f"Renamed [habits.{old}] to [habits.{new}] on line {edit.line} of {app.config_path}.")
     app.__dict__.pop("config", None)  # re-read: the feed follows the new config
     _refresh_feed(app)
 
@@ -117,7 +118,7 @@ def edit(ctx: click.Context) -> None:
     """
     import os
 
-    from habitd.cli.app import check
+    from habitd.cli.setup import check
     from habitd.errors import ConfigError
     from habitd.habits.config import parse_config
     from habitd.history import store
@@ -135,7 +136,7 @@ def edit(ctx: click.Context) -> None:
             parse_config(store.read_config_text(app.config_path), app.config_path, store.system_timezone())
             break
         except ConfigError as e:
-            _out(f"habitd: {e}", err=True)
+            out(f"habitd: {e}", err=True)
             if not click.confirm("Edit it again?", default=True, err=True):
                 raise UsageError(
                     f"{app.config_path} is saved with these problems; the daemon keeps the previous config"

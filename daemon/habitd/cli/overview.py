@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from habitd.cli.app import ALL_HELP, App, _emit_json, _out, _style, pass_app
+from habitd.cli.context import ALL_HELP, App, pass_app
+from habitd.cli.output import emit_json, out, style
 from habitd.errors import UsageError
 
 JSON_HELP = "Machine-readable output (stable)."
@@ -35,12 +36,12 @@ def grid(app: App, days: int | None, everything: bool, as_json: bool) -> None:
         shown = min(days, fit)
     g = grid_mod.grid(config, app.store.read(), app.now(), shown, everything)
     if as_json:
-        _emit_json(grid_mod.grid_json(g))
+        emit_json(grid_mod.grid_json(g))
         return
-    lines = render_views.grid_lines(config, g, _style(), columns)
+    lines = render_views.grid_lines(config, g, style(), columns)
     if days is not None and days > shown:
         lines.append(f"(the last {shown} of {days} days: that is what fits this terminal's width)")
-    _out("\n".join(lines))
+    out("\n".join(lines))
 
 
 @click.command()
@@ -60,11 +61,11 @@ def stats(app: App, habit: str | None, as_json: bool) -> None:
     else:
         rows = stats_mod.stats(config, state, today)
     if as_json:
-        _emit_json(stats_mod.stats_json(today, rows))
+        emit_json(stats_mod.stats_json(today, rows))
     elif habit:
-        _out("\n".join(render_views.stats_lines(config, rows[0], _style())))
+        out("\n".join(render_views.stats_lines(config, rows[0], style())))
     else:
-        _out("\n".join(render_views.stats_table_lines(config, rows, _style())))
+        out("\n".join(render_views.stats_table_lines(config, rows, style())))
 
 
 @click.command()
@@ -102,7 +103,7 @@ def report(app: App, year: int | None, output: str | None, as_json: bool) -> Non
         raise UsageError("the report is a picture: give -o FILE.svg or -o FILE.html, or redirect it to a file")
     data = report_mod.year_report(app.config, app.store.read(), year, app.now())
     if as_json:
-        _emit_json(report_mod.report_json(data))
+        emit_json(report_mod.report_json(data))
         return
     text = report_mod.html(data) if kind in (".html", ".htm") else report_mod.svg(data)
     if output is None:  # UTF-8 whatever the terminal's encoding: the file says nothing else
@@ -112,4 +113,4 @@ def report(app: App, year: int | None, output: str | None, as_json: bool) -> Non
         return
     store.atomic_write(output, text.encode("utf-8"))
     width, height = report_mod.size(data)
-    _out(f"Wrote {output} ({width} x {height} pixels). Enjoy looking back together.")
+    out(f"Wrote {output} ({width} x {height} pixels). Enjoy looking back together.")

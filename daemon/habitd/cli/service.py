@@ -9,7 +9,8 @@ import sys
 import click
 
 from habitd import paths
-from habitd.cli.app import App, _out, pass_app
+from habitd.cli.context import App, pass_app
+from habitd.cli.output import out
 from habitd.errors import UsageError
 
 
@@ -64,13 +65,13 @@ def service_install(ctx: click.Context, print_only: bool) -> None:
             extra += [flag, os.path.abspath(value)]
     text = service_mod.unit_text(extra)
     if print_only:
-        _out(text, nl=False)
+        out(text, nl=False)
         return
     target = _unit_path()
     store.atomic_write(target, text.encode("utf-8"))
     entry = os.path.join(paths.applications_dir(), service_mod.DESKTOP_NAME)  # a name and icon for the bubbles
     store.atomic_write(entry, service_mod.desktop_entry().encode("utf-8"), mode=0o644)
-    _out(f"Wrote {target} and {entry}. Next:\n  systemctl --user daemon-reload && systemctl --user enable --now habitd")
+    out(f"Wrote {target} and {entry}. Next:\n  systemctl --user daemon-reload && systemctl --user enable --now habitd")
 
 
 @service.command("uninstall")
@@ -84,4 +85,4 @@ def service_uninstall() -> None:
     os.unlink(target)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(os.path.join(paths.applications_dir(), DESKTOP_NAME))
-    _out(f"Removed {target}. Run: systemctl --user daemon-reload")
+    out(f"Removed {target}. Run: systemctl --user daemon-reload")

@@ -1,4 +1,8 @@
-"""The read-only views: status, history, next, today, journal and prompt."""
+"""The views: ``status``, ``history``, ``next``, ``today``, ``journal`` and ``prompt``.
+
+Each reads the config and the history and shows them, as text or ``--json``;
+only ``prompt --next`` changes something (it moves the habit's prompt deck on).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from habitd.cli.app import (
-    ALL_HELP,
-    DAY_HELP,
-    App,
-    _day,
-    _emit_json,
-    _inert_lines,
-    _out,
-    _style,
-    complete_day,
-    complete_habit,
-    pass_app,
-)
+from habitd.cli.context import ALL_HELP, DAY_HELP, App, complete_day, complete_habit, pass_app
+from habitd.cli.output import emit_json, inert_lines, out, style
 from habitd.errors import HabitdError, UsageError
 
 if TYPE_CHECKING:
@@ -39,9 +32,9 @@ def status(app: App, as_json: bool, everything: bool) -> None:
     state = app.store.read()
     rows = views.status(config, state, now, everything)
     if as_json:
-        _emit_json(views.status_json(config, rows, config.today(now)))
+        emit_json(views.status_json(config, rows, config.today(now)))
     else:
-        _out("\n".join(render.status_lines(config, rows, now, _style())))
+        out("\n".join(render.status_lines(config, rows, now, style())))
     _follow_hints(app, state)
     today = config.today(now)
     for line in render.future_lines(views.future_completions(config, state, today), today, config.settings.name):
@@ -82,12 +75,12 @@ def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
     state, now = app.store.read(), app.now()
     if as_json:
         rows = views.history(app.config, state, h, now, weeks)
-        _emit_json(views.history_json(app.config, state, h, rows))
+        emit_json(views.history_json(app.config, state, h, rows))
         return
     first = app.today() - timedelta(days=weeks * 7 - 1)
     marks = views.day_marks(app.config, state, h, first, now)
     row = next(r for r in views.status(app.config, state, now, archived=True) if r.habit.id == h.id)
-    _out("\n".join(render.heatmap_lines(app.config, h, marks, first, row, _style())))
+    out("\n".join(render.heatmap_lines(app.config, h, marks, first, row, style())))
 
 
 @click.command("next")
@@ -102,7 +95,7 @@ def next_(app: App, limit: int, as_json: bool) -> None:
     config, now = app.config, app.now()
     items = views.upcoming(config, app.store.read(), now, limit)
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "reminders": [
                     {"habit": u.habit.id, "title": u.habit.title, "at": views.iso(config, u.at), "followup": u.followup}
@@ -111,7 +104,7 @@ def next_(app: App, limit: int, as_json: bool) -> None:
             }
         )
     else:
-        _out("\n".join(render.upcoming_lines(config, items, now)))
+        out("\n".join(render.upcoming_lines(config, items, now)))
 
 
 @click.command()
@@ -129,11 +122,11 @@ def today(app: App, as_json: bool, fmt: str, everything: bool) -> None:
 
     view = views.today_view(app.config, app.store.read(), app.now(), everything)
     if as_json:
-        _emit_json(views.today_json(app.config, view))
+        emit_json(views.today_json(app.config, view))
     elif fmt == "line":
-        _out(render.today_line(view))
+        out(render.today_line(view))
     else:
-        _out("\n".join(render.today_lines(app.config, view, _style())))
+        out("\n".join(render.today_lines(app.config, view, style())))
 
 
 @click.command()
@@ -147,10 +140,10 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
     from habitd.views import rows as views
 
     hid = app.config.find(habit).id if habit else None
-    since_day = _day(app, since) if since else None
+    since_day = app.day(since) if since else None
     entries = views.journal(app.store.read(), hid, since_day)
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "notes": [
                     {
@@ -167,7 +160,7 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
             }
         )
     else:
-        _out("\n".join(render.journal_lines(app.config, entries)))
+        out("\n".join(render.journal_lines(app.config, entries)))
 
 
 @click.command()
@@ -185,4 +178,4 @@ def prompt(app: App, habit: str, advance: bool) -> None:
     if advance or current is None:
         with app.store.update() as state:
             current = prompts_mod.next_prompt(state, h, int(app.now().timestamp() * 1000))
-    _out(_inert_lines(current or ""))
+    out(inert_lines(current or ""))

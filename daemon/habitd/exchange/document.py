@@ -40,7 +40,8 @@ from types import MappingProxyType
 from typing import Any
 
 from habitd.errors import UsageError
-from habitd.habits.config import is_id, month_days
+from habitd.habits.clock import month_days
+from habitd.habits.config import is_id
 from habitd.habits.state import ALL, NO_EXTRA, HabitLog, Note, Pause, Skip, State
 from habitd.history.events import PRIVATE, is_private
 

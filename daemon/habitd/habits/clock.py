@@ -81,6 +81,13 @@ def _wall_moment(day: date, at: time, tz: tzinfo) -> datetime:
     return hi.replace(microsecond=0)
 
 
+def month_days(year: int, month: int) -> int:
+    """Days in a month (calendar.monthrange without importing calendar)."""
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
 DAY_GRAMMAR = "today, yesterday, tomorrow, YYYY-MM-DD or a weekday name (mon..sun, monday..sunday)"
 _ISO_DAY = r"^\d{4}-\d{2}-\d{2}$"
 EARLIEST = date(1900, 1, 1)

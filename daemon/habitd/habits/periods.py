@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from habitd.habits.config import DEFAULT_ANCHOR, Habit, month_days
+from habitd.habits.clock import month_days
+from habitd.habits.config import DEFAULT_ANCHOR, Habit
 
 
 def _month_number(day: date) -> int:

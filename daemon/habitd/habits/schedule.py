@@ -12,8 +12,9 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from habitd.habits.clock import day_bounds, wall_moment
-from habitd.habits.config import EVERY_MAX, Every, Habit, Settings
+from habitd.habits.config import Habit, Settings
 from habitd.habits.periods import period_of
+from habitd.habits.recurrence import EVERY_MAX, Every
 
 # Long enough for "0 9 29 2 *" (leap days) to come round, and for the longest period's next start.
 SEARCH_DAYS = max(366 * 8, EVERY_MAX["day"] + 31) + 2

@@ -47,7 +47,8 @@ from habitd.errors import (
     UsageError,
     describe_toml_error,
 )
-from habitd.habits.state import RECOVERY, State, from_doc, to_doc
+from habitd.habits.state import State
+from habitd.habits.state_toml import RECOVERY, from_doc, to_doc
 from habitd.history.cache import pack_event, pack_history, unpack_event, unpack_history
 from habitd.history.changes import (
     changed_habits,

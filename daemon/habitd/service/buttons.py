@@ -15,9 +15,10 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from habitd.habits.clock import day_bounds
-from habitd.habits.config import Config, Every, Habit
+from habitd.habits.config import Config, Habit
 from habitd.habits.periods import period_index, period_of
 from habitd.habits.prompts import current_prompt
+from habitd.habits.recurrence import Every
 from habitd.habits.state import Snooze, State
 from habitd.habits.streaks import MET, PAUSED, SKIPPED, period_state
 from habitd.history import record

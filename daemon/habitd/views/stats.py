@@ -15,8 +15,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from habitd.habits.clock import WEEKDAYS
-from habitd.habits.config import Config, Habit, month_days
+from habitd.habits.clock import WEEKDAYS, month_days
+from habitd.habits.config import Config, Habit
 from habitd.habits.periods import period_bounds, period_index
 from habitd.habits.state import HabitLog, State
 from habitd.habits.streaks import MET_CODE, MISSED_CODE, Codes, history_codes, strength, summarize

@@ -1,0 +1,177 @@
+"""What every command is handed: the ``App`` (paths, config, history, clock) and the shared options.
+
+``App`` reads the config and opens the history only when a command asks for
+them, so a command pays for what it uses. Here too: text as typed (arguments
+the locale could not decode), the ``--date``/``--since``/``--until`` help and
+shell completion of habit ids and day words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from habitd import paths
+from habitd.cli.output import out
+from habitd.errors import HabitdError, UsageError
+
+if TYPE_CHECKING:
+    from habitd.habits.config import Config
+    from habitd.history.store import SharedStore
+
+DAY_HELP = "today, yesterday, tomorrow, YYYY-MM-DD or a weekday (the latest one; for --until the next one)"
+ALL_HELP = "Archived habits too."
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class App:
+    """What every command needs: paths, the config, the store and the clock."""
+
+    def __init__(
+        self,
+        config_path: str | os.PathLike[str],
+        state_dir: str | os.PathLike[str],
+        now: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.config_path = os.fspath(config_path)
+        self.state_dir = os.fspath(state_dir)
+        self._now = now
+        self.said = ""  # problems the command has reported: not repeated as warnings after it
+
+    def now(self) -> datetime:
+        return self._now()
+
+    @cached_property
+    def config(self) -> Config:
+        from habitd.habits.config import parse_config
+        from habitd.history import store
+
+        if not os.path.lexists(self.config_path):
+            raise UsageError(f"no config at {self.config_path}; `habitd init` writes one")
+        text = store.read_config_text(self.config_path)
+        return parse_config(text, str(self.config_path), store.system_timezone()).named(self._device_name)
+
+    @cached_property
+    def _device_name(self) -> str:
+        """The name this machine's ``device.toml`` keeps (``init --join --name`` with a shared config)."""
+        from habitd.history import store
+
+        return store.device_name(self.state_dir)
+
+    @cached_property
+    def store(self) -> SharedStore:
+        """The history of every device sharing the folder (here: the state folder), and this machine's own."""
+        # the config's other parts only when a change is written: export and friends read with a broken config
+        from habitd.history.store import SharedStore
+
+        shared_dir, name = self.sharing()
+        return SharedStore(
+            self.state_dir,
+            shared_dir,
+            clock=self.now,
+            today=lambda m: self.config.today(m),
+            zone=lambda: self.config.settings.tz,
+            by=name,
+        )
+
+    def sharing(self) -> tuple[str | None, str]:
+        """The shared folder (expanded; None: the state folder) and this device's person's name.
+
+        The name in this machine's ``device.toml`` (``init --join --name`` with a shared config)
+        wins over the config's: one config file can serve both partners.
+        """
+        try:
+            settings = self.config.settings
+            shared_dir, name = settings.shared_dir, settings.name
+        except HabitdError:  # a config with an error elsewhere still says where the history is
+            from habitd.history import store
+
+            found = store.sharing_settings(self.config_path)
+            if found is None:
+                raise
+            shared_dir, name = found
+        return (os.path.expanduser(shared_dir) if shared_dir else None), self._device_name or name
+
+    def today(self) -> date:
+        return self.config.today(self.now())
+
+    def day(self, text: str, future_dates: bool = False) -> date:
+        """The day a ``--date`` or ``--since`` names (see DAY_HELP).
+
+        ``future_dates``: a YYYY-MM-DD after today is taken too (undo a completion a wrong clock dated).
+        """
+        from habitd.habits.clock import parse_day
+
+        if future_dates:
+            with contextlib.suppress(ValueError):
+                return date.fromisoformat(text.strip())
+        return parse_day(text, self.today())
+
+
+pass_app = click.make_pass_decorator(App)
+
+_REPLACED: set[str] = set()  # texts typed with bytes that are not UTF-8, now holding U+FFFD
+
+
+def decoded(text: str) -> str:
+    """Text as typed: what the locale could not decode (a C locale, a stray byte) is read as UTF-8, or U+FFFD.
+
+    Python hands such bytes over as lone surrogates, which no file can store and
+    no terminal can show; ``$'bad \\xff byte'`` becomes ``bad \ufffd byte``.
+    """
+    if text.isascii() or not any("\udc80" <= c <= "\udcff" for c in text):
+        return text
+    raw = os.fsencode(text)
+    text = raw.decode("utf-8", "replace")
+    if text != raw.decode("utf-8", "ignore"):
+        _REPLACED.add(text)
+    return text
+
+
+def typed(ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
+    """An option's callback: text as typed (see ``decoded``), with a warning when bytes were replaced.
+
+    ``HabitdGroup.parse_args`` decodes the command line already; this warns of what it replaced.
+    """
+    if text is None:
+        return None
+    text = decoded(text)
+    if text in _REPLACED:
+        out("habitd: warning: the note held bytes that are not UTF-8; each is kept as \ufffd (U+FFFD)", err=True)
+    return text
+
+
+def complete_habit(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of habit ids, from the config the command would read (never raises)."""
+    from click.shell_completion import CompletionItem
+
+    from habitd.habits.config import parse_config
+    from habitd.history import store
+
+    try:
+        root = ctx.find_root()
+        app = root.obj if isinstance(root.obj, App) else None
+        path = app.config_path if app else root.params.get("config_path") or paths.config_path()
+        config = parse_config(store.read_config_text(path), path)
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    low = incomplete.lower()
+    return [CompletionItem(h.id, help=h.title) for h in config.habits if h.id.startswith(low)]
+
+
+def complete_day(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of the day words --date, --since and --until take."""
+    from click.shell_completion import CompletionItem
+
+    words = ["tomorrow"] if param.name == "until_text" else ["today", "yesterday"]
+    words += ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    return [CompletionItem(w) for w in words if w.startswith(incomplete.lower())]

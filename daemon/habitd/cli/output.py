@@ -1,0 +1,107 @@
+"""How every command writes: results to stdout, messages to stderr, never failing on a character.
+
+A character the terminal's encoding lacks (a lone surrogate, ✓ in ASCII)
+becomes ``?``; ``--json`` falls back to ``\\u`` escapes then, losing nothing.
+Colour only on a terminal and not under ``NO_COLOR``. Text another program or
+person wrote is shown inert (``inert_lines``). What a command shows after its
+change is saved cannot make it fail (``after_save``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from habitd.views.render import Style
+
+
+def printable(text: str, stream: Any) -> str:
+    """``text`` as ``stream`` can encode it: what it cannot (a lone surrogate, ✓ in ASCII) becomes ``?``."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        return text.encode(encoding, "replace").decode(encoding, "replace")
+
+
+def out(text: str, err: bool = False, nl: bool = True) -> None:
+    """Print a result (or, with ``err``, a message): never fails on a character the terminal lacks."""
+    stream = sys.stderr if err else sys.stdout
+    click.echo(printable(text, stream), err=err, nl=nl)
+
+
+def inert_lines(text: str) -> str:
+    """Each line of ``text`` with what could act on a terminal (escapes, controls) made harmless."""
+    from habitd.views.render import inert
+
+    return "\n".join(inert(line) for line in text.split("\n"))
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Say ``habitd: message`` on stderr and exit with ``code``."""
+    out(f"habitd: {inert_lines(message)}", err=True)
+    sys.exit(code)
+
+
+def emit_json(data: object) -> None:
+    """``data`` as indented JSON on stdout (the stable machine format of ``--json``)."""
+    import json  # only for --json: it is not free to import
+
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if printable(text, sys.stdout) != text:  # a terminal without UTF-8: \u escapes lose nothing
+        text = json.dumps(data, indent=2)
+    out(text)
+
+
+def style() -> Style:
+    """Colour on a terminal unless NO_COLOR is set to something (no-color.org); marks it can encode."""
+    from habitd.views.render import Style
+
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "✓…·".encode(encoding)
+        unicode = True
+    except (UnicodeEncodeError, LookupError):
+        unicode = False
+    return Style(sys.stdout.isatty() and not os.environ.get("NO_COLOR"), unicode)
+
+
+def forgiving_output() -> None:
+    """Characters the terminal's encoding lacks become '?' instead of an error: one place for all output."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)  # stderr replaces them already
+    if reconfigure is not None:
+        with contextlib.suppress(Exception):
+            reconfigure(errors="replace")
+
+
+def drop_stdout() -> None:
+    """Send what is left for stdout to /dev/null: it cannot be written (a full disk, a device gone)."""
+    with contextlib.suppress(Exception):
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def after_save() -> Iterator[None]:
+    """Around what a command shows once its change is saved: a failure there is a warning, exit 0.
+
+    Reported as a failure, it would tell the user to try again and count twice.
+    """
+    try:
+        yield
+    except Exception as e:  # anything at all: the change is saved whatever went wrong here
+        drop_stdout()
+        with contextlib.suppress(Exception):
+            click.echo(
+                f"habitd: warning: the change was saved, but showing it failed ({type(e).__name__}: {e});"
+                " no need to run it again",
+                err=True,
+            )
