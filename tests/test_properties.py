@@ -14,7 +14,7 @@ from habitd.errors import ConfigError
 from habitd.habits.config import HABIT_KEYS, SETTINGS_KEYS, parse_config
 from habitd.habits.state import ALL, Note, Pause, Skip, State, from_doc, to_doc
 from habitd.habits.streaks import summarize
-from habitd.history.store import dump_state
+from habitd.history.statefile import dump_state
 from tests.strategies import HISTORY, history_state
 
 # Values of every TOML type, biased towards what each key expects so that valid configs come up too.

@@ -26,7 +26,7 @@ from habitd.errors import EXIT_RUNTIME, HabitdError, UsageError
 
 if TYPE_CHECKING:
     from habitd.habits.config import Config
-    from habitd.history.store import SharedStore
+    from habitd.history.store import Store
     from habitd.views.render import Style
 
 
@@ -54,28 +54,28 @@ class App:
     @cached_property
     def config(self) -> Config:
         from habitd.habits.config import parse_config
-        from habitd.history import store
+        from habitd.history import files
 
         if not os.path.lexists(self.config_path):
             raise UsageError(f"no config at {self.config_path}; `habitd init` writes one")
-        text = store.read_config_text(self.config_path)
-        return parse_config(text, str(self.config_path), store.system_timezone()).named(self._device_name)
+        text = files.read_config_text(self.config_path)
+        return parse_config(text, str(self.config_path), files.system_timezone()).named(self._device_name)
 
     @cached_property
     def _device_name(self) -> str:
         """The name this machine's ``device.toml`` keeps (``init --join --name`` with a shared config)."""
-        from habitd.history import store
+        from habitd.history import identity
 
-        return store.device_name(self.state_dir)
+        return identity.device_name(self.state_dir)
 
     @cached_property
-    def store(self) -> SharedStore:
+    def store(self) -> Store:
         """The history of every device sharing the folder (here: the state folder), and this machine's own."""
         # the config's other parts only when a change is written: export and friends read with a broken config
-        from habitd.history.store import SharedStore
+        from habitd.history.store import Store
 
         shared_dir, name = self.sharing()
-        return SharedStore(
+        return Store(
             self.state_dir,
             shared_dir,
             clock=self.now,
@@ -94,9 +94,9 @@ class App:
             settings = self.config.settings
             shared_dir, name = settings.shared_dir, settings.name
         except HabitdError:  # a config with an error elsewhere still says where the history is
-            from habitd.history import store
+            from habitd.history import configfile
 
-            found = store.sharing_settings(self.config_path)
+            found = configfile.sharing_settings(self.config_path)
             if found is None:
                 raise
             shared_dir, name = found
@@ -312,13 +312,13 @@ def complete_habit(ctx: click.Context, param: click.Parameter, incomplete: str) 
     from click.shell_completion import CompletionItem
 
     from habitd.habits.config import parse_config
-    from habitd.history import store
+    from habitd.history import files
 
     try:
         root = ctx.find_root()
         app = root.obj if isinstance(root.obj, App) else None
         path = app.config_path if app else root.params.get("config_path") or paths.config_path()
-        config = parse_config(store.read_config_text(path), path)
+        config = parse_config(files.read_config_text(path), path)
     except Exception:  # completion must never print a traceback into the shell
         return []
     low = incomplete.lower()
@@ -382,11 +382,11 @@ def init(app: App, force: bool, join_dir: str | None, name: str | None, new: boo
 
         join(app, join_dir, name, force, new)
         return
-    from habitd.history import store
+    from habitd.history import files
 
     if name is not None or new:
         raise UsageError(f"{'--name' if name is not None else '--new'} goes with --join DIR")
-    target = store.dangling_link(app.config_path)
+    target = files.dangling_link(app.config_path)
     if target is not None and not force:
         raise UsageError(
             f"{app.config_path} is a link to {os.path.normpath(target)}, which is not there (the shared folder"
@@ -394,7 +394,7 @@ def init(app: App, force: bool, join_dir: str | None, name: str | None, new: boo
         )
     if os.path.exists(app.config_path) and not force:
         raise UsageError(f"{app.config_path} exists already; use --force to replace it")
-    store.atomic_write(app.config_path, store.example_config().encode("utf-8"))
+    files.atomic_write(app.config_path, files.example_config().encode("utf-8"))
     _out(f"Wrote {app.config_path}. Edit it, then run `habitd check`.")
 
 
@@ -402,14 +402,14 @@ def init(app: App, force: bool, join_dir: str | None, name: str | None, new: boo
 @pass_app
 def check(app: App) -> None:
     """Validate the config and show each habit's next reminder."""
-    from habitd.history import store
+    from habitd.history import eventlog
     from habitd.views import render
     from habitd.views import rows as views
 
     config = app.config
     try:
         state = app.store.read()
-    except store.SharedFolderMissing:  # said below with the other sharing problems
+    except eventlog.SharedFolderMissing:  # said below with the other sharing problems
         from habitd.habits.state import State
 
         state = State()

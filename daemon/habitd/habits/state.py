@@ -1,4 +1,4 @@
-"""The state in memory, and its TOML encoding (no file I/O here: see store.py).
+"""The state in memory, and its TOML encoding (no file I/O here: see history/statefile.py).
 
 Encoding, chosen by measurement (``bench/``): completions are plain local
 calendar dates, stored per habit as a bitmask of days, 46 bytes (366 bits)
