@@ -55,6 +55,22 @@ def _read_whole(signature: Signature, events: list[Event]) -> CachedFile:
     return CachedFile(signature, len(events), events[-1].stamp if events else None)
 
 
+def _appended(path: str, held: CachedFile | None) -> tuple[list[Event], list[str], CachedFile] | None:
+    """The events appended to a log file since the cache knew it as ``held`` (None: a new file), its
+    problems, and what the cache knows of it now; None when it changed otherwise, or cannot be read."""
+    if held is not None and held.events is None:
+        return None  # not read whole before
+    count, last = (held.events or 0, held.last) if held is not None else (0, None)
+    try:
+        now = files.signature(path)
+        events, bad = parse_log(files.read_text(path), path, os.path.basename(os.path.dirname(path)))
+    except (OSError, ValueError):
+        return None
+    if now is None or len(events) < count or (count and events[count - 1].stamp != last):
+        return None  # not an append: rewritten by hand or by someone else
+    return events[count:], bad, _read_whole(now, events)
+
+
 class Caches:
     """``cache.bin`` and ``events.bin`` in ``local_dir``, of the log in ``root``, read with ``read``."""
 
@@ -121,21 +137,12 @@ class Caches:
         added: list[Event] = []
         known = dict(known)
         for path in [p for p in signatures if p not in known or known[p].signature != signatures[p]]:
-            held = known.get(path)
-            if held is not None and held.events is None:
+            appended = _appended(path, known.get(path))
+            if appended is None:
                 return None
-            try:
-                now = files.signature(path)
-                events, bad = parse_log(files.read_text(path), path, os.path.basename(os.path.dirname(path)))
-            except (OSError, ValueError):
-                return None
-            count = held.events or 0 if held is not None else 0
-            last = held.last if held is not None else None
-            if now is None or len(events) < count or (count and events[count - 1].stamp != last):
-                return None  # not an append: rewritten by hand or by someone else
-            added.extend(events[count:])
+            events, bad, known[path] = appended
+            added.extend(events)
             problems = [p for p in problems if not p.startswith(path + ": ")] + bad
-            known[path] = _read_whole(now, events)
         added = merge(added)
         if added and seen is not None and added[0].stamp <= seen:
             return None  # written before what this cache holds: its place in the order matters

@@ -313,7 +313,15 @@ class EventLog:
         for path, data in datas.items():
             if len(data) > files.STATE_MAX_BYTES:  # habitd would refuse to read it back
                 raise too_big(path, len(data))
-        if months:
+        self._write(me, added, datas, copies, signatures)
+        return {path: Written(events, path in created) for path, events in months.items()}
+
+    def _write(
+        self, me: LocalDevice, added: list[Event], datas: dict[str, bytes], copies: list[str],
+        signatures: dict[str, Signature] | None,
+    ) -> None:  # fmt: skip
+        """Write this device's files (its device file first), then remove the copies folded into them."""
+        if datas:
             if self.create_root:
                 files.ensure_dir(self.root)
             files.ensure_dir(os.path.join(self.root, DEVICES))
@@ -329,7 +337,6 @@ class EventLog:
             files.remove(path)
             if signatures is not None:
                 signatures.pop(path, None)
-        return {path: Written(events, path in created) for path, events in months.items()}
 
     def _fold_copies(self, me: LocalDevice, own: list[tuple[str, bool]]) -> tuple[list[Event], list[str]]:
         """The events of this device's conflict copies that its files lack, and the copies read whole
