@@ -447,52 +447,10 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
             raise r.fail(key, "unknown key")
     state = State()
     for hid, entry in r.get(doc, "habits", dict, "", {}).items():
-        where = f"habits.{hid}."
-        if not isinstance(entry, dict):
-            raise r.fail(where[:-1], "is not a table")
-        log = HabitLog()
-        if "done" in entry:
-            log.done = _masks(r, entry, where)
-        log.extra = dict(_extra(entry, ("since", "done", "counts", "notes", "skips")))
-        for day_text, n in r.get(entry, "counts", dict, where, {}).items():
-            try:
-                day = date.fromisoformat(day_text)
-            except ValueError:
-                raise r.fail(f"{where}counts.{day_text}", "is not a date") from None
-            if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-                raise r.fail(f"{where}counts.{day_text}", f"{n!r} is not a count of 2 or more")
-            log.counts[day] = n
-        for i, item in enumerate(r.get(entry, "notes", list, where, [])):
-            w = f"{where}notes[{i}]"
-            if not isinstance(item, dict):
-                raise r.fail(w, "is not a table")
-            log.notes.append(
-                Note(
-                    _plain_date(r, item.get("day"), w + ".day"),
-                    _aware(r, item.get("at"), w + ".at"),
-                    r.get(item, "text", str, w + "."),
-                    _count(r, item, "nth", w + ".", 0, 1),
-                    _extra(item, ("day", "at", "text", "nth")),
-                )
-            )
-        for i, item in enumerate(r.get(entry, "skips", list, where, [])):
-            w = f"{where}skips[{i}]"
-            if not isinstance(item, dict):
-                raise r.fail(w, "is not a table")
-            log.skips.append(
-                Skip(
-                    _plain_date(r, item.get("day"), w + ".day"),
-                    r.get(item, "text", str, w + ".", ""),
-                    _aware(r, item["at"], w + ".at") if "at" in item else None,
-                    _count(r, item, "after", w + ".", 0, 0),
-                    _extra(item, ("day", "text", "at", "after")),
-                )
-            )
-        state.habits[hid] = log
+        state.habits[hid] = _habit_log(r, _table(r, entry, f"habits.{hid}"), f"habits.{hid}.")
     for i, item in enumerate(r.get(doc, "pauses", list, "", [])):
         w = f"pauses[{i}]"
-        if not isinstance(item, dict):
-            raise r.fail(w, "is not a table")
+        item = _table(r, item, w)
         state.pauses.append(
             Pause(
                 r.get(item, "habit", str, w + "."),
@@ -501,21 +459,10 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
             )
         )
     for hid, item in r.get(doc, "reminders", dict, "", {}).items():
-        w = f"reminders.{hid}"
-        if not isinstance(item, dict):
-            raise r.fail(w, "is not a table")
-        state.reminders[hid] = Reminder(
-            _aware(r, item["handled"], w + ".handled") if "handled" in item else None,
-            _aware(r, item["pending"], w + ".pending") if "pending" in item else None,
-            r.get(item, "reason", str, w + ".", ""),
-            _snooze(r, item["snooze"], w + ".snooze") if "snooze" in item else None,
-            r.get(item, "on_screen", str, w + ".", ""),
-            _plain_date(r, item["on_screen_day"], w + ".on_screen_day") if "on_screen_day" in item else None,
-        )
+        state.reminders[hid] = _reminder(r, _table(r, item, f"reminders.{hid}"), f"reminders.{hid}")
     for hid, item in r.get(doc, "prompts", dict, "", {}).items():
         w = f"prompts.{hid}"
-        if not isinstance(item, dict):
-            raise r.fail(w, "is not a table")
+        item = _table(r, item, w)
         order = r.get(item, "order", list, w + ".")
         if not all(isinstance(i, int) and not isinstance(i, bool) for i in order):
             raise r.fail(w + ".order", "is not a list of numbers")
@@ -525,3 +472,61 @@ def from_doc(doc: dict[str, Any], source: str) -> State:
         state.sent_day = _plain_date(r, sent.get("day"), "sent.day")
         state.sent_count = r.get(sent, "count", int, "sent.")
     return state
+
+
+def _table(r: _Reader, item: object, where: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise r.fail(where, "is not a table")
+    return item
+
+
+def _habit_log(r: _Reader, entry: dict[str, Any], where: str) -> HabitLog:
+    """One habit's ``[habits.ID]`` table (``where``: ``habits.ID.``)."""
+    log = HabitLog()
+    if "done" in entry:
+        log.done = _masks(r, entry, where)
+    log.extra = dict(_extra(entry, ("since", "done", "counts", "notes", "skips")))
+    for day_text, n in r.get(entry, "counts", dict, where, {}).items():
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            raise r.fail(f"{where}counts.{day_text}", "is not a date") from None
+        if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+            raise r.fail(f"{where}counts.{day_text}", f"{n!r} is not a count of 2 or more")
+        log.counts[day] = n
+    for i, item in enumerate(r.get(entry, "notes", list, where, [])):
+        w = f"{where}notes[{i}]"
+        item = _table(r, item, w)
+        log.notes.append(
+            Note(
+                _plain_date(r, item.get("day"), w + ".day"),
+                _aware(r, item.get("at"), w + ".at"),
+                r.get(item, "text", str, w + "."),
+                _count(r, item, "nth", w + ".", 0, 1),
+                _extra(item, ("day", "at", "text", "nth")),
+            )
+        )
+    for i, item in enumerate(r.get(entry, "skips", list, where, [])):
+        w = f"{where}skips[{i}]"
+        item = _table(r, item, w)
+        log.skips.append(
+            Skip(
+                _plain_date(r, item.get("day"), w + ".day"),
+                r.get(item, "text", str, w + ".", ""),
+                _aware(r, item["at"], w + ".at") if "at" in item else None,
+                _count(r, item, "after", w + ".", 0, 0),
+                _extra(item, ("day", "text", "at", "after")),
+            )
+        )
+    return log
+
+
+def _reminder(r: _Reader, item: dict[str, Any], w: str) -> Reminder:
+    return Reminder(
+        _aware(r, item["handled"], w + ".handled") if "handled" in item else None,
+        _aware(r, item["pending"], w + ".pending") if "pending" in item else None,
+        r.get(item, "reason", str, w + ".", ""),
+        _snooze(r, item["snooze"], w + ".snooze") if "snooze" in item else None,
+        r.get(item, "on_screen", str, w + ".", ""),
+        _plain_date(r, item["on_screen_day"], w + ".on_screen_day") if "on_screen_day" in item else None,
+    )

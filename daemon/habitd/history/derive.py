@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from habitd.habits.state import NO_EXTRA, Note, Pause, PromptDeck, Skip, State
+from habitd.habits.state import NO_EXTRA, HabitLog, Note, Pause, PromptDeck, Skip, State
 from habitd.history.events import DONE, KEEP, NOTE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, TAKE_BACK, Event, merge
 from habitd.history.hlc import Stamp
 
@@ -196,24 +196,16 @@ def rederive_months(state: State, before: list[Event], added: list[Event]) -> bo
     if not added or any(e.kind not in _WINDOWED for e in added):
         return False
     months = {_month(e.day) for e in added}
-    habits = {e.habit for e in added}
-    by_stamp = {e.stamp: e for e in (*before, *added)}
-    for e in added:
-        for s in (*e.undoes, *((e.of,) if e.kind == NOTE_EDIT and e.of else ())):
-            target = by_stamp.get(s)
-            if target is None or target.habit != e.habit or _month(target.day) not in months:
-                return False
-            if target.kind not in (DONE, NOTE, NOTE_EDIT, SKIP):
-                return False
-    if any(_month(e.day) not in months for e in before):
+    if not _in_window(before, added, months):
         return False
     old, old_ids = derive_with_ids(before)
     new, new_ids = derive_with_ids([*before, *added])
+    habits = {e.habit for e in added}
     for habit in habits:
         log, was = state.habits.get(habit), old.habits.get(habit)
         if _window_of(log, months) != _window_of(was, months):
             return False  # the state is not what those events derive there: never guess
-    old_stamps = set(by_stamp) - {e.stamp for e in added}
+    old_stamps = {e.stamp for e in before} - {e.stamp for e in added}
     for habit in habits:
         old_notes, old_skips = _in_order(old, old_ids, habit, months)
         new_notes, new_skips = _in_order(new, new_ids, habit, months)
@@ -224,15 +216,33 @@ def rederive_months(state: State, before: list[Event], added: list[Event]) -> bo
         log = state.log(habit)
         log.notes = _splice(log.notes, months, old_notes, new_notes)
         log.skips = _splice(log.skips, months, old_skips, new_skips)
-        fresh = new.habits.get(habit)
-        for day in sorted({*_days_in(log, months), *_days_in(fresh, months)}):
-            while log.take(day):  # the day's completions as deriving them gives, with who did each
-                pass
-            for by in fresh.bys(day) if fresh else ():
-                log.add(day, by)
+        _days_again(log, new.habits.get(habit), months)
         if log.empty():
             del state.habits[habit]  # as deriving leaves it: no log at all
     return True
+
+
+def _in_window(before: list[Event], added: list[Event], months: set[tuple[int, int]]) -> bool:
+    """Whether what ``added`` takes back (or edits) is a completion, note or skip of its own habit in
+    ``months``, and ``before`` holds events of those months only."""
+    by_stamp = {e.stamp: e for e in (*before, *added)}
+    for e in added:
+        for s in (*e.undoes, *((e.of,) if e.kind == NOTE_EDIT and e.of else ())):
+            target = by_stamp.get(s)
+            if target is None or target.habit != e.habit or _month(target.day) not in months:
+                return False
+            if target.kind not in (DONE, NOTE, NOTE_EDIT, SKIP):
+                return False
+    return all(_month(e.day) in months for e in before)
+
+
+def _days_again(log: HabitLog, fresh: HabitLog | None, months: set[tuple[int, int]]) -> None:
+    """The completions of ``log`` in ``months`` as deriving them gives (``fresh``), with who did each."""
+    for day in sorted({*_days_in(log, months), *_days_in(fresh, months)}):
+        while log.take(day):
+            pass
+        for by in fresh.bys(day) if fresh else ():
+            log.add(day, by)
 
 
 def _window_of(log: Any, months: set[tuple[int, int]]) -> list[object]:
