@@ -76,12 +76,12 @@ def service_install(ctx: click.Context, print_only: bool) -> None:
 @service.command("uninstall")
 def service_uninstall() -> None:
     """Remove the user unit (stop it first: systemctl --user disable --now habitd)."""
+    from habitd.history import files
     from habitd.service.unit import DESKTOP_NAME
 
     target = _unit_path()
     if not os.path.exists(target):
         raise UsageError(f"no unit at {target}; nothing to remove")
-    os.unlink(target)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(os.path.join(paths.applications_dir(), DESKTOP_NAME))
+    files.remove(target)
+    files.remove(os.path.join(paths.applications_dir(), DESKTOP_NAME))
     _out(f"Removed {target}. Run: systemctl --user daemon-reload")

@@ -334,7 +334,8 @@ class EventLog:
             if signatures is not None and now is not None:
                 signatures[path] = now
         for path in copies:  # their events are in this device's files now
-            files.remove(path)
+            with contextlib.suppress(OSError):
+                files.remove(path)
             if signatures is not None:
                 signatures.pop(path, None)
 

@@ -24,7 +24,15 @@ import time
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from habitd.errors import ConfigError, ConfigUnreadable, LockTimeout, NotPrivateError, StoreWriteError, UsageError
+from habitd.errors import (
+    ConfigError,
+    ConfigUnreadable,
+    HabitdError,
+    LockTimeout,
+    NotPrivateError,
+    StoreWriteError,
+    UsageError,
+)
 
 CONFIG_MAX_BYTES = 1 << 20
 STATE_MAX_BYTES = 16 << 20
@@ -116,8 +124,8 @@ def write_text(path: str | os.PathLike[str], text: str, mode: int = 0o600) -> No
 
 
 def remove(path: str) -> None:
-    """Remove a file; one already gone or that cannot be removed is left to the next look."""
-    with contextlib.suppress(OSError):
+    """Remove a file; one already gone is no error. Raises OSError."""
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
 
 
@@ -244,6 +252,36 @@ def hold_lock(path: str, timeout: float) -> Iterator[None]:
         os.close(fd)  # closing releases the flock
 
 
+class LockHeld(Exception):
+    """Another process holds the lock; ``holder`` is what it wrote into the file (its PID)."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        self.holder = holder
+
+
+def claim_lock(path: str) -> int:
+    """Take an exclusive ``flock`` on ``path`` without waiting and write this process's PID into it;
+    the returned descriptor holds it until closed (the kernel releases it when the process ends,
+    however it ends). LockHeld when another process holds it; HabitdError when it cannot be had."""
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as e:
+        raise HabitdError(f"cannot open {path}: {e.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as e:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        if e.errno in (errno.EAGAIN, errno.EACCES):
+            raise LockHeld(holder) from None
+        raise HabitdError(f"cannot lock {path}: {e.strerror}") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
 # --- the config file ---------------------------------------------------------------------
 
 
@@ -297,14 +335,19 @@ def replace_config_text(path: str, text: str) -> None:
 
 def example_config() -> str:
     """The example config shipped with habitd (inside the package once installed)."""
+    return shipped_text("config.example.toml", "config.example.toml")
+
+
+def shipped_text(name: str, in_checkout: str) -> str:
+    """A file shipped with habitd: inside the package once installed, else ``in_checkout`` (a path
+    in the source checkout)."""
     from importlib.resources import files
 
-    packaged = files("habitd") / "config.example.toml"
+    packaged = files("habitd") / name
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     checkout = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    source_tree = os.path.join(checkout, "config.example.toml")
-    with open(source_tree, encoding="utf-8") as f:
+    with open(os.path.join(checkout, in_checkout), encoding="utf-8") as f:
         return f.read()
 
 

@@ -229,7 +229,7 @@ def move_history(local_dir: str, shared_dir: str) -> tuple[list[str], list[str],
                     continue
                 merged.append(target)
             try:
-                os.unlink(path)
+                files.remove(path)
             except OSError as e:
                 raise StoreWriteError(f"moved {path} to {target} but could not remove it: {e.strerror}") from None
     return moved, merged, left
