@@ -13,7 +13,8 @@ import pytest
 import tomli_w
 
 from habitd.habits.config import Config, parse_config
-from habitd.habits.state import Snooze, State, from_doc, to_doc
+from habitd.habits.state import Snooze, State
+from habitd.habits.statedoc import from_doc, to_doc
 from habitd.history.store import Store
 from habitd.service import buttons
 from habitd.service.notify import Note, PlyerNotifier, Pressed

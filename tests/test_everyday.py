@@ -6,7 +6,8 @@ import re
 
 from habitd.habits.config import parse_config
 from habitd.habits.prompts import current_prompt, next_prompt
-from habitd.habits.state import State, from_doc, to_doc
+from habitd.habits.state import State
+from habitd.habits.statedoc import from_doc, to_doc
 from tests.conftest import Habitd
 
 PROMPTS = """

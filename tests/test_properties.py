@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from habitd.errors import ConfigError
 from habitd.habits.config import HABIT_KEYS, SETTINGS_KEYS, parse_config
-from habitd.habits.state import ALL, Note, Pause, Skip, State, from_doc, to_doc
+from habitd.habits.state import ALL, Note, Pause, Skip, State
+from habitd.habits.statedoc import from_doc, to_doc
 from habitd.habits.streaks import summarize
 from habitd.history.statefile import dump_state
 from tests.strategies import HISTORY, history_state

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from habitd.habits.state import State, from_doc, to_doc
+from habitd.habits.state import State
+from habitd.habits.statedoc import from_doc, to_doc
 from habitd.history.statefile import StateFile
 from habitd.history.store import Store
 from tests.conftest import ROOT

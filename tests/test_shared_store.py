@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from habitd.errors import UsageError
 from habitd.habits.config import Config, parse_config
 from habitd.habits.prompts import next_prompt
-from habitd.habits.state import ALL, State, to_doc
+from habitd.habits.state import ALL, State
+from habitd.habits.statedoc import to_doc
 from habitd.history import record
 from habitd.history.statefile import StateFile
 from habitd.history.store import MIGRATED_BACKUP, Store

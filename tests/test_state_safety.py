@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from habitd.cli.app import App
-from habitd.habits.state import Note, to_doc
+from habitd.habits.state import Note
+from habitd.habits.statedoc import to_doc
 from habitd.history.files import STATE_MAX_BYTES
 from habitd.history.store import Store
 from tests.clock import wall_clock_env

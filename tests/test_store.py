@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from habitd.errors import LockTimeout, StateError
-from habitd.habits.state import Note, State, from_doc, to_doc
+from habitd.habits.state import Note, State
+from habitd.habits.statedoc import from_doc, to_doc
 from habitd.history.files import atomic_write
 from habitd.history.statefile import KEEP_BACKUPS, StateFile
 from habitd.history.store import Store

@@ -28,7 +28,8 @@ from datetime import UTC, datetime
 import tomli_w
 
 from habitd.errors import StateError, StoreWriteError, describe_toml_error
-from habitd.habits.state import RECOVERY, State, from_doc, to_doc
+from habitd.habits.state import State
+from habitd.habits.statedoc import RECOVERY, from_doc, to_doc
 from habitd.history import files
 from habitd.history.files import STATE_MAX_BYTES, Signature
 
@@ -67,7 +68,6 @@ class StateFile:
         self.path = os.path.join(self.dir, STATE_FILE)
         self.lock_path = os.path.join(self.dir, LOCK_FILE)
         self.lock_timeout = lock_timeout
-        self.saved: Signature | None = None  # the signature of this process's latest save
         self.by = ""  # a state file has no people: what the recording functions ask of whoever records
 
     def signature(self) -> Signature | None:
@@ -120,7 +120,6 @@ class StateFile:
             raise too_big(self.path, len(data))
         self._backup()
         files.atomic_write(self.path, data)
-        self.saved = self.signature()  # under the lock: what another process writes next differs
         return True
 
     def write(self, state: State) -> None:

@@ -22,7 +22,8 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import NamedTuple
 
 from habitd.errors import StateError, StoreWriteError
-from habitd.habits.state import State, to_doc
+from habitd.habits.state import State
+from habitd.habits.statedoc import to_doc
 from habitd.history import files
 from habitd.history.caches import Caches
 from habitd.history.changes import (
