@@ -347,7 +347,10 @@ def complete_day(ctx: click.Context, param: click.Parameter, incomplete: str) ->
     "--state-dir",
     type=click.Path(file_okay=False, readable=False),
     envvar="HABITD_STATE_DIR",
-    help="Folder of the state file.  [default: $XDG_STATE_HOME/habitd; env: HABITD_STATE_DIR]",
+    help=(
+        "This machine's state folder: its bookkeeping, device id, caches and lock, and the history"
+        " unless settings.shared_dir is set.  [default: $XDG_STATE_HOME/habitd; env: HABITD_STATE_DIR]"
+    ),
 )
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, state_dir: str | None) -> None:

@@ -69,39 +69,10 @@ def _skip_doc(s: Skip) -> dict[str, Any]:
 
 def to_doc(state: State) -> dict[str, Any]:
     doc: dict[str, Any] = {"version": SCHEMA_VERSION}
-    habits: dict[str, Any] = {}
-    for hid, log in sorted(state.habits.items()):
-        if log.empty():
-            continue
-        entry: dict[str, Any] = {}
-        if log.done:
-            entry["since"], entry["done"] = _encode_years(log.done)
-        if log.counts:
-            entry["counts"] = {d.isoformat(): n for d, n in sorted(log.counts.items())}
-        if log.notes:
-            entry["notes"] = [{**n.extra, "day": n.day, "at": n.at, "text": n.text, "nth": n.nth} for n in log.notes]
-        if log.skips:
-            entry["skips"] = [_skip_doc(s) for s in log.skips]
-        habits[hid] = {**log.extra, **entry}
-    doc["habits"] = habits
+    doc["habits"] = {hid: _habit_doc(log) for hid, log in sorted(state.habits.items()) if not log.empty()}
     if state.pauses:
         doc["pauses"] = [{"habit": p.habit, "from": p.start, "until": p.until} for p in state.pauses]
-    reminders: dict[str, Any] = {}
-    for hid, r in sorted(state.reminders.items()):
-        item: dict[str, Any] = {}
-        if r.handled:
-            item["handled"] = r.handled
-        if r.pending:
-            item["pending"] = r.pending
-            item["reason"] = r.reason
-        if r.snooze:
-            item["snooze"] = {"until": r.snooze.until, "day": r.snooze.day}
-        if r.on_screen:
-            item["on_screen"] = r.on_screen
-            if r.on_screen_day:
-                item["on_screen_day"] = r.on_screen_day
-        if item:
-            reminders[hid] = item
+    reminders = {hid: item for hid, r in sorted(state.reminders.items()) if (item := _reminder_doc(r))}
     if reminders:
         doc["reminders"] = reminders
     if state.prompts:
@@ -109,6 +80,36 @@ def to_doc(state: State) -> dict[str, Any]:
     if state.sent_day:
         doc["sent"] = {"day": state.sent_day, "count": state.sent_count}
     return doc
+
+
+def _habit_doc(log: HabitLog) -> dict[str, Any]:
+    entry: dict[str, Any] = {}
+    if log.done:
+        entry["since"], entry["done"] = _encode_years(log.done)
+    if log.counts:
+        entry["counts"] = {d.isoformat(): n for d, n in sorted(log.counts.items())}
+    if log.notes:
+        entry["notes"] = [{**n.extra, "day": n.day, "at": n.at, "text": n.text, "nth": n.nth} for n in log.notes]
+    if log.skips:
+        entry["skips"] = [_skip_doc(s) for s in log.skips]
+    return {**log.extra, **entry}
+
+
+def _reminder_doc(r: Reminder) -> dict[str, Any]:
+    """A reminder's table; empty when there is nothing to keep of it."""
+    item: dict[str, Any] = {}
+    if r.handled:
+        item["handled"] = r.handled
+    if r.pending:
+        item["pending"] = r.pending
+        item["reason"] = r.reason
+    if r.snooze:
+        item["snooze"] = {"until": r.snooze.until, "day": r.snooze.day}
+    if r.on_screen:
+        item["on_screen"] = r.on_screen
+        if r.on_screen_day:
+            item["on_screen_day"] = r.on_screen_day
+    return item
 
 
 class _Reader:

@@ -64,19 +64,7 @@ def derive(events: Iterable[Event]) -> State:
 def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
     """The state, and the ids of the events behind each of its parts."""
     ordered = merge(events)
-    removed: set[Stamp] = set()
-    ended: dict[Stamp, Event] = {}  # pause -> the earliest resume naming it
-    edits: dict[Stamp, list[Event]] = {}  # note -> its edits, in stamp order
-    for e in ordered:
-        if e.kind in TAKE_BACK:
-            removed.update(e.undoes)
-        elif e.kind == RESUME:
-            for s in e.undoes:
-                if s not in ended or e.day < ended[s].day:
-                    ended[s] = e
-        elif e.kind == NOTE_EDIT and e.of is not None:
-            edits.setdefault(e.of, []).append(e)
-
+    removed, ended, edits = _taken_back(ordered)
     state = State()
     ids = Ids({}, {}, {}, {}, ordered[-1].stamp if ordered else None)
     nth_of: dict[Stamp, int] = {}  # a live completion -> its place in its day
@@ -96,19 +84,42 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
                 state.log(e.habit).skips.append(skip)
                 ids.skips.setdefault((e.habit, key(skip)), []).append(e.stamp)
         elif e.kind == PAUSE:
-            if e.stamp in removed or e.until is None:
-                continue
-            until = e.until
-            if e.stamp in ended:
-                until = min(until, ended[e.stamp].day - timedelta(days=1))
-            if until >= e.day:
-                state.pauses.append(Pause(e.habit, e.day, until, e.by))
-                ids.pauses.setdefault(Pause(e.habit, e.day, until, e.by), []).append(e.stamp)
+            pause = _pause(e, removed, ended)
+            if pause is not None:
+                state.pauses.append(pause)
+                ids.pauses.setdefault(pause, []).append(e.stamp)
         elif e.kind == PROMPT and e.stamp not in removed:
             state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
         elif e.kind == KEEP and e.stamp not in removed:
             state.log(e.habit).extra = dict(e.extra)
     return state, ids
+
+
+def _taken_back(ordered: list[Event]) -> tuple[set[Stamp], dict[Stamp, Event], dict[Stamp, list[Event]]]:
+    """What the events take back: the stamps undone, each pause's earliest resume, each note's edits."""
+    removed: set[Stamp] = set()
+    ended: dict[Stamp, Event] = {}  # pause -> the earliest resume naming it
+    edits: dict[Stamp, list[Event]] = {}  # note -> its edits, in stamp order
+    for e in ordered:
+        if e.kind in TAKE_BACK:
+            removed.update(e.undoes)
+        elif e.kind == RESUME:
+            for s in e.undoes:
+                if s not in ended or e.day < ended[s].day:
+                    ended[s] = e
+        elif e.kind == NOTE_EDIT and e.of is not None:
+            edits.setdefault(e.of, []).append(e)
+    return removed, ended, edits
+
+
+def _pause(e: Event, removed: set[Stamp], ended: dict[Stamp, Event]) -> Pause | None:
+    """A pause event as what is left of it once resumed (None: taken back, or resumed before it began)."""
+    if e.stamp in removed or e.until is None:
+        return None
+    until = e.until
+    if e.stamp in ended:
+        until = min(until, ended[e.stamp].day - timedelta(days=1))
+    return Pause(e.habit, e.day, until, e.by) if until >= e.day else None
 
 
 def _note(

@@ -34,7 +34,7 @@ files, outside the shared folder; so is a ``note-delete`` of such a note.
 
 Keys this version does not know are kept as they are (``extra``) and an event
 of an unknown kind is kept and ignored: a newer habitd's events survive here.
-No file I/O here: see ``store.py``.
+No file I/O here: the log's files are ``eventlog.py``'s and ``logformat.py``'s.
 """
 
 from __future__ import annotations
