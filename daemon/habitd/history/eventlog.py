@@ -117,7 +117,7 @@ class EventLog:
         self, root: str, local_dir: str, lock_timeout: float = 5.0, create_root: bool = True, private: bool = False
     ) -> None:
         self.root = root
-        self.state = StateFile(local_dir, lock_timeout)  # the local folder: this machine's lock
+        self.state_file = StateFile(local_dir, lock_timeout)  # the local folder: this machine's lock
         self.device = DeviceFile(local_dir, lock_timeout)  # and its device id
         self.device_path = self.device.path
         self.create_root = create_root
@@ -262,7 +262,7 @@ class EventLog:
 
     def lock(self) -> contextlib.AbstractContextManager[None]:
         """This machine's lock over its writes (held in the local folder, never synced)."""
-        return self.state.lock()
+        return self.state_file.lock()
 
     def check_own(self, me: LocalDevice, events: Iterable[Event]) -> None:
         """Refuse when this device's files hold events this machine did not write."""

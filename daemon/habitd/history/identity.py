@@ -37,7 +37,7 @@ class DeviceFile:
 
     def __init__(self, local_dir: str, lock_timeout: float = 5.0) -> None:
         self.path = os.path.join(local_dir, DEVICE_FILE)
-        self.state = StateFile(local_dir, lock_timeout)  # its lock
+        self.state_file = StateFile(local_dir, lock_timeout)  # its lock
 
     def read(self) -> LocalDevice | None:
         """This machine's device id and the last event it wrote, or None before its first write."""
@@ -107,14 +107,14 @@ class DeviceFile:
 
     def set_name(self, name: str) -> LocalDevice:
         """Keep ``name`` as this machine's person in its device file (made if need be), under the lock."""
-        with self.state.lock():
+        with self.state_file.lock():
             me = self.own()._replace(name=name)
             self.save(me)
             return me
 
     def new_id(self) -> tuple[LocalDevice | None, LocalDevice]:
         """Give this machine a new device id, keeping its name (under the lock): (the old, the new)."""
-        with self.state.lock():
+        with self.state_file.lock():
             try:
                 old = self.read()
             except StateError:
