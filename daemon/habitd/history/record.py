@@ -293,7 +293,7 @@ def resume(store: Store, habit_id: str | None, day: date, personal: frozenset[st
     return ended
 
 
-# --- bulk changes: imports and renames (issue 13) ---------------------------------
+# --- bulk changes: imports and renames -------------------------------------------
 
 
 def merge_history(store: Store, incoming: State) -> Merged:
