@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from habitd.history.store import Store  # noqa: E402
+from habitd.history.statefile import StateFile  # noqa: E402
 
 PY = sys.executable
 FLOOR = [PY, "-c", "import click, tomllib, tomli_w"]
@@ -120,7 +120,7 @@ def make_history(config: Path, state_dir: Path, years: int, today: date, weekly_
 
     ids = list(tomllib.loads(config.read_text())["habits"])
     rng = random.Random(11)
-    store = Store(state_dir)
+    store = StateFile(state_dir)
     total = 0
     with store.update() as state:
         for hid in ids:
@@ -145,7 +145,7 @@ def make_shared_history(config: Path, state_dir: Path, partner_dir: Path, years:
 
     from habitd.habits.config import parse_config
     from habitd.habits.state import Note
-    from habitd.history.store import SharedStore
+    from habitd.history.store import Store
 
     parsed = parse_config(config.read_text(), str(config), "UTC")
     shared = tomllib.loads(config.read_text())["settings"]["shared_dir"]
@@ -158,7 +158,7 @@ def make_shared_history(config: Path, state_dir: Path, partner_dir: Path, years:
                 mine[rng.choice(("Sam", "Alex"))].append((habit.id, day))
             day += timedelta(days=1)
     for who, local in (("Sam", state_dir), ("Alex", partner_dir)):
-        store = SharedStore(local, shared, clock=lambda: datetime.now(UTC), today=parsed.today, by=who)
+        store = Store(local, shared, clock=lambda: datetime.now(UTC), today=parsed.today, by=who)
         with store.update() as state:
             for hid, day in mine[who]:
                 log = state.log(hid)
@@ -239,7 +239,8 @@ def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -
     state file, a cold rebuild of the cache, catching up with a partner, and the daemon's CPU
     while a partner's device writes."""
     from habitd.habits.config import parse_config
-    from habitd.history.store import CACHE_FILE, EVENTS_CACHE_FILE, SharedStore
+    from habitd.history.caches import CACHE_FILE, EVENTS_CACHE_FILE
+    from habitd.history.store import Store
 
     env = {**os.environ, "NO_COLOR": "1"}
     (folder / "log").mkdir()
@@ -279,7 +280,7 @@ def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -
         warm_events.append(run_time([*base, str(full), "status"], env))
     # a partner's device on the same folder records a completion; this device catches up
     parsed = parse_config(config.read_text(), str(config), "UTC")
-    partner = SharedStore(
+    partner = Store(
         folder / "log" / "alex", str(shared_full), clock=lambda: datetime.now(UTC), today=parsed.today, by="Alex"
     )
     catch_up = []
@@ -316,12 +317,12 @@ def partner_writes(folder: Path, config: Path, state: Path, shared: Path, second
     device writes (a completion or an undo every 5 s, arriving as Syncthing delivers a file: a
     temporary name, then a rename), and while a sync engine only churns temporary files."""
     from habitd.habits.config import parse_config
-    from habitd.history.store import SharedStore
+    from habitd.history.store import Store
 
     parsed = parse_config(config.read_text(), str(config), "UTC")
     staging = folder / "partner-own"  # the partner's own copy of the shared folder
     staging.mkdir()
-    alex = SharedStore(folder / "partner-state", str(staging), clock=lambda: datetime.now(UTC), today=parsed.today,
+    alex = Store(folder / "partner-state", str(staging), clock=lambda: datetime.now(UTC), today=parsed.today,
                        by="Alex")  # fmt: skip
     sock_path = folder / "notify-partner"
     sock = NotifySocket(sock_path)

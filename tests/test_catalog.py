@@ -118,6 +118,6 @@ def test_the_hash_list_is_current_with_the_article() -> None:
 
 
 def test_the_shipped_example_is_the_one_in_the_package(tmp_path: Path) -> None:
-    from habitd.history.store import example_config
+    from habitd.history.files import example_config
 
     assert example_config() == EXAMPLE.read_text()

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from habitd.history.store import example_config
+from habitd.history.files import example_config
 from tests.conftest import ROOT, Habitd
 
 

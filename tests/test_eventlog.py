@@ -15,9 +15,9 @@ import pytest
 
 from habitd.errors import StateError, StoreWriteError
 from habitd.history.derive import derive
+from habitd.history.eventlog import EventLog
 from habitd.history.events import DONE, NOTE, UNDO, Event
 from habitd.history.hlc import Stamp
-from habitd.history.store import EventLog
 from tests.conftest import ROOT, Habitd
 
 NOW = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
@@ -218,7 +218,7 @@ def test_concurrent_writers_on_one_machine_lose_nothing(tmp_path: Path, shared: 
         "from datetime import UTC, date, datetime\n"
         "from habitd.history.events import Event\n"
         "from habitd.history.hlc import Stamp\n"
-        "from habitd.history.store import EventLog\n"
+        "from habitd.history.eventlog import EventLog\n"
         "log = EventLog(sys.argv[1], sys.argv[2], lock_timeout=60)\n"
         "for i in range(15):\n"
         "    with log.writer(datetime(2026, 11, 27, tzinfo=UTC)) as w:\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from habitd.history.store import EventLog
+from habitd.history.eventlog import EventLog
 from tests.conftest import BASIC, Habitd, shared_settings
 from tests.test_devices import device, grep
 
@@ -110,7 +110,7 @@ def test_a_copy_is_refused_before_it_writes_and_an_older_copy_stops_the_original
 
 def test_a_copied_home_takes_a_new_id_and_keeps_its_name(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
     alex = device(habitd, tmp_path, shared, "Alex")
-    EventLog(str(shared), str(alex.state_dir)).name_device("Alex")  # as `init --join` keeps it with a shared config
+    EventLog(str(shared), str(alex.state_dir)).device.set_name("Alex")  # as `init --join` keeps it with a shared config
     assert alex("done", "thanks").exit_code == 0
     copy = copy_home(habitd, tmp_path, "Alex", "Alex5")
     assert copy("done", "listen").exit_code == 3

@@ -138,7 +138,8 @@ def file_calls(module: str) -> list[str]:
         )
         if name == "os.open" and node.args and ast.unparse(node.args[0]) == "os.devnull":
             continue  # stdout pointed at nothing when it cannot be written: no file of the user's
-        if name in FILE_CALLS or (isinstance(func, ast.Attribute) and func.attr in PATH_METHODS):
+        on_file_module = name.startswith("files.")  # the file module's own functions, called by name
+        if name in FILE_CALLS or (isinstance(func, ast.Attribute) and func.attr in PATH_METHODS and not on_file_module):
             found.append(f"{module}:{node.lineno} {name or func.attr}")  # type: ignore[union-attr]
     return found
 

@@ -15,7 +15,8 @@ from habitd.habits.config import parse_config
 from habitd.habits.prompts import next_prompt
 from habitd.habits.state import ALL
 from habitd.history import record
-from habitd.history.store import MIGRATED_BACKUP, Store
+from habitd.history.statefile import StateFile
+from habitd.history.store import MIGRATED_BACKUP
 from tests.conftest import BASIC
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -30,7 +31,7 @@ COMMANDS = (
 def old_release_state(folder: Path) -> None:
     """Weeks of history, written the way the release before the event log wrote it."""
     config = parse_config(CONFIG, "c", "UTC")
-    old = Store(folder)
+    old = StateFile(folder)
     moment = NOW - timedelta(days=70)
     for n in range(70):
         day = date(2026, 9, 16) + timedelta(days=n)
@@ -59,13 +60,13 @@ def outputs(config: Path, state_dir: Path, old_store: bool) -> dict[str, object]
     for args in COMMANDS:
         app = App(config, state_dir, now=lambda: NOW)
         if old_store:
-            app.__dict__["store"] = Store(state_dir)  # the release before: the state file alone
+            app.__dict__["store"] = StateFile(state_dir)  # the release before: the state file alone
         result = CliRunner().invoke(cli, [*args, "--json"], obj=app, catch_exceptions=False)
         assert result.exit_code == 0, result.output
         out[" ".join(args)] = json.loads(result.stdout)
     app = App(config, state_dir, now=lambda: NOW)
     if old_store:
-        app.__dict__["store"] = Store(state_dir)
+        app.__dict__["store"] = StateFile(state_dir)
     out["prompt"] = CliRunner().invoke(cli, ["prompt", "talk"], obj=app).stdout
     return out
 
@@ -81,8 +82,8 @@ def test_a_state_file_of_the_last_release_moves_into_the_event_log_and_every_vie
     after = outputs(config, state_dir, old_store=False)  # the first command moves the history
     assert after == before
     assert (state_dir / MIGRATED_BACKUP).read_bytes() == original  # the old file, kept beside
-    assert Store(state_dir).read().habits == {}  # the state file keeps only this machine's reminders
-    assert Store(state_dir).read().reminders["thanks"].handled == NOW - timedelta(hours=1)
+    assert StateFile(state_dir).read().habits == {}  # the state file keeps only this machine's reminders
+    assert StateFile(state_dir).read().reminders["thanks"].handled == NOW - timedelta(hours=1)
     (log,) = state_dir.glob("devices/*")
     assert sorted(p.name for p in log.iterdir()) == ["2026-09.toml", "2026-10.toml", "2026-11.toml", "2026-12.toml"]
     assert outputs(config, state_dir, old_store=False) == before  # and again, from the cache

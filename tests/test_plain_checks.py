@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from habitd.habits.clock import parse_hhmm
 from habitd.habits.config import is_id
 from habitd.history.hlc import is_device_id
-from habitd.history.store import is_month_file
+from habitd.history.logformat import is_month_file
 from habitd.views.render import inert
 
 # Text near what each check looks for: digits of several scripts, the separators, a final newline.

@@ -16,7 +16,7 @@ from habitd.habits.schema import HABIT_KEYS, SETTINGS_KEYS
 from habitd.habits.state import ALL, Note, Pause, Skip, State
 from habitd.habits.state_toml import from_doc, to_doc
 from habitd.habits.streaks import summarize
-from habitd.history.store import dump_state
+from habitd.history.statefile import dump_state
 from tests.strategies import HISTORY, history_state
 
 # Values of every TOML type, biased towards what each key expects so that valid configs come up too.

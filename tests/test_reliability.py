@@ -22,6 +22,7 @@ import pytest
 
 from habitd.habits.state import State
 from habitd.habits.state_toml import from_doc, to_doc
+from habitd.history.statefile import StateFile
 from habitd.history.store import Store
 from tests.conftest import ROOT
 
@@ -35,7 +36,7 @@ def habitd(config: Path, state_dir: Path, *args: str, **kw: object) -> subproces
     return subprocess.run(cmd, capture_output=True, text=True, env=ENV, **kw)  # type: ignore[call-overload,no-any-return]
 
 
-def big_history(store: Store, habits: int, years: int) -> None:
+def big_history(store: StateFile, habits: int, years: int) -> None:
     rng = random.Random(7)
     with store.update() as state:
         for h in range(habits):
@@ -57,7 +58,7 @@ def history(config: Path, state_dir: Path) -> State:
 def test_sigkill_at_random_moments_never_loses_a_completed_done(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[habits.walk]\nat = "08:00"\n')
-    store = Store(tmp_path / "state")
+    store = StateFile(tmp_path / "state")
     big_history(store, 50, 10)  # a real-sized file, so kills land while it is written too
     rng = random.Random(2026)
     cmd = [sys.executable, "-m", "habitd", "--config", str(config), "--state-dir", str(Path(store.dir))]
@@ -263,7 +264,7 @@ def test_hostile_state_files_are_refused_and_left_exactly_as_they_were(tmp_path:
     content = STATE_CASES[case]
     if content is None:
         habitd(config, state_dir, "done", "walk")
-        big_history(Store(state_dir), 10, 3)
+        big_history(StateFile(state_dir), 10, 3)
         whole = (state_dir / "state.toml").read_bytes()
         content = whole[: len(whole) // 2]
     state_dir.mkdir(exist_ok=True)

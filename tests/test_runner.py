@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from habitd.habits.config import parse_config
-from habitd.history.store import Store, signature
+from habitd.history.files import signature
+from habitd.history.store import Store
 from habitd.service.notify import make_notifier
 from habitd.service.runner import JOB, Runner
 from tests.conftest import Habitd

@@ -18,7 +18,8 @@ from habitd.habits.prompts import next_prompt
 from habitd.habits.state import ALL, State
 from habitd.habits.state_toml import to_doc
 from habitd.history import record
-from habitd.history.store import MIGRATED_BACKUP, SharedStore, Store
+from habitd.history.statefile import StateFile
+from habitd.history.store import MIGRATED_BACKUP, Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CONFIG = """
@@ -47,12 +48,12 @@ def config() -> Config:
     return parse_config(CONFIG, "c.toml", "UTC")
 
 
-def shared(local: Path, root: Path | None, clock: Clock, by: str = "", make: bool = True) -> SharedStore:
+def shared(local: Path, root: Path | None, clock: Clock, by: str = "", make: bool = True) -> Store:
     c = config()
     if root is not None and make:
         root.mkdir(parents=True, exist_ok=True)
     zone = c.settings.tz
-    return SharedStore(local, str(root) if root else None, clock=clock, today=c.today, zone=lambda: zone, by=by)
+    return Store(local, str(root) if root else None, clock=clock, today=c.today, zone=lambda: zone, by=by)
 
 
 def history(state: State) -> dict[str, object]:
@@ -73,7 +74,7 @@ ops = st.lists(
 )
 
 
-def apply(store: Store | SharedStore, op: Op, clock: Clock) -> None:
+def apply(store: StateFile | Store, op: Op, clock: Clock) -> None:
     c = config()
     kind, hid, n = op
     habit = c.find(hid)
@@ -106,7 +107,7 @@ def test_every_recording_gives_the_history_the_state_file_gives(script: list[Op]
 
     with tempfile.TemporaryDirectory() as tmp:
         clock = Clock()
-        plain, events = Store(Path(tmp) / "plain"), shared(Path(tmp) / "local", Path(tmp) / "Sync", clock)
+        plain, events = StateFile(Path(tmp) / "plain"), shared(Path(tmp) / "local", Path(tmp) / "Sync", clock)
         for op in script:
             apply(plain, op, clock)
             apply(events, op, clock)
@@ -159,9 +160,9 @@ def test_the_daemons_bookkeeping_stays_on_this_machine(tmp_path: Path) -> None:
     assert shared(tmp_path / "local", tmp_path / "Sync", clock).read().reminders["walk"].pending == T0
 
 
-def old_state_file(folder: Path, clock: Clock) -> Store:
+def old_state_file(folder: Path, clock: Clock) -> StateFile:
     """A state file as habitd wrote it before the event log."""
-    c, old = config(), Store(folder)
+    c, old = config(), StateFile(folder)
     for n in range(6):
         record.done(old, c, c.find("walk"), date(2026, 11, 10 + n), clock(), f"walk {n}" if n % 2 else None)
     record.done(old, c, c.find("talk"), date(2026, 11, 12), clock(), "first")
@@ -183,7 +184,7 @@ def test_a_state_file_of_before_moves_into_the_log_once_with_a_backup(tmp_path: 
     after = store.read()
     assert to_doc(after) == to_doc(before)
     assert (local / MIGRATED_BACKUP).read_bytes() == original
-    kept = Store(local).read()  # the machine's own bookkeeping stays in its state file, the history moved
+    kept = StateFile(local).read()  # the machine's own bookkeeping stays in its state file, the history moved
     assert kept.habits == {} and kept.prompts == {} and kept.reminders["walk"].handled == T0
     (files,) = [list(p.iterdir()) for p in (tmp_path / "Sync" / "devices").iterdir()]
     assert len(files) == 1

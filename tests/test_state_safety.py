@@ -17,7 +17,8 @@ import pytest
 from habitd.cli.context import App
 from habitd.habits.state import Note
 from habitd.habits.state_toml import to_doc
-from habitd.history.store import STATE_MAX_BYTES, Store
+from habitd.history.files import STATE_MAX_BYTES
+from habitd.history.store import Store
 from tests.clock import wall_clock_env
 from tests.conftest import ROOT, Habitd
 from tests.desktop import wait_for

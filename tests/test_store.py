@@ -1,4 +1,4 @@
-"""The state store: atomic saves, backups, the lock, and files it must not touch."""
+"""The store and its state file: atomic saves, backups, the lock, and files it must not touch."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import pytest
 from habitd.errors import LockTimeout, StateError
 from habitd.habits.state import Note, State
 from habitd.habits.state_toml import from_doc, to_doc
-from habitd.history.store import KEEP_BACKUPS, Store, atomic_write
+from habitd.history.files import atomic_write
+from habitd.history.statefile import KEEP_BACKUPS, StateFile
+from habitd.history.store import Store
 
 
 def mode(path: Path) -> int:
@@ -21,7 +23,7 @@ def mode(path: Path) -> int:
 
 
 def test_missing_and_empty_state_are_a_fresh_start(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s")
+    store = StateFile(tmp_path / "s")
     assert store.read() == State()
     (tmp_path / "s").mkdir()
     Path(store.path).write_text("  \n")
@@ -29,7 +31,7 @@ def test_missing_and_empty_state_are_a_fresh_start(tmp_path: Path) -> None:
 
 
 def test_update_saves_privately_and_round_trips(tmp_path: Path) -> None:
-    store = Store(tmp_path / "deep" / "s")
+    store = StateFile(tmp_path / "deep" / "s")
     with store.update() as state:
         state.log("thanks").add(date(2026, 11, 25))
         state.log("thanks").notes.append(Note(date(2026, 11, 25), datetime(2026, 11, 25, 20, tzinfo=UTC), "x"))
@@ -41,7 +43,7 @@ def test_update_saves_privately_and_round_trips(tmp_path: Path) -> None:
 
 
 def test_nothing_is_written_when_nothing_changed(tmp_path: Path) -> None:
-    store = Store(tmp_path)
+    store = StateFile(tmp_path)
     with store.update() as state:
         state.log("a").add(date(2026, 1, 1))
     before = Path(store.path).stat().st_mtime_ns, Path(store.path).stat().st_ino
@@ -51,7 +53,7 @@ def test_nothing_is_written_when_nothing_changed(tmp_path: Path) -> None:
 
 
 def test_backups_keep_the_last_version_of_each_day(tmp_path: Path) -> None:
-    store = Store(tmp_path)
+    store = StateFile(tmp_path)
     for day in range(1, 12):
         with store.update() as state:
             state.log("a").add(date(2026, 1, day))
@@ -90,7 +92,7 @@ def test_unreadable_state_is_refused_and_left_alone(tmp_path: Path, content: byt
 
 
 def test_truncated_state_names_the_line(tmp_path: Path) -> None:
-    store = Store(tmp_path)
+    store = StateFile(tmp_path)
     with store.update() as state:
         for d in range(1, 30):
             state.log(f"habit-{d}").add(date(2026, 1, d))

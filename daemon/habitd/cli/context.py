@@ -23,7 +23,7 @@ from habitd.errors import HabitdError, UsageError
 
 if TYPE_CHECKING:
     from habitd.habits.config import Config
-    from habitd.history.store import SharedStore
+    from habitd.history.store import Store
 
 DAY_HELP = "today, yesterday, tomorrow, YYYY-MM-DD or a weekday (the latest one; for --until the next one)"
 ALL_HELP = "Archived habits too."
@@ -53,28 +53,28 @@ class App:
     @cached_property
     def config(self) -> Config:
         from habitd.habits.config import parse_config
-        from habitd.history import store
+        from habitd.history import files
 
         if not os.path.lexists(self.config_path):
             raise UsageError(f"no config at {self.config_path}; `habitd init` writes one")
-        text = store.read_config_text(self.config_path)
-        return parse_config(text, str(self.config_path), store.system_timezone()).named(self._device_name)
+        text = files.read_config_text(self.config_path)
+        return parse_config(text, str(self.config_path), files.system_timezone()).named(self._device_name)
 
     @cached_property
     def _device_name(self) -> str:
         """The name this machine's ``device.toml`` keeps (``init --join --name`` with a shared config)."""
-        from habitd.history import store
+        from habitd.history import identity
 
-        return store.device_name(self.state_dir)
+        return identity.device_name(self.state_dir)
 
     @cached_property
-    def store(self) -> SharedStore:
+    def store(self) -> Store:
         """The history of every device sharing the folder (here: the state folder), and this machine's own."""
         # the config's other parts only when a change is written: export and friends read with a broken config
-        from habitd.history.store import SharedStore
+        from habitd.history.store import Store
 
         shared_dir, name = self.sharing()
-        return SharedStore(
+        return Store(
             self.state_dir,
             shared_dir,
             clock=self.now,
@@ -93,9 +93,9 @@ class App:
             settings = self.config.settings
             shared_dir, name = settings.shared_dir, settings.name
         except HabitdError:  # a config with an error elsewhere still says where the history is
-            from habitd.history import store
+            from habitd.history import configfile
 
-            found = store.sharing_settings(self.config_path)
+            found = configfile.sharing_settings(self.config_path)
             if found is None:
                 raise
             shared_dir, name = found
@@ -155,13 +155,13 @@ def complete_habit(ctx: click.Context, param: click.Parameter, incomplete: str) 
     from click.shell_completion import CompletionItem
 
     from habitd.habits.config import parse_config
-    from habitd.history import store
+    from habitd.history import files
 
     try:
         root = ctx.find_root()
         app = root.obj if isinstance(root.obj, App) else None
         path = app.config_path if app else root.params.get("config_path") or paths.config_path()
-        config = parse_config(store.read_config_text(path), path)
+        config = parse_config(files.read_config_text(path), path)
     except Exception:  # completion must never print a traceback into the shell
         return []
     low = incomplete.lower()

@@ -17,10 +17,10 @@ if TYPE_CHECKING:
 
 def _write_or_print(data: bytes, output: str | None) -> None:
     """To the file, or to stdout as UTF-8 bytes whatever the terminal's encoding (it is data)."""
-    from habitd.history import store
+    from habitd.history import files
 
     if output and output != "-":
-        store.atomic_write(output, data)
+        files.atomic_write(output, data)
     else:
         import sys
 
@@ -48,13 +48,13 @@ def export(app: App, fmt: str, output: str | None, notes: bool) -> None:
     """
     from habitd.errors import ConfigError
     from habitd.exchange import document as exchange
-    from habitd.history import store
+    from habitd.history import files
 
     try:
         timezone = app.config.settings.timezone
         moment = app.now().astimezone(app.config.settings.tz)
     except ConfigError:  # your data is yours even while the config has a problem
-        timezone = store.system_timezone()
+        timezone = files.system_timezone()
         moment = app.now().astimezone(UTC)  # the moment, in no zone a config did not choose
     doc = exchange.export_doc(app.store.read(), timezone, moment, notes)
     text = exchange.to_json(doc) if fmt == "json" else exchange.to_csv(doc)
@@ -103,7 +103,7 @@ def _orphans(config: Config, ids: list[str]) -> list[str]:
 def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None:
     """Add the history in FILE to yours; what is there already is not added twice."""
     from habitd.errors import UsageError
-    from habitd.history import record, store
+    from habitd.history import files, record
 
     config = app.config
     if source == "habitd":
@@ -111,12 +111,12 @@ def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None
 
         if mappings:
             raise UsageError("--map is for --from loop")
-        incoming = exchange.parse_export(store.read_text_file(file, "the export"), file, app.today())
+        incoming = exchange.parse_export(files.read_text_file(file, "the export"), file, app.today())
         notes = []
     else:
         from habitd.exchange import loop
 
-        tables = store.read_sqlite_tables(file, loop.TABLES, "a Loop Habit Tracker backup")
+        tables = files.read_sqlite_tables(file, loop.TABLES, "a Loop Habit Tracker backup")
         plan = loop.plan_import(tables, file, config, mappings, app.today())
         if not plan.mapped:
             raise UsageError(

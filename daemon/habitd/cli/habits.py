@@ -65,7 +65,7 @@ def rename(app: App, old: str, new: str) -> None:
     be an id whose history is kept without a habit (see `habitd check`).
     """
     from habitd.habits.config import is_id
-    from habitd.history import record, store
+    from habitd.history import files, record
     from habitd.history.rename import history_ids, rename_in_config
 
     config = app.config
@@ -82,7 +82,7 @@ def rename(app: App, old: str, new: str) -> None:
         raise UsageError(f"{old} and {new} are both habits in the config; remove one first, then rename")
     edit = None
     if in_config:
-        edit = rename_in_config(store.read_config_text(app.config_path), old, new)
+        edit = rename_in_config(files.read_config_text(app.config_path), old, new)
     moved = record.rename(app.store, old, new)
     what = f"{moved.completions} completion(s), {moved.skips} skip(s), {moved.notes} note(s)"
     out(f"Moved the history of {old} to {new}: {what}.")
@@ -93,7 +93,7 @@ def rename(app: App, old: str, new: str) -> None:
         return
     if edit.text is not None:
         try:
-            store.replace_config_text(app.config_path, edit.text)
+            files.replace_config_text(app.config_path, edit.text)
         except HabitdError as e:
             edit = edit._replace(text=None, why=str(e))
     if edit.text is None:
@@ -121,7 +121,7 @@ def edit(ctx: click.Context) -> None:
     from habitd.cli.setup import check
     from habitd.errors import ConfigError
     from habitd.habits.config import parse_config
-    from habitd.history import store
+    from habitd.history import files
 
     app = ctx.find_object(App)
     assert app is not None
@@ -133,7 +133,7 @@ def edit(ctx: click.Context) -> None:
         except click.ClickException as e:
             raise HabitdError(f"{e.format_message()}; set $VISUAL or $EDITOR to your editor") from None
         try:
-            parse_config(store.read_config_text(app.config_path), app.config_path, store.system_timezone())
+            parse_config(files.read_config_text(app.config_path), app.config_path, files.system_timezone())
             break
         except ConfigError as e:
             out(f"habitd: {e}", err=True)

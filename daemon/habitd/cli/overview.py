@@ -83,7 +83,7 @@ def report(app: App, year: int | None, output: str | None, as_json: bool) -> Non
     runs nothing; it shows how many notes you wrote, never what they say.
     """
     from habitd.exchange import report as report_mod
-    from habitd.history import store
+    from habitd.history import files
 
     today = app.today()
     year = today.year if year is None else year
@@ -111,6 +111,6 @@ def report(app: App, year: int | None, output: str | None, as_json: bool) -> Non
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.buffer.flush()
         return
-    store.atomic_write(output, text.encode("utf-8"))
+    files.atomic_write(output, text.encode("utf-8"))
     width, height = report_mod.size(data)
     out(f"Wrote {output} ({width} x {height} pixels). Enjoy looking back together.")

@@ -25,12 +25,12 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     Shows a desktop notification when a habit falls due and is not done yet.
     SIGHUP (or saving the config) reloads the config; SIGTERM stops it.
     """
-    from habitd.history import store
+    from habitd.history import eventlog, files
     from habitd.service.notify import backend_from_env, make_notifier
     from habitd.service.runner import Runner, setup_logging
 
-    seen = store.signature(app.config_path)  # before reading: a change after it is reloaded
-    with contextlib.suppress(store.SharedFolderMissing):  # waited for; a file there is a mistake in the config
+    seen = files.signature(app.config_path)  # before reading: a change after it is reloaded
+    with contextlib.suppress(eventlog.SharedFolderMissing):  # waited for; a file there is a mistake in the config
         app.store.log.require_root("")
     setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")), tz=app.config.settings.tz)
     notifier = make_notifier(backend_from_env(), app.config.settings.notify_timeout)
@@ -54,7 +54,7 @@ def _unit_path() -> str:
 @click.pass_context
 def service_install(ctx: click.Context, print_only: bool) -> None:
     """Write the user unit, with ExecStart for this installation."""
-    from habitd.history import store
+    from habitd.history import files
     from habitd.service import unit as service_mod
 
     root = ctx.find_root()
@@ -68,21 +68,21 @@ def service_install(ctx: click.Context, print_only: bool) -> None:
         out(text, nl=False)
         return
     target = _unit_path()
-    store.atomic_write(target, text.encode("utf-8"))
+    files.atomic_write(target, text.encode("utf-8"))
     entry = os.path.join(paths.applications_dir(), service_mod.DESKTOP_NAME)  # a name and icon for the bubbles
-    store.atomic_write(entry, service_mod.desktop_entry().encode("utf-8"), mode=0o644)
+    files.atomic_write(entry, service_mod.desktop_entry().encode("utf-8"), mode=0o644)
     out(f"Wrote {target} and {entry}. Next:\n  systemctl --user daemon-reload && systemctl --user enable --now habitd")
 
 
 @service.command("uninstall")
 def service_uninstall() -> None:
     """Remove the user unit (stop it first: systemctl --user disable --now habitd)."""
+    from habitd.history import files
     from habitd.service.unit import DESKTOP_NAME
 
     target = _unit_path()
     if not os.path.exists(target):
         raise UsageError(f"no unit at {target}; nothing to remove")
-    os.unlink(target)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(os.path.join(paths.applications_dir(), DESKTOP_NAME))
+    files.remove(target)
+    files.remove(os.path.join(paths.applications_dir(), DESKTOP_NAME))
     out(f"Removed {target}. Run: systemctl --user daemon-reload")

@@ -38,11 +38,11 @@ def init(app: App, force: bool, join_dir: str | None, name: str | None, new: boo
     if join_dir is not None:
         join(app, join_dir, name, force, new)
         return
-    from habitd.history import store
+    from habitd.history import files
 
     if name is not None or new:
         raise UsageError(f"{'--name' if name is not None else '--new'} goes with --join DIR")
-    target = store.dangling_link(app.config_path)
+    target = files.dangling_link(app.config_path)
     if target is not None and not force:
         raise UsageError(
             f"{app.config_path} is a link to {os.path.normpath(target)}, which is not there (the shared folder"
@@ -50,7 +50,7 @@ def init(app: App, force: bool, join_dir: str | None, name: str | None, new: boo
         )
     if os.path.exists(app.config_path) and not force:
         raise UsageError(f"{app.config_path} exists already; use --force to replace it")
-    store.atomic_write(app.config_path, store.example_config().encode("utf-8"))
+    files.atomic_write(app.config_path, files.example_config().encode("utf-8"))
     out(f"Wrote {app.config_path}. Edit it, then run `habitd check`.")
 
 
@@ -58,14 +58,14 @@ def init(app: App, force: bool, join_dir: str | None, name: str | None, new: boo
 @pass_app
 def check(app: App) -> None:
     """Validate the config and show each habit's next reminder."""
-    from habitd.history import store
+    from habitd.history import eventlog
     from habitd.views import render
     from habitd.views import rows as views
 
     config = app.config
     try:
         state = app.store.read()
-    except store.SharedFolderMissing:  # said below with the other sharing problems
+    except eventlog.SharedFolderMissing:  # said below with the other sharing problems
         from habitd.habits.state import State
 
         state = State()

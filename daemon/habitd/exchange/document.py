@@ -2,7 +2,7 @@
 
 ``export_doc`` turns the state into a plain document; ``parse_export`` reads
 one back into a ``State`` that ``merge.merge_state`` adds to the current one.
-No file I/O here (see store.py) and no Click.
+No file I/O here (see history/files.py) and no Click.
 
 JSON, format version 1 (fields are only ever added; a new meaning gets a new version)::
 

@@ -1,9 +1,18 @@
-"""History: every change as an event, the logs on disk, and the state derived from them.
+"""The history: the event log, the state derived from it, and every file habitd reads or writes.
 
-Owns the event ids (``hlc``), events and their merge, the changes a command appends, the pure
-derivation of the state from the events, the local cache, the recording API (``record``), who
-did what (``people``), renames, merges and the migration of an old state file. Its file module
-is the only place in habitd that reads or writes files.
+May import: ``habitd.errors``, ``habitd.paths``, ``habitd.habits`` and modules of this room; never a room above.
 
-May import: ``habitd.errors``, ``habitd.paths``, ``habitd.habits`` and modules of this room.
+- ``files``: the one module that does file I/O (atomic writes, private folders, limited
+  reads, locks, file signatures, the config's text, imported files).
+- ``store``: the store the commands and the daemon read and change (``Store``).
+- ``statefile``: ``state.toml``, this machine's bookkeeping, with its lock and backups.
+- ``eventlog``, ``logformat``, ``identity``, ``writer``: the event log in a folder, its
+  files' names and format, this machine's device id, the stamping of a write's events.
+- ``caches`` (the files) and ``cache`` (their encoding): the derived history kept locally.
+- ``events``, ``hlc``, ``derive``, ``changes``, ``migrate``: the events and their stamps,
+  the state derived from them, a change as events, the move from a state file of before.
+- ``record``, ``people``, ``merge``, ``rename``: every change to the history; who did what;
+  merging an imported history; renaming a habit.
+- ``join``, ``configfile``: ``habitd init --join`` planned then applied; what the history
+  needs of a config that may not parse.
 """

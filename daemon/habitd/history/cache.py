@@ -1,6 +1,6 @@
 """The local cache's encoding: the derived history and the parsed events as marshal's types.
 
-Pure: no files here (store.py reads and writes the cache). The cache can be
+Pure: no files here (caches.py reads and writes the cache). The cache can be
 deleted at any time; it only spares parsing the event log's TOML again.
 """
 

@@ -170,33 +170,56 @@ def write_change(
 
     ``ids`` (of ``before``'s derivation) may be None only when ``needs_ids`` is False.
     """
+    change = _Change(ids, add, moment, by)
+    for hid, b, a in _pairs(before, after):
+        b_notes = change.days(hid, b, a)
+        change.notes(hid, b, a, b_notes)
+        change.skips(hid, b, a)
+        if a.extra != b.extra:
+            change.new(KEEP, hid, today, extra=tuple(a.extra.items()))
+    change.pauses(before, after)
+    for hid, deck in sorted(after.prompts.items()):
+        if before.prompts.get(hid) != deck:
+            change.new(PROMPT, hid, today, order=tuple(deck.order), next=deck.next)
 
-    def new(kind: str, habit: str, day: date, **fields: Any) -> Event:
-        return add(Event(_UNSTAMPED, kind, habit, day, moment, by)._replace(**fields))
 
-    def named(table: dict[Any, list[T]], where: Any, items: Sequence[Any], i: int) -> T:
+class _Change:
+    """The events of one change, appended through ``add`` as they are found."""
+
+    def __init__(self, ids: Ids | None, add: Callable[[Event], Event], moment: datetime, by: str) -> None:
+        self.ids, self.add, self.moment, self.by = ids, add, moment, by
+        self.done_ids = {k: list(v) for k, v in ids.done.items()} if ids else {}  # (habit, day) -> the nth at [n-1]
+        self.made: dict[tuple[str, date, int], Stamp] = {}  # completions this change adds, by habit, day and nth
+
+    def new(self, kind: str, habit: str, day: date, **fields: Any) -> Event:
+        return self.add(Event(_UNSTAMPED, kind, habit, day, self.moment, self.by)._replace(**fields))
+
+    def named(self, table: dict[Any, list[T]], where: Any, items: Sequence[Any], i: int) -> T:
         """The ids of ``items[i]``: of the nth equal item, n counted in ``items``."""
-        if ids is None:
+        if self.ids is None:
             raise ValueError("this change takes something away: it needs the ids of what it removes")
         return table[where][sum(1 for x in items[:i] if x == items[i])]
 
-    done_ids = {k: list(v) for k, v in ids.done.items()} if ids else {}  # (habit, day) -> the nth at [n-1]
-    made: dict[tuple[str, date, int], Stamp] = {}  # completions this change adds, by habit, day and nth
-    for hid, b, a in _pairs(before, after):
-        b_notes = b.notes.copy()  # as they will derive once this change's undos are in (not decoded yet)
+    def days(self, hid: str, b: HabitLog, a: HabitLog) -> list[Note]:
+        """The completions undone and added; ``b``'s notes as they will derive once the undos are in."""
+        b_notes = b.notes.copy()  # (not decoded yet)
         for day in _changed_days(b, a):
             was, now = b.count(day), a.count(day)
             if now < was:
-                if ids is None:
+                if self.ids is None:
                     raise ValueError("an undo needs the ids of the completions it removes")
                 gone_at = _taken(b.bys(day), a.bys(day))  # which of the day's completions go (from 1)
                 b_notes = [_renumber(n, gone_at) if n.day == day else n for n in b_notes]
-                held = done_ids.get((hid, day), [])
-                new(UNDO, hid, day, undoes=tuple(held[i - 1] for i in gone_at if i <= len(held)))
+                held = self.done_ids.get((hid, day), [])
+                self.new(UNDO, hid, day, undoes=tuple(held[i - 1] for i in gone_at if i <= len(held)))
                 held[:] = [s for i, s in enumerate(held, 1) if i not in gone_at]
             names = a.bys(day) if now > was else []
             for nth in range(was + 1, now + 1):
-                made[hid, day, nth] = new(DONE, hid, day, by=names[nth - 1]).stamp
+                self.made[hid, day, nth] = self.new(DONE, hid, day, by=names[nth - 1]).stamp
+        return b_notes
+
+    def notes(self, hid: str, b: HabitLog, a: HabitLog, b_notes: list[Note]) -> None:
+        """The notes deleted, edited (the same day and completion) and added."""
         gone, added = _diff(b_notes, a.notes)
         edited: dict[int, int] = {}  # a note of before -> its new text in after: same day and completion
         for j in added:
@@ -205,43 +228,44 @@ def write_change(
             if match is not None:
                 edited[match] = j
         for i in gone:
-            versions = named(ids.notes if ids else {}, (hid, key(b.notes[i])), b.notes, i)
+            versions = self.named(self.ids.notes if self.ids else {}, (hid, key(b.notes[i])), b.notes, i)
             if i in edited:
                 note = a.notes[edited[i]]
                 extra = tuple(note.extra.items())
-                new(NOTE_EDIT, hid, note.day, at=note.at, text=note.text, of=versions[0], extra=extra, by=note.by)
+                self.new(NOTE_EDIT, hid, note.day, at=note.at, text=note.text, of=versions[0], extra=extra, by=note.by)
             else:
-                new(NOTE_DELETE, hid, b.notes[i].day, undoes=versions)
+                self.new(NOTE_DELETE, hid, b.notes[i].day, undoes=versions)
         for j in added:
-            if j in edited.values():
-                continue
-            note = a.notes[j]
-            held = done_ids.get((hid, note.day), [])
-            of = made.get((hid, note.day, note.nth)) or (held[note.nth - 1] if 0 < note.nth <= len(held) else None)
-            new(NOTE, hid, note.day, at=note.at, text=note.text, of=of, extra=tuple(note.extra.items()), by=note.by)
+            if j not in edited.values():
+                self._note(hid, a.notes[j])
+
+    def _note(self, hid: str, note: Note) -> None:
+        held = self.done_ids.get((hid, note.day), [])
+        of = self.made.get((hid, note.day, note.nth)) or (held[note.nth - 1] if 0 < note.nth <= len(held) else None)
+        self.new(NOTE, hid, note.day, at=note.at, text=note.text, of=of, extra=tuple(note.extra.items()), by=note.by)
+
+    def skips(self, hid: str, b: HabitLog, a: HabitLog) -> None:
         gone, added = _diff(b.skips, a.skips)
         for i in gone:
-            stamp = named(ids.skips if ids else {}, (hid, key(b.skips[i])), b.skips, i)
-            new(UNSKIP, hid, b.skips[i].day, undoes=(stamp,))
+            stamp = self.named(self.ids.skips if self.ids else {}, (hid, key(b.skips[i])), b.skips, i)
+            self.new(UNSKIP, hid, b.skips[i].day, undoes=(stamp,))
         for j in added:
             k = a.skips[j]
             at = {"at": k.at} if k.at is not None else {"dated": False}
-            new(SKIP, hid, k.day, text=k.text, after=k.after, extra=tuple(k.extra.items()), by=k.by, **at)
-        if a.extra != b.extra:
-            new(KEEP, hid, today, extra=tuple(a.extra.items()))
-    gone, added = _diff(before.pauses, after.pauses)
-    for i in gone:
-        if ids is None:
-            raise ValueError("ending a pause needs the id of the pause")
-        p = before.pauses[i]
-        shorter = next((j for j in added if after.pauses[j][:2] == p[:2] and after.pauses[j].until < p.until), None)
-        if shorter is not None:
-            added.remove(shorter)
-        ends = after.pauses[shorter].until + timedelta(days=1) if shorter is not None else p.start
-        new(RESUME, p.habit, ends, undoes=(named(ids.pauses, p, before.pauses, i),))
-    for j in added:
-        p = after.pauses[j]
-        new(PAUSE, p.habit, p.start, until=p.until, by=p.by)
-    for hid, deck in sorted(after.prompts.items()):
-        if before.prompts.get(hid) != deck:
-            new(PROMPT, hid, today, order=tuple(deck.order), next=deck.next)
+            self.new(SKIP, hid, k.day, text=k.text, after=k.after, extra=tuple(k.extra.items()), by=k.by, **at)
+
+    def pauses(self, before: State, after: State) -> None:
+        """The pauses ended (or made shorter) and started."""
+        gone, added = _diff(before.pauses, after.pauses)
+        for i in gone:
+            if self.ids is None:
+                raise ValueError("ending a pause needs the id of the pause")
+            p = before.pauses[i]
+            shorter = next((j for j in added if after.pauses[j][:2] == p[:2] and after.pauses[j].until < p.until), None)
+            if shorter is not None:
+                added.remove(shorter)
+            ends = after.pauses[shorter].until + timedelta(days=1) if shorter is not None else p.start
+            self.new(RESUME, p.habit, ends, undoes=(self.named(self.ids.pauses, p, before.pauses, i),))
+        for j in added:
+            p = after.pauses[j]
+            self.new(PAUSE, p.habit, p.start, until=p.until, by=p.by)

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from habitd.habits.state import NO_EXTRA, Note, Pause, PromptDeck, Skip, State
+from habitd.habits.state import NO_EXTRA, HabitLog, Note, Pause, PromptDeck, Skip, State
 from habitd.history.events import DONE, KEEP, NOTE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, TAKE_BACK, Event, merge
 from habitd.history.hlc import Stamp
 
@@ -64,19 +64,7 @@ def derive(events: Iterable[Event]) -> State:
 def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
     """The state, and the ids of the events behind each of its parts."""
     ordered = merge(events)
-    removed: set[Stamp] = set()
-    ended: dict[Stamp, Event] = {}  # pause -> the earliest resume naming it
-    edits: dict[Stamp, list[Event]] = {}  # note -> its edits, in stamp order
-    for e in ordered:
-        if e.kind in TAKE_BACK:
-            removed.update(e.undoes)
-        elif e.kind == RESUME:
-            for s in e.undoes:
-                if s not in ended or e.day < ended[s].day:
-                    ended[s] = e
-        elif e.kind == NOTE_EDIT and e.of is not None:
-            edits.setdefault(e.of, []).append(e)
-
+    removed, ended, edits = _taken_back(ordered)
     state = State()
     ids = Ids({}, {}, {}, {}, ordered[-1].stamp if ordered else None)
     nth_of: dict[Stamp, int] = {}  # a live completion -> its place in its day
@@ -96,19 +84,42 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
                 state.log(e.habit).skips.append(skip)
                 ids.skips.setdefault((e.habit, key(skip)), []).append(e.stamp)
         elif e.kind == PAUSE:
-            if e.stamp in removed or e.until is None:
-                continue
-            until = e.until
-            if e.stamp in ended:
-                until = min(until, ended[e.stamp].day - timedelta(days=1))
-            if until >= e.day:
-                state.pauses.append(Pause(e.habit, e.day, until, e.by))
-                ids.pauses.setdefault(Pause(e.habit, e.day, until, e.by), []).append(e.stamp)
+            pause = _pause(e, removed, ended)
+            if pause is not None:
+                state.pauses.append(pause)
+                ids.pauses.setdefault(pause, []).append(e.stamp)
         elif e.kind == PROMPT and e.stamp not in removed:
             state.prompts[e.habit] = PromptDeck(list(e.order), e.next)
         elif e.kind == KEEP and e.stamp not in removed:
             state.log(e.habit).extra = dict(e.extra)
     return state, ids
+
+
+def _taken_back(ordered: list[Event]) -> tuple[set[Stamp], dict[Stamp, Event], dict[Stamp, list[Event]]]:
+    """What the events take back: the stamps undone, each pause's earliest resume, each note's edits."""
+    removed: set[Stamp] = set()
+    ended: dict[Stamp, Event] = {}  # pause -> the earliest resume naming it
+    edits: dict[Stamp, list[Event]] = {}  # note -> its edits, in stamp order
+    for e in ordered:
+        if e.kind in TAKE_BACK:
+            removed.update(e.undoes)
+        elif e.kind == RESUME:
+            for s in e.undoes:
+                if s not in ended or e.day < ended[s].day:
+                    ended[s] = e
+        elif e.kind == NOTE_EDIT and e.of is not None:
+            edits.setdefault(e.of, []).append(e)
+    return removed, ended, edits
+
+
+def _pause(e: Event, removed: set[Stamp], ended: dict[Stamp, Event]) -> Pause | None:
+    """A pause event as what is left of it once resumed (None: taken back, or resumed before it began)."""
+    if e.stamp in removed or e.until is None:
+        return None
+    until = e.until
+    if e.stamp in ended:
+        until = min(until, ended[e.stamp].day - timedelta(days=1))
+    return Pause(e.habit, e.day, until, e.by) if until >= e.day else None
 
 
 def _note(
@@ -196,24 +207,16 @@ def rederive_months(state: State, before: list[Event], added: list[Event]) -> bo
     if not added or any(e.kind not in _WINDOWED for e in added):
         return False
     months = {_month(e.day) for e in added}
-    habits = {e.habit for e in added}
-    by_stamp = {e.stamp: e for e in (*before, *added)}
-    for e in added:
-        for s in (*e.undoes, *((e.of,) if e.kind == NOTE_EDIT and e.of else ())):
-            target = by_stamp.get(s)
-            if target is None or target.habit != e.habit or _month(target.day) not in months:
-                return False
-            if target.kind not in (DONE, NOTE, NOTE_EDIT, SKIP):
-                return False
-    if any(_month(e.day) not in months for e in before):
+    if not _in_window(before, added, months):
         return False
     old, old_ids = derive_with_ids(before)
     new, new_ids = derive_with_ids([*before, *added])
+    habits = {e.habit for e in added}
     for habit in habits:
         log, was = state.habits.get(habit), old.habits.get(habit)
         if _window_of(log, months) != _window_of(was, months):
             return False  # the state is not what those events derive there: never guess
-    old_stamps = set(by_stamp) - {e.stamp for e in added}
+    old_stamps = {e.stamp for e in before} - {e.stamp for e in added}
     for habit in habits:
         old_notes, old_skips = _in_order(old, old_ids, habit, months)
         new_notes, new_skips = _in_order(new, new_ids, habit, months)
@@ -224,15 +227,33 @@ def rederive_months(state: State, before: list[Event], added: list[Event]) -> bo
         log = state.log(habit)
         log.notes = _splice(log.notes, months, old_notes, new_notes)
         log.skips = _splice(log.skips, months, old_skips, new_skips)
-        fresh = new.habits.get(habit)
-        for day in sorted({*_days_in(log, months), *_days_in(fresh, months)}):
-            while log.take(day):  # the day's completions as deriving them gives, with who did each
-                pass
-            for by in fresh.bys(day) if fresh else ():
-                log.add(day, by)
+        _days_again(log, new.habits.get(habit), months)
         if log.empty():
             del state.habits[habit]  # as deriving leaves it: no log at all
     return True
+
+
+def _in_window(before: list[Event], added: list[Event], months: set[tuple[int, int]]) -> bool:
+    """Whether what ``added`` takes back (or edits) is a completion, note or skip of its own habit in
+    ``months``, and ``before`` holds events of those months only."""
+    by_stamp = {e.stamp: e for e in (*before, *added)}
+    for e in added:
+        for s in (*e.undoes, *((e.of,) if e.kind == NOTE_EDIT and e.of else ())):
+            target = by_stamp.get(s)
+            if target is None or target.habit != e.habit or _month(target.day) not in months:
+                return False
+            if target.kind not in (DONE, NOTE, NOTE_EDIT, SKIP):
+                return False
+    return all(_month(e.day) in months for e in before)
+
+
+def _days_again(log: HabitLog, fresh: HabitLog | None, months: set[tuple[int, int]]) -> None:
+    """The completions of ``log`` in ``months`` as deriving them gives (``fresh``), with who did each."""
+    for day in sorted({*_days_in(log, months), *_days_in(fresh, months)}):
+        while log.take(day):
+            pass
+        for by in fresh.bys(day) if fresh else ():
+            log.add(day, by)
 
 
 def _window_of(log: Any, months: set[tuple[int, int]]) -> list[object]:

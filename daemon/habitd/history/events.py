@@ -34,7 +34,7 @@ files, outside the shared folder; so is a ``note-delete`` of such a note.
 
 Keys this version does not know are kept as they are (``extra``) and an event
 of an unknown kind is kept and ignored: a newer habitd's events survive here.
-No file I/O here: see ``store.py``.
+No file I/O here: the log's files are ``eventlog.py``'s and ``logformat.py``'s.
 """
 
 from __future__ import annotations
@@ -170,6 +170,11 @@ def _text(table: dict[str, Any], key: str, required: bool = False) -> str:
     return value
 
 
+def _is_int(value: object) -> bool:
+    """An integer, and not a bool (which TOML keeps apart, and Python does not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def from_table(table: Any, device: str) -> Event:
     """The event of a TOML table read from ``device``'s files; BadEvent says what is wrong."""
     if not isinstance(table, dict):
@@ -192,13 +197,13 @@ def from_table(table: Any, device: str) -> Event:
     of = _stamp(table["of"], "of") if "of" in table else None
     until = _plain_date(table, "until") if "until" in table else None
     order_raw = table.get("order", [])  # a deck that does not fit the habit's prompts is dealt anew
-    if not isinstance(order_raw, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in order_raw):
+    if not isinstance(order_raw, list) or not all(_is_int(i) for i in order_raw):
         raise BadEvent(f"order: {order_raw!r} is not a list of prompt numbers")
     nxt = table.get("next", 0)
-    if not isinstance(nxt, int) or isinstance(nxt, bool):
+    if not _is_int(nxt):
         raise BadEvent(f"next: {nxt!r} is not a number")
     after = table.get("after", 0)
-    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+    if not _is_int(after) or after < 0:
         raise BadEvent(f"after: {after!r} is not a count")
     dated = table.get("dated", True)
     if not isinstance(dated, bool):

@@ -66,26 +66,39 @@ def _merge_named(into: HabitLog, incoming: HabitLog) -> tuple[int, dict[tuple[da
 
 def merge_log(into: HabitLog, incoming: HabitLog) -> Merged:
     """Add ``incoming``'s completions, skips and notes to ``into``; what was added."""
+    added, places = _merge_days(into, incoming)
+    skips = _merge_skips(into, incoming)
+    notes = _merge_notes(into, incoming, places)
+    for key, value in incoming.extra.items():  # keys of a newer habitd, kept as they are
+        into.extra.setdefault(key, value)
+    return Merged(added, skips, notes, 0)
+
+
+def _merge_days(into: HabitLog, incoming: HabitLog) -> tuple[int, dict[tuple[date, int], int] | None]:
+    """Add the completions: how many, and where each of ``incoming``'s is now (None: where it was)."""
     added = 0
-    places: dict[tuple[date, int], int] | None = None
     if not into.done and incoming.people:  # nothing here yet (a restore): all of it, as it is
         into.done, into.counts = dict(incoming.done), dict(incoming.counts)
         into.people = {name: log.copy() for name, log in incoming.people.items()}
         into.mixed = dict(incoming.mixed)
         added = sum(mask.bit_count() for mask in into.done.values()) + sum(n - 1 for n in into.counts.values())
-    elif into.people or incoming.people:  # who did what: day by day
-        added, places = _merge_named(into, incoming)
-    else:
-        for year, mask in incoming.done.items():  # whole years of days at once: bit operations
-            old = into.done.get(year, 0)
-            if mask & ~old:
-                into.done[year] = old | mask
-                added += (mask & ~old).bit_count()
-        for day, count in incoming.counts.items():  # days with more than one completion
-            have = into.count(day)
-            if count > have:
-                into.counts[day] = count
-                added += count - have
+        return added, None
+    if into.people or incoming.people:  # who did what: day by day
+        return _merge_named(into, incoming)
+    for year, mask in incoming.done.items():  # whole years of days at once: bit operations
+        old = into.done.get(year, 0)
+        if mask & ~old:
+            into.done[year] = old | mask
+            added += (mask & ~old).bit_count()
+    for day, count in incoming.counts.items():  # days with more than one completion
+        have = into.count(day)
+        if count > have:
+            into.counts[day] = count
+            added += count - have
+    return added, None
+
+
+def _merge_skips(into: HabitLog, incoming: HabitLog) -> int:
     skips = 0
     skipped: dict[date, list[str]] = {}
     for old_skip in into.skips:
@@ -95,6 +108,12 @@ def merge_log(into: HabitLog, incoming: HabitLog) -> Merged:
             into.skips.append(s)
             skipped.setdefault(s.day, []).append(s.by)
             skips += 1
+    if skips:
+        into.skips.sort(key=lambda s: s.day)
+    return skips
+
+
+def _merge_notes(into: HabitLog, incoming: HabitLog, places: dict[tuple[date, int], int] | None) -> int:
     notes = 0
     written: dict[tuple[date, str], list[str]] = {}
     for k in into.notes:
@@ -107,13 +126,9 @@ def merge_log(into: HabitLog, incoming: HabitLog) -> Merged:
         into.notes.append(n)
         written.setdefault((n.day, n.text), []).append(n.by)
         notes += 1
-    for key, value in incoming.extra.items():  # keys of a newer habitd, kept as they are
-        into.extra.setdefault(key, value)
     if notes:
         into.notes.sort(key=lambda n: (n.day, n.nth, n.at))
-    if skips:
-        into.skips.sort(key=lambda s: s.day)
-    return Merged(added, skips, notes, 0)
+    return notes
 
 
 def merge_state(into: State, incoming: State) -> Merged:

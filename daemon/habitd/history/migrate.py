@@ -1,6 +1,6 @@
 """Today's state file as events: what a device writes once when it moves to the event log.
 
-Pure: the caller reads the old state and writes the events (see ``store.py``).
+Pure: the caller reads the old state and writes the events (see ``Store`` in ``store.py``).
 ``derive(events_of_state(state, ...))`` gives back the state's history
 (completions with their counts, notes with their moments, skips, pauses,
 prompt decks); the daemon's reminder bookkeeping is per device and stays out.

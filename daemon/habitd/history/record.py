@@ -31,7 +31,7 @@ from habitd.habits.state import ALL, NO_EXTRA, HabitLog, Note, Pause, Skip, Stat
 from habitd.habits.streaks import MET, SKIPPED, Period, period_state
 from habitd.history import people
 from habitd.history.events import PRIVATE, is_private
-from habitd.history.store import StateStore
+from habitd.history.store import Store
 
 COMPLETION, SKIP = "completion", "skip"
 
@@ -98,12 +98,12 @@ def _latest_note(log: HabitLog, day: date, mine: frozenset[str] | None = None, p
     return max(found)[1] if found else None
 
 
-def _own(store: StateStore) -> frozenset[str] | None:
+def _own(store: Store) -> frozenset[str] | None:
     """This person's entries: their own and the nameless ones; None: everyone's (no name set)."""
     return frozenset((store.by, "")) if store.by else None
 
 
-def _mine(store: StateStore, habit: Habit) -> frozenset[str] | None:
+def _mine(store: Store, habit: Habit) -> frozenset[str] | None:
     """Whose entries count for this person on a personal habit (theirs and the nameless); None: everyone's."""
     return _own(store) if habit.each else None
 
@@ -114,7 +114,7 @@ def _as_seen(state: State, habit: Habit, by: str) -> State:
 
 
 def done(
-    store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, note: str | None = None,
+    store: Store, config: Config, habit: Habit, day: date, moment: datetime, note: str | None = None,
     private: bool = False,
 ) -> Done:  # fmt: skip
     """Record a completion of ``habit`` on ``day`` (with an optional note), unless its period is met.
@@ -140,7 +140,7 @@ def done(
     return Done(True, day, before, nth, _as_seen(state, habit, by), by=who)
 
 
-def undo(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime) -> Undone:
+def undo(store: Store, config: Config, habit: Habit, day: date, moment: datetime) -> Undone:
     """Remove the latest entry of ``habit`` on ``day``, a completion or a skip; its note stays.
 
     This person's own latest entry first; on a shared habit, when they have none that
@@ -196,7 +196,7 @@ def _undo_latest(log: HabitLog, config: Config, day: date, moment: datetime, min
     return Undone(COMPLETION, note.text, by, note.by)
 
 
-def skip(store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, note: str = "") -> Skipped:
+def skip(store: Store, config: Config, habit: Habit, day: date, moment: datetime, note: str = "") -> Skipped:
     """Skip the period of ``habit`` that holds ``day``: neutral for the streak (a personal habit's: for this person)."""
     first, last = period_of(habit, day, config.settings.week_starts)
     by = store.by
@@ -217,7 +217,7 @@ def skip(store: StateStore, config: Config, habit: Habit, day: date, moment: dat
 
 
 def write_note(
-    store: StateStore, config: Config, habit: Habit, day: date, moment: datetime, text: str, private: bool = False
+    store: Store, config: Config, habit: Habit, day: date, moment: datetime, text: str, private: bool = False
 ) -> NoteChange:
     """Write this person's note of the day: replace their note written last that day, or add one.
 
@@ -244,7 +244,7 @@ def write_note(
     return NoteChange(day, old.text, text, is_private(old.extra))
 
 
-def delete_note(store: StateStore, habit: Habit, day: date, private: bool = False) -> NoteChange:
+def delete_note(store: Store, habit: Habit, day: date, private: bool = False) -> NoteChange:
     """Remove this person's note of the day written last (with ``private``: their private one);
     its text is returned.
 
@@ -262,13 +262,13 @@ def delete_note(store: StateStore, habit: Habit, day: date, private: bool = Fals
     return NoteChange(day, old.text, None, is_private(old.extra))
 
 
-def pause(store: StateStore, habit_id: str, start: date, until: date) -> None:
+def pause(store: Store, habit_id: str, start: date, until: date) -> None:
     """Pause one habit (or ``ALL``) from ``start`` to ``until``, both included (as this device's person)."""
     with store.update() as state:
         state.pauses.append(Pause(habit_id, start, until, store.by))
 
 
-def resume(store: StateStore, habit_id: str | None, day: date, personal: frozenset[str] = frozenset()) -> list[Pause]:
+def resume(store: Store, habit_id: str | None, day: date, personal: frozenset[str] = frozenset()) -> list[Pause]:
     """End the pauses of ``habit_id`` (None: every pause) that cover ``day``; the pauses ended.
 
     A partner's pause of a personal habit (one of ``personal``) is theirs: it stays.
@@ -293,10 +293,10 @@ def resume(store: StateStore, habit_id: str | None, day: date, personal: frozens
     return ended
 
 
-# --- bulk changes: imports and renames (issue 13) ---------------------------------
+# --- bulk changes: imports and renames -------------------------------------------
 
 
-def merge_history(store: StateStore, incoming: State) -> Merged:
+def merge_history(store: Store, incoming: State) -> Merged:
     """Add an imported history to the state, never duplicating what is there already."""
     from habitd.history.merge import merge_state
 
@@ -304,7 +304,7 @@ def merge_history(store: StateStore, incoming: State) -> Merged:
         return merge_state(state, incoming)
 
 
-def rename(store: StateStore, old: str, new: str) -> Merged:
+def rename(store: Store, old: str, new: str) -> Merged:
     """Move every trace of habit ``old`` in the state to ``new`` (merged with what ``new`` has)."""
     from habitd.history.rename import move_history
 

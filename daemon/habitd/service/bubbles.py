@@ -17,7 +17,7 @@ from habitd.errors import HabitdError
 from habitd.habits.config import Config
 from habitd.habits.schedule import in_quiet_hours
 from habitd.habits.state import State
-from habitd.history.store import StateStore
+from habitd.history.store import Store
 from habitd.service import buttons
 from habitd.service.notify import DeliveryError, Notifier
 
@@ -26,7 +26,7 @@ log = logging.getLogger("habitd")
 
 class Bubbles:
     def __init__(
-        self, notifier: Notifier, store: StateStore, config: Callable[[], Config], clock: Callable[[], datetime]
+        self, notifier: Notifier, store: Store, config: Callable[[], Config], clock: Callable[[], datetime]
     ) -> None:
         self.notifier, self.store, self.config, self.clock = notifier, store, config, clock
 

@@ -23,7 +23,7 @@ from habitd.habits.state import Snooze, State
 from habitd.habits.streaks import MET, PAUSED, SKIPPED, period_state
 from habitd.history import record
 from habitd.history.people import as_seen
-from habitd.history.store import StateStore
+from habitd.history.store import Store
 from habitd.service.notify import Note, Pressed
 from habitd.service.reminders import Due, max_late
 
@@ -104,7 +104,7 @@ def settled(config: Config, state: State, note: Note, today: date) -> str | None
     return f"its period is {now_state}" if now_state in (MET, SKIPPED, PAUSED) else None
 
 
-def answer(store: StateStore, config: Config, pressed: Pressed, now: datetime) -> Answer:
+def answer(store: Store, config: Config, pressed: Pressed, now: datetime) -> Answer:
     """Act on a button press at ``now``; what happened, for the log."""
     note, key = pressed
     label = dict(note.buttons).get(key, key)

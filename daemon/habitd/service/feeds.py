@@ -6,7 +6,7 @@
   changes, so a status bar reads a file instead of starting Python.
 
 The daemon calls ``Feeds``; ``habitd edit`` and ``rename`` call ``write_ical``.
-Every write goes through ``store.atomic_write``: a reader never sees half a file.
+Every write goes through ``files.atomic_write``: a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from datetime import date, datetime
 from habitd.errors import HabitdError
 from habitd.habits.config import Config
 from habitd.habits.state import State
-from habitd.history import store
+from habitd.history import files
+from habitd.history.eventlog import SharedFolderMissing
+from habitd.history.store import Store
 
 log = logging.getLogger("habitd")
 
@@ -36,7 +38,7 @@ def write_ical(config: Config, now: datetime, path: str | None = None) -> str | 
         return None
     from habitd.exchange import ical  # icalendar is only imported when a feed is wanted
 
-    store.atomic_write(target, ical.calendar(config, now))
+    files.atomic_write(target, ical.calendar(config, now))
     return target
 
 
@@ -70,7 +72,7 @@ class Feeds:
     one stat of the state file.
     """
 
-    def __init__(self, folder: str | None, state: store.StateStore) -> None:
+    def __init__(self, folder: str | None, state: Store) -> None:
         self.folder = folder
         self.store = state
         self._written: dict[str, bytes] = {}
@@ -87,13 +89,13 @@ class Feeds:
 
         ``next_times``: each habit's next reminder as the daemon scheduled it, reused rather
         than worked out again."""
-        seen = (self.store.signature(), config.today(now))
+        seen = (self.store.fingerprint(), config.today(now))
         if not config_changed and seen == self._seen:
             return
         self._seen = seen
         try:
             self.refresh(config, self.store.read(), now, config_changed, next_times)
-        except store.SharedFolderMissing:
+        except SharedFolderMissing:
             return  # the runner says so, once
         except HabitdError as e:
             log.warning("could not update the files for status bars and calendars: %s", e)
@@ -113,7 +115,7 @@ class Feeds:
                 return
             for name, data in today_files(config, state, now, next_times).items():
                 if self._written.get(name) != data:
-                    store.atomic_write(os.path.join(self.folder, name), data)
+                    files.atomic_write(os.path.join(self.folder, name), data)
                     self._written[name] = data
         except (HabitdError, OSError) as e:
             log.warning("could not update the files for status bars and calendars: %s", e)

@@ -16,7 +16,7 @@ events arrive there, and a new device's folder is watched as it appears):
 when another process or a partner's device changes the history (``habitd
 done``, ``undo``, ``resume``...) the same ``select`` wakes and
 ``state_changed`` plans again at once. A sync engine's files in the making
-wake nothing. The daemon's own saves are told apart by the file signature
+wake nothing. The daemon's own saves are told apart by the store fingerprint
 they left.
 
 A periodic check (every ``tick`` seconds, 60 by default) bounds what the
@@ -54,8 +54,9 @@ from habitd.errors import ConfigError, HabitdError
 from habitd.habits.config import Config, Habit, parse_config
 from habitd.habits.prompts import next_prompt
 from habitd.habits.schedule import handled_mark, in_quiet_hours
-from habitd.history import store as store_mod
-from habitd.history.store import Signature, StateStore
+from habitd.history import eventlog, files, identity, logformat
+from habitd.history.files import Signature
+from habitd.history.store import Fingerprint, Store
 from habitd.service import buttons, instance
 from habitd.service.bubbles import Bubbles
 from habitd.service.feeds import Feeds, runtime_dir
@@ -87,7 +88,7 @@ class Runner:
     def __init__(
         self,
         config_path: str,
-        store: StateStore,
+        store: Store,
         notifier: Notifier,
         tick: float = 60.0,
         clock: Callable[[], datetime] = _utcnow,
@@ -99,7 +100,7 @@ class Runner:
         self.tick_seconds = tick
         self.clock = clock
         if config_read is None:
-            self._config_seen = store_mod.signature(self.config_path)  # before reading: a later change is noticed
+            self._config_seen = files.signature(self.config_path)  # before reading: a later change is noticed
             self.config = self._read_config()
         else:  # read by the caller (the file's signature taken before): not parsed twice
             self._config_seen, self.config = config_read
@@ -109,7 +110,7 @@ class Runner:
         self._quiet_end: datetime | None = None  # while in quiet hours, when they end
         self._retry = False
         self._next_due: datetime | None = None  # the job's time: the soonest of the above
-        self._state_seen: Signature | None = None  # the state file as last planned from
+        self._state_seen: Fingerprint | None = None  # the state file as last planned from
         self._outage: str | None = None  # why notifications cannot be shown, while they cannot
         self._unknown: str | None = None  # why the history cannot be read, while it cannot
         self.watch = FolderWatch()
@@ -129,17 +130,17 @@ class Runner:
     # --- config -----------------------------------------------------------
 
     def _read_config(self) -> Config:
-        text = store_mod.read_config_text(self.config_path)
-        config = parse_config(text, str(self.config_path), store_mod.system_timezone())
-        return config.named(store_mod.device_name(self.store.dir))  # one config for both: each machine's name
+        text = files.read_config_text(self.config_path)
+        config = parse_config(text, str(self.config_path), files.system_timezone())
+        return config.named(identity.device_name(self.store.dir))  # one config for both: each machine's name
 
     def reload(self, why: str) -> None:
         sd_notify("RELOADING=1")
-        self._config_seen = store_mod.signature(self.config_path)
+        self._config_seen = files.signature(self.config_path)
         try:
             new = self._read_config()
         except ConfigError as e:
-            if isinstance(e, store_mod.ConfigLinkDangling):  # the shared folder is gone: one outage, one error
+            if isinstance(e, files.ConfigLinkDangling):  # the shared folder is gone: one outage, one error
                 level, self._unknown = (logging.INFO if self._unknown == _FOLDER_GONE else logging.ERROR), _FOLDER_GONE
             else:
                 level = logging.ERROR
@@ -249,7 +250,7 @@ class Runner:
         tells first.
         """
         # a read and a write say the same first
-        why = _FOLDER_GONE if isinstance(e, store_mod.SharedFolderMissing) else str(e).split(";")[0]
+        why = _FOLDER_GONE if isinstance(e, eventlog.SharedFolderMissing) else str(e).split(";")[0]
         if why == self._unknown:
             log.debug("%s: %s", what, e)
             return
@@ -362,7 +363,7 @@ class Runner:
 
     def _state_moved(self) -> bool:
         """Whether the state file differs from what was last planned from and from our own save."""
-        now = self.store.signature()
+        now = self.store.fingerprint()
         if now == self._state_seen or now == self.store.saved:
             self._state_seen = now
             return False
@@ -371,7 +372,7 @@ class Runner:
 
     def _follow(self) -> bool:
         """Watch the store's folders as they are now; True when one was added (the changes made
-        in it before were not seen: the caller compares signatures)."""
+        in it before were not seen: the caller compares fingerprints)."""
         complete, added = self.watch.follow(self.store.folders())
         if complete != self._watch_complete:
             log.debug("every folder of the history is watched" if complete else "some folders are not"
@@ -402,7 +403,7 @@ class Runner:
     def _run(self) -> int:
         self._watching = True
         self._follow()
-        self._state_seen = self.store.signature()
+        self._state_seen = self.store.fingerprint()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
         old_wakeup = signal.set_wakeup_fd(self._wfd, warn_on_full_buffer=False)
@@ -451,10 +452,10 @@ class Runner:
             if _JOB in woke:
                 self.check(only=self._take_fired())
             if self.watch.active and self.watch.fileno() in ready:
-                changes = [c for c in self.watch.changes() if c.name is None or not store_mod.is_sync_temp(c.name)]
+                changes = [c for c in self.watch.changes() if c.name is None or not logformat.is_sync_temp(c.name)]
                 if changes:  # a sync engine's file in the making is not one
                     self._follow()  # a new device's folder, or one gone
-                    if self._state_moved():  # the store's signature says whether it was the history
+                    if self._state_moved():  # the store's fingerprint says whether it was the history
                         self.state_changed()
             if time.monotonic() >= next_tick:
                 last_wall, last_mono = self._tick(last_wall, last_mono)
@@ -468,7 +469,7 @@ class Runner:
         if abs(drift) > JUMP_TOLERANCE:
             log.info("the wall clock jumped by %s (suspend or a clock change); catching up", _late(drift))
             self.check(force=[h.id for h in self.config.habits])
-        elif store_mod.signature(self.config_path) != self._config_seen:
+        elif files.signature(self.config_path) != self._config_seen:
             self.reload("the config file changed")
         elif (added or not self._watch_complete) and self._state_moved():
             self.state_changed()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from habitd.history.files import shipped_text
+
 UNIT_NAME = "habitd.service"
 DESKTOP_NAME = "habitd.desktop"  # the notifications' `desktop-entry` hint names it
 
@@ -21,14 +23,8 @@ Categories=Utility;
 
 
 def template() -> str:
-    from importlib.resources import files
-
-    packaged = files("habitd") / UNIT_NAME
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # a checkout
-    with open(os.path.join(root, "systemd", UNIT_NAME), encoding="utf-8") as f:
-        return f.read()
+    """The unit as shipped (in the package once installed, else in the checkout's ``systemd/``)."""
+    return shipped_text(UNIT_NAME, os.path.join("systemd", UNIT_NAME))
 
 
 def _quote(arg: str) -> str:

@@ -5,7 +5,7 @@ A ``FolderWatch`` watches any number of folders; its ``fileno()`` goes into a
 written, renamed in, created or deleted, so waiting costs nothing. ``changes()``
 then names what changed. Where inotify is missing (not Linux, no libc symbol,
 the per-user limit reached) ``active`` is false and the caller falls back to
-comparing file signatures on its periodic check.
+comparing the store fingerprint on its periodic check.
 
 ``follow(folders)`` makes the watched set the folders given that exist: it adds
 new ones (a partner's device folder that has just arrived), drops those gone

@@ -1,0 +1,435 @@
+"""The one module that reads and writes files: every other module of habitd asks it.
+
+Every write goes to a temporary file in the same folder, is flushed and fsynced,
+replaces the old file with ``os.replace`` and fsyncs the folder, so a crash leaves
+either the old or the new file, never half of one. Folders it makes are 0700
+whatever the umask, parents included. Reads are size-limited and refuse what is
+not a plain file where habitd replaces the file on every save.
+
+Here too: the exclusive ``flock`` held across a read-modify-write, a file's
+``Signature`` (what tells that it changed), the config file's text, the files
+a person names on the command line (imports, SQLite), and the few files of the
+system habitd reads (the time zone, the machine id).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import select
+import stat
+import time
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from habitd.errors import (
+    ConfigError,
+    ConfigUnreadable,
+    HabitdError,
+    LockTimeout,
+    NotPrivateError,
+    StoreWriteError,
+    UsageError,
+)
+
+CONFIG_MAX_BYTES = 1 << 20
+STATE_MAX_BYTES = 16 << 20
+IMPORT_MAX_BYTES = 256 << 20
+
+
+# --- folders and atomic writes ---------------------------------------------------------
+
+
+def ensure_dir(path: str) -> None:
+    """Create a folder and its missing parents, each private to the user (0700) whatever the umask."""
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    if parent != path:
+        ensure_dir(parent)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        if not os.path.isdir(path):
+            raise
+        return  # made meanwhile by another process
+    os.chmod(path, 0o700)  # mkdir's mode passes through the umask
+
+
+def check_private(folder: str, state_file: str) -> None:
+    """Refuse a state folder (or file) another user could have written, as ssh does with ~/.ssh."""
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise StoreWriteError(f"cannot use the state folder {folder}: {e.strerror}") from None
+    me = os.getuid()
+    if st.st_uid != me:
+        raise NotPrivateError(
+            f"the state folder {folder} belongs to user id {st.st_uid}, not to you ({me}); another user could"
+            f" change your history there. Fix: `chown -R {me} {folder}` (as its owner or root), or use another folder"
+        )
+    if st.st_mode & 0o022:
+        raise NotPrivateError(
+            f"the state folder {folder} can be written by other users (mode {stat.S_IMODE(st.st_mode):o});"
+            f" another user could change your history there. Fix: `chmod 700 {folder}`"
+        )
+    with contextlib.suppress(FileNotFoundError):
+        owner = os.lstat(state_file).st_uid
+        if owner != me:
+            raise NotPrivateError(
+                f"{state_file} belongs to user id {owner}, not to you ({me}); another user may have replaced it."
+                f" Fix: check its content, then `chown {me} {state_file}`, or move it away"
+            )
+
+
+def fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves the old or the new file."""
+    path = os.fspath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    ensure_dir(folder)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except OSError as e:
+        raise StoreWriteError(f"could not write {path}: {e.strerror or e}; the previous version is untouched") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), mode)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        fsync_dir(folder)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise StoreWriteError(f"could not write {path}: {e.strerror or e}; the previous version is untouched") from None
+
+
+def write_text(path: str | os.PathLike[str], text: str, mode: int = 0o600) -> None:
+    """``atomic_write`` of a text, as UTF-8."""
+    atomic_write(path, text.encode("utf-8"), mode)
+
+
+def list_dir(path: str) -> list[str]:
+    """The names in a folder, sorted. Raises OSError (FileNotFoundError, NotADirectoryError...)."""
+    return sorted(os.listdir(path))
+
+
+def remove(path: str) -> None:
+    """Remove a file; one already gone is no error. Raises OSError."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def keep_dated_link(path: str, folder: str, name: str, keep: int) -> None:
+    """Hard-link ``path`` as ``folder/name`` (atomically), then keep only the newest ``keep`` files
+    named like it (the same prefix before the first ``-``, the same extension). Raises OSError."""
+    ensure_dir(folder)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
+    os.link(path, tmp)
+    os.replace(tmp, os.path.join(folder, name))
+    prefix, ext = name.split("-", 1)[0] + "-", os.path.splitext(name)[1]
+    kept = sorted(n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(ext))
+    for old in kept[:-keep]:
+        os.unlink(os.path.join(folder, old))
+
+
+def keep_link(path: str, link: str) -> None:
+    """Keep ``path``'s current content as ``link`` too (a hard link, the folder fsynced). Raises OSError."""
+    os.link(path, link)
+    fsync_dir(os.path.dirname(os.path.abspath(link)))
+
+
+def link_to(path: str, target: str) -> None:
+    """Make ``path`` a symbolic link to ``target``, replacing what is there in one rename."""
+    ensure_dir(os.path.dirname(os.path.abspath(path)))
+    tmp = f"{path}.{os.getpid()}.link.tmp"
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        os.symlink(target, tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise StoreWriteError(f"could not link {path} to {target}: {e.strerror}") from None
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def read_bytes(path: str, limit: int, follow_symlink: bool) -> bytes | None:
+    """The file's bytes, or None when it does not exist. Raises OSError/ValueError."""
+    try:
+        st = os.stat(path) if follow_symlink else os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        raise ValueError("is a symbolic link; habitd replaces this file on every save, so it must be a plain file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError("is not a regular file")
+    if st.st_size > limit:
+        raise ValueError(f"is {st.st_size} bytes, more than the {limit} a habitd file can be")
+    with open(path, "rb") as f:
+        return f.read(limit + 1)
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ValueError(f"line {line}: not UTF-8 text (byte {e.start})") from None
+
+
+def read_text(path: str, limit: int = STATE_MAX_BYTES) -> str:
+    """A plain file's text (never through a link); ValueError/OSError say why it cannot be read,
+    FileNotFoundError when it is not there."""
+    data = read_bytes(path, limit, follow_symlink=False)
+    if data is None:
+        raise FileNotFoundError(errno.ENOENT, "vanished while being read")
+    return decode(data)
+
+
+class Signature(NamedTuple):
+    """What tells a changed file: its inode (a rename over it), size and modification time.
+
+    The size too, because a file read between an editor's truncation and its write can keep
+    its modification time (coarse timestamps) but not its size.
+    """
+
+    ino: int
+    size: int
+    mtime_ns: int
+
+
+def signature(path: str) -> Signature | None:
+    """The file's signature, or None when it cannot be seen."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return Signature(st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+# --- the lock ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def hold_lock(path: str, timeout: float) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (made 0600 in a private folder), waiting up to ``timeout``."""
+    try:
+        ensure_dir(os.path.dirname(os.path.abspath(path)))
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as e:
+        raise StoreWriteError(f"cannot open the lock {path}: {e.strerror}") from None
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        f"another habitd process has held {path} for {timeout:g}s; nothing was changed, try again"
+                    ) from None
+                select.select([], [], [], 0.02)  # not time.sleep: it fails under libfaketime
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+class LockHeld(Exception):
+    """Another process holds the lock; ``holder`` is what it wrote into the file (its PID)."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        self.holder = holder
+
+
+def claim_lock(path: str) -> int:
+    """Take an exclusive ``flock`` on ``path`` without waiting and write this process's PID into it;
+    the returned descriptor holds it until closed (the kernel releases it when the process ends,
+    however it ends). LockHeld when another process holds it; HabitdError when it cannot be had."""
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as e:
+        raise HabitdError(f"cannot open {path}: {e.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as e:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        if e.errno in (errno.EAGAIN, errno.EACCES):
+            raise LockHeld(holder) from None
+        raise HabitdError(f"cannot lock {path}: {e.strerror}") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+# --- the config file ---------------------------------------------------------------------
+
+
+class ConfigLinkDangling(ConfigUnreadable):
+    """The config is a link to a file that is not there (a shared config while its folder is missing)."""
+
+    def __init__(self, path: str, target: str) -> None:
+        super().__init__(path, [f"a link to {target}, which is not there"])
+        self.target = target
+        self.args = (
+            f"{path} is a link to {target}, which is not there (the shared folder {os.path.dirname(target)}"
+            " not mounted or not synced yet?); nothing can be shown or recorded until it is back",
+        )
+
+
+def dangling_link(path: str) -> str | None:
+    """Where ``path`` links to when it is a symbolic link to nothing (else None)."""
+    try:
+        if os.path.islink(path) and not os.path.exists(path):
+            return os.path.join(os.path.dirname(os.path.abspath(path)), os.readlink(path))
+    except OSError:
+        return None
+    return None
+
+
+def read_config_text(path: str) -> str:
+    try:
+        data = read_bytes(path, CONFIG_MAX_BYTES, follow_symlink=True)
+        if data is None:
+            target = dangling_link(path)
+            if target is not None:
+                raise ConfigLinkDangling(str(path), os.path.normpath(target))
+            raise ConfigError(str(path), ["no config here; `habitd init` writes one to start from"])
+        return decode(data)
+    except OSError as e:
+        raise ConfigUnreadable(str(path), [f"cannot read: {e.strerror}"]) from None
+    except ValueError as e:
+        raise ConfigError(str(path), [str(e)]) from None
+
+
+def replace_config_text(path: str, text: str) -> None:
+    """Rewrite the config file, keeping its permissions; only a plain file, never through a link."""
+    try:
+        st = os.lstat(path)
+    except OSError as e:
+        raise StoreWriteError(f"cannot rewrite {path}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise StoreWriteError(f"{path} is not a plain file (a link, perhaps), so habitd leaves it to you")
+    atomic_write(path, text.encode("utf-8"), mode=stat.S_IMODE(st.st_mode))
+
+
+def example_config() -> str:
+    """The example config shipped with habitd (inside the package once installed)."""
+    return shipped_text("config.example.toml", "config.example.toml")
+
+
+def shipped_text(name: str, in_checkout: str) -> str:
+    """A file shipped with habitd: inside the package once installed, else ``in_checkout`` (a path
+    in the source checkout)."""
+    from importlib.resources import files
+
+    packaged = files("habitd") / name
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    checkout = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    with open(os.path.join(checkout, in_checkout), encoding="utf-8") as f:
+        return f.read()
+
+
+# --- the system's files --------------------------------------------------------------------
+
+
+def system_timezone(env: dict[str, str] | None = None) -> str:
+    """The machine's IANA zone name: $TZ, else /etc/localtime's target, else /etc/timezone, else UTC."""
+    env = dict(os.environ) if env is None else env
+    tz = env.get("TZ", "").lstrip(":")
+    if tz and "/" in tz and not tz.startswith("/"):
+        return tz
+    try:
+        target = os.readlink("/etc/localtime")
+        if "zoneinfo/" in target:
+            return target.split("zoneinfo/", 1)[1]
+    except OSError:
+        pass
+    try:
+        with open("/etc/timezone", encoding="utf-8") as f:
+            name = f.read().strip()
+        if name:
+            return name
+    except OSError:
+        pass
+    return tz if tz == "UTC" else "UTC"
+
+
+def machine_id() -> str:
+    """This machine's id (systemd's /etc/machine-id), or "" where there is none."""
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        with contextlib.suppress(OSError, ValueError):
+            data = read_bytes(path, 1024, follow_symlink=True)
+            if data and data.strip():
+                return data.decode("ascii").strip()
+    return ""
+
+
+# --- files a person names on the command line -------------------------------------------
+
+
+def read_text_file(path: str, what: str, limit: int = IMPORT_MAX_BYTES) -> str:
+    """A UTF-8 text file named on the command line (an import); UsageError saying why not."""
+    try:
+        data = read_bytes(path, limit, follow_symlink=True)
+        if data is None:
+            raise UsageError(f"{path}: no such file")
+        return decode(data)
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read {what}: {e.strerror}") from None
+    except ValueError as e:
+        raise UsageError(f"{path}: {e}") from None
+
+
+def read_sqlite_tables(path: str, tables: tuple[str, ...], what: str) -> dict[str, list[dict[str, object]]]:
+    """Every row of some tables of an SQLite file, opened read-only (it is never changed)."""
+    import sqlite3
+    from urllib.parse import quote
+
+    if not os.path.isfile(path):
+        raise UsageError(f"{path}: no such file")
+    try:
+        db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True)
+    except sqlite3.Error as e:
+        raise UsageError(f"{path}: cannot open {what}: {e}") from None
+    try:
+        db.row_factory = sqlite3.Row
+        out: dict[str, list[dict[str, object]]] = {}
+        for table in tables:
+            found = db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", (table,)
+            ).fetchone()
+            if found is None:
+                raise UsageError(f"{path}: not {what} (it has no {table} table)")
+            out[table] = [dict(row) for row in db.execute(f'SELECT * FROM "{table}"')]
+        return out
+    except sqlite3.DatabaseError as e:
+        raise UsageError(f"{path}: not {what} ({e})") from None
+    finally:
+        db.close()
