@@ -108,7 +108,7 @@ def test_done_stops_the_follow_ups(menu: Desktop, tmp_path: Path) -> None:
         daemon.wait_log("thanks: done for 2026-11-27 (from the notification)")
         daemon.set_clock("2026-11-27 19:20:00")  # past three follow-ups
         daemon.wait_log("the wall clock jumped")
-        time.sleep(1)
+        daemon.settled()
         assert menu.displayed() == 0
     finally:
         assert daemon.stop() == 0
@@ -137,7 +137,7 @@ def test_a_snooze_comes_back_once_after_its_time_even_across_a_restart(menu: Des
         assert menu.displayed() == 1
         daemon.set_clock("2026-11-27 19:40:00")
         daemon.wait_log("the wall clock jumped")
-        time.sleep(1)
+        daemon.settled()
     finally:
         assert daemon.stop() == 0
     assert [n["summary"] for n in menu.notifications()] == ["Thanks", "Thanks"]
@@ -289,7 +289,8 @@ def test_a_server_that_never_answers_stalls_nothing(bare: Desktop, tmp_path: Pat
     daemon.start(env={**backend_env(), "NOTIFY_SOCKET": str(watchdog.path)})
     try:
         daemon.wait_log("did not answer within 3 s")
-        time.sleep(2)  # several periodic checks, each retrying the eight pending reminders
+        # several periodic checks, each retrying the eight pending reminders (they say so at -v)
+        assert wait_for(lambda: daemon.log.count("h7: reminder of 2026-11-27 19:00 not shown yet") >= 4, 20)
         assert len(mute.calls()) == 1
         assert daemon.log.count("did not answer within") == 1
         assert wait_for(lambda: watchdog.pets, 10)
@@ -297,7 +298,7 @@ def test_a_server_that_never_answers_stalls_nothing(bare: Desktop, tmp_path: Pat
         mute.stop()
         good = FakeServer(bare, "actions")  # a new server (its name changes owner): tried again at once
         assert wait_for(lambda: len(good.calls()) >= 8, 8), daemon.log
-        time.sleep(1)
+        daemon.settled()
         assert sorted(c["summary"] for c in good.calls()) == [f"H{i}" for i in range(8)]
         good.stop()
         # SIGTERM while the daemon waits on a silent server

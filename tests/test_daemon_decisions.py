@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -29,11 +28,11 @@ def test_a_reminder_missed_before_quiet_hours_waits_for_their_end(screen: Deskto
     daemon = Daemon(tmp_path, screen.env, CHECKIN, "2026-11-25 22:40:00")
     daemon.start()
     try:
-        time.sleep(2)
+        daemon.settled()
         assert screen.notifications() == []
         daemon.set_clock("2026-11-26 06:59:58")
         daemon.wait_log("checkin: reminder of 2026-11-25 21:30 shown", 15)
-        time.sleep(1)
+        daemon.settled()
         assert [n["summary"] for n in wait_for(screen.notifications, 5)] == ["Check-in"]
     finally:
         assert daemon.stop() == 0

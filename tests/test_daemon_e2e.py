@@ -39,7 +39,7 @@ def test_a_reminder_is_shown_at_its_time(screen: Desktop, tmp_path: Path) -> Non
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("date-night: reminder of 2026-11-27 19:00 shown", 15)
-        time.sleep(1)
+        daemon.settled()
         assert [(n["summary"], n["body"], n["appname"]) for n in screen.notifications()] == [
             ("Date night", "Pick a place neither of you has been.", "habitd")
         ]
@@ -57,7 +57,7 @@ def test_no_notification_for_a_habit_done_before_its_time(screen: Desktop, tmp_p
     assert daemon.cli("done", "date-night").returncode == 0
     daemon.start()
     try:
-        time.sleep(4)  # past 19:00
+        daemon.settled(after="2026-11-27 19:00:01")  # past 19:00
         assert screen.notifications() == []
     finally:
         assert daemon.stop() == 0
@@ -88,11 +88,12 @@ def test_one_catch_up_per_open_habit_after_a_forward_jump(screen: Desktop, tmp_p
     daemon = Daemon(tmp_path, screen.env, CATCH_UP, "2026-11-27 18:30:00")
     daemon.start()
     try:
-        time.sleep(1.5)
+        daemon.settled()
         assert screen.notifications() == []
         daemon.set_clock("2026-11-30 19:30:00")  # three days later, like a long suspend
         wait_for(lambda: len(screen.notifications()) >= 2, 8)
-        time.sleep(2)
+        daemon.wait_log("the wall clock jumped")
+        daemon.settled()
         # Friday's date night belongs to a week that is over; thanks and checkin are still open today.
         assert sorted(s for s, _ in summaries(screen)) == ["Checkin", "Thanks"]
     finally:
@@ -105,11 +106,11 @@ def test_quiet_hours_hold_the_reminder_until_they_end(screen: Desktop, tmp_path:
     daemon = Daemon(tmp_path, screen.env, config, "2026-11-27 18:59:58")
     daemon.start()
     try:
-        time.sleep(3.5)
+        daemon.settled(after="2026-11-27 19:00:01")
         assert screen.notifications() == []  # 19:00:01, inside the quiet hours
         daemon.set_clock("2026-11-27 19:29:58")
         wait_for(screen.notifications, 8)
-        time.sleep(1.5)
+        daemon.settled()
         assert summaries(screen) == [("Date night", "Pick a place neither of you has been.")]
     finally:
         assert daemon.stop() == 0
@@ -129,7 +130,7 @@ def test_a_server_that_appears_late_still_gets_the_reminder(screen: Desktop, tmp
         assert daemon.proc is not None and daemon.proc.poll() is None  # no crash
         screen.start_dunst()
         wait_for(screen.notifications, 8)
-        time.sleep(1.5)
+        daemon.settled()
         assert summaries(screen) == [("Date night", "Pick a place neither of you has been.")]
         assert wait_for(lambda: not pending(), 5)
     finally:
@@ -260,7 +261,7 @@ def test_journal_logging_has_priorities_and_no_timestamps(tmp_path: Path) -> Non
     require("libfaketime")
     daemon = Daemon(tmp_path, dict(os.environ), DATE_NIGHT.format(settings=""), "2026-11-27 12:00:00")
     daemon.start(env={"JOURNAL_STREAM": "8:12345", "HABITD_NOTIFIER": "dbus"})
-    time.sleep(1.5)
+    daemon.settled()
     assert daemon.stop() == 0
     lines = [line for line in daemon.log.splitlines() if line]
     assert lines and all(line[:3] in ("<6>", "<7>", "<4>", "<3>") for line in lines), lines
@@ -293,7 +294,7 @@ def test_the_daily_cap_drops_and_logs_and_a_restart_repeats_nothing(screen: Desk
     daemon.start()
     try:
         wait_for(lambda: len(screen.notifications()) >= 2, 8)
-        time.sleep(1.5)
+        daemon.settled()
     finally:
         assert daemon.stop() == 0
     assert sorted(s for s, _ in summaries(screen)) == ["H0", "H1"]
@@ -302,7 +303,7 @@ def test_the_daily_cap_drops_and_logs_and_a_restart_repeats_nothing(screen: Desk
     daemon.set_clock("2026-11-27 19:00:30")
     daemon.start()
     try:
-        time.sleep(2.5)
+        daemon.settled()
     finally:
         assert daemon.stop() == 0
     assert sorted(s for s, _ in summaries(screen)) == ["H0", "H1"]

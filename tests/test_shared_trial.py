@@ -7,7 +7,6 @@ Two state folders (each with its own config) on one shared folder stand for two 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from tests.conftest import Habitd, shared_settings
@@ -90,7 +89,7 @@ def test_the_daemon_says_once_that_the_history_is_unknown_reminds_of_nothing_and
         away.rename(shared)  # mounted again
         daemon.wait_log("the history can be read again")
         daemon.wait_log("walk: reminder of 2026-11-27 19:00 shown")
-        time.sleep(1)
+        daemon.settled()
         assert [n["summary"] for n in screen.notifications()] == ["Walk"]  # thanks was done
     finally:
         assert daemon.stop() == 0
