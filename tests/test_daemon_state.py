@@ -171,6 +171,7 @@ def test_a_folder_watch_names_what_changed_in_each_folder_and_costs_nothing_idle
 
 
 @pytest.mark.e2e
+@pytest.mark.machine_clock
 def test_make_run_uses_a_demo_state_folder_and_says_what_it_uses(tmp_path: Path) -> None:
     """`make run` must never write into the developer's own state, and says where it writes."""
     import signal
