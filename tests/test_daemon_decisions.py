@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -23,9 +23,11 @@ at = "21:30"
 """
 
 
-def test_a_reminder_missed_before_quiet_hours_waits_for_their_end(screen: Desktop, tmp_path: Path) -> None:
+def test_a_reminder_missed_before_quiet_hours_waits_for_their_end(
+    screen: Desktop, daemons: Callable[..., Daemon]
+) -> None:
     """Due 21:30, the machine wakes at 22:40: nothing inside the quiet hours, one at 07:00."""
-    daemon = Daemon(tmp_path, screen.env, CHECKIN, "2026-11-25 22:40:00")
+    daemon = daemons(screen.env, CHECKIN, "2026-11-25 22:40:00")
     daemon.start()
     try:
         daemon.settled()
@@ -41,8 +43,8 @@ def test_a_reminder_missed_before_quiet_hours_waits_for_their_end(screen: Deskto
 EVENING = '[settings]\ntimezone = "Europe/Berlin"\n[habits.evening]\ntitle = "Evening"\nat = "20:00"\n'
 
 
-def test_a_clock_a_year_ahead_and_set_right_keeps_reminding(screen: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, screen.env, EVENING, "2027-11-27 19:59:58")
+def test_a_clock_a_year_ahead_and_set_right_keeps_reminding(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(screen.env, EVENING, "2027-11-27 19:59:58")
     daemon.start()
     try:
         assert wait_for(lambda: len(screen.notifications()) == 1, 10)

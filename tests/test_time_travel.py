@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -47,11 +47,11 @@ def walk_to(daemon: Daemon, screen: Desktop, moment: datetime, expect: int) -> N
     ],
 )
 def test_each_daily_reminder_is_shown_once_across_a_dst_change(
-    screen: Desktop, tmp_path: Path, zone: str, day: date, repeated: str | None
+    screen: Desktop, daemons: Callable[..., Daemon], zone: str, day: date, repeated: str | None
 ) -> None:
     tz = ZoneInfo(zone)
     fires = sorted((wall_moment(day, dtime.fromisoformat(at), tz), hid) for hid, at in TIMES.items())
-    daemon = Daemon(tmp_path, screen.env, config_for(zone), utc_text(fires[0][0] - timedelta(seconds=3)), tz="UTC")
+    daemon = daemons(screen.env, config_for(zone), utc_text(fires[0][0] - timedelta(seconds=3)), tz="UTC")
     daemon.start()
     try:
         for count, (moment, hid) in enumerate(fires, start=1):
@@ -71,8 +71,8 @@ def test_each_daily_reminder_is_shown_once_across_a_dst_change(
         assert f"{day.isoformat()} 03:00 shown" in line
 
 
-def test_a_backward_jump_repeats_nothing(screen: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, screen.env, config_for("Europe/Berlin"), "2026-11-27 19:59:57")
+def test_a_backward_jump_repeats_nothing(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(screen.env, config_for("Europe/Berlin"), "2026-11-27 19:59:57")
     daemon.start()
     try:
         assert wait_for(lambda: shown(screen)["Evening"] == 1, 8)
@@ -88,8 +88,8 @@ def test_a_backward_jump_repeats_nothing(screen: Desktop, tmp_path: Path) -> Non
     assert "the wall clock jumped by -" in daemon.log
 
 
-def test_three_days_forward_gives_one_catch_up_per_open_habit(screen: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, screen.env, config_for("Europe/Berlin"), "2026-11-27 19:00:00")
+def test_three_days_forward_gives_one_catch_up_per_open_habit(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(screen.env, config_for("Europe/Berlin"), "2026-11-27 19:00:00")
     daemon.start()
     try:
         daemon.settled()
@@ -105,9 +105,9 @@ def test_three_days_forward_gives_one_catch_up_per_open_habit(screen: Desktop, t
     assert counts == Counter({"Evening": 1})
 
 
-def test_the_server_goes_away_and_comes_back(screen: Desktop, tmp_path: Path) -> None:
+def test_the_server_goes_away_and_comes_back(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
     env = backend_env()
-    daemon = Daemon(tmp_path, screen.env, config_for("Europe/Berlin"), "2026-11-27 01:29:58")
+    daemon = daemons(screen.env, config_for("Europe/Berlin"), "2026-11-27 01:29:58")
     daemon.start(env=env)
     try:
         assert wait_for(lambda: shown(screen)["One"] == 1, 8)
