@@ -65,11 +65,11 @@ hours-dst:
 
 # Line coverage of the habitd package over the whole suite, the daemon and the other habitd
 # processes the tests start included ([tool.coverage.run] in pyproject.toml).
+# The report comes even when a test fails; then the target fails too.
 coverage: $(STAMP)
-	rm -f .coverage .coverage.*
-	COVERAGE_FILE=$(CURDIR)/.coverage $(BIN)/coverage run -m pytest -p no:cacheprovider $(XDIST) -q
-	$(BIN)/coverage combine -q
-	$(BIN)/coverage report
+	@rm -f .coverage .coverage.*
+	@COVERAGE_FILE=$(CURDIR)/.coverage $(BIN)/coverage run -m pytest -p no:cacheprovider $(XDIST) -q; \
+	status=$$?; $(BIN)/coverage combine -q && $(BIN)/coverage report || status=1; exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
