@@ -10,6 +10,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Habitd, shared_settings
 from tests.desktop import Daemon, Desktop, backend_env, wait_for
 from tests.test_devices import device
@@ -228,6 +230,7 @@ def test_the_daemon_does_not_start_on_a_shared_dir_that_is_a_file(
     assert f"settings.shared_dir: {path} is not a folder" in daemon.log and "Traceback" not in daemon.log
 
 
+@pytest.mark.slow  # ten seconds of a real daemon's clock: make test-quick leaves it out
 def test_the_shared_folder_vanishing_under_a_running_daemon_is_one_error(
     screen: Desktop, tmp_path: Path, daemons: Callable[..., Daemon], shared: Path
 ) -> None:
