@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-quick test-hours lint bench install clean
+.PHONY: run test test-quick test-hours hours-dst coverage lint bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,28 +31,48 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Most of the suite waits on real subprocesses (the daemon, dunst, Syncthing), not on the CPU: two
+# pytest-xdist workers halve it even on two cores. loadgroup: the tests of one xdist_group (the
+# Syncthing pair) stay on one worker.
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+XDIST := -n 2 --dist loadgroup
+
 test: lint
-	$(BIN)/pytest
+	$(PYTEST) $(XDIST)
 	$(MAKE) --no-print-directory test-hours
 
-# The unit tests alone, about a minute: the loop to run while working.
+# The unit tests alone, under a minute: the loop to run while working.
 test-quick: $(STAMP)
-	$(BIN)/pytest -q -m "not e2e and not slow"
+	$(PYTEST) $(XDIST) -q -m "not e2e and not slow"
 
 # The tests that start habitd on the machine's clock, at fixed hours of the day (in UTC) and
 # 20 seconds before a DST change in Berlin, in zones other than the machine's: none may depend on
-# the hour, the date or the zone it runs in (tests/clock.py).
+# the hour, the date or the zone it runs in (tests/clock.py). The end-to-end tests of these files
+# run on a faked clock of their own, the same at any hour, so only those marked machine_clock run
+# here. The four runs are independent: they run side by side, each one's output in one piece.
 HOUR_TESTS := tests/test_state_safety.py tests/test_daemon_state.py tests/test_output.py tests/test_quiet_schedule.py
+HOURS := hours-03:00:00 hours-12:00:00 hours-23:30:00 hours-dst
 test-hours: $(STAMP)
-	@for hour in 03:00:00 12:00:00 23:30:00; do \
-	  echo "tests on the machine's clock at $$hour UTC"; \
-	  HABITD_TEST_CLOCK="$$(date -u +%F) $$hour" TZ=UTC $(BIN)/pytest -q $(HOUR_TESTS) || exit 1; \
-	done
+	@$(MAKE) --no-print-directory -j4 --output-sync=target $(HOURS)
+
+hours-%:
+	@echo "tests on the machine's clock at $* UTC"
+	@HABITD_TEST_CLOCK="$$(date -u +%F) $*" TZ=UTC $(PYTEST) -q -m "not e2e or machine_clock" $(HOUR_TESTS)
+
+hours-dst:
 	@echo "tests on the machine's clock 20 s before the clocks go forward in Berlin"
-	@HABITD_TEST_CLOCK="2027-03-28 01:59:40" TZ=Europe/Berlin $(BIN)/pytest -q $(HOUR_TESTS)
+	@HABITD_TEST_CLOCK="2027-03-28 01:59:40" TZ=Europe/Berlin $(PYTEST) -q -m "not e2e or machine_clock" $(HOUR_TESTS)
+
+# Line coverage of the habitd package over the whole suite, the daemon and the other habitd
+# processes the tests start included ([tool.coverage.run] in pyproject.toml).
+# The report comes even when a test fails; then the target fails too.
+coverage: $(STAMP)
+	@rm -f .coverage .coverage.*
+	@COVERAGE_FILE=$(CURDIR)/.coverage $(BIN)/coverage run -m pytest -p no:cacheprovider $(XDIST) -q; \
+	status=$$?; $(BIN)/coverage combine -q && $(BIN)/coverage report || status=1; exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* build dist *.egg-info

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from habitd.cli.app import cli
 from habitd.cli.context import App
-from tests.desktop import Desktop
+from tests.desktop import Daemon, Desktop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,6 +113,57 @@ def ok(h: Habitd, *args: str) -> str:
 
 
 @pytest.fixture
+def daemons(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
+    """Makes ``habitd run`` subprocesses in ``tmp_path``: tests/desktop.py's ``Daemon`` without the
+    folder (``env``: a desktop's bus, say; ``config``; a faked wall clock from ``start``, in ``tz``).
+    One that a failing test leaves running is stopped."""
+    made: list[Daemon] = []
+
+    def make(env: dict[str, str], config: str, start: str, tz: str = "Europe/Berlin") -> Daemon:
+        daemon = Daemon(tmp_path, env, config, start, tz)
+        made.append(daemon)
+        return daemon
+
+    yield make
+    for daemon in made:
+        if daemon.proc is not None and daemon.proc.poll() is None:
+            daemon.stop()
+
+
+# --- two partners, each on a machine of their own, sharing one folder ---
+
+
+@pytest.fixture
+def partner_config() -> str:
+    """The config both partners' machines start from; a test module overrides this fixture with its own."""
+    return BASIC
+
+
+@pytest.fixture
+def partners(tmp_path: Path, partner_config: str) -> Callable[..., Habitd]:
+    """Makes ``who``'s machine, in ``tmp_path / who``: named ``name`` (None: no name), sharing
+    ``tmp_path / "shared"`` (``shared=False``: sharing nothing), its clock at Wednesday 2026-11-25 12:00."""
+    folder = tmp_path / "shared"
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+    def make(who: str, name: str | None, shared: bool = True) -> Habitd:
+        folder.mkdir(exist_ok=True)
+        return machine(tmp_path / who, shared_settings(folder if shared else None, name, partner_config), now)
+
+    return make
+
+
+@pytest.fixture
+def sam(partners: Callable[..., Habitd]) -> Habitd:
+    return partners("sam", "Sam")
+
+
+@pytest.fixture
+def alex(partners: Callable[..., Habitd]) -> Habitd:
+    return partners("alex", "Alex")
+
+
+@pytest.fixture
 def berlin() -> Callable[[str], datetime]:
     return lambda text: datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Europe/Berlin"))
 
@@ -125,10 +176,25 @@ def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
     d.close()
 
 
-@pytest.fixture
-def screen(desktop: Desktop) -> Desktop:
-    """The notification server, running, with what earlier tests showed forgotten."""
+def ready(desktop: Desktop) -> Desktop:
+    """``desktop`` with its notification server (dunst) running, what earlier tests showed forgotten."""
     if desktop.dunst is None:
         desktop.start_dunst()
     desktop.clear()
     return desktop
+
+
+@pytest.fixture
+def screen(desktop: Desktop) -> Desktop:
+    """The notification server, running, with what earlier tests showed forgotten."""
+    return ready(desktop)
+
+
+@pytest.fixture
+def bare(screen: Desktop) -> Iterator[Desktop]:
+    """The shared desktop with no notification server on its bus: the test starts one (dunst, or
+    tests/fake_server.py) when it wants one. Dunst is back for the next test."""
+    screen.stop_dunst()
+    yield screen
+    if screen.dunst is None:
+        screen.start_dunst()

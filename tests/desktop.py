@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -206,6 +207,40 @@ class Daemon:
         """Wait until ``text`` appears in its log; fail with the log if it does not."""
         assert wait_for(lambda: text in self.log, timeout), f"no {text!r} within {timeout}s in:\n{self.log}"
 
+    def settled(self, after: str | datetime | None = None, timeout: float = 20.0) -> None:
+        """Have it plan afresh now and wait until it has: what a later moment would show, it shows.
+
+        For a test that proves nothing (more) happens: rather than sleeping, it waits for the next
+        thing the daemon does. A SIGHUP makes it reload the config and check every habit at its
+        clock's now, and it says so ("SIGHUP: config reloaded", then the "next: ..." of the check,
+        at ``-v``). With ``after`` (a local "YYYY-MM-DD HH:MM:SS" as its log stamps show, or an
+        aware datetime) it asks again until that check's stamp is at or past it: the daemon's
+        faked clock has passed that moment, and nothing due then went unshown.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = len(self._lines)
+            self.signal(signal.SIGHUP)
+            at = self._wait_after(seen, "SIGHUP: config reloaded", deadline)
+            self._wait_after(at + 1, ("next: ", "no reminders ahead"), deadline)  # its check, done
+            line = self._lines[at]
+            if after is None or _stamp_reached(line, after):
+                return
+            assert time.monotonic() < deadline, f"its clock did not reach {after} within {timeout}s:\n{self.log}"
+            time.sleep(0.2)
+
+    def _wait_after(self, start: int, texts: str | tuple[str, ...], deadline: float) -> int:
+        """The index of the first line from ``start`` on with one of ``texts``; fail with the log if none comes."""
+        texts = (texts,) if isinstance(texts, str) else texts
+
+        def found() -> int | None:
+            lines = self._lines[start:]
+            return next((start + i + 1 for i, line in enumerate(lines) if any(t in line for t in texts)), None)
+
+        at = wait_for(found, max(0.0, deadline - time.monotonic()))
+        assert at, f"no {texts!r} in time in:\n{self.log}"
+        return int(at) - 1
+
     def set_clock(self, moment: str) -> None:
         """Jump the wall clock to ``moment`` (local time); it runs on from there.
 
@@ -265,6 +300,13 @@ class Daemon:
         if self._reader:
             self._reader.join(5)
         return self.proc.returncode
+
+
+def _stamp_reached(line: str, moment: str | datetime) -> bool:
+    """Whether the log line's time stamp ("YYYY-MM-DD HH:MM:SS+0100 ...") is at or past ``moment``."""
+    if isinstance(moment, str):
+        return line[:19] >= moment
+    return datetime.strptime(line[:24], "%Y-%m-%d %H:%M:%S%z") >= moment
 
 
 def backend_env() -> dict[str, str]:

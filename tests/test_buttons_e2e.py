@@ -13,11 +13,12 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import ready
 from tests.desktop import Daemon, Desktop, FakeServer, backend_env, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -57,12 +58,9 @@ def menu_desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
 
 @pytest.fixture
 def menu(menu_desktop: Desktop) -> Desktop:
-    if menu_desktop.dunst is None:
-        menu_desktop.start_dunst()
-    menu_desktop.dunstctl("close-all")
-    menu_desktop.clear()
+    """Its dunst running, nothing on screen (``clear`` closes all), what earlier tests showed forgotten."""
     (menu_desktop.folder / "menu.in").unlink(missing_ok=True)
-    return menu_desktop
+    return ready(menu_desktop)
 
 
 def press(desktop: Desktop, label: str, summary: str = "Thanks") -> None:
@@ -81,9 +79,9 @@ def completions(daemon: Daemon) -> list[str]:
     return [c["date"] for p in json.loads(out.stdout)["periods"] for c in p["completions"]]
 
 
-def test_done_records_the_day_the_reminder_was_for(menu: Desktop, tmp_path: Path) -> None:
+def test_done_records_the_day_the_reminder_was_for(menu: Desktop, daemons: Callable[..., Daemon]) -> None:
     """03:30 with day_starts 04:00 reminds about Friday; pressed on Saturday at 04:10, it still marks Friday."""
-    daemon = Daemon(tmp_path, menu.env, config(at="03:30"), "2026-11-28 03:29:58")
+    daemon = daemons(menu.env, config(at="03:30"), "2026-11-28 03:29:58")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-11-28 03:30 shown")
@@ -99,8 +97,8 @@ def test_done_records_the_day_the_reminder_was_for(menu: Desktop, tmp_path: Path
     assert "notifications over the session bus, with buttons" in daemon.log
 
 
-def test_done_stops_the_follow_ups(menu: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, menu.env, config(extra='remind_again = "5m"'), "2026-11-27 18:59:58")
+def test_done_stops_the_follow_ups(menu: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(menu.env, config(extra='remind_again = "5m"'), "2026-11-27 18:59:58")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
@@ -108,7 +106,7 @@ def test_done_stops_the_follow_ups(menu: Desktop, tmp_path: Path) -> None:
         daemon.wait_log("thanks: done for 2026-11-27 (from the notification)")
         daemon.set_clock("2026-11-27 19:20:00")  # past three follow-ups
         daemon.wait_log("the wall clock jumped")
-        time.sleep(1)
+        daemon.settled()
         assert menu.displayed() == 0
     finally:
         assert daemon.stop() == 0
@@ -117,8 +115,10 @@ def test_done_stops_the_follow_ups(menu: Desktop, tmp_path: Path) -> None:
     assert "reminder of 2026-11-27 19:05" not in daemon.log
 
 
-def test_a_snooze_comes_back_once_after_its_time_even_across_a_restart(menu: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, menu.env, config(), "2026-11-27 18:59:58")
+def test_a_snooze_comes_back_once_after_its_time_even_across_a_restart(
+    menu: Desktop, daemons: Callable[..., Daemon]
+) -> None:
+    daemon = daemons(menu.env, config(), "2026-11-27 18:59:58")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
@@ -137,7 +137,7 @@ def test_a_snooze_comes_back_once_after_its_time_even_across_a_restart(menu: Des
         assert menu.displayed() == 1
         daemon.set_clock("2026-11-27 19:40:00")
         daemon.wait_log("the wall clock jumped")
-        time.sleep(1)
+        daemon.settled()
     finally:
         assert daemon.stop() == 0
     assert [n["summary"] for n in menu.notifications()] == ["Thanks", "Thanks"]
@@ -145,8 +145,8 @@ def test_a_snooze_comes_back_once_after_its_time_even_across_a_restart(menu: Des
     assert completions(daemon) == []
 
 
-def test_skip_today_skips_the_day(menu: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, menu.env, config(), "2026-11-27 18:59:58")
+def test_skip_today_skips_the_day(menu: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(menu.env, config(), "2026-11-27 18:59:58")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
@@ -158,8 +158,8 @@ def test_skip_today_skips_the_day(menu: Desktop, tmp_path: Path) -> None:
     assert [p["state"] for p in out["periods"] if p["first"] == "2026-11-27"] == ["skipped"]
 
 
-def test_a_done_from_the_terminal_closes_the_bubble(menu: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, menu.env, config(), "2026-11-27 18:59:58")
+def test_a_done_from_the_terminal_closes_the_bubble(menu: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(menu.env, config(), "2026-11-27 18:59:58")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
@@ -172,8 +172,10 @@ def test_a_done_from_the_terminal_closes_the_bubble(menu: Desktop, tmp_path: Pat
     assert "thanks: notification closed: its period is met" in daemon.log
 
 
-def test_a_bubble_left_on_screen_is_shown_again_after_a_restart_unless_done(menu: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, menu.env, config(), "2026-11-27 18:59:58")
+def test_a_bubble_left_on_screen_is_shown_again_after_a_restart_unless_done(
+    menu: Desktop, daemons: Callable[..., Daemon]
+) -> None:
+    daemon = daemons(menu.env, config(), "2026-11-27 18:59:58")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
@@ -199,8 +201,8 @@ def test_a_bubble_left_on_screen_is_shown_again_after_a_restart_unless_done(menu
     assert "on_screen" not in (daemon.state_dir / "state.toml").read_text()
 
 
-def test_a_weekly_habit_has_no_skip_today(menu: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, menu.env, config(extra='every = "week"\non = "fri"'), "2026-11-27 18:59:58")
+def test_a_weekly_habit_has_no_skip_today(menu: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(menu.env, config(extra='every = "week"\non = "fri"'), "2026-11-27 18:59:58")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
@@ -216,17 +218,9 @@ def test_a_weekly_habit_has_no_skip_today(menu: Desktop, tmp_path: Path) -> None
 # --- servers that misbehave (tests/fake_server.py) ---------------------------------------
 
 
-@pytest.fixture
-def bare(screen: Desktop) -> Iterator[Desktop]:
-    """The shared desktop with dunst stopped, for a fake server; dunst comes back for the next test."""
-    yield screen
-    if screen.dunst is None:
-        screen.start_dunst()
-
-
-def test_a_server_without_actions_gets_plain_notifications(bare: Desktop, tmp_path: Path) -> None:
+def test_a_server_without_actions_gets_plain_notifications(bare: Desktop, daemons: Callable[..., Daemon]) -> None:
     server = FakeServer(bare, "plain")
-    daemon = Daemon(tmp_path, bare.env, config(), "2026-11-27 18:59:58")
+    daemon = daemons(bare.env, config(), "2026-11-27 18:59:58")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
@@ -240,9 +234,9 @@ def test_a_server_without_actions_gets_plain_notifications(bare: Desktop, tmp_pa
     assert "without buttons" in daemon.log
 
 
-def test_a_click_on_the_body_changes_nothing(bare: Desktop, tmp_path: Path) -> None:
+def test_a_click_on_the_body_changes_nothing(bare: Desktop, daemons: Callable[..., Daemon]) -> None:
     server = FakeServer(bare, "actions")
-    daemon = Daemon(tmp_path, bare.env, config(), "2026-11-27 18:59:58")
+    daemon = daemons(bare.env, config(), "2026-11-27 18:59:58")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
@@ -279,17 +273,20 @@ class Watchdog:
 MANY = '[settings]\ntimezone = "Europe/Berlin"\n' + "".join(f'[habits.h{i}]\nat = "19:00"\n' for i in range(8))
 
 
-def test_a_server_that_never_answers_stalls_nothing(bare: Desktop, tmp_path: Path) -> None:
+def test_a_server_that_never_answers_stalls_nothing(
+    bare: Desktop, tmp_path: Path, daemons: Callable[..., Daemon]
+) -> None:
     """It takes Notify and never replies: one call, not one per reminder per check; the watchdog
     is petted; SIGTERM still ends the daemon promptly; a server that answers again gets each
     reminder exactly once."""
     mute = FakeServer(bare, "mute")
     watchdog = Watchdog(tmp_path / "notify")
-    daemon = Daemon(tmp_path, bare.env, MANY, "2026-11-27 18:59:58")
+    daemon = daemons(bare.env, MANY, "2026-11-27 18:59:58")
     daemon.start(env={**backend_env(), "NOTIFY_SOCKET": str(watchdog.path)})
     try:
         daemon.wait_log("did not answer within 3 s")
-        time.sleep(2)  # several periodic checks, each retrying the eight pending reminders
+        # several periodic checks, each retrying the eight pending reminders (they say so at -v)
+        assert wait_for(lambda: daemon.log.count("h7: reminder of 2026-11-27 19:00 not shown yet") >= 4, 20)
         assert len(mute.calls()) == 1
         assert daemon.log.count("did not answer within") == 1
         assert wait_for(lambda: watchdog.pets, 10)
@@ -297,7 +294,7 @@ def test_a_server_that_never_answers_stalls_nothing(bare: Desktop, tmp_path: Pat
         mute.stop()
         good = FakeServer(bare, "actions")  # a new server (its name changes owner): tried again at once
         assert wait_for(lambda: len(good.calls()) >= 8, 8), daemon.log
-        time.sleep(1)
+        daemon.settled()
         assert sorted(c["summary"] for c in good.calls()) == [f"H{i}" for i in range(8)]
         good.stop()
         # SIGTERM while the daemon waits on a silent server
@@ -316,10 +313,10 @@ def test_a_server_that_never_answers_stalls_nothing(bare: Desktop, tmp_path: Pat
         daemon.stop()
 
 
-def test_a_late_answer_is_not_shown_twice(bare: Desktop, tmp_path: Path) -> None:
+def test_a_late_answer_is_not_shown_twice(bare: Desktop, daemons: Callable[..., Daemon]) -> None:
     """A reply that comes after the wait gave up: the retry counts that bubble as shown, no second call."""
     server = FakeServer(bare, "late")
-    daemon = Daemon(tmp_path, bare.env, config(), "2026-11-27 18:59:58")
+    daemon = daemons(bare.env, config(), "2026-11-27 18:59:58")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 not shown yet")
@@ -331,9 +328,9 @@ def test_a_late_answer_is_not_shown_twice(bare: Desktop, tmp_path: Path) -> None
     assert len(server.calls()) == 1
 
 
-def test_a_follow_up_replaces_the_bubble_before_it(bare: Desktop, tmp_path: Path) -> None:
+def test_a_follow_up_replaces_the_bubble_before_it(bare: Desktop, daemons: Callable[..., Daemon]) -> None:
     server = FakeServer(bare, "actions")
-    daemon = Daemon(tmp_path, bare.env, config(extra='remind_again = "5m"'), "2026-11-27 18:59:58")
+    daemon = daemons(bare.env, config(extra='remind_again = "5m"'), "2026-11-27 18:59:58")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
@@ -346,10 +343,12 @@ def test_a_follow_up_replaces_the_bubble_before_it(bare: Desktop, tmp_path: Path
     assert (first["replaces"], follow_up["replaces"]) == (0, first["id"])
 
 
-def test_a_bubble_is_shown_again_after_a_restart_only_while_its_day_is_open(menu: Desktop, tmp_path: Path) -> None:
+def test_a_bubble_is_shown_again_after_a_restart_only_while_its_day_is_open(
+    menu: Desktop, daemons: Callable[..., Daemon]
+) -> None:
     walk = '\n[habits.walk]\ntitle = "Walk"\nmessage = "A short walk together."\nat = "23:30"\n'
     two = config(at="20:30", extra=walk)
-    daemon = Daemon(tmp_path, menu.env, two, "2026-12-09 20:29:55")
+    daemon = daemons(menu.env, two, "2026-12-09 20:29:55")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("thanks: reminder of 2026-12-09 20:30 shown")

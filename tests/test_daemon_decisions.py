@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -24,16 +23,18 @@ at = "21:30"
 """
 
 
-def test_a_reminder_missed_before_quiet_hours_waits_for_their_end(screen: Desktop, tmp_path: Path) -> None:
+def test_a_reminder_missed_before_quiet_hours_waits_for_their_end(
+    screen: Desktop, daemons: Callable[..., Daemon]
+) -> None:
     """Due 21:30, the machine wakes at 22:40: nothing inside the quiet hours, one at 07:00."""
-    daemon = Daemon(tmp_path, screen.env, CHECKIN, "2026-11-25 22:40:00")
+    daemon = daemons(screen.env, CHECKIN, "2026-11-25 22:40:00")
     daemon.start()
     try:
-        time.sleep(2)
+        daemon.settled()
         assert screen.notifications() == []
         daemon.set_clock("2026-11-26 06:59:58")
         daemon.wait_log("checkin: reminder of 2026-11-25 21:30 shown", 15)
-        time.sleep(1)
+        daemon.settled()
         assert [n["summary"] for n in wait_for(screen.notifications, 5)] == ["Check-in"]
     finally:
         assert daemon.stop() == 0
@@ -42,8 +43,8 @@ def test_a_reminder_missed_before_quiet_hours_waits_for_their_end(screen: Deskto
 EVENING = '[settings]\ntimezone = "Europe/Berlin"\n[habits.evening]\ntitle = "Evening"\nat = "20:00"\n'
 
 
-def test_a_clock_a_year_ahead_and_set_right_keeps_reminding(screen: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, screen.env, EVENING, "2027-11-27 19:59:58")
+def test_a_clock_a_year_ahead_and_set_right_keeps_reminding(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(screen.env, EVENING, "2027-11-27 19:59:58")
     daemon.start()
     try:
         assert wait_for(lambda: len(screen.notifications()) == 1, 10)

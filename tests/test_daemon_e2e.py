@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,12 +35,12 @@ def summaries(desktop: Desktop) -> list[tuple[str, str]]:
     return [(n["summary"], n["body"]) for n in desktop.notifications()]
 
 
-def test_a_reminder_is_shown_at_its_time(screen: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, screen.env, DATE_NIGHT.format(settings=""), "2026-11-27 18:59:57")
+def test_a_reminder_is_shown_at_its_time(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(screen.env, DATE_NIGHT.format(settings=""), "2026-11-27 18:59:57")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("date-night: reminder of 2026-11-27 19:00 shown", 15)
-        time.sleep(1)
+        daemon.settled()
         assert [(n["summary"], n["body"], n["appname"]) for n in screen.notifications()] == [
             ("Date night", "Pick a place neither of you has been.", "habitd")
         ]
@@ -52,12 +53,12 @@ def test_a_reminder_is_shown_at_its_time(screen: Desktop, tmp_path: Path) -> Non
     assert line[:19] >= "2026-11-27 19:00:00", daemon.log
 
 
-def test_no_notification_for_a_habit_done_before_its_time(screen: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, screen.env, DATE_NIGHT.format(settings=""), "2026-11-27 18:59:58")
+def test_no_notification_for_a_habit_done_before_its_time(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(screen.env, DATE_NIGHT.format(settings=""), "2026-11-27 18:59:58")
     assert daemon.cli("done", "date-night").returncode == 0
     daemon.start()
     try:
-        time.sleep(4)  # past 19:00
+        daemon.settled(after="2026-11-27 19:00:01")  # past 19:00
         assert screen.notifications() == []
     finally:
         assert daemon.stop() == 0
@@ -84,15 +85,16 @@ at = "19:00"
 """
 
 
-def test_one_catch_up_per_open_habit_after_a_forward_jump(screen: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, screen.env, CATCH_UP, "2026-11-27 18:30:00")
+def test_one_catch_up_per_open_habit_after_a_forward_jump(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(screen.env, CATCH_UP, "2026-11-27 18:30:00")
     daemon.start()
     try:
-        time.sleep(1.5)
+        daemon.settled()
         assert screen.notifications() == []
         daemon.set_clock("2026-11-30 19:30:00")  # three days later, like a long suspend
         wait_for(lambda: len(screen.notifications()) >= 2, 8)
-        time.sleep(2)
+        daemon.wait_log("the wall clock jumped")
+        daemon.settled()
         # Friday's date night belongs to a week that is over; thanks and checkin are still open today.
         assert sorted(s for s, _ in summaries(screen)) == ["Checkin", "Thanks"]
     finally:
@@ -100,24 +102,24 @@ def test_one_catch_up_per_open_habit_after_a_forward_jump(screen: Desktop, tmp_p
     assert "the wall clock jumped" in daemon.log
 
 
-def test_quiet_hours_hold_the_reminder_until_they_end(screen: Desktop, tmp_path: Path) -> None:
+def test_quiet_hours_hold_the_reminder_until_they_end(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
     config = DATE_NIGHT.format(settings='quiet_hours = "19:00-19:30"')
-    daemon = Daemon(tmp_path, screen.env, config, "2026-11-27 18:59:58")
+    daemon = daemons(screen.env, config, "2026-11-27 18:59:58")
     daemon.start()
     try:
-        time.sleep(3.5)
+        daemon.settled(after="2026-11-27 19:00:01")
         assert screen.notifications() == []  # 19:00:01, inside the quiet hours
         daemon.set_clock("2026-11-27 19:29:58")
         wait_for(screen.notifications, 8)
-        time.sleep(1.5)
+        daemon.settled()
         assert summaries(screen) == [("Date night", "Pick a place neither of you has been.")]
     finally:
         assert daemon.stop() == 0
 
 
-def test_a_server_that_appears_late_still_gets_the_reminder(screen: Desktop, tmp_path: Path) -> None:
+def test_a_server_that_appears_late_still_gets_the_reminder(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
     screen.stop_dunst()
-    daemon = Daemon(tmp_path, screen.env, DATE_NIGHT.format(settings=""), "2026-11-27 18:59:59")
+    daemon = daemons(screen.env, DATE_NIGHT.format(settings=""), "2026-11-27 18:59:59")
     daemon.start(env=backend_env())
     try:
 
@@ -129,7 +131,7 @@ def test_a_server_that_appears_late_still_gets_the_reminder(screen: Desktop, tmp
         assert daemon.proc is not None and daemon.proc.poll() is None  # no crash
         screen.start_dunst()
         wait_for(screen.notifications, 8)
-        time.sleep(1.5)
+        daemon.settled()
         assert summaries(screen) == [("Date night", "Pick a place neither of you has been.")]
         assert wait_for(lambda: not pending(), 5)
     finally:
@@ -141,14 +143,14 @@ HOSTILE_TITLE = "Us \"two\" & 'you' $(touch pwned) `touch pwned2` <b>bold</b> ש
 HOSTILE_BODY = "Line one\nline \"two\" $(touch pwned) `touch pwned2` <b>bold</b> <a href='x'>l</a> &amp; مرحبا 💞"
 
 
-def test_hostile_text_arrives_as_written(screen: Desktop, tmp_path: Path) -> None:
+def test_hostile_text_arrives_as_written(screen: Desktop, tmp_path: Path, daemons: Callable[..., Daemon]) -> None:
     config = (
         '[settings]\ntimezone = "Europe/Berlin"\n[habits.x]\n'
         f"title = {json.dumps(HOSTILE_TITLE, ensure_ascii=False)}\n"
         f"message = {json.dumps(HOSTILE_BODY, ensure_ascii=False)}\n"
         'at = "19:00"\n'
     )
-    daemon = Daemon(tmp_path, screen.env, config, "2026-11-27 18:59:59")
+    daemon = daemons(screen.env, config, "2026-11-27 18:59:59")
     daemon.start(env=backend_env())
     try:
         wait_for(screen.notifications, 8)
@@ -158,10 +160,10 @@ def test_hostile_text_arrives_as_written(screen: Desktop, tmp_path: Path) -> Non
     assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
 
 
-def test_text_that_starts_with_a_dash_is_shown_as_written(screen: Desktop, tmp_path: Path) -> None:
+def test_text_that_starts_with_a_dash_is_shown_as_written(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
     """A program with options would read "-1 sugar" as one; the bus takes it as the string it is."""
     config = '[settings]\ntimezone = "Europe/Berlin"\n[habits.sugar]\ntitle = "-1 sugar"\nmessage = "- phone away"\n'
-    daemon = Daemon(tmp_path, screen.env, config + 'at = "19:00"\n', "2026-11-27 18:59:59")
+    daemon = daemons(screen.env, config + 'at = "19:00"\n', "2026-11-27 18:59:59")
     daemon.start(env=backend_env())
     try:
         daemon.wait_log("sugar: reminder of 2026-11-27 19:00 shown")
@@ -193,12 +195,12 @@ class NotifySocket:
 
 
 @pytest.mark.parametrize("abstract", [False, True])
-def test_ready_watchdog_reload_and_stopping(tmp_path: Path, abstract: bool) -> None:
+def test_ready_watchdog_reload_and_stopping(tmp_path: Path, daemons: Callable[..., Daemon], abstract: bool) -> None:
     require("libfaketime")
     name = f"habitd-test-{os.getpid()}-{time.monotonic_ns()}"
     address = "\0" + name if abstract else str(tmp_path / "notify")
     sock = NotifySocket(address)
-    daemon = Daemon(tmp_path, dict(os.environ), DATE_NIGHT.format(settings=""), "2026-11-27 12:00:00")
+    daemon = daemons(dict(os.environ), DATE_NIGHT.format(settings=""), "2026-11-27 12:00:00")
     daemon.start(env={"NOTIFY_SOCKET": "@" + name if abstract else address, "HABITD_NOTIFIER": "dbus"})
     try:
         got = sock.messages("READY=1")
@@ -229,11 +231,11 @@ def test_ready_watchdog_reload_and_stopping(tmp_path: Path, abstract: bool) -> N
     assert "the previous one stays in force" in daemon.log
 
 
-def test_a_changed_config_file_is_reloaded_without_a_signal(tmp_path: Path) -> None:
+def test_a_changed_config_file_is_reloaded_without_a_signal(tmp_path: Path, daemons: Callable[..., Daemon]) -> None:
     require("libfaketime")
     address = str(tmp_path / "notify")
     sock = NotifySocket(address)
-    daemon = Daemon(tmp_path, dict(os.environ), DATE_NIGHT.format(settings=""), "2026-11-27 12:00:00")
+    daemon = daemons(dict(os.environ), DATE_NIGHT.format(settings=""), "2026-11-27 12:00:00")
     daemon.start(env={"NOTIFY_SOCKET": address, "HABITD_NOTIFIER": "dbus"})
     try:
         sock.messages("READY=1")
@@ -247,29 +249,29 @@ def test_a_changed_config_file_is_reloaded_without_a_signal(tmp_path: Path) -> N
     assert "the config file changed: config reloaded" in daemon.log
 
 
-def test_an_invalid_config_at_start_exits_2_with_the_problems(tmp_path: Path) -> None:
+def test_an_invalid_config_at_start_exits_2_with_the_problems(daemons: Callable[..., Daemon]) -> None:
     require("libfaketime")
-    daemon = Daemon(tmp_path, dict(os.environ), '[habits.a]\nat = "7pm"\n', "2026-11-27 12:00:00")
+    daemon = daemons(dict(os.environ), '[habits.a]\nat = "7pm"\n', "2026-11-27 12:00:00")
     daemon.start(ready=False)
     assert daemon.stop(terminate=False) == 2
     assert 'habits.a.at: "7pm" is not a time (HH:MM)' in daemon.log
     assert "Traceback" not in daemon.log
 
 
-def test_journal_logging_has_priorities_and_no_timestamps(tmp_path: Path) -> None:
+def test_journal_logging_has_priorities_and_no_timestamps(daemons: Callable[..., Daemon]) -> None:
     require("libfaketime")
-    daemon = Daemon(tmp_path, dict(os.environ), DATE_NIGHT.format(settings=""), "2026-11-27 12:00:00")
+    daemon = daemons(dict(os.environ), DATE_NIGHT.format(settings=""), "2026-11-27 12:00:00")
     daemon.start(env={"JOURNAL_STREAM": "8:12345", "HABITD_NOTIFIER": "dbus"})
-    time.sleep(1.5)
+    daemon.settled()
     assert daemon.stop() == 0
     lines = [line for line in daemon.log.splitlines() if line]
     assert lines and all(line[:3] in ("<6>", "<7>", "<4>", "<3>") for line in lines), lines
     assert any(line.startswith("<6>running: 1 habit,") for line in lines)
 
 
-def test_reminders_carry_the_next_prompt_and_never_a_note(screen: Desktop, tmp_path: Path) -> None:
+def test_reminders_carry_the_next_prompt_and_never_a_note(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
     config = DATE_NIGHT.format(settings="") + 'prompts = ["Where did we first kiss?", "What made you laugh today?"]\n'
-    daemon = Daemon(tmp_path, screen.env, config, "2026-11-20 18:59:59")
+    daemon = daemons(screen.env, config, "2026-11-20 18:59:59")
     assert daemon.cli("done", "date-night", "--date", "2026-11-13", "--note", "SECRET-NOTE ramen").returncode == 0
     daemon.start()
     try:
@@ -285,15 +287,17 @@ def test_reminders_carry_the_next_prompt_and_never_a_note(screen: Desktop, tmp_p
     assert "SECRET" not in daemon.log and not any("SECRET" in body for body in bodies)
 
 
-def test_the_daily_cap_drops_and_logs_and_a_restart_repeats_nothing(screen: Desktop, tmp_path: Path) -> None:
+def test_the_daily_cap_drops_and_logs_and_a_restart_repeats_nothing(
+    screen: Desktop, daemons: Callable[..., Daemon]
+) -> None:
     config = '[settings]\ntimezone = "Europe/Berlin"\nmax_per_day = 2\n' + "".join(
         f'[habits.h{i}]\ntitle = "H{i}"\nat = "19:00"\n' for i in range(4)
     )
-    daemon = Daemon(tmp_path, screen.env, config, "2026-11-27 18:59:59")
+    daemon = daemons(screen.env, config, "2026-11-27 18:59:59")
     daemon.start()
     try:
         wait_for(lambda: len(screen.notifications()) >= 2, 8)
-        time.sleep(1.5)
+        daemon.settled()
     finally:
         assert daemon.stop() == 0
     assert sorted(s for s, _ in summaries(screen)) == ["H0", "H1"]
@@ -302,7 +306,7 @@ def test_the_daily_cap_drops_and_logs_and_a_restart_repeats_nothing(screen: Desk
     daemon.set_clock("2026-11-27 19:00:30")
     daemon.start()
     try:
-        time.sleep(2.5)
+        daemon.settled()
     finally:
         assert daemon.stop() == 0
     assert sorted(s for s, _ in summaries(screen)) == ["H0", "H1"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,9 +34,11 @@ at = "19:00"
 
 
 @pytest.mark.e2e
-def test_undo_and_resume_while_it_runs_bring_todays_reminders_back(screen: Desktop, tmp_path: Path) -> None:
+def test_undo_and_resume_while_it_runs_bring_todays_reminders_back(
+    screen: Desktop, daemons: Callable[..., Daemon]
+) -> None:
     """Done and paused when the daemon planned: it must notice the undo and the resume."""
-    daemon = Daemon(tmp_path, screen.env, TWO, "2026-11-27 18:59:50")
+    daemon = daemons(screen.env, TWO, "2026-11-27 18:59:50")
     assert daemon.cli("done", "thanks").returncode == 0
     assert daemon.cli("pause", "walk", "--until", "2026-12-05").returncode == 0
     daemon.start()
@@ -50,8 +53,10 @@ def test_undo_and_resume_while_it_runs_bring_todays_reminders_back(screen: Deskt
 
 
 @pytest.mark.e2e
-def test_a_second_daemon_for_the_same_state_exits_1_naming_the_first(screen: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, screen.env, TWO, "2026-11-27 18:59:57")
+def test_a_second_daemon_for_the_same_state_exits_1_naming_the_first(
+    screen: Desktop, daemons: Callable[..., Daemon]
+) -> None:
+    daemon = daemons(screen.env, TWO, "2026-11-27 18:59:57")
     daemon.start()
     try:
         assert daemon.proc is not None
@@ -171,6 +176,7 @@ def test_a_folder_watch_names_what_changed_in_each_folder_and_costs_nothing_idle
 
 
 @pytest.mark.e2e
+@pytest.mark.machine_clock
 def test_make_run_uses_a_demo_state_folder_and_says_what_it_uses(tmp_path: Path) -> None:
     """`make run` must never write into the developer's own state, and says where it writes."""
     import signal

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import Habitd, machine, shared_settings
 from tests.desktop import Daemon, require
@@ -115,8 +118,12 @@ def test_private_without_a_note_is_refused_and_records_nothing(habitd: Habitd, t
 
 
 def test_devices_lists_each_device_its_person_files_and_last_write(
-    habitd: Habitd, tmp_path: Path, shared: Path
+    habitd: Habitd, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    # `devices` shows the folder on a line of its own: a short path, so that every line fits 80
+    # columns wherever pytest makes its folders (a worker of pytest-xdist makes them a level deeper)
+    shared = tmp_path_factory.mktemp("s") / "habitd"
+    (shared / "devices").mkdir(parents=True)
     sam, alex = device(habitd, tmp_path, shared, "Sam"), device(habitd, tmp_path, shared, "Alex")
     assert sam("done", "thanks").exit_code == 0
     assert sam("done", "thanks", "--date", "2026-10-30").exit_code == 0  # another month: another file
@@ -323,11 +330,13 @@ def test_join_points_this_machine_at_a_config_both_partners_share(habitd: Habitd
     assert r.exit_code == 2 and "which is not" in r.stderr and not other.exists()
 
 
-def test_the_daemon_reloads_a_shared_config_that_the_sync_engine_replaces(tmp_path: Path, shared: Path) -> None:
+def test_the_daemon_reloads_a_shared_config_that_the_sync_engine_replaces(
+    daemons: Callable[..., Daemon], shared: Path
+) -> None:
     require("libfaketime")
     common = shared / "config.toml"
     common.write_text(shared_settings(shared))
-    daemon = Daemon(tmp_path, dict(os.environ), "", "2026-11-27 12:00:00")
+    daemon = daemons(dict(os.environ), "", "2026-11-27 12:00:00")
     daemon.config.unlink()
     joined = daemon.cli("init", "--join", str(shared), "--name", "Sam")
     assert joined.returncode == 0, joined.stderr

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -84,12 +85,14 @@ def partner_done(daemon: Daemon, shared: Path, habit: str) -> None:
 
 
 @pytest.mark.e2e
-def test_a_partners_completion_closes_the_open_reminder_at_once(screen: Desktop, tmp_path: Path) -> None:
+def test_a_partners_completion_closes_the_open_reminder_at_once(
+    screen: Desktop, tmp_path: Path, daemons: Callable[..., Daemon]
+) -> None:
     """The bubble of a habit the partner has just done goes, with the periodic check ten minutes
     away: only watching the new device folder can tell; the other habit's bubble stays."""
     shared = tmp_path / "Sync" / "habitd"
     shared.mkdir(parents=True)
-    daemon = Daemon(tmp_path, screen.env, SHARED.format(shared=shared, name="Sam"), "2026-11-27 18:59:58")
+    daemon = daemons(screen.env, SHARED.format(shared=shared, name="Sam"), "2026-11-27 18:59:58")
     daemon.start(env=backend_env(), tick=600)
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown", 20)
@@ -105,13 +108,14 @@ def test_a_partners_completion_closes_the_open_reminder_at_once(screen: Desktop,
 
 
 @pytest.mark.e2e
-def test_a_partners_completion_drops_a_reminder_waiting_to_be_shown(desktop: Desktop, tmp_path: Path) -> None:
+def test_a_partners_completion_drops_a_reminder_waiting_to_be_shown(
+    bare: Desktop, tmp_path: Path, daemons: Callable[..., Daemon]
+) -> None:
     """No notification server: both 19:00 reminders wait to be shown. The partner's `done` of
     one arrives: that one no longer waits (it will never be shown), the other still does."""
-    desktop.stop_dunst()
     shared = tmp_path / "Sync" / "habitd"
     shared.mkdir(parents=True)
-    daemon = Daemon(tmp_path, desktop.env, SHARED.format(shared=shared, name="Sam"), "2026-11-27 18:59:58")
+    daemon = daemons(bare.env, SHARED.format(shared=shared, name="Sam"), "2026-11-27 18:59:58")
     daemon.start(env=backend_env(), tick=600)
 
     def waiting() -> set[str]:
@@ -127,4 +131,3 @@ def test_a_partners_completion_drops_a_reminder_waiting_to_be_shown(desktop: Des
         assert [h["id"] for h in status["habits"] if h["pending_reminder"]] == ["walk"]
     finally:
         assert daemon.stop() == 0
-        desktop.start_dunst()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from habitd.exchange.document import export_doc, parse_export, to_csv, to_json
 from habitd.habits.state import HabitLog, Note, State
 from habitd.history.merge import merge_state
-from tests.conftest import Habitd, machine, ok, shared_settings
+from tests.conftest import Habitd, ok
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CONFIG = """
@@ -49,20 +50,9 @@ each = true
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=BERLIN)  # a Wednesday
 
 
-def device(tmp_path: Path, who: str, name: str | None, shared: bool = True) -> Habitd:
-    folder = tmp_path / "shared"
-    folder.mkdir(exist_ok=True)
-    return machine(tmp_path / who, shared_settings(folder if shared else None, name, CONFIG), NOW)
-
-
 @pytest.fixture
-def sam(tmp_path: Path) -> Habitd:
-    return device(tmp_path, "sam", "Sam")
-
-
-@pytest.fixture
-def alex(tmp_path: Path) -> Habitd:
-    return device(tmp_path, "alex", "Alex")
+def partner_config() -> str:
+    return CONFIG
 
 
 def row(h: Habitd, hid: str) -> dict:
@@ -259,12 +249,14 @@ def _views(h: Habitd) -> list[object]:
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
-def test_an_export_restores_each_persons_own_part(tmp_path: Path, sam: Habitd, alex: Habitd, fmt: str) -> None:
+def test_an_export_restores_each_persons_own_part(
+    tmp_path: Path, partners: Callable[..., Habitd], sam: Habitd, alex: Habitd, fmt: str
+) -> None:
     _our_history(sam, alex)
     out = tmp_path / f"ours.{fmt}"
     ok(sam, "export", "--notes", "--format", fmt, "-o", str(out))
     for name, original in (("Sam", sam), ("Alex", alex)):
-        restored = device(tmp_path, f"restored-{name}-{fmt}", name, shared=False)
+        restored = partners(f"restored-{name}-{fmt}", name, shared=False)
         restored.now = original.now
         assert "Imported 9 completion(s), 1 skip(s), 5 note(s), 1 pause(s)." in ok(restored, "import", str(out))
         assert _views(restored) == _views(original)
@@ -344,10 +336,10 @@ def test_any_named_history_survives_both_formats_and_merges_once(days: dict[date
 # --- names as people write them ---------------------------------------------------------------------------
 
 
-def test_a_name_with_a_wide_character_keeps_the_columns_aligned(tmp_path: Path, sam: Habitd) -> None:
+def test_a_name_with_a_wide_character_keeps_the_columns_aligned(partners: Callable[..., Habitd], sam: Habitd) -> None:
     from habitd.views.render import cols
 
-    zoe = device(tmp_path, "zoe", "Zoë 💖")
+    zoe = partners("zoe", "Zoë 💖")
     ok(zoe, "done", "walk")
     lines = ok(sam, "status").splitlines()
     walk = next(i for i, line in enumerate(lines) if line.startswith("walk"))
@@ -371,8 +363,10 @@ def test_a_name_with_a_wide_character_keeps_the_columns_aligned(tmp_path: Path, 
         ("Sam\nAlex", '"Sam\\nAlex" must be one line'),
     ],
 )
-def test_a_name_that_would_garble_the_output_is_refused_clearly(tmp_path: Path, name: str, says: str) -> None:
-    h = device(tmp_path, "odd", name)
+def test_a_name_that_would_garble_the_output_is_refused_clearly(
+    partners: Callable[..., Habitd], name: str, says: str
+) -> None:
+    h = partners("odd", name)
     result = h("check")
     assert result.exit_code == 2
     assert says in result.stderr and "settings.name" in result.stderr

@@ -14,9 +14,11 @@ import stat
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, date, timedelta
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -131,7 +133,7 @@ def test_four_writers_and_the_daemon_lose_no_update(tmp_path: Path) -> None:
         '[settings]\ntimezone = "UTC"\nmax_per_day = 1000\n[habits.shared]\ntimes = 100\ncron = "* * * * *"\n' + habits
     )
     state_dir = tmp_path / "state"
-    from tests.desktop import LIBFAKETIME, require
+    from tests.desktop import LIBFAKETIME, require, wait_for
 
     require("libfaketime")
     clock = tmp_path / "clock"
@@ -147,8 +149,16 @@ def test_four_writers_and_the_daemon_lose_no_update(tmp_path: Path) -> None:
     }
     cmd = [sys.executable, "-m", "habitd", "--config", str(config), "--state-dir", str(state_dir)]
     daemon = subprocess.Popen([*cmd, "run", "-v", "--tick", "0.2"], env=daemon_env, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []  # its log, read as it comes
+
+    def read(stream: IO[str]) -> None:
+        for line in stream:
+            lines.append(line)
+
+    reader = threading.Thread(target=read, args=(daemon.stderr,), daemon=True)
+    reader.start()
     try:
-        time.sleep(1)
+        assert wait_for(lambda: any("running:" in line for line in lines), 30)  # the writers start once it runs
         workers = [
             subprocess.Popen(
                 [sys.executable, "-c", WORKER, str(config), str(state_dir), str(k), "100"],
@@ -161,7 +171,9 @@ def test_four_writers_and_the_daemon_lose_no_update(tmp_path: Path) -> None:
         outputs = [json.loads(w.communicate(timeout=300)[0]) for w in workers]
     finally:
         daemon.send_signal(signal.SIGTERM)
-        _, log = daemon.communicate(timeout=10)
+        daemon.wait(timeout=10)
+        reader.join(5)
+        log = "".join(lines)
     assert daemon.returncode == 0
     errors = [e for out in outputs for e in out if e[0] == "error"]
     assert errors == []

@@ -7,8 +7,10 @@ Two state folders (each with its own config) on one shared folder stand for two 
 from __future__ import annotations
 
 import os
-import time
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import Habitd, shared_settings
 from tests.desktop import Daemon, Desktop, backend_env, wait_for
@@ -72,9 +74,9 @@ at = "19:00"
 
 
 def test_the_daemon_says_once_that_the_history_is_unknown_reminds_of_nothing_and_recovers(
-    screen: Desktop, tmp_path: Path, shared: Path
+    screen: Desktop, tmp_path: Path, daemons: Callable[..., Daemon], shared: Path
 ) -> None:
-    daemon = Daemon(tmp_path, screen.env, DUE.format(shared=shared), "2026-11-27 18:59:57")
+    daemon = daemons(screen.env, DUE.format(shared=shared), "2026-11-27 18:59:57")
     assert daemon.cli("done", "thanks").returncode == 0
     away = tmp_path / "unmounted"
     shared.rename(away)
@@ -90,7 +92,7 @@ def test_the_daemon_says_once_that_the_history_is_unknown_reminds_of_nothing_and
         away.rename(shared)  # mounted again
         daemon.wait_log("the history can be read again")
         daemon.wait_log("walk: reminder of 2026-11-27 19:00 shown")
-        time.sleep(1)
+        daemon.settled()
         assert [n["summary"] for n in screen.notifications()] == ["Walk"]  # thanks was done
     finally:
         assert daemon.stop() == 0
@@ -217,19 +219,22 @@ def test_a_shared_config_in_the_shared_folder_needs_no_word_about_the_partner(
     assert "the config there must say" not in r.stderr
 
 
-def test_the_daemon_does_not_start_on_a_shared_dir_that_is_a_file(tmp_path: Path) -> None:
+def test_the_daemon_does_not_start_on_a_shared_dir_that_is_a_file(
+    tmp_path: Path, daemons: Callable[..., Daemon]
+) -> None:
     path = tmp_path / "habitd-sync"
     path.write_text("")
-    daemon = Daemon(tmp_path, dict(os.environ), DUE.format(shared=path), "2026-11-27 18:59:57")
+    daemon = daemons(dict(os.environ), DUE.format(shared=path), "2026-11-27 18:59:57")
     daemon.start(ready=False)
     assert daemon.stop(terminate=False, timeout=20) == 2
     assert f"settings.shared_dir: {path} is not a folder" in daemon.log and "Traceback" not in daemon.log
 
 
+@pytest.mark.slow  # ten seconds of a real daemon's clock: make test-quick leaves it out
 def test_the_shared_folder_vanishing_under_a_running_daemon_is_one_error(
-    screen: Desktop, tmp_path: Path, shared: Path
+    screen: Desktop, tmp_path: Path, daemons: Callable[..., Daemon], shared: Path
 ) -> None:
-    daemon = Daemon(tmp_path, screen.env, "", "2026-11-27 18:59:50")
+    daemon = daemons(screen.env, "", "2026-11-27 18:59:50")
     (shared / "config.toml").write_text(DUE.format(shared=shared))
     daemon.config.unlink()
     daemon.config.symlink_to(shared / "config.toml")  # one config for both, as `init --join` links it

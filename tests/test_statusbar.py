@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import icalendar
@@ -39,11 +40,13 @@ def _read(path: Path) -> str:
         return ""
 
 
-def test_status_bar_files_follow_the_state_and_the_config(screen: Desktop, tmp_path: Path) -> None:
+def test_status_bar_files_follow_the_state_and_the_config(
+    screen: Desktop, tmp_path: Path, daemons: Callable[..., Daemon]
+) -> None:
     run = tmp_path / "run"
     feed = tmp_path / "cal" / "habits.ics"
     config = CONFIG.format(settings=f'ical_path = "{feed}"')
-    daemon = Daemon(tmp_path, screen.env, config, "2026-11-27 10:00:00")
+    daemon = daemons(screen.env, config, "2026-11-27 10:00:00")
     env = {"XDG_RUNTIME_DIR": str(run)}
     daemon.env.update(env)
     txt, js = run / "habitd" / "today.txt", run / "habitd" / "today.json"
@@ -68,9 +71,9 @@ def test_status_bar_files_follow_the_state_and_the_config(screen: Desktop, tmp_p
         assert daemon.stop() == 0
 
 
-def test_a_new_day_rewrites_them(screen: Desktop, tmp_path: Path) -> None:
+def test_a_new_day_rewrites_them(screen: Desktop, tmp_path: Path, daemons: Callable[..., Daemon]) -> None:
     run = tmp_path / "run"
-    daemon = Daemon(tmp_path, screen.env, CONFIG.format(settings=""), "2026-11-27 21:00:00")
+    daemon = daemons(screen.env, CONFIG.format(settings=""), "2026-11-27 21:00:00")
     daemon.env["XDG_RUNTIME_DIR"] = str(run)
     assert daemon.cli("done", "thanks").returncode == 0
     assert daemon.cli("done", "date-night").returncode == 0

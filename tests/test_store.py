@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import resource
 import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -135,11 +136,17 @@ def test_a_held_lock_times_out_with_a_clear_error(tmp_path: Path) -> None:
 def test_atomic_write_failure_keeps_the_old_file(tmp_path: Path) -> None:
     target = tmp_path / "f.toml"
     target.write_text("old")
-    os.mkdir(tmp_path / "f.toml.d")
     from habitd.errors import StoreWriteError
 
-    with pytest.raises(StoreWriteError, match="previous version is untouched"):
-        atomic_write(tmp_path / "f.toml.d", b"new")  # cannot replace a folder with a file
+    # A disk that takes only 2 bytes more (a file size limit for this process: Python ignores
+    # SIGXFSZ, so the write fails with EFBIG): the new bytes cannot all be written.
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2, hard))
+    try:
+        with pytest.raises(StoreWriteError, match="previous version is untouched"):
+            atomic_write(target, b"new, longer than the disk allows")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 

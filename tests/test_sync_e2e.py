@@ -21,7 +21,8 @@ import pytest
 from tests.desktop import Daemon, Desktop, backend_env, require
 from tests.syncthing import Pair
 
-pytestmark = pytest.mark.slow
+# One Syncthing pair for the module: its tests stay on one xdist worker (make test uses --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("syncthing")]
 
 CONFIG = """
 [settings]

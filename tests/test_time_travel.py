@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -48,11 +47,11 @@ def walk_to(daemon: Daemon, screen: Desktop, moment: datetime, expect: int) -> N
     ],
 )
 def test_each_daily_reminder_is_shown_once_across_a_dst_change(
-    screen: Desktop, tmp_path: Path, zone: str, day: date, repeated: str | None
+    screen: Desktop, daemons: Callable[..., Daemon], zone: str, day: date, repeated: str | None
 ) -> None:
     tz = ZoneInfo(zone)
     fires = sorted((wall_moment(day, dtime.fromisoformat(at), tz), hid) for hid, at in TIMES.items())
-    daemon = Daemon(tmp_path, screen.env, config_for(zone), utc_text(fires[0][0] - timedelta(seconds=3)), tz="UTC")
+    daemon = daemons(screen.env, config_for(zone), utc_text(fires[0][0] - timedelta(seconds=3)), tz="UTC")
     daemon.start()
     try:
         for count, (moment, hid) in enumerate(fires, start=1):
@@ -61,8 +60,8 @@ def test_each_daily_reminder_is_shown_once_across_a_dst_change(
                 second = moment + timedelta(hours=1)
                 assert second.astimezone(tz).strftime("%H:%M") == TIMES[hid]
                 daemon.set_clock(utc_text(second - timedelta(seconds=2)))
-                time.sleep(4)
-        time.sleep(1)
+                daemon.settled(after=second + timedelta(seconds=1))
+        daemon.settled()
         counts = shown(screen)
     finally:
         assert daemon.stop() == 0
@@ -72,15 +71,16 @@ def test_each_daily_reminder_is_shown_once_across_a_dst_change(
         assert f"{day.isoformat()} 03:00 shown" in line
 
 
-def test_a_backward_jump_repeats_nothing(screen: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, screen.env, config_for("Europe/Berlin"), "2026-11-27 19:59:57")
+def test_a_backward_jump_repeats_nothing(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(screen.env, config_for("Europe/Berlin"), "2026-11-27 19:59:57")
     daemon.start()
     try:
         assert wait_for(lambda: shown(screen)["Evening"] == 1, 8)
         daemon.set_clock("2026-11-27 18:59:58")  # an hour back
-        time.sleep(3)
+        daemon.wait_log("the wall clock jumped by -")
+        daemon.settled()
         daemon.set_clock("2026-11-27 19:59:58")  # and through 20:00 again
-        time.sleep(4)
+        daemon.settled(after="2026-11-27 20:00:01")
         counts = shown(screen)
     finally:
         assert daemon.stop() == 0
@@ -88,15 +88,16 @@ def test_a_backward_jump_repeats_nothing(screen: Desktop, tmp_path: Path) -> Non
     assert "the wall clock jumped by -" in daemon.log
 
 
-def test_three_days_forward_gives_one_catch_up_per_open_habit(screen: Desktop, tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path, screen.env, config_for("Europe/Berlin"), "2026-11-27 19:00:00")
+def test_three_days_forward_gives_one_catch_up_per_open_habit(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(screen.env, config_for("Europe/Berlin"), "2026-11-27 19:00:00")
     daemon.start()
     try:
-        time.sleep(1)
+        daemon.settled()
         assert daemon.cli("done", "three", "--date", "today").returncode == 0
         daemon.set_clock("2026-11-30 21:00:00")
         assert wait_for(lambda: sum(shown(screen).values()) >= 1, 8)
-        time.sleep(3)
+        daemon.wait_log("the wall clock jumped")
+        daemon.settled()
         counts = shown(screen)
     finally:
         assert daemon.stop() == 0
@@ -104,9 +105,9 @@ def test_three_days_forward_gives_one_catch_up_per_open_habit(screen: Desktop, t
     assert counts == Counter({"Evening": 1})
 
 
-def test_the_server_goes_away_and_comes_back(screen: Desktop, tmp_path: Path) -> None:
+def test_the_server_goes_away_and_comes_back(screen: Desktop, daemons: Callable[..., Daemon]) -> None:
     env = backend_env()
-    daemon = Daemon(tmp_path, screen.env, config_for("Europe/Berlin"), "2026-11-27 01:29:58")
+    daemon = daemons(screen.env, config_for("Europe/Berlin"), "2026-11-27 01:29:58")
     daemon.start(env=env)
     try:
         assert wait_for(lambda: shown(screen)["One"] == 1, 8)
@@ -115,11 +116,12 @@ def test_the_server_goes_away_and_comes_back(screen: Desktop, tmp_path: Path) ->
         # Wait for the failed attempt itself, not for a number of seconds: a loaded machine's
         # faked clock can reach 02:30 seconds late.
         daemon.wait_log("two: reminder of 2026-11-27 02:30 not shown yet", 20)
-        time.sleep(1)  # and a few retries
+        # and a few retries, each a periodic check (they say so at -v)
+        assert wait_for(lambda: daemon.log.count("two: reminder of 2026-11-27 02:30 not shown yet") >= 3, 20)
         assert daemon.proc is not None and daemon.proc.poll() is None  # no crash
         screen.start_dunst()  # a new server: its history starts empty
         assert wait_for(lambda: shown(screen)["Two"] == 1, 8), daemon.log
-        time.sleep(2)
+        daemon.settled()
         counts = shown(screen)
     finally:
         assert daemon.stop() == 0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +16,7 @@ from habitd.history.derive import derive
 from habitd.history.events import DONE, NOTE, SKIP, UNDO, Event
 from habitd.history.hlc import Stamp
 from habitd.history.people import own_log
-from tests.conftest import Habitd, machine, ok, shared_settings
+from tests.conftest import Habitd, ok
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CONFIG = """
@@ -42,20 +42,9 @@ each = true
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=BERLIN)  # a Wednesday
 
 
-def device(tmp_path: Path, who: str, name: str | None) -> Habitd:
-    shared = tmp_path / "shared"
-    shared.mkdir(exist_ok=True)
-    return machine(tmp_path / who, shared_settings(shared, name, CONFIG), NOW)
-
-
 @pytest.fixture
-def sam(tmp_path: Path) -> Habitd:
-    return device(tmp_path, "sam", "Sam")
-
-
-@pytest.fixture
-def alex(tmp_path: Path) -> Habitd:
-    return device(tmp_path, "alex", "Alex")
+def partner_config() -> str:
+    return CONFIG
 
 
 def row(h: Habitd, hid: str) -> dict:
@@ -160,9 +149,9 @@ def test_streaks_of_a_personal_habit_are_per_person(sam: Habitd, alex: Habitd) -
     assert any(line.startswith("  Alex") for line in text)
 
 
-def test_without_a_name_a_personal_habit_is_everyones(tmp_path: Path) -> None:
-    me = device(tmp_path, "me", None)
-    partner = device(tmp_path, "partner", "Alex")
+def test_without_a_name_a_personal_habit_is_everyones(partners: Callable[..., Habitd]) -> None:
+    me = partners("me", None)
+    partner = partners("partner", "Alex")
     ok(partner, "done", "me-time")
     assert row(me, "me-time")["met"] is True  # like a shared habit: one person, no names
     check = ok(me, "check")
