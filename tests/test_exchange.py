@@ -72,7 +72,7 @@ def test_the_json_format_is_the_documented_one_and_leaves_notes_out_by_default(h
     result = habitd("export")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert doc["format"] == "habitd-export" and doc["version"] == 1 and doc["notes_included"] is False
+    assert doc["format"] == "habitd-export" and doc["version"] == 2 and doc["notes_included"] is False
     assert doc["timezone"] == "Europe/Berlin"
     assert doc["habits"]["listen"]["completions"][:2] == [
         {"date": "2026-11-16", "count": 1},
@@ -88,7 +88,7 @@ def test_the_json_format_is_the_documented_one_and_leaves_notes_out_by_default(h
 
     rows = list(csv.reader(io.StringIO(habitd("export", "--format", "csv").stdout)))
     assert rows[0] == ["kind", "habit", "date", "until", "count", "written", "text", "by", "private"]
-    assert rows[1] == ["version", "", "", "", "1", "", "habitd-export", "", ""]
+    assert rows[1] == ["version", "", "", "", "2", "", "habitd-export", "", ""]
     assert ["done", "listen", "2026-11-18", "", "2", "", "", "", ""] in rows
     assert ["pause", "date-night", "2026-11-25", "2026-11-27", "", "", "", "", ""] in rows
 
@@ -119,14 +119,14 @@ def test_a_newer_format_is_refused_clearly_and_nothing_is_written(habitd: Habitd
     habitd("done", "thanks")
     state = habitd.history_files()
     f = tmp_path / "future.json"
-    f.write_text(json.dumps({"format": "habitd-export", "version": 2, "habits": {}}))
+    f.write_text(json.dumps({"format": "habitd-export", "version": 3, "habits": {}}))
     result = habitd("import", str(f))
     assert result.exit_code == 2
-    assert "newer habitd (export format 2)" in result.stderr and "Update habitd" in result.stderr
+    assert "newer habitd (export format 3)" in result.stderr and "Update habitd" in result.stderr
     assert str(f) in result.stderr and "Traceback" not in result.output
     c = tmp_path / "future.csv"
-    c.write_text("kind,habit,date,until,count,written,text\nversion,,,,3,,habitd-export\n")
-    assert "export format 3" in habitd("import", str(c)).stderr
+    c.write_text("kind,habit,date,until,count,written,text\nversion,,,,4,,habitd-export\n")
+    assert "export format 4" in habitd("import", str(c)).stderr
     assert habitd.history_files() == state
 
 

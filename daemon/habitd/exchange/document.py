@@ -4,9 +4,10 @@
 one back into a ``State`` that ``merge.merge_state`` adds to the current one.
 No file I/O here (see history/files.py) and no Click.
 
-JSON, format version 1 (fields are only ever added; a new meaning gets a new version)::
+JSON, format version 2 (fields are only ever added; a new meaning gets a new version; version 2
+changed only CSV's text cells, see below; both versions are read)::
 
-    {"format": "habitd-export", "version": 1, "exported": "2026-11-25T12:00:00+01:00",
+    {"format": "habitd-export", "version": 2, "exported": "2026-11-25T12:00:00+01:00",
      "timezone": "Europe/Berlin", "notes_included": false,
      "habits": {"thanks": {"completions": [{"date": "2026-11-24", "count": 2, "by": ["Sam", "Alex"]}],
                            "skips": [{"date": "2026-11-20", "note": "", "written": "...", "after": 0, "by": "Sam"}],
@@ -16,7 +17,10 @@ JSON, format version 1 (fields are only ever added; a new meaning gets a new ver
 
 CSV, the same content one event a line, with the header
 ``kind,habit,date,until,count,written,text,by``; the first line after it is
-``version,,,,1,,habitd-export,``, then ``done``, ``skip``, ``note`` and ``pause`` lines.
+``version,,,,2,,habitd-export,``, then ``done``, ``skip``, ``note`` and ``pause`` lines.
+A text or ``by`` cell that starts with ``=``, ``+``, ``-``, ``@``, a tab, a CR or ``'``
+starts with one more ``'`` (so a spreadsheet shows it as text, never runs it), taken off
+again on import; a version 1 file's cells are read as they are.
 A note's ``nth`` is the completion of its day it belongs to (0: the day's own
 note); a skip's ``written`` is when it was recorded (null if unknown) and
 ``after`` how many of its day's completions came before it.
@@ -46,7 +50,7 @@ from habitd.habits.state import ALL, NO_EXTRA, HabitLog, Note, Pause, Skip, Stat
 from habitd.history.events import PRIVATE, is_private
 
 FORMAT = "habitd-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: a CSV text cell that a spreadsheet would run as a formula starts with '
 CSV_COLUMNS = ("kind", "habit", "date", "until", "count", "written", "text")  # what every version reads
 CSV_BY = "by"  # the column after them: who (added to version 1; older readers ignore it)
 CSV_PRIVATE = "private"  # the next one: "private" on a private note's line (added to version 1 too)
@@ -187,6 +191,19 @@ def to_json(doc: dict[str, Any]) -> str:
     return pretty(doc, 0) + "\n"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one starting like a formula (or with the quote itself)
+    gets a leading ``'``, the usual guard, which reading the file back takes off again."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _uncell(text: str) -> str:
+    return text[1:] if text.startswith("'") else text
+
+
 def to_csv(doc: dict[str, Any]) -> str:
     import csv
 
@@ -197,14 +214,16 @@ def to_csv(doc: dict[str, Any]) -> str:
     for hid, entry in doc["habits"].items():
         for c in entry["completions"]:
             by = "\n".join(n or "" for n in c["by"]) if "by" in c else ""
-            w.writerow(["done", hid, c["date"], "", c["count"], "", "", by, ""])
+            w.writerow(["done", hid, c["date"], "", c["count"], "", "", _cell(by), ""])
         for s in entry["skips"]:
-            w.writerow(["skip", hid, s["date"], "", s["after"], s["written"] or "", s["note"], s.get("by", ""), ""])
+            by = _cell(s.get("by", ""))
+            w.writerow(["skip", hid, s["date"], "", s["after"], s["written"] or "", _cell(s["note"]), by, ""])
         for n in entry.get("notes", []):
             private = CSV_PRIVATE if n.get("private") else ""
-            w.writerow(["note", hid, n["date"], "", n["nth"], n["written"], n["text"], n.get("by", ""), private])
+            by = _cell(n.get("by", ""))
+            w.writerow(["note", hid, n["date"], "", n["nth"], n["written"], _cell(n["text"]), by, private])
     for p in doc["pauses"]:
-        w.writerow(["pause", p["habit"], p["from"], p["until"], "", "", "", p.get("by", ""), ""])
+        w.writerow(["pause", p["habit"], p["from"], p["until"], "", "", "", _cell(p.get("by", "")), ""])
     return out.getvalue()
 
 
@@ -335,7 +354,7 @@ class _Reader:
         return self.state
 
 
-def _check_version(r: _Reader, fmt: Any, version: Any) -> None:
+def _check_version(r: _Reader, fmt: Any, version: Any) -> int:
     if fmt != FORMAT:
         raise r.fail("format", "this is not a habitd export (no habitd-export format marker)")
     if isinstance(version, str) and version.isdigit():
@@ -347,6 +366,7 @@ def _check_version(r: _Reader, fmt: Any, version: Any) -> None:
             f"{r.source} was written by a newer habitd (export format {version}); this one reads"
             f" format {FORMAT_VERSION}. Update habitd, then import it again. Nothing was imported."
         )
+    return version
 
 
 def _items(r: _Reader, table: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
@@ -359,10 +379,14 @@ def _items(r: _Reader, table: dict[str, Any], key: str, where: str) -> list[dict
 def _from_json(r: _Reader, text: str) -> State:
     import json
 
+    from habitd.limits import LimitError, json_loads
+
     try:
-        doc = json.loads(text)
+        doc = json_loads(text)
     except json.JSONDecodeError as e:
         raise r.fail(f"line {e.lineno}", f"not valid JSON ({e.msg})") from None
+    except LimitError as e:
+        raise r.fail("the document", str(e)) from None
     if not isinstance(doc, dict):
         raise r.fail("top", "this is not a habitd export (not a JSON object)")
     _check_version(r, doc.get("format"), doc.get("version"))
@@ -422,7 +446,7 @@ def _from_csv(r: _Reader, text: str) -> State:
         first = next(rows, None)
         if not first or first[0] != "version" or len(first) < len(CSV_COLUMNS):
             raise r.fail("line 2", "this is not a habitd export (no version line)")
-        _check_version(r, first[6], first[4])
+        guarded = _check_version(r, first[6], first[4]) >= 2  # text cells that start with ' are guarded
         for row in rows:
             line = f"line {rows.line_num}"
             if not any(row):
@@ -431,6 +455,8 @@ def _from_csv(r: _Reader, text: str) -> State:
                 raise r.fail(line, f"has {len(row)} fields, not {len(CSV_COLUMNS)}")
             kind, hid, day, until, count, written, note = row[: len(CSV_COLUMNS)]
             by = row[len(CSV_COLUMNS)] if len(row) > len(CSV_COLUMNS) else ""
+            if guarded:
+                note, by = _uncell(note), _uncell(by)
             private = row[len(CSV_COLUMNS) + 1] if len(row) > len(CSV_COLUMNS) + 1 else ""
             if private not in ("", CSV_PRIVATE):
                 raise r.fail(line, f"{CSV_PRIVATE}: {private!r} is not {CSV_PRIVATE!r} nor empty")

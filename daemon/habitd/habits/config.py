@@ -20,6 +20,7 @@ from habitd.habits.clock import logical_day
 from habitd.habits.cron import Cron
 from habitd.habits.recurrence import DaySet, Every
 from habitd.habits.schema import HABIT_KEYS, SETTINGS_KEYS, Key, Problems
+from habitd.limits import toml_loads
 
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -124,7 +125,7 @@ def humanise(habit_id: str) -> str:
 def parse_config(text: str, source: str, system_tz: str = "UTC") -> Config:
     """Validate a whole config document; raise ConfigError listing every problem."""
     try:
-        doc = tomllib.loads(text)
+        doc = toml_loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
     problems: Problems = []

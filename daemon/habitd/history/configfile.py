@@ -7,6 +7,7 @@ import tomllib
 
 from habitd.errors import HabitdError
 from habitd.history.files import read_config_text
+from habitd.limits import toml_loads
 
 
 def sharing_settings(path: str) -> tuple[str | None, str] | None:
@@ -15,7 +16,7 @@ def sharing_settings(path: str) -> tuple[str | None, str] | None:
     if not os.path.lexists(path):
         return None, ""  # no config yet: the state folder
     try:
-        doc = tomllib.loads(read_config_text(path))
+        doc = toml_loads(read_config_text(path))
     except (HabitdError, tomllib.TOMLDecodeError):
         return None
     settings = doc.get("settings")

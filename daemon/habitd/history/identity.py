@@ -20,6 +20,7 @@ from habitd.history import files
 from habitd.history.files import CONFIG_MAX_BYTES
 from habitd.history.hlc import DEVICE_RULE, Stamp, is_device_id, parse_id
 from habitd.history.statefile import StateFile
+from habitd.limits import toml_loads
 
 DEVICE_FILE = "device.toml"
 
@@ -45,7 +46,7 @@ class DeviceFile:
             data = files.read_bytes(self.path, CONFIG_MAX_BYTES, follow_symlink=False)
             if data is None:
                 return None
-            doc = tomllib.loads(files.decode(data))
+            doc = toml_loads(files.decode(data))
         except OSError as e:
             raise StateError(f"{self.path}: cannot read: {e.strerror}") from None
         except (ValueError, tomllib.TOMLDecodeError) as e:

@@ -16,6 +16,7 @@ import tomli_w
 from habitd import __version__
 from habitd.errors import describe_toml_error
 from habitd.history.events import BadEvent, Event, from_table, to_table
+from habitd.limits import toml_loads
 
 LOG_FORMAT = 1
 DEVICES = "devices"
@@ -75,7 +76,7 @@ class NewerFormat(ValueError):
 def parse_log(text: str, path: str, device: str) -> tuple[list[Event], list[str]]:
     """The events of one log file and a line per problem; ValueError when the file cannot be used at all."""
     try:
-        doc = tomllib.loads(text)
+        doc = toml_loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"not valid TOML: {describe_toml_error(e, text)}") from None
     fmt = doc.get("format")

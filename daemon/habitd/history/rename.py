@@ -18,6 +18,7 @@ from habitd.habits.config import Config
 from habitd.habits.state import Pause, State
 from habitd.history.events import DONE, NOTE, SKIP, TAKE_BACK, Event
 from habitd.history.merge import Merged, merge_log
+from habitd.limits import toml_loads
 
 
 class ConfigEdit(NamedTuple):
@@ -79,8 +80,8 @@ def rename_in_config(text: str, old: str, new: str) -> ConfigEdit:
     lines[i] = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{new}{m.group(2)}{m.group(3)}", lines[i])
     edited = "\n".join(lines)
     try:
-        before: dict[str, Any] = tomllib.loads(text)
-        after: dict[str, Any] = tomllib.loads(edited)
+        before: dict[str, Any] = toml_loads(text)
+        after: dict[str, Any] = toml_loads(edited)
     except tomllib.TOMLDecodeError:
         return ConfigEdit(None, line, "the edited config would not be valid TOML")
     habits_before = dict(before.get("habits", {}))

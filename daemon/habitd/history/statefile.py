@@ -32,6 +32,7 @@ from habitd.habits.state import State
 from habitd.habits.state_toml import RECOVERY, from_doc, to_doc
 from habitd.history import files
 from habitd.history.files import STATE_MAX_BYTES, Signature
+from habitd.limits import toml_loads
 
 KEEP_BACKUPS = 7
 STATE_FILE = "state.toml"
@@ -86,7 +87,7 @@ class StateFile:
         if not text.strip():
             return State(), None
         try:
-            doc = tomllib.loads(text)
+            doc = toml_loads(text)
         except tomllib.TOMLDecodeError as e:
             raise StateError(f"{self.path}: not valid TOML: {describe_toml_error(e, text)}. {RECOVERY}") from None
         return from_doc(doc, str(self.path)), doc

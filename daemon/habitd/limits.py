@@ -1,0 +1,79 @@
+"""Limits on what another program or person wrote: how deep, how large a number, which characters.
+
+A partner's log file, a shared config, a device file or an import is foreign input: it is parsed
+here, with limits, so that a small hostile file is refused with a message (and left out) instead of
+exhausting the stack or the integer parser. The limits are far above anything habitd writes: its
+own files nest four levels deep and hold no number longer than 13 digits.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+MAX_DEPTH = 32  # tables and arrays inside each other
+MAX_DIGITS = 19  # any integer habitd reads fits in 64 bits
+
+
+class LimitError(ValueError):
+    """Foreign input outside the limits; the message says what and where."""
+
+
+def _where(path: list[str]) -> str:
+    return "".join(p if p.startswith("[") or i == 0 else f".{p}" for i, p in enumerate(path)) or "the top level"
+
+
+def check_tree(value: object) -> None:
+    """Raise LimitError for nesting deeper than MAX_DEPTH, a huge integer or a lone surrogate."""
+    stack: list[tuple[object, list[str]]] = [(value, [])]
+    while stack:
+        item, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise LimitError(f"{_where(path[:MAX_DEPTH])}: nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            for key, sub in item.items():
+                _check_text(str(key), path)
+                stack.append((sub, [*path, str(key)]))
+        elif isinstance(item, list):
+            stack.extend((sub, [*path, f"[{i}]"]) for i, sub in enumerate(item))
+        elif isinstance(item, str):
+            _check_text(item, path)
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 10**MAX_DIGITS:
+            raise LimitError(f"{_where(path)}: a number of more than {MAX_DIGITS} digits")
+
+
+def _check_text(text: str, path: list[str]) -> None:
+    if any("\ud800" <= c <= "\udfff" for c in text):  # only JSON can spell one ("\ud800"); no file can hold it
+        raise LimitError(f"{_where(path)}: a lone surrogate (\\ud800-\\udfff), which is not a character")
+
+
+def toml_loads(text: str) -> dict[str, Any]:
+    """tomllib.loads within the limits; every failure is a TOMLDecodeError, as callers expect."""
+    try:
+        doc = tomllib.loads(text)
+        check_tree(doc)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError(f"nested deeper than habitd reads (more than {MAX_DEPTH} levels)") from None
+    except tomllib.TOMLDecodeError:
+        raise
+    except ValueError as e:  # an integer too long for int(), or a LimitError
+        raise tomllib.TOMLDecodeError(str(e) if isinstance(e, LimitError) else "a number too long to read") from None
+    return doc
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise LimitError(f"a number of more than {MAX_DIGITS} digits ({digits[:12]}...)")
+    return int(digits)
+
+
+def json_loads(text: str) -> Any:
+    """json.loads within the limits. Raises json.JSONDecodeError or LimitError."""
+    import json
+
+    try:
+        doc = json.loads(text, parse_int=_integer)
+    except RecursionError:
+        raise LimitError(f"nested deeper than habitd reads (more than {MAX_DEPTH} levels)") from None
+    check_tree(doc)
+    return doc

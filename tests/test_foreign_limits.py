@@ -1,0 +1,143 @@
+"""Foreign input has limits: a small hostile file is named and refused (or left out), never an internal error.
+
+What another program or person wrote (a partner's log file, a shared config, an import) is read
+within limits of nesting depth, integer digits and characters; spreadsheet formulas in an export
+stay text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from habitd.limits import MAX_DEPTH, LimitError, json_loads, toml_loads
+from tests.conftest import ROOT, Habitd
+
+DEEP_TOML = "x = " + "[" * 500 + "]" * 500 + "\n"
+LONG_INT_TOML = "x = " + "9" * 5000 + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (DEEP_TOML, f"more than {MAX_DEPTH} levels"),
+        ("a = " + "{b = " * 40 + "1" + "}" * 40 + "\n", f"nested deeper than {MAX_DEPTH} levels"),
+        (LONG_INT_TOML, "a number too long to read"),
+        ("x = " + "9" * 25 + "\n", "x: a number of more than 19 digits"),
+    ],
+)
+def test_toml_outside_the_limits_is_a_decode_error_saying_why(text: str, said: str) -> None:
+    import tomllib
+
+    with pytest.raises(tomllib.TOMLDecodeError, match=said):
+        toml_loads(text)
+
+
+def test_what_habitd_writes_is_well_inside_the_limits(habitd: Habitd) -> None:
+    """The example config, a state file and the log files habitd wrote all read through the limits."""
+    habitd("done", "thanks", "--note", "for the soup")
+    habitd("skip", "thanks", "--date", "yesterday", "--note", "away")
+    for path in [ROOT / "config.example.toml", *habitd.state_dir.rglob("*.toml")]:
+        toml_loads(path.read_text())
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"a": ' * 100_000 + "1" + "}" * 100_000, "nested deeper than habitd reads"),
+        ('{"n": ' + "9" * 5000 + "}", "a number of more than 19 digits"),
+        ('{"note": "\\ud800"}', "note: a lone surrogate"),
+        ('{"\\udfff": 1}', "a lone surrogate"),
+    ],
+)
+def test_json_outside_the_limits_is_refused_saying_where(text: str, said: str) -> None:
+    with pytest.raises(LimitError, match=said):
+        json_loads(text)
+
+
+def test_a_config_nested_500_deep_is_a_config_error_not_an_internal_error(habitd: Habitd) -> None:
+    for text in (DEEP_TOML, LONG_INT_TOML):
+        habitd.config.write_text(text)
+        result = habitd("check")
+        assert result.exit_code == 2, result.output
+        assert "not valid TOML" in result.stderr and "internal error" not in result.output
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"format": "habitd-export", "version": 2, "habits": {"thanks": {"completions": '
+        '[{"date": "2026-11-01", "count": ' + "9" * 5000 + "}]}}}",
+        '{"format": "habitd-export", "version": 2, "habits": {"thanks": {"skips": '
+        '[{"date": "2026-11-01", "note": "\\ud800"}]}}}',
+        '{"format": "habitd-export", "x": ' + "[" * 5000 + "]" * 5000 + "}",
+    ],
+)
+def test_an_import_outside_the_limits_names_the_file_and_writes_nothing(
+    habitd: Habitd, tmp_path: Path, content: str
+) -> None:
+    habitd("done", "thanks")
+    before = habitd.history_files()
+    f = tmp_path / "backup.json"
+    f.write_text(content)
+    result = habitd("import", str(f))
+    assert result.exit_code == 2
+    assert f"{f}: the document:" in result.stderr and "nothing was imported" in result.stderr
+    assert "internal error" not in result.output
+    assert habitd.history_files() == before
+
+
+def test_a_partners_file_nested_500_deep_is_left_out_and_every_command_works(habitd: Habitd) -> None:
+    habitd("done", "thanks", "--date", "yesterday")
+    partner = habitd.state_dir / "devices" / "bbbbbbbb"
+    partner.mkdir(parents=True)
+    shutil.copy(next(habitd.state_dir.glob("devices/*/2026-*.toml")), partner / "2026-11.toml")
+    (partner / "2026-10.toml").write_text(DEEP_TOML)
+    for command in (["status"], ["done", "thanks"], ["devices"], ["check"], ["export"]):
+        result = habitd(*command)
+        assert "internal error" not in result.output, command
+        assert result.exit_code in (0, 1), (command, result.output)
+    listing = habitd("devices").output
+    assert "2026-10.toml" in listing and "damaged" in listing
+    assert habitd.json("status")["habits"][0] is not None
+
+
+FORMULAS = ["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)", "\tlead", "\rcr", "'quoted", "plain"]
+
+
+def test_csv_text_cells_that_look_like_formulas_stay_text_and_import_back_exactly(
+    habitd: Habitd, tmp_path: Path
+) -> None:
+    for i, text in enumerate(FORMULAS):
+        assert habitd("note", "thanks", "--date", f"2026-11-{10 + i}", "--", text).exit_code == 0, text
+    out = tmp_path / "notes.csv"
+    assert habitd("export", "--format", "csv", "--notes", "-o", str(out)).exit_code == 0
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode(), newline="")))
+    cells = {row[6] for row in rows if row[0] == "note"}
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)  # a spreadsheet runs none
+    assert {"'" + t for t in FORMULAS if t != "plain"} | {"plain"} == cells
+    fresh = Habitd(habitd.config, tmp_path / "fresh", habitd.now)
+    assert fresh("import", str(out)).exit_code == 0
+    assert sorted(n["text"] for n in fresh.json("journal")["notes"]) == sorted(FORMULAS)
+
+
+def test_a_version_1_csv_keeps_its_cells_as_they_are(habitd: Habitd, tmp_path: Path) -> None:
+    f = tmp_path / "old.csv"
+    f.write_text(
+        "kind,habit,date,until,count,written,text\r\nversion,,,,1,,habitd-export\r\n"
+        "note,thanks,2026-11-20,,0,2026-11-20T10:00:00+00:00,'as I wrote it\r\n"
+    )
+    assert habitd("import", str(f)).exit_code == 0
+    assert [n["text"] for n in habitd.json("journal")["notes"]] == ["'as I wrote it"]
+
+
+def test_json_exports_stay_json(habitd: Habitd) -> None:
+    habitd("note", "thanks", "=1+1")
+    doc = json.loads(habitd("export", "--notes").stdout)
+    assert doc["version"] == 2
+    assert [n["text"] for n in doc["habits"]["thanks"]["notes"]] == ["=1+1"]  # JSON is data: no guard
