@@ -155,3 +155,45 @@ def test_no_matching_habit_at_all_is_an_error_that_says_how_to_map(habitd: Habit
     assert json.loads(habitd("export").stdout)["habits"]["stretch"]["completions"] == [
         {"date": "2026-11-24", "count": 1}
     ]
+
+
+# Loop's first database (migration 12 and before, written by ActiveAndroid): the key column is
+# spelled `Id`, and repetitions have no value (a row is a day done).
+OLD_SCHEMA = """
+create table Habits (Id integer primary key autoincrement, archived integer, color integer, description text,
+    freq_den integer, freq_num integer, highlight integer, name text, position integer, reminder_hour integer,
+    reminder_min integer, reminder_days integer not null default 127);
+create table Repetitions (Id integer primary key autoincrement, habit integer references Habits(Id),
+    timestamp integer);
+"""
+
+
+def test_an_older_loop_backup_with_its_columns_spelled_otherwise_imports_its_days(
+    habitd: Habitd, tmp_path: Path
+) -> None:
+    habitd.write_config(habitd.config.read_text().replace("[habits.thanks]", '[habits.thanks]\ntitle = "Say thank you"'))
+    db = tmp_path / "old loop.db"
+    con = sqlite3.connect(db)
+    con.executescript(OLD_SCHEMA)
+    con.executemany("insert into Habits (Id, name, archived, position) values (?, ?, 0, 0)",
+                    [(1, "Date night"), (2, "Say thank you")])  # fmt: skip
+    con.executemany("insert into Repetitions (habit, timestamp) values (?, ?)",
+                    [(1, _ms("2026-11-20")), (2, _ms("2026-11-23")), (2, _ms("2026-11-24"))])  # fmt: skip
+    con.commit()
+    con.close()
+    result = habitd("import", "--from", "loop", str(db))
+    assert result.exit_code == 0, result.output
+    assert "Loop's 'Date night' -> date-night" in result.stdout and "Loop's 'Say thank you' -> thanks" in result.stdout
+    assert "Imported 3 completion(s)." in result.stdout
+
+
+def test_a_backup_that_holds_nothing_of_your_habits_says_so_not_nothing_new(habitd: Habitd, tmp_path: Path) -> None:
+    db = tmp_path / "empty.db"
+    con = sqlite3.connect(db)
+    con.executescript(LOOP_SCHEMA)
+    con.execute("insert into Habits (id, name, position, uuid) values (1, 'Date night', 0, 'u')")
+    con.commit()
+    con.close()
+    result = habitd("import", "--from", "loop", str(db))
+    assert result.exit_code == 0, result.output
+    assert f"Nothing to import: {db} holds no completions" in result.stdout and "Nothing new" not in result.stdout

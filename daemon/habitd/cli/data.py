@@ -12,6 +12,7 @@ from habitd.cli.output import out
 
 if TYPE_CHECKING:
     from habitd.habits.config import Config
+    from habitd.habits.state import State
     from habitd.history.merge import Merged
 
 
@@ -64,7 +65,9 @@ def export(app: App, fmt: str, output: str | None, notes: bool) -> None:
         out(f"Wrote {output}: {len(doc['habits'])} habit(s), {n} day(s) with completions.", err=True)
 
 
-def _summary(merged: Merged) -> str:
+def _summary(merged: Merged, read: State, file: str) -> str:
+    if not read.habits and not read.pauses:
+        return f"Nothing to import: {file} holds no completions, skips, notes or pauses of your habits."
     if merged.total == 0:
         return "Nothing new: all of it was here already."
     parts = [
@@ -127,7 +130,7 @@ def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None
             out(f"Loop's {name!r} -> {hid}")
         incoming, notes = plan.state, plan.unmapped
     merged = record.merge_history(app.store, incoming)
-    out(_summary(merged))
+    out(_summary(merged, incoming, file))
     for line in [*notes, *_orphans(config, list(incoming.habits))]:
         out(f"note: {line}", err=True)
 

@@ -77,39 +77,53 @@ def _done(habit: dict[str, object], value: object) -> bool:
     return value == YES_MANUAL
 
 
+def _lower(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Rows with their column names in lower case: older Loop versions spell them ``Id``, ``Name``..."""
+    return [{str(key).lower(): value for key, value in row.items()} for row in rows]
+
+
+def _moment(rep: dict[str, object], i: int, source: str) -> datetime:
+    """The repetition's ``timestamp``: 00:00 UTC of its day."""
+    stamp = rep.get("timestamp")
+    if isinstance(stamp, bool) or not isinstance(stamp, int):
+        raise UsageError(f"{source}: Repetitions row {i + 1}: {stamp!r} is not a timestamp; nothing was imported")
+    try:
+        return datetime.fromtimestamp(stamp / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise UsageError(f"{source}: Repetitions row {i + 1}: {stamp} is not a day; nothing was imported") from None
+
+
+def _add(state: State, hid: str, habit: dict[str, object], rep: dict[str, object], moment: datetime) -> None:
+    """One repetition: a completion (with its note) on a day done, a skip (with its reason) on one skipped."""
+    value = rep.get("value", YES_MANUAL)
+    note = rep.get("notes")
+    note = note.strip() if isinstance(note, str) else ""
+    log, day = state.log(hid), moment.date()
+    if _done(habit, value):
+        if log.count(day) == 0:
+            log.add(day)
+        if note and all((n.day, n.text) != (day, note) for n in log.notes):
+            log.notes.append(Note(day, moment, note, 1))
+    elif value in SKIPS and all(s.day != day for s in log.skips):
+        log.skips.append(Skip(day, note))
+
+
 def plan_import(
     tables: dict[str, list[dict[str, object]]], source: str, config: Config, given: tuple[str, ...], today: date
 ) -> Plan:
     """What the backup adds to habitd's history; UsageError (nothing written) on a bad file or --map."""
-    habits = {row.get("id"): row for row in tables["Habits"]}
+    habits = {row.get("id"): row for row in _lower(tables["Habits"])}
     names = [str(row.get("name") or f"habit {row.get('id')}") for row in habits.values()]
     mapped = _mappings(config, names, given)
     by_id = {key: mapped.get(name) for key, name in zip(habits, names, strict=True)}
     state = State()
-    for i, rep in enumerate(tables["Repetitions"]):
+    for i, rep in enumerate(_lower(tables["Repetitions"])):
         hid = by_id.get(rep.get("habit"))
         if hid is None:
             continue
-        stamp = rep.get("timestamp")
-        if isinstance(stamp, bool) or not isinstance(stamp, int):
-            raise UsageError(f"{source}: Repetitions row {i + 1}: {stamp!r} is not a timestamp; nothing was imported")
-        try:
-            day = datetime.fromtimestamp(stamp / 1000, UTC).date()
-        except (OverflowError, OSError, ValueError):
-            raise UsageError(f"{source}: Repetitions row {i + 1}: {stamp} is not a day; nothing was imported") from None
-        if day > today:
-            continue
-        value = rep.get("value", YES_MANUAL)
-        note = rep.get("notes")
-        note = note.strip() if isinstance(note, str) else ""
-        log = state.log(hid)
-        if _done(habits[rep["habit"]], value):
-            if log.count(day) == 0:
-                log.add(day)
-            if note and all((n.day, n.text) != (day, note) for n in log.notes):
-                log.notes.append(Note(day, datetime.fromtimestamp(stamp / 1000, UTC), note, 1))
-        elif value in SKIPS and all(s.day != day for s in log.skips):
-            log.skips.append(Skip(day, note))
+        moment = _moment(rep, i, source)
+        if moment.date() <= today:
+            _add(state, hid, habits[rep["habit"]], rep, moment)
     state.habits = {hid: log for hid, log in state.habits.items() if not log.empty()}
     unmapped = [
         f'{name!r} from the Loop backup was not imported: no habit has that title; add --map "{name}=HABIT"'

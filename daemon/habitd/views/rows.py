@@ -14,7 +14,7 @@ from typing import NamedTuple
 from habitd.habits.config import Config, Habit, Settings
 from habitd.habits.periods import is_due_day, period_bounds, period_index
 from habitd.habits.schedule import Slot, expires, handled_mark, shown_at, upcoming_slots
-from habitd.habits.state import Note, State
+from habitd.habits.state import HabitLog, Note, State
 from habitd.habits.streaks import MET, OPEN, SKIPPED, Period, period_state, periods, summarize
 from habitd.history.events import is_private
 from habitd.history.people import as_seen, people, who
@@ -219,6 +219,41 @@ def _private(note: Note | None) -> dict[str, bool]:
     return {"private": True} if note is not None and is_private(note.extra) else {}
 
 
+def _period_json(log: HabitLog | None, p: Period, mine: tuple[str, str] | None) -> dict[str, object]:
+    """One period of ``history --json``: its completions, skips and notes (``mine``: only those names')."""
+    done: list[dict[str, object]] = []
+    skips: list[dict[str, object]] = []
+    notes: list[dict[str, object]] = []
+    if log:
+        for d in log.days():
+            if not p.first <= d <= p.last:
+                continue
+            for nth, name in enumerate(log.bys(d), 1):
+                if mine is None or name in mine:
+                    note = log.note_of(d, nth)
+                    text = note.text if note else None
+                    done.append({"date": d.isoformat(), "note": text, "by": _name(name), **_private(note)})
+        skips = [
+            {"date": s.day.isoformat(), "note": s.text or None, "by": _name(s.by)}
+            for s in log.skips
+            if p.first <= s.day <= p.last and (mine is None or s.by in mine)
+        ]
+        notes = [
+            {"date": n.day.isoformat(), "text": n.text, "by": _name(n.by), **_private(n)}
+            for n in log.notes
+            if n.nth == 0 and p.first <= n.day <= p.last and (mine is None or n.by in mine)
+        ]
+    return {
+        "first": p.first.isoformat(),
+        "last": p.last.isoformat(),
+        "state": p.state,
+        "completions": done,
+        "skips": skips,  # each skip recorded in the period, with its note
+        "notes": notes,  # the days' own notes: kept from an undo, or given when nothing was recorded
+        "by": sorted({str(c["by"]) for c in done if c["by"]}),
+    }
+
+
 def history_json(config: Config, state: State, habit: Habit, rows: list[Period]) -> dict[str, object]:
     """The periods with their completions, skips and notes, each with who did it (``by``: a name or null).
 
@@ -227,41 +262,9 @@ def history_json(config: Config, state: State, habit: Habit, rows: list[Period])
     log = state.habits.get(habit.id)
     me = config.settings.name
     mine = (me, "") if habit.each and me else None
-    out = []
-    for p in rows:
-        done: list[dict[str, object]] = []
-        skips: list[dict[str, object]] = []
-        notes: list[dict[str, object]] = []
-        if log:
-            for d in log.days():
-                if p.first <= d <= p.last:
-                    for nth, name in enumerate(log.bys(d), 1):
-                        if mine is None or name in mine:
-                            note = log.note_of(d, nth)
-                            text = note.text if note else None
-                            done.append({"date": d.isoformat(), "note": text, "by": _name(name), **_private(note)})
-            skips = [
-                {"date": s.day.isoformat(), "note": s.text or None, "by": _name(s.by)}
-                for s in log.skips
-                if p.first <= s.day <= p.last and (mine is None or s.by in mine)
-            ]
-            notes = [
-                {"date": n.day.isoformat(), "text": n.text, "by": _name(n.by), **_private(n)}
-                for n in log.notes
-                if n.nth == 0 and p.first <= n.day <= p.last and (mine is None or n.by in mine)
-            ]
-        out.append(
-            {
-                "first": p.first.isoformat(),
-                "last": p.last.isoformat(),
-                "state": p.state,
-                "completions": done,
-                "skips": skips,  # each skip recorded in the period, with its note
-                "notes": notes,  # the days' own notes: kept from an undo, or given when nothing was recorded
-                "by": sorted({str(c["by"]) for c in done if c["by"]}),
-            }
-        )
-    return {"habit": habit.id, "period": str(habit.every), "target": habit.times, "each": habit.each, "periods": out}
+    periods = [_period_json(log, p, mine) for p in rows]
+    return {"habit": habit.id, "period": str(habit.every), "target": habit.times, "each": habit.each,
+            "periods": periods}  # fmt: skip
 
 
 def _as_shown(slots: Iterator[Slot], settings: Settings) -> Iterator[tuple[datetime, Slot]]:
