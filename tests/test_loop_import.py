@@ -171,7 +171,8 @@ create table Repetitions (Id integer primary key autoincrement, habit integer re
 def test_an_older_loop_backup_with_its_columns_spelled_otherwise_imports_its_days(
     habitd: Habitd, tmp_path: Path
 ) -> None:
-    habitd.write_config(habitd.config.read_text().replace("[habits.thanks]", '[habits.thanks]\ntitle = "Say thank you"'))
+    titled = habitd.config.read_text().replace("[habits.thanks]", '[habits.thanks]\ntitle = "Say thank you"')
+    habitd.write_config(titled)
     db = tmp_path / "old loop.db"
     con = sqlite3.connect(db)
     con.executescript(OLD_SCHEMA)
