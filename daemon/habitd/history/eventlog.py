@@ -153,6 +153,9 @@ class EventLog:
             folder = os.path.join(top, device)
             if not is_device_id(device) or not os.path.isdir(folder):
                 continue
+            if os.path.islink(folder):  # never read or written through: reading it says why
+                yield device, folder, False
+                continue
             try:
                 names = files.list_dir(folder)
             except OSError:
@@ -324,6 +327,12 @@ class EventLog:
         if datas:
             if self.create_root:
                 files.ensure_dir(self.root)
+            for folder in (os.path.join(self.root, DEVICES), os.path.join(self.root, DEVICES, me.id)):
+                if os.path.islink(folder):
+                    raise StoreWriteError(
+                        f"{folder} is a symbolic link; habitd writes its history only into a folder of its own,"
+                        " never through a link. Nothing was recorded: replace the link with a plain folder"
+                    )
             files.ensure_dir(os.path.join(self.root, DEVICES))
         if added:  # first: a crash before the files are written must not look like another machine's writes
             stamp = max(e.stamp for e in added)

@@ -180,7 +180,7 @@ def read_bytes(path: str, limit: int, follow_symlink: bool) -> bytes | None:
     except FileNotFoundError:
         return None
     if stat.S_ISLNK(st.st_mode):
-        raise ValueError("is a symbolic link; habitd replaces this file on every save, so it must be a plain file")
+        raise ValueError("is a symbolic link; habitd reads and replaces only plain files, never through a link")
     if not stat.S_ISREG(st.st_mode):
         raise ValueError("is not a regular file")
     if st.st_size > limit:

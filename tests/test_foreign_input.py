@@ -141,3 +141,30 @@ def test_json_exports_stay_json(habitd: Habitd) -> None:
     doc = json.loads(habitd("export", "--notes").stdout)
     assert doc["version"] == 2
     assert [n["text"] for n in doc["habits"]["thanks"]["notes"]] == ["=1+1"]  # JSON is data: no guard
+
+
+def test_a_partners_device_folder_that_is_a_link_is_never_read_through(habitd: Habitd, tmp_path: Path) -> None:
+    habitd("done", "thanks", "--date", "yesterday")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(next(habitd.state_dir.glob("devices/*/2026-*.toml")), elsewhere / "2026-11.toml")
+    (habitd.state_dir / "devices" / "bbbbbbbb").symlink_to(elsewhere, target_is_directory=True)
+    listing = habitd("devices").output
+    assert "bbbbbbbb" in listing and "symbolic link" in listing
+    status = habitd("status")
+    assert status.exit_code == 0 and "internal error" not in status.output
+
+
+def test_my_own_device_folder_as_a_link_is_refused_and_nothing_is_written_through_it(
+    habitd: Habitd, tmp_path: Path
+) -> None:
+    habitd("done", "thanks", "--date", "yesterday")
+    (mine,) = habitd.state_dir.glob("devices/*")
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(mine, elsewhere)
+    mine.symlink_to(elsewhere, target_is_directory=True)
+    before = {p.name: p.read_bytes() for p in elsewhere.iterdir()}
+    result = habitd("done", "listen")
+    assert result.exit_code != 0 and "symbolic link" in result.stderr, result.output
+    assert "internal error" not in result.output
+    assert {p.name: p.read_bytes() for p in elsewhere.iterdir()} == before
