@@ -13,7 +13,7 @@ import pytest
 
 from habitd.habits.config import parse_config
 from habitd.history.store import Store, signature
-from habitd.service.notify import make_notifier
+from habitd.service.notifiers import make_notifier
 from habitd.service.runner import JOB, Runner
 from tests.conftest import Habitd
 from tests.desktop import Desktop, wait_for
