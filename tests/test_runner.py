@@ -106,16 +106,16 @@ def test_a_job_that_does_not_fire_is_caught_by_the_periodic_check(
 
 def test_run_parses_the_config_once(habitd: Habitd, monkeypatch: pytest.MonkeyPatch) -> None:
     """With many habits, parsing the config is start-up's largest cost that grows with them."""
-    import habitd.habits.config
-    import habitd.service.runner
+    from habitd.habits import config as config_mod
+    from habitd.service import runner as runner_mod
 
     parsed: list[str] = []
-    for module in (habitd.habits.config, habitd.service.runner):  # the command line imports it where it parses
+    for module in (config_mod, runner_mod):  # the command line imports it where it parses
         real = module.parse_config
         monkeypatch.setattr(module, "parse_config", lambda *a, real=real: parsed.append("x") or real(*a))
     started: list[Runner] = []
     monkeypatch.setattr(Runner, "run", lambda self: started.append(self) or 0)
-    monkeypatch.setattr(habitd.service.runner, "setup_logging", lambda *a, **k: None)  # pytest's handlers stay
+    monkeypatch.setattr(runner_mod, "setup_logging", lambda *a, **k: None)  # pytest's handlers stay
     assert habitd("run", "-q").exit_code == 0
     assert len(parsed) == 1
     assert len(started[0].config.habits) == len(parse_config(habitd.config.read_text(), "", ZoneInfo("UTC")).habits)
