@@ -16,7 +16,7 @@ end, and shown then if its period is still open.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -39,6 +39,11 @@ class Due(NamedTuple):
     habit: Habit
     slot: Slot  # the latest slot to show now
     late: timedelta  # how long after it was meant to be shown
+
+
+def selected(config: Config, only: set[str] | None) -> Sequence[Habit]:
+    """The habits whose ids are in ``only`` (None: every habit), in the config's order."""
+    return config.habits if only is None else [h for h in config.habits if h.id in only]
 
 
 def max_late(config: Config, habit: Habit) -> timedelta:
