@@ -1,1 +1,12 @@
-"""service"""
+"""service: the reminder daemon (``habitd run``) and what it talks to.
+
+The loop (runner) waits and dispatches; the timer (timer) waits for the
+soonest reminder; delivery decides and records what is shown (reminders
+plans it) and the notifiers show it (notify, notify_dbus, chosen by
+notifiers); bubbles and buttons answer what is pressed; watch follows the
+history's folders; feeds keeps files for status bars and calendars; logs
+formats the daemon's log; instance, sdnotify and unit are its place among
+the system's services.
+
+It may import habits, history, views and exchange, never cli or click.
+"""
