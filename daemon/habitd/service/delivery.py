@@ -80,8 +80,8 @@ class HistoryOutage:
 class Delivery:
     """Sends what is due to the notifier; remembers whether notifications are out and what to retry."""
 
-    def __init__(self, store: StateStore, notifier: Notifier, history: HistoryOutage) -> None:
-        self.store, self.notifier, self.history = store, notifier, history
+    def __init__(self, store: StateStore, notifier: Notifier, history_outage: HistoryOutage) -> None:
+        self.store, self.notifier, self.history_outage = store, notifier, history_outage
         self.retry = False  # something could not be shown or read: the periodic check tries again
         self._outage: str | None = None  # why notifications cannot be shown, while they cannot
 
@@ -92,11 +92,11 @@ class Delivery:
             to_send = self._record(config, now, only)
             failed = self._send(config, to_send)
             self.retry = bool(failed)
-            self.history.ended()
+            self.history_outage.ended()
             if failed:
                 self._pending(failed)
         except HabitdError as e:
-            self.history.started("could not check reminders", e)
+            self.history_outage.started("could not check reminders", e)
             self.retry = True
 
     def _record(self, config: Config, now: datetime, only: set[str] | None) -> list[_Sending]:

@@ -145,8 +145,8 @@ class Runner:
         self.wakeup = Wakeup()
         notifier.wake = lambda: self.wakeup.poke(_BUTTON)
         notifier.interrupted = self.wakeup.stop_asked
-        self.unreadable = HistoryOutage()
-        self.delivery = Delivery(store, notifier, self.unreadable)
+        self.history_outage = HistoryOutage()
+        self.delivery = Delivery(store, notifier, self.history_outage)
         self.timer = Timer(lambda: self.wakeup.poke(_JOB))
         self.bubbles = Bubbles(notifier, store, lambda: self.config, clock)
         self._lock: int | None = None  # the daemon lock's descriptor, while run() holds it
@@ -166,7 +166,7 @@ class Runner:
             new = self._read_config()
         except ConfigError as e:
             # the shared folder is gone: one outage, one error
-            known = isinstance(e, store_mod.ConfigLinkDangling) and self.unreadable.folder_gone()
+            known = isinstance(e, store_mod.ConfigLinkDangling) and self.history_outage.folder_gone()
             level = logging.INFO if known else logging.ERROR
             log.log(level, "%s; the config was not reloaded, the previous one stays in force:\n%s", why, e)
             sd_notify("READY=1")
@@ -205,7 +205,7 @@ class Runner:
         try:
             state = self.store.read()
         except HabitdError as e:
-            self.unreadable.started("could not read the state to schedule reminders", e)
+            self.history_outage.started("could not read the state to schedule reminders", e)
             return
         self.bubbles.close_settled(state, now)
         soonest = self.timer.plan(self.config, state, now, only, force, self.wakeup.stop_asked)
