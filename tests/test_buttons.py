@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
@@ -201,7 +200,7 @@ def test_a_snooze_counts_against_the_daily_cap_once_per_showing(
     notifier = Recorder()
     store = Store(tmp_path / "state")
     runner = Runner(str(config_path), store, notifier, clock=lambda: now)
-    runner.scheduler.start(paused=True)  # jobs kept, never run: the test calls check() itself
+    runner.timer.start(paused=True)  # jobs kept, never run: the test calls check() itself
     try:
         runner.check()
         (note,) = notifier.sent
@@ -210,9 +209,7 @@ def test_a_snooze_counts_against_the_daily_cap_once_per_showing(
         with caplog.at_level(logging.INFO, "habitd"):
             runner.check()
     finally:
-        runner.scheduler.shutdown(wait=False)
-        os.close(runner._rfd)
-        os.close(runner._wfd)
+        runner.close()
     assert [n.title for n in notifier.sent] == titles
     assert ("max_per_day" in caplog.text) == (cap == 1)
     assert store.read().sent_count == len(titles)

@@ -230,38 +230,38 @@ def test_one_job_waits_for_the_soonest_reminder_and_plans_only_the_habits_due_th
 ) -> None:
     """With many habits, start-up sets one timer, not one per habit, and the work at a
     reminder's second is the work of the habits due then, all of them, and no other."""
-    import habitd.service.runner as runner_mod
+    import habitd.service.timer as timer_mod
 
     runner, notifier, now = runner_at(tmp_path)
     (tmp_path / "config.toml").write_text(MANY)
     runner.config = runner._read_config()
     berlin = ZoneInfo("Europe/Berlin")
-    runner.scheduler.start(paused=True)  # the test fires the job
+    runner.timer.start(paused=True)  # the test fires the job
     try:
         runner.check()  # at start every habit is planned: 19:00 shown, the job set for 21:00
         assert [t for t, _ in notifier.seen] == ["Thanks"]
-        [job] = runner.scheduler.get_jobs()
+        [job] = runner.timer.scheduler.get_jobs()
         assert job.next_run_time == datetime(2026, 11, 27, 21, 0, tzinfo=berlin)
         planned: list[str] = []
-        real = runner_mod.next_reminder
-        monkeypatch.setattr(runner_mod, "next_reminder", lambda c, s, h, n: planned.append(h.id) or real(c, s, h, n))
+        real = timer_mod.next_reminder
+        monkeypatch.setattr(timer_mod, "next_reminder", lambda c, s, h, n: planned.append(h.id) or real(c, s, h, n))
         now[0] = datetime(2026, 11, 27, 21, 0, 0, 300000, tzinfo=berlin)
         job.func(*job.args)  # what the scheduler thread does at 21:00
-        runner.check(only=runner._take_fired())
+        runner.check(only=runner.timer.take_fired())
         assert sorted(planned) == ["hug", "walk"]
         assert [t for t, _ in notifier.seen] == ["Thanks", "Hug", "Walk"]
-        [job] = runner.scheduler.get_jobs()
+        [job] = runner.timer.scheduler.get_jobs()
         assert job.next_run_time == datetime(2026, 11, 27, 22, 0, tzinfo=berlin)
         planned.clear()
         now[0] = datetime(2026, 11, 27, 22, 0, 0, 300000, tzinfo=berlin)
         job.func(*job.args)
-        runner.check(only=runner._take_fired())
+        runner.check(only=runner.timer.take_fired())
         assert sorted(planned) == sorted(f"tea-{k}" for k in range(40))
         assert len(notifier.seen) == 43
-        [job] = runner.scheduler.get_jobs()
+        [job] = runner.timer.scheduler.get_jobs()
         assert job.next_run_time == datetime(2026, 11, 28, 19, 0, tzinfo=berlin)  # thanks, tomorrow
     finally:
-        runner.scheduler.shutdown(wait=False)
+        runner.close()
 
 
 def test_the_job_follows_a_habit_done_before_its_time(tmp_path: Path) -> None:
@@ -272,19 +272,19 @@ def test_the_job_follows_a_habit_done_before_its_time(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text(ONE_AT_SEVEN + '[habits.hug]\ntitle = "Hug"\nat = "21:30"\n')
     runner.config = runner._read_config()
     berlin = ZoneInfo("Europe/Berlin")
-    runner.scheduler.start(paused=True)
+    runner.timer.start(paused=True)
     try:
         runner.check()
-        [job] = runner.scheduler.get_jobs()
+        [job] = runner.timer.scheduler.get_jobs()
         assert job.next_run_time == datetime(2026, 11, 27, 21, 0, tzinfo=berlin)
         walk = runner.config.habit("walk")
         assert walk is not None
         record.done(Store(tmp_path / "state"), runner.config, walk, now[0].date(), now[0])
         runner.state_changed()
-        [job] = runner.scheduler.get_jobs()
+        [job] = runner.timer.scheduler.get_jobs()
         assert job.next_run_time == datetime(2026, 11, 27, 21, 30, tzinfo=berlin)
     finally:
-        runner.scheduler.shutdown(wait=False)
+        runner.close()
 
 
 def test_without_inotify_the_periodic_check_notices_a_changed_state(
@@ -297,7 +297,7 @@ def test_without_inotify_the_periodic_check_notices_a_changed_state(
     runner, _, now = runner_at(tmp_path)
     assert not runner.watch.active  # nothing watched: as where inotify is missing
     caplog.set_level(logging.INFO, logger="habitd")
-    runner.scheduler.start(paused=True)
+    runner.timer.start(paused=True)
     try:
         runner.check()  # the daemon's own save is not a change
         runner._tick(now[0], time.monotonic())
@@ -307,22 +307,22 @@ def test_without_inotify_the_periodic_check_notices_a_changed_state(
         runner._tick(now[0], time.monotonic())
         assert "the state changed" in caplog.text
     finally:
-        runner.scheduler.shutdown(wait=False)
+        runner.close()
 
 
 def test_a_stop_asked_while_planning_ends_the_planning(tmp_path: Path) -> None:
     """A SIGTERM arriving while the next reminders are worked out stops that work, habit by habit."""
     import signal
 
-    from habitd.service import runner as runner_mod
+    from habitd.service import timer
 
     runner, _notifier, now = runner_at(tmp_path)
     runner.schedule(now[0])
-    assert set(runner._when) == {"thanks", "walk"}
-    runner._on_signal(signal.SIGTERM, None)
-    with pytest.raises(runner_mod._Stopping):
+    assert set(runner.timer.when) == {"thanks", "walk"}
+    runner.wakeup.on_signal(signal.SIGTERM, None)
+    with pytest.raises(timer.Stopping):
         runner.schedule(now[0])
-    assert runner._when == {}  # not one habit planned after the signal
+    assert runner.timer.when == {}  # not one habit planned after the signal
 
 
 def test_the_status_bar_files_reuse_the_schedules_times_and_agree_with_status(tmp_path: Path) -> None:
@@ -333,6 +333,30 @@ def test_the_status_bar_files_reuse_the_schedules_times_and_agree_with_status(tm
     runner, _notifier, now = runner_at(tmp_path)
     runner.check()
     state = runner.store.read()
-    reused = views.status(runner.config, state, now[0], next_times=runner._when)
+    reused = views.status(runner.config, state, now[0], next_times=runner.timer.when)
     assert reused == views.status(runner.config, state, now[0])
     assert any(row.next_reminder is not None for row in reused)
+
+
+def test_run_releases_what_it_holds_when_it_stops(tmp_path: Path) -> None:
+    """A stop asked before the first planning ends run() there; close() has let go of the
+    scheduler's thread, the descriptors (pipe, inotify, lock) and the signals' wakeup, and may
+    be called again."""
+    import signal
+
+    from habitd.service import instance
+
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    fds = set(os.listdir("/proc/self/fd"))
+    runner, _notifier, _now = runner_at(tmp_path)
+    try:
+        runner.wakeup.on_signal(signal.SIGTERM, None)
+        assert runner.run() == 0
+        assert not runner.timer.scheduler.running
+        assert set(os.listdir("/proc/self/fd")) <= fds
+        assert signal.set_wakeup_fd(-1) == -1  # the wakeup descriptor before run(): none
+        os.close(instance.hold(str(tmp_path / "state")))  # the lock is free
+        runner.close()
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)

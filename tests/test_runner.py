@@ -14,8 +14,9 @@ import pytest
 from habitd.habits.config import parse_config
 from habitd.history.files import signature
 from habitd.history.store import Store
-from habitd.service.notify import make_notifier
-from habitd.service.runner import JOB, Runner
+from habitd.service.notifiers import make_notifier
+from habitd.service.runner import Runner
+from habitd.service.timer import JOB
 from tests.conftest import Habitd
 from tests.desktop import Desktop, wait_for
 
@@ -46,16 +47,16 @@ def test_a_reminder_due_while_the_daemon_checks_is_not_lost(
     start = datetime(2026, 11, 20, 18, 59, 59, 900000, tzinfo=ZoneInfo("Europe/Berlin"))
     clock = ticking(start, timedelta(seconds=0.2))
     runner = Runner(str(config), Store(tmp_path / "state"), make_notifier("dbus", 30), clock=lambda: next(clock))
-    runner.scheduler.start(paused=True)  # the jobs are kept but not run: the test runs them
+    runner.timer.start(paused=True)  # the jobs are kept but not run: the test runs them
     try:
         runner.check()  # 18:59:59.9: nothing due yet
         assert screen.notifications() == []
-        job = runner.scheduler.get_job(JOB)
+        job = runner.timer.scheduler.get_job(JOB)
         assert job is not None and job.next_run_time == datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
         runner.check()  # what the job does when it runs: here at 19:00:00.1
         assert [n["summary"] for n in wait_for(screen.notifications, 5)] == ["Thanks"]
     finally:
-        runner.scheduler.shutdown(wait=False)
+        runner.close()
 
 
 def test_a_config_read_half_written_is_read_again_once_whole(tmp_path: Path) -> None:
@@ -76,8 +77,7 @@ def test_a_config_read_half_written_is_read_again_once_whole(tmp_path: Path) -> 
         runner._tick(now, time.monotonic())
         assert [h.id for h in runner.config.habits] == ["thanks", "walk"]
     finally:
-        os.close(runner._rfd)
-        os.close(runner._wfd)
+        runner.close()
 
 
 def test_a_job_that_does_not_fire_is_caught_by_the_periodic_check(
@@ -91,7 +91,7 @@ def test_a_job_that_does_not_fire_is_caught_by_the_periodic_check(
     config.write_text(CONFIG)
     now = datetime(2026, 11, 20, 18, 59, 50, tzinfo=ZoneInfo("Europe/Berlin"))
     runner = Runner(str(config), Store(tmp_path / "state"), make_notifier("dbus", 30), clock=lambda: now)
-    runner.scheduler.start(paused=True)  # its jobs never fire
+    runner.timer.start(paused=True)  # its jobs never fire
     try:
         runner.check()
         now += timedelta(seconds=11)  # 19:00:01: due, but within the grace a job gets
@@ -102,13 +102,14 @@ def test_a_job_that_does_not_fire_is_caught_by_the_periodic_check(
         runner._tick(now, time.monotonic())
         assert [n["summary"] for n in wait_for(screen.notifications, 5)] == ["Thanks"]
     finally:
-        runner.scheduler.shutdown(wait=False)
+        runner.close()
 
 
 def test_run_parses_the_config_once(habitd: Habitd, monkeypatch: pytest.MonkeyPatch) -> None:
     """With many habits, parsing the config is start-up's largest cost that grows with them."""
     # (imported under other names: a plain `import habitd...` would hide the fixture `habitd`)
     from habitd.habits import config as config_module
+    from habitd.service import logs
     from habitd.service import runner as runner_module
 
     parsed: list[str] = []
@@ -117,7 +118,7 @@ def test_run_parses_the_config_once(habitd: Habitd, monkeypatch: pytest.MonkeyPa
         monkeypatch.setattr(module, "parse_config", lambda *a, real=real: parsed.append("x") or real(*a))
     started: list[Runner] = []
     monkeypatch.setattr(Runner, "run", lambda self: started.append(self) or 0)
-    monkeypatch.setattr(runner_module, "setup_logging", lambda *a, **k: None)  # pytest's handlers stay
+    monkeypatch.setattr(logs, "setup_logging", lambda *a, **k: None)  # pytest's handlers stay
     assert habitd("run", "-q").exit_code == 0
     assert len(parsed) == 1
     assert len(started[0].config.habits) == len(parse_config(habitd.config.read_text(), "", ZoneInfo("UTC")).habits)
@@ -141,5 +142,4 @@ def test_a_config_changed_while_run_starts_is_reloaded(tmp_path: Path) -> None:
         runner._tick(now, time.monotonic())
         assert [h.id for h in runner.config.habits] == ["thanks", "walk"]
     finally:
-        os.close(runner._rfd)
-        os.close(runner._wfd)
+        runner.close()

@@ -193,7 +193,7 @@ def test_daemon_log_stamps_are_in_the_configs_time_zone_with_its_offset() -> Non
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from habitd.service.runner import setup_logging
+    from habitd.service.logs import setup_logging
 
     root = logging.getLogger()
     saved = root.handlers[:], root.level

@@ -26,8 +26,9 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     SIGHUP (or saving the config) reloads the config; SIGTERM stops it.
     """
     from habitd.history import eventlog, files
-    from habitd.service.notify import backend_from_env, make_notifier
-    from habitd.service.runner import Runner, setup_logging
+    from habitd.service.logs import setup_logging
+    from habitd.service.notifiers import backend_from_env, make_notifier
+    from habitd.service.runner import Runner
 
     seen = files.signature(app.config_path)  # before reading: a change after it is reloaded
     with contextlib.suppress(eventlog.SharedFolderMissing):  # waited for; a file there is a mistake in the config

@@ -1,10 +1,13 @@
-"""Service: the daemon behind ``habitd run`` and what it talks to.
+"""Service: the reminder daemon (``habitd run``) and what it talks to.
 
-Owns the loop (``runner``), the decisions of which reminders to show (``reminders``), the
-notifications and their buttons and bubbles, noticing changed files (``watch``), one daemon per
-state folder (``instance``), the systemd notify protocol and the user unit (``unit``), and the
-files kept for other programs (``feeds``).
+The loop (runner) waits and dispatches; the timer (timer) waits for the
+soonest reminder; delivery decides and records what is shown (reminders
+plans it) and the notifiers show it (notify, notify_dbus, chosen by
+notifiers); bubbles and buttons answer what is pressed; watch follows the
+history's folders; feeds keeps files for status bars and calendars; logs
+formats the daemon's log; instance, sdnotify and unit are its place among
+the system's services.
 
-May import: every room below it (``habits``, ``history``, ``views``, ``exchange``) and modules
-of this room. Never ``habitd.cli``.
+May import: ``habits``, ``history``, ``views``, ``exchange`` and modules of this room; never
+``habitd.cli`` or Click.
 """

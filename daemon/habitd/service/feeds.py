@@ -5,8 +5,8 @@
   (``habitd today --format line``), rewritten when the state, the config or the day
   changes, so a status bar reads a file instead of starting Python.
 
-The daemon calls ``Feeds``; ``habitd edit`` and ``rename`` call ``write_ical``.
-Every write goes through ``files.atomic_write``: a reader never sees half a file.
+The daemon calls ``Feeds``; ``habitd edit``, ``rename`` and ``ical --output`` call
+``write_ical``. Every write goes through ``files.atomic_write``: a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def runtime_dir(env: Mapping[str, str] = os.environ) -> str | None:
 def today_files(
     config: Config, state: State, now: datetime, next_times: Mapping[str, datetime] | None = None
 ) -> dict[str, bytes]:
-    """The status-bar files' contents: name -> bytes (``next_times``: as in ``views.status``)."""
+    """The status-bar files' contents: name -> bytes (``next_times``: as in ``rows.status``)."""
     import json
 
     from habitd.views import render

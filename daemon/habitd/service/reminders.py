@@ -16,7 +16,7 @@ end, and shown then if its period is still open.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -41,6 +41,11 @@ class Due(NamedTuple):
     late: timedelta  # how long after it was meant to be shown
 
 
+def selected(config: Config, only: set[str] | None) -> Sequence[Habit]:
+    """The habits whose ids are in ``only`` (None: every habit), in the config's order."""
+    return config.habits if only is None else [h for h in config.habits if h.id in only]
+
+
 def max_late(config: Config, habit: Habit) -> timedelta:
     return habit.max_late or config.settings.max_late
 
@@ -60,28 +65,39 @@ def plan(config: Config, state: State, now: datetime, habits: Iterable[Habit] | 
         return out
     quiet = last_quiet_hours(now, config.settings)
     for habit in config.habits if habits is None else habits:
-        if not habit.reminds:
-            continue
-        handled = handled_mark(state.reminders[habit.id].handled if habit.id in state.reminders else None, now)
-        limit = max_late(config, habit)
-        start = now - limit - HOLD_BACK
-        if handled is not None:
-            start = max(start, handled + timedelta(microseconds=1))
-        wanted = reminder_open(config, state, habit, now)
-        latest: Slot | None = None
-        latest_show = now
-        for slot in slots_between(habit, config.settings, start, now + timedelta(microseconds=1)):
-            show = held_to(slot, config, quiet, limit)
-            fresh = show <= now and now - show <= limit and show < expires(habit, config.settings, slot)
-            if fresh and wanted(slot):
-                latest, latest_show = slot, show
-        snoozed = snooze_slot(state, habit)  # a Snooze's return: one more slot, quiet hours and all
-        if snoozed is not None and (latest is None or snoozed.due >= latest.due):
-            show = held_to(snoozed, config, quiet, limit)
-            fresh = show <= now and now - show <= limit and show < expires(habit, config.settings, snoozed)
-            if fresh and wanted(snoozed):
-                latest, latest_show = snoozed, show
-        if latest is not None:
-            out.append(Due(habit, latest, now - latest_show))
+        if habit.reminds:
+            due = _latest(config, state, habit, now, quiet)
+            if due is not None:
+                out.append(due)
     out.sort(key=lambda d: (d.slot.due, d.habit.id))
     return out
+
+
+def _latest(
+    config: Config, state: State, habit: Habit, now: datetime, quiet: tuple[datetime, datetime] | None
+) -> Due | None:
+    """The habit's latest slot to show at ``now`` (a snooze's return counts as one), if any."""
+    handled = handled_mark(state.reminders[habit.id].handled if habit.id in state.reminders else None, now)
+    limit = max_late(config, habit)
+    start = now - limit - HOLD_BACK
+    if handled is not None:
+        start = max(start, handled + timedelta(microseconds=1))
+    wanted = reminder_open(config, state, habit, now)
+
+    def shown(slot: Slot) -> datetime | None:
+        """When ``slot`` is shown, if that is fresh at ``now`` and its period still wants it."""
+        show = held_to(slot, config, quiet, limit)
+        fresh = show <= now and now - show <= limit and show < expires(habit, config.settings, slot)
+        return show if fresh and wanted(slot) else None
+
+    latest: Due | None = None
+    for slot in slots_between(habit, config.settings, start, now + timedelta(microseconds=1)):
+        show = shown(slot)
+        if show is not None:
+            latest = Due(habit, slot, now - show)
+    snoozed = snooze_slot(state, habit)  # a Snooze's return: one more slot, quiet hours and all
+    if snoozed is not None and (latest is None or snoozed.due >= latest.slot.due):
+        show = shown(snoozed)
+        if show is not None:
+            latest = Due(habit, snoozed, now - show)
+    return latest

@@ -11,6 +11,12 @@ comparing the store fingerprint on its periodic check.
 new ones (a partner's device folder that has just arrived), drops those gone
 (an unmounted shared folder) and watches again a folder that is now another
 one (a file system mounted over it); it says whether every folder is watched.
+
+``HistoryWatch`` is what the daemon watches with it: the folders of the
+history (the state folder; the shared folder, its ``devices`` folder and each
+device's folder in it, where a partner's events arrive). A sync engine's files
+in the making wake nothing, and the daemon's own saves are told apart by the
+store fingerprint they left.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ import logging
 import os
 import struct
 from typing import NamedTuple
+
+from habitd.history.logformat import is_sync_temp
+from habitd.history.store import Fingerprint, Store
 
 log = logging.getLogger("habitd")
 
@@ -148,3 +157,62 @@ class FolderWatch:
             self._fd = -1
         self._folders.clear()
         self._which.clear()
+
+
+class HistoryWatch:
+    """The history's folders, watched: tells when another process or a partner's device changed it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.inotify = FolderWatch()
+        self.following = False  # whether it follows the store's folders (from the start of the daemon's run)
+        self.complete = False  # whether every folder of the store is watched now
+        self._seen: Fingerprint | None = None  # the store as last planned from
+
+    @property
+    def active(self) -> bool:
+        return self.inotify.active
+
+    def fileno(self) -> int:
+        return self.inotify.fileno()
+
+    def start(self) -> None:
+        """Follow the store's folders from now on; the state as it is now is the one planned from."""
+        self.following = True
+        self.follow()
+        self._seen = self.store.fingerprint()
+
+    def follow(self) -> bool:
+        """Watch the store's folders as they are now; True when one was added (the changes made
+        in it before were not seen: the caller compares fingerprints)."""
+        complete, added = self.inotify.follow(self.store.folders())
+        if complete != self.complete:
+            log.debug("every folder of the history is watched" if complete else "some folders are not"
+                      " watched (not there yet, or inotify is missing): checking them every minute")  # fmt: skip
+        self.complete = complete
+        return added
+
+    def again(self) -> bool:
+        """At the periodic check: watch the folders that appeared since (a shared folder mounted
+        late, or again); True when one was added. Nothing before ``start``."""
+        return self.follow() if self.following else False
+
+    def woke(self) -> bool:
+        """Read what the kernel says changed (``fileno()`` was readable); True when the history moved."""
+        changes = [c for c in self.inotify.changes() if c.name is None or not is_sync_temp(c.name)]
+        if not changes:  # a sync engine's file in the making is not one
+            return False
+        self.follow()  # a new device's folder, or one gone
+        return self.moved()  # the store's fingerprint says whether it was the history
+
+    def moved(self) -> bool:
+        """Whether the state file differs from what was last planned from and from our own save."""
+        now = self.store.fingerprint()
+        if now == self._seen or now == self.store.saved:
+            self._seen = now
+            return False
+        self._seen = now
+        return True
+
+    def close(self) -> None:
+        self.inotify.close()
