@@ -10,7 +10,8 @@ import plyer
 import pytest
 
 from habitd.errors import UsageError
-from habitd.service.notify import DeliveryError, Note, PlyerNotifier, backend_from_env, make_notifier
+from habitd.service.notifiers import backend_from_env, make_notifier
+from habitd.service.notify import DeliveryError, Note, PlyerNotifier
 
 NOTE = Note("thanks", "Say thank you", 'For "the" <b>soup</b> & more', date(2026, 11, 27), (("done", "Done"),))
 
