@@ -1,4 +1,4 @@
-# The README's commands. `make run` and `make test` each do their whole set-up.
+# The commands of the README and CONTRIBUTING.md. `make run` and `make test` each do their whole set-up.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin

@@ -45,7 +45,7 @@ def export(app: App, fmt: str, output: str | None, notes: bool) -> None:
     """Every habit's completions, skips and pauses, in a documented, versioned format.
 
     Notes stay out unless you ask with --notes. `habitd import` reads the file
-    back; the README describes the format.
+    back; docs/data.md describes the format.
     """
     from habitd.errors import ConfigError
     from habitd.exchange import document as exchange

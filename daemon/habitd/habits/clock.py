@@ -91,7 +91,7 @@ def month_days(year: int, month: int) -> int:
 DAY_GRAMMAR = "today, yesterday, tomorrow, YYYY-MM-DD or a weekday name (mon..sun, monday..sunday)"
 _ISO_DAY = r"^\d{4}-\d{2}-\d{2}$"
 EARLIEST = date(1900, 1, 1)
-YEARS_AHEAD = 10  # days later than this many years from today are refused (README: "Dates")
+YEARS_AHEAD = 10  # days later than this many years from today are refused (docs/commands.md says so)
 
 
 def latest_day(today: date) -> date:

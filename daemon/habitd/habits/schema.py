@@ -4,7 +4,7 @@ Each key is a ``Key``: its doc, the parser that validates its value and an
 example. A parser returns the value, or None after appending each problem with
 its place (``habits.date-night.at: "25:00" is not a time (HH:MM)``), so the
 whole file is checked at once. ``SETTINGS_KEYS`` and ``HABIT_KEYS`` drive
-validation and defaults; a test keeps the README's reference and
+validation and defaults; a test keeps docs/config.md's reference and
 ``config.example.toml`` in step with them.
 """
 
