@@ -168,3 +168,68 @@ def test_my_own_device_folder_as_a_link_is_refused_and_nothing_is_written_throug
     assert result.exit_code != 0 and "symbolic link" in result.stderr, result.output
     assert "internal error" not in result.output
     assert {p.name: p.read_bytes() for p in elsewhere.iterdir()} == before
+
+
+PARTNER_LOG = """format = 1
+habitd = "0.1.0"
+device = "bbbbbbbb"
+
+[[event]]
+id = "{id}"
+kind = "done"
+habit = "listen"
+day = 2026-11-24
+at = 2026-11-24 10:00:00+00:00
+"""
+
+
+def _ids(habitd: Habitd) -> list[str]:
+    from habitd.history.hlc import parse_id
+
+    (mine,) = [p for p in habitd.state_dir.glob("devices/*") if p.name != "bbbbbbbb"]
+    ids = [line.split('"')[1] for f in mine.glob("*.toml") for line in f.read_text().splitlines()
+           if line.startswith("id = ")]  # fmt: skip
+    assert all(parse_id(i) is not None for i in ids), ids  # every id this machine wrote reads back
+    return ids
+
+
+@pytest.mark.parametrize("far", ["9999999999999999-9999999999-bbbbbbbb", "253402300799999-0-bbbbbbbb"])
+def test_a_far_future_stamp_from_a_partner_is_not_followed(habitd: Habitd, far: str) -> None:
+    from habitd.history.hlc import AHEAD_MS, parse_id
+
+    habitd("done", "thanks", "--date", "yesterday")
+    partner = habitd.state_dir / "devices" / "bbbbbbbb"
+    partner.mkdir()
+    (partner / "2026-11.toml").write_text(PARTNER_LOG.format(id=far))
+    for habit in ("thanks", "date-night"):
+        result = habitd("done", habit)
+        assert result.exit_code == 0, result.output
+    now_ms = int(habitd.now.timestamp() * 1000)
+    stamps = [parse_id(i) for i in _ids(habitd)]
+    assert all(s is not None and s.ms <= now_ms + AHEAD_MS for s in stamps)
+    for cache in ("cache.bin", "events.bin"):
+        (habitd.state_dir / cache).unlink(missing_ok=True)
+    rows = {r["id"]: r for r in habitd.json("status")["habits"]}
+    assert rows["thanks"]["done"] == 1 and rows["date-night"]["done"] == 1  # read back, after a rebuild too
+    assert habitd("done", "listen").exit_code == 0  # and later writes are not refused
+
+
+def test_a_device_pushed_past_the_bound_before_recovers_every_entry(habitd: Habitd) -> None:
+    """A release that followed any stamp wrote ids such as MS-10000000000-DEVICE; they read again."""
+    habitd("done", "thanks", "--date", "yesterday")
+    (mine,) = habitd.state_dir.glob("devices/*")
+    (month,) = mine.glob("*.toml")
+    pushed = f"9999999999999999-10000000000-{mine.name}"
+    text = month.read_text()
+    month.write_text(text + f'\n[[event]]\nid = "{pushed}"\nkind = "done"\nhabit = "listen"\nday = 2026-11-24\n'
+                     "at = 2026-11-24 10:00:00+00:00\n")  # fmt: skip
+    device = habitd.state_dir / "device.toml"
+    device.write_text("\n".join(
+        f'last = "{pushed}"' if line.startswith("last = ") else line for line in device.read_text().splitlines()
+    ) + "\n")  # fmt: skip
+    for cache in ("cache.bin", "events.bin"):
+        (habitd.state_dir / cache).unlink(missing_ok=True)
+    assert habitd("done", "date-night").exit_code == 0
+    rows = {r["id"]: r for r in habitd.json("status")["habits"]}
+    assert rows["listen"]["done"] == 1 and rows["date-night"]["done"] == 1
+    assert "internal error" not in habitd("devices").output

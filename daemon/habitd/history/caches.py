@@ -29,7 +29,8 @@ from habitd.history.logformat import is_conflict_copy, parse_log
 
 CACHE_FILE = "cache.bin"  # the derived history
 EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
-CACHE_VERSION = 4  # 3: who did what (people, mixed days, the names of notes and skips); 4: file signatures
+CACHE_VERSION = 5  # 3: who did what (people, mixed days, the names of notes and skips); 4: file signatures;
+# 5: event ids read up to 19 digits (a file parsed before may hold events left out then)
 
 # reads the log (and this machine's private notes): the files known already, only some months
 ReadLog = Callable[[dict[str, Parsed] | None, set[str] | None], LogRead]

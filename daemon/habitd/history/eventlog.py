@@ -287,7 +287,8 @@ class EventLog:
             me = self.device.own()
             log = self.read()
             self.check_own(me, log.events)
-            w = LogWriter(me, latest(log.events), int(moment.timestamp() * 1000), log.events)
+            now_ms = int(moment.timestamp() * 1000)
+            w = LogWriter(me, latest(log.events, now_ms), now_ms, log.events)
             yield w
             self.append(me, w.added)
 

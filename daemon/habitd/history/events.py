@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from habitd.history.hlc import Stamp, parse_id
+from habitd.history.hlc import AHEAD_MS, Stamp, parse_id
 
 DONE, UNDO, SKIP, UNSKIP = "done", "undo", "skip", "unskip"
 NOTE, NOTE_EDIT, NOTE_DELETE = "note", "note-edit", "note-delete"
@@ -100,9 +100,12 @@ def merge(*sources: Iterable[Event]) -> list[Event]:
     return [by_id[s] for s in sorted(by_id)]
 
 
-def latest(events: Iterable[Event]) -> Stamp | None:
-    """The greatest stamp among the events (what the next stamp must follow)."""
-    return max((e.stamp for e in events), default=None)
+def latest(events: Iterable[Event], now_ms: int | None = None) -> Stamp | None:
+    """The greatest stamp among the events; with ``now_ms``, among those the next stamp follows
+    (not more than a day ahead of it: see ``hlc.AHEAD_MS``)."""
+    if now_ms is None:
+        return max((e.stamp for e in events), default=None)
+    return max((e.stamp for e in events if e.stamp.ms <= now_ms + AHEAD_MS), default=None)  # own: see LogWriter
 
 
 # --- the TOML table of an event -------------------------------------------

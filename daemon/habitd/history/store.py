@@ -39,7 +39,7 @@ from habitd.history.derive import Ids, derive_with_ids
 from habitd.history.eventlog import EventLog, LogRead, Parsed
 from habitd.history.events import NOTE, NOTE_DELETE, NOTE_EDIT, Event, is_private, latest, merge
 from habitd.history.files import Signature
-from habitd.history.hlc import Stamp
+from habitd.history.hlc import Stamp, followed
 from habitd.history.identity import LocalDevice
 from habitd.history.logformat import DEVICES
 from habitd.history.migrate import has_history, history_of
@@ -186,7 +186,11 @@ class Store:
         ids: Ids | None = None
         if needs_ids(before, after):  # it takes something away: name the events it was seen in
             ids = self._ids(me, before, after, seen)
-        writer = LogWriter(me, seen, int(moment.timestamp() * 1000))
+        now_ms = int(moment.timestamp() * 1000)
+        follow = seen
+        if seen is not None and not followed(seen, now_ms) and seen.device != me.id:  # the latest one followed
+            follow = latest(self.caches.read_log().events, now_ms)
+        writer = LogWriter(me, follow, now_ms)
         write_change(before, after, ids, writer.add, self.today(moment), moment.astimezone(self.zone()), self.by)
         private = self._private(writer.added)
         trusted = self.caches.trusted(signatures)
@@ -199,7 +203,8 @@ class Store:
             written.update(self.private.append(me, hidden, signatures, trusted))
         self.caches.wrote(written, signatures)
         same = set(after.habits) - set(changed_habits(before, after))
-        self.caches.save(after, writer.added[-1].stamp if writer.added else seen, same)
+        latest_known = max((s for s in (seen, writer.added[-1].stamp if writer.added else None) if s), default=None)
+        self.caches.save(after, latest_known, same)
 
     def _ids(self, me: LocalDevice, before: State, after: State, seen: Stamp | None) -> Ids:
         """The ids of the events behind what the change takes away, as this device saw them.
@@ -249,7 +254,8 @@ class Store:
         moved, ids = derive_with_ids([e for e in read.events if e.stamp.device == me.id and e.moved == mark])
         wanted = history_of(own)
         if not same_history(moved, wanted):
-            writer = LogWriter(me, latest(read.events), int(moment.timestamp() * 1000))
+            now_ms = int(moment.timestamp() * 1000)
+            writer = LogWriter(me, latest(read.events, now_ms), now_ms)
             add = lambda e: writer.add(e._replace(moved=mark))  # noqa: E731
             write_change(moved, wanted, ids, add, self.today(moment), moment.astimezone(self.zone()), self.by)
             self.log.append(me, writer.added)

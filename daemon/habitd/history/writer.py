@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from habitd.history.events import Event
-from habitd.history.hlc import Stamp, tick
+from habitd.history.hlc import Stamp, followed, tick
 from habitd.history.identity import LocalDevice
 
 
@@ -15,7 +15,9 @@ class LogWriter:
         self.base = events or []  # what the write saw, when it read the log
         self.added: list[Event] = []
         self._now_ms = now_ms
-        # never stamp an id again, even if this device's files went missing
+        # never stamp an id again, even if this device's files went missing (its own latest, however far
+        # ahead its clock ran); follow no stamp of another device's far ahead of the wall clock
+        seen = seen if followed(seen, now_ms) or (seen is not None and seen.device == me.id) else None
         self._seen = max((s for s in (seen, me.last) if s is not None), default=None)
 
     @property
