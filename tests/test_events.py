@@ -44,15 +44,16 @@ AT = datetime(2026, 11, 23, 20, tzinfo=UTC)
 class Device:
     """One device writing events the way habitd does: stamps after all it has seen."""
 
-    def __init__(self, name: str, drift_ms: int = 0) -> None:
+    def __init__(self, name: str, drift_ms: int = 0, by: str | None = None) -> None:
         self.name = name
+        self.by = name if by is None else by  # its person's name: the device's own unless given
         self.drift = drift_ms
         self.own: list[Event] = []
         self.known: dict[Stamp, Event] = {}
 
     def emit(self, now_ms: int, kind: str, habit: str, day: date, **fields: object) -> Event:
         stamp = tick(latest(self.known.values()), now_ms + self.drift, self.name)
-        event = Event(stamp, kind, habit, day, AT, self.name, **fields)  # type: ignore[arg-type]
+        event = Event(stamp, kind, habit, day, AT, self.by, **fields)  # type: ignore[arg-type]
         self.own.append(event)
         self.known[stamp] = event
         return event
@@ -136,15 +137,15 @@ def test_skips_unskip_and_the_skip_note() -> None:
 
 
 def test_a_note_edit_made_meanwhile_survives_a_delete_that_had_not_seen_it() -> None:
-    sam, alex = Device("sam"), Device("alex")
+    sam, laptop = Device("sam"), Device("samlaptop", by="sam")  # two devices of one person: both write its notes
     note = sam.emit(1, NOTE, "walk", D, text="first")
-    alex.receive(sam.own)
-    edit = alex.emit(2, NOTE_EDIT, "walk", D, text="better", of=note.stamp)
+    laptop.receive(sam.own)
+    edit = laptop.emit(2, NOTE_EDIT, "walk", D, text="better", of=note.stamp)
     sam.emit(3, NOTE_DELETE, "walk", D, undoes=(note.stamp,))
-    assert [n.text for n in derive([*sam.own, *alex.own]).habits["walk"].notes] == ["better"]
-    sam.receive(alex.own)
+    assert [n.text for n in derive([*sam.own, *laptop.own]).habits["walk"].notes] == ["better"]
+    sam.receive(laptop.own)
     sam.emit(4, NOTE_DELETE, "walk", D, undoes=(note.stamp, edit.stamp))
-    assert derive([*sam.own, *alex.own]).habits.get("walk") is None
+    assert derive([*sam.own, *laptop.own]).habits.get("walk") is None
     # a day's note, of no completion, is kept as one
     day_note = derive([Event(Stamp(9, 0, "sam"), NOTE, "walk", D, AT, text="quiet day")]).habits["walk"].notes
     assert day_note == [Note(D, AT, "quiet day", 0)]

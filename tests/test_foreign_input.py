@@ -233,3 +233,52 @@ def test_a_device_pushed_past_the_bound_before_recovers_every_entry(habitd: Habi
     rows = {r["id"]: r for r in habitd.json("status")["habits"]}
     assert rows["listen"]["done"] == 1 and rows["date-night"]["done"] == 1
     assert "internal error" not in habitd("devices").output
+
+
+def _note_events(writer_device: str, writer_by: str, taker_device: str, taker_by: str) -> list:
+    from datetime import UTC, date, datetime
+
+    from habitd.history.events import NOTE, NOTE_DELETE, NOTE_EDIT, Event
+    from habitd.history.hlc import Stamp
+
+    day, at = date(2026, 11, 24), datetime(2026, 11, 24, 20, tzinfo=UTC)
+    note = Event(Stamp(1, 0, writer_device), NOTE, "thanks", day, at, by=writer_by, text="for the soup")
+    edit = Event(Stamp(2, 0, taker_device), NOTE_EDIT, "thanks", day, at, by=taker_by, text="rewritten", of=note.stamp)
+    delete = Event(Stamp(3, 0, taker_device), NOTE_DELETE, "thanks", day, at, by=taker_by,
+                   undoes=(note.stamp, edit.stamp))  # fmt: skip
+    return [note, edit, delete]
+
+
+@pytest.mark.parametrize(
+    ("writer", "taker"),
+    [
+        (("aaaaaaaa", "Sam"), ("bbbbbbbb", "")),  # a device without a name
+        (("aaaaaaaa", "Sam"), ("bbbbbbbb", "Alex")),  # the partner
+        (("aaaaaaaa", ""), ("bbbbbbbb", "")),  # a nameless note is its device's alone
+    ],
+)
+def test_the_history_ignores_an_edit_or_delete_of_someone_elses_note(
+    writer: tuple[str, str], taker: tuple[str, str]
+) -> None:
+    from habitd.history.derive import derive
+
+    note, edit, delete = _note_events(*writer, *taker)
+    for events in ([note, edit], [note, edit, delete]):
+        (kept,) = derive(events).habits["thanks"].notes
+        assert kept.text == "for the soup"
+    (kept,) = derive([note, delete._replace(undoes=(note.stamp,))]).habits["thanks"].notes
+    assert kept.text == "for the soup"
+
+
+@pytest.mark.parametrize(("writer", "taker"), [(("aaaaaaaa", "Sam"), ("aaaaaaaa", "Sam")),
+                                                (("aaaaaaaa", "Sam"), ("cccccccc", "Sam")),  # Sam's other machine
+                                                (("aaaaaaaa", ""), ("aaaaaaaa", ""))])  # fmt: skip
+def test_the_writer_of_a_note_still_edits_and_deletes_it(writer: tuple[str, str], taker: tuple[str, str]) -> None:
+    from habitd.history.derive import derive
+
+    note, edit, delete = _note_events(*writer, *taker)
+    (edited,) = derive([note, edit]).habits["thanks"].notes
+    assert edited.text == "rewritten"
+    for events in ([note, edit, delete], [note, delete._replace(undoes=(note.stamp,))]):
+        log = derive(events).habits.get("thanks")
+        assert log is None or log.notes == []

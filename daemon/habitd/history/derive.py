@@ -4,14 +4,15 @@ Streaks, periods, views and the daemon keep working on ``State`` as before;
 only where it comes from changed. The rules, each independent of the order
 in which events arrived (only their stamps order them):
 
-- An event named by an ``undo``, ``unskip`` or ``note-delete`` is gone.
+- An event named by an ``undo``, ``unskip`` or ``note-delete`` is gone; a note (or a version of
+  it) only when its writer names it: the same device, or another device of the same person.
 - The day's completions are its ``done`` events; the nth by stamp is the nth.
   Each is also counted as its writer's (``by``) when it names one: who did what.
 - A note belongs to the completion ``of`` names; when that completion is
   undone, the note stays as the day's own note (``nth`` 0). It stays while
   any of its versions (the note, its edits) is not taken back, with the text
   of the latest version left (add-wins: a delete only removes the versions
-  its writer had seen).
+  its writer had seen). An edit by anyone but the note's writer is ignored.
 - A pause named by a ``resume`` ends the day before that resume's day (the
   earliest such day); a pause that would then end before it starts is gone.
 - A habit's prompt deck is its latest ``prompt`` event's.
@@ -95,19 +96,27 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
     return state, ids
 
 
+def writes_for(e: Event, target: Event) -> bool:
+    """Whether ``e`` may replace or remove the note (or note version) ``target``: only its writer may,
+    that is the same device, or a device of the same person (the same name; a nameless note is its
+    device's alone). A take-back the command line would refuse is ignored here too."""
+    return e.stamp.device == target.stamp.device or (target.by != "" and e.by == target.by)
+
+
 def _taken_back(ordered: list[Event]) -> tuple[set[Stamp], dict[Stamp, Event], dict[Stamp, list[Event]]]:
     """What the events take back: the stamps undone, each pause's earliest resume, each note's edits."""
     removed: set[Stamp] = set()
     ended: dict[Stamp, Event] = {}  # pause -> the earliest resume naming it
     edits: dict[Stamp, list[Event]] = {}  # note -> its edits, in stamp order
+    notes = {e.stamp: e for e in ordered if e.kind in (NOTE, NOTE_EDIT)}
     for e in ordered:
         if e.kind in TAKE_BACK:
-            removed.update(e.undoes)
+            removed.update(s for s in e.undoes if s not in notes or writes_for(e, notes[s]))
         elif e.kind == RESUME:
             for s in e.undoes:
                 if s not in ended or e.day < ended[s].day:
                     ended[s] = e
-        elif e.kind == NOTE_EDIT and e.of is not None:
+        elif e.kind == NOTE_EDIT and e.of is not None and (e.of not in notes or writes_for(e, notes[e.of])):
             edits.setdefault(e.of, []).append(e)
     return removed, ended, edits
 
