@@ -25,10 +25,49 @@ def _where(path: list[str]) -> str:
 
 def check_tree(value: object) -> None:
     """Raise LimitError for nesting deeper than MAX_DEPTH, a huge integer or a lone surrogate."""
+    if not _within(value):
+        _explain(value)
+
+
+def _within(value: object) -> bool:
+    """Whether ``value`` is within the limits: the fast walk, without paths (most documents are)."""
+    big = 10**MAX_DIGITS
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and not _encodable(item):
+                return False
+        elif isinstance(item, dict):
+            if depth >= MAX_DEPTH:
+                return False
+            for key, sub in item.items():
+                if not (isinstance(key, str) and (key.isascii() or _encodable(key))):
+                    return False
+                stack.append((sub, depth + 1))
+        elif isinstance(item, list):
+            if depth >= MAX_DEPTH:
+                return False
+            stack.extend((sub, depth + 1) for sub in item)
+        elif isinstance(item, int) and not -big < item < big:
+            return False
+    return True
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # only a lone surrogate cannot be
+        return False
+    return True
+
+
+def _explain(value: object) -> None:
+    """Raise the LimitError that says what is outside the limits, and where (the slow walk, with paths)."""
     stack: list[tuple[object, list[str]]] = [(value, [])]
     while stack:
         item, path = stack.pop()
-        if len(path) > MAX_DEPTH:
+        if isinstance(item, (dict, list)) and len(path) >= MAX_DEPTH:
             raise LimitError(f"{_where(path[:MAX_DEPTH])}: nested deeper than {MAX_DEPTH} levels")
         if isinstance(item, dict):
             for key, sub in item.items():
@@ -43,7 +82,7 @@ def check_tree(value: object) -> None:
 
 
 def _check_text(text: str, path: list[str]) -> None:
-    if any("\ud800" <= c <= "\udfff" for c in text):  # only JSON can spell one ("\ud800"); no file can hold it
+    if not _encodable(text):  # only JSON can spell one ("\ud800"); no file can hold it
         raise LimitError(f"{_where(path)}: a lone surrogate (\\ud800-\\udfff), which is not a character")
 
 
