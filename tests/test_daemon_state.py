@@ -73,6 +73,27 @@ def test_a_second_daemon_for_the_same_state_exits_1_naming_the_first(
     assert daemon.stop() == 0
 
 
+@pytest.mark.e2e
+def test_deleting_the_state_folder_does_not_let_a_second_daemon_start(
+    screen: Desktop, daemons: Callable[..., Daemon], tmp_path: Path
+) -> None:
+    """The lock also lives in $XDG_RUNTIME_DIR, where removing the state folder cannot take it."""
+    import shutil
+
+    daemon = daemons(screen.env, TWO, "2026-11-27 10:00:00")
+    daemon.env["XDG_RUNTIME_DIR"] = str(tmp_path / "run")
+    daemon.start()
+    try:
+        assert daemon.proc is not None
+        daemon.wait_log("running:", 10)
+        shutil.rmtree(daemon.state_dir)
+        second = daemon.cli("run", "--tick", "0.3")
+        assert second.returncode == 1, second.stderr
+        assert f"already running for {daemon.state_dir} (PID {daemon.proc.pid})" in second.stderr
+    finally:
+        assert daemon.stop() == 0
+
+
 ONE_AT_SEVEN = """
 [settings]
 timezone = "Europe/Berlin"

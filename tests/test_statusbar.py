@@ -87,3 +87,22 @@ def test_a_new_day_rewrites_them(screen: Desktop, tmp_path: Path, daemons: Calla
         assert [d["id"] for d in json.loads(_read(js))["due"]] == ["thanks"]
     finally:
         assert daemon.stop() == 0
+
+
+def test_the_files_come_back_when_their_folder_is_removed(
+    screen: Desktop, tmp_path: Path, daemons: Callable[..., Daemon]
+) -> None:
+    import shutil
+
+    run = tmp_path / "run"
+    daemon = daemons(screen.env, CONFIG.format(settings=""), "2026-11-27 10:00:00")
+    daemon.env["XDG_RUNTIME_DIR"] = str(run)
+    txt = run / "habitd" / "today.txt"
+    daemon.start(tick=60)
+    try:
+        assert wait_for(lambda: _read(txt), 10), daemon.log
+        shutil.rmtree(run / "habitd")
+        daemon.settled()  # its next check
+        assert _read(txt) == "2 due: date-night, thanks\n", daemon.log
+    finally:
+        assert daemon.stop() == 0

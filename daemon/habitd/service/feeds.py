@@ -90,7 +90,7 @@ class Feeds:
         ``next_times``: each habit's next reminder as the daemon scheduled it, reused rather
         than worked out again."""
         seen = (self.store.fingerprint(), config.today(now))
-        if not config_changed and seen == self._seen:
+        if not config_changed and seen == self._seen and self._in_place():
             return
         self._seen = seen
         try:
@@ -99,6 +99,10 @@ class Feeds:
             return  # the runner says so, once
         except HabitdError as e:
             log.warning("could not update the files for status bars and calendars: %s", e)
+
+    def _in_place(self) -> bool:
+        """Whether the files written are still there (a stat of each, at each check)."""
+        return self.folder is None or all(os.path.exists(os.path.join(self.folder, n)) for n in self._written)
 
     def refresh(
         self,
@@ -113,9 +117,11 @@ class Feeds:
                 log.info("calendar feed written to %s", ical_file(config))
             if self.folder is None:
                 return
+            files.ensure_dir(self.folder)  # made again when it was removed (a cleaned /run/user, a user)
             for name, data in today_files(config, state, now, next_times).items():
-                if self._written.get(name) != data:
-                    files.atomic_write(os.path.join(self.folder, name), data)
+                path = os.path.join(self.folder, name)
+                if self._written.get(name) != data or not os.path.exists(path):
+                    files.atomic_write(path, data)
                     self._written[name] = data
         except (HabitdError, OSError) as e:
             log.warning("could not update the files for status bars and calendars: %s", e)

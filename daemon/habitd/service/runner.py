@@ -150,7 +150,7 @@ class Runner:
         self.delivery = Delivery(store, notifier, self.history_outage)
         self.timer = Timer(lambda: self.wakeup.poke(_JOB))
         self.bubbles = Bubbles(notifier, store, lambda: self.config, clock)
-        self._lock: int | None = None  # the daemon lock's descriptor, while run() holds it
+        self._locks: list[int] = []  # the daemon locks' descriptors, while run() holds them
 
     # --- config -----------------------------------------------------------
 
@@ -232,7 +232,8 @@ class Runner:
 
     def run(self) -> int:
         try:
-            self._lock = instance.hold(self.store.dir)  # first: a second daemon stops before it shows anything
+            # first: a second daemon stops before it shows anything
+            self._locks = instance.hold(self.store.dir, runtime_dir())
             self._serve()
         finally:
             self.close()
@@ -246,9 +247,8 @@ class Runner:
         self.notifier.stop()
         self.wakeup.close()
         self.watch.close()
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
+        while self._locks:
+            os.close(self._locks.pop())
 
     def _serve(self) -> None:
         self.watch.start()
