@@ -376,7 +376,10 @@ def test_run_releases_what_it_holds_when_it_stops(tmp_path: Path) -> None:
         assert not runner.timer.scheduler.running
         assert set(os.listdir("/proc/self/fd")) <= fds
         assert signal.set_wakeup_fd(-1) == -1  # the wakeup descriptor before run(): none
-        os.close(instance.hold(str(tmp_path / "state")))  # the lock is free
+        from habitd.service.feeds import runtime_dir
+
+        for fd in instance.hold(str(tmp_path / "state"), runtime_dir()):  # the locks are free
+            os.close(fd)
         runner.close()
     finally:
         for sig, handler in handlers.items():
