@@ -34,17 +34,32 @@ def own_log(log: HabitLog, person: str) -> HabitLog:
     out = HabitLog()
     out.notes, out.extra = log.notes, log.extra
     out.skips = [s for s in log.skips if s.by in ("", person)]
+    mine = log.people.get(person)
+    out.done = _own_masks(log, others, mine)
+    _own_counts(out, log, others)
+    if mine is not None:
+        out.people = {person: mine}
+    return out
+
+
+def _own_masks(log: HabitLog, others: list[HabitLog], mine: HabitLog | None) -> dict[int, int]:
+    """The days (a bit a day, a mask a year) with a completion of ``mine`` or of nobody in particular."""
     theirs: dict[int, int] = {}
     for p in others:
         for year, mask in p.done.items():
             theirs[year] = theirs.get(year, 0) | mask
-    mine = log.people.get(person)
+    done: dict[int, int] = {}
     for year, mask in log.done.items():
         kept = mask & ~theirs.get(year, 0)
         if mine is not None:
             kept |= mine.done.get(year, 0)
         if kept:
-            out.done[year] = kept
+            done[year] = kept
+    return done
+
+
+def _own_counts(out: HabitLog, log: HabitLog, others: list[HabitLog]) -> None:
+    """Days with more than one completion: what is left of them once the others' are taken away."""
     for day in _exact_days(log):
         n = log.count(day) - sum(p.count(day) for p in others)
         bit = 1 << (day.timetuple().tm_yday - 1)
@@ -56,9 +71,6 @@ def own_log(log: HabitLog, person: str) -> HabitLog:
                 del out.done[day.year]
         if n > 1:
             out.counts[day] = n
-    if mine is not None:
-        out.people = {person: mine}
-    return out
 
 
 def view(state: State, config: Config, person: str | None = None) -> State:
