@@ -282,3 +282,34 @@ def test_the_writer_of_a_note_still_edits_and_deletes_it(writer: tuple[str, str]
     for events in ([note, edit, delete], [note, delete._replace(undoes=(note.stamp,))]):
         log = derive(events).habits.get("thanks")
         assert log is None or log.notes == []
+
+
+@pytest.mark.parametrize("by", ["Alex\\nMallory", "Alex\\u202eyellaM", "x" * 41, " Alex"])
+def test_an_event_whose_name_habitd_would_never_write_is_left_out_and_exports_import_back(
+    habitd: Habitd, tmp_path: Path, by: str
+) -> None:
+    habitd("done", "thanks", "--date", "yesterday")
+    partner = habitd.state_dir / "devices" / "bbbbbbbb"
+    partner.mkdir()
+    good = PARTNER_LOG.format(id="1764000000000-0-bbbbbbbb")
+    bad = good.replace('id = "1764000000000-0-bbbbbbbb"', 'id = "1764000000001-0-bbbbbbbb"').split("[[event]]")[1]
+    (partner / "2026-11.toml").write_text(good + "\n[[event]]" + bad.replace("\nkind", f'\nby = "{by}"\nkind'))
+    listing = habitd("devices").output
+    assert "event 2: by:" in listing  # named, with its place, and left out
+    out = tmp_path / "backup.csv"
+    assert habitd("export", "--format", "csv", "-o", str(out)).exit_code == 0
+    fresh = Habitd(habitd.config, tmp_path / "fresh", habitd.now)
+    result = fresh("import", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 completion(s)" in result.stdout
+
+
+def test_an_import_with_a_name_habitd_would_never_write_is_refused_saying_where(
+    habitd: Habitd, tmp_path: Path
+) -> None:
+    f = tmp_path / "backup.json"
+    f.write_text(json.dumps({"format": "habitd-export", "version": 2, "habits": {"thanks": {"completions": [
+        {"date": "2026-11-20", "count": 1, "by": ["Alex\u202e"]}]}}}))  # fmt: skip
+    result = habitd("import", str(f))
+    assert result.exit_code == 2 and "habits.thanks.completions[0].by" in result.stderr, result.output
+    assert "is not a name" in result.stderr and "nothing was imported" in result.stderr

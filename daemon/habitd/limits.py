@@ -12,6 +12,7 @@ import tomllib
 from typing import Any
 
 MAX_DEPTH = 32  # tables and arrays inside each other
+MAX_NAME = 40  # a person's name (``[settings] name``, an event's ``by``): one line of at most this
 MAX_DIGITS = 19  # any integer habitd reads fits in 64 bits
 
 
@@ -84,6 +85,16 @@ def _explain(value: object) -> None:
 def _check_text(text: str, path: list[str]) -> None:
     if not _encodable(text):  # only JSON can spell one ("\ud800"); no file can hold it
         raise LimitError(f"{_where(path)}: a lone surrogate (\\ud800-\\udfff), which is not a character")
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` is not a person's name as habitd writes one (None: it is): one line of at most
+    MAX_NAME characters, no spaces around it, no control or text-direction characters."""
+    if len(name) > MAX_NAME or name != name.strip():
+        return f"is not one line of at most {MAX_NAME} characters without spaces around it"
+    if not name.isprintable():  # line breaks, tabs, controls, bidi embeddings and isolates: none is
+        return "holds a line break, a control or a text-direction character"
+    return None
 
 
 def toml_loads(text: str) -> dict[str, Any]:

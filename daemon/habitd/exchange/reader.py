@@ -18,6 +18,7 @@ from habitd.exchange.exportformat import (
 )
 from habitd.habits.config import is_id
 from habitd.habits.state import ALL, NO_EXTRA, HabitLog, Note, Pause, Skip, State
+from habitd.limits import MAX_NAME, name_problem
 
 
 class _Reader:
@@ -64,8 +65,8 @@ class _Reader:
         """Who recorded something (``by``): a one-line name, or none (null or empty)."""
         if value is None:
             return ""
-        if not isinstance(value, str) or "\n" in value or "\r" in value:
-            raise self.fail(where, f"{value!r} is not a name")
+        if not isinstance(value, str) or name_problem(value) is not None:
+            raise self.fail(where, f"{value!r} is not a name (one line, at most {MAX_NAME} characters)")
         return value
 
     def names(self, value: Any, n: int, where: str) -> list[str] | None:

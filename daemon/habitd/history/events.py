@@ -44,6 +44,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from habitd.history.hlc import AHEAD_MS, Stamp, parse_id
+from habitd.limits import name_problem
 
 DONE, UNDO, SKIP, UNSKIP = "done", "undo", "skip", "unskip"
 NOTE, NOTE_EDIT, NOTE_DELETE = "note", "note-edit", "note-delete"
@@ -162,6 +163,15 @@ def _stamp(value: Any, key: str) -> Stamp:
     return stamp
 
 
+def _by(table: dict[str, Any]) -> str:
+    """Who (a person's name, or "": nobody in particular): a name habitd itself would write."""
+    by = _text(table, "by")
+    problem = name_problem(by) if by else None
+    if problem is not None:
+        raise BadEvent(f"by: {by[:60]!r} {problem}")
+    return by
+
+
 def _text(table: dict[str, Any], key: str, required: bool = False) -> str:
     if key not in table:
         if required:
@@ -212,7 +222,7 @@ def from_table(table: Any, device: str) -> Event:
     if not isinstance(dated, bool):
         raise BadEvent(f"dated: {dated!r} is not true or false")
     event = Event(
-        stamp, kind, habit, day, at, _text(table, "by"), _text(table, "text"), of, undoes, until,
+        stamp, kind, habit, day, at, _by(table), _text(table, "text"), of, undoes, until,
         tuple(order_raw), nxt,
         tuple(sorted((k, v) for k, v in table.items() if k not in _KNOWN_KEYS)),
         after, dated, _text(table, "moved"),
