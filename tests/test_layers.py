@@ -86,7 +86,24 @@ def test_rooms_only_look_down() -> None:
         for target in imports(module):
             if ROOMS.index(room(target)) > ROOMS.index(room(module)):
                 wrong.append(f"{module} imports {target}")
-    assert wrong == []
+    assert wrong == [], "a room imports only the rooms below it: see CONTRIBUTING.md#the-map"
+
+
+def test_each_room_says_what_it_imports() -> None:
+    """A room's docstring names (as ``habitd.X``) every room and base module its code imports."""
+    missing = []
+    for name in ROOMS[1:]:
+        package = f"habitd.{name}"
+        doc = ast.get_docstring(ast.parse(MODULES[package].read_text(encoding="utf-8"))) or ""
+        allowed = doc.split("May import", 1)[-1]
+        for module in (m for m in MODULES if room(m) == name):
+            for target in imports(module):
+                if room(target) == name:
+                    continue
+                label = f"habitd.{room(target)}" if room(target) else ".".join(target.split(".")[:2])
+                if name != "cli" and f"``{label}``" not in allowed:
+                    missing.append(f"{module} imports {target}, which habitd/{name}/__init__.py does not name")
+    assert sorted(set(missing)) == []
 
 
 def test_no_circles_between_modules() -> None:
@@ -106,11 +123,12 @@ def test_no_circles_between_modules() -> None:
     for module in sorted(graph):
         if module not in state:
             visit(module, [module])
-    assert circles == []
+    assert circles == [], "no two modules import each other, lazily or not"
 
 
 def test_only_the_command_line_knows_click() -> None:
-    assert sorted(m for m in MODULES if "click" in third_party(m) and room(m) != "cli") == []
+    outside = sorted(m for m in MODULES if "click" in third_party(m) and room(m) != "cli")
+    assert outside == [], "only habitd/cli/ imports click: see CONTRIBUTING.md#the-map"
 
 
 # Calls that open, write, move, lock or remove files and folders.
@@ -147,4 +165,5 @@ def file_calls(module: str) -> list[str]:
 def test_only_the_file_module_touches_files() -> None:
     """Atomic writes, size limits and private folders hold everywhere only if one module does it all."""
     assert FILE_MODULE in MODULES
-    assert [call for m in MODULES if m != FILE_MODULE for call in file_calls(m)] == []
+    calls = [call for m in MODULES if m != FILE_MODULE for call in file_calls(m)]
+    assert calls == [], "only habitd/history/files.py touches files: add what you need there"

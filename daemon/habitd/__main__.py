@@ -1,3 +1,5 @@
+"""``python -m habitd``: the command line, as the ``habitd`` script runs it."""
+
 from habitd.cli.app import main
 
 main()

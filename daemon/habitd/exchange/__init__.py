@@ -3,6 +3,6 @@
 Owns the export format (``document``: versioned JSON and CSV), the import of Loop Habit
 Tracker's backup (``loop``), the iCalendar feed (``ical``) and the year report (``report``).
 
-May import: ``habitd.errors``, ``habitd.habits``, ``habitd.history``, ``habitd.views`` and
-modules of this room.
+May import: ``habitd`` (its version), ``habitd.errors``, ``habitd.limits``, ``habitd.habits``,
+``habitd.history``, ``habitd.views`` and modules of this room.
 """

@@ -1,6 +1,7 @@
 """The history: the event log, the state derived from it, and every file habitd reads or writes.
 
-May import: ``habitd.errors``, ``habitd.paths``, ``habitd.habits`` and modules of this room; never a room above.
+May import: ``habitd`` (its version), ``habitd.errors``, ``habitd.paths``, ``habitd.limits``,
+``habitd.habits`` and modules of this room; never a room above.
 
 - ``files``: the one module that does file I/O (atomic writes, private folders, limited
   reads, locks, file signatures, the config's text, imported files).
