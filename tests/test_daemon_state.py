@@ -86,7 +86,8 @@ def test_deleting_the_state_folder_does_not_let_a_second_daemon_start(
     try:
         assert daemon.proc is not None
         daemon.wait_log("running:", 10)
-        shutil.rmtree(daemon.state_dir)
+        os.rename(daemon.state_dir, tmp_path / "gone")  # at once: the daemon may be writing in it
+        shutil.rmtree(tmp_path / "gone", ignore_errors=True)
         second = daemon.cli("run", "--tick", "0.3")
         assert second.returncode == 1, second.stderr
         assert f"already running for {daemon.state_dir} (PID {daemon.proc.pid})" in second.stderr
