@@ -198,3 +198,31 @@ def test_a_backup_that_holds_nothing_of_your_habits_says_so_not_nothing_new(habi
     result = habitd("import", "--from", "loop", str(db))
     assert result.exit_code == 0, result.output
     assert f"Nothing to import: {db} holds no completions" in result.stdout and "Nothing new" not in result.stdout
+
+
+def test_columns_habitd_does_not_read_are_never_computed(habitd: Habitd, tmp_path: Path) -> None:
+    """A generated column that would take a gigabyte to compute costs nothing: only the columns read are."""
+    db = loop_backup(tmp_path / "loop.db")
+    con = sqlite3.connect(db)
+    con.execute("alter table Repetitions add column huge text as (printf('%.*c', 1000000000, 'x')) virtual")
+    con.close()
+    result = habitd("import", "--from", "loop", str(db), "--map", "Meditate=listen")
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 completion(s), 1 note(s)." in result.stdout
+
+
+def test_a_backup_that_needs_too_much_memory_is_refused_and_writes_nothing(habitd: Habitd, tmp_path: Path) -> None:
+    db = tmp_path / "hostile.db"
+    con = sqlite3.connect(db)
+    con.executescript(LOOP_SCHEMA.replace("value integer not null,\n    notes text\n", "value integer not null\n"))
+    con.execute("insert into Habits (id, name, position, uuid) values (1, 'Date night', 0, 'u')")
+    con.execute("insert into Repetitions (habit, timestamp, value) values (1, ?, 2)", (_ms("2026-11-20"),))
+    # a column habitd reads, made of 300 MB when it is read
+    con.execute("alter table Repetitions add column notes text as (printf('%.*c', 300000000, 'x')) virtual")
+    con.commit()
+    con.close()
+    before = habitd.history_files()
+    result = habitd("import", "--from", "loop", str(db))
+    assert result.exit_code == 2, result.output
+    assert "MiB of memory habitd gives an import" in result.stderr and "nothing was imported" in result.stderr
+    assert habitd.history_files() == before

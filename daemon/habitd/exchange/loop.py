@@ -26,7 +26,11 @@ from habitd.errors import UsageError
 from habitd.habits.config import Config
 from habitd.habits.state import Note, Skip, State
 
-TABLES = ("Habits", "Repetitions")
+# the tables and columns read (any case: older versions spell them Id, Name...)
+TABLES = {
+    "Habits": ("id", "name", "type", "target_type", "target_value"),
+    "Repetitions": ("habit", "timestamp", "value", "notes"),
+}
 YES_MANUAL = 2
 SKIPS = (-3, 3)
 

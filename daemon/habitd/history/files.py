@@ -22,7 +22,7 @@ import select
 import stat
 import time
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from habitd.errors import (
     ConfigError,
@@ -36,7 +36,9 @@ from habitd.errors import (
 
 CONFIG_MAX_BYTES = 1 << 20
 STATE_MAX_BYTES = 16 << 20
-IMPORT_MAX_BYTES = 256 << 20
+IMPORT_MAX_BYTES = 32 << 20  # an export or a backup to import: ten years of a couple's history is about 2 MB
+IMPORT_SECONDS = 20.0  # how long reading a backup may take (SQLite's steps are counted, not the clock's)
+IMPORT_HEAP = 256 << 20  # how much memory SQLite may use for it
 
 
 # --- folders and atomic writes ---------------------------------------------------------
@@ -407,29 +409,54 @@ def read_text_file(path: str, what: str, limit: int = IMPORT_MAX_BYTES) -> str:
         raise UsageError(f"{path}: {e}") from None
 
 
-def read_sqlite_tables(path: str, tables: tuple[str, ...], what: str) -> dict[str, list[dict[str, object]]]:
-    """Every row of some tables of an SQLite file, opened read-only (it is never changed)."""
+def read_sqlite_tables(
+    path: str, tables: dict[str, tuple[str, ...]], what: str
+) -> dict[str, list[dict[str, object]]]:
+    """The rows of some tables of an SQLite file, opened read-only (it is never changed): of each
+    table only the columns named (matched without regard to case; those it lacks are left out).
+
+    Foreign input: the file is refused above IMPORT_MAX_BYTES, and reading it stops with a
+    UsageError after IMPORT_SECONDS or when SQLite would need more than IMPORT_HEAP of memory
+    (a column computed from an expensive expression, say)."""
     import sqlite3
     from urllib.parse import quote
 
     if not os.path.isfile(path):
         raise UsageError(f"{path}: no such file")
+    size = os.path.getsize(path)
+    if size > IMPORT_MAX_BYTES:
+        raise UsageError(f"{path}: {size} bytes, more than the {IMPORT_MAX_BYTES >> 20} MiB habitd imports")
     try:
         db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True)
     except sqlite3.Error as e:
         raise UsageError(f"{path}: cannot open {what}: {e}") from None
+    deadline = time.monotonic() + IMPORT_SECONDS
+    db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
+        db.execute(f"PRAGMA hard_heap_limit = {IMPORT_HEAP}")
         db.row_factory = sqlite3.Row
-        out: dict[str, list[dict[str, object]]] = {}
-        for table in tables:
-            found = db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", (table,)
-            ).fetchone()
-            if found is None:
-                raise UsageError(f"{path}: not {what} (it has no {table} table)")
-            out[table] = [dict(row) for row in db.execute(f'SELECT * FROM "{table}"')]
-        return out
-    except sqlite3.DatabaseError as e:
-        raise UsageError(f"{path}: not {what} ({e})") from None
+        return {table: _rows(db, path, what, table, columns) for table, columns in tables.items()}
+    except (sqlite3.DatabaseError, MemoryError) as e:
+        if time.monotonic() > deadline:
+            why = f"reading it took more than {IMPORT_SECONDS:.0f} s"
+        elif isinstance(e, MemoryError) or "out of memory" in str(e):
+            why = f"reading it needs more than the {IMPORT_HEAP >> 20} MiB of memory habitd gives an import"
+        else:
+            why = f"not {what} ({e})"
+        raise UsageError(f"{path}: {why}; nothing was imported") from None
     finally:
         db.close()
+
+
+def _rows(db: Any, path: str, what: str, table: str, columns: tuple[str, ...]) -> list[dict[str, object]]:
+    found = db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", (table,)
+    ).fetchone()
+    if found is None:
+        raise UsageError(f"{path}: not {what} (it has no {table} table)")
+    have = {str(row[1]).lower(): str(row[1]) for row in db.execute(f'PRAGMA table_xinfo("{found[0]}")')}
+    wanted = [have[c.lower()] for c in columns if c.lower() in have]
+    if not wanted:
+        raise UsageError(f"{path}: not {what} (its {table} table has none of {', '.join(columns)})")
+    listed = ", ".join('"' + c.replace('"', '""') + '"' for c in wanted)
+    return [dict(row) for row in db.execute(f'SELECT {listed} FROM "{found[0]}"')]
