@@ -313,3 +313,16 @@ def test_an_import_with_a_name_habitd_would_never_write_is_refused_saying_where(
     result = habitd("import", str(f))
     assert result.exit_code == 2 and "habits.thanks.completions[0].by" in result.stderr, result.output
     assert "is not a name" in result.stderr and "nothing was imported" in result.stderr
+
+
+def test_an_import_file_far_larger_than_any_history_is_refused_before_it_is_read(
+    habitd: Habitd, tmp_path: Path
+) -> None:
+    from habitd.history.files import IMPORT_MAX_BYTES
+
+    f = tmp_path / "huge.csv"
+    with f.open("w") as out:
+        out.write("kind,habit,date,until,count,written,text\nversion,,,,2,,habitd-export\n")
+        out.truncate(IMPORT_MAX_BYTES + 1)
+    result = habitd("import", str(f))
+    assert result.exit_code == 2 and f"more than the {IMPORT_MAX_BYTES}" in result.stderr, result.output
