@@ -36,7 +36,7 @@ from habitd.errors import (
 
 CONFIG_MAX_BYTES = 1 << 20
 STATE_MAX_BYTES = 16 << 20
-IMPORT_MAX_BYTES = 16 << 20  # an export or a backup to import: ten years of a couple's history is about 2 MB
+IMPORT_MAX_BYTES = 16 << 20  # an export or backup to import: a decade of 13 daily habits, each day noted, is ~8 MB
 IMPORT_SECONDS = 20.0  # how long reading a backup may take (SQLite's steps are counted, not the clock's)
 IMPORT_HEAP = 256 << 20  # how much memory SQLite may use for it
 
