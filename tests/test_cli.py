@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from habitd.history.files import example_config
 from tests.conftest import ROOT, Habitd
 
@@ -250,3 +252,36 @@ def test_a_completion_dated_in_the_future_is_pointed_out_and_can_be_undone(habit
     assert result.exit_code == 0, result.output
     assert "2027-11-25" not in habitd("status").stderr
     assert habitd("done", "thanks", "--date", "2027-11-25").exit_code == 2  # done still refuses the future
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "words"),
+    [(["done", "thanks"], "--date", ("today", "yesterday", "fri", "2026-11-20")),
+     (["pause", "thanks"], "--until", ("today", "tomorrow", "fri", "2026-12-20"))],
+)  # fmt: skip
+def test_each_day_options_help_lists_only_what_it_accepts(
+    habitd: Habitd, command: list[str], option: str, words: tuple[str, ...]
+) -> None:
+    shown = " ".join(habitd(command[0], "--help").stdout.split())
+    wrong = "tomorrow" if option == "--date" else "yesterday"
+    assert wrong not in shown and all(w in shown for w in words[:2])
+    for word in words:
+        result = habitd(*command, option, word)
+        assert result.exit_code == 0, (word, result.output)
+        if command[0] == "pause":
+            assert habitd("resume").exit_code == 0
+    assert habitd(*command, option, wrong).exit_code == 2
+
+
+def test_habitd_alone_says_what_is_due_and_where_to_start_with_exit_0(habitd: Habitd, tmp_path: Path) -> None:
+    result = habitd()
+    assert result.exit_code == 0, result.output
+    first, start = result.stdout.splitlines()
+    assert first == "habitd: " + habitd("today", "--format", "line").stdout.strip()
+    assert "`habitd --help` lists every command" in start and result.stderr == ""
+    habitd.config.write_text("x =\n")
+    broken = habitd()
+    assert broken.exit_code == 0 and "problem in the config; `habitd check` says which." in broken.stdout
+    habitd.config.unlink()
+    missing = habitd()
+    assert missing.exit_code == 0 and "`habitd init` writes one" in missing.stdout

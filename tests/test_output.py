@@ -28,7 +28,7 @@ def console(tmp_path: Path, *args: str | bytes, **env: str) -> subprocess.Comple
     return subprocess.run([HABITD, *args], capture_output=True, env=wall_clock_env(base), timeout=60)
 
 
-# --- 6: odd characters in and out -------------------------------------------------
+# --- odd characters in and out -------------------------------------------------
 
 
 def test_a_note_with_a_byte_that_is_not_utf8_is_kept_readable(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_text_the_terminal_cannot_encode_becomes_a_question_mark(tmp_path: Path)
     assert data.returncode == 0 and b'"title": "Danke \\u2764"' in data.stdout  # JSON loses nothing
 
 
-# --- 9: user text is shown, never obeyed -------------------------------------------
+# --- user text is shown, never obeyed -------------------------------------------
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m"
 
@@ -99,7 +99,7 @@ def test_error_messages_show_control_characters_inert(habitd: Habitd) -> None:
     assert result.exit_code == 2 and "^[[2J" in result.stderr and "\x1b" not in result.stderr
 
 
-# --- 7: bounds at validation ----------------------------------------------------------
+# --- bounds at validation ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_status_and_today_fit_80_columns_and_hide_no_habit(habitd: Habitd) -> No
     assert len(listed) == 12 and all(re.search(rf"\b{i}\b", today) for i in listed)  # the open list is whole
 
 
-# --- 14: wording ------------------------------------------------------------------------
+# --- wording ------------------------------------------------------------------------
 
 
 def test_counts_and_periods_read_as_english(habitd: Habitd) -> None:
@@ -193,7 +193,7 @@ def test_usage_errors_are_one_line_with_the_hint(habitd: Habitd) -> None:
         assert result.stderr.startswith(f"habitd: {what}") and "--help`" in result.stderr
 
 
-# --- 15: exit codes ---------------------------------------------------------------------
+# --- exit codes ---------------------------------------------------------------------
 
 
 def test_an_unreadable_config_is_an_io_failure(habitd: Habitd, tmp_path: Path) -> None:
@@ -209,7 +209,7 @@ def test_an_unknown_notifier_is_a_usage_error(habitd: Habitd, monkeypatch: pytes
     assert result.exit_code == 2 and "HABITD_NOTIFIER='bogus'" in result.stderr
 
 
-# --- 16: NO_COLOR -----------------------------------------------------------------------
+# --- NO_COLOR -----------------------------------------------------------------------
 
 
 def on_a_terminal(tmp_path: Path, no_color: str | None) -> bytes:
@@ -245,7 +245,7 @@ def test_an_empty_no_color_keeps_colour_and_a_set_one_removes_it(tmp_path: Path)
     assert b"\x1b[" not in on_a_terminal(tmp_path, "1")
 
 
-# --- 17: everything paused ----------------------------------------------------------------
+# --- everything paused ----------------------------------------------------------------
 
 
 def test_today_line_says_when_everything_is_paused(habitd: Habitd) -> None:
@@ -262,7 +262,7 @@ def test_today_line_says_when_everything_is_paused(habitd: Habitd) -> None:
     assert habitd("today", "--format", "line").stdout == "all done, 1 paused\n"
 
 
-# --- 18: one date grammar ---------------------------------------------------------------
+# --- one date grammar ---------------------------------------------------------------
 
 
 def test_done_on_a_day_off_is_recorded_and_says_so(habitd: Habitd) -> None:
@@ -289,10 +289,10 @@ def test_every_day_option_shares_one_grammar_and_one_error(habitd: Habitd) -> No
     assert "is in the future" in habitd("done", "thanks", "--date", "tomorrow").stderr
     assert "is not a date" in habitd("done", "thanks", "--date", "20261125").stderr  # only YYYY-MM-DD
     help_text = habitd("pause", "--help").stdout + habitd("done", "--help").stdout
-    assert help_text.count("tomorrow") == 2
+    assert help_text.count("tomorrow") == 1  # --until offers it; --date, which refuses it, does not
 
 
-# --- 19: before the habit was tracked --------------------------------------------------------
+# --- before the habit was tracked --------------------------------------------------------
 
 
 def test_weeks_before_the_first_completion_are_not_tracked(habitd: Habitd) -> None:

@@ -128,7 +128,7 @@ def _warn_unread(app: object, refused: str = "") -> None:
             click.echo(f"habitd: warning: {problem}", err=True)
 
 
-@click.group(cls=HabitdGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=HabitdGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="habitd")
 @click.option(
     "--config",
@@ -152,7 +152,8 @@ def cli(ctx: click.Context, config_path: str | None, state_dir: str | None) -> N
 
     Habits live in a config file (`habitd init` writes an example), the
     reminder daemon runs as a systemd user service (`habitd run`), and you
-    mark a habit done from here: `habitd done date-night`.
+    mark a habit done from here: `habitd done date-night`. `habitd` alone
+    says what is due today and where to start.
     """
     if ctx.obj is None:
         ctx.obj = App(config_path or paths.config_path(), state_dir or paths.state_dir())
@@ -161,6 +162,10 @@ def cli(ctx: click.Context, config_path: str | None, state_dir: str | None) -> N
             ctx.obj.config_path = config_path
         if state_dir:
             ctx.obj.state_dir = state_dir
+    if ctx.invoked_subcommand is None:
+        from habitd.cli.show import overview
+
+        overview(ctx.obj)
 
 
 cli.add_command(recording.done)

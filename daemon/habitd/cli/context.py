@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from habitd.habits.config import Config
     from habitd.history.store import Store
 
-DAY_HELP = "today, yesterday, tomorrow, YYYY-MM-DD or a weekday (the latest one; for --until the next one)"
+DAY_HELP = "today, yesterday, YYYY-MM-DD or a weekday (the latest one, today included)"  # looking back
+UNTIL_HELP = "today, tomorrow, YYYY-MM-DD or a weekday (the next one, today included)"  # looking ahead
 ALL_HELP = "Archived habits too."
 
 
@@ -105,7 +106,7 @@ class App:
         return self.config.today(self.now())
 
     def day(self, text: str, future_dates: bool = False) -> date:
-        """The day a ``--date`` or ``--since`` names (see DAY_HELP).
+        """The day a ``--date`` or ``--since`` names (see DAY_HELP; ``--until``: UNTIL_HELP).
 
         ``future_dates``: a YYYY-MM-DD after today is taken too (undo a completion a wrong clock dated).
         """

@@ -12,7 +12,7 @@ from datetime import date
 
 import click
 
-from habitd.cli.context import DAY_HELP, App, complete_day, complete_habit, pass_app, typed
+from habitd.cli.context import DAY_HELP, UNTIL_HELP, App, complete_day, complete_habit, pass_app, typed
 from habitd.cli.output import after_save, inert_lines, out
 from habitd.errors import UsageError
 
@@ -170,7 +170,7 @@ def _has_note(app: App, habit_id: str, day: date) -> bool:
 @click.argument("habit", required=False, shell_complete=complete_habit)
 @click.option(
     "--until", "until_text", required=True, shell_complete=complete_day,
-    help="Last day of the pause (included): " + DAY_HELP,
+    help="Last day of the pause (included): " + UNTIL_HELP,
 )  # fmt: skip
 @pass_app
 def pause(app: App, habit: str | None, until_text: str) -> None:

@@ -107,6 +107,24 @@ def next_(app: App, limit: int, as_json: bool) -> None:
         out("\n".join(render.upcoming_lines(config, items, now)))
 
 
+def overview(app: App) -> None:
+    """``habitd`` alone: what is due today, or what to do first, and where the rest is (exit 0)."""
+    import os
+
+    from habitd.errors import HabitdError
+    from habitd.views import render
+    from habitd.views import rows as views
+
+    if not os.path.lexists(app.config_path):
+        out(f"habitd: no config at {app.config_path} yet; `habitd init` writes one from the example.")
+    else:
+        try:
+            out(f"habitd: {render.today_line(views.today_view(app.config, app.store.read(), app.now(), False))}")
+        except HabitdError as e:
+            out(f"habitd: {str(e).splitlines()[0].rstrip(':')}; `habitd check` says which.")
+    out("Start with `habitd done HABIT`, `habitd status` or `habitd next`; `habitd --help` lists every command.")
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @click.option(
