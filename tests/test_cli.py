@@ -285,3 +285,11 @@ def test_habitd_alone_says_what_is_due_and_where_to_start_with_exit_0(habitd: Ha
     habitd.config.unlink()
     missing = habitd()
     assert missing.exit_code == 0 and "`habitd init` writes one" in missing.stdout
+
+
+def test_commands_say_what_they_did_by_title(habitd: Habitd) -> None:
+    assert habitd("done", "thanks", "--note", "the soup").stdout == "Thanks: done for 2026-11-25. Note kept.\n"
+    assert habitd("pause", "thanks", "--until", "fri").stdout.startswith("Thanks paused until 2026-11-27 (included).")
+    assert habitd("pause", "listen", "--until", "2026-11-30").exit_code == 0
+    resumed = habitd("resume").stdout
+    assert "Resumed Listen (paused until 2026-11-30), Thanks (paused until 2026-11-27). Welcome back." == resumed.strip()

@@ -56,7 +56,7 @@ def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -
         if app.config.settings.show_streaks:
             after = summarize(h, result.state, app.today(), app.config.settings.week_starts).streak
             streak = f" Streak: {after}." if after > 1 else ""
-        kept = " Your note stays on this machine only." if private else ""
+        kept = " Your note stays on this machine only." if private else " Note kept." if note else ""
         out(f"{h.title}: done for {day.isoformat()}{off}{progress}.{streak}{kept}")
 
 
@@ -185,7 +185,7 @@ def pause(app: App, habit: str | None, until_text: str) -> None:
     until = parse_day(until_text, day, ahead=True)
     record.pause(app.store, hid, day, until)
     with after_save():
-        who = "All habits" if hid == ALL else hid
+        who = "All habits" if h is None else h.title
         care = "yourself" if h and h.each else "yourselves"  # a personal habit's pause is one person's
         click.echo(f"{who} paused until {until.isoformat()} (included). Take care of {care}.")
 
@@ -195,6 +195,7 @@ def pause(app: App, habit: str | None, until_text: str) -> None:
 @pass_app
 def resume(app: App, habit: str | None) -> None:
     """End the pause of HABIT (or of everything) today."""
+    from habitd.habits.state import ALL
     from habitd.history import record
 
     hid = app.config.find(habit).id if habit else None
@@ -206,4 +207,7 @@ def resume(app: App, habit: str | None) -> None:
     with after_save():
         theirs = sorted({p.by for p in ended if p.by and p.by != app.store.by})  # a partner's pause ended too
         whose = f", ending {' and '.join(theirs)}'s pause" if theirs else ""
-        click.echo(f"Resumed {hid or 'all habits'}{whose}. Welcome back.")
+        titles = {h.id: h.title for h in app.config.habits}
+        names = sorted({f"{'every habit' if p.habit == ALL else titles.get(p.habit, p.habit)}"
+                        f" (paused until {p.until})" for p in ended})  # fmt: skip
+        click.echo(f"Resumed {', '.join(names)}{whose}. Welcome back.")
