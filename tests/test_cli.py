@@ -291,5 +291,5 @@ def test_commands_say_what_they_did_by_title(habitd: Habitd) -> None:
     assert habitd("done", "thanks", "--note", "the soup").stdout == "Thanks: done for 2026-11-25. Note kept.\n"
     assert habitd("pause", "thanks", "--until", "fri").stdout.startswith("Thanks paused until 2026-11-27 (included).")
     assert habitd("pause", "listen", "--until", "2026-11-30").exit_code == 0
-    resumed = habitd("resume").stdout
-    assert "Resumed Listen (paused until 2026-11-30), Thanks (paused until 2026-11-27). Welcome back." == resumed.strip()
+    resumed = habitd("resume").stdout.strip()
+    assert resumed == "Resumed Listen (paused until 2026-11-30), Thanks (paused until 2026-11-27). Welcome back."
