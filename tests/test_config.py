@@ -206,3 +206,16 @@ def test_every_key_is_documented_in_the_readme_and_the_example() -> None:
 def test_the_example_config_is_valid() -> None:
     config = parse_config((ROOT / "config.example.toml").read_text(), "config.example.toml")
     assert 10 <= len(config.habits) <= 14
+
+
+def test_the_configs_day_names_are_the_command_lines() -> None:
+    """`on = ["sunday"]` reads as `--date sunday` does: short and full weekday names alike."""
+
+    def days(on: str, week_starts: str = "mon") -> tuple[object, object]:
+        text = f'[settings]\nweek_starts = "{week_starts}"\n[habits.walk]\nevery = "month"\non = {on}\nat = "19:00"\n'
+        config = parse_config(text, "c.toml")
+        return config.habits[0].on, config.settings.week_starts
+
+    assert days('["sunday", "1st saturday"]', "monday") == days('["sun", "1st sat"]', "mon")
+    with pytest.raises(ConfigError, match="is not a weekday"):
+        days('["sun"]', "monkey")

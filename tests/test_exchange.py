@@ -247,3 +247,11 @@ def test_export_writes_the_days_of_the_masks_as_the_history_reads_them(done: dic
     log = HabitLog()
     log.done = done
     assert _iso_days(done) == [d.isoformat() for d in log.days()]
+
+
+def test_an_export_without_notes_says_what_it_left_out(habitd: Habitd) -> None:
+    _history(habitd)
+    without = habitd("export")
+    said = "note: 8 note(s) and reason(s) for skips left out; `habitd export --notes` includes them"  # 7 + 1
+    assert said in without.stderr
+    assert "left out" not in habitd("export", "--notes").stderr

@@ -57,12 +57,16 @@ def export(app: App, fmt: str, output: str | None, notes: bool) -> None:
     except ConfigError:  # your data is yours even while the config has a problem
         timezone = files.system_timezone()
         moment = app.now().astimezone(UTC)  # the moment, in no zone a config did not choose
-    doc = exchange.export_doc(app.store.read(), timezone, moment, notes)
+    state = app.store.read()
+    doc = exchange.export_doc(state, timezone, moment, notes)
     text = exchange.to_json(doc) if fmt == "json" else exchange.to_csv(doc)
     _write_or_print(text.encode("utf-8"), output)
     if output and output != "-":
         n = sum(len(h["completions"]) for h in doc["habits"].values())
         out(f"Wrote {output}: {len(doc['habits'])} habit(s), {n} day(s) with completions.", err=True)
+    left = 0 if notes else sum(len(log.notes) + sum(1 for s in log.skips if s.text) for log in state.habits.values())
+    if left:  # a backup without them would lose them without a word
+        out(f"note: {left} note(s) and reason(s) for skips left out; `habitd export --notes` includes them", err=True)
 
 
 def _summary(merged: Merged, read: State, file: str) -> str:

@@ -15,6 +15,13 @@ from habitd.errors import UsageError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def weekday_of(word: str) -> int | None:
+    """Monday 0 .. Sunday 6 for a weekday's name, short ("sat") or full ("saturday"); else None."""
+    if word in WEEKDAYS or word in _FULL_WEEKDAYS:
+        return WEEKDAYS.index(word[:3])
+    return None
 # Patterns are compiled on first use (re keeps them), not at import: most commands never need them.
 _TIME_PATTERN = r"^([01]?\d|2[0-3]):([0-5]\d)$"
 

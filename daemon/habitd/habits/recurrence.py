@@ -15,7 +15,7 @@ from habitd.habits.clock import month_days
 # Patterns are compiled on first use (re keeps them), not at import; the common cases are
 # told by plain string checks that give the same answers.
 _EVERY_PATTERN = r"^(?:(\d+)\s+)?(day|week|month)s?$"
-_NTH_PATTERN = r"^(1st|2nd|3rd|4th|5th|last)\s+([a-z]{3})$"
+_NTH_PATTERN = r"^(1st|2nd|3rd|4th|5th|last)\s+([a-z]{3,9})$"  # a weekday, short or full
 
 
 # The nth weekday of a month "on" names: its number (-1: the last one).
@@ -86,7 +86,8 @@ def nth_words(word: str) -> tuple[str, str] | None:
     """The two groups of _NTH_PATTERN ("1st", "sat"), or None: told without compiling it for ASCII."""
     if word.isascii() and word == word.strip():  # (as `word` always is: the pattern's `^`, `$` need no care)
         parts = word.split()
-        ok = len(parts) == 2 and parts[0] in NTH and len(parts[1]) == 3 and parts[1].isalpha() and parts[1].islower()
+        day = parts[1] if len(parts) == 2 else ""
+        ok = len(parts) == 2 and parts[0] in NTH and 3 <= len(day) <= 9 and day.isalpha() and day.islower()
         return (parts[0], parts[1]) if ok else None
     m = re.match(_NTH_PATTERN, word)
     return (m.group(1), m.group(2)) if m else None

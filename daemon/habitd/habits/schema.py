@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from habitd.habits.clock import WEEKDAYS, parse_duration, parse_hhmm
+from habitd.habits.clock import parse_duration, parse_hhmm, weekday_of
 from habitd.habits.cron import Cron, CronSyntaxError, parse_cron
 from habitd.habits.recurrence import EVERY_MAX, NTH, DaySet, Every, nth_words, period_words
 
@@ -79,9 +79,10 @@ def _hhmm(value: Any, where: str, problems: Problems) -> time | None:
 
 
 def _weekday(value: Any, where: str, problems: Problems) -> int | None:
-    if isinstance(value, str) and value.lower()[:3] in WEEKDAYS:
-        return WEEKDAYS.index(value.lower()[:3])
-    problems.append(f"{where}: {_show(value)} is not a weekday (mon..sun)")
+    day = weekday_of(value.strip().lower()) if isinstance(value, str) else None
+    if day is not None:
+        return day
+    problems.append(f"{where}: {_show(value)} is not a weekday (mon..sun, monday..sunday)")
     return None
 
 
@@ -188,21 +189,22 @@ def _on(value: Any, where: str, problems: Problems) -> DaySet | None:
         return None
     for item in items:
         word = item.strip().lower() if isinstance(item, str) else None
-        if word in WEEKDAYS:
-            weekdays.add(WEEKDAYS.index(word))
+        day = weekday_of(word) if word else None
+        if day is not None:
+            weekdays.add(day)
         elif word == "weekdays":
             weekdays.update(range(5))
         elif word == "weekends":
             weekdays.update((5, 6))
         elif word in ("daily", "every day"):
             weekdays.update(range(7))
-        elif word and (nth_day := nth_words(word)) and nth_day[1] in WEEKDAYS:
-            nth.add((NTH[nth_day[0]], WEEKDAYS.index(nth_day[1])))
+        elif word and (nth_day := nth_words(word)) and (day := weekday_of(nth_day[1])) is not None:
+            nth.add((NTH[nth_day[0]], day))
         elif isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= 31:
             month_days.add(item)
         else:
             problems.append(
-                f'{where}: {_show(item)} is not a day: "mon".."sun", "weekdays", "weekends",'
+                f'{where}: {_show(item)} is not a day: "mon".."sun" (or "monday".."sunday"), "weekdays", "weekends",'
                 ' "1st sat", "last fri" or a day of the month 1-31'
             )
             ok = False

@@ -4,8 +4,8 @@ Streaks, periods, views and the daemon keep working on ``State`` as before;
 only where it comes from changed. The rules, each independent of the order
 in which events arrived (only their stamps order them):
 
-- An event named by an ``undo``, ``unskip`` or ``note-delete`` is gone; a note (or a version of
-  it) only when its writer names it: the same device, or another device of the same person.
+- An event named by an ``undo``, ``unskip`` or ``note-delete`` is gone; a named note (or a
+  version of it) only when its writer names it: the same device, or a device of the same person.
 - The day's completions are its ``done`` events; the nth by stamp is the nth.
   Each is also counted as its writer's (``by``) when it names one: who did what.
 - A note belongs to the completion ``of`` names; when that completion is
@@ -97,10 +97,11 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
 
 
 def writes_for(e: Event, target: Event) -> bool:
-    """Whether ``e`` may replace or remove the note (or note version) ``target``: only its writer may,
-    that is the same device, or a device of the same person (the same name; a nameless note is its
-    device's alone). A take-back the command line would refuse is ignored here too."""
-    return e.stamp.device == target.stamp.device or (target.by != "" and e.by == target.by)
+    """Whether ``e`` may replace or remove the note (or note version) ``target``: a named note only
+    its writer may, that is the same device or a device of the same person (the same name). A
+    take-back the command line would refuse is ignored here too. A note without a name is still
+    anyone's: the command line cannot tell whose it is either."""
+    return target.by == "" or e.by == target.by or e.stamp.device == target.stamp.device
 
 
 def _taken_back(ordered: list[Event]) -> tuple[set[Stamp], dict[Stamp, Event], dict[Stamp, list[Event]]]:
