@@ -325,3 +325,13 @@ def test_an_import_file_far_larger_than_any_history_is_refused_before_it_is_read
         out.truncate(IMPORT_MAX_BYTES + 1)
     result = habitd("import", str(f))
     assert result.exit_code == 2 and f"more than the {IMPORT_MAX_BYTES}" in result.stderr, result.output
+
+
+@pytest.mark.parametrize("name", ["Anne\u00a0Marie", "Zoë 🌻", "Sam", "x" * 40])
+def test_a_name_the_config_takes_is_one_the_history_reads(name: str, tmp_path: Path) -> None:
+    """A partner's name that their config accepted must never make their events unreadable here."""
+    from habitd.habits.config import parse_config
+    from habitd.limits import name_problem
+
+    config = parse_config(f'[settings]\nname = "{name}"\n[habits.thanks]\nat = "20:00"\n', "c.toml")
+    assert config.settings.name == name and name_problem(name) is None

@@ -8,6 +8,7 @@ own files nest four levels deep and hold no number longer than 13 digits.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from typing import Any
 
@@ -92,9 +93,14 @@ def name_problem(name: str) -> str | None:
     MAX_NAME characters, no spaces around it, no control or text-direction characters."""
     if len(name) > MAX_NAME or name != name.strip():
         return f"is not one line of at most {MAX_NAME} characters without spaces around it"
-    if not name.isprintable():  # line breaks, tabs, controls, bidi embeddings and isolates: none is
+    if not name.isprintable() and re.search(_NOT_IN_NAMES, name):  # the config's own rule for a name
         return "holds a line break, a control or a text-direction character"
     return None
+
+
+# what a name may not hold: controls, line and paragraph breaks, tabs, text-direction embeddings,
+# overrides and isolates (a no-break space, say, is unprintable to Python but fine in a name)
+_NOT_IN_NAMES = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
 def toml_loads(text: str) -> dict[str, Any]:
