@@ -300,7 +300,8 @@ HABIT_KEYS: dict[str, Key] = {
     "times": Key("completions that meet one period", _int(1, 100), "1"),
     "on": Key(
         "days: for a daily habit the days it is due, for longer periods the days its reminder fires;"
-        ' "mon".."sun", "weekdays", "weekends", and for month periods "1st sat", "last fri" or 1-31',
+        ' "mon".."sun" (or "monday".."sunday"), "weekdays", "weekends", and for month periods "1st sat",'
+        ' "last fri" or 1-31',
         _on,
         '["fri"]',
     ),
