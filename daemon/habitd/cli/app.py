@@ -53,6 +53,7 @@ class HabitdGroup(click.Group):
         "ical": "habitd.cli.data:ical",
         "rename": "habitd.cli.habits:rename",
         "edit": "habitd.cli.habits:edit",
+        "resolve": "habitd.cli.habits:resolve",
         "devices": "habitd.cli.devices:devices",
     }
 

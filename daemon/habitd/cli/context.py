@@ -53,13 +53,15 @@ class App:
 
     @cached_property
     def config(self) -> Config:
-        from habitd.habits.config import parse_config
         from habitd.history import files
+        from habitd.history.configfile import load_config
 
         if not os.path.lexists(self.config_path):
             raise UsageError(f"no config at {self.config_path}; `habitd init` writes one")
-        text = files.read_config_text(self.config_path)
-        return parse_config(text, str(self.config_path), files.system_timezone()).named(self._device_name)
+        loaded = load_config(self.config_path, self.state_dir, files.system_timezone())
+        for line in loaded.said:
+            out(f"habitd: {line}", err=True)
+        return loaded.config
 
     @cached_property
     def _device_name(self) -> str:
@@ -155,14 +157,14 @@ def complete_habit(ctx: click.Context, param: click.Parameter, incomplete: str) 
     """Shell completion of habit ids, from the config the command would read (never raises)."""
     from click.shell_completion import CompletionItem
 
-    from habitd.habits.config import parse_config
-    from habitd.history import files
+    from habitd.history.configfile import load_config
 
     try:
         root = ctx.find_root()
         app = root.obj if isinstance(root.obj, App) else None
         path = app.config_path if app else root.params.get("config_path") or paths.config_path()
-        config = parse_config(files.read_config_text(path), path)
+        state = app.state_dir if app else root.params.get("state_dir") or paths.state_dir()
+        config = load_config(path, state, "UTC", move=False).config
     except Exception:  # completion must never print a traceback into the shell
         return []
     low = incomplete.lower()

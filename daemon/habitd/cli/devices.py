@@ -256,14 +256,25 @@ def devices(app: App, as_json: bool, new_id: bool) -> None:
     s = seen(app)
     missing = s.shared and not s.survey.exists
     name, tz = app.sharing()[1], _zone(app)
+    conflicts = _conflicts(app)
     if as_json:
-        emit_json(devices_json(s, tz, name))
+        emit_json(devices_json(s, tz, name) | {"conflicts": [{"habit": h, "copy": c} for h, c in conflicts]})
         if missing:  # said in its problems
             sys.exit(EXIT_RUNTIME)
     elif missing:
         raise HabitdError(f"the shared folder {s.folder} {NOT_THERE}")
     else:
         out("\n".join(devices_lines(s, tz, name)))
+        for habit_id, copy in conflicts:
+            out(f"conflict: habits/{habit_id}.toml and {copy} (two edits at once); `habitd resolve {habit_id}`")
+
+
+def _conflicts(app: App) -> tuple[tuple[str, str], ...]:
+    """The shared habit files with a conflict copy (none when the config cannot be read: check says why)."""
+    try:
+        return app.config.conflicts
+    except HabitdError:
+        return ()
 
 
 # --- init --join ------------------------------------------------------------------------

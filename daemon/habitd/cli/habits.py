@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from habitd.cli.context import App, complete_habit, pass_app
@@ -108,40 +110,146 @@ def rename(app: App, old: str, new: str) -> None:
     _refresh_feed(app)
 
 
-@click.command()
-@click.pass_context
-def edit(ctx: click.Context) -> None:
-    """Open the config in $VISUAL or $EDITOR, then check it.
+NEW_HABIT = """\
+# A new shared habit: each key is described in the config reference (docs/config.md).
+title = "{title}"
+message = "A small moment for: {lower}."
+every = "week"
+# at = "19:00"
+"""
 
-    When it has problems you may edit it again. The daemon picks up the saved
-    file by itself (an invalid one leaves the previous config in force).
+
+@click.command()
+@click.argument("habit", required=False, shell_complete=complete_habit)
+@click.pass_context
+def edit(ctx: click.Context, habit: str | None) -> None:
+    """Open the config in $VISUAL or $EDITOR; it is saved only once it is valid.
+
+    You edit a copy: the file is replaced only when the copy has no problems
+    (otherwise you may edit it again, or leave the file as it was), and a link
+    is followed, never replaced. With a shared folder, HABIT opens that shared
+    habit's file (a new id starts a new habit); without HABIT, this machine's
+    config. The daemon picks up the saved file by itself.
     """
     import os
 
     from habitd.cli.setup import check
-    from habitd.errors import ConfigError
-    from habitd.habits.config import parse_config
     from habitd.history import files
 
     app = ctx.find_object(App)
     assert app is not None
-    if not os.path.isfile(app.config_path):
+    if not os.path.lexists(app.config_path):
         raise UsageError(f"no config at {app.config_path} yet; `habitd init` writes one to start from")
+    target, text, problems_of, save = _edit_target(app, habit)
     while True:
         try:
-            click.edit(filename=app.config_path)
+            edited = click.edit(text, extension=".toml", require_save=True)
         except click.ClickException as e:
             raise HabitdError(f"{e.format_message()}; set $VISUAL or $EDITOR to your editor") from None
-        try:
-            parse_config(files.read_config_text(app.config_path), app.config_path, files.system_timezone())
+        if edited is None or (edited == text and not problems_of(text)):
+            out(f"No change: {target} is as it was.")
+            return
+        text = edited
+        problems = problems_of(text)
+        if not problems:
             break
-        except ConfigError as e:
-            out(f"habitd: {e}", err=True)
-            if not click.confirm("Edit it again?", default=True, err=True):
-                raise UsageError(
-                    f"{app.config_path} is saved with these problems; the daemon keeps the previous config"
-                    " until they are fixed (`habitd edit` or `habitd check`)"
-                ) from None
+        out(f"habitd: {target} was not saved: {len(problems)} problem(s):", err=True)
+        for p in problems:
+            out(f"  {p}", err=True)
+        if not click.confirm("Edit it again?", default=True, err=True):
+            raise UsageError(f"nothing was saved; {target} is as it was")
+    save(text)
+    out(f"Saved {target}.")
     app.__dict__.pop("config", None)  # read the saved file
-    ctx.invoke(check)
+    if files.signature(app.config_path) is not None:
+        ctx.invoke(check)
     _refresh_feed(app)
+
+
+def _edit_target(app: App, habit: str | None) -> tuple[str, str, Callable[[str], list[str]], Callable[[str], object]]:
+    """What ``edit`` opens: the path, its text, what finds its problems and what saves it."""
+    import os
+
+    from habitd.errors import ConfigError
+    from habitd.habits.config import is_id, parse_config
+    from habitd.habits.shared import SharedFile, habit_problems, parse_shared
+    from habitd.history import files, habitfiles
+
+    shared = app.sharing()[0] if habit is not None else None
+    if habit is not None and shared is not None:
+        if not is_id(habit):
+            raise UsageError(f"{habit!r} cannot be a habit id: only lowercase letters, digits and '-'")
+        path = habitfiles.habit_path(shared, habit)
+        from habitd.habits.config import humanise
+
+        title = humanise(habit)
+        text = habitfiles.read_habit(shared, habit) or NEW_HABIT.format(title=title, lower=title.lower())
+        return (
+            path,
+            text,
+            lambda t: habit_problems(habit, SharedFile(f"habits/{habit}.toml", t)),
+            lambda t: habitfiles.write_habit(shared, habit, t),
+        )
+    real = os.path.realpath(app.config_path)  # a link is followed: the file it names is edited
+    tz = files.system_timezone()
+
+    def problems_of(text: str) -> list[str]:
+        try:
+            shared_dir = app.sharing()[0]
+            read = habitfiles.read_shared(shared_dir) if shared_dir else None
+            if read is None:
+                parse_config(text, real, tz)
+            else:
+                parse_shared(text, real, read, tz)
+        except ConfigError as e:
+            return e.problems
+        return []
+
+    return real, files.read_config_text(real), problems_of, lambda t: files.replace_config_text(real, t)
+
+
+@click.command()
+@click.argument("habit", shell_complete=complete_habit)
+@click.option("--keep", metavar="FILE", help="The version to keep: ID.toml (the one in use) or a conflict copy's name.")
+@pass_app
+def resolve(app: App, habit: str, keep: str | None) -> None:
+    """Settle two edits of a shared habit made at once (a sync engine's conflict copy).
+
+    Without --keep, shows the habit's file and how each conflict copy differs
+    from it. With --keep, that version becomes the habit's file and the other
+    copies are removed.
+    """
+    import difflib
+
+    from habitd.habits.shared import SharedFile, habit_problems
+    from habitd.history import habitfiles
+
+    config = app.config
+    shared = app.sharing()[0]
+    copies = [c for h, c in config.conflicts if h == habit]
+    if shared is None or not copies:
+        out(f"{habit} has no conflict copy: nothing to resolve.")
+        return
+    current = habitfiles.read_habit(shared, habit) or ""
+    mine = f"{habit}.toml"
+    if keep is None:
+        out(f"habits/{mine} (the version in use):")
+        out("".join(f"    {line}" for line in current.splitlines(keepends=True)).rstrip("\n"))
+        for copy in copies:
+            theirs = habitfiles.read_copy(shared, copy)
+            diff = difflib.unified_diff(current.splitlines(), theirs.splitlines(), mine, copy, lineterm="")
+            out(f"\nhabits/{copy} differs:")
+            out("\n".join(f"    {line}" for line in diff))
+        out(f"\nKeep one: `habitd resolve {habit} --keep {mine}` or `habitd resolve {habit} --keep {copies[0]}`.")
+        return
+    if keep not in (mine, *copies):
+        raise UsageError(f"{keep!r} is not a version of {habit}: {', '.join((mine, *copies))}")
+    if keep != mine:
+        text = habitfiles.read_copy(shared, keep)
+        problems = habit_problems(habit, SharedFile(f"habits/{keep}", text))
+        if problems:
+            raise UsageError(f"{keep} cannot be kept as it is: {'; '.join(problems)}")
+        habitfiles.write_habit(shared, habit, text)
+    for copy in copies:
+        habitfiles.remove_habit_file(shared, copy)
+    out(f"Kept {keep} as habits/{mine}; removed {len(copies)} conflict cop{'y' if len(copies) == 1 else 'ies'}.")

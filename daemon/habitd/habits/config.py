@@ -72,6 +72,9 @@ class Habit(NamedTuple):
 class Config(NamedTuple):
     settings: Settings
     habits: tuple[Habit, ...] = ()
+    habit_files: str | None = None  # shared: the folder of the habit files (one per habit); None: this file
+    notices: tuple[str, ...] = ()  # what was left out of the shared habits, and why (``habitd check`` says)
+    conflicts: tuple[tuple[str, str], ...] = ()  # (habit id, a sync engine's conflict copy of its file)
 
     def named(self, name: str) -> Config:
         """This config as this machine's person ``name`` sees it (a shared config names no one); "": as is."""
@@ -106,7 +109,7 @@ class Config(NamedTuple):
 DEFAULT_ANCHOR = date(2000, 1, 3)  # a Monday; periods of N days/weeks/months count from here
 
 
-def _check_keys(table: dict[str, Any], known: Iterable[str], where: str, problems: Problems) -> None:
+def check_keys(table: dict[str, Any], known: Iterable[str], where: str, problems: Problems) -> None:
     known = list(known)
     for key in table:
         if key not in known:
@@ -129,15 +132,15 @@ def parse_config(text: str, source: str, system_tz: str = "UTC") -> Config:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
     problems: Problems = []
-    _check_keys(doc, ("settings", "habits"), "", problems)
-    settings = _parse_settings(doc.get("settings", {}), system_tz, problems)
+    check_keys(doc, ("settings", "habits"), "", problems)
+    settings = parse_settings(doc.get("settings", {}), system_tz, problems)
     raw_habits = doc.get("habits", {})
     if not isinstance(raw_habits, dict):
         problems.append("habits: must be a table of habits ([habits.ID])")
         raw_habits = {}
     habits = []
     for habit_id, raw in raw_habits.items():
-        habit = _parse_habit(habit_id, raw, problems)
+        habit = parse_habit(habit_id, raw, problems)
         if habit is not None:
             habits.append(habit)
     if not raw_habits and not problems:
@@ -149,7 +152,7 @@ def parse_config(text: str, source: str, system_tz: str = "UTC") -> Config:
 
 def _values(table: dict[str, Any], keys: dict[str, Key], where: str, problems: Problems) -> dict[str, Any]:
     """The valid values of a table's known keys; a problem for each unknown key or invalid value."""
-    _check_keys(table, keys, where, problems)
+    check_keys(table, keys, where, problems)
     values: dict[str, Any] = {}
     for key, spec in keys.items():
         if key in table:
@@ -159,7 +162,7 @@ def _values(table: dict[str, Any], keys: dict[str, Key], where: str, problems: P
     return values
 
 
-def _parse_settings(raw: Any, system_tz: str, problems: Problems) -> Settings:
+def parse_settings(raw: Any, system_tz: str, problems: Problems) -> Settings:
     """The [settings] table (defaults where a value is missing or invalid: its problem is said)."""
     if not isinstance(raw, dict):
         problems.append("settings: must be a table ([settings])")
@@ -173,7 +176,7 @@ def _parse_settings(raw: Any, system_tz: str, problems: Problems) -> Settings:
     return Settings(timezone=tz_name, tz=tz, **values)
 
 
-def _parse_habit(habit_id: str, raw: Any, problems: Problems) -> Habit | None:
+def parse_habit(habit_id: str, raw: Any, problems: Problems) -> Habit | None:
     where = f"habits.{habit_id}"
     before = len(problems)
     if not is_id(habit_id):

@@ -1,12 +1,19 @@
-"""What the history needs of a config that may not parse: where the shared folder is, and whose device this is."""
+"""Reading the config: this machine's file, the shared habits, and what the history needs of a
+config that may not parse (where the shared folder is, whose device this is)."""
 
 from __future__ import annotations
 
 import os
 import tomllib
+from typing import NamedTuple
 
 from habitd.errors import HabitdError
+from habitd.habits.config import Config, parse_config
+from habitd.habits.shared import SharedHabits, parse_shared
+from habitd.history import habitfiles
+from habitd.history.configmove import move_config
 from habitd.history.files import read_config_text
+from habitd.history.identity import device_name
 from habitd.limits import toml_loads
 
 
@@ -25,3 +32,45 @@ def sharing_settings(path: str) -> tuple[str | None, str] | None:
     if shared_dir is not None and not (isinstance(shared_dir, str) and shared_dir.startswith(("/", "~/"))):
         return None
     return shared_dir, name if isinstance(name, str) else ""
+
+
+class Loaded(NamedTuple):
+    config: Config
+    said: list[str]  # what moving a config of before did (said once, when it happened)
+
+
+def load_config(path: str, state_dir: str, system_tz: str, move: bool = True) -> Loaded:
+    """The config in use: this machine's file and, when it shares a folder, the habits there.
+
+    A config of before is moved first (``configmove``; not when ``move`` is False, for a
+    reader that must not write, like shell completion). ``device.toml``'s name wins over the
+    config's. While the shared folder is away, its habits are unknown: none, with a notice
+    (the history says the folder is missing when asked).
+    """
+    name = device_name(state_dir)
+    said: list[str] = []
+    try:
+        said = move_config(path, name) if move else []
+    except (HabitdError, OSError, ValueError) as e:
+        said = [f"could not move the habits of {path} into the shared folder: {getattr(e, 'strerror', None) or e}"]
+    text = read_config_text(path)
+    found = sharing_settings(path)  # raises nothing: the parse below says what is wrong
+    shared_dir = found[0] if found else None
+    if shared_dir is None:
+        return Loaded(parse_config(text, path, system_tz).named(name), said)
+    shared = os.path.expanduser(shared_dir)
+    read = habitfiles.read_shared(shared) if os.path.isdir(shared) else None
+    if read is None:
+        if _has_habits(text):  # not moved yet (the shared folder away or not synced): its own habits
+            return Loaded(parse_config(text, path, system_tz).named(name), said)
+        folder = habitfiles.habits_dir(shared)
+        why = "is not there" if not os.path.isdir(shared) else "has no habits yet (`habitd edit ID` adds one)"
+        read = SharedHabits(folder, notices=(f"{shared} {why}: no habits are known",))
+    return Loaded(parse_shared(text, path, read, system_tz).named(name), said)
+
+
+def _has_habits(text: str) -> bool:
+    try:
+        return bool(toml_loads(text).get("habits"))
+    except (HabitdError, ValueError, tomllib.TOMLDecodeError):
+        return True  # parse_config says what is wrong

@@ -340,6 +340,23 @@ def replace_config_text(path: str, text: str) -> None:
     atomic_write(path, text.encode("utf-8"), mode=stat.S_IMODE(st.st_mode))
 
 
+def keep_copy(path: str, suffix: str) -> str | None:
+    """Keep a plain file's content beside it as ``path`` + ``suffix`` (a free name); None for a link."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        data = read_bytes(path, CONFIG_MAX_BYTES * 16, follow_symlink=False)
+    except (OSError, ValueError) as e:
+        raise StoreWriteError(f"could not keep a copy of {path}: {getattr(e, 'strerror', None) or e}") from None
+    copy, n = path + suffix, 1
+    while os.path.lexists(copy):
+        n += 1
+        copy = f"{path}{suffix}.{n}"
+    atomic_write(copy, data or b"", mode=stat.S_IMODE(st.st_mode))
+    return copy
+
+
 def example_config() -> str:
     """The example config shipped with habitd (inside the package once installed)."""
     return shipped_text("config.example.toml", "config.example.toml")

@@ -12,22 +12,19 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from typing import NamedTuple
 
 import tomli_w
 
 from habitd.errors import HabitdError, StateError, StoreWriteError, UsageError
-from habitd.history import files
-from habitd.history.configfile import sharing_settings
+from habitd.history import files, habitfiles
 from habitd.history.eventlog import NOT_THERE, EventLog, clashes
 from habitd.history.events import merge
-from habitd.history.files import CONFIG_MAX_BYTES, STATE_MAX_BYTES
+from habitd.history.files import STATE_MAX_BYTES
 from habitd.history.identity import LocalDevice, device_name
 from habitd.history.logformat import DEVICES, log_header, parse_log, with_events
 
-SHARED_CONFIG = "config.toml"  # a config both partners use, kept in the shared folder
-LINK, CONFIG = "link", "config"  # what a join writes at the config path
+SHARED_CONFIG = "config.toml"  # a whole config both partners used, kept in the shared folder (before)
 
 
 class JoinPlan(NamedTuple):
@@ -36,11 +33,11 @@ class JoinPlan(NamedTuple):
     folder: str  # the shared folder (absolute)
     start: bool  # a new shared folder: its devices/ folder is made
     config: str  # this machine's config path
-    write: str | None  # LINK (to the shared config), CONFIG (the example, sharing the folder) or None
+    text: str  # this machine's config as it is to be: its settings, sharing the folder
     keep: bool  # the file at the config path is kept beside first
-    shared_config: str  # the config in the shared folder
+    shared_habits: bool  # the folder shares habits already: the config's own are left out
+    old_config: str | None  # a whole config both used before, in the folder: its habits move
     name: str | None  # this machine's person, as given
-    settings: tuple[str | None, str]  # shared_dir and name of the config in use once joined
     state_dir: str | None  # the state folder whose history files move (None: it is the shared folder)
     said: list[str]  # what is said of it before anything is written
 
@@ -58,16 +55,24 @@ def toml_line(key: str, value: str) -> str:
     return tomli_w.dumps({key: value}).strip()
 
 
-def joined_config(folder: str, name: str | None) -> str:
-    """The example config with ``shared_dir`` (and ``name``) set in its [settings]."""
-    text = files.example_config()
-    values = {"shared_dir": folder} | ({"name": name} if name else {})
+def with_settings(text: str, values: dict[str, str]) -> str:
+    """``text`` with each of ``values`` set in its [settings]: a line of it (or its commented
+    example) replaced, else added under the header (a header added when there is none)."""
     for key, value in values.items():
         line = toml_line(key, value)
-        text, n = re.subn(rf"^# {key} = [^\n]*$", line, text, count=1, flags=re.MULTILINE)
-        if not n:
-            text = re.sub(r"^\[settings\]\n", f"[settings]\n{line}\n", text, count=1, flags=re.MULTILINE)
+        found = re.search(rf"^#? ?{key} = [^\n]*$", text, flags=re.MULTILINE)
+        if found:
+            text = text[: found.start()] + line + text[found.end() :]
+            continue
+        found = re.search(r"^\[settings\][^\n]*\n", text, flags=re.MULTILINE)
+        text = text[: found.end()] + line + "\n" + text[found.end() :] if found else f"[settings]\n{line}\n\n{text}"
     return text
+
+
+def joined_config(folder: str, name: str | None, text: str | None = None) -> str:
+    """``text`` (the example config when None) with ``shared_dir`` (and ``name``) in its [settings]."""
+    values = {"shared_dir": folder} | ({"name": name} if name else {})
+    return with_settings(files.example_config() if text is None else text, values)
 
 
 def refuse_clash(folder: str, state_dir: str) -> None:
@@ -89,8 +94,6 @@ def refuse_clash(folder: str, state_dir: str) -> None:
 
 def plan_join(folder: str, name: str | None, force: bool, new: bool, config: str, state_dir: str) -> JoinPlan:
     """What joining ``folder`` is to do; UsageError (or StateError) when it is refused."""
-    from habitd.habits.config import parse_config
-
     folder = os.path.abspath(os.path.expanduser(folder))
     if not os.path.isdir(folder) and not new:
         raise UsageError(f"{folder} {NOT_THERE}; to start a new shared folder there, add --new")
@@ -102,65 +105,92 @@ def plan_join(folder: str, name: str | None, force: bool, new: bool, config: str
         )
     if not start:
         refuse_clash(folder, state_dir)
-    if name is not None:  # a bad name is said before anything is written
-        parse_config(joined_config(folder, name), config, files.system_timezone())
-    shared_config = os.path.join(folder, SHARED_CONFIG)
-    write, settings, said = _config_plan(folder, name, force, config, shared_config)
-    keep = write is not None and os.path.lexists(config)
+    shared_habits = os.path.isdir(habitfiles.habits_dir(folder))
+    old_config = os.path.join(folder, SHARED_CONFIG)
+    old = old_config if not shared_habits and os.path.isfile(old_config) else None
+    text, keep = _config_text(folder, name, force, config, old)
+    _check_settings(text, config)  # a bad name is said before anything is written
     moves = None if same_path(folder, state_dir) else state_dir
-    return JoinPlan(folder, start, config, write, keep, shared_config, name, settings, moves, said)
+    return JoinPlan(folder, start, config, text, keep, shared_habits, old, name, moves, [])
 
 
-def _config_plan(
-    folder: str, name: str | None, force: bool, config: str, shared_config: str
-) -> tuple[str | None, tuple[str | None, str], list[str]]:
-    """What to write at the config path, the settings in use once joined, and what is said of it."""
-    mine = sharing_settings(config) if os.path.exists(config) else None
+def _check_settings(text: str, config: str) -> None:
+    """ConfigError for a problem in the [settings] the config is to have."""
+    import tomllib
+
+    from habitd.errors import ConfigError, describe_toml_error
+    from habitd.habits.config import parse_settings
+    from habitd.limits import toml_loads
+
+    try:
+        doc = toml_loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(config, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
+    problems: list[str] = []
+    parse_settings(doc.get("settings", {}), "UTC", problems)
+    if problems:
+        raise ConfigError(config, problems)
+
+
+def _config_text(folder: str, name: str | None, force: bool, config: str, old: str | None) -> tuple[str, bool]:
+    """This machine's config once joined (its own, else the one both used before, else the
+    example, with ``shared_dir`` and ``name`` set), and whether the file there is kept first."""
     there = os.path.lexists(config)
-    if mine is not None and mine[0] is not None and same_path(mine[0], folder) and not force:
-        return None, mine, [f"{config} uses {folder} already."]
-    if os.path.exists(shared_config):
-        found = sharing_settings(shared_config)
-        if found is None:
-            raise UsageError(
-                f"{shared_config} cannot be read as a config; `habitd --config {shared_config} check` says why"
-            )
-        if found[0] is None or not same_path(found[0], folder):
-            where = "no shared_dir" if found[0] is None else toml_line("shared_dir", found[0])
-            raise UsageError(
-                f"{shared_config} has {where}, which is not {folder} on this machine. A config both of you use"
-                ' needs a shared_dir that names the shared folder on both machines (like "~/Sync/habitd")'
-            )
-        if there and not force:
-            raise UsageError(
-                f"{config} exists already; --force replaces it with a link to the shared config {shared_config}"
-            )
-        return LINK, found, []
+    base: str | None = None
     if there and not force:
-        values = " and ".join(toml_line(k, v) for k, v in (("shared_dir", folder), ("name", name or "")) if v)
-        raise UsageError(
-            f"{config} exists already; to keep it, add to its [settings]: {values}, then run this again;"
-            " --force replaces it (keeping a copy)"
-        )
-    return CONFIG, (folder, name or ""), []
+        if os.path.islink(config) and not os.path.exists(config):
+            raise UsageError(f"{config} is a link to {os.readlink(config)}, which is not there; --force replaces it")
+        base = files.read_config_text(config)
+        if os.path.islink(config):  # one config for both, of before: its settings become this machine's
+            base = _without_habits(base)
+    elif old is not None:
+        base = _without_habits(files.read_config_text(old))
+    return joined_config(folder, name, base), there
+
+
+def _without_habits(text: str) -> str:
+    from habitd.history.configmove import split_habits
+
+    try:
+        return split_habits(text)[0]
+    except ValueError:
+        return text
 
 
 def apply_join(plan: JoinPlan, state_dir: str) -> Joined:
     """Carry out a plan of ``plan_join``: the config, the device's name, the history files moved."""
+    from habitd.history.configmove import share_habits, share_settings
+    from habitd.limits import toml_loads
+
     said = list(plan.said)
     if plan.start:
         ensure_shared_root(plan.folder)
     if plan.keep:
-        kept = keep_copy(plan.config, ".before-join")
+        kept = files.keep_copy(plan.config, ".before-join")
         if kept:
             said.append(f"Kept the config you had as {kept}.")
-    if plan.write == LINK:
-        files.link_to(plan.config, plan.shared_config)
-        said.append(f"{plan.config} now links to the shared config {plan.shared_config}.")
-    elif plan.write == CONFIG:
-        files.write_text(plan.config, joined_config(plan.folder, plan.name))
-        said.append(f"Wrote {plan.config}, sharing {plan.folder}.")
-    said.extend(_name_said(plan, state_dir))
+    rest, bodies = _split(plan.text)
+    if plan.shared_habits:
+        if bodies:
+            said.append(f"The shared habits apply; the {len(bodies)} of your config are left out of it.")
+    elif plan.old_config is not None:  # the whole config both used before: its habits move
+        old = files.read_config_text(plan.old_config)
+        said.extend(share_habits(plan.folder, _split(old)[1], "before"))
+        said.extend(share_settings(plan.folder, toml_loads(old).get("settings", {})))
+        said.append(
+            f"The habits of {plan.old_config} are now shared, one file each in {habitfiles.habits_dir(plan.folder)}."
+        )
+    elif bodies:
+        said.extend(share_habits(plan.folder, bodies, plan.name or "this-machine"))
+        said.extend(share_settings(plan.folder, toml_loads(plan.text).get("settings", {})))
+        said.append(f"The habits of your config are now shared, one file each in {habitfiles.habits_dir(plan.folder)}.")
+    files.write_text(plan.config, rest if bodies else plan.text)  # replaces a link of before too
+    said.append(f"Wrote {plan.config}: this machine's settings, sharing {plan.folder}.")
+    if plan.name:
+        device = EventLog(plan.folder, state_dir).device
+        if device_name(state_dir):
+            device.set_name(plan.name)  # the name kept there before wins over the config's: the same
+        said.append(f"This machine's person is {plan.name}.")
     left: list[tuple[str, str]] = []
     if plan.state_dir is not None:
         moved, merged, left = move_history(plan.state_dir, plan.folder)
@@ -171,18 +201,12 @@ def apply_join(plan: JoinPlan, state_dir: str) -> Joined:
     return Joined(said, left)
 
 
-def _name_said(plan: JoinPlan, state_dir: str) -> list[str]:
-    """Keep this machine's person in its device file when the config is shared; what is said of the name."""
-    name, named = plan.name, plan.settings[1]
-    shared = os.path.exists(plan.config) and same_path(plan.config, plan.shared_config)
-    if name and shared:
-        EventLog(plan.folder, state_dir).device.set_name(name)
-        return [f"This machine's person is {name} (kept in its device.toml: the config is shared)."]
-    if name and name != named:
-        return [f"Its name is {named!r}: to name this machine's person {name}, edit its [settings]."]
-    if shared and named and not device_name(state_dir):
-        return [f"The shared config names {named}; to name this machine's person, add --name."]
-    return []
+def _split(text: str) -> tuple[str, dict[str, str]]:
+    """A config's settings part and each habit's text (see ``configmove.split_habits``)."""
+    from habitd.history.configmove import parts
+    from habitd.limits import toml_loads
+
+    return parts(text, toml_loads(text))
 
 
 # --- the moves ------------------------------------------------------------------------------
@@ -257,23 +281,6 @@ def _merge_into(
     log.check_own(me, events)  # never fold in what another machine wrote as this one
     files.write_text(target, with_events(log_header(device), events))
     return ""
-
-
-def keep_copy(path: str, suffix: str) -> str | None:
-    """Keep a plain file's content beside it as ``path`` + ``suffix`` (a free name); None for a link."""
-    try:
-        st = os.lstat(path)
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        data = files.read_bytes(path, CONFIG_MAX_BYTES * 16, follow_symlink=False)
-    except (OSError, ValueError) as e:
-        raise StoreWriteError(f"could not keep a copy of {path}: {getattr(e, 'strerror', None) or e}") from None
-    copy, n = path + suffix, 1
-    while os.path.lexists(copy):
-        n += 1
-        copy = f"{path}{suffix}.{n}"
-    files.atomic_write(copy, data or b"", mode=stat.S_IMODE(st.st_mode))
-    return copy
 
 
 def ensure_shared_root(shared_dir: str) -> None:

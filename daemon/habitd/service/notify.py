@@ -41,6 +41,7 @@ class Pressed(NamedTuple):
 
 class Notifier(Protocol):
     backend: str
+    timeout: int  # seconds a bubble stays on screen (0: until dismissed); a reload sets it
     wake: Callable[[], None]  # called from another thread when events() has something
     interrupted: Callable[[], bool]  # a stop was asked for: stop waiting for the server
 

@@ -42,13 +42,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
-from habitd.errors import ConfigError, HabitdError
-from habitd.habits.config import Config, parse_config
-from habitd.history import files, identity
+from habitd.errors import HabitdError
+from habitd.habits.config import Config
+from habitd.history import files
+from habitd.history.configfile import load_config
 from habitd.history.files import Signature
 from habitd.history.store import Store
 from habitd.service import instance
 from habitd.service.bubbles import Bubbles
+from habitd.service.configwatch import ConfigWatch
 from habitd.service.delivery import Delivery, HistoryOutage
 from habitd.service.feeds import Feeds, runtime_dir
 from habitd.service.logs import elapsed, local_minute, stamp_zone
@@ -136,11 +138,16 @@ class Runner:
         self.notifier = notifier
         self.tick_seconds = tick
         self.clock = clock
+        self.config_watch = ConfigWatch(config_path)
+        self._told: set[str] = set()  # the config's notices logged already: each is said once
         if config_read is None:
-            self._config_seen = files.signature(self.config_path)  # before reading: a later change is noticed
             self.config = self._read_config()
         else:  # read by the caller (the file's signature taken before): not parsed twice
-            self._config_seen, self.config = config_read
+            self.config = config_read[1]
+            self._tell(self.config)
+        self.config_watch.follow(self.config)
+        if config_read is not None and config_read[0] != files.signature(config_path):
+            self.config_watch.seen = ()  # changed while it was read: read again at the first check
         self.watch = HistoryWatch(store)
         self.feeds = Feeds(runtime_dir(), store)  # status-bar files and the calendar feed
         self.wakeup = Wakeup()
@@ -155,17 +162,26 @@ class Runner:
     # --- config -----------------------------------------------------------
 
     def _read_config(self) -> Config:
-        text = files.read_config_text(self.config_path)
-        config = parse_config(text, str(self.config_path), files.system_timezone())
-        return config.named(identity.device_name(self.store.dir))  # one config for both: each machine's name
+        loaded = load_config(self.config_path, self.store.dir, files.system_timezone())
+        for line in loaded.said:
+            log.warning("%s", line)
+        self._tell(loaded.config)
+        return loaded.config
+
+    def _tell(self, config: Config) -> None:
+        """Log each problem of the shared habits once (a conflict copy, a file left out, a key ignored)."""
+        for notice in config.notices:
+            if notice not in self._told:
+                log.warning("%s", notice)
+        self._told = set(config.notices)
 
     def reload(self, why: str) -> None:
         """Read the config again (SIGHUP, or the file changed); a broken one leaves the old in force."""
         sd_notify("RELOADING=1")
-        self._config_seen = files.signature(self.config_path)
+        self.config_watch.follow(self.config)  # before reading: a change after it is read again
         try:
             new = self._read_config()
-        except ConfigError as e:
+        except HabitdError as e:
             # the shared folder is gone: one outage, one error
             known = isinstance(e, files.ConfigLinkDangling) and self.history_outage.folder_gone()
             level = logging.INFO if known else logging.ERROR
@@ -176,6 +192,8 @@ class Runner:
         if new.settings != self.config.settings:
             changed = [h.id for h in new.habits]  # a new zone or quiet hours moves every reminder
         self.config = new
+        self.config_watch.follow(new)  # the shared habits' folders, when they came with it
+        self.notifier.timeout = new.settings.notify_timeout  # every setting applies without a restart
         stamp_zone(new.settings.tz)  # log stamps follow a new time zone
         self.check(force=bool(changed))
         self.feeds.update(self.config, self.clock(), config_changed=True, next_times=self.timer.when)
@@ -247,6 +265,7 @@ class Runner:
         self.notifier.stop()
         self.wakeup.close()
         self.watch.close()
+        self.config_watch.close()
         while self._locks:
             os.close(self._locks.pop())
 
@@ -275,15 +294,21 @@ class Runner:
     def _loop(self, last_wall: datetime, last_mono: float) -> None:
         next_tick = last_mono + self.tick_seconds
         while True:
-            fds = [self.wakeup.fileno(), self.watch.fileno()] if self.watch.active else [self.wakeup.fileno()]
+            fds = [self.wakeup.fileno()]
+            fds += [w.fileno() for w in (self.watch, self.config_watch) if w.active]
             ready, _, _ = select.select(fds, [], [], max(0.0, next_tick - time.monotonic()))
             woke = self.wakeup.drain() if self.wakeup.fileno() in ready else b""
             if self.wakeup.stop_asked():
                 return
+            if self.config_watch.active and self.config_watch.fileno() in ready and self._config_moved():
+                self.reload("the config changed")
             self._dispatch(woke, self.watch.active and self.watch.fileno() in ready)
             if time.monotonic() >= next_tick:
                 last_wall, last_mono = self._tick(last_wall, last_mono)
                 next_tick = time.monotonic() + self.tick_seconds
+
+    def _config_moved(self) -> bool:
+        return self.config_watch.woke() and self.config_watch.changed(self.config)
 
     def _dispatch(self, woke: bytes, watched: bool) -> None:
         """Act on what woke the loop: SIGHUP, a button, the job, the history's folders."""
@@ -305,8 +330,8 @@ class Runner:
         if abs(drift) > JUMP_TOLERANCE:
             log.info("the wall clock jumped by %s (suspend or a clock change); catching up", elapsed(drift))
             self.check(force=bool(self.config.habits))  # every habit's time worked out again
-        elif files.signature(self.config_path) != self._config_seen:
-            self.reload("the config file changed")
+        elif self.config_watch.changed(self.config):
+            self.reload("the config changed")
         elif (added or not self.watch.complete) and self.watch.moved():
             self.state_changed()
         elif self.delivery.retry:
