@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import tomli_w
 from click.testing import CliRunner, Result
 
 from habitd.cli.app import cli
@@ -89,6 +91,21 @@ def shared_settings(shared: Path | None, name: str | None = "", text: str = BASI
     return text.replace("[settings]\n", f"[settings]\n{lines}", 1)
 
 
+def share_habits(folder: Path, text: str) -> str:
+    """Put the habits of config ``text`` in the shared ``folder`` as a partner's habitd would (a file
+    each in ``habits/``, unless there; ``week_starts`` in ``settings.toml``); the config's other part."""
+    doc = tomllib.loads(text)
+    habits = folder / "habits"
+    habits.mkdir(parents=True, exist_ok=True)
+    for habit_id, table in doc.pop("habits", {}).items():
+        if not (habits / f"{habit_id}.toml").exists():
+            (habits / f"{habit_id}.toml").write_text(tomli_w.dumps(table))
+    week = doc.get("settings", {}).get("week_starts")
+    if week and not (folder / "settings.toml").exists():
+        (folder / "settings.toml").write_text(tomli_w.dumps({"week_starts": week}))
+    return tomli_w.dumps(doc if "settings" in doc else {"settings": {}} | doc)
+
+
 @pytest.fixture
 def shared(tmp_path: Path) -> Path:
     """A shared folder that has seen habitd before (it has ``devices/``)."""
@@ -148,7 +165,9 @@ def partners(tmp_path: Path, partner_config: str) -> Callable[..., Habitd]:
 
     def make(who: str, name: str | None, shared: bool = True) -> Habitd:
         folder.mkdir(exist_ok=True)
-        return machine(tmp_path / who, shared_settings(folder if shared else None, name, partner_config), now)
+        if not shared:
+            return machine(tmp_path / who, shared_settings(None, name, partner_config), now)
+        return machine(tmp_path / who, shared_settings(folder, name, share_habits(folder, partner_config)), now)
 
     return make
 

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Habitd, machine, shared_settings
+from tests.conftest import BASIC, Habitd, machine, share_habits, shared_settings
 from tests.desktop import Daemon, require
 
 
 def device(habitd: Habitd, tmp_path: Path, shared: Path, who: str, name: str | None = None) -> Habitd:
     """A machine: its own config (naming ``who``, or ``name``) and state folder, the fixture's clock."""
-    return machine(tmp_path / who, shared_settings(shared, who if name is None else name), habitd.now)
+    text = share_habits(shared, BASIC) if shared.is_dir() else BASIC
+    return machine(tmp_path / who, shared_settings(shared, who if name is None else name, text), habitd.now)
 
 
 def shared_bytes(shared: Path) -> dict[str, bytes]:
@@ -111,7 +112,7 @@ def test_private_without_a_note_is_refused_and_records_nothing(habitd: Habitd, t
     r = sam("done", "thanks", "--private")
     assert r.exit_code == 2
     assert r.stderr == "habitd: --private keeps a note on this machine only; give the note with --note\n"
-    assert shared_bytes(shared) == {}
+    assert [name for name in shared_bytes(shared) if not name.startswith("habits/")] == []
 
 
 # --- habitd devices ---------------------------------------------------------------------
@@ -179,7 +180,7 @@ def test_devices_names_every_file_not_read_and_why_and_the_conflict_copies(
 def test_devices_reads_the_history_with_a_config_broken_elsewhere(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
     sam = device(habitd, tmp_path, shared, "Sam")
     assert sam("done", "thanks").exit_code == 0
-    sam.write_config(sam.config.read_text() + '\n[habits.broken]\nevery = "fortnightly"\n')
+    sam.write_config(sam.config.read_text() + 'quiet_hours = "sometimes"\n')  # in [settings], the last table
     assert sam("status").exit_code == 2
     r = sam("devices")
     assert r.exit_code == 0, r.output
@@ -253,14 +254,16 @@ def test_join_refuses_a_folder_that_is_not_a_habitd_folder_unless_told(habitd: H
     assert r.exit_code == 2 and "is not there (not mounted or not synced yet?)" in r.stderr
 
 
-def test_join_never_overwrites_a_config_without_saying_so(habitd: Habitd, shared: Path) -> None:
+def test_join_edits_the_config_there_and_keeps_a_copy_of_it(habitd: Habitd, shared: Path) -> None:
     before = habitd.config.read_bytes()
     r = habitd("init", "--join", str(shared), "--name", "Sam")
-    assert r.exit_code == 2
-    assert f'exists already; to keep it, add to its [settings]: shared_dir = "{shared}"' in r.stderr
-    assert habitd.config.read_bytes() == before
-    r = habitd("init", "--join", str(shared), "--name", "Sam", "--force")
-    assert r.exit_code == 0 and f"Wrote {habitd.config}, sharing {shared}." in r.stdout
+    assert r.exit_code == 0, r.output
+    kept = Path(f"{habitd.config}.before-join")
+    assert f"Kept the config you had as {kept}." in r.stdout and kept.read_bytes() == before
+    text = habitd.config.read_text()
+    assert f'shared_dir = "{shared}"' in text and 'name = "Sam"' in text and "[habits" not in text
+    assert sorted(p.name for p in (shared / "habits").iterdir()) == ["date-night.toml", "listen.toml", "thanks.toml"]
+    assert habitd("check").exit_code == 0
 
 
 def test_join_never_touches_the_partners_files(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
@@ -298,13 +301,15 @@ def test_history_recorded_before_sharing_is_warned_about_then_moved_by_join(
     assert r.exit_code == 0 and "outside the shared folder" not in r.stderr
 
 
-def test_join_points_this_machine_at_a_config_both_partners_share(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
-    common = shared / "config.toml"
-    common.write_text(shared_settings(shared))  # no name: each machine names its person
+def test_a_config_both_used_before_becomes_each_ones_settings_and_shared_habit_files(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    common = shared / "config.toml"  # one config for both, as habitd kept it before
+    common.write_text(shared_settings(shared))
     alex = Habitd(tmp_path / "alex" / "config.toml", tmp_path / "alex" / "state", habitd.now)
     r = alex("init", "--join", str(shared), "--name", "Alex")
     assert r.exit_code == 0, r.output
-    assert os.path.islink(alex.config) and alex.config.resolve() == common
+    assert not alex.config.is_symlink() and "[habits" not in alex.config.read_text()
     assert "This machine's person is Alex" in r.stdout
     habitd.config.unlink()
     assert habitd("init", "--join", str(shared), "--name", "Sam").exit_code == 0
@@ -312,42 +317,50 @@ def test_join_points_this_machine_at_a_config_both_partners_share(habitd: Habitd
     assert habitd("done", "listen").exit_code == 0
     names = {d["name"] for d in habitd.json("devices")["devices"]}
     assert names == {"Alex", "Sam"}
-    # each machine is its own person with the one config: Alex's completion is "by Alex" on Sam's only
     assert "thanks: done by Alex" in habitd("status").stdout
     assert "by Alex" not in alex("status").stdout
-    # the sync engine replaces the shared config (a new file renamed over it): both read the new one
-    tmp = shared / ".syncthing.config.toml.tmp"
-    tmp.write_text(common.read_text() + '\n[habits.walk]\nevery = "day"\n')
-    os.replace(tmp, common)
+    # the sync engine brings a partner's new habit (a new file renamed into place): both read it
+    tmp = shared / "habits" / ".syncthing.walk.toml.tmp"
+    tmp.write_text('every = "day"\n')
+    os.replace(tmp, shared / "habits" / "walk.toml")
     for side in (alex, habitd):
         r = side("check")
         assert r.exit_code == 0, r.output
         assert "walk" in r.stdout and "4 habits" in r.stdout
-    # a shared config naming another folder is refused before anything is written
-    other = tmp_path / "other" / "config.toml"
-    common.write_text(shared_settings(tmp_path / "elsewhere"))
-    r = Habitd(other, tmp_path / "other" / "state", habitd.now)("init", "--join", str(shared))
-    assert r.exit_code == 2 and "which is not" in r.stderr and not other.exists()
 
 
-def test_the_daemon_reloads_a_shared_config_that_the_sync_engine_replaces(
-    daemons: Callable[..., Daemon], shared: Path
+def test_a_link_into_the_shared_folder_moves_by_itself_keeping_every_setting(
+    habitd: Habitd, tmp_path: Path, shared: Path
 ) -> None:
-    require("libfaketime")
     common = shared / "config.toml"
-    common.write_text(shared_settings(shared))
+    common.write_text(shared_settings(shared, text=BASIC.replace("[settings]\n", '[settings]\nnotify_timeout = 12\n')))
+    habitd.config.unlink()
+    habitd.config.symlink_to(common)
+    r = habitd("status")
+    assert r.exit_code == 0, r.output
+    assert "is now this machine's own config" in r.stderr and "remove it once your partner" in r.stderr
+    assert not habitd.config.is_symlink()
+    assert "notify_timeout = 12" in habitd.config.read_text() and "[habits" not in habitd.config.read_text()
+    assert sorted(p.name for p in (shared / "habits").iterdir()) == ["date-night.toml", "listen.toml", "thanks.toml"]
+    r = habitd("status")
+    assert r.exit_code == 0 and r.stderr == ""  # moved once, said once
+
+
+def test_the_daemon_follows_a_partners_habit_file_within_seconds(daemons: Callable[..., Daemon], shared: Path) -> None:
+    require("libfaketime")
     daemon = daemons(dict(os.environ), "", "2026-11-27 12:00:00")
     daemon.config.unlink()
     joined = daemon.cli("init", "--join", str(shared), "--name", "Sam")
     assert joined.returncode == 0, joined.stderr
-    assert daemon.config.is_symlink()
     daemon.start(env={"HABITD_NOTIFIER": "dbus"})
     try:
-        daemon.wait_log("running: 3 habits")
-        tmp = shared / ".syncthing.config.toml.tmp"  # as Syncthing writes: a new file renamed over the old
-        tmp.write_text(common.read_text() + '\n[habits.walk]\nevery = "day"\nat = "18:00"\n')
-        os.replace(tmp, common)
-        daemon.wait_log("the config file changed: config reloaded (4 habits")
+        daemon.wait_log("running: 13 habits")
+        tmp = shared / "habits" / ".syncthing.walk.toml.tmp"  # as Syncthing writes: a new file renamed into place
+        tmp.write_text('every = "day"\nat = "18:00"\n')
+        os.replace(tmp, shared / "habits" / "walk.toml")
+        daemon.wait_log("the config changed: config reloaded (14 habits", timeout=5)  # inotify, not the minute check
+        (shared / "habits" / "walk.toml").write_text('every = "day"\nat = "18:00"\nical_path = "~/.bashrc"\n')
+        daemon.wait_log("walk.toml: ical_path: a setting of each machine, never read from the shared folder", timeout=5)
     finally:
         assert daemon.stop() == 0
 

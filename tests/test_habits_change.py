@@ -134,7 +134,7 @@ def test_an_archived_habit_is_quiet_and_hidden_but_keeps_its_history(habitd: Hab
 EDITOR = """
 import sys
 from pathlib import Path
-count = Path(sys.argv[1] + ".count")
+count = Path(__file__).with_name("edits.count")
 n = int(count.read_text()) if count.exists() else 0
 count.write_text(str(n + 1))
 texts = [{bad!r}, {good!r}]
@@ -156,18 +156,36 @@ def test_edit_opens_the_editor_checks_and_offers_another_go(
     assert result.exit_code == 0, result.output
     assert 'habits.thanks.at: "25:30" is not a time' in result.stderr and "Edit it again?" in result.stderr
     assert "walk" in result.stdout and "config is valid: 4 habits" in result.stdout
-    assert Path(str(habitd.config) + ".count").read_text() == "2"
+    assert (tmp_path / "edits.count").read_text() == "2"
     assert habitd.config.read_text() == good
     events = icalendar.Calendar.from_ical(feed.read_bytes()).walk("VEVENT")
     assert "walk@habitd" in [str(e["uid"]) for e in events]
 
-    Path(str(habitd.config) + ".count").unlink()
-    declined = habitd("edit", input="n\n")
+    (tmp_path / "edits.count").unlink()
+    declined = habitd("edit", input="n\n")  # as visudo: an invalid edit is never saved
     assert declined.exit_code == 2
-    assert "is saved with these problems; the daemon keeps the previous config" in declined.stderr
+    assert f"nothing was saved; {habitd.config} is as it was" in declined.stderr
+    assert habitd.config.read_text() == good
     assert "Traceback" not in declined.output
 
     monkeypatch.setenv("VISUAL", "false")
     failed = habitd("edit")
     assert failed.exit_code == 1 and "Editing failed" in failed.stderr and "Traceback" not in failed.output
     assert os.path.exists(habitd.config)
+
+
+def test_edit_follows_a_link_and_saves_only_a_valid_copy(
+    habitd: Habitd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = tmp_path / "dotfiles" / "habitd.toml"
+    real.parent.mkdir()
+    real.write_text(BASIC)
+    habitd.config.unlink()
+    habitd.config.symlink_to(real)  # a dotfiles folder: the link stays, the file it names is edited
+    good = BASIC + '\n[habits.walk]\nevery = "day"\n'
+    script = tmp_path / "editor.py"
+    script.write_text(EDITOR.format(bad=good, good=good))
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
+    r = habitd("edit")
+    assert r.exit_code == 0, r.output
+    assert habitd.config.is_symlink() and real.read_text() == good

@@ -171,7 +171,7 @@ def test_the_cache_rebuilt_gives_the_same_people(sam: Habitd, alex: Habitd) -> N
         cache.unlink()
     after = [sam.json("status"), sam.json("history", "talk"), sam.json("journal"), sam.json("grid")]
     assert before == after
-    assert before[0]["habits"][1]["by"] == ["Alex", "Sam"]
+    assert next(h for h in before[0]["habits"] if h["id"] == "talk")["by"] == ["Alex", "Sam"]
 
 
 # --- the derivation: who did it, whatever order the events arrived in ----------------------
@@ -258,10 +258,12 @@ def test_the_daemon_reminds_me_of_my_personal_habit_only_while_mine_is_open(sam:
 def test_a_renamed_habit_keeps_who_did_it(sam: Habitd, alex: Habitd) -> None:
     ok(alex, "done", "talk")
     ok(sam, "done", "talk")
-    text = sam.config.read_text()
+    habits = sam.config.parent.parent / "shared" / "habits"
+    text = (habits / "talk.toml").read_text()
     ok(sam, "rename", "talk", "walk-talk")
-    assert sam.config.read_text() != text
+    assert (habits / "walk-talk.toml").read_text() == text and not (habits / "talk.toml").exists()
     assert row(sam, "walk-talk")["by"] == ["Alex", "Sam"]
+    assert row(alex, "walk-talk")["by"] == ["Alex", "Sam"]  # the partner follows: one set of habit files
 
 
 def test_a_pause_of_a_personal_habit_is_the_pausers_own(sam: Habitd, alex: Habitd) -> None:

@@ -47,6 +47,7 @@ class App:
         self.state_dir = os.fspath(state_dir)
         self._now = now
         self.said = ""  # problems the command has reported: not repeated as warnings after it
+        self.waits = False  # the daemon: it waits for a shared folder that is away (no habits meanwhile)
 
     def now(self) -> datetime:
         return self._now()
@@ -58,7 +59,7 @@ class App:
 
         if not os.path.lexists(self.config_path):
             raise UsageError(f"no config at {self.config_path}; `habitd init` writes one")
-        loaded = load_config(self.config_path, self.state_dir, files.system_timezone())
+        loaded = load_config(self.config_path, self.state_dir, files.system_timezone(), missing_ok=self.waits)
         for line in loaded.said:
             out(f"habitd: {line}", err=True)
         return loaded.config

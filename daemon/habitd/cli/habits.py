@@ -82,12 +82,23 @@ def rename(app: App, old: str, new: str) -> None:
         raise UsageError(f"no habit or history called {old!r}{_did_you_mean(old, known)}")
     if in_config and config.habit(new) is not None:
         raise UsageError(f"{old} and {new} are both habits in the config; remove one first, then rename")
+    shared = app.sharing()[0] if config.habit_files is not None else None
     edit = None
-    if in_config:
+    if in_config and shared is None:
         edit = rename_in_config(files.read_config_text(app.config_path), old, new)
-    moved = record.rename(app.store, old, new)
+    moved = record.rename(app.store, old, new)  # the history first: a daemon never sees the new id without it
     what = f"{moved.completions} completion(s), {moved.skips} skip(s), {moved.notes} note(s)"
     out(f"Moved the history of {old} to {new}: {what}.")
+    if shared is not None:
+        if in_config:
+            from habitd.history import habitfiles
+
+            habitfiles.write_habit(shared, new, habitfiles.read_habit(shared, old) or "")
+            habitfiles.remove_habit_file(shared, f"{old}.toml")
+            out(f"Renamed the shared habits/{old}.toml to habits/{new}.toml: your partner's habitd follows.")
+            app.__dict__.pop("config", None)
+            _refresh_feed(app)
+        return
     _partners_follow(app, old, new)
     if edit is None:
         if config.habit(new) is None:

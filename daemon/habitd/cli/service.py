@@ -31,6 +31,7 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     from habitd.service.runner import Runner
 
     seen = files.signature(app.config_path)  # before reading: a change after it is reloaded
+    app.waits = True  # a shared folder away: waited for
     with contextlib.suppress(eventlog.SharedFolderMissing):  # waited for; a file there is a mistake in the config
         app.store.log.require_root("")
     setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")), tz=app.config.settings.tz)

@@ -62,7 +62,11 @@ def check(app: App) -> None:
     from habitd.views import render
     from habitd.views import rows as views
 
-    config = app.config
+    try:
+        config = app.config
+    except eventlog.SharedFolderMissing as e:
+        click.echo(f"habitd: problem: {e}", err=True)
+        sys.exit(EXIT_RUNTIME)
     try:
         state = app.store.read()
     except eventlog.SharedFolderMissing:  # said below with the other sharing problems

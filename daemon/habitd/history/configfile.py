@@ -12,6 +12,7 @@ from habitd.habits.config import Config, parse_config
 from habitd.habits.shared import SharedHabits, parse_shared
 from habitd.history import habitfiles
 from habitd.history.configmove import move_config
+from habitd.history.eventlog import NOT_THERE, SharedFolderMissing
 from habitd.history.files import read_config_text
 from habitd.history.identity import device_name
 from habitd.limits import toml_loads
@@ -39,13 +40,13 @@ class Loaded(NamedTuple):
     said: list[str]  # what moving a config of before did (said once, when it happened)
 
 
-def load_config(path: str, state_dir: str, system_tz: str, move: bool = True) -> Loaded:
+def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, missing_ok: bool = False) -> Loaded:
     """The config in use: this machine's file and, when it shares a folder, the habits there.
 
     A config of before is moved first (``configmove``; not when ``move`` is False, for a
     reader that must not write, like shell completion). ``device.toml``'s name wins over the
-    config's. While the shared folder is away, its habits are unknown: none, with a notice
-    (the history says the folder is missing when asked).
+    config's. While the shared folder is away, its habits are unknown: SharedFolderMissing,
+    or (``missing_ok``, the daemon, which waits for it) no habits, with a notice.
     """
     name = device_name(state_dir)
     said: list[str] = []
@@ -64,8 +65,12 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True) ->
         if _has_habits(text):  # not moved yet (the shared folder away or not synced): its own habits
             return Loaded(parse_config(text, path, system_tz).named(name), said)
         folder = habitfiles.habits_dir(shared)
-        why = "is not there" if not os.path.isdir(shared) else "has no habits yet (`habitd edit ID` adds one)"
-        read = SharedHabits(folder, notices=(f"{shared} {why}: no habits are known",))
+        if not os.path.isdir(shared) and not missing_ok:
+            raise SharedFolderMissing(
+                f"the shared folder {shared} {NOT_THERE}; nothing can be shown or recorded until it is back"
+            )
+        why = NOT_THERE if not os.path.isdir(shared) else "has no habits yet (`habitd edit ID` adds one)"
+        read = SharedHabits(folder, notices=(f"the shared folder {shared} {why}: no habits are known",))
     return Loaded(parse_shared(text, path, read, system_tz).named(name), said)
 
 

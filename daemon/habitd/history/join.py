@@ -18,6 +18,7 @@ import tomli_w
 
 from habitd.errors import HabitdError, StateError, StoreWriteError, UsageError
 from habitd.history import files, habitfiles
+from habitd.history.configfile import sharing_settings
 from habitd.history.eventlog import NOT_THERE, EventLog, clashes
 from habitd.history.events import merge
 from habitd.history.files import STATE_MAX_BYTES
@@ -109,9 +110,10 @@ def plan_join(folder: str, name: str | None, force: bool, new: bool, config: str
     old_config = os.path.join(folder, SHARED_CONFIG)
     old = old_config if not shared_habits and os.path.isfile(old_config) else None
     text, keep = _config_text(folder, name, force, config, old)
+    said = [f"{config} uses {folder} already."] if not keep and os.path.lexists(config) else []
     _check_settings(text, config)  # a bad name is said before anything is written
     moves = None if same_path(folder, state_dir) else state_dir
-    return JoinPlan(folder, start, config, text, keep, shared_habits, old, name, moves, [])
+    return JoinPlan(folder, start, config, text, keep, shared_habits, old, name, moves, said)
 
 
 def _check_settings(text: str, config: str) -> None:
@@ -137,6 +139,10 @@ def _config_text(folder: str, name: str | None, force: bool, config: str, old: s
     example, with ``shared_dir`` and ``name`` set), and whether the file there is kept first."""
     there = os.path.lexists(config)
     base: str | None = None
+    found = sharing_settings(config) if there and not force else None
+    if found is not None and found[0] is not None and same_path(found[0], folder) and not os.path.islink(config):
+        text = files.read_config_text(config)
+        return (text if not name else joined_config(folder, name, text)), False
     if there and not force:
         if os.path.islink(config) and not os.path.exists(config):
             raise UsageError(f"{config} is a link to {os.readlink(config)}, which is not there; --force replaces it")

@@ -46,6 +46,7 @@ from habitd.errors import HabitdError
 from habitd.habits.config import Config
 from habitd.history import files
 from habitd.history.configfile import load_config
+from habitd.history.eventlog import SharedFolderMissing
 from habitd.history.files import Signature
 from habitd.history.store import Store
 from habitd.service import instance
@@ -161,8 +162,9 @@ class Runner:
 
     # --- config -----------------------------------------------------------
 
-    def _read_config(self) -> Config:
-        loaded = load_config(self.config_path, self.store.dir, files.system_timezone())
+    def _read_config(self, missing_ok: bool = True) -> Config:
+        """The config; ``missing_ok``: no habits while the shared folder is away (else SharedFolderMissing)."""
+        loaded = load_config(self.config_path, self.store.dir, files.system_timezone(), missing_ok=missing_ok)
         for line in loaded.said:
             log.warning("%s", line)
         self._tell(loaded.config)
@@ -180,10 +182,11 @@ class Runner:
         sd_notify("RELOADING=1")
         self.config_watch.follow(self.config)  # before reading: a change after it is read again
         try:
-            new = self._read_config()
+            new = self._read_config(missing_ok=not self.config.habits)  # habits known stay while the folder is away
         except HabitdError as e:
             # the shared folder is gone: one outage, one error
-            known = isinstance(e, files.ConfigLinkDangling) and self.history_outage.folder_gone()
+            gone = isinstance(e, (files.ConfigLinkDangling, SharedFolderMissing))
+            known = gone and self.history_outage.folder_gone()
             level = logging.INFO if known else logging.ERROR
             log.log(level, "%s; the config was not reloaded, the previous one stays in force:\n%s", why, e)
             sd_notify("READY=1")
