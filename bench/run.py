@@ -279,7 +279,7 @@ def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -
         (full / CACHE_FILE).unlink()  # the history cache gone, the events cache kept
         warm_events.append(run_time([*base, str(full), "status"], env))
     # a partner's device on the same folder records a completion; this device catches up
-    parsed = parse_config(config.read_text(), str(config), "UTC")
+    parsed = parse_config(plain.read_text(), str(plain), "UTC")  # the habits, before they moved to the folder
     partner = Store(
         folder / "log" / "alex", str(shared_full), clock=lambda: datetime.now(UTC), today=parsed.today, by="Alex"
     )
@@ -316,10 +316,10 @@ def partner_writes(folder: Path, config: Path, state: Path, shared: Path, second
     """`habitd run` on that history, its shared folder watched: CPU while idle, while a partner's
     device writes (a completion or an undo every 5 s, arriving as Syncthing delivers a file: a
     temporary name, then a rename), and while a sync engine only churns temporary files."""
-    from habitd.habits.config import parse_config
+    from habitd.history.configfile import load_config
     from habitd.history.store import Store
 
-    parsed = parse_config(config.read_text(), str(config), "UTC")
+    parsed = load_config(str(config), str(state), "UTC").config  # its habits are in the shared folder
     staging = folder / "partner-own"  # the partner's own copy of the shared folder
     staging.mkdir()
     alex = Store(folder / "partner-state", str(staging), clock=lambda: datetime.now(UTC), today=parsed.today,

@@ -246,7 +246,7 @@ def test_a_changed_config_file_is_reloaded_without_a_signal(tmp_path: Path, daem
     finally:
         assert daemon.stop() == 0
         sock.sock.close()
-    assert "the config file changed: config reloaded" in daemon.log
+    assert "the config changed: config reloaded" in daemon.log
 
 
 def test_an_invalid_config_at_start_exits_2_with_the_problems(daemons: Callable[..., Daemon]) -> None:

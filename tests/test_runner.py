@@ -109,11 +109,11 @@ def test_run_parses_the_config_once(habitd: Habitd, monkeypatch: pytest.MonkeyPa
     """With many habits, parsing the config is start-up's largest cost that grows with them."""
     # (imported under other names: a plain `import habitd...` would hide the fixture `habitd`)
     from habitd.habits import config as config_module
+    from habitd.history import configfile
     from habitd.service import logs
-    from habitd.service import runner as runner_module
 
     parsed: list[str] = []
-    for module in (config_module, runner_module):  # the command line imports it where it parses
+    for module in (config_module, configfile):  # where the config is parsed, under each name
         real = module.parse_config
         monkeypatch.setattr(module, "parse_config", lambda *a, real=real: parsed.append("x") or real(*a))
     started: list[Runner] = []
