@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from habitd.habits.clock import WEEKDAYS
 from habitd.habits.config import Config, Habit
-from habitd.habits.streaks import MET, SKIPPED
+from habitd.habits.streaks import MET, NOT_DUE, SKIPPED
 from habitd.views import rows as views
 from habitd.views.rows import StatusRow, Upcoming
 
@@ -166,6 +166,8 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
             word, color = "paused", "dim"
         elif r.period.state == SKIPPED:
             word, color = "skipped", "dim"
+        elif r.period.state == NOT_DUE:
+            word, color = "not due", "dim"
         else:
             word, color = f"{r.period.done}/{r.habit.times}", ""
         cells = [f"  {inert(r.person)}" if r.person else r.habit.id, word, str(r.habit.every)]
@@ -233,19 +235,32 @@ HEAT = {
     views.PAUSED_DAY: ("p", "cyan"),
     views.NOT_DUE_DAY: ("-", "dim"),
     views.QUIET_DAY: (".", "dim"),
-    views.NOT_TRACKED_DAY: (" ", ""),
+    views.NOT_TRACKED_DAY: ("~", "dim"),
     views.FUTURE: (" ", ""),
 }
-LEGEND = "# done  . no completion needed yet  x missed  s skipped  p paused  - not due"
+LEGEND = "# done  . no completion needed yet  x missed  s skipped  p paused  - not due  ~ not tracked  blank: to come"
+NOT_TRACKED = "not tracked: before habitd knew the habit (its first completion or skip)"
+
+
+def legend_lines(columns: int, more: tuple[str, ...] = ()) -> list[str]:
+    """The heatmap's legend (and ``more`` items), on as many lines as ``columns`` need."""
+    items = [*LEGEND.split("  "), *more]
+    lines = [items[0]]
+    for item in items[1:]:
+        if len(lines[-1]) + 2 + len(item) <= columns:
+            lines[-1] += "  " + item
+        else:
+            lines.append(item)
+    return lines
 
 
 def _month_header(start: date, weeks: int) -> str:
-    """Month names over the weeks they start in; a label never runs into the next one."""
-    header = [" "] * (weeks * 2)
+    """Month names over the weeks their first day falls in; a label never runs into the next one."""
+    header = [" "] * (weeks * 2 + 1)  # the last week's label may reach one column past its cell
     placed: list[int] = []  # columns of the labels placed so far
     previous = None
     for w in range(weeks):
-        month = (start + timedelta(days=7 * w)).strftime("%b")
+        month = (start + timedelta(days=7 * w + 6)).strftime("%b")  # the week's last day: a month's 1st is in it
         if month == previous:
             continue
         previous = month
@@ -277,9 +292,9 @@ def heatmap_lines(
             char, color = HEAT.get(marks.get(d, views.FUTURE), (" ", ""))
             cells.append(style(char, color) if color else char)
         lines.append((f"{WEEKDAYS[weekday].capitalize():<4} " + " ".join(cells)).rstrip())
-    lines.append(LEGEND)
+    lines.extend(legend_lines(80))
     if views.NOT_TRACKED_DAY in marks.values():
-        lines.append("blank: not tracked yet (before its start, or its first completion or skip)")
+        lines.append(NOT_TRACKED)
     p = summary.period
     period = habit.every.this()
     progress = f"{period}: {p.done}/{habit.times}" if p.state != "met" else f"{period}: done"
