@@ -106,3 +106,34 @@ def test_the_month_header_names_december_on_the_second(habitd: Habitd) -> None:
     habitd.at("2026-12-02T12:00")
     lines = habitd("history", "thanks", "--weeks", "8").stdout.splitlines()
     assert lines[1].split() == ["Oct", "Nov", "Dec"]
+
+
+QUIET = f"""[settings]
+{BERLIN}
+quiet_hours = "22:30-07:30"
+
+[habits.early]
+at = "07:15"
+
+[habits.tea]
+at = "09:00"
+"""
+
+
+def test_a_reminder_quiet_hours_move_says_why_in_check_next_and_status(habitd: Habitd) -> None:
+    habitd.write_config(QUIET)
+    habitd.at("2026-12-02T12:00")
+    first, second = habitd.json("next", "--limit", "2")["reminders"]
+    assert first | {"title": None} == {
+        "habit": "early", "title": None, "at": "2026-12-03T07:30:00+01:00", "followup": False,
+        "planned": "2026-12-03T07:15:00+01:00", "reason": "quiet hours until 07:30",
+    }  # fmt: skip
+    assert (second["habit"], second["planned"], second["reason"]) == ("tea", second["at"], None)
+    lines = habitd("next", "--limit", "2").stdout.splitlines()
+    assert lines[0].startswith("tomorrow 07:30") and lines[0].endswith("(quiet hours until 07:30)")
+    assert "quiet" not in lines[1]
+    check = habitd("check").stdout
+    assert "next: tomorrow 07:30 (quiet hours until 07:30)" in check and "next: tomorrow 09:00\n" in check
+    status = {line.split()[0]: line for line in habitd("status").stdout.splitlines()[1:]}
+    assert status["early"].endswith("tomorrow 07:30 (quiet hours)") and status["tea"].endswith("tomorrow 09:00")
+    assert all(len(line) <= 80 for line in habitd("status").stdout.splitlines())

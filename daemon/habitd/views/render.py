@@ -106,10 +106,15 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def held(config: Config, habit: Habit, moment: datetime | None) -> str:
+    """`` (quiet hours until 07:30)`` when quiet hours hold the habit's reminder to ``moment``; else ""."""
+    return views.quiet_reason(config, views.held_from(config, habit, moment), moment) if moment else ""
+
+
 def check_lines(config: Config, nexts: list[datetime | None], now: datetime) -> list[str]:
     width = max((len(h.id) for h in config.habits), default=0)
     lines = [
-        f"{h.id:<{width}}  {target(h):<16}  next: {when(config, n, now)}"
+        f"{h.id:<{width}}  {target(h):<16}  next: {when(config, n, now)}{held(config, h, n)}"
         for h, n in zip(config.habits, nexts, strict=False)
     ]
     lines.append(f"config is valid: {plural(len(config.habits), 'habit')}, timezone {config.settings.timezone}")
@@ -173,7 +178,10 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
         cells = [f"  {inert(r.person)}" if r.person else r.habit.id, word, str(r.habit.every)]
         if streaks:
             cells += [str(r.streak), str(r.best_streak), f"{r.strength:.0%}"]
-        table.append([*cells, "" if r.person else when(config, r.next_reminder, now)])  # theirs ring on their device
+        next_ = "" if r.person else when(config, r.next_reminder, now)  # theirs ring on their device
+        if next_ and r.next_reminder and views.held_from(config, r.habit, r.next_reminder):
+            next_ += " (quiet hours)"  # until the time shown: the whole reason is in `check` and `next`
+        table.append([*cells, next_])
         colors.append(color)
     _fit(table, 80, [(0, 10), (2, 6)], style)
     lines = []
@@ -224,6 +232,7 @@ def upcoming_lines(config: Config, items: list[Upcoming], now: datetime) -> list
     width = max(len(u.habit.id) for u in items)
     return [
         f"{when(config, u.at, now):<18} {u.habit.id:<{width}}  {inert(u.habit.title)}{' (again)' if u.followup else ''}"
+        + views.quiet_reason(config, u.planned, u.at)
         for u in items
     ]
 

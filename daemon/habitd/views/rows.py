@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from habitd.habits.config import Config, Habit, Settings
 from habitd.habits.periods import is_due_day, period_bounds, period_index
-from habitd.habits.schedule import Slot, expires, handled_mark, shown_at, upcoming_slots
+from habitd.habits.schedule import HOLD_BACK, Slot, expires, handled_mark, shown_at, slots_between, upcoming_slots
 from habitd.habits.state import HabitLog, Note, State
 from habitd.habits.streaks import MET, OPEN, SKIPPED, Period, first_entry, period_state, periods, summarize
 from habitd.history.events import is_private
@@ -282,8 +282,29 @@ def _as_shown(slots: Iterator[Slot], settings: Settings) -> Iterator[tuple[datet
 
 class Upcoming(NamedTuple):
     habit: Habit
-    at: datetime
+    at: datetime  # when it is shown
     followup: bool
+    planned: datetime | None = None  # when it was due, if quiet hours held it to ``at``; else None
+
+
+def held_from(config: Config, habit: Habit, moment: datetime) -> datetime | None:
+    """When a reminder shown at ``moment`` was planned, if quiet hours held it there; else None.
+
+    Told from the schedule alone: a base reminder (or follow-up) of the habit due before
+    ``moment`` that the quiet hours hold to it (the latest of them, as ``next`` shows it).
+    """
+    settings = config.settings
+    if settings.quiet_hours is None:
+        return None
+    slots = slots_between(habit, settings, moment - HOLD_BACK, moment)
+    return max((s.due for s in slots if shown_at(s, settings) == moment), default=None)
+
+
+def quiet_reason(config: Config, planned: datetime | None, at: datetime) -> str:
+    """`` (quiet hours until 07:30)`` after a time quiet hours held; "" for one they did not."""
+    if planned is None or planned == at:
+        return ""
+    return f" (quiet hours until {at.astimezone(config.settings.tz):%H:%M})"
 
 
 def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Upcoming]:
@@ -292,10 +313,11 @@ def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Up
         wanted = reminder_open(config, state, habit, now)
         slots = upcoming_slots(habit, config.settings, now, wanted)
         for at, slot in itertools.islice(_as_shown(slots, config.settings), limit):
-            found.append(Upcoming(habit, at, slot.followup > 0))
+            found.append(Upcoming(habit, at, slot.followup > 0, slot.due if slot.due != at else None))
         snoozed = wanted.snooze  # a snoozed reminder's return counts as a follow-up
         if snoozed is not None and shown_at(snoozed, config.settings) > now and wanted(snoozed):
-            found.append(Upcoming(habit, shown_at(snoozed, config.settings), True))
+            at = shown_at(snoozed, config.settings)
+            found.append(Upcoming(habit, at, True, snoozed.due if snoozed.due != at else None))
     found.sort(key=lambda u: (u.at, u.habit.id))
     return found[:limit]
 
