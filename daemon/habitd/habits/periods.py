@@ -68,6 +68,7 @@ def is_due_day(habit: Habit, day: date, day_starts: time = time(0)) -> bool:
     cron = habit.cron
     if cron is None:
         return True
-    late = any(time(h, m) >= day_starts for h in cron.hours for m in cron.minutes)
-    early = any(time(h, m) < day_starts for h in cron.hours for m in cron.minutes)
+    # Its times are every hour with every minute: the latest and the earliest tell.
+    late = time(max(cron.hours), max(cron.minutes)) >= day_starts
+    early = time(min(cron.hours), min(cron.minutes)) < day_starts
     return (late and cron.matches_day(day)) or (early and cron.matches_day(day + timedelta(days=1)))
