@@ -22,6 +22,8 @@ HISTORY = (
             'every = "day"\ntimes = 2',
             'on = "weekdays"',
             'on = ["mon", "thu"]',
+            'cron = "15 7 * * mon-fri"',  # the weekend not due
+            'cron = "0 9 1,15 * *"',  # due on two days of each month: not a matter of the weekday
             'every = "week"',
             'every = "week"\ntimes = 3',
             'every = "month"',

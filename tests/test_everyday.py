@@ -97,7 +97,7 @@ def test_history_heatmap_marks_each_kind_of_day(habitd: Habitd) -> None:
     assert rows["Mon"].split() == ["#", "#"]
     assert rows["Tue"].split() == ["x", "#"]
     assert rows["Wed"].split() == ["s", "p"]  # today, paused
-    assert rows["Sun"].split() == ["-"]
+    assert rows["Sun"].split() == ["~", "-"]  # the 15th, before the first entry: not tracked
     assert re.search(r"streak 5 · best 5", out)
 
 

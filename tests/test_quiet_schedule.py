@@ -50,12 +50,16 @@ def test_a_reminder_held_but_shown_within_its_period_still_comes() -> None:
     assert next_reminder(config, State(), config.habits[0], at("2026-12-03T12:00")) == at("2026-12-06T07:30")
     sunday_only = cfg('every = "week"\non = ["sun"]\nat = "23:00"')
     assert never_shown(sunday_only.habits[0], sunday_only.settings)
-    # After midnight a reminder counts for the day before: Monday 01:00 is Sunday's, the week's last.
+    # `on` names logical days: 01:00, before the day starts at 04:00, is the end of Monday, so it
+    # rings early on Tuesday; held to 07:30 it is still in Monday's week.
     monday_night = cfg('every = "week"\non = ["mon"]\nat = "01:00"')
-    assert never_shown(monday_night.habits[0], monday_night.settings)
-    # Without quiet hours: Tuesday and Thursday at 01:00 remind about Monday and Wednesday, not due.
+    assert not never_shown(monday_night.habits[0], monday_night.settings)
+    assert next_reminder(config, State(), monday_night.habits[0], at("2026-12-03T12:00")) == at("2026-12-08T07:30")
+    # Without quiet hours: Tuesday's and Thursday's 01:00 ring on Wednesday and Friday, about the
+    # days named (before, they rang about Monday and Wednesday, not due, and so never).
     night_owl = cfg('on = ["tue", "thu"]\nat = "01:00"', 'day_starts = "04:00"')
-    assert never_shown(night_owl.habits[0], night_owl.settings)
+    assert not never_shown(night_owl.habits[0], night_owl.settings)
+    assert next_reminder(night_owl, State(), night_owl.habits[0], at("2026-12-03T12:00")) == at("2026-12-04T01:00")
     # A time outside the window, and quiet hours the day does not end in, are shown.
     assert not never_shown(cfg('at = "21:00"').habits[0], cfg("").settings)
     late_start = cfg('at = "23:00"', 'quiet_hours = "22:30-07:30"\nday_starts = "08:00"')

@@ -160,9 +160,9 @@ def test_next_lists_the_reminders_quiet_hours_hold_once_as_the_daemon_shows_them
     lines = habitd("next", "--limit", "4").stdout.splitlines()
     assert [" ".join(line.split()) for line in lines] == [
         "today 21:30 qw Qw",
-        "tomorrow 07:00 qw Qw (again)",  # the four follow-ups of 22:00..23:30 become one at their end
+        "tomorrow 07:00 qw Qw (again) (quiet hours until 07:00)",  # the follow-ups of 22:00..23:30: one
         "2026-12-07 21:30 qw Qw",
-        "2026-12-08 07:00 qw Qw (again)",
+        "2026-12-08 07:00 qw Qw (again) (quiet hours until 07:00)",
     ]
 
 

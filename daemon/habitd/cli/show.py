@@ -98,7 +98,14 @@ def next_(app: App, limit: int, as_json: bool) -> None:
         emit_json(
             {
                 "reminders": [
-                    {"habit": u.habit.id, "title": u.habit.title, "at": views.iso(config, u.at), "followup": u.followup}
+                    {
+                        "habit": u.habit.id,
+                        "title": u.habit.title,
+                        "at": views.iso(config, u.at),
+                        "followup": u.followup,
+                        "planned": views.iso(config, u.planned or u.at),
+                        "reason": views.quiet_reason(config, u.planned, u.at).strip(" ()") or None,
+                    }
                     for u in items
                 ]
             }

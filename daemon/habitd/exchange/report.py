@@ -43,7 +43,7 @@ class YearReport(NamedTuple):
 
 def year_report(config: Config, state: State, year: int, now: datetime) -> YearReport:
     today = config.today(now)
-    ws = config.settings.week_starts
+    ws, ds = config.settings.week_starts, config.settings.day_starts
     jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
     end = min(today, dec31)
     rows = []
@@ -57,10 +57,10 @@ def year_report(config: Config, state: State, year: int, now: datetime) -> YearR
         log = state.habits.get(habit.id)
         done = log.count_between(jan1, end) if log and jan1 <= end else 0
         notes = sum(1 for n in log.notes if jan1 <= n.day <= dec31) if log else 0
-        h = history_codes(habit, state, end, ws) if jan1 <= end else None
+        h = history_codes(habit, state, end, ws, ds) if jan1 <= end else None
         lo = max(0, period_index(habit, jan1, ws) - h.first) if h else 0
         best = best_run(habit, h, end, ws, lo)
-        streak = summarize(habit, state, today, ws).streak if end == today else None
+        streak = summarize(habit, state, today, ws, ds).streak if end == today else None
         rows.append(YearHabit(habit, marks, done, notes, best, streak))
     return YearReport(year, today, ws, config.settings.show_streaks, tuple(rows))
 
@@ -92,10 +92,11 @@ COLORS = {
     views.MISSED_DAY: "#efb7a8",
     views.SKIPPED_DAY: "#a8c6ea",
     views.PAUSED_DAY: "#cdbfe6",
-    views.NOT_DUE_DAY: "#ececec",
-    views.NOT_TRACKED_DAY: "#f7f7f7",
-    views.FUTURE: "#f7f7f7",
+    views.NOT_DUE_DAY: "#d4d4d4",
+    views.NOT_TRACKED_DAY: "#f1efe9",
+    views.FUTURE: "#ffffff",
 }
+OUTLINE = {views.FUTURE: ' stroke="#d8d8d8" stroke-width="1"'}  # white on white needs an edge
 LEGEND = (
     (views.DONE, "done"),
     (views.QUIET_DAY, "nothing needed yet"),
@@ -103,6 +104,8 @@ LEGEND = (
     (views.SKIPPED_DAY, "skipped"),
     (views.PAUSED_DAY, "paused"),
     (views.NOT_DUE_DAY, "not due"),
+    (views.NOT_TRACKED_DAY, "not tracked"),
+    (views.FUTURE, "to come"),
 )
 CELL, GAP = 11, 3
 STEP = CELL + GAP
@@ -165,7 +168,8 @@ def svg(r: YearReport) -> str:
     out.append(f'<text x="{width - 24}" y="36" font-size="13" text-anchor="end" fill="#555555">{totals}</text>')
     x = 24
     for state, label in LEGEND:
-        out.append(f'<rect x="{x}" y="54" width="{CELL}" height="{CELL}" rx="2" fill="{COLORS[state]}"/>')
+        edge = OUTLINE.get(state, "")
+        out.append(f'<rect x="{x}" y="54" width="{CELL}" height="{CELL}" rx="2" fill="{COLORS[state]}"{edge}/>')
         out.append(f'<text x="{x + CELL + 5}" y="64" font-size="12" fill="#555555">{esc(label)}</text>')
         x += CELL + 14 + 7 * len(label)
     for n, y in enumerate(r.habits):
@@ -187,7 +191,7 @@ def svg(r: YearReport) -> str:
         for day, mark in y.marks.items():
             offset = (day - start).days
             cx, cy = LEFT + offset // 7 * STEP, cells_top + offset % 7 * STEP
-            edge = ' stroke="#333333" stroke-width="1.5"' if day == r.today else ""
+            edge = ' stroke="#333333" stroke-width="1.5"' if day == r.today else OUTLINE.get(mark, "")
             out.append(f'<rect x="{cx}" y="{cy}" width="{CELL}" height="{CELL}" rx="2" fill="{COLORS[mark]}"{edge}/>')
         out.append("</g>")
     out.append(

@@ -7,7 +7,7 @@ consecutive indexes and streaks are simple arithmetic.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from habitd.habits.clock import month_days
 from habitd.habits.config import DEFAULT_ANCHOR, Habit
@@ -53,8 +53,22 @@ def period_of(habit: Habit, day: date, week_starts: int = 0) -> tuple[date, date
     return period_bounds(habit, period_index(habit, day, week_starts), week_starts)
 
 
-def is_due_day(habit: Habit, day: date) -> bool:
-    """For a daily habit with ``on``, only those days are due; every other period is due."""
-    if habit.every.unit == "day" and habit.every.n == 1 and habit.on is not None:
+def is_due_day(habit: Habit, day: date, day_starts: time = time(0)) -> bool:
+    """Whether a daily habit asks anything of logical day ``day``; every other period is due.
+
+    A daily habit with ``on`` is due on the days it names. One with ``cron`` is due on the days
+    a reminder of it is about: a time from ``day_starts`` on reminds about its calendar day, an
+    earlier one about the day before (``15 7 * * mon-fri`` leaves the weekend free). Any other
+    daily habit is due every day.
+    """
+    if habit.every.unit != "day" or habit.every.n != 1:
+        return True
+    if habit.on is not None:
         return habit.on.matches(day)
-    return True
+    cron = habit.cron
+    if cron is None:
+        return True
+    # Its times are every hour with every minute: the latest and the earliest tell.
+    late = time(max(cron.hours), max(cron.minutes)) >= day_starts
+    early = time(min(cron.hours), min(cron.minutes)) < day_starts
+    return (late and cron.matches_day(day)) or (early and cron.matches_day(day + timedelta(days=1)))

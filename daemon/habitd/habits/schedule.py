@@ -40,23 +40,36 @@ def handled_mark(handled: datetime | None, now: datetime) -> datetime | None:
     return None if handled is None or handled > now + WRONG_CLOCK else handled
 
 
-def base_times(habit: Habit, day: date, week_starts: int = 0) -> list[time]:
-    """The wall-clock reminder times of ``habit`` on calendar date ``day``."""
+def _names(habit: Habit, day: date, week_starts: int) -> bool:
+    """Whether an on/at habit reminds about logical day ``day``: a day its ``on`` names, every day of
+    a daily habit, or else its period's first day."""
+    if habit.on is not None:
+        return habit.on.matches(day)
+    if habit.every.unit == "day" and habit.every.n == 1:
+        return True
+    return period_of(habit, day, week_starts)[0] == day
+
+
+def base_times(habit: Habit, day: date, week_starts: int = 0, day_starts: time = time(0)) -> list[time]:
+    """The wall-clock reminder times of ``habit`` on calendar date ``day``.
+
+    ``cron`` is read as cron reads it: calendar days. ``on`` and a period's first day name
+    logical days: a time before ``day_starts`` belongs to the end of the day it is about, so on
+    the calendar it comes the day after (``on = ["tue"]``, ``at = "01:00"`` with days starting at
+    04:00 rings early on Wednesday, about Tuesday).
+    """
     if habit.cron is not None:
         return habit.cron.times_on(day)
     if not habit.at:
         return []
-    if habit.on is not None:
-        return list(habit.at) if habit.on.matches(day) else []
-    if habit.every.unit == "day" and habit.every.n == 1:
-        return list(habit.at)
-    # A longer period without `on`: remind on its first day.
-    return list(habit.at) if period_of(habit, day, week_starts)[0] == day else []
+    late = _names(habit, day, week_starts)
+    early = any(t < day_starts for t in habit.at) and _names(habit, day - timedelta(days=1), week_starts)
+    return [t for t in habit.at if (early if t < day_starts else late)]
 
 
 def slots_on(habit: Habit, settings: Settings, day: date) -> list[Slot]:
     """The base slots of a calendar date, each with its follow-ups."""
-    times = base_times(habit, day, settings.week_starts)
+    times = base_times(habit, day, settings.week_starts, settings.day_starts)
     if not times:
         return []
     out = []
@@ -154,8 +167,9 @@ def _times(habit: Habit) -> frozenset[time]:
 
 
 def _weekdays(habit: Habit, week_starts: int) -> frozenset[int] | None:
-    """The calendar weekdays (0 = Monday) a daily or weekly habit reminds on; None when that is
-    not a matter of the weekday alone (days of the month, the nth weekday)."""
+    """The weekdays (0 = Monday) a daily or weekly habit reminds about, for on/at habits as
+    logical days, for cron as calendar days; None when that is not a matter of the weekday alone
+    (days of the month, the nth weekday)."""
     if habit.cron is not None:
         if not habit.cron.dom_any:
             return None
@@ -172,35 +186,27 @@ def never_shown(habit: Habit, settings: Settings) -> bool:
     """Whether no reminder of ``habit`` can ever be shown, whatever the history.
 
     Known from its times, its days, quiet hours and its period alone, at any size: for daily and
-    weekly habits, and for any period reminded of on its first day (no ``on``, no ``cron``).
-    A reminder is never shown when quiet hours hold it past the end of its period (its time lies
-    in ``lost_window`` and its logical day is the period's last: every day of a daily habit, the
-    week's last day of a weekly one), or when it reminds about a day that is not due (a time
-    before ``day_starts`` reminds about the day before, which a daily habit's ``on`` may leave
-    out). ``check`` warns of reminders quiet hours hold past their period; the schedule need not
-    search ten years for a reminder it would turn down one by one.
+    weekly habits. A reminder is never shown when quiet hours hold it past the end of its period
+    (its time lies in ``lost_window`` and the logical day it is about is the period's last: every
+    day of a daily habit, the week's last day of a weekly one). A longer period reminded of on its
+    first day is always shown: held by quiet hours, it is still in its period. ``check`` warns of
+    reminders quiet hours hold past their period; the schedule need not search ten years for a
+    reminder it would turn down one by one.
     """
     times = _times(habit)
     daily = habit.every == Every("day", 1)
     window = lost_window(settings)
-    if times and not daily and habit.on is None and habit.cron is None:
-        # It reminds on its period's first day; a time before `day_starts` reminds about the
-        # day before, the last of the period before: lost if in the window.
-        return window is not None and all(t < settings.day_starts and _within(t, *window) for t in times)
-    if not times or not (daily or habit.every == Every("week", 1)):
+    if not times or window is None or not (daily or habit.every == Every("week", 1)):
         return False
     weekdays = _weekdays(habit, settings.week_starts)
     if weekdays is None:  # which weekdays is not known: only a time lost on every day tells
-        return daily and window is not None and all(_within(t, *window) for t in times)
-    on = habit.on
-    due = on.weekdays if daily and on is not None and habit.cron is None else None  # None: every day is due
+        return daily and all(_within(t, *window) for t in times)
     last = (settings.week_starts - 1) % 7
+    calendar = habit.cron is not None  # cron's days are calendar days; on/at name logical days
 
     def shown(weekday: int, t: time) -> bool:
-        day = (weekday - (t < settings.day_starts)) % 7  # the logical day it reminds about
-        if due is not None and day not in due:
-            return False
-        return window is None or not _within(t, *window) or not (daily or day == last)
+        day = (weekday - (calendar and t < settings.day_starts)) % 7  # the logical day it reminds about
+        return not _within(t, *window) or not (daily or day == last)
 
     return not any(shown(wd, t) for wd in weekdays for t in times)
 

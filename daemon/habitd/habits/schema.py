@@ -308,7 +308,9 @@ HABIT_KEYS: dict[str, Key] = {
     "at": Key('reminder time or times, "HH:MM"; no `at` and no `cron` means no reminder', _at, '"18:00"'),
     "cron": Key("instead of on/at: reminder times as a 5-field cron expression", _cron, '"0 19 * * fri"'),
     "start": Key(
-        'first day of the first period, for "N days/weeks/months"; days before it are not tracked', _date, "2026-01-05"
+        'first day of the first period, for "N days/weeks/months" (tracking begins with the first completion or skip)',
+        _date,
+        "2026-01-05",
     ),
     "remind_again": Key(
         "follow-up reminders at this interval until the period is met, up to the day's end",

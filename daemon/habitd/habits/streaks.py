@@ -1,7 +1,7 @@
 """Streaks and strength, computed from the history and a given ``today``.
 
 A period's state is one of ``met`` (completions reached ``times``),
-``skipped``, ``paused``, ``not due`` (a day off a daily habit's ``on``),
+``skipped``, ``paused``, ``not due`` (a day a daily habit's ``on`` or ``cron`` leaves free),
 ``open`` (today's period, not met yet) or ``missed``. Skipped, paused and
 not-due periods are neutral: they neither break nor extend a streak. A period
 is paused only when its days outside a pause are fewer than its target: a
@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import NamedTuple
 
 from habitd.habits.config import Habit
@@ -45,7 +45,9 @@ class Summary(NamedTuple):
     strength: float
 
 
-def period_state(habit: Habit, state: State, index: int, today: date, week_starts: int) -> Period:
+def period_state(
+    habit: Habit, state: State, index: int, today: date, week_starts: int, day_starts: time = time(0)
+) -> Period:
     first, last = period_bounds(habit, index, week_starts)
     log = state.habits.get(habit.id)
     count = log.count_between(first, last) if log else 0
@@ -55,7 +57,7 @@ def period_state(habit: Habit, state: State, index: int, today: date, week_start
         kind = SKIPPED
     elif _too_paused(habit, state, first, last):
         kind = PAUSED
-    elif not is_due_day(habit, first):
+    elif not is_due_day(habit, first, day_starts):
         kind = NOT_DUE
     elif last >= today:
         kind = OPEN
@@ -75,16 +77,34 @@ def _too_paused(habit: Habit, state: State, first: date, last: date) -> bool:
     return paused > 0 and length - paused < habit.times
 
 
-def periods(habit: Habit, state: State, today: date, week_starts: int, first_index: int | None = None) -> list[Period]:
-    """Every period from the first completion (or ``first_index``) to today's."""
+def periods(
+    habit: Habit,
+    state: State,
+    today: date,
+    week_starts: int,
+    first_index: int | None = None,
+    day_starts: time = time(0),
+) -> list[Period]:
+    """Every period from the first entry (``first_entry``; or from ``first_index``) to today's."""
     now = period_index(habit, today, week_starts)
     if first_index is None:
-        log = state.habits.get(habit.id)
-        first_day = log.first_day() if log else None
+        first_day = first_entry(state.habits.get(habit.id))
         if first_day is None or first_day > today:
-            return [period_state(habit, state, now, today, week_starts)]
+            return [period_state(habit, state, now, today, week_starts, day_starts)]
         first_index = period_index(habit, first_day, week_starts)
-    return [period_state(habit, state, i, today, week_starts) for i in range(first_index, now + 1)]
+    return [period_state(habit, state, i, today, week_starts, day_starts) for i in range(first_index, now + 1)]
+
+
+def first_entry(log: HabitLog | None) -> date | None:
+    """The day habitd first knew of a habit: its earliest completion or skip (None: neither yet).
+
+    Nothing before it is missed: the views show it as not tracked, and streaks, strength and
+    rates begin with its period.
+    """
+    if log is None:
+        return None
+    days = [d for d in (log.first_day(), *(s.day for s in log.skips)) if d is not None]
+    return min(days, default=None)
 
 
 def _decay(habit: Habit, days: int) -> float:
@@ -119,7 +139,17 @@ def _bits(days: list[tuple[date, date]], origin: date, length: int) -> int:
     return mask
 
 
-def _daily_codes(habit: Habit, state: State, log: HabitLog, origin: date, today: date) -> str:
+def _not_due(habit: Habit, origin: date, length: int, day_starts: time) -> int:
+    """Bits for the days a daily habit's ``on`` or ``cron`` leaves free (``periods.is_due_day``)."""
+    cron = habit.cron
+    if cron is None or (len(cron.doms) == 31 and len(cron.months) == 12):  # a matter of the weekday
+        week = sum(1 << i for i in range(7) if not is_due_day(habit, origin + timedelta(days=i), day_starts))
+        weeks = length // 7 + 1
+        return (week * (((1 << (7 * weeks)) - 1) // 127)) & ((1 << length) - 1)
+    return sum(1 << i for i in range(length) if not is_due_day(habit, origin + timedelta(days=i), day_starts))
+
+
+def _daily_codes(habit: Habit, state: State, log: HabitLog, origin: date, today: date, day_starts: time) -> str:
     """One code a day, computed with whole-history bit operations (daily habits dominate the cost)."""
     length = (today - origin).days + 1
     done = _mask(log, origin, length)
@@ -129,10 +159,8 @@ def _daily_codes(habit: Habit, state: State, log: HabitLog, origin: date, today:
         met = _bits([(d, d) for d, n in log.counts.items() if n >= habit.times], origin, length)
     neutral = _bits([(s.day, s.day) for s in log.skips], origin, length)
     neutral |= _bits([(p.start, p.until) for p in state.pauses if p.habit in (ALL, habit.id)], origin, length)
-    if habit.on is not None:
-        week = sum(1 << i for i in range(7) if not habit.on.matches(origin + timedelta(days=i)))
-        weeks = length // 7 + 1
-        neutral |= (week * (((1 << (7 * weeks)) - 1) // 127)) & ((1 << length) - 1)
+    if habit.on is not None or habit.cron is not None:
+        neutral |= _not_due(habit, origin, length, day_starts)
     neutral &= ~met
     missed = ((1 << (length - 1)) - 1) & ~(met | neutral)  # today is open, never missed
     # Spread the bits into hex digits (the binary text read as base 16) and add: one digit a day.
@@ -214,8 +242,8 @@ def _period_codes(habit: Habit, state: State, log: HabitLog, first: int, now: in
 
 
 class Codes(NamedTuple):
-    """One code a period (MET_CODE, MISSED_CODE, NEUTRAL_CODE, OPEN_CODE) from the habit's first
-    completion to today's period; code j is the period with index ``first + j``."""
+    """One code a period (MET_CODE, MISSED_CODE, NEUTRAL_CODE, OPEN_CODE) from the period of the
+    habit's first entry (``first_entry``) to today's; code j is the period with index ``first + j``."""
 
     first: int
     codes: str
@@ -224,16 +252,18 @@ class Codes(NamedTuple):
     daily: bool
 
 
-def history_codes(habit: Habit, state: State, today: date, week_starts: int = 0) -> Codes | None:
-    """The whole history as codes, computed with bit operations; None before the first completion."""
+def history_codes(
+    habit: Habit, state: State, today: date, week_starts: int = 0, day_starts: time = time(0)
+) -> Codes | None:
+    """The whole history as codes, computed with bit operations; None before the first entry."""
     log = state.habits.get(habit.id)
-    first_day = log.first_day() if log else None
+    first_day = first_entry(log)
     if log is None or first_day is None or first_day > today:
         return None
     first = period_index(habit, first_day, week_starts)
     daily = habit.every.unit == "day" and habit.every.n == 1
     if daily:
-        codes = _daily_codes(habit, state, log, first_day, today)
+        codes = _daily_codes(habit, state, log, first_day, today, day_starts)
         count: Callable[[int], int] = lambda j: log.count(first_day + timedelta(days=j))  # noqa: E731
         days: Callable[[int], int] = lambda j: 1  # noqa: E731
         return Codes(first, codes, count, days, daily)
@@ -241,12 +271,12 @@ def history_codes(habit: Habit, state: State, today: date, week_starts: int = 0)
     return Codes(first, *_period_codes(habit, state, log, first, now, week_starts), daily)
 
 
-def summarize(habit: Habit, state: State, today: date, week_starts: int = 0) -> Summary:
+def summarize(habit: Habit, state: State, today: date, week_starts: int = 0, day_starts: time = time(0)) -> Summary:
     """Today's period, the streak, the best streak and the strength: cost independent of how long
     the history is, give or take a few bit operations on it."""
     now = period_index(habit, today, week_starts)
-    current = period_state(habit, state, now, today, week_starts)
-    h = history_codes(habit, state, today, week_starts)
+    current = period_state(habit, state, now, today, week_starts, day_starts)
+    h = history_codes(habit, state, today, week_starts, day_starts)
     if h is None:
         return Summary(current, 0, 0, 0.0)
     codes = h.codes

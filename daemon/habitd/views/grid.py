@@ -41,7 +41,8 @@ def grid(config: Config, state: State, now: datetime, days: int, archived: bool 
         me = config.settings.name
         for person in people(config, state, habit) if habit.each and me else [me]:
             marks = day_marks(config, state, habit, first, now, person=person)
-            streak = summarize(habit, as_seen(state, habit, person), today, config.settings.week_starts).streak
+            seen = as_seen(state, habit, person)
+            streak = summarize(habit, seen, today, config.settings.week_starts, config.settings.day_starts).streak
             rows.append(GridRow(habit, tuple(marks[d] for d in span), streak, "" if person == me else person))
     return Grid(today, span, tuple(rows))
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from habitd.habits.config import Config, Habit
 from habitd.views import rows as views
 from habitd.views.grid import Grid
-from habitd.views.render import HEAT, LEGEND, PLAIN, Style, cut, inert, ljust, target
+from habitd.views.render import HEAT, NOT_TRACKED, PLAIN, Style, cut, inert, legend_lines, ljust, target
 from habitd.views.stats import HabitStats, Rate, top_weekday
 
 NAME_WIDTH = 20  # longer habit ids are cut
 STREAK_WIDTH = 8  # "  streak" at the end of a grid row
 SPARKS = "▁▂▃▄▅▆▇█"
 PLAIN_SPARKS = "_.-:=+*#"  # for a terminal whose encoding lacks the blocks
-NOT_TRACKED = "blank: not tracked yet (before its start, or its first completion or skip)"
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -28,13 +27,7 @@ def grid_days_that_fit(config: Config, columns: int) -> int:
 
 def wrap_legend(columns: int, not_tracked: bool = False) -> list[str]:
     """The heatmap's legend and "[ ] today", on as many lines as ``columns`` need."""
-    items = [*LEGEND.split("  "), "[ ] today"]
-    lines = [items[0]]
-    for item in items[1:]:
-        if len(lines[-1]) + 2 + len(item) <= columns:
-            lines[-1] += "  " + item
-        else:
-            lines.append(item)
+    lines = [*legend_lines(columns), "[ ] today"]
     if not_tracked:
         import textwrap
 
@@ -96,7 +89,7 @@ def _percent(r: Rate, style: Style) -> str:
 
 
 def period_noun(habit: Habit, n: int) -> str:
-    """"weeks" for a weekly habit (or "periods" for one of every 2 weeks), singular for 1."""
+    """ "weeks" for a weekly habit (or "periods" for one of every 2 weeks), singular for 1."""
     if habit.every.n == 1:
         return f"{habit.every.unit}{'' if n == 1 else 's'}"
     return "period" if n == 1 else "periods"

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from habitd.habits.clock import WEEKDAYS
 from habitd.habits.config import Config, Habit
-from habitd.habits.streaks import MET, SKIPPED
+from habitd.habits.streaks import MET, NOT_DUE, SKIPPED
 from habitd.views import rows as views
 from habitd.views.rows import StatusRow, Upcoming
 
@@ -106,10 +106,15 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def held(config: Config, habit: Habit, moment: datetime | None) -> str:
+    """`` (quiet hours until 07:30)`` when quiet hours hold the habit's reminder to ``moment``; else ""."""
+    return views.quiet_reason(config, views.held_from(config, habit, moment), moment) if moment else ""
+
+
 def check_lines(config: Config, nexts: list[datetime | None], now: datetime) -> list[str]:
     width = max((len(h.id) for h in config.habits), default=0)
     lines = [
-        f"{h.id:<{width}}  {target(h):<16}  next: {when(config, n, now)}"
+        f"{h.id:<{width}}  {target(h):<16}  next: {when(config, n, now)}{held(config, h, n)}"
         for h, n in zip(config.habits, nexts, strict=False)
     ]
     lines.append(f"config is valid: {plural(len(config.habits), 'habit')}, timezone {config.settings.timezone}")
@@ -166,12 +171,17 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
             word, color = "paused", "dim"
         elif r.period.state == SKIPPED:
             word, color = "skipped", "dim"
+        elif r.period.state == NOT_DUE:
+            word, color = "not due", "dim"
         else:
             word, color = f"{r.period.done}/{r.habit.times}", ""
         cells = [f"  {inert(r.person)}" if r.person else r.habit.id, word, str(r.habit.every)]
         if streaks:
             cells += [str(r.streak), str(r.best_streak), f"{r.strength:.0%}"]
-        table.append([*cells, "" if r.person else when(config, r.next_reminder, now)])  # theirs ring on their device
+        next_ = "" if r.person else when(config, r.next_reminder, now)  # theirs ring on their device
+        if next_ and r.next_reminder and views.held_from(config, r.habit, r.next_reminder):
+            next_ += " (quiet hours)"  # until the time shown: the whole reason is in `check` and `next`
+        table.append([*cells, next_])
         colors.append(color)
     _fit(table, 80, [(0, 10), (2, 6)], style)
     lines = []
@@ -222,6 +232,7 @@ def upcoming_lines(config: Config, items: list[Upcoming], now: datetime) -> list
     width = max(len(u.habit.id) for u in items)
     return [
         f"{when(config, u.at, now):<18} {u.habit.id:<{width}}  {inert(u.habit.title)}{' (again)' if u.followup else ''}"
+        + views.quiet_reason(config, u.planned, u.at)
         for u in items
     ]
 
@@ -233,19 +244,32 @@ HEAT = {
     views.PAUSED_DAY: ("p", "cyan"),
     views.NOT_DUE_DAY: ("-", "dim"),
     views.QUIET_DAY: (".", "dim"),
-    views.NOT_TRACKED_DAY: (" ", ""),
+    views.NOT_TRACKED_DAY: ("~", "dim"),
     views.FUTURE: (" ", ""),
 }
-LEGEND = "# done  . no completion needed yet  x missed  s skipped  p paused  - not due"
+LEGEND = "# done  . no completion needed yet  x missed  s skipped  p paused  - not due  ~ not tracked  blank: to come"
+NOT_TRACKED = "not tracked: before habitd knew the habit (its first completion or skip)"
+
+
+def legend_lines(columns: int, more: tuple[str, ...] = ()) -> list[str]:
+    """The heatmap's legend (and ``more`` items), on as many lines as ``columns`` need."""
+    items = [*LEGEND.split("  "), *more]
+    lines = [items[0]]
+    for item in items[1:]:
+        if len(lines[-1]) + 2 + len(item) <= columns:
+            lines[-1] += "  " + item
+        else:
+            lines.append(item)
+    return lines
 
 
 def _month_header(start: date, weeks: int) -> str:
-    """Month names over the weeks they start in; a label never runs into the next one."""
-    header = [" "] * (weeks * 2)
+    """Month names over the weeks their first day falls in; a label never runs into the next one."""
+    header = [" "] * (weeks * 2 + 1)  # the last week's label may reach one column past its cell
     placed: list[int] = []  # columns of the labels placed so far
     previous = None
     for w in range(weeks):
-        month = (start + timedelta(days=7 * w)).strftime("%b")
+        month = (start + timedelta(days=7 * w + 6)).strftime("%b")  # the week's last day: a month's 1st is in it
         if month == previous:
             continue
         previous = month
@@ -277,9 +301,9 @@ def heatmap_lines(
             char, color = HEAT.get(marks.get(d, views.FUTURE), (" ", ""))
             cells.append(style(char, color) if color else char)
         lines.append((f"{WEEKDAYS[weekday].capitalize():<4} " + " ".join(cells)).rstrip())
-    lines.append(LEGEND)
+    lines.extend(legend_lines(80))
     if views.NOT_TRACKED_DAY in marks.values():
-        lines.append("blank: not tracked yet (before its start, or its first completion or skip)")
+        lines.append(NOT_TRACKED)
     p = summary.period
     period = habit.every.this()
     progress = f"{period}: {p.done}/{habit.times}" if p.state != "met" else f"{period}: done"

@@ -13,9 +13,9 @@ from typing import NamedTuple
 
 from habitd.habits.config import Config, Habit, Settings
 from habitd.habits.periods import is_due_day, period_bounds, period_index
-from habitd.habits.schedule import Slot, expires, handled_mark, shown_at, upcoming_slots
+from habitd.habits.schedule import HOLD_BACK, Slot, expires, handled_mark, shown_at, slots_between, upcoming_slots
 from habitd.habits.state import HabitLog, Note, State
-from habitd.habits.streaks import MET, OPEN, SKIPPED, Period, period_state, periods, summarize
+from habitd.habits.streaks import MET, OPEN, SKIPPED, Period, first_entry, period_state, periods, summarize
 from habitd.history.events import is_private
 from habitd.history.people import as_seen, people, who
 from habitd.history.people import view as person_view
@@ -58,7 +58,8 @@ class OpenCheck:
             return False
         index = period_index(self.habit, slot.day, ws)
         if index not in self._cache:
-            self._cache[index] = period_state(self.habit, self.state, index, self.today, ws)
+            ds = self.config.settings.day_starts
+            self._cache[index] = period_state(self.habit, self.state, index, self.today, ws, ds)
         return self._cache[index].state == OPEN
 
 
@@ -98,19 +99,19 @@ def status(
     with the others' rows in ``others``. ``next_times``: each habit's next reminder as the
     daemon's schedule worked it out from this state (a habit missing has none), not computed again."""
     day = config.today(now)
-    ws = config.settings.week_starts
+    ws, ds = config.settings.week_starts, config.settings.day_starts
     whole, state = state, person_view(state, config)
     rows = []
     for habit in config.habits:
         if habit.archived and not archived:
             continue
-        s = summarize(habit, state, day, ws)
+        s = summarize(habit, state, day, ws, ds)
         r = state.reminders.get(habit.id)
         others = []
         if habit.each and config.settings.name:
             for name in people(config, whole, habit)[1:]:
                 theirs = as_seen(whole, habit, name)
-                o = summarize(habit, theirs, day, ws)
+                o = summarize(habit, theirs, day, ws, ds)
                 got = who(theirs.habits.get(habit.id), o.current.first, o.current.last)
                 others.append(
                     StatusRow(
@@ -182,21 +183,20 @@ NOT_TRACKED = "not tracked"
 
 
 def tracked_from(state: State, habit: Habit) -> date | None:
-    """The first day the habit counts from: its ``start``, else its first completion or skip (None: not yet)."""
-    if habit.start is not None:
-        return habit.start
-    log = state.habits.get(habit.id)
-    if log is None:
-        return None
-    days = [d for d in (log.first_day(), *(s.day for s in log.skips)) if d is not None]
-    return min(days, default=None)
+    """The first day habitd knew of the habit: its first completion or skip (None: not yet).
+
+    Not its ``start``, which only anchors its periods: an example habit starting in January
+    was never missed by someone who began in December. Streaks, strength and rates begin there too
+    (``streaks.first_entry``).
+    """
+    return first_entry(state.habits.get(habit.id))
 
 
 def history(config: Config, state: State, habit: Habit, now: datetime, weeks: int) -> list[Period]:
     """The habit's periods that overlap the last ``weeks`` weeks, oldest first.
 
-    A finished period that ends before the habit was tracked (before ``start``, or
-    without one before its first completion or skip) is ``not tracked``, not ``missed``.
+    A finished period that ends before the habit was tracked (before its first completion
+    or skip, ``tracked_from``) is ``not tracked``, not ``missed``.
     """
     day = config.today(now)
     ws = config.settings.week_starts
@@ -205,7 +205,8 @@ def history(config: Config, state: State, habit: Habit, now: datetime, weeks: in
     first = period_index(habit, since, ws)
     if period_bounds(habit, first, ws)[0] < since:  # only whole periods inside the window
         first += 1
-    found = periods(habit, state, day, ws, first_index=min(first, period_index(habit, day, ws)))
+    first = min(first, period_index(habit, day, ws))
+    found = periods(habit, state, day, ws, first_index=first, day_starts=config.settings.day_starts)
     begin = tracked_from(state, habit)
     return [p._replace(state=NOT_TRACKED) if p.last < day and (begin is None or p.last < begin) else p for p in found]
 
@@ -281,8 +282,29 @@ def _as_shown(slots: Iterator[Slot], settings: Settings) -> Iterator[tuple[datet
 
 class Upcoming(NamedTuple):
     habit: Habit
-    at: datetime
+    at: datetime  # when it is shown
     followup: bool
+    planned: datetime | None = None  # when it was due, if quiet hours held it to ``at``; else None
+
+
+def held_from(config: Config, habit: Habit, moment: datetime) -> datetime | None:
+    """When a reminder shown at ``moment`` was planned, if quiet hours held it there; else None.
+
+    Told from the schedule alone: a base reminder (or follow-up) of the habit due before
+    ``moment`` that the quiet hours hold to it (the latest of them, as ``next`` shows it).
+    """
+    settings = config.settings
+    if settings.quiet_hours is None:
+        return None
+    slots = slots_between(habit, settings, moment - HOLD_BACK, moment)
+    return max((s.due for s in slots if shown_at(s, settings) == moment), default=None)
+
+
+def quiet_reason(config: Config, planned: datetime | None, at: datetime) -> str:
+    """`` (quiet hours until 07:30)`` after a time quiet hours held; "" for one they did not."""
+    if planned is None or planned == at:
+        return ""
+    return f" (quiet hours until {at.astimezone(config.settings.tz):%H:%M})"
 
 
 def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Upcoming]:
@@ -291,10 +313,11 @@ def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Up
         wanted = reminder_open(config, state, habit, now)
         slots = upcoming_slots(habit, config.settings, now, wanted)
         for at, slot in itertools.islice(_as_shown(slots, config.settings), limit):
-            found.append(Upcoming(habit, at, slot.followup > 0))
+            found.append(Upcoming(habit, at, slot.followup > 0, slot.due if slot.due != at else None))
         snoozed = wanted.snooze  # a snoozed reminder's return counts as a follow-up
         if snoozed is not None and shown_at(snoozed, config.settings) > now and wanted(snoozed):
-            found.append(Upcoming(habit, shown_at(snoozed, config.settings), True))
+            at = shown_at(snoozed, config.settings)
+            found.append(Upcoming(habit, at, True, snoozed.due if snoozed.due != at else None))
     found.sort(key=lambda u: (u.at, u.habit.id))
     return found[:limit]
 
@@ -396,25 +419,32 @@ DONE, MISSED_DAY, SKIPPED_DAY, PAUSED_DAY, NOT_DUE_DAY, QUIET_DAY, NOT_TRACKED_D
 
 
 def day_marks(
-    config: Config, state: State, habit: Habit, first: date, now: datetime, last: date | None = None,
+    config: Config,
+    state: State,
+    habit: Habit,
+    first: date,
+    now: datetime,
+    last: date | None = None,
     person: str | None = None,
 ) -> dict[date, str]:
     """What each day from ``first`` to today (or the period of ``last``, if earlier) looks like on the heatmap.
 
     ``done``: a completion that day. ``missed``: a day of a missed period.
     ``quiet``: a day of a met or still open period without a completion.
+    ``not due``: a day a daily habit's ``on`` or ``cron`` leaves free (``periods.is_due_day``).
     ``not tracked``: a day of a period that ended before the habit was tracked
-    (the same rule as ``history``). A personal habit's are ``person``'s (default: mine).
+    (the same rule as ``history``). ``future``: after today.
+    A personal habit's are ``person``'s (default: mine).
     """
     day = config.today(now)
-    ws = config.settings.week_starts
+    ws, ds = config.settings.week_starts, config.settings.day_starts
     state = as_seen(state, habit, config.settings.name if person is None else person)
     log = state.habits.get(habit.id)
     marks: dict[date, str] = {}
     started = tracked_from(state, habit)
     end = period_index(habit, day if last is None else min(last, day), ws)
     for i in range(period_index(habit, first, ws), end + 1):
-        p = period_state(habit, state, i, day, ws)
+        p = period_state(habit, state, i, day, ws, ds)
         d = max(p.first, first)
         while d <= p.last:
             if d > day:
@@ -427,7 +457,7 @@ def day_marks(
                 marks[d] = SKIPPED_DAY
             elif state.paused(habit.id, d):
                 marks[d] = PAUSED_DAY
-            elif not is_due_day(habit, d):
+            elif not is_due_day(habit, d, ds):
                 marks[d] = NOT_DUE_DAY
             elif p.state == "missed":
                 marks[d] = MISSED_DAY

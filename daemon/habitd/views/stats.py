@@ -3,7 +3,7 @@
 A completion rate is met periods / periods that counted over a window: skipped,
 paused and not-due periods do not count, and neither does today's period
 until it is met (it is not over yet). A window holds the periods that begin in
-it, today's included; nothing before the habit's first completion counts.
+it, today's included; nothing before the habit's first completion or skip counts.
 Everything is computed from ``streaks.history_codes``, the same whole-history
 codes the streaks and the strength come from. The strength on a past day is
 computed from the history as it stood that day (``as_of``), so a completion
@@ -12,7 +12,7 @@ made later in the same week does not raise it.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import NamedTuple
 
 from habitd.habits.clock import WEEKDAYS, month_days
@@ -148,25 +148,25 @@ def as_of(state: State, habit_id: str, day: date) -> State:
     return past
 
 
-def strength_on(habit: Habit, state: State, day: date, week_starts: int) -> float | None:
-    """The strength ``status`` showed on ``day``; None before the first completion."""
-    past = history_codes(habit, as_of(state, habit.id, day), day, week_starts)
+def strength_on(habit: Habit, state: State, day: date, week_starts: int, day_starts: time = time(0)) -> float | None:
+    """The strength ``status`` showed on ``day``; None before the first entry."""
+    past = history_codes(habit, as_of(state, habit.id, day), day, week_starts, day_starts)
     return round(strength(habit, past), 4) if past else None
 
 
 def habit_stats(config: Config, state: State, habit: Habit, today: date) -> HabitStats:
-    ws = config.settings.week_starts
+    ws, ds = config.settings.week_starts, config.settings.day_starts
     state = as_seen(state, habit, config.settings.name)  # a personal habit: my own part
-    h = history_codes(habit, state, today, ws)
-    summary = summarize(habit, state, today, ws)
+    h = history_codes(habit, state, today, ws, ds)
+    summary = summarize(habit, state, today, ws, ds)
     trend_days = tuple([month_end(months_back(today, k)) for k in range(11, 0, -1)] + [today])
-    trend = [strength_on(habit, state, day, ws) for day in trend_days]
+    trend = [strength_on(habit, state, day, ws, ds) for day in trend_days]
     weekdays = weekday_counts(state.habits.get(habit.id))
     return HabitStats(
         habit,
         tuple(rate(habit, h, since, ws) for since in window_starts(today)),
         summary.strength,
-        strength_on(habit, state, months_back(today, 1), ws) or 0.0,
+        strength_on(habit, state, months_back(today, 1), ws, ds) or 0.0,
         tuple(trend),
         trend_days,
         summary.streak,
