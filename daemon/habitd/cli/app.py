@@ -54,6 +54,8 @@ class HabitdGroup(click.Group):
         "rename": "habitd.cli.habits:rename",
         "edit": "habitd.cli.habits:edit",
         "devices": "habitd.cli.devices:devices",
+        "try": "habitd.cli.trying:try_",
+        "demo": "habitd.cli.trying:demo",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
