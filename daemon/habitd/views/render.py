@@ -84,6 +84,9 @@ class Style:
 PLAIN = Style(False)
 
 
+ARCHIVED = "archived, no reminders"  # in place of an archived habit's next reminder
+
+
 def when(config: Config, moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "no reminder"
@@ -109,7 +112,7 @@ def plural(n: int, word: str) -> str:
 def check_lines(config: Config, nexts: list[datetime | None], now: datetime) -> list[str]:
     width = max((len(h.id) for h in config.habits), default=0)
     lines = [
-        f"{h.id:<{width}}  {target(h):<16}  next: {when(config, n, now)}"
+        f"{h.id:<{width}}  {target(h):<16}  next: {ARCHIVED if h.archived else when(config, n, now)}"
         for h, n in zip(config.habits, nexts, strict=False)
     ]
     lines.append(f"config is valid: {plural(len(config.habits), 'habit')}, timezone {config.settings.timezone}")
@@ -171,7 +174,8 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
         cells = [f"  {inert(r.person)}" if r.person else r.habit.id, word, str(r.habit.every)]
         if streaks:
             cells += [str(r.streak), str(r.best_streak), f"{r.strength:.0%}"]
-        table.append([*cells, "" if r.person else when(config, r.next_reminder, now)])  # theirs ring on their device
+        nxt = ARCHIVED if r.habit.archived else when(config, r.next_reminder, now)
+        table.append([*cells, "" if r.person else nxt])  # theirs ring on their device
         colors.append(color)
     _fit(table, 80, [(0, 10), (2, 6)], style)
     lines = []
