@@ -157,3 +157,20 @@ def test_try_hears_a_button_pressed_on_its_sample(bare: Desktop) -> None:
     assert proc.returncode == 0
     assert "Notification server: fake 1 (habitd tests), spec 1.2" in stdout
     assert stdout.rstrip().endswith("You pressed Snooze 1h: the buttons work.")
+
+
+def test_the_manual_says_which_servers_show_buttons_how_to_press_them_and_their_bugs() -> None:
+    text = (ROOT / "docs" / "daemon.md").read_text()
+    table = text.split("### Which servers show buttons, and how they are pressed")[1].split("###")[0]
+    rows = {
+        line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ") and "---" not in line
+    }
+    for server in (
+        "GNOME Shell", "KDE Plasma", "xfce4-notifyd", "notification-daemon (GNOME's stand-alone one, 3.20)",
+        "mate-notification-daemon", "lxqt-notificationd", "dunst",
+    ):  # fmt: skip
+        assert server in rows and rows[server].count("|") == 4, server
+    assert "`dunstctl context`" in rows["dunst"] and "dmenu" in rows["dunst"]
+    bugs = text.split("### Known server bugs")[1].split("\n## ")[0]
+    assert "**notification-daemon 3.20**" in bugs and "one bubble at a time" in bugs
+    assert "Snooze" in text and "to the second" in text

@@ -64,7 +64,12 @@ def advice(server: Server, which: dict[str, str | None] | None = None) -> str:
         )
     if name == "dunst":
         pickers = [p for p in ("dmenu", "rofi") if found.get(p)]
-        has = f"{pickers[0]} is installed" if pickers else "no picker is installed: `sudo apt install dmenu`"
+        has = (
+            f"{pickers[0]} is installed"
+            if pickers
+            else "dmenu is not installed (`sudo apt install dmenu`), so unless your dunstrc names another picker,"
+            " the menu cannot open"
+        )
         return (
             "dunst keeps the buttons in a context menu: run `dunstctl context` (bind it to a key) or"
             " middle-click the bubble (dunst's default mouse_middle_click), then pick one. dunst shows that"
