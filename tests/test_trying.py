@@ -174,3 +174,15 @@ def test_the_manual_says_which_servers_show_buttons_how_to_press_them_and_their_
     bugs = text.split("### Known server bugs")[1].split("\n## ")[0]
     assert "**notification-daemon 3.20**" in bugs and "one bubble at a time" in bugs
     assert "Snooze" in text and "to the second" in text
+
+
+def test_the_readme_opens_with_the_two_pictures_drawn_by_scripts() -> None:
+    lines = (ROOT / "README.md").read_text().splitlines()
+    intro = "\n".join(lines[: next(i for i, line in enumerate(lines) if line == "## Install")])
+    for picture, script in (
+        ("docs/notification-example.png", "docs/make_notification.py"),
+        ("docs/report-example.png", "docs/make_example.py"),
+    ):
+        assert f"]({picture})" in intro and f"]({script})" in intro
+        assert (ROOT / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (ROOT / picture).stat().st_size < 150_000
