@@ -135,7 +135,8 @@ def test_how_to_press_the_buttons_by_server() -> None:
     assert "sudo apt install dmenu" in trial.advice(server("dunst"), {"dmenu": None, "rofi": None})
     assert "dmenu is installed" in trial.advice(server("dunst"), {"dmenu": "/usr/bin/dmenu"})
     assert "makoctl menu" in trial.advice(server("mako"), {})
-    for name in ("xfce4-notifyd", "Notification Daemon", "lxqt-notificationd", "gnome-shell"):
+    assert "keeps one habitd has closed" in trial.advice(server("Notification Daemon"), {})
+    for name in ("xfce4-notifyd", "Notification Daemon", "lxqt-notificationd", "gnome-shell", "Plasma"):
         assert trial.advice(server(name), {}).startswith("Click a button on the bubble")
     assert "shows no buttons" in trial.advice(server("Notification Daemon", ("body",)), {})
 

@@ -79,7 +79,12 @@ def advice(server: Server, which: dict[str, str | None] | None = None) -> str:
     if name == "mako":
         has = "wofi is installed" if found.get("wofi") else "install a picker: `sudo apt install wofi`"
         return f"mako keeps the buttons in a menu: `makoctl menu wofi -d` opens it ({has})."
-    if "gnome shell" in name or name == "plasma" or "kde" in server.vendor.lower() or "knotif" in name:
+    if name == "notification daemon":  # GNOME's stand-alone server
+        return (
+            "Click a button on the bubble. This server shows one bubble at a time and keeps one habitd has"
+            " closed (after `habitd done`, say) on screen, hiding the next: click it away."
+        )
+    if name in ("gnome-shell", "gnome shell") or name == "plasma" or "kde" in server.vendor.lower() or "knotif" in name:
         return "Click a button on the bubble; a missed bubble waits in the notification list."
     return "Click a button on the bubble."
 
