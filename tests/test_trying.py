@@ -101,6 +101,18 @@ def test_make_run_shows_a_reminder_with_buttons_each_time(screen: Desktop, tmp_p
 
 
 @pytest.mark.e2e
+def test_make_run_without_a_notification_server_says_what_to_install(bare: Desktop, tmp_path: Path) -> None:
+    demo = MakeRun(tmp_path, bare.env, "2026-11-27 18:59:57")
+    demo.start(env={"HABITD_NOTIFIER": "dbus"})
+    try:
+        demo.wait_log("no notification server answers on the session bus")
+        assert "sudo apt install dunst dmenu" in demo.log
+        demo.wait_log("demo: reminder of 2026-11-27 19:00 not shown yet", 15)  # pending, retried
+    finally:
+        assert demo.stop() == 0
+
+
+@pytest.mark.e2e
 def test_try_shows_a_sample_and_says_what_the_server_can_do(screen: Desktop) -> None:
     habitd = [sys.executable, "-m", "habitd"]
     out = subprocess.run([*habitd, "try"], env=screen.env, capture_output=True, text=True)

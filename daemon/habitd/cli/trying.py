@@ -113,6 +113,7 @@ def demo(ctx: click.Context, folder: str | None, tick: float) -> None:
     from habitd.cli.service import run
     from habitd.history import files
     from habitd.service import trial
+    from habitd.service.notify import DeliveryError
 
     app = ctx.find_object(App)
     assert app is not None
@@ -137,4 +138,8 @@ def demo(ctx: click.Context, folder: str | None, tick: float) -> None:
         f"`habitd try` says how to press them here. In another terminal: `{own} status`.\n"
         "Ctrl-C stops it."
     )
+    try:
+        trial.probe()
+    except DeliveryError as e:
+        out(f"habitd: warning: {trial.NO_SERVER} ({e}); the reminder waits for one", err=True)
     ctx.invoke(run, verbose=0, quiet=0, tick=tick)
