@@ -14,18 +14,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Run the reminder daemon in the foreground on the bundled example config, with a demo
-# state folder in this checkout (ignored by git): never your own ~/.local/state/habitd.
-DEMO_CONFIG ?= config.example.toml
+# Run the reminder daemon in the foreground on a demo: the example's habits and one due at the
+# next minute, so a reminder with its buttons is on screen within a minute. Its config and history
+# are in a demo folder in this checkout (ignored by git), emptied at each start: never your own
+# ~/.config/habitd or ~/.local/state/habitd. `habitd try` shows one sample bubble at once.
 DEMO_STATE ?= .demo-state
-DEMO := $(BIN)/habitd --config $(DEMO_CONFIG) --state-dir $(DEMO_STATE)
 run: $(STAMP)
-	@$(DEMO) check >/dev/null
-	@echo "config: $(DEMO_CONFIG)"
-	@echo "state:  $(DEMO_STATE)/ (a demo folder, delete it to start afresh)"
-	@echo "next:   $$($(DEMO) next --limit 1 | head -n 1)"
-	@echo "Running in the foreground; stop it with Ctrl-C."
-	@$(DEMO) run
+	@$(BIN)/habitd demo --dir $(DEMO_STATE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -127,23 +127,42 @@ def shown(config: Config, state: State, now: datetime) -> list[tuple[str, str | 
 def test_a_snooze_comes_back_once_after_its_time(tmp_path: Path) -> None:
     config = cfg('snooze = "1h"', 'snooze = "20m"')  # the habit's own snooze wins
     state = snoozed(config, tmp_path, at("2026-11-27T19:02:30"))
-    assert state.reminders["thanks"].snooze == Snooze(at("2026-11-27T19:22"), date(2026, 11, 27))
+    assert state.reminders["thanks"].snooze == Snooze(at("2026-11-27T19:22:30"), date(2026, 11, 27))
     assert local(next_reminder(config, state, config.habits[0], at("2026-11-27T19:03"))) == "11-27 19:22"
     assert [(u.habit.id, local(u.at), u.followup) for u in upcoming(config, state, at("2026-11-27T19:03"), 2)] == [
         ("thanks", "11-27 19:22", True),
         ("thanks", "11-28 19:00", False),
     ]
     assert shown(config, state, at("2026-11-27T19:21:59")) == []
-    assert shown(config, state, at("2026-11-27T19:22:00")) == [("thanks", "11-27 19:22", SNOOZE)]
+    assert shown(config, state, at("2026-11-27T19:22:29")) == []
+    assert shown(config, state, at("2026-11-27T19:22:30")) == [("thanks", "11-27 19:22", SNOOZE)]
     assert shown(config, state, at("2026-11-27T19:40:00")) == []
     assert local(next_reminder(config, state, config.habits[0], at("2026-11-27T19:40"))) == "11-28 19:00"
+
+
+@pytest.mark.parametrize(
+    ("pressed", "back"),
+    [
+        ("19:00:46", "19:01:46"),  # not on the minute: a 1-minute snooze once came back after 14 s
+        ("19:00:55.250", "19:01:56"),  # a fraction of a second: up to the next whole second, never early
+        ("19:01:00", "19:02:00"),
+    ],
+)
+def test_a_snooze_lasts_exactly_its_length(tmp_path: Path, pressed: str, back: str) -> None:
+    config = cfg('snooze = "1m"')
+    state = snoozed(config, tmp_path, at(f"2026-11-27T{pressed}"))
+    until = state.reminders["thanks"].snooze
+    assert until is not None and until.until == at(f"2026-11-27T{back}")
+    assert next_reminder(config, state, config.habits[0], at(f"2026-11-27T{pressed}")) == until.until
+    assert shown(config, state, until.until - timedelta(seconds=1)) == []  # not a second early
+    assert shown(config, state, until.until) == [("thanks", f"11-27 {back[:5]}", SNOOZE)]
 
 
 def test_a_snooze_puts_off_the_follow_ups_before_it(tmp_path: Path) -> None:
     config = cfg('snooze = "1h"', 'remind_again = "30m"')
     state = snoozed(config, tmp_path, at("2026-11-27T19:00:10"))
     assert shown(config, state, at("2026-11-27T19:30")) == []  # the 19:30 follow-up waits for the snooze
-    assert shown(config, state, at("2026-11-27T20:00")) == [("thanks", "11-27 20:00", SNOOZE)]
+    assert shown(config, state, at("2026-11-27T20:00:10")) == [("thanks", "11-27 20:00", SNOOZE)]
     assert shown(config, state, at("2026-11-27T20:30")) == [("thanks", "11-27 20:30", 3)]
 
 

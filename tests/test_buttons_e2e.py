@@ -123,12 +123,15 @@ def test_a_snooze_comes_back_once_after_its_time_even_across_a_restart(
     try:
         daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
         press(menu, "Snooze 10m")
-        daemon.wait_log("thanks: snoozed until 2026-11-27 19:10")
+        daemon.wait_log("thanks: snoozed until 2026-11-27 19:1")
         assert wait_for(lambda: menu.displayed() == 0, 5)
     finally:
         assert daemon.stop() == 0
     status = json.loads(daemon.cli("status", "--json").stdout)["habits"][0]
-    assert status["next_reminder"] == "2026-11-27T19:10:00+01:00"
+    # ten minutes to the second after the press (the clock ran on from 18:59:58), never rounded down
+    until = daemon.log.split("thanks: snoozed until ")[1][:19]
+    assert "2026-11-27 19:10:00" <= until < "2026-11-27 19:10:30"
+    assert status["next_reminder"] == until.replace(" ", "T") + "+01:00"
     assert "[reminders.thanks.snooze]" in (daemon.state_dir / "state.toml").read_text()
     daemon.set_clock("2026-11-27 19:09:57")  # a new daemon, three seconds before the snooze ends
     daemon.start(env=backend_env())
@@ -377,3 +380,26 @@ def test_a_bubble_is_shown_again_after_a_restart_only_while_its_day_is_open(
     assert "shown again;" not in daemon.log
     assert "thanks: not shown again: its day 2026-12-09 is over" in daemon.log
     assert "on_screen" not in (daemon.state_dir / "state.toml").read_text()
+
+
+def test_a_press_on_a_bubble_the_server_kept_after_a_done_says_why_nothing_changed(
+    bare: Desktop, daemons: Callable[..., Daemon]
+) -> None:
+    """A server that leaves a closed bubble on screen (notification-daemon 3.20 does) still sends its
+    buttons: Done pressed there after `habitd done` from the terminal is answered, and the log says why
+    nothing changed."""
+    server = FakeServer(bare, "actions")
+    daemon = daemons(bare.env, config(), "2026-11-27 18:59:58")
+    daemon.start(env=backend_env())
+    try:
+        daemon.wait_log("thanks: reminder of 2026-11-27 19:00 shown")
+        (call,) = server.calls()
+        assert daemon.cli("done", "thanks").returncode == 0
+        daemon.wait_log("thanks: notification closed: its period is met")
+        assert [c["id"] for c in server.calls("CloseNotification")] == [call["id"]]
+        server.invoke(call["id"], "done")
+        daemon.wait_log("thanks: Done pressed, but the period 2026-11-27 is met already; nothing changed")
+    finally:
+        assert daemon.stop() == 0
+        server.stop()
+    assert completions(daemon) == ["2026-11-27"]

@@ -233,11 +233,10 @@ def test_make_run_uses_a_demo_state_folder_and_says_what_it_uses(tmp_path: Path)
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(10)
     out = "".join(lines)
-    assert "config: config.example.toml" in out
-    assert f"state:  {demo}/" in out
-    assert "next:   " in out and "Ctrl-C" in out
-    assert (demo / "state.toml").exists()
-    assert not (home / ".local" / "state").exists()
+    assert f"habitd demo in {demo} (emptied at each start)" in out
+    assert "Its reminder comes at " in out and "Ctrl-C" in out
+    assert (demo / "config.toml").exists() and (demo / "state" / "state.toml").exists()
+    assert not (home / ".local" / "state").exists() and not (home / ".config").exists()
 
 
 MANY = (

@@ -379,3 +379,28 @@ def test_name_and_new_go_with_join(habitd: Habitd) -> None:
     r = habitd("init", "--name", "Sam", "--force")
     assert r.exit_code == 2 and r.stderr == "habitd: --name goes with --join DIR\n"
     assert habitd.config.read_bytes() == before
+
+
+def test_devices_right_after_joining_shows_this_machine_as_joined(habitd: Habitd, tmp_path: Path) -> None:
+    """Before its first record this machine has no files in the shared folder; it is listed all the same."""
+    folder = tmp_path / "Sync"
+    folder.mkdir()
+    habitd.config.unlink()
+    assert habitd("init", "--join", str(folder), "--name", "Sam", "--new").exit_code == 0
+    r = habitd("devices")
+    assert r.exit_code == 0, r.output
+    (row,) = [line for line in r.stdout.splitlines() if "Sam" in line]
+    assert row.split()[:3] == ["-", "Sam", "0"] and row.endswith("(this machine: joined, nothing recorded yet)")
+    assert "No device has written here yet" not in r.stdout
+    data = habitd.json("devices")
+    assert data["joined"] is True
+    assert data["devices"] == [
+        {
+            "id": None, "name": "Sam", "files": 0, "events": 0, "last_wrote": None,
+            "this_machine": True, "conflict_copies": [],
+        }
+    ]  # fmt: skip
+    assert habitd("done", "thanks").exit_code == 0  # its first record: now a device with its files
+    (device,) = habitd.json("devices")["devices"]
+    assert device["id"] and device["files"] == 1 and device["this_machine"]
+    assert "joined, nothing recorded yet" not in habitd("devices").stdout

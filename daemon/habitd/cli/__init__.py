@@ -5,7 +5,7 @@ and its one error handler); ``context`` what every command is handed (``App``);
 ``output`` how every command writes. One module a family of commands:
 ``recording`` (done, undo, skip, note, pause, resume; loaded with the group),
 ``setup`` (init, check), ``show``, ``overview``, ``data``, ``habits``,
-``devices`` and ``service``.
+``devices``, ``service`` and ``trying`` (try, demo).
 
 May import: every other room. Nothing imports this room but ``habitd.__main__``.
 """

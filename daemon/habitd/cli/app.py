@@ -55,6 +55,8 @@ class HabitdGroup(click.Group):
         "edit": "habitd.cli.habits:edit",
         "resolve": "habitd.cli.habits:resolve",
         "devices": "habitd.cli.devices:devices",
+        "try": "habitd.cli.trying:try_",
+        "demo": "habitd.cli.trying:demo",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -159,6 +159,7 @@ def devices_json(s: Seen, zone: tzinfo, me_name: str) -> dict[str, Any]:
         "folder": s.folder,
         "shared": s.shared,
         "this_device": me,
+        "joined": s.shared,  # this machine shares the folder, whether or not it has written there yet
         "devices": [
             {
                 "id": d.id,
@@ -170,7 +171,8 @@ def devices_json(s: Seen, zone: tzinfo, me_name: str) -> dict[str, Any]:
                 "conflict_copies": d.conflicts,
             }
             for d in s.survey.devices.values()
-        ],
+        ]
+        + _joined_row(s, me_name),
         "unread": [
             {"path": u.path, "device": u.device, "why": u.why.replace(" ", "_"), "detail": u.detail}
             for u in s.survey.unread
@@ -193,9 +195,9 @@ def _device_table(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
     """One row a device: its id, its person's name, its files, when it last wrote."""
     from habitd.views.render import inert
 
-    if not s.survey.devices:
-        return ["No device has written here yet."]
     me = s.me.id if s.me else None
+    if not s.survey.devices and not _joined_unwritten(s):
+        return ["No device has written here yet."]
     lines = [f"{'DEVICE':<10}  {'NAME':<16}  {'FILES':>5}  LAST WROTE"]
     for d in s.survey.devices.values():
         when = _when(d, zone)
@@ -203,7 +205,24 @@ def _device_table(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
         name = inert(_name(d) or (me_name if d.id == me else "") or "-")[:16]  # from a partner's file
         mark = "  (this machine)" if d.id == me else ""
         lines.append(f"{d.id:<10}  {name:<16}  {len(d.files):>5}  {shown}{mark}")
+    if _joined_unwritten(s):  # joined: it is one of the devices before its first record
+        name = inert(me_name or "-")[:16]
+        lines.append(f"{me or '-':<10}  {name:<16}  {0:>5}  {'-':<16}  (this machine: joined, nothing recorded yet)")
     return lines
+
+
+def _joined_row(s: Seen, me_name: str) -> list[dict[str, Any]]:
+    """This machine in ``devices --json`` before its first record (``id`` null: not made yet)."""
+    if not _joined_unwritten(s):
+        return []
+    me = s.me.id if s.me else None
+    row = {"id": me, "name": me_name or None, "files": 0, "events": 0, "last_wrote": None, "this_machine": True}
+    return [row | {"conflict_copies": []}]
+
+
+def _joined_unwritten(s: Seen) -> bool:
+    """This machine shares the folder (``init --join``) but has no files in it yet."""
+    return s.shared and s.survey.exists and not s.me_problem and (s.me is None or s.me.id not in s.survey.devices)
 
 
 def _unread_lines(s: Seen) -> list[str]:
@@ -228,7 +247,9 @@ def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
     lines = _wrap(f"{where}: {s.folder}", "")
     lines.extend(_device_table(s, zone, me_name))
     me = s.me.id if s.me else None
-    if me is None or me not in s.survey.devices:
+    if _joined_unwritten(s):
+        lines.append("This machine's files appear in the shared folder with its first record (`habitd done`).")
+    elif not s.shared and (me is None or me not in s.survey.devices):
         lines.append("This machine has not written here yet." if not s.me_problem else "")
     for p in problems(s):
         lines.extend(_wrap(f"problem: {p}", ""))

@@ -10,6 +10,7 @@ import click
 
 from habitd.cli.context import ALL_HELP, App, pass_app
 from habitd.cli.output import emit_json, out, style
+from habitd.cli.recording import find_habit
 from habitd.errors import UsageError
 
 JSON_HELP = "Machine-readable output (stable)."
@@ -57,7 +58,7 @@ def stats(app: App, habit: str | None, as_json: bool) -> None:
     today = app.today()
     state = app.store.read()
     if habit:
-        rows = [stats_mod.habit_stats(config, state, config.find(habit), today)]
+        rows = [stats_mod.habit_stats(config, state, find_habit(app, habit), today)]
     else:
         rows = stats_mod.stats(config, state, today)
     if as_json:

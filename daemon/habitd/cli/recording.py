@@ -9,6 +9,7 @@ so ``habitd done`` pays for recording only.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,8 +17,28 @@ from habitd.cli.context import DAY_HELP, UNTIL_HELP, App, complete_day, complete
 from habitd.cli.output import after_save, inert_lines, out
 from habitd.errors import UsageError
 
+if TYPE_CHECKING:
+    from habitd.habits.config import Habit
+
 NOTE_KEPT = "\nYour note is kept as the day's own note; `habitd journal` shows it."
+ARCHIVED_NOTE = (
+    "{id} is archived (archived = true in the config): it has no reminders, and status lists it only with --all."
+)
 PRIVATE_HELP = "Keep the note on this machine only (the completion is shared)."
+
+
+def find_habit(app: App, name: str) -> Habit:
+    """A habit of the config by its id or a unique prefix; an id renamed away says its new id."""
+    try:
+        return app.config.find(name)
+    except UsageError:
+        from habitd.cli.habits import renamed_to
+
+        new = renamed_to(app, name)
+        if new is None:
+            raise
+        command = click.get_current_context().info_name
+        raise UsageError(f"'{name.lower()}' is now '{new}' (renamed); `habitd {command} {new}`") from None
 
 
 @click.command()
@@ -32,7 +53,7 @@ def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -
     from habitd.habits.streaks import summarize
     from habitd.history import record
 
-    h = app.config.find(habit)
+    h = find_habit(app, habit)
     if private and note is None:
         raise UsageError("--private keeps a note on this machine only; give the note with --note")
     day = app.day(day_text)
@@ -49,6 +70,8 @@ def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -
                 what = f"already done{by} for {h.every.this(current)} ({before.first} .. {before.last})"
             kept = NOTE_KEPT if result.note_kept else " Nothing changed."
             out(f"{h.title}: {what}.{kept}")
+            if h.archived:
+                out(ARCHIVED_NOTE.format(id=h.id))
             return
         progress = "" if h.times == 1 else f" ({before.done + 1}/{h.times} {h.every.this(current)})"
         off = "" if is_due_day(h, day) else " (not one of its due days; it counts all the same)"
@@ -58,6 +81,8 @@ def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -
             streak = f" Streak: {after}." if after > 1 else ""
         kept = " Your note stays on this machine only." if private else " Note kept." if note else ""
         out(f"{h.title}: done for {day.isoformat()}{off}{progress}.{streak}{kept}")
+        if h.archived:
+            out(ARCHIVED_NOTE.format(id=h.id))
 
 
 @click.command()
@@ -68,7 +93,7 @@ def undo(app: App, habit: str, day_text: str) -> None:
     """Remove your latest entry of HABIT on a day: a completion or a skip."""
     from habitd.history import record
 
-    h = app.config.find(habit)
+    h = find_habit(app, habit)
     day = app.day(day_text, future_dates=True)
     result = record.undo(app.store, app.config, h, day, app.now())
     if not result.kind:
@@ -101,7 +126,7 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
     from habitd.habits.streaks import MET
     from habitd.history import record
 
-    h = app.config.find(habit)
+    h = find_habit(app, habit)
     day = app.day(day_text)
     result = record.skip(app.store, app.config, h, day, app.now(), note)
     with after_save():
@@ -130,7 +155,7 @@ def note(app: App, habit: str, text: str | None, day_text: str, delete: bool, pr
     """Write your note of HABIT for a day, replacing the one you wrote last (or --delete it)."""
     from habitd.history import record
 
-    h = app.config.find(habit)
+    h = find_habit(app, habit)
     day = app.day(day_text, future_dates=True)  # a note a wrong clock dated ahead can be mended
     if day > app.today() and text is not None and not _has_note(app, h.id, day):
         app.day(day_text)  # a new note is for a day that has come: says it is in the future
@@ -179,7 +204,7 @@ def pause(app: App, habit: str | None, until_text: str) -> None:
     from habitd.habits.state import ALL
     from habitd.history import record
 
-    h = app.config.find(habit) if habit else None
+    h = find_habit(app, habit) if habit else None
     hid = h.id if h else ALL
     day = app.today()
     until = parse_day(until_text, day, ahead=True)
@@ -198,7 +223,7 @@ def resume(app: App, habit: str | None) -> None:
     from habitd.habits.state import ALL
     from habitd.history import record
 
-    hid = app.config.find(habit).id if habit else None
+    hid = find_habit(app, habit).id if habit else None
     day = app.today()
     personal = frozenset(h.id for h in app.config.habits if h.each)
     ended = record.resume(app.store, hid, day, personal)

@@ -13,6 +13,7 @@ import click
 
 from habitd.cli.context import ALL_HELP, DAY_HELP, App, complete_day, complete_habit, pass_app
 from habitd.cli.output import emit_json, inert_lines, out, style
+from habitd.cli.recording import ARCHIVED_NOTE, find_habit
 from habitd.errors import HabitdError, UsageError
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
     from habitd.views import render
     from habitd.views import rows as views
 
-    h = app.config.find(habit)
+    h = find_habit(app, habit)
     state, now = app.store.read(), app.now()
     if as_json:
         rows = views.history(app.config, state, h, now, weeks)
@@ -81,6 +82,8 @@ def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
     marks = views.day_marks(app.config, state, h, first, now)
     row = next(r for r in views.status(app.config, state, now, archived=True) if r.habit.id == h.id)
     out("\n".join(render.heatmap_lines(app.config, h, marks, first, row, style())))
+    if h.archived:
+        out(ARCHIVED_NOTE.format(id=h.id))
 
 
 @click.command("next")
@@ -164,7 +167,7 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
     from habitd.views import render
     from habitd.views import rows as views
 
-    hid = app.config.find(habit).id if habit else None
+    hid = find_habit(app, habit).id if habit else None
     since_day = app.day(since) if since else None
     entries = views.journal(app.store.read(), hid, since_day)
     if as_json:
@@ -196,7 +199,7 @@ def prompt(app: App, habit: str, advance: bool) -> None:
     """The current conversation prompt of HABIT, for when you sit down together."""
     from habitd.habits import prompts as prompts_mod
 
-    h = app.config.find(habit)
+    h = find_habit(app, habit)
     if not h.prompts:
         raise UsageError(f"{h.id} has no prompts; add `prompts = [...]` to it in the config")
     current = prompts_mod.current_prompt(app.store.read(), h)

@@ -136,6 +136,24 @@ def remove(path: str) -> None:
         os.unlink(path)
 
 
+def empty_demo_folder(path: str, mark: str) -> bool:
+    """Make ``path`` an empty private folder, if it is missing, empty or holds the file ``mark``
+    (a demo's folder, emptied at each start); False, and nothing touched, for any other folder."""
+    import shutil
+
+    if os.path.lexists(path) and not os.path.isdir(path):
+        return False
+    if os.path.isdir(path) and os.listdir(path):
+        if os.path.islink(path) or not os.path.isfile(os.path.join(path, mark)):
+            return False
+        try:
+            shutil.rmtree(path)
+        except OSError as e:
+            raise StoreWriteError(f"could not empty the demo folder {path}: {e.strerror or e}") from None
+    ensure_dir(path)
+    return True
+
+
 def keep_dated_link(path: str, folder: str, name: str, keep: int) -> None:
     """Hard-link ``path`` as ``folder/name`` (atomically), then keep only the newest ``keep`` files
     named like it (the same prefix before the first ``-``, the same extension). Raises OSError."""

@@ -130,8 +130,14 @@ def answer(store: Store, config: Config, pressed: Pressed, now: datetime) -> Ans
     if key == "skip":
         record.skip(store, config, habit, day, now)
         return Answer(True, f"skipped {day} (from the notification)")
-    until = (now + snooze_for(config, habit)).replace(second=0, microsecond=0)  # on the minute, as shown
+    until = snooze_end(now, snooze_for(config, habit))
     with store.update() as state:
         state.reminder(habit.id).snooze = Snooze(until, day)
-    local = until.astimezone(config.settings.tz).strftime("%Y-%m-%d %H:%M")
-    return Answer(True, f"snoozed until {local}")
+    local = until.astimezone(config.settings.tz).strftime("%Y-%m-%d %H:%M:%S")
+    return Answer(True, f"snoozed until {local} ({duration_text(snooze_for(config, habit))})")
+
+
+def snooze_end(now: datetime, length: timedelta) -> datetime:
+    """When a snooze pressed at ``now`` is over: ``length`` later, to the whole second up (never early)."""
+    until = now + length
+    return until.replace(microsecond=0) + timedelta(seconds=1) if until.microsecond else until

@@ -48,6 +48,7 @@ HINTS = {
     "category": ("s", "x-habitd.reminder"),
     "desktop-entry": ("s", APP_NAME),
 }
+CLOSED_KEPT = 64  # closed bubbles remembered, should their server keep them on screen
 _LOST = "lost"  # what the reader puts on the queue when the connection ends
 
 
@@ -191,6 +192,9 @@ class DBusNotifier:
         self._owner = ""  # the server's unique name on the bus, as it answered GetCapabilities
         self._shown: dict[str, tuple[int, Note]] = {}  # habit -> its bubble's id and what it shows
         self._late: set[str] = set()  # habits whose reminder the server showed after all, answering late
+        # bubbles habitd closed, by id: a server that keeps one on screen (notification-daemon 3.20)
+        # still sends its buttons, and a press there is answered (and logged) as on any other
+        self._closed: dict[int, Note] = {}
 
     # --- the connection ---------------------------------------------------------
 
@@ -278,7 +282,10 @@ class DBusNotifier:
     def close(self, habit: str) -> None:
         if habit not in self._shown:
             return
-        notification_id = self._shown.pop(habit)[0]
+        notification_id, note = self._shown.pop(habit)
+        self._closed[notification_id] = note
+        while len(self._closed) > CLOSED_KEPT:
+            del self._closed[next(iter(self._closed))]  # the oldest
         if self._link is not None and self._link.alive:
             try:
                 self._link.call(new_method_call(SERVER, "CloseNotification", "u", (notification_id,)))
@@ -313,6 +320,7 @@ class DBusNotifier:
             if item == _LOST:
                 self._link, self._caps = None, None
                 self._shown.clear()
+                self._closed.clear()
             elif isinstance(item, tuple):  # a late answer to Notify
                 note, future = item
                 if future.exception() is None and future.result().header.message_type is MessageType.method_return:
@@ -333,6 +341,7 @@ class DBusNotifier:
             self._owner = ""
             self._caps = None
             self._shown.clear()
+            self._closed.clear()
             self._stalled_until = 0.0
             return None
         if member not in ("ActionInvoked", "NotificationClosed") or not msg.body:
@@ -340,7 +349,8 @@ class DBusNotifier:
         notification_id = msg.body[0]
         habit = next((h for h, (i, _) in self._shown.items() if i == notification_id), None)
         if habit is None:
-            return None  # not ours, or from before a restart
+            closed = self._closed.get(notification_id) if member == "ActionInvoked" and len(msg.body) > 1 else None
+            return Pressed(closed, str(msg.body[1])) if closed else None  # else not ours, or from before a restart
         if member == "NotificationClosed":
             del self._shown[habit]
             return None

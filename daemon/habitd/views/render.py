@@ -84,6 +84,9 @@ class Style:
 PLAIN = Style(False)
 
 
+ARCHIVED = "archived, no reminders"  # in place of an archived habit's next reminder
+
+
 def when(config: Config, moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "no reminder"
@@ -114,7 +117,8 @@ def held(config: Config, habit: Habit, moment: datetime | None) -> str:
 def check_lines(config: Config, nexts: list[datetime | None], now: datetime) -> list[str]:
     width = max((len(h.id) for h in config.habits), default=0)
     lines = [
-        f"{h.id:<{width}}  {target(h):<16}  next: {when(config, n, now)}{held(config, h, n)}"
+        f"{h.id:<{width}}  {target(h):<16}  next: "
+        + (ARCHIVED if h.archived else f"{when(config, n, now)}{held(config, h, n)}")
         for h, n in zip(config.habits, nexts, strict=False)
     ]
     lines.append(f"config is valid: {plural(len(config.habits), 'habit')}, timezone {config.settings.timezone}")
@@ -181,7 +185,7 @@ def status_lines(config: Config, rows: list[StatusRow], now: datetime, style: St
         next_ = "" if r.person else when(config, r.next_reminder, now)  # theirs ring on their device
         if next_ and r.next_reminder and views.held_from(config, r.habit, r.next_reminder):
             next_ += " (quiet hours)"  # until the time shown: the whole reason is in `check` and `next`
-        table.append([*cells, next_])
+        table.append([*cells, ARCHIVED if r.habit.archived and not r.person else next_])
         colors.append(color)
     _fit(table, 80, [(0, 10), (2, 6)], style)
     lines = []
