@@ -84,7 +84,8 @@ def check(app: App) -> None:
     for line in render.future_lines(views.future_completions(config, state, today), today, config.settings.name):
         click.echo(line, err=True)
     for notice in config.notices:  # the shared habits: a conflict copy, a file left out, a key ignored
-        click.echo("\n".join(textwrap.wrap(f"habitd: problem: {notice}", 100, subsequent_indent="  ")), err=True)
+        lines = textwrap.wrap(f"habitd: problem: {notice}", 100, subsequent_indent="  ", break_on_hyphens=False)
+        click.echo("\n".join(lines), err=True)
     if check_sharing(app) or config.notices:
         sys.exit(EXIT_RUNTIME)
 

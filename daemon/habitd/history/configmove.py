@@ -121,7 +121,8 @@ def move_config(path: str, name: str) -> list[str]:
     if not linked and not habits:
         return []
     rest, bodies = parts(text, doc)
-    said = share_habits(shared, bodies, name)
+    own = settings.get("name")
+    said = share_habits(shared, bodies, name or (own if isinstance(own, str) else ""))
     said.extend(share_settings(shared, settings))
     if linked:
         files.write_text(path, rest)  # replaces the link: this machine's own file from now on
