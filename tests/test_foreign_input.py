@@ -254,6 +254,8 @@ def _note_events(writer_device: str, writer_by: str, taker_device: str, taker_by
     [
         (("aaaaaaaa", "Sam"), ("bbbbbbbb", "")),  # a device without a name
         (("aaaaaaaa", "Sam"), ("bbbbbbbb", "Alex")),  # the partner
+        (("aaaaaaaa", ""), ("bbbbbbbb", "")),  # a nameless note is its device's alone
+        (("aaaaaaaa", ""), ("bbbbbbbb", "Alex")),
     ],
 )
 def test_the_history_ignores_an_edit_or_delete_of_someone_elses_note(
