@@ -156,6 +156,12 @@ class Store:
                 out[k] = [n is not None and not n.by and (me is None or n.stamp.device != me.id) for n in notes]
         return out
 
+    def partners_events(self, months: set[str], me: str | None) -> list[Event]:
+        """The other devices' events filed under ``months`` (YYYY-MM: the months of their days); ``me``:
+        this device's id, whose files (and private notes) are left unread."""
+        self.log.require_root("its history cannot be shown")
+        return self.log.read(months=months, but=me).events
+
     # -- reading and changing -------------------------------------------------------------
 
     def read(self) -> State:
