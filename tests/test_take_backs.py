@@ -161,3 +161,26 @@ def test_a_nameless_device_neither_undoes_a_partners_personal_entry_nor_touches_
     for state in (nameless.read(), fresh, sam.read()):
         assert state.habits["gym"].count(DAY) == 1
         assert sorted(n.text for n in state.habits["thanks"].notes) == ["from the old laptop", "mine"]
+
+
+def test_a_habit_made_personal_is_derived_as_one_at_once_its_cache_set_aside(tmp_path: Path) -> None:
+    """The daemon keeps its store across a config reload: a habit made `each` there counts its
+    entries as their person's from then on, whatever the cache held (as the command line does)."""
+    now = [datetime(2026, 11, 25, 12, tzinfo=UTC)]
+
+    def clock() -> datetime:
+        now[0] += timedelta(seconds=1)
+        return now[0]
+
+    c = parse_config(BASIC + GYM, "c.toml", "UTC")
+    shared = tmp_path / "Sync"
+    shared.mkdir()
+    sam = _store(tmp_path / "sam", shared, "Sam", clock, frozenset())
+    alex = _store(tmp_path / "alex", shared, "Alex", clock, frozenset())
+    record.done(sam, c, c.find("thanks"), DAY, clock())
+    record.undo(alex, c, c.find("thanks"), DAY, clock())  # a shared habit then: Alex may
+    assert "thanks" not in sam.read().habits
+    sam.set_personal(frozenset({"thanks"}))  # the config made it personal meanwhile
+    assert sam.read().habits["thanks"].count(DAY) == 1
+    sam.set_personal(frozenset())
+    assert "thanks" not in sam.read().habits

@@ -80,12 +80,15 @@ class Caches:
         self.path = os.path.join(local_dir, CACHE_FILE)
         self.events_path = os.path.join(local_dir, EVENTS_CACHE_FILE)
         self.root = root
-        self.personal = personal
-        self._of = (root, *sorted(personal)) if personal else root  # what a cache must be of to be used
+        self.set_personal(personal)
         self._read = read
         self.problems: list[str] = []  # files of the log not read (or events in them), as of the latest read
         self.files: dict[str, CachedFile] = {}  # what the history cache was made of
         self._packed: dict[str, Any] | None = None  # its habits as loaded, to write back those unchanged
+
+    def set_personal(self, personal: frozenset[str]) -> None:
+        self.personal = personal
+        self._of: Any = (self.root, *sorted(personal)) if personal else self.root  # what a cache must be of
 
     def _load(self, path: str) -> Any:
         try:

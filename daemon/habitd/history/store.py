@@ -93,6 +93,11 @@ class Store:
         self.clock, self.today, self.zone, self.by = clock, today, zone, by
         self.saved: Fingerprint | None = None  # the fingerprint of this process's latest save
 
+    def set_personal(self, personal: frozenset[str]) -> None:
+        """The personal habits after a config change (the daemon's reload): derive with them from now on."""
+        self.personal = personal
+        self.caches.set_personal(personal)
+
     @property
     def problems(self) -> list[str]:
         """The files of the log not read (or events in them), as of the latest read."""

@@ -176,6 +176,7 @@ class Runner:
         if new.settings != self.config.settings:
             changed = [h.id for h in new.habits]  # a new zone or quiet hours moves every reminder
         self.config = new
+        self.store.set_personal(frozenset(h.id for h in new.habits if h.each))  # the history's take-back rule
         stamp_zone(new.settings.tz)  # log stamps follow a new time zone
         self.check(force=bool(changed))
         self.feeds.update(self.config, self.clock(), config_changed=True, next_times=self.timer.when)
