@@ -130,7 +130,8 @@ def hostile_event(draw: st.DrawFn, own: list[str]) -> dict[str, Any]:
     if draw(st.integers(0, 4)):
         table["undoes"] = draw(st.lists(st.one_of(targets, targets, ids), min_size=1, max_size=3))
     for key, strategy in (
-        ("by", st.sampled_from(["Alex", "Alex", "", "Sam", "Al\nex", "x" * 50])),
+        # not "Sam": a device calling itself by Sam's name is one of Sam's (names are not signed)
+        ("by", st.sampled_from(["Alex", "Alex", "", "Al\nex", "x" * 50])),
         ("of", st.one_of(targets, ids)),
         ("text", st.text(max_size=20)),
         ("until", st.dates(day, day + timedelta(days=40))),
