@@ -72,3 +72,20 @@ def test_status_with_a_habit_gone_from_the_config_reads_no_more_of_the_log(
     result = habitd("status")
     assert result.exit_code == 0, result.output
     assert all(months is not None and len(months) <= 2 for months, _but in reads), reads  # type: ignore[arg-type]
+
+
+def test_many_bad_events_in_a_partners_file_are_a_few_lines_and_a_count(
+    partners: Callable[..., Habitd], tmp_path: Path
+) -> None:
+    """A file of thousands of events habitd cannot use warned one line each, at every command."""
+    sam = partners("sam", "Sam")
+    ok(sam, "done", "thanks")
+    folder = tmp_path / "shared" / "devices" / "bbbbbbbb"
+    folder.mkdir(parents=True)
+    bad = "".join(_partner_done(date(2026, 11, 20), i).replace('by = "Alex"', 'by = "Al\\nex"') for i in range(20))
+    (folder / "2026-11.toml").write_text(HEADER + bad)
+    warned = [line for line in sam("status").stderr.splitlines() if "2026-11.toml" in line]
+    assert len(warned) == 4, warned
+    assert warned[-1].endswith("2026-11.toml: 17 more events left out too; `habitd devices` lists them")
+    listed = sam("devices").output
+    assert all(f"event {n}: by:" in listed for n in range(1, 21))
