@@ -315,6 +315,8 @@ def test_no_import_ends_in_an_internal_error_nor_changes_anything_when_refused(
             result = _run(config, state, "import", str(path))
             assert result.exit_code in (0, 2), result.output
             assert "internal error" not in result.output
+            for p, was in logs.items():  # never a lost entry: the log only grows
+                assert p.read_bytes().startswith(was.rstrip(b"\n")), result.output
             if result.exit_code:
                 assert {p: p.read_bytes() for p in state.glob("devices/*/*.toml")} == logs
                 assert "nothing was imported" in result.stderr.lower() or "Nothing" in result.output, result.output
