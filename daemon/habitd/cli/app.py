@@ -13,6 +13,7 @@ what it uses only.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -126,9 +127,31 @@ def _warn_unread(app: object, refused: str = "") -> None:
     the error ``refused`` names (it says what is wrong with them)."""
     shared = getattr(app, "__dict__", {}).get("store")  # only when the command used the store
     refused += getattr(app, "said", "")
-    for problem in getattr(shared, "problems", []):
+    for problem in _summarised(getattr(shared, "problems", [])):
         if not (refused and problem.split(": ", 1)[0] in refused):
             click.echo(f"habitd: warning: {problem}", err=True)
+
+
+EVENTS_SHOWN = 3  # of one file's events left out, those named on every command; `habitd devices` lists all
+_EVENT_PROBLEM = re.compile(r"^(.*): event \d+: ")
+
+
+def _summarised(problems: list[str]) -> list[str]:
+    """The problems, of one file's events left out only the first few, then how many more."""
+    out, more = [], dict[str, int]()
+    for problem in problems:
+        found = _EVENT_PROBLEM.match(problem)
+        if found:
+            more[found[1]] = more.get(found[1], 0) + 1
+            if more[found[1]] > EVENTS_SHOWN:
+                continue
+        out.append(problem)
+    out += [
+        f"{path}: {n - EVENTS_SHOWN} more events left out too; `habitd devices` lists them"
+        for path, n in more.items()
+        if n > EVENTS_SHOWN
+    ]
+    return out
 
 
 @click.group(cls=HabitdGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

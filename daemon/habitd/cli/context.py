@@ -85,7 +85,16 @@ class App:
             today=lambda m: self.config.today(m),
             zone=lambda: self.config.settings.tz,
             by=name,
+            personal=self._personal(),
         )
+
+    def _personal(self) -> frozenset[str]:
+        """The personal (``each``) habits, whose entries only their person takes back; none with a
+        config that does not read (the history is still shown)."""
+        try:
+            return frozenset(h.id for h in self.config.habits if h.each)
+        except HabitdError:
+            return frozenset()
 
     def sharing(self) -> tuple[str | None, str]:
         """The shared folder (expanded; None: the state folder) and this device's person's name.

@@ -70,7 +70,7 @@ def export(app: App, fmt: str, output: str | None, notes: bool) -> None:
 
 
 def _summary(merged: Merged, read: State, file: str) -> str:
-    if not read.habits and not read.pauses:
+    if all(log.empty() for log in read.habits.values()) and not read.pauses:
         return f"Nothing to import: {file} holds no completions, skips, notes or pauses of your habits."
     if merged.total == 0:
         return "Nothing new: all of it was here already."
@@ -118,7 +118,8 @@ def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None
 
         if mappings:
             raise UsageError("--map is for --from loop")
-        incoming = exchange.parse_export(files.read_text_file(file, "the export"), file, app.today())
+        with files.open_import(file, "the export") as lines:
+            incoming = exchange.read_export(lines, file, app.today())
         notes = []
     else:
         from habitd.exchange import loop

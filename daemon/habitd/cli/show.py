@@ -38,7 +38,7 @@ def status(app: App, as_json: bool, everything: bool) -> None:
         out("\n".join(render.status_lines(config, rows, now, style())))
     _follow_hints(app, state)
     today = config.today(now)
-    for line in render.future_lines(views.future_completions(config, state, today), today, config.settings.name):
+    for line in render.future_lines(views.future_completions(config, state, today), today, config.settings.name, False):
         click.echo(line, err=True)
 
 
@@ -48,13 +48,14 @@ def _follow_hints(app: App, state: State) -> None:
         return  # every history has its habit: no orphan, nothing to follow (and no more to import)
     import textwrap
 
-    from habitd.history.rename import orphans, to_follow
+    from habitd.history.rename import rename_months, to_follow
 
-    if not orphans(app.config, state):
+    months = rename_months(app.config, state)
+    if not months:
         return
     try:
         me = app.store.log.local_device()
-        follow = to_follow(app.config, state, app.store.events(), me.id if me else None)
+        follow = to_follow(app.config, state, app.store.partners_events(months, me and me.id), me and me.id)
     except HabitdError:  # advice only: `habitd check` says what is wrong
         return
     for old, new, who in follow:

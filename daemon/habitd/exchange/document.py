@@ -44,6 +44,7 @@ from typing import Any
 
 from habitd.exchange.exportformat import CSV_BY, CSV_COLUMNS, CSV_PRIVATE, FORMAT, FORMAT_VERSION, guard_cell
 from habitd.exchange.reader import parse_export as parse_export  # read back where it is written
+from habitd.exchange.reader import read_export as read_export
 from habitd.habits.clock import month_days
 from habitd.habits.state import HabitLog, State
 from habitd.history.events import is_private

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import itertools
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -226,10 +228,11 @@ def _from_json(r: _Reader, text: str) -> State:
     return r.finish()
 
 
-def _from_csv(r: _Reader, text: str) -> State:
+def _from_csv(r: _Reader, lines: Iterable[str]) -> State:
+    """Row by row, as the lines come: a large file is never held whole."""
     import csv
 
-    rows = csv.reader(io.StringIO(text, newline=""))
+    rows = csv.reader(lines)
     try:
         header = next(rows, None)
         if header is None or tuple(header[: len(CSV_COLUMNS)]) != CSV_COLUMNS:
@@ -284,4 +287,35 @@ def parse_export(text: str, source: str, today: date) -> State:
     r = _Reader(source, today)
     if text.lstrip().startswith("{"):
         return _from_json(r, text)
-    return _from_csv(r, text)
+    return _from_csv(r, io.StringIO(text, newline=""))
+
+
+def read_export(lines: Iterator[bytes], source: str, today: date) -> State:
+    """An export as its file's lines come (bytes, each with its line end), as a State to merge.
+
+    A CSV is decoded and read row by row, so a bad row ends the import before anything after it
+    is read; a JSON document (told by its first character that is not white space) is read whole,
+    its size bounded before the file was opened."""
+    r = _Reader(source, today)
+    start: list[bytes] = []
+    for raw in lines:
+        start.append(raw)
+        if raw.strip():
+            break
+    if b"".join(start).lstrip().startswith(b"{"):
+        data = b"".join(itertools.chain(start, lines))
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = data[: e.start].count(b"\n") + 1
+            raise r.fail(f"line {line}", "not UTF-8 text") from None
+        return _from_json(r, text)
+    return _from_csv(r, _decoded(r, itertools.chain(start, lines)))
+
+
+def _decoded(r: _Reader, lines: Iterable[bytes]) -> Iterator[str]:
+    for n, raw in enumerate(lines, 1):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise r.fail(f"line {n}", "not UTF-8 text") from None

@@ -73,16 +73,22 @@ def _appended(path: str, held: CachedFile | None) -> tuple[list[Event], list[str
 
 
 class Caches:
-    """``cache.bin`` and ``events.bin`` in ``local_dir``, of the log in ``root``, read with ``read``."""
+    """``cache.bin`` and ``events.bin`` in ``local_dir``, of the log in ``root``, read with ``read``;
+    ``personal``: the personal habits' ids, which the derivation needs (a cache of others is stale)."""
 
-    def __init__(self, local_dir: str, root: str, read: ReadLog) -> None:
+    def __init__(self, local_dir: str, root: str, read: ReadLog, personal: frozenset[str] = frozenset()) -> None:
         self.path = os.path.join(local_dir, CACHE_FILE)
         self.events_path = os.path.join(local_dir, EVENTS_CACHE_FILE)
         self.root = root
+        self.set_personal(personal)
         self._read = read
         self.problems: list[str] = []  # files of the log not read (or events in them), as of the latest read
         self.files: dict[str, CachedFile] = {}  # what the history cache was made of
         self._packed: dict[str, Any] | None = None  # its habits as loaded, to write back those unchanged
+
+    def set_personal(self, personal: frozenset[str]) -> None:
+        self.personal = personal
+        self._of: Any = (self.root, *sorted(personal)) if personal else self.root  # what a cache must be of
 
     def _load(self, path: str) -> Any:
         try:
@@ -90,13 +96,13 @@ class Caches:
             value = marshal.loads(data) if data else None
         except (OSError, ValueError, EOFError, TypeError):
             return None
-        if not isinstance(value, tuple) or len(value) < 3 or value[:2] != (CACHE_VERSION, self.root):
+        if not isinstance(value, tuple) or len(value) < 3 or value[:2] != (CACHE_VERSION, self._of):
             return None
         return value[2:]
 
     def _dump(self, path: str, *value: Any) -> None:
         with contextlib.suppress(HabitdError):  # a cache that could not be written is rebuilt next time
-            files.atomic_write(path, marshal.dumps((CACHE_VERSION, self.root, *value)))
+            files.atomic_write(path, marshal.dumps((CACHE_VERSION, self._of, *value)))
 
     def save(self, history: State, seen: Stamp | None, same: Iterable[str] = ()) -> None:
         """Write the history cache; the habits in ``same`` are as loaded, not packed again."""
@@ -170,7 +176,7 @@ class Caches:
             if held.events is None or parsed.signature != held.signature:
                 return False  # changed again since: the whole log will do
             before.extend(e for e in parsed.events[: held.events] if e.stamp not in new)
-        return rederive_months(state, merge(before), added)
+        return rederive_months(state, merge(before), added, self.personal)
 
     def read_log(self) -> LogRead:
         """The whole log, parsing only the files that changed since the events cache was written."""
@@ -196,7 +202,7 @@ class Caches:
     def rebuild(self, signatures: dict[str, Signature]) -> tuple[State, Ids, LogRead]:
         """Derive the whole log again, and cache it."""
         read = self.read_log()
-        history, ids = derive_with_ids(read.events)
+        history, ids = derive_with_ids(read.events, self.personal)
         self.problems = read.problems
         self.files = {p: CachedFile(signature, None, None) for p, signature in signatures.items()}
         for path, f in read.files.items():

@@ -4,8 +4,11 @@ Streaks, periods, views and the daemon keep working on ``State`` as before;
 only where it comes from changed. The rules, each independent of the order
 in which events arrived (only their stamps order them):
 
-- An event named by an ``undo``, ``unskip`` or ``note-delete`` is gone; a named note (or a
-  version of it) only when its writer names it: the same device, or a device of the same person.
+- An event named by an ``undo``, ``unskip`` or ``note-delete`` is gone, where its writer could
+  have taken it back on the command line: a note (or a version of it) only by its writer (the
+  same device, or a device of the same person: the same name; a nameless note is its device's
+  alone); a completion, skip or pause of a personal (``each``) habit only by its person (the
+  same name, or the same device; a nameless entry is everyone's). Anything else by anyone.
 - The day's completions are its ``done`` events; the nth by stamp is the nth.
   Each is also counted as its writer's (``by``) when it names one: who did what.
 - A note belongs to the completion ``of`` names; when that completion is
@@ -14,9 +17,11 @@ in which events arrived (only their stamps order them):
   of the latest version left (add-wins: a delete only removes the versions
   its writer had seen). An edit by anyone but the note's writer is ignored.
 - A pause named by a ``resume`` ends the day before that resume's day (the
-  earliest such day); a pause that would then end before it starts is gone.
+  earliest such day, of the resumes that may end it, as above); a pause that
+  would then end before it starts is gone.
 - A habit's prompt deck is its latest ``prompt`` event's.
 
+Which habits are personal is the config's, handed in (``personal``): this room does not read it.
 What is per device and never shared (the daemon's reminders, its daily
 count) is not in the events; the caller keeps it.
 """
@@ -29,7 +34,20 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from habitd.habits.state import NO_EXTRA, HabitLog, Note, Pause, PromptDeck, Skip, State
-from habitd.history.events import DONE, KEEP, NOTE, NOTE_EDIT, PAUSE, PROMPT, RESUME, SKIP, TAKE_BACK, Event, merge
+from habitd.history.events import (
+    DONE,
+    KEEP,
+    NOTE,
+    NOTE_EDIT,
+    PAUSE,
+    PROMPT,
+    RESUME,
+    SKIP,
+    TAKE_BACK,
+    Event,
+    is_private,
+    merge,
+)
 from habitd.history.hlc import Stamp
 
 
@@ -57,15 +75,16 @@ def key(item: Note | Skip) -> tuple[object, ...]:
     return tuple(item)[:4]
 
 
-def derive(events: Iterable[Event]) -> State:
-    """The state of the union of ``events`` (in any order, duplicates allowed)."""
-    return derive_with_ids(events)[0]
+def derive(events: Iterable[Event], personal: frozenset[str] = frozenset()) -> State:
+    """The state of the union of ``events`` (in any order, duplicates allowed); ``personal``: the
+    ids of the personal (``each``) habits, whose entries only their person takes back."""
+    return derive_with_ids(events, personal)[0]
 
 
-def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
+def derive_with_ids(events: Iterable[Event], personal: frozenset[str] = frozenset()) -> tuple[State, Ids]:
     """The state, and the ids of the events behind each of its parts."""
     ordered = merge(events)
-    removed, ended, edits = _taken_back(ordered)
+    removed, ended, edits = _taken_back(ordered, personal)
     state = State()
     ids = Ids({}, {}, {}, {}, ordered[-1].stamp if ordered else None)
     nth_of: dict[Stamp, int] = {}  # a live completion -> its place in its day
@@ -97,27 +116,44 @@ def derive_with_ids(events: Iterable[Event]) -> tuple[State, Ids]:
 
 
 def writes_for(e: Event, target: Event) -> bool:
-    """Whether ``e`` may replace or remove the note (or note version) ``target``: a named note only
-    its writer may, that is the same device or a device of the same person (the same name). A
-    take-back the command line would refuse is ignored here too. A note without a name is still
-    anyone's: the command line cannot tell whose it is either."""
+    """Whether ``e`` may replace or remove the note (or note version) ``target``: only its writer
+    may, that is the same device, or a device of the same person (the same name). A nameless note
+    is its device's alone; a private note is only ever read on this machine. A take-back the
+    command line would refuse is ignored here too."""
+    same_person = target.by != "" and e.by == target.by
+    return same_person or e.stamp.device == target.stamp.device or is_private(dict(target.extra))
+
+
+def owns(e: Event, target: Event) -> bool:
+    """Whether ``e`` may take back ``target``, a completion, skip or pause of a personal habit: only
+    its person may (the same name, or the same device); a nameless entry is everyone's."""
     return target.by == "" or e.by == target.by or e.stamp.device == target.stamp.device
 
 
-def _taken_back(ordered: list[Event]) -> tuple[set[Stamp], dict[Stamp, Event], dict[Stamp, list[Event]]]:
-    """What the events take back: the stamps undone, each pause's earliest resume, each note's edits."""
+def _may(e: Event, target: Event | None) -> bool:
+    if target is None:
+        return True
+    return writes_for(e, target) if target.kind in (NOTE, NOTE_EDIT) else owns(e, target)
+
+
+def _taken_back(
+    ordered: list[Event], personal: frozenset[str] = frozenset()
+) -> tuple[set[Stamp], dict[Stamp, Event], dict[Stamp, list[Event]]]:
+    """What the events take back: the stamps undone, each pause's earliest resume, each note's edits.
+
+    Only what the taker could have taken back (``writes_for``, ``owns``): the rest is ignored."""
     removed: set[Stamp] = set()
     ended: dict[Stamp, Event] = {}  # pause -> the earliest resume naming it
     edits: dict[Stamp, list[Event]] = {}  # note -> its edits, in stamp order
-    notes = {e.stamp: e for e in ordered if e.kind in (NOTE, NOTE_EDIT)}
+    guarded = {e.stamp: e for e in ordered if e.kind in (NOTE, NOTE_EDIT) or (personal and e.habit in personal)}
     for e in ordered:
         if e.kind in TAKE_BACK:
-            removed.update(s for s in e.undoes if s not in notes or writes_for(e, notes[s]))
+            removed.update(s for s in e.undoes if _may(e, guarded.get(s)))
         elif e.kind == RESUME:
             for s in e.undoes:
-                if s not in ended or e.day < ended[s].day:
+                if _may(e, guarded.get(s)) and (s not in ended or e.day < ended[s].day):
                     ended[s] = e
-        elif e.kind == NOTE_EDIT and e.of is not None and (e.of not in notes or writes_for(e, notes[e.of])):
+        elif e.kind == NOTE_EDIT and e.of is not None and _may(e, guarded.get(e.of)):
             edits.setdefault(e.of, []).append(e)
     return removed, ended, edits
 
@@ -203,7 +239,9 @@ def _in_order(state: State, ids: Ids, habit: str, months: set[tuple[int, int]]) 
     return out
 
 
-def rederive_months(state: State, before: list[Event], added: list[Event]) -> bool:
+def rederive_months(
+    state: State, before: list[Event], added: list[Event], personal: frozenset[str] = frozenset()
+) -> bool:
     """Add ``added`` to ``state`` by deriving again only the months their days are in.
 
     ``added`` (in stamp order, all after everything ``state`` was derived from) may take
@@ -219,8 +257,8 @@ def rederive_months(state: State, before: list[Event], added: list[Event]) -> bo
     months = {_month(e.day) for e in added}
     if not _in_window(before, added, months):
         return False
-    old, old_ids = derive_with_ids(before)
-    new, new_ids = derive_with_ids([*before, *added])
+    old, old_ids = derive_with_ids(before, personal)
+    new, new_ids = derive_with_ids([*before, *added], personal)
     habits = {e.habit for e in added}
     for habit in habits:
         log, was = state.habits.get(habit), old.habits.get(habit)

@@ -168,18 +168,20 @@ class EventLog:
                 elif is_conflict_copy(name):
                     yield device, os.path.join(folder, name), True
 
-    def read(self, known: dict[str, Parsed] | None = None, months: set[str] | None = None) -> LogRead:
+    def read(
+        self, known: dict[str, Parsed] | None = None, months: set[str] | None = None, but: str | None = None
+    ) -> LogRead:
         """Every device's events (conflict copies too), and a warning for each file not readable.
 
         A file in ``known`` with the same signature is not parsed again.
-        With ``months`` (YYYY-MM), only the files of those months are read.
+        With ``months`` (YYYY-MM), only the files of those months are read; with ``but``, none of that device's.
         """
         problems: list[str] = []
         count: dict[str, int] = {}
         parsed: dict[str, Parsed] = {}
         for device, path, _conflict in self.files():
             count[device] = count.get(device, 0) + 1
-            if months is not None and os.path.basename(path)[:7] not in months:
+            if (months is not None and os.path.basename(path)[:7] not in months) or device == but:
                 continue
             try:
                 parsed[path] = self._parse(path, device, (known or {}).get(path))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import io
 import os
 import select
 import stat
@@ -442,6 +443,49 @@ def read_text_file(path: str, what: str, limit: int = IMPORT_MAX_BYTES) -> str:
         raise UsageError(f"{path}: cannot read {what}: {e.strerror}") from None
     except ValueError as e:
         raise UsageError(f"{path}: {e}") from None
+
+
+class _Capped(io.RawIOBase):
+    """A file read through at most ``limit`` bytes: one that grows past them while read is refused."""
+
+    def __init__(self, f: Any, path: str, what: str, limit: int) -> None:
+        self.f, self.path, self.what, self.left, self.limit = f, path, what, limit, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            n: int = self.f.readinto(buffer) or 0
+        except OSError as e:
+            raise UsageError(f"{self.path}: cannot read {self.what}: {e.strerror}") from None
+        self.left -= n
+        if self.left < 0:
+            raise UsageError(f"{self.path}: grew past the {self.limit >> 20} MiB habitd imports while being read")
+        return n
+
+
+@contextlib.contextmanager
+def open_import(path: str, what: str, limit: int = IMPORT_MAX_BYTES) -> Iterator[Iterator[bytes]]:
+    """The lines (bytes, each with its end) of a file named on the command line (an import), to read
+    as they come: refused before any of it is read when it is larger than ``limit`` or not a plain
+    file; reading on raises UsageError when it cannot be read, or grows past ``limit`` meanwhile."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read {what}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{path}: is not a regular file")
+    if st.st_size > limit:
+        raise UsageError(f"{path}: {st.st_size} bytes, more than the {limit >> 20} MiB habitd imports")
+    try:
+        f = open(path, "rb")  # noqa: SIM115 (closed by the reader around it)
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read {what}: {e.strerror}") from None
+    with f, io.BufferedReader(_Capped(f, path, what, limit)) as lines:
+        yield iter(lines)
 
 
 def read_sqlite_tables(

@@ -30,6 +30,7 @@ from habitd.habits.periods import period_index, period_of
 from habitd.habits.state import ALL, NO_EXTRA, HabitLog, Note, Pause, Skip, State
 from habitd.habits.streaks import MET, SKIPPED, Period, period_state
 from habitd.history import people
+from habitd.history.derive import key
 from habitd.history.events import PRIVATE, is_private
 from habitd.history.store import Store
 
@@ -87,15 +88,39 @@ def _keep_day_note(log: HabitLog, day: date, at: datetime, text: str, by: str = 
     log.notes.append(Note(day, at, text, 0, _marks(private), by=by))
 
 
-def _latest_note(log: HabitLog, day: date, mine: frozenset[str] | None = None, private: bool = False) -> int | None:
+def _latest_note(
+    log: HabitLog,
+    day: date,
+    mine: frozenset[str] | None = None,
+    private: bool = False,
+    theirs: frozenset[int] = frozenset(),
+) -> int | None:
     """The index in ``log.notes`` of the day's note written last (of a name in ``mine``, if given; with
-    ``private``, of its private notes), if any."""
+    ``private``, of its private notes; never one of the indexes ``theirs``), if any."""
     found = [
         (n.at, i)
         for i, n in enumerate(log.notes)
-        if n.day == day and (mine is None or n.by in mine) and (not private or is_private(n.extra))
+        if n.day == day and (mine is None or n.by in mine) and (not private or is_private(n.extra)) and i not in theirs
     ]
     return max(found)[1] if found else None
+
+
+def _notes_of_others(store: Store, log: HabitLog, habit_id: str, day: date) -> frozenset[int]:
+    """The indexes in ``log.notes`` of the day's nameless notes written on another device: a nameless
+    device's notes are its own, as the history derives them (``derive.writes_for``)."""
+    find = getattr(store, "nameless_notes_elsewhere", None)  # a plain state file (no devices): none
+    if find is None or not any(n.day == day and not n.by and not is_private(n.extra) for n in log.notes):
+        return frozenset()
+    elsewhere = find(habit_id, day)
+    out, seen = set(), dict[tuple[object, ...], int]()
+    for i, n in enumerate(log.notes):
+        if n.day == day:
+            k = key(n)
+            seen[k] = seen.get(k, -1) + 1
+            flags = elsewhere.get(k, [])
+            if seen[k] < len(flags) and flags[seen[k]]:
+                out.add(i)
+    return frozenset(out)
 
 
 def _own(store: Store) -> frozenset[str] | None:
@@ -106,6 +131,15 @@ def _own(store: Store) -> frozenset[str] | None:
 def _mine(store: Store, habit: Habit) -> frozenset[str] | None:
     """Whose entries count for this person on a personal habit (theirs and the nameless); None: everyone's."""
     return _own(store) if habit.each else None
+
+
+def _takes(store: Store, habit: Habit) -> frozenset[str] | None:
+    """Whose entries this person may take back: on a personal habit their own and the nameless ones
+    (a device without a name: the nameless ones only); None: anyone's. As the history derives it."""
+    return (_own(store) or _NAMELESS) if habit.each else None
+
+
+_NAMELESS = frozenset({""})
 
 
 def _as_seen(state: State, habit: Habit, by: str) -> State:
@@ -151,7 +185,7 @@ def undo(store: Store, config: Config, habit: Habit, day: date, moment: datetime
         log = state.habits.get(habit.id)
         if log is None:
             return Undone("", "")
-        for whose in [own] if habit.each or own is None else [own, None]:
+        for whose in [_takes(store, habit)] if habit.each or own is None else [own, None]:
             if whose is None:
                 _refuse_ahead(log, config, day, moment)
             undone = _undo_latest(log, config, day, moment, whose)
@@ -228,10 +262,10 @@ def write_note(
     """
     at = _local(config, moment)
     by = store.by
-    mine = _own(store)
+    mine = _own(store) or _NAMELESS
     with store.update() as state:
         log = state.log(habit.id)
-        i = _latest_note(log, day, mine, private)
+        i = _latest_note(log, day, mine, private, _notes_of_others(store, log, habit.id, day))
         if i is None:
             names = log.bys(day)
             nth = next((k + 1 for k in range(len(names) - 1, -1, -1) if mine is None or names[k] in mine), 0)
@@ -251,10 +285,10 @@ def delete_note(store: Store, habit: Habit, day: date, private: bool = False) ->
     A partner's note is theirs to delete: with only theirs that day, nothing changes and
     ``others`` names them.
     """
-    mine = _own(store)
+    mine = _own(store) or _NAMELESS
     with store.update() as state:
         log = state.habits.get(habit.id)
-        i = _latest_note(log, day, mine, private) if log else None
+        i = _latest_note(log, day, mine, private, _notes_of_others(store, log, habit.id, day)) if log else None
         if log is None or i is None:
             others = {n.by for n in log.notes if n.day == day and n.by} if log else set()
             return NoteChange(day, None, None, private, tuple(sorted(others)))
@@ -282,7 +316,7 @@ def resume(store: Store, habit_id: str | None, day: date, personal: frozenset[st
             )
         kept = []
         for p in state.pauses:
-            theirs = bool(me) and p.habit in personal and p.by not in (me, "")
+            theirs = p.habit in personal and p.by not in (me, "")  # a nameless device: the nameless only
             if p.covers(habit_id or p.habit, day) and (habit_id is None or p.habit == habit_id) and not theirs:
                 ended.append(p)
                 if p.start < day:

@@ -148,6 +148,19 @@ def started_elsewhere(events: Sequence[Event], old: str, new: str, me: str | Non
     return any(o == old and n == new and d != me for o, n, d in renames(events))
 
 
+def rename_months(config: Config, state: State) -> set[str]:
+    """The months (YYYY-MM) whose events tell whether a partner renamed a habit of this config to an
+    id without a habit here: a rename writes, in one go, the take-backs of the old habit and the same
+    history for the new one, its first and last days included. So the first and last month of each
+    such id suffice for ``to_follow`` (not the whole log, years of it); ``habitd check`` reads all."""
+    months: set[str] = set()
+    for hid in orphans(config, state):
+        log = state.habits[hid]
+        days = [*log.days(), *(n.day for n in log.notes), *(k.day for k in log.skips)]
+        months.update(f"{d.year:04d}-{d.month:02d}" for d in (min(days), max(days)))
+    return months
+
+
 def orphan_advice(config: Config, state: State, events: Sequence[Event], me: str | None) -> list[Orphan]:
     """What to do with each id whose history is kept without a habit, from who wrote it.
 

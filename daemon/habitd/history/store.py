@@ -73,22 +73,30 @@ def _bookkeeping(state: State) -> State:
 class Store:
     """The history of every device sharing ``root`` (None: the state folder ``local_dir``), and this
     machine's bookkeeping. ``clock`` and ``today`` tell when events are written and for which day;
-    ``zone`` is where they are written; ``by`` is the name of this device's person ("": none)."""
+    ``zone`` is where they are written; ``by`` is the name of this device's person ("": none);
+    ``personal`` the ids of the personal (``each``) habits, whose entries only their person takes back."""
 
     def __init__(
         self, local_dir: str | os.PathLike[str], root: str | None = None, *,
         clock: Callable[[], datetime] = _wall_clock, today: Callable[[datetime], date] = lambda m: m.date(),
         zone: Callable[[], tzinfo] = lambda: UTC, by: str = "", lock_timeout: float = 5.0,
+        personal: frozenset[str] = frozenset(),
     ) -> None:  # fmt: skip
         self.dir = os.fspath(local_dir)
         self.file = StateFile(self.dir, lock_timeout)
         self.path = self.file.path
         self.log = EventLog(root or self.dir, self.dir, lock_timeout, create_root=root is None)
         self.private = EventLog(os.path.join(self.dir, PRIVATE_DIR), self.dir, lock_timeout, private=True)
-        self.caches = Caches(self.dir, self.log.root, self._read_both)
+        self.caches = Caches(self.dir, self.log.root, self._read_both, personal)
+        self.personal = personal
         self.cache_path = self.caches.path
         self.clock, self.today, self.zone, self.by = clock, today, zone, by
         self.saved: Fingerprint | None = None  # the fingerprint of this process's latest save
+
+    def set_personal(self, personal: frozenset[str]) -> None:
+        """The personal habits after a config change (the daemon's reload): derive with them from now on."""
+        self.personal = personal
+        self.caches.set_personal(personal)
 
     @property
     def problems(self) -> list[str]:
@@ -138,6 +146,26 @@ class Store:
         """Every event of the history (every device's, this machine's private notes), in stamp order."""
         self.log.require_root("its history cannot be shown")
         return self.caches.read_log().events
+
+    def nameless_notes_elsewhere(self, habit_id: str, day: date) -> dict[tuple[object, ...], list[bool]]:
+        """Of the day's notes of a habit (filed by ``derive.key``, equal ones in order), whether each
+        was written without a name on another device: then it is that device's alone to change."""
+        me = self.log.local_device()
+        read = self._read_both(months={f"{day.year:04d}-{day.month:02d}"})
+        by_stamp = {e.stamp: e for e in read.events if e.kind == NOTE and e.habit == habit_id and e.day == day}
+        _state, ids = derive_with_ids(read.events, self.personal)
+        out: dict[tuple[object, ...], list[bool]] = {}
+        for (hid, k), versions in ids.notes.items():
+            if hid == habit_id and k[0] == day:
+                notes = [by_stamp.get(v[0]) for v in versions]
+                out[k] = [n is not None and not n.by and (me is None or n.stamp.device != me.id) for n in notes]
+        return out
+
+    def partners_events(self, months: set[str], me: str | None) -> list[Event]:
+        """The other devices' events filed under ``months`` (YYYY-MM: the months of their days); ``me``:
+        this device's id, whose files (and private notes) are left unread."""
+        self.log.require_root("its history cannot be shown")
+        return self.log.read(months=months, but=me).events
 
     # -- reading and changing -------------------------------------------------------------
 
@@ -226,9 +254,11 @@ class Store:
                 return window(state, habits, months) == window(before, habits, months)
 
         self.log.check_own(me, read.events)
-        fresh, ids = derive_with_ids(read.events)
+        fresh, ids = derive_with_ids(read.events, self.personal)
         if not same(fresh):  # a partner's events arrived meanwhile: they are not taken
-            fresh, ids = derive_with_ids([e for e in read.events if seen is not None and e.stamp <= seen])
+            fresh, ids = derive_with_ids(
+                [e for e in read.events if seen is not None and e.stamp <= seen], self.personal
+            )
         if not same(fresh):  # the cache was not what the log says: never guess
             raise StateError(f"{self.cache_path}: out of step with the event log; nothing was changed, try again")
         return ids

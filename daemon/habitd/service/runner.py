@@ -197,6 +197,7 @@ class Runner:
         self.config = new
         self.config_watch.follow(new)  # the shared habits' folders, when they came with it
         self.notifier.timeout = new.settings.notify_timeout  # every setting applies without a restart
+        self.store.set_personal(frozenset(h.id for h in new.habits if h.each))  # the history's take-back rule
         stamp_zone(new.settings.tz)  # log stamps follow a new time zone
         self.check(force=bool(changed))
         self.feeds.update(self.config, self.clock(), config_changed=True, next_times=self.timer.when)

@@ -407,20 +407,47 @@ def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str
     return lines
 
 
-def future_lines(future: list[views.Ahead], today: date, me: str = "") -> list[str]:
+SUMMARY_OVER = 3  # more days dated ahead than this, of one person's (or of this one's): one line for them all
+
+
+def future_lines(future: list[views.Ahead], today: date, me: str = "", every: bool = True) -> list[str]:
     """A word about completions dated after today, and how to remove this person's own.
 
     A partner's are theirs: named, with no command (an undo here cannot take them back
-    from a personal habit, and must not take them from a shared one).
+    from a personal habit, and must not take them from a shared one). Without ``every``
+    (``status``), more than a few of one person's are one line, pointing at ``habitd check``,
+    which lists each.
     """
-    out = []
-    for h, d, by in future:
-        partners = sorted({n for n in by if n and n != me}) if me else []
-        if not me or any(n in ("", me) for n in by):  # one of them is mine (or nameless)
+    mine: list[tuple[views.Ahead, int]] = []
+    theirs: dict[str, list[tuple[views.Ahead, int]]] = {}
+    for ahead in future:
+        own = sum(1 for n in ahead.by if not me or n in ("", me))
+        if own:
+            mine.append((ahead, own))
+        for name in sorted({n for n in ahead.by if n and n != me}) if me else []:
+            theirs.setdefault(name, []).append((ahead, sum(1 for n in ahead.by if n == name)))
+    out: list[str] = []
+    if every or len(mine) <= SUMMARY_OVER:
+        for (h, d, _by), _n in mine:
             out.append(f"{h.id}: a completion is dated {d.isoformat()}, after today ({today.isoformat()}).")
             out.append(f"  If the clock ran ahead then: habitd undo {h.id} --date {d.isoformat()}")
-        if partners:
-            whose = " and ".join(partners)
-            out.append(f"{h.id}: a completion by {whose} is dated {d.isoformat()}, after today ({today.isoformat()}).")
-            out.append(f"  {whose}'s device wrote it: its clock may be ahead.")
+    else:
+        n, last = sum(k for _a, k in mine), max(a.day for a, _k in mine)
+        out.append(
+            f"{n} completions are dated after today ({today.isoformat()}), up to {last.isoformat()}:"
+            " `habitd check` lists them, with the undo that removes each."
+        )
+    for whose, found in theirs.items():
+        if every or len(found) <= SUMMARY_OVER:
+            for (h, d, _by), _n in found:
+                out.append(
+                    f"{h.id}: a completion by {whose} is dated {d.isoformat()}, after today ({today.isoformat()})."
+                )
+                out.append(f"  {whose}'s device wrote it: its clock may be ahead.")
+        else:
+            n, last = sum(k for _a, k in found), max(a.day for a, _k in found)
+            out.append(
+                f"{n} completions dated ahead by {whose}'s device (up to {last.isoformat()});"
+                " `habitd check` lists them."
+            )
     return out
