@@ -137,6 +137,11 @@ def test_a_partners_write_reaches_the_status_bar_and_the_reminders_reading_only_
     assert str(tmp_path / "sam" / CACHE_FILE) not in reads.read  # the history held is not decoded again
     looked = {p for p in reads.looked if p in month_files(tmp_path)}
     assert looked == logs  # the other month files are not even looked at
+    runner.store.flush()  # as at the periodic check: the history cache written back, for the next command
+    reads.clear()
+    fresh = store(tmp_path / "sam", tmp_path / "shared", "Sam").read()  # a command: from the cache alone
+    assert not {p for p in reads.read if p in month_files(tmp_path)}, reads.read
+    assert fresh.habits["thanks"].people["Alex"].count(TODAY) == 1
 
 
 def test_a_partners_undo_and_this_machines_own_command_are_followed_too(

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from habitd.errors import HabitdError
 from habitd.habits.state import PromptDeck, State
 from habitd.history import files
-from habitd.history.cache import pack_event, pack_history, unpack_event, unpack_history
+from habitd.history.cache import LazyNotes, pack_event, pack_history, unpack_event, unpack_history
 from habitd.history.cache_texts import Texts
 from habitd.history.derive import Ids, derive_with_ids, extend, rederive_months
 from habitd.history.eventlog import LogRead, Parsed, Written
@@ -91,6 +91,8 @@ class Caches:
         self.files: dict[str, CachedFile] = {}  # what the history cache was made of
         self._packed: dict[str, Any] | None = None  # its habits as loaded, to write back those unchanged
         self._derived: Derived | None = None  # what this process derived last, kept decoded
+        self.held_back = False  # a long-lived process: what it catches up with is written back by ``flush``
+        self._unsaved: set[str] | None = None  # the habits caught up with since the cache was written
         self.texts = Texts()  # the log files read last, to parse only what was appended to them
 
     def _load(self, path: str) -> Any:
@@ -109,11 +111,23 @@ class Caches:
 
     def save(self, history: State, seen: Stamp | None, same: Iterable[str] = ()) -> None:
         """Write the history cache; the habits in ``same`` are as loaded, not packed again."""
+        if self._unsaved is not None:
+            same, self._unsaved = set(same) - self._unsaved, None
         packed = pack_history(history, self._packed, same)
         held = {p: f.dump() for p, f in self.files.items()}
         self._dump(self.path, held, tuple(seen) if seen else None, self.problems, packed)
         self._packed = packed[0]  # the habits of the history now cached
-        self._remember(copy_of(history), seen)
+        held_now = copy_of(history)
+        for hid, log in held_now.habits.items():  # kept packed: a later save need not pack them again
+            if log.notes and not (isinstance(log.notes, LazyNotes) and log.notes.unread() is not None):
+                log.notes = LazyNotes(self._packed[hid][2])
+        self._remember(held_now, seen)
+
+    def flush(self) -> None:
+        """Write back what was caught up with since the cache was last written (see ``held_back``)."""
+        derived = self._derived
+        if self._unsaved is not None and derived is not None:
+            self.save(derived.state, derived.seen, set(derived.state.habits))
 
     def _remember(self, history: State, seen: Stamp | None) -> None:
         """Keep ``history`` (not to be changed from now on) as what the log files known now derive."""
@@ -181,7 +195,12 @@ class Caches:
             return None
         self.files, self.problems = known, problems
         seen = added[-1].stamp if added else seen
-        self.save(state, seen, set(state.habits) - {e.habit for e in added})  # only their habits changed
+        changed = {e.habit for e in added}
+        if self.held_back and self._derived is not None:  # written back later, once for many changes
+            self._unsaved = (self._unsaved or set()) | changed
+            self._remember(copy_of(state), seen)
+        else:
+            self.save(state, seen, set(state.habits) - changed)  # only their habits changed
         return state, seen
 
     def _appended(self, path: str, held: CachedFile | None) -> tuple[list[Event], list[str], CachedFile] | None:

@@ -115,8 +115,18 @@ class Store:
         """Let a watcher of every folder of ``folders()`` say what changed in them: ``told()`` gives
         the paths of the files changed since its last call, or None when anything may have (then
         the folders are listed again). The log files are then no longer all listed and looked at
-        at each read, only those named. ``None``: list them at every read again."""
+        at each read, only those named. ``None``: list them at every read again.
+
+        While watched, what a partner's device appended is added to the history held in
+        memory at once, and written back to the history cache by ``flush``, not at each change."""
         self._told, self._known = told, None
+        self.caches.held_back = told is not None
+        if told is None:
+            self.caches.flush()
+
+    def flush(self) -> None:
+        """Write back to the history cache what was caught up with in memory since it was written."""
+        self.caches.flush()
 
     # -- the log with this machine's private notes (events kept in the local folder only) ----
 

@@ -284,6 +284,7 @@ class Runner:
             sd_notify("STOPPING=1")
             self.timer.close()
             self.bubbles.remember()
+            self.store.flush()
 
     def _loop(self, last_wall: datetime, last_mono: float) -> None:
         next_tick = last_mono + self.tick_seconds
@@ -333,6 +334,7 @@ class Runner:
             log.warning("the reminder due at %s did not fire on time; checking now", late)
             self.check()
         self.feeds.update(self.config, wall, next_times=self.timer.when)  # a new day, or the daemon's own saves
+        self.store.flush()  # the history caught up with since the last check, for the next command
         return wall, mono
 
 
