@@ -216,3 +216,18 @@ def test_a_file_that_only_grew_is_parsed_as_a_whole_parse_would(tmp_path: Path) 
     bad = edited + '\n[[event]]\nid = "nonsense"\nkind = "done"\n'
     assert texts.parse(path, sig, bad) == parse_log(bad, path, "abcd1234")
     assert parse_log(bad, path, "abcd1234")[1]  # that event is named, by its number in the file
+
+
+def test_a_month_file_moved_away_leaves_the_history(daemon: tuple[Runner, Store, Path]) -> None:
+    """What the error for a damaged file of one's own suggests: move it away. The daemon sees it go."""
+    runner, alex, tmp_path = daemon
+    with alex.update() as state:
+        state.log("thanks").add(TODAY, "Alex")
+    handle_changes(runner)
+    assert [r["id"] for r in status_bar(tmp_path)["done"]] == ["thanks"]  # type: ignore[index]
+    (alex_month,) = [
+        p for p in month_files(tmp_path) if p.endswith(f"{TODAY:%Y-%m}.toml") and "Alex" in Path(p).read_text()
+    ]
+    os.replace(alex_month, tmp_path / "kept-aside.toml")
+    handle_changes(runner)
+    assert status_bar(tmp_path)["done"] == []

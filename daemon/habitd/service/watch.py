@@ -2,7 +2,7 @@
 
 A ``FolderWatch`` watches any number of folders; its ``fileno()`` goes into a
 ``select`` and becomes readable only when something in a watched folder was
-written, renamed in, created or deleted, so waiting costs nothing. ``changes()``
+written, renamed in or out, created or deleted, so waiting costs nothing. ``changes()``
 then names what changed. Where inotify is missing (not Linux, no libc symbol,
 the per-user limit reached) ``active`` is false and the caller falls back to
 comparing the store fingerprint on its periodic check.
@@ -37,6 +37,7 @@ from habitd.history.store import Fingerprint, Store
 log = logging.getLogger("habitd")
 
 IN_CLOSE_WRITE = 0x00000008
+IN_MOVED_FROM = 0x00000040  # a file moved away (out of the folder, or renamed): gone from the history too
 IN_MOVED_TO = 0x00000080
 IN_CREATE = 0x00000100
 IN_DELETE = 0x00000200
@@ -44,7 +45,7 @@ IN_Q_OVERFLOW = 0x00004000
 IN_IGNORED = 0x00008000
 IN_NONBLOCK = os.O_NONBLOCK
 IN_CLOEXEC = os.O_CLOEXEC
-MASK = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE
+MASK = IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE
 _EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then len bytes of name
 
 
