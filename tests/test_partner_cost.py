@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from habitd.habits.config import parse_config
-from habitd.history import files
+from habitd.history import files, record
 from habitd.history.cache_texts import Texts
-from habitd.history.caches import CACHE_FILE
+from habitd.history.caches import CACHE_FILE, EVENTS_CACHE_FILE
 from habitd.history.logformat import parse_log
 from habitd.history.store import Store
 from habitd.service.notify import PlyerNotifier
@@ -231,3 +231,24 @@ def test_a_month_file_moved_away_leaves_the_history(daemon: tuple[Runner, Store,
     os.replace(alex_month, tmp_path / "kept-aside.toml")
     handle_changes(runner)
     assert status_bar(tmp_path)["done"] == []
+
+
+def test_a_command_that_changes_what_cannot_be_added_is_read_from_the_cache_it_wrote(
+    daemon: tuple[Runner, Store, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resume cannot be added to the history held: the command's own cache is read, nothing derived again."""
+    runner, _alex, tmp_path = daemon
+    command = store(tmp_path / "sam", tmp_path / "shared", "Sam")
+    record.pause(command, "walk", TODAY, TODAY + timedelta(days=6))
+    handle_changes(runner)
+    assert [r["id"] for r in status_bar(tmp_path)["paused"]] == ["walk"]  # type: ignore[index]
+    record.resume(store(tmp_path / "sam", tmp_path / "shared", "Sam"), "walk", TODAY)
+    reads = Reads(monkeypatch)
+    handle_changes(runner)
+    assert status_bar(tmp_path)["paused"] == []
+    assert str(tmp_path / "sam" / CACHE_FILE) in reads.read  # the command's cache, of the same files
+    assert str(tmp_path / "sam" / EVENTS_CACHE_FILE) not in reads.read  # nothing derived again
+    changed = {
+        p for p in month_files(tmp_path) if p.endswith(f"{TODAY:%Y-%m}.toml") and "resume" in Path(p).read_text()
+    }
+    assert {p for p in reads.read if p in month_files(tmp_path)} <= changed, reads.read

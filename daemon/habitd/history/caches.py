@@ -11,7 +11,7 @@ A long-lived process (the daemon) keeps what it derived in memory, with the log 
 signatures it was derived from: asked again for the same files, it decodes nothing; asked
 after a partner's write, it adds what was appended to the decoded history it holds. It
 also keeps the text of the few log files it read last, so that a file that only grew
-since is parsed from where it ended (see ``appended.py``).
+since is parsed from where it ended (see ``cache_texts.py``).
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ class Derived(NamedTuple):
     state: State  # never handed out: callers get copies
     seen: Stamp | None
 
+
 class Caches:
     """``cache.bin`` and ``events.bin`` in ``local_dir``, of the log in ``root``, read with ``read``."""
 
@@ -138,7 +139,9 @@ class Caches:
         derived = self._derived
         if derived is not None and derived.signatures == signatures:
             return copy_of(derived.state), derived.seen  # nothing changed: nothing decoded again
-        cached = self._cached(signatures) if derived is None else self._caught_up(signatures, derived)
+        cached = None if derived is None else self._caught_up(signatures, derived)
+        if cached is None:  # the cache on disk may be of these files: another process (a command) wrote it
+            cached = self._cached(signatures)
         if cached is not None:
             return cached
         history, ids, _read = self.rebuild(signatures)
@@ -158,6 +161,7 @@ class Caches:
             seen = Stamp(*seen_t) if seen_t else None
             if {p: f.signature for p, f in known.items()} == signatures:
                 self.files, self.problems, self._packed = known, list(problems), packed[0]
+                self._unsaved = None  # nothing held differs from it
                 history = unpack_history(packed)
                 self._remember(copy_of(history), seen)
                 return history, seen
