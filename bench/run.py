@@ -699,6 +699,11 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
                                      f"runpy.run_module({package!r}, run_name='__main__')"],
                 "this": habitd_cmd()}  # fmt: skip
     results: dict[str, object] = {"machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds")}
+    from partner import write_cost  # both daemons on one shared folder: each write reaches both at once
+
+    results.update(
+        write_cost(folder, {f"{name}:": base for name, base in versions.items()}, 10, 10 if repeats < 5 else 40)
+    )
     for habits, quiet in ((50, "outside"), (1000, "outside"), (1000, "lost")):
         starts: dict[str, list[float]] = {name: [] for name in versions}
         stops: dict[str, list[float]] = {name: [] for name in versions}
@@ -727,6 +732,7 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
         ("  ... held past their period by quiet hours", "stop_1000_quiet_lost_s", "s"),
         ("fire delay at 1,000 habits, median", "fire_delay_median_ms", "ms"),
         ("fire delay at 1,000 habits, max", "fire_delay_max_ms", "ms"),
+        ("CPU per partner write, 10 years (13 habits)", "partner_write_cpu_ms", "ms"),
     ]:
         pair = " / ".join(str(results.get(f"{name}:{key}", "-")) for name in versions)
         print(f"  {label:<36}  {pair} {unit}")
@@ -799,6 +805,7 @@ ROWS = [
     ("  ... a partner writing every 5 s (Syncthing-like)", "partner_writing_cpu_s_per_min", "s"),
     ("  ... CPU per partner write", "partner_cpu_ms_per_write", "ms"),
     ("  ... a sync engine's temporary files, 20 a second", "sync_temp_churn_cpu_s_per_min", "s"),
+    ("CPU per partner write, 10 years, paced writes (goal <= 10 ms)", "partner_write_cpu_ms", "ms"),
     ("export JSON / CSV, 13 habits x 10 years", ("export_json_13x10y_ms", "export_csv_13x10y_ms"), "ms"),
     ("import of that JSON into an empty state", "import_json_13x10y_ms", "ms"),
     ("ical, 13 habits", "ical_13_habits_ms", "ms"),
@@ -827,22 +834,35 @@ def main() -> int:
     results: dict[str, object] = {"machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds")}
     # Installed packages come with compiled bytecode; give the source tree the same (pipx does too).
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "daemon")], check=True)
+    from partner import CostlyWrite, check_write_cost, write_cost
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        years, writes = (1, 5) if args.quick else (10, 40)
         if args.log:
             results.update(event_log(folder, repeats, 1 if args.quick else 10, idle))
+            results.update(write_cost(folder, {"": habitd_cmd()}, years, writes))
             mine = [r for r in ROWS if str(r[1]).startswith(("('log", "log", "partner", "sync"))]
+            try:
+                check_write_cost(results)
+            except CostlyWrite as e:
+                report(results, args.out, mine)
+                print(f"benchmark failed: {e}", file=sys.stderr)
+                return 1
             return report(results, args.out, mine)
         results.update(latency(folder, repeats))
         results.update(event_log(folder, repeats, 1 if args.quick else 10, idle))
+        results.update(write_cost(folder, {"": habitd_cmd()}, years, writes))
         results.update(overview(folder, repeats))
         results.update(daemon_costs(folder, idle))
         results.update(scale(folder, 1 if args.quick else 5))
         results.update(data_commands(folder, 1 if args.quick else 5))
         try:
             check_daemon_figures(results)
+            if not args.quick:  # one year of history says nothing of ten
+                check_write_cost(results)
             results.update(fire_accuracy(folder, rounds, 6) if rounds else {"fire": "skipped in --quick"})
-        except (LostNotifications, SlowDaemon) as e:
+        except (LostNotifications, SlowDaemon, CostlyWrite) as e:
             report(results, args.out, ROWS)
             print(f"benchmark failed: {e}", file=sys.stderr)
             return 1

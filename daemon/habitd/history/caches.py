@@ -6,6 +6,12 @@ how many of its events it holds and the last one's stamp. When a log file change
 events appended to it since (a partner's, mostly) are added to the cached history; only
 when that cannot be told is the whole log derived again. ``events.bin`` holds every log
 file's parsed events, so deriving again parses only the files that changed.
+
+A long-lived process (the daemon) keeps what it derived in memory, with the log files'
+signatures it was derived from: asked again for the same files, it decodes nothing; asked
+after a partner's write, it adds what was appended to the decoded history it holds. It
+also keeps the text of the few log files it read last, so that a file that only grew
+since is parsed from where it ended (see ``cache_texts.py``).
 """
 
 from __future__ import annotations
@@ -17,15 +23,16 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from habitd.errors import HabitdError
-from habitd.habits.state import State
+from habitd.habits.state import PromptDeck, State
 from habitd.history import files
-from habitd.history.cache import pack_event, pack_history, unpack_event, unpack_history
+from habitd.history.cache import LazyNotes, pack_event, pack_history, unpack_event, unpack_history
+from habitd.history.cache_texts import Texts
 from habitd.history.derive import Ids, derive_with_ids, extend, rederive_months
 from habitd.history.eventlog import LogRead, Parsed, Written
 from habitd.history.events import Event, merge
 from habitd.history.files import STATE_MAX_BYTES, Signature
 from habitd.history.hlc import Stamp
-from habitd.history.logformat import is_conflict_copy, parse_log
+from habitd.history.logformat import is_conflict_copy
 
 CACHE_FILE = "cache.bin"  # the derived history
 EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
@@ -56,20 +63,21 @@ def _read_whole(signature: Signature, events: list[Event]) -> CachedFile:
     return CachedFile(signature, len(events), events[-1].stamp if events else None)
 
 
-def _appended(path: str, held: CachedFile | None) -> tuple[list[Event], list[str], CachedFile] | None:
-    """The events appended to a log file since the cache knew it as ``held`` (None: a new file), its
-    problems, and what the cache knows of it now; None when it changed otherwise, or cannot be read."""
-    if held is not None and held.events is None:
-        return None  # not read whole before
-    count, last = (held.events or 0, held.last) if held is not None else (0, None)
-    try:
-        now = files.signature(path)
-        events, bad = parse_log(files.read_text(path), path, os.path.basename(os.path.dirname(path)))
-    except (OSError, ValueError):
-        return None
-    if now is None or len(events) < count or (count and events[count - 1].stamp != last):
-        return None  # not an append: rewritten by hand or by someone else
-    return events[count:], bad, _read_whole(now, events)
+def copy_of(state: State) -> State:
+    """A copy of a derived history that can be changed without touching it (bookkeeping aside)."""
+    out = State()
+    out.habits = {hid: log.copy() for hid, log in state.habits.items()}
+    out.pauses = list(state.pauses)
+    out.prompts = {hid: PromptDeck(list(d.order), d.next) for hid, d in state.prompts.items()}
+    return out
+
+
+class Derived(NamedTuple):
+    """The history as last derived in this process, and the log files' signatures it is of."""
+
+    signatures: dict[str, Signature]
+    state: State  # never handed out: callers get copies
+    seen: Stamp | None
 
 
 class Caches:
@@ -85,6 +93,10 @@ class Caches:
         self.problems: list[str] = []  # files of the log not read (or events in them), as of the latest read
         self.files: dict[str, CachedFile] = {}  # what the history cache was made of
         self._packed: dict[str, Any] | None = None  # its habits as loaded, to write back those unchanged
+        self._derived: Derived | None = None  # what this process derived last, kept decoded
+        self.held_back = False  # a long-lived process: what it catches up with is written back by ``flush``
+        self._unsaved: set[str] | None = None  # the habits caught up with since the cache was written
+        self.texts = Texts()  # the log files read last, to parse only what was appended to them
 
     def set_personal(self, personal: frozenset[str]) -> None:
         self.personal = personal
@@ -106,18 +118,44 @@ class Caches:
 
     def save(self, history: State, seen: Stamp | None, same: Iterable[str] = ()) -> None:
         """Write the history cache; the habits in ``same`` are as loaded, not packed again."""
+        if self._unsaved is not None:
+            same, self._unsaved = set(same) - self._unsaved, None
         packed = pack_history(history, self._packed, same)
         held = {p: f.dump() for p, f in self.files.items()}
         self._dump(self.path, held, tuple(seen) if seen else None, self.problems, packed)
         self._packed = packed[0]  # the habits of the history now cached
+        held_now = copy_of(history)
+        for hid, log in held_now.habits.items():  # kept packed: a later save need not pack them again
+            if log.notes and not (isinstance(log.notes, LazyNotes) and log.notes.unread() is not None):
+                log.notes = LazyNotes(self._packed[hid][2])
+        self._remember(held_now, seen)
+
+    def flush(self) -> None:
+        """Write back what was caught up with since the cache was last written (see ``held_back``)."""
+        derived = self._derived
+        if self._unsaved is not None and derived is not None:
+            self.save(derived.state, derived.seen, set(derived.state.habits))
+
+    def _remember(self, history: State, seen: Stamp | None) -> None:
+        """Keep ``history`` (not to be changed from now on) as what the log files known now derive."""
+        self._derived = Derived({p: f.signature for p, f in self.files.items()}, history, seen)
 
     def history(self, signatures: dict[str, Signature]) -> tuple[State, Stamp | None]:
         """The history of the log files with these signatures, and its latest event's stamp."""
-        cached = self._cached(signatures)
+        derived = self._derived
+        if derived is not None and derived.signatures == signatures:
+            return copy_of(derived.state), derived.seen  # nothing changed: nothing decoded again
+        cached = None if derived is None else self._caught_up(signatures, derived)
+        if cached is None:  # the cache on disk may be of these files: another process (a command) wrote it
+            cached = self._cached(signatures)
         if cached is not None:
             return cached
         history, ids, _read = self.rebuild(signatures)
         return history, ids.latest
+
+    def _caught_up(self, signatures: dict[str, Signature], derived: Derived) -> tuple[State, Stamp | None] | None:
+        """The history held in memory brought up to date with what was appended to the log since."""
+        return self._catch_up(signatures, self.files, derived.seen, self.problems, lambda: copy_of(derived.state))
 
     def _cached(self, signatures: dict[str, Signature]) -> tuple[State, Stamp | None] | None:
         """The cached history if it is of these files, or brought up to date with what was appended
@@ -129,22 +167,31 @@ class Caches:
             seen = Stamp(*seen_t) if seen_t else None
             if {p: f.signature for p, f in known.items()} == signatures:
                 self.files, self.problems, self._packed = known, list(problems), packed[0]
-                return unpack_history(packed), seen
-            return self._catch_up(signatures, known, seen, problems, packed)
+                self._unsaved = None  # nothing held differs from it
+                history = unpack_history(packed)
+                self._remember(copy_of(history), seen)
+                return history, seen
+            loaded = packed[0]
+
+            def unpacked() -> State:
+                self._packed = loaded  # what the cache holds now: its unchanged habits are written back as they are
+                return unpack_history(packed)
+
+            return self._catch_up(signatures, known, seen, problems, unpacked)
         except (ValueError, TypeError, KeyError, IndexError):
             return None
 
     def _catch_up(
         self, signatures: dict[str, Signature], known: dict[str, CachedFile], seen: Stamp | None,
-        problems: list[str], packed: Any,
+        problems: list[str], base: Callable[[], State],
     ) -> tuple[State, Stamp | None] | None:  # fmt: skip
-        """Add the events appended to the log files since the cache was written (a partner's, mostly)."""
+        """Add the events appended to the log files since ``known`` (a partner's, mostly) to ``base()``."""
         if known.keys() - signatures.keys() or any(is_conflict_copy(os.path.basename(p)) for p in signatures):
             return None  # a file went away, or a conflict copy came: the union needs everything
         added: list[Event] = []
         known = dict(known)
         for path in [p for p in signatures if p not in known or known[p].signature != signatures[p]]:
-            appended = _appended(path, known.get(path))
+            appended = self._appended(path, known.get(path))
             if appended is None:
                 return None
             events, bad, known[path] = appended
@@ -153,19 +200,42 @@ class Caches:
         added = merge(added)
         if added and seen is not None and added[0].stamp <= seen:
             return None  # written before what this cache holds: its place in the order matters
-        state = unpack_history(packed)
+        state = base()
         if not extend(state, added) and (seen is None or not self._months_again(state, added, known)):
             return None
         self.files, self.problems = known, problems
         seen = added[-1].stamp if added else seen
-        self.save(state, seen)
+        changed = {e.habit for e in added}
+        if self.held_back and self._derived is not None:  # written back later, once for many changes
+            self._unsaved = (self._unsaved or set()) | changed
+            self._remember(copy_of(state), seen)
+        else:
+            self.save(state, seen, set(state.habits) - changed)  # only their habits changed
         return state, seen
+
+    def _appended(self, path: str, held: CachedFile | None) -> tuple[list[Event], list[str], CachedFile] | None:
+        """The events appended to a log file since the cache knew it as ``held`` (None: a new file), its
+        problems, and what the cache knows of it now; None when it changed otherwise, or cannot be read."""
+        if held is not None and held.events is None:
+            return None  # not read whole before
+        count, last = (held.events or 0, held.last) if held is not None else (0, None)
+        try:
+            now = files.signature(path)
+            if now is None:
+                return None
+            events, bad = self.texts.parse(path, now, files.read_text(path))
+        except (OSError, ValueError):
+            return None
+        if len(events) < count or (count and events[count - 1].stamp != last):
+            return None  # not an append: rewritten by hand or by someone else
+        return events[count:], bad, _read_whole(now, events)
 
     def _months_again(self, state: State, added: list[Event], known: dict[str, CachedFile]) -> bool:
         """Add events that take something back (a partner's undo, unskip, deleted note) by deriving
         again only the months they touch, from those months' files as ``known`` tells them."""
         months = {f"{e.day.year:04d}-{e.day.month:02d}" for e in added}
-        read = self._read(None, months)
+        read = self._read(self.texts.parsed(), months)  # the files read last are not parsed again
+        self.texts.keep(read.files)
         wanted = {p for p in known if os.path.basename(p)[:7] in months}
         if read.files.keys() != wanted:
             return False  # one could not be read, or came meanwhile

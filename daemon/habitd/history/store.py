@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, tzinfo
 from typing import NamedTuple
 
@@ -41,7 +41,7 @@ from habitd.history.events import NOTE, NOTE_DELETE, NOTE_EDIT, Event, is_privat
 from habitd.history.files import Signature
 from habitd.history.hlc import Stamp, followed
 from habitd.history.identity import LocalDevice
-from habitd.history.logformat import DEVICES
+from habitd.history.logformat import DEVICES, is_conflict_copy, is_month_file
 from habitd.history.migrate import has_history, history_of
 from habitd.history.statefile import StateFile
 from habitd.history.writer import LogWriter
@@ -92,6 +92,8 @@ class Store:
         self.cache_path = self.caches.path
         self.clock, self.today, self.zone, self.by = clock, today, zone, by
         self.saved: Fingerprint | None = None  # the fingerprint of this process's latest save
+        self._told: Callable[[], Iterable[str] | None] | None = None  # see ``watched``
+        self._known: dict[str, Signature] | None = None  # the log files' signatures, kept from what it tells
 
     def set_personal(self, personal: frozenset[str]) -> None:
         """The personal habits after a config change (the daemon's reload): derive with them from now on."""
@@ -117,10 +119,56 @@ class Store:
         the shared folder and every device's folder in it, and this machine's private notes."""
         return list(dict.fromkeys([self.dir, *self.log.folders(), *self.private.folders()]))
 
+    def watched(self, told: Callable[[], Iterable[str] | None] | None) -> None:
+        """Let a watcher of every folder of ``folders()`` say what changed in them: ``told()`` gives
+        the paths of the files changed since its last call, or None when anything may have (then
+        the folders are listed again). The log files are then no longer all listed and looked at
+        at each read, only those named. ``None``: list them at every read again.
+
+        While watched, what a partner's device appended is added to the history held in
+        memory at once, and written back to the history cache by ``flush``, not at each change."""
+        self._told, self._known = told, None
+        self.caches.held_back = told is not None
+        if told is None:
+            self.caches.flush()
+
+    def flush(self) -> None:
+        """Write back to the history cache what was caught up with in memory since it was written."""
+        self.caches.flush()
+
     # -- the log with this machine's private notes (events kept in the local folder only) ----
 
     def _signatures(self) -> dict[str, Signature]:
+        if self._told is None:
+            return self._listed()
+        changed = self._told()
+        if self._known is None or changed is None or not self._apply(changed):
+            self._known = self._listed()
+        return dict(self._known)
+
+    def _listed(self) -> dict[str, Signature]:
         return {**self.log.signatures(), **self.private.signatures()}
+
+    def _apply(self, changed: Iterable[str]) -> bool:
+        """Bring the log files' signatures known up to date with the files named; False when
+        a folder of the log may have come or gone (they are listed again then)."""
+        known = self._known
+        assert known is not None
+        devices = (os.path.join(self.log.root, DEVICES), os.path.join(self.private.root, DEVICES))
+        for path in changed:
+            folder, name = os.path.split(path)
+            if os.path.dirname(folder) in devices:  # in a device's folder (the only ones watched there)
+                if os.path.islink(folder):
+                    return False  # never read through: listing it says why
+                if is_month_file(name) or is_conflict_copy(name):
+                    now = files.signature(path)
+                    if now is None:
+                        known.pop(path, None)
+                    else:
+                        known[path] = now
+            elif folder != self.dir or name in (PRIVATE_DIR, DEVICES):  # a folder of the log itself
+                return False
+        return True
 
     def _read_both(self, known: dict[str, Parsed] | None = None, months: set[str] | None = None) -> LogRead:
         """The shared log with this machine's private notes."""

@@ -84,17 +84,18 @@ class Feeds:
         now: datetime,
         config_changed: bool = False,
         next_times: Mapping[str, datetime] | None = None,
+        state: State | None = None,
     ) -> None:
         """Rewrite what is out of date (the calendar feed only when the config changed).
 
         ``next_times``: each habit's next reminder as the daemon scheduled it, reused rather
-        than worked out again."""
+        than worked out again; ``state``: the store as the caller read it just now, not read again."""
         seen = (self.store.fingerprint(), config.today(now))
         if not config_changed and seen == self._seen and self._in_place():
             return
         self._seen = seen
         try:
-            self.refresh(config, self.store.read(), now, config_changed, next_times)
+            self.refresh(config, self.store.read() if state is None else state, now, config_changed, next_times)
         except SharedFolderMissing:
             return  # the runner says so, once
         except HabitdError as e:

@@ -44,6 +44,7 @@ from types import FrameType
 
 from habitd.errors import HabitdError
 from habitd.habits.config import Config
+from habitd.habits.state import State
 from habitd.history import files
 from habitd.history.configfile import load_config
 from habitd.history.eventlog import SharedFolderMissing
@@ -222,14 +223,18 @@ class Runner:
         """Show what is due at ``now`` (delivery.py), once, and record it."""
         self.delivery.deliver(self.config, now, only)
 
-    def schedule(self, now: datetime, force: bool = False, only: set[str] | None = None) -> None:
+    def schedule(
+        self, now: datetime, force: bool = False, only: set[str] | None = None, state: State | None = None
+    ) -> None:
         """Work out each habit's next reminder time after ``now`` (or those in ``only``) and set
-        the timer to the soonest; first, close the bubbles of habits settled meanwhile."""
-        try:
-            state = self.store.read()
-        except HabitdError as e:
-            self.history_outage.started("could not read the state to schedule reminders", e)
-            return
+        the timer to the soonest; first, close the bubbles of habits settled meanwhile.
+        ``state``: the store as read already, not read again."""
+        if state is None:
+            try:
+                state = self.store.read()
+            except HabitdError as e:
+                self.history_outage.started("could not read the state to schedule reminders", e)
+                return
         self.bubbles.close_settled(state, now)
         soonest = self.timer.plan(self.config, state, now, only, force, self.wakeup.stop_asked)
         tz = self.config.settings.tz
@@ -242,13 +247,21 @@ class Runner:
 
         An undone completion or an early return from a pause reopens periods whose reminders
         were left out while they were met or paused; a habit now met (or skipped, paused) loses
-        its bubble first, before any sending.
+        its bubble first, before any sending. The state is read once and shared by the bubbles,
+        the schedule and the status-bar files, unless showing what is due changed it.
         """
         log.info("the state changed; checking reminders")
+        now = self.clock()
+        state: State | None = None
         with contextlib.suppress(HabitdError):  # if unreadable, the check says why
-            self.bubbles.close_settled(self.store.read(), self.clock())
-        self.check()
-        self.feeds.update(self.config, self.clock(), next_times=self.timer.when)
+            state = self.store.read()
+            self.bubbles.close_settled(state, now)
+        saved = self.store.saved
+        self.deliver(now)  # one moment for both, as in check()
+        if self.store.saved is not saved:  # it recorded something shown: read what it wrote
+            state = None
+        self.schedule(now, state=state)
+        self.feeds.update(self.config, self.clock(), next_times=self.timer.when, state=state)
 
     # --- start, the loop, stop -------------------------------------------------
 
@@ -294,19 +307,22 @@ class Runner:
             sd_notify("STOPPING=1")
             self.timer.close()
             self.bubbles.remember()
+            self.store.flush()
 
     def _loop(self, last_wall: datetime, last_mono: float) -> None:
         next_tick = last_mono + self.tick_seconds
         while True:
             fds = [self.wakeup.fileno()]
             fds += [w.fileno() for w in (self.watch, self.config_watch) if w.active]
-            ready, _, _ = select.select(fds, [], [], max(0.0, next_tick - time.monotonic()))
+            # a change the store read meanwhile (while planning) is looked at without waiting
+            wait = 0.0 if self.watch.pending else max(0.0, next_tick - time.monotonic())
+            ready, _, _ = select.select(fds, [], [], wait)
             woke = self.wakeup.drain() if self.wakeup.fileno() in ready else b""
             if self.wakeup.stop_asked():
                 return
             if self.config_watch.active and self.config_watch.fileno() in ready and self._config_moved():
                 self.reload("the config changed")
-            self._dispatch(woke, self.watch.active and self.watch.fileno() in ready)
+            self._dispatch(woke, self.watch.pending or (self.watch.active and self.watch.fileno() in ready))
             if time.monotonic() >= next_tick:
                 last_wall, last_mono = self._tick(last_wall, last_mono)
                 next_tick = time.monotonic() + self.tick_seconds
@@ -347,6 +363,7 @@ class Runner:
             log.warning("the reminder due at %s did not fire on time; checking now", late)
             self.check()
         self.feeds.update(self.config, wall, next_times=self.timer.when)  # a new day, or the daemon's own saves
+        self.store.flush()  # the history caught up with since the last check, for the next command
         return wall, mono
 
 

@@ -2,7 +2,7 @@
 
 A ``FolderWatch`` watches any number of folders; its ``fileno()`` goes into a
 ``select`` and becomes readable only when something in a watched folder was
-written, renamed in, created or deleted, so waiting costs nothing. ``changes()``
+written, renamed in or out, created or deleted, so waiting costs nothing. ``changes()``
 then names what changed. Where inotify is missing (not Linux, no libc symbol,
 the per-user limit reached) ``active`` is false and the caller falls back to
 comparing the store fingerprint on its periodic check.
@@ -16,7 +16,9 @@ one (a file system mounted over it); it says whether every folder is watched.
 history (the state folder; the shared folder, its ``devices`` folder and each
 device's folder in it, where a partner's events arrive). A sync engine's files
 in the making wake nothing, and the daemon's own saves are told apart by the
-store fingerprint they left.
+store fingerprint they left. While every folder is watched, the store learns
+from it which files changed (``Store.watched``), so a change costs a look at the
+files named, not at every file of ten years of history.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from habitd.history.store import Fingerprint, Store
 log = logging.getLogger("habitd")
 
 IN_CLOSE_WRITE = 0x00000008
+IN_MOVED_FROM = 0x00000040  # a file moved away (out of the folder, or renamed): gone from the history too
 IN_MOVED_TO = 0x00000080
 IN_CREATE = 0x00000100
 IN_DELETE = 0x00000200
@@ -42,7 +45,7 @@ IN_Q_OVERFLOW = 0x00004000
 IN_IGNORED = 0x00008000
 IN_NONBLOCK = os.O_NONBLOCK
 IN_CLOEXEC = os.O_CLOEXEC
-MASK = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE
+MASK = IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE
 _EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then len bytes of name
 
 
@@ -168,6 +171,8 @@ class HistoryWatch:
         self.following = False  # whether it follows the store's folders (from the start of the daemon's run)
         self.complete = False  # whether every folder of the store is watched now
         self._seen: Fingerprint | None = None  # the store as last planned from
+        self.pending = False  # something changed that ``woke`` has not looked at yet
+        self._named: list[str] | None = []  # the files changed that the store was not told of; None: anything
 
     @property
     def active(self) -> bool:
@@ -189,8 +194,28 @@ class HistoryWatch:
         if complete != self.complete:
             log.debug("every folder of the history is watched" if complete else "some folders are not"
                       " watched (not there yet, or inotify is missing): checking them every minute")  # fmt: skip
+            self.store.watched(self._told if complete else None)  # only what was seen to change is looked at
+        elif added:
+            self._named = None  # what happened in a folder before it was watched was not seen
         self.complete = complete
         return added
+
+    def _take(self) -> None:
+        """Read what the kernel says changed (never blocks); a sync engine's file in the making is nothing."""
+        for change in self.inotify.changes():
+            if change.name is not None and is_sync_temp(change.name):
+                continue
+            self.pending = True
+            if change.name is None:
+                self._named = None  # events dropped, or a folder gone: anything may have changed
+            elif self._named is not None:
+                self._named.append(os.path.join(change.folder, change.name))
+
+    def _told(self) -> list[str] | None:
+        """For the store: the files changed since it last asked (None: anything may have)."""
+        self._take()
+        named, self._named = self._named, []
+        return named
 
     def again(self) -> bool:
         """At the periodic check: watch the folders that appeared since (a shared folder mounted
@@ -198,10 +223,12 @@ class HistoryWatch:
         return self.follow() if self.following else False
 
     def woke(self) -> bool:
-        """Read what the kernel says changed (``fileno()`` was readable); True when the history moved."""
-        changes = [c for c in self.inotify.changes() if c.name is None or not is_sync_temp(c.name)]
-        if not changes:  # a sync engine's file in the making is not one
+        """Read what the kernel says changed (``fileno()`` was readable, or ``pending``: the store
+        read it meanwhile); True when the history moved."""
+        self._take()
+        if not self.pending:  # a sync engine's file in the making is not a change
             return False
+        self.pending = False
         self.follow()  # a new device's folder, or one gone
         return self.moved()  # the store's fingerprint says whether it was the history
 
