@@ -229,6 +229,61 @@ def signature(path: str) -> Signature | None:
     return Signature(st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+# --- a vdir: a folder of .ics items that vdirsyncer keeps in step with a server --------
+
+
+VDIR_ITEM_SUFFIX = ".ics"
+VDIR_MAX_ITEMS = 5000  # far above one person's open tasks
+
+
+class VdirRead(NamedTuple):
+    items: dict[str, bytes]  # file name -> its bytes
+    problems: list[str]  # items left out, each naming its file and why
+
+
+def read_vdir(folder: str, limit: int) -> VdirRead:
+    """The items of a vdir (``*.ics`` plain files, never through a link), each at most ``limit`` bytes.
+
+    Files ending ``.tmp`` or without the suffix are not items. Raises OSError when the
+    folder cannot be listed (FileNotFoundError: not there yet).
+    """
+    items: dict[str, bytes] = {}
+    problems: list[str] = []
+    names = [n for n in list_dir(folder) if n.endswith(VDIR_ITEM_SUFFIX) and not n.startswith(".")]
+    if len(names) > VDIR_MAX_ITEMS:
+        problems.append(f"{folder}: {len(names)} items, only the first {VDIR_MAX_ITEMS} are read")
+        names = names[:VDIR_MAX_ITEMS]
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            data = read_bytes(path, limit, follow_symlink=False)
+        except (OSError, ValueError) as e:
+            problems.append(f"{path}: {getattr(e, 'strerror', None) or e}; left out")
+            continue
+        if data is not None:  # gone meanwhile: vdirsyncer removed it
+            items[name] = data
+    return VdirRead(items, problems)
+
+
+def write_if_changed(path: str, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically unless the file holds exactly those bytes (a rewrite of the
+    same bytes would still be an upload for vdirsyncer); True when written."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(len(data) + 1) == data:
+                return False
+    except OSError:
+        pass
+    atomic_write(path, data)
+    return True
+
+
+def is_inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it, links resolved (neither need exist)."""
+    real, top = os.path.realpath(path), os.path.realpath(folder)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
 # --- the lock ----------------------------------------------------------------------------
 
 
