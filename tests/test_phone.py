@@ -424,3 +424,16 @@ def test_a_ledger_that_cannot_be_read_is_named(sam: Habitd, vdir: Path) -> None:
     ledger.write_text("task = 3\n")
     with pytest.raises(Exception, match=r"tasks\.toml"):
         sync(sam)
+
+
+def test_an_item_vdirsyncer_wrote_during_a_pass_is_never_overwritten(tmp_path: Path) -> None:
+    from habitd.history import files
+
+    path = tmp_path / "a.ics"
+    path.write_bytes(b"as read")
+    path.write_bytes(b"what vdirsyncer brought meanwhile")
+    assert files.write_if_changed(str(path), b"ours", b"as read") is None
+    assert path.read_bytes() == b"what vdirsyncer brought meanwhile"
+    assert files.write_if_changed(str(path), b"ours", b"what vdirsyncer brought meanwhile") is True
+    assert files.write_if_changed(str(path), b"ours", b"anything") is False
+    assert files.write_if_changed(str(tmp_path / "new.ics"), b"ours", None) is True

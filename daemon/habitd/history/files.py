@@ -265,15 +265,22 @@ def read_vdir(folder: str, limit: int) -> VdirRead:
     return VdirRead(items, problems)
 
 
-def write_if_changed(path: str, data: bytes) -> bool:
+def write_if_changed(path: str, data: bytes, was: bytes | None) -> bool | None:
     """Write ``data`` to ``path`` atomically unless the file holds exactly those bytes (a rewrite of the
-    same bytes would still be an upload for vdirsyncer); True when written."""
+    same bytes would still be an upload for vdirsyncer). ``was``: the bytes the caller read from it
+    (None: it was not there); when the file changed since, it is left alone (another program wrote it
+    meanwhile: the caller reads it again). True: written; False: the same bytes; None: changed meanwhile."""
     try:
         with open(path, "rb") as f:
-            if f.read(len(data) + 1) == data:
-                return False
+            now: bytes | None = f.read(max(len(data), len(was or b"")) + 1)
+    except FileNotFoundError:
+        now = None
     except OSError:
-        pass
+        return None
+    if now == data:
+        return False
+    if now != was:
+        return None
     atomic_write(path, data)
     return True
 

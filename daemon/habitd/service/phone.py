@@ -183,8 +183,10 @@ class PhoneSync:
             if found is None and name in items:  # another item holds that name: never replaced
                 problems.append(f"{os.path.join(self.vdir, name)}: not our task {task.uid}; left as it is")
                 continue
-            if files.write_if_changed(os.path.join(self.vdir, name), task.data):
-                written += 1
+            wrote = files.write_if_changed(os.path.join(self.vdir, name), task.data, items.get(name))
+            if wrote is None:
+                continue  # vdirsyncer wrote it meanwhile: the next pass reads what it brought
+            written += wrote
             done = k.done if k is not None and task.status == COMPLETED else ""
             known[task.uid] = Known(task.uid, task.habit, task.first, task.last, task.status, task.sha, name, done)
         return written
