@@ -437,3 +437,12 @@ def test_an_item_vdirsyncer_wrote_during_a_pass_is_never_overwritten(tmp_path: P
     assert files.write_if_changed(str(path), b"ours", b"what vdirsyncer brought meanwhile") is True
     assert files.write_if_changed(str(path), b"ours", b"anything") is False
     assert files.write_if_changed(str(tmp_path / "new.ics"), b"ours", None) is True
+
+
+def test_every_phone_key_is_documented() -> None:
+    from habitd.habits.schema import PHONE_KEYS
+    from tests.conftest import ROOT
+
+    reference = (ROOT / "docs" / "config.md").read_text()
+    for key, spec in PHONE_KEYS.items():
+        assert f"| `{key}` | `{spec.example}` | {spec.doc} |" in reference, f"docs/config.md lacks phone.{key}"
