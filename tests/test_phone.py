@@ -446,3 +446,32 @@ def test_every_phone_key_is_documented() -> None:
     reference = (ROOT / "docs" / "config.md").read_text()
     for key, spec in PHONE_KEYS.items():
         assert f"| `{key}` | `{spec.example}` | {spec.doc} |" in reference, f"docs/config.md lacks phone.{key}"
+
+
+def test_check_says_when_no_sync_was_seen_for_a_day(
+    sam: Habitd, vdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VDIRSYNCER_CONFIG", str(tmp_path / "none"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    assert "no vdirsyncer config found" in said(sam, "check")
+    conf = tmp_path / "vdirsyncer.conf"
+    conf.write_text(
+        f'[general]\nstatus_path = "{tmp_path}/status/"\n\n[pair alex]\na = "local"\nb = "server"\n'
+        'collections = null\n\n[storage local]\ntype = "filesystem"\n'
+        f'path = "{vdir}/"\nfileext = ".ics"\n\n[storage server]\ntype = "caldav"\nurl = "https://x/"\n'
+        'password.fetch = ["command", "secret-tool", "lookup", "service", "vdirsyncer"]\n'
+    )
+    monkeypatch.setenv("VDIRSYNCER_CONFIG", str(conf))
+    assert "has not synced Alex's tasks yet" in said(sam, "check")
+    (tmp_path / "status").mkdir()
+    items = tmp_path / "status" / "alex.items"
+    items.write_bytes(b"")
+    synced = sam.now - timedelta(hours=5)
+    os.utime(items, (synced.timestamp(), synced.timestamp()))
+    out = said(sam, "check")
+    assert "phone: 0 of Alex's tasks" in out and "no sync" not in out and "not synced" not in out
+    sam.now += timedelta(days=1)
+    assert "no sync of Alex's tasks seen since 2026-11-25 07:00" in said(sam, "check")
+    conf.write_text(conf.read_text().replace(str(vdir), str(tmp_path / "elsewhere")))
+    assert "no pair in" in said(sam, "check")

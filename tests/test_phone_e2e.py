@@ -9,6 +9,7 @@ task, and the tasks Alex made on the phone (one of them repeating) are left alon
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
@@ -124,6 +125,13 @@ def test_alex_ticks_it_on_the_phone_and_sams_status_says_done_by_alex(
         assert chain.todo("phone-made-1").icalendar_component["summary"] == "Buy flowers"
         row = status(daemon)["walk"]
         assert not row["met"] and row["done"] == 0
+
+        # check finds vdirsyncer's pair for the vdir and its latest sync
+        env = {**daemon.env, "VDIRSYNCER_CONFIG": str(chain.folder / "vdirsyncer.conf")}
+        check = subprocess.run(daemon.args("check"), env=env, capture_output=True, text=True, cwd=daemon.folder)
+        said = " ".join(check.stdout.split())
+        assert check.returncode == 0 and "phone: 2 of Alex's tasks in" in said, check.stdout + check.stderr
+        assert "vdirsyncer" not in said and "no sync" not in said, said
     finally:
         assert daemon.stop() == 0
     for what, seconds in times.items():

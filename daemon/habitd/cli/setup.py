@@ -80,7 +80,7 @@ def check(app: App) -> None:
     if config.phone is not None:
         from habitd.service.phone import check_lines
 
-        lines, stop = check_lines(config, app.store)
+        lines, stop = check_lines(config, app.store, now)
         for line in lines:
             out("\n".join(textwrap.wrap(line, 80, subsequent_indent="  ")))
     today = config.today(now)

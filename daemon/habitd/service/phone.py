@@ -247,9 +247,10 @@ def run_pass(sync: PhoneSync, config: Config, now: datetime) -> None:
         log.warning("phone: %s", getattr(e, "strerror", None) or e)
 
 
-def check_lines(config: Config, store: Store) -> tuple[list[str], bool]:
+def check_lines(config: Config, store: Store, now: datetime) -> tuple[list[str], bool]:
     """What ``habitd check`` says of the phone: (lines, whether something stops it)."""
     from habitd.history.phonelog import phone_claims
+    from habitd.service.lastsync import sync_lines
 
     phone = config.phone
     if phone is None:
@@ -271,6 +272,7 @@ def check_lines(config: Config, store: Store) -> tuple[list[str], bool]:
         return [f"phone: {vdir}: {e.strerror}"], True
     lines = [f"phone: {len(ours)} of {phone.person}'s tasks in {vdir}"]
     lines += [f"phone: {p}" for p in problems]
+    lines += sync_lines(vdir, phone.person, now)
     try:
         claims = phone_claims(store.events()).get(phone.person, set())
         mine = sync.log.device_id()
