@@ -475,3 +475,12 @@ def test_check_says_when_no_sync_was_seen_for_a_day(
     assert "no sync of Alex's tasks seen since 2026-11-25 07:00" in said(sam, "check")
     conf.write_text(conf.read_text().replace(str(vdir), str(tmp_path / "elsewhere")))
     assert "no pair in" in said(sam, "check")
+
+
+def test_without_a_shared_folder_the_phones_ticks_live_in_the_state_folder(sam: Habitd, vdir: Path) -> None:
+    sam.write_config(CONFIG + phone_table(vdir))
+    sync(sam)
+    phone_ticks(ours(vdir)[walk_uid()], sam.now)
+    sync(sam)
+    assert row(sam, "walk")["by"] == ["Alex"]
+    assert len(list(sam.state_dir.glob("devices/*/2026-11.toml"))) == 1  # the phone's device: Sam wrote nothing
