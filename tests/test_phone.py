@@ -484,3 +484,21 @@ def test_without_a_shared_folder_the_phones_ticks_live_in_the_state_folder(sam: 
     sync(sam)
     assert row(sam, "walk")["by"] == ["Alex"]
     assert len(list(sam.state_dir.glob("devices/*/2026-11.toml"))) == 1  # the phone's device: Sam wrote nothing
+
+
+def test_an_emptied_vdir_gets_every_task_anew(sam: Habitd, vdir: Path) -> None:
+    """The list deleted and made again on the server: vdirsyncer empties the vdir. That is not
+    the phone deleting each task: they are written again."""
+    sync(sam)
+    for path in vdir.glob("*.ics"):
+        path.unlink()
+    done = sync(sam)
+    assert done is not None and done.written == 4 and walk_uid() in ours(vdir)
+
+
+def test_a_ledger_naming_a_path_is_refused(sam: Habitd, vdir: Path) -> None:
+    sync(sam)
+    ledger = next(sam.state_dir.glob("phone/*/tasks.toml"))
+    ledger.write_text(ledger.read_text().replace(f'file = "{walk_uid()}.ics"', 'file = "../../x.ics"'))
+    with pytest.raises(Exception, match="not the name of an item"):
+        sync(sam)

@@ -72,6 +72,8 @@ def _known(uid: str, raw: Any) -> Known:
     text = {k: raw.get(k, "") for k in ("habit", "status", "sha", "file", "done")}
     if not all(isinstance(v, str) for v in text.values()):
         raise ValueError(f"{uid}: habit, status, sha, file and done must be strings")
+    if os.path.basename(text["file"]) != text["file"] or not text["file"].endswith(".ics"):
+        raise ValueError(f"{uid}: file: {text['file']!r} is not the name of an item in the vdir")
     return Known(uid, text["habit"], first, last, text["status"], text["sha"], text["file"], text["done"],
                  raw.get("deleted") is True)  # fmt: skip
 

@@ -85,6 +85,7 @@ class PhoneSync:
         self.vdir = vdir_path(phone)
         self.log = PhoneLog(store.dir, store.log.root, phone.person, store.log.create_root)
         self._said: set[str] = set()  # problems already logged
+        self.failing = ""  # why the latest pass failed ("": it did not)
 
     def _say(self, problems: list[str]) -> None:
         for p in problems:
@@ -118,6 +119,10 @@ class PhoneSync:
         except FileNotFoundError:
             return None
         known = self.log.read_ledger()
+        live = [k for k in known.values() if not k.deleted and not expired(config, k.last, now)]
+        if not ours and len(live) > 1:  # every one gone at once: a new or emptied list, not the phone's deletes
+            log.info("phone: %s holds none of habitd's tasks; writing them anew", self.vdir)
+            known = {}
         ticks = self._ticks(config, known, ours, now)
         recorded = self.log.record(ticks, now)
         for uid, done in recorded.items():
@@ -240,11 +245,18 @@ class PhoneWatch:
 
 
 def run_pass(sync: PhoneSync, config: Config, now: datetime) -> None:
-    """A pass from the daemon: its failures are logged, never stop reminders."""
+    """A pass from the daemon: its failures are logged (once while they last), never stop reminders."""
     try:
         sync.sync(config, now)
     except (HabitdError, OSError) as e:
-        log.warning("phone: %s", getattr(e, "strerror", None) or e)
+        why = f"{getattr(e, 'strerror', None) or e}"
+        if why != sync.failing:
+            log.warning("phone: %s", why)
+        sync.failing = why
+    else:
+        if sync.failing:
+            log.info("phone: the task list is kept again")
+        sync.failing = ""
 
 
 def check_lines(config: Config, store: Store, now: datetime) -> tuple[list[str], bool]:
