@@ -93,7 +93,7 @@ class PhoneSync:
                 log.warning("phone: %s", p)
         self._said = set(problems)
 
-    def _read(self) -> tuple[dict[str, bytes], dict[str, Ours], list[str]]:
+    def read(self) -> tuple[dict[str, bytes], dict[str, Ours], list[str]]:
         read = files.read_vdir(self.vdir, ITEM_MAX_BYTES)
         problems = list(read.problems)
         ours: dict[str, Ours] = {}
@@ -115,7 +115,7 @@ class PhoneSync:
         """One pass; None when there is no vdir yet (vdirsyncer has not made it)."""
         check_place(config)
         try:
-            items, ours, problems = self._read()
+            items, ours, problems = self.read()
         except FileNotFoundError:
             return None
         known = self.log.read_ledger()
@@ -274,7 +274,7 @@ def check_lines(config: Config, store: Store, now: datetime) -> tuple[list[str],
     sync = PhoneSync(store, phone)
     vdir = sync.vdir
     try:
-        _items, ours, problems = sync._read()
+        _items, ours, problems = sync.read()
     except FileNotFoundError:
         return [
             f"phone: {vdir} is not there yet; set up vdirsyncer for {phone.person}'s task list and run"
