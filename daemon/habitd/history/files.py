@@ -231,64 +231,38 @@ def signature(path: str) -> Signature | None:
 
 # --- a vdir: a folder of .ics items that vdirsyncer keeps in step with a server --------
 
-
-VDIR_ITEM_SUFFIX = ".ics"
 VDIR_MAX_ITEMS = 5000  # far above one person's open tasks
 
 
-class VdirRead(NamedTuple):
-    items: dict[str, bytes]  # file name -> its bytes
-    problems: list[str]  # items left out, each naming its file and why
-
-
-def read_vdir(folder: str, limit: int) -> VdirRead:
-    """The items of a vdir (``*.ics`` plain files, never through a link), each at most ``limit`` bytes.
-
-    Files ending ``.tmp`` or without the suffix are not items. Raises OSError when the
-    folder cannot be listed (FileNotFoundError: not there yet).
-    """
+def read_vdir(folder: str, limit: int) -> tuple[dict[str, bytes], list[str]]:
+    """A vdir's items (``*.ics`` plain files, never through a link, each at most ``limit`` bytes) by file
+    name, and the problems of those left out. OSError when it cannot be listed (FileNotFoundError: not yet)."""
+    names = [n for n in list_dir(folder) if n.endswith(".ics") and not n.startswith(".")]
+    problems = [f"{folder}: {len(names)} items, only {VDIR_MAX_ITEMS} read"] if len(names) > VDIR_MAX_ITEMS else []
     items: dict[str, bytes] = {}
-    problems: list[str] = []
-    names = [n for n in list_dir(folder) if n.endswith(VDIR_ITEM_SUFFIX) and not n.startswith(".")]
-    if len(names) > VDIR_MAX_ITEMS:
-        problems.append(f"{folder}: {len(names)} items, only the first {VDIR_MAX_ITEMS} are read")
-        names = names[:VDIR_MAX_ITEMS]
-    for name in names:
-        path = os.path.join(folder, name)
+    for name in names[:VDIR_MAX_ITEMS]:
         try:
-            data = read_bytes(path, limit, follow_symlink=False)
+            data = read_bytes(os.path.join(folder, name), limit, follow_symlink=False)
         except (OSError, ValueError) as e:
-            problems.append(f"{path}: {getattr(e, 'strerror', None) or e}; left out")
+            problems.append(f"{os.path.join(folder, name)}: {getattr(e, 'strerror', None) or e}; left out")
             continue
-        if data is not None:  # gone meanwhile: vdirsyncer removed it
+        if data is not None:  # None: vdirsyncer removed it meanwhile
             items[name] = data
-    return VdirRead(items, problems)
+    return items, problems
 
 
 def write_if_changed(path: str, data: bytes, was: bytes | None) -> bool | None:
-    """Write ``data`` to ``path`` atomically unless the file holds exactly those bytes (a rewrite of the
-    same bytes would still be an upload for vdirsyncer). ``was``: the bytes the caller read from it
-    (None: it was not there); when the file changed since, it is left alone (another program wrote it
-    meanwhile: the caller reads it again). True: written; False: the same bytes; None: changed meanwhile."""
+    """Write ``data`` atomically unless the file holds those bytes (for vdirsyncer a rewrite is an upload):
+    True when written, False when the same. None, leaving it alone, when it no longer holds ``was``, the
+    bytes the caller read (None: not there): another program wrote it meanwhile, the caller reads it again."""
     try:
-        with open(path, "rb") as f:
-            now: bytes | None = f.read(max(len(data), len(was or b"")) + 1)
-    except FileNotFoundError:
-        now = None
-    except OSError:
+        now = read_bytes(path, max(len(data), len(was or b"")), follow_symlink=False)
+    except (OSError, ValueError):  # larger than either, a link, unreadable: not ours to replace
         return None
-    if now == data:
-        return False
-    if now != was:
-        return None
+    if now == data or now != was:
+        return None if now != data else False
     atomic_write(path, data)
     return True
-
-
-def is_inside(path: str, folder: str) -> bool:
-    """Whether ``path`` is ``folder`` or lies inside it, links resolved (neither need exist)."""
-    real, top = os.path.realpath(path), os.path.realpath(folder)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 # --- the lock ----------------------------------------------------------------------------

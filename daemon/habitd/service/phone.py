@@ -56,7 +56,8 @@ def check_place(config: Config) -> None:
     if config.phone is None or not config.settings.shared_dir:
         return
     vdir, shared = vdir_path(config.phone), os.path.expanduser(config.settings.shared_dir)
-    if files.is_inside(vdir, shared):
+    real, top = os.path.realpath(vdir), os.path.realpath(shared)  # links resolved; neither need exist
+    if os.path.commonpath([real, top]) == top:
         raise VdirInShared(vdir, shared)
 
 
@@ -94,10 +95,9 @@ class PhoneSync:
         self._said = set(problems)
 
     def read(self) -> tuple[dict[str, bytes], dict[str, Ours], list[str]]:
-        read = files.read_vdir(self.vdir, ITEM_MAX_BYTES)
-        problems = list(read.problems)
+        items, problems = files.read_vdir(self.vdir, ITEM_MAX_BYTES)
         ours: dict[str, Ours] = {}
-        for name, data in read.items.items():
+        for name, data in items.items():
             try:
                 item = read_item(data)
             except ItemProblem as e:
@@ -109,7 +109,7 @@ class PhoneSync:
                 problems.append(f"{os.path.join(self.vdir, name)}: a second item of task {item.uid}; left out")
                 continue
             ours[item.uid] = Ours(name, item, digest(data))
-        return read.items, ours, problems
+        return items, ours, problems
 
     def sync(self, config: Config, now: datetime) -> Pass | None:
         """One pass; None when there is no vdir yet (vdirsyncer has not made it)."""
