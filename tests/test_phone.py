@@ -502,3 +502,16 @@ def test_a_ledger_naming_a_path_is_refused(sam: Habitd, vdir: Path) -> None:
     ledger.write_text(ledger.read_text().replace(f'file = "{walk_uid()}.ics"', 'file = "../../x.ics"'))
     with pytest.raises(Exception, match="not the name of an item"):
         sync(sam)
+
+
+def test_a_task_the_phone_left_unreadable_is_named_not_taken_for_deleted(sam: Habitd, vdir: Path) -> None:
+    sync(sam)
+    path = ours(vdir)[walk_uid()]
+    path.write_bytes(b"BEGIN:VCALENDAR\r\n\xff\xfe broken\r\n")
+    done = sync(sam)
+    assert done is not None and any(path.name in p for p in done.problems)
+    assert path.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n\xff")  # left as it is
+    path.unlink()  # now gone: then it is the phone's delete
+    sync(sam)
+    sync(sam)
+    assert walk_uid() not in ours(vdir)

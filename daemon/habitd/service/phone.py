@@ -25,7 +25,7 @@ from habitd.habits.config import Config, Phone
 from habitd.habits.periods import period_index
 from habitd.history import files
 from habitd.history.logformat import is_sync_temp
-from habitd.history.phonelog import Known, PhoneLog, Tick
+from habitd.history.phonelog import Known, PhoneLog, Tick, person_part
 from habitd.history.store import Store
 from habitd.service.watch import FolderWatch
 
@@ -85,6 +85,7 @@ class PhoneSync:
         self.phone = phone
         self.vdir = vdir_path(phone)
         self.log = PhoneLog(store.dir, store.log.root, phone.person, store.log.create_root)
+        self._mine = f"-{person_part(phone.person)}"  # how the UIDs of this person's tasks end
         self._said: set[str] = set()  # problems already logged
         self.failing = ""  # why the latest pass failed ("": it did not)
 
@@ -103,8 +104,8 @@ class PhoneSync:
             except ItemProblem as e:
                 problems.append(f"{os.path.join(self.vdir, name)}: {e}; left out")
                 continue
-            if isinstance(item, Foreign):
-                continue
+            if isinstance(item, Foreign) or not item.uid.endswith(self._mine):
+                continue  # not a task of ours, or another person's
             if item.uid in ours:
                 problems.append(f"{os.path.join(self.vdir, name)}: a second item of task {item.uid}; left out")
                 continue
@@ -123,7 +124,7 @@ class PhoneSync:
         if not ours and len(live) > 1:  # every one gone at once: a new or emptied list, not the phone's deletes
             log.info("phone: %s holds none of habitd's tasks; writing them anew", self.vdir)
             known = {}
-        ticks = self._ticks(config, known, ours, now)
+        ticks = self._ticks(config, known, ours, set(items), now)
         recorded = self.log.record(ticks, now)
         for uid, done in recorded.items():
             known[uid] = known[uid]._replace(done=done)
@@ -139,13 +140,15 @@ class PhoneSync:
         self._say(problems)
         return Pass(n_tick, n_untick, written, removed, problems)
 
-    def _ticks(self, config: Config, known: dict[str, Known], ours: dict[str, Ours], now: datetime) -> list[Tick]:
+    def _ticks(
+        self, config: Config, known: dict[str, Known], ours: dict[str, Ours], names: set[str], now: datetime
+    ) -> list[Tick]:
         """What the phone did to each of our tasks since this machine wrote it; deleted ones are marked."""
         ticks = []
         for uid, k in list(known.items()):
-            if k.deleted:
-                continue
             found = ours.get(uid)
+            if k.deleted or (found is None and k.file in names):  # its file there but unreadable: not deleted
+                continue
             if found is None:  # deleted on the phone (vdirsyncer removed its file): never written again
                 known[uid] = k._replace(deleted=True)
                 log.info("phone: the task of %s for %s was deleted on the phone", k.habit, k.first.isoformat())
