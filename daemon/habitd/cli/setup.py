@@ -80,13 +80,20 @@ def check(app: App) -> None:
         out(line)
     for advice in _advice(app, config, state):
         out("\n".join(textwrap.wrap(f"note: {advice}", 80, subsequent_indent="  ")))
+    stop = False
+    if config.phone is not None:
+        from habitd.service.phone import check_lines
+
+        lines, stop = check_lines(config, app.store, now)
+        for line in lines:
+            out("\n".join(textwrap.wrap(line, 80, subsequent_indent="  ")))
     today = config.today(now)
     for line in render.future_lines(views.future_completions(config, state, today), today, config.settings.name):
         click.echo(line, err=True)
     for notice in config.notices:  # the shared habits: a conflict copy, a file left out, a key ignored
         lines = textwrap.wrap(f"habitd: problem: {notice}", 100, subsequent_indent="  ", break_on_hyphens=False)
         click.echo("\n".join(lines), err=True)
-    if check_sharing(app) or config.notices:
+    if check_sharing(app) or config.notices or stop:
         sys.exit(EXIT_RUNTIME)
 
 

@@ -19,7 +19,7 @@ from habitd.errors import ConfigError, UsageError, describe_toml_error
 from habitd.habits.clock import logical_day
 from habitd.habits.cron import Cron
 from habitd.habits.recurrence import DaySet, Every
-from habitd.habits.schema import HABIT_KEYS, SETTINGS_KEYS, Key, Problems
+from habitd.habits.schema import HABIT_KEYS, PHONE_KEYS, SETTINGS_KEYS, Key, Problems
 from habitd.limits import toml_loads
 
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -45,6 +45,14 @@ class Settings(NamedTuple):
     ical_path: str | None = None  # as written: "~/" is expanded by whoever writes the file
     shared_dir: str | None = None  # as written; None: the history stays in the state folder
     name: str = ""  # this device's person, as the events and views name them
+
+
+class Phone(NamedTuple):
+    """``[phone]``: this machine keeps ``person``'s phone task list in the vdir ``vdir`` (as written)."""
+
+    person: str
+    vdir: str
+    quiet_hours: tuple[time, time] | None = None  # None: the settings' quiet hours
 
 
 class Habit(NamedTuple):
@@ -75,6 +83,7 @@ class Config(NamedTuple):
     habit_files: str | None = None  # shared: the folder of the habit files (one per habit); None: this file
     notices: tuple[str, ...] = ()  # what was left out of the shared habits, and why (``habitd check`` says)
     conflicts: tuple[tuple[str, str], ...] = ()  # (habit id, a sync engine's conflict copy of its file)
+    phone: Phone | None = None  # a partner's phone whose tasks this machine writes and reads
 
     def named(self, name: str) -> Config:
         """This config as this machine's person ``name`` sees it (a shared config names no one); "": as is."""
@@ -132,8 +141,9 @@ def parse_config(text: str, source: str, system_tz: str = "UTC") -> Config:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
     problems: Problems = []
-    check_keys(doc, ("settings", "habits"), "", problems)
+    check_keys(doc, ("settings", "habits", "phone"), "", problems)
     settings = parse_settings(doc.get("settings", {}), system_tz, problems)
+    phone = parse_phone(doc["phone"], problems) if "phone" in doc else None
     raw_habits = doc.get("habits", {})
     if not isinstance(raw_habits, dict):
         problems.append("habits: must be a table of habits ([habits.ID])")
@@ -147,7 +157,7 @@ def parse_config(text: str, source: str, system_tz: str = "UTC") -> Config:
         problems.append("habits: no habits yet; add a [habits.ID] table (`habitd init` writes an example)")
     if problems:
         raise ConfigError(source, problems)
-    return Config(settings=settings, habits=tuple(habits))
+    return Config(settings=settings, habits=tuple(habits), phone=phone)
 
 
 def _values(table: dict[str, Any], keys: dict[str, Key], where: str, problems: Problems) -> dict[str, Any]:
@@ -174,6 +184,20 @@ def parse_settings(raw: Any, system_tz: str, problems: Problems) -> Settings:
     except (ValueError, OSError, KeyError):
         tz_name, tz = "UTC", ZoneInfo("UTC")
     return Settings(timezone=tz_name, tz=tz, **values)
+
+
+def parse_phone(raw: Any, problems: Problems) -> Phone | None:
+    """The [phone] table: both keys needed."""
+    if not isinstance(raw, dict):
+        problems.append("phone: must be a table ([phone])")
+        return None
+    values = _values(raw, PHONE_KEYS, "phone.", problems)
+    missing = [k for k in ("person", "vdir") if k not in raw]
+    for key in missing:
+        problems.append(f"phone.{key}: missing; [phone] needs both person and vdir")
+    if missing or len(values) < len(raw):
+        return None
+    return Phone(**values)
 
 
 def parse_habit(habit_id: str, raw: Any, problems: Problems) -> Habit | None:

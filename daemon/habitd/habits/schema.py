@@ -1,9 +1,9 @@
-"""The config's schema: every key of ``[settings]`` and of a ``[habits.ID]`` table.
+"""The config's schema: every key of ``[settings]``, of ``[phone]`` and of a ``[habits.ID]`` table.
 
 Each key is a ``Key``: its doc, the parser that validates its value and an
 example. A parser returns the value, or None after appending each problem with
 its place (``habits.date-night.at: "25:00" is not a time (HH:MM)``), so the
-whole file is checked at once. ``SETTINGS_KEYS`` and ``HABIT_KEYS`` drive
+whole file is checked at once. ``SETTINGS_KEYS``, ``PHONE_KEYS`` and ``HABIT_KEYS`` drive
 validation and defaults; a test keeps docs/config.md's reference and
 ``config.example.toml`` in step with them.
 """
@@ -287,6 +287,20 @@ SETTINGS_KEYS: dict[str, Key] = {
         '"~/Sync/habitd"',
     ),
     "name": Key('the person using this device, shown as "done by ..." to the other', _name, '"Sam"'),
+}
+
+# ``[phone]``: a partner's phone whose task list this machine keeps (docs/phone.md). Only where and
+# for whom: the server's address and its password are vdirsyncer's, never habitd's.
+PHONE_KEYS: dict[str, Key] = {
+    "person": Key("whose phone: their tasks are written, and their ticks count as done by them", _name, '"Alex"'),
+    "vdir": Key(
+        "the folder of .ics files vdirsyncer keeps in step with the phone's task list; never inside the shared folder",
+        _file_path,
+        '"~/.local/share/habitd/phone/alex"',
+    ),
+    "quiet_hours": Key(
+        "no alarm on the phone inside this window; default: the settings' quiet_hours", _quiet, '"23:00-08:00"'
+    ),
 }
 
 HABIT_KEYS: dict[str, Key] = {

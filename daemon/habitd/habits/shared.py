@@ -18,7 +18,7 @@ import tomllib
 from typing import Any, NamedTuple
 
 from habitd.errors import ConfigError, describe_toml_error
-from habitd.habits.config import Config, Habit, check_keys, parse_habit, parse_settings
+from habitd.habits.config import Config, Habit, check_keys, parse_habit, parse_phone, parse_settings
 from habitd.habits.schema import HABIT_KEYS, SETTINGS_KEYS, Problems
 from habitd.limits import toml_loads
 
@@ -44,9 +44,10 @@ def parse_shared(local_text: str, local_source: str, shared: SharedHabits, syste
     """This machine's config with the shared habits; ConfigError only for this machine's own file."""
     doc = _load(local_text, local_source)
     problems: Problems = []
-    check_keys(doc, ("settings", "habits"), "", problems)
+    check_keys(doc, ("settings", "habits", "phone"), "", problems)
     raw_settings = doc.get("settings", {})
     settings = parse_settings(raw_settings, system_tz, problems)
+    phone = parse_phone(doc["phone"], problems) if "phone" in doc else None  # this machine's, never shared
     if problems:
         raise ConfigError(local_source, problems)
     notices = list(shared.notices)
@@ -73,6 +74,7 @@ def parse_shared(local_text: str, local_source: str, shared: SharedHabits, syste
         habit_files=shared.folder,
         notices=tuple(notices),
         conflicts=shared.conflicts,
+        phone=phone,
     )
 
 
@@ -89,7 +91,7 @@ def _foreign_keys(table: dict[str, Any], allowed: tuple[str, ...], source: str, 
     for key, value in table.items():
         if key in allowed:
             kept[key] = value
-        elif key in SETTINGS_KEYS or key == "settings":
+        elif key in SETTINGS_KEYS or key in ("settings", "phone"):
             notices.append(
                 f"{source}: {key}: a setting of each machine, never read from the shared folder"
                 " (set it in your own config); ignored"

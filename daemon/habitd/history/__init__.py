@@ -14,6 +14,8 @@ May import: ``habitd`` (its version), ``habitd.errors``, ``habitd.paths``, ``hab
   the state derived from them, a change as events, the move from a state file of before.
 - ``record``, ``people``, ``merge``, ``rename``: every change to the history; who did what;
   merging an imported history; renaming a habit.
+- ``phonelog``: a partner's phone as a device of its own (its ticks as their completions),
+  and what this machine last wrote to the phone's task list.
 - ``join``, ``configfile``: ``habitd init --join`` planned then applied; what the history
   needs of a config that may not parse.
 """

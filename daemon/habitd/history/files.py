@@ -248,6 +248,42 @@ def signature(path: str) -> Signature | None:
     return Signature(st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+# --- a vdir: a folder of .ics items that vdirsyncer keeps in step with a server --------
+
+VDIR_MAX_ITEMS = 5000  # far above one person's open tasks
+
+
+def read_vdir(folder: str, limit: int) -> tuple[dict[str, bytes], list[str]]:
+    """A vdir's items (``*.ics`` plain files, never through a link, each at most ``limit`` bytes) by file
+    name, and the problems of those left out. OSError when it cannot be listed (FileNotFoundError: not yet)."""
+    names = [n for n in list_dir(folder) if n.endswith(".ics") and not n.startswith(".")]
+    problems = [f"{folder}: {len(names)} items, only {VDIR_MAX_ITEMS} read"] if len(names) > VDIR_MAX_ITEMS else []
+    items: dict[str, bytes] = {}
+    for name in names[:VDIR_MAX_ITEMS]:
+        try:
+            data = read_bytes(os.path.join(folder, name), limit, follow_symlink=False)
+        except (OSError, ValueError) as e:
+            problems.append(f"{os.path.join(folder, name)}: {getattr(e, 'strerror', None) or e}; left out")
+            continue
+        if data is not None:  # None: vdirsyncer removed it meanwhile
+            items[name] = data
+    return items, problems
+
+
+def write_if_changed(path: str, data: bytes, was: bytes | None) -> bool | None:
+    """Write ``data`` atomically unless the file holds those bytes (for vdirsyncer a rewrite is an upload):
+    True when written, False when the same. None, leaving it alone, when it no longer holds ``was``, the
+    bytes the caller read (None: not there): another program wrote it meanwhile, the caller reads it again."""
+    try:
+        now = read_bytes(path, max(len(data), len(was or b"")), follow_symlink=False)
+    except (OSError, ValueError):  # larger than either, a link, unreadable: not ours to replace
+        return None
+    if now == data or now != was:
+        return None if now != data else False
+    atomic_write(path, data)
+    return True
+
+
 # --- the lock ----------------------------------------------------------------------------
 
 

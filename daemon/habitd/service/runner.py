@@ -41,6 +41,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from habitd.errors import HabitdError
 from habitd.habits.config import Config
@@ -60,6 +61,9 @@ from habitd.service.notify import Notifier
 from habitd.service.sdnotify import sd_notify
 from habitd.service.timer import Stopping, Timer
 from habitd.service.watch import HistoryWatch
+
+if TYPE_CHECKING:
+    from habitd.service.phone import PhoneSync, PhoneWatch
 
 log = logging.getLogger("habitd")
 
@@ -160,6 +164,8 @@ class Runner:
         self.timer = Timer(lambda: self.wakeup.poke(_JOB))
         self.bubbles = Bubbles(notifier, store, lambda: self.config, clock)
         self._locks: list[int] = []  # the daemon locks' descriptors, while run() holds them
+        self.phone: tuple[PhoneSync, PhoneWatch] | None = None  # a partner's phone task list ([phone])
+        self._follow_phone()
 
     # --- config -----------------------------------------------------------
 
@@ -200,9 +206,31 @@ class Runner:
         self.notifier.timeout = new.settings.notify_timeout  # every setting applies without a restart
         self.store.set_personal(frozenset(h.id for h in new.habits if h.each))  # the history's take-back rule
         stamp_zone(new.settings.tz)  # log stamps follow a new time zone
+        self._follow_phone()
         self.check(force=bool(changed))
+        self.phone_pass()
         self.feeds.update(self.config, self.clock(), config_changed=True, next_times=self.timer.when)
         sd_notify("READY=1")
+
+    def _follow_phone(self) -> None:
+        """Keep the phone task list the config names (none: nothing, and icalendar is not loaded)."""
+        wanted = self.config.phone
+        if self.phone is not None and self.phone[0].phone == wanted:
+            return
+        if self.phone is not None:
+            self.phone[1].close()
+            self.phone = None
+        if wanted is not None:
+            from habitd.service.phone import PhoneSync, PhoneWatch, vdir_path
+
+            self.phone = PhoneSync(self.store, wanted), PhoneWatch(vdir_path(wanted))
+
+    def phone_pass(self) -> None:
+        """Bring the phone's task list and its ticks up to date (nothing without one)."""
+        if self.phone is not None:
+            from habitd.service.phone import run_pass
+
+            run_pass(self.phone[0], self.config, self.clock())
 
     # --- the work -----------------------------------------------------------
 
@@ -261,6 +289,7 @@ class Runner:
         if self.store.saved is not saved:  # it recorded something shown: read what it wrote
             state = None
         self.schedule(now, state=state)
+        self.phone_pass()
         self.feeds.update(self.config, self.clock(), next_times=self.timer.when, state=state)
 
     # --- start, the loop, stop -------------------------------------------------
@@ -283,6 +312,8 @@ class Runner:
         self.wakeup.close()
         self.watch.close()
         self.config_watch.close()
+        if self.phone is not None:
+            self.phone[1].close()
         while self._locks:
             os.close(self._locks.pop())
 
@@ -295,6 +326,7 @@ class Runner:
             self.notifier.open()
             self.bubbles.show_again(self.clock())
             self.check()
+            self.phone_pass()
             n = len(self.config.habits)
             log.info("running: %d habit%s, notifications via %s", n, "" if n == 1 else "s", self.notifier.backend)
             sd_notify("READY=1")
@@ -314,6 +346,9 @@ class Runner:
         while True:
             fds = [self.wakeup.fileno()]
             fds += [w.fileno() for w in (self.watch, self.config_watch) if w.active]
+            phone = self.phone[1] if self.phone is not None and self.phone[1].active else None
+            if phone is not None:
+                fds.append(phone.fileno())
             # a change the store read meanwhile (while planning) is looked at without waiting
             wait = 0.0 if self.watch.pending else max(0.0, next_tick - time.monotonic())
             ready, _, _ = select.select(fds, [], [], wait)
@@ -323,6 +358,8 @@ class Runner:
             if self.config_watch.active and self.config_watch.fileno() in ready and self._config_moved():
                 self.reload("the config changed")
             self._dispatch(woke, self.watch.pending or (self.watch.active and self.watch.fileno() in ready))
+            if phone is not None and phone.fileno() in ready and phone.woke():
+                self.phone_pass()  # vdirsyncer brought the phone's changes
             if time.monotonic() >= next_tick:
                 last_wall, last_mono = self._tick(last_wall, last_mono)
                 next_tick = time.monotonic() + self.tick_seconds
@@ -362,6 +399,9 @@ class Runner:
             late = local_minute(due, self.config.settings.tz)
             log.warning("the reminder due at %s did not fire on time; checking now", late)
             self.check()
+        if self.phone is not None:
+            self.phone[1].again()  # the vdir made by vdirsyncer's first sync
+            self.phone_pass()  # a new period's tasks; the changes of a vdir not watched
         self.feeds.update(self.config, wall, next_times=self.timer.when)  # a new day, or the daemon's own saves
         self.store.flush()  # the history caught up with since the last check, for the next command
         return wall, mono
