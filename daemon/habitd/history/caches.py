@@ -99,6 +99,8 @@ class Caches:
         self.texts = Texts()  # the log files read last, to parse only what was appended to them
 
     def set_personal(self, personal: frozenset[str]) -> None:
+        if personal != getattr(self, "personal", personal):
+            self._derived = None  # derived with the other rule: the history held in memory is stale too
         self.personal = personal
         self._of: Any = (self.root, *sorted(personal)) if personal else self.root  # what a cache must be of
 
