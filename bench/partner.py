@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import time
 from collections.abc import Callable
@@ -111,8 +110,3 @@ def check_write_cost(results: dict[str, object]) -> None:
             f"a partner's write cost the daemon {cost} ms of CPU at 10 years of history"
             f" (goal {PARTNER_WRITE_LIMIT_MS:g} ms, the benchmark fails past {PARTNER_WRITE_FAIL_MS:g})"
         )
-
-
-def median_of(runs: list[dict[str, object]], key: str) -> float:
-    values = [float(r[key]) for r in runs if isinstance(r.get(key), (int, float))]  # type: ignore[arg-type]
-    return round(statistics.median(values), 1) if values else float("nan")

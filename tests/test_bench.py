@@ -47,6 +47,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         "log_catch_up_ms",
         "log_catch_up_undo_ms",
         "partner_cpu_ms_per_write",
+        "partner_write_cpu_ms",
         "stats_13_10y_ms",
         "grid_13_10y_ms",
         "export_json_13x10y_ms",
@@ -55,3 +56,15 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     ):
         assert isinstance(figures[key], (int, float)), key
     assert "done / floor" in r.stdout
+
+
+def test_a_costly_partner_write_fails_the_benchmark() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from partner import CostlyWrite, check_write_cost
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    check_write_cost({"partner_write_cpu_ms": 9.5})
+    check_write_cost({"partner_write_cpu_ms": "skipped"})
+    with pytest.raises(CostlyWrite, match=r"49\.8 ms of CPU"):
+        check_write_cost({"partner_write_cpu_ms": 49.8})

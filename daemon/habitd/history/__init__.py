@@ -9,7 +9,8 @@ May import: ``habitd`` (its version), ``habitd.errors``, ``habitd.paths``, ``hab
 - ``statefile``: ``state.toml``, this machine's bookkeeping, with its lock and backups.
 - ``eventlog``, ``logformat``, ``identity``, ``writer``: the event log in a folder, its
   files' names and format, this machine's device id, the stamping of a write's events.
-- ``caches`` (the files) and ``cache`` (their encoding): the derived history kept locally.
+- ``caches`` (the files) and ``cache`` (their encoding): the derived history kept locally;
+  ``cache_texts``: the log files read last, so that one that only grew is parsed from its end.
 - ``events``, ``hlc``, ``derive``, ``changes``, ``migrate``: the events and their stamps,
   the state derived from them, a change as events, the move from a state file of before.
 - ``record``, ``people``, ``merge``, ``rename``: every change to the history; who did what;

@@ -72,12 +72,15 @@ def copy_of(state: State) -> State:
     return out
 
 
-class Derived(NamedTuple):
+class Derived:
     """The history as last derived in this process, and the log files' signatures it is of."""
 
-    signatures: dict[str, Signature]
-    state: State  # never handed out: callers get copies
-    seen: Stamp | None
+    __slots__ = ("seen", "signatures", "state")
+
+    def __init__(self, signatures: dict[str, Signature], state: State, seen: Stamp | None) -> None:
+        self.signatures = signatures
+        self.state = state  # never handed out: callers get copies
+        self.seen = seen
 
 
 class Caches:

@@ -69,7 +69,8 @@ class Feeds:
     reload (``config_changed``: the calendar feed too), when another process
     changed the state (``Runner.state_changed``, woken by inotify), and at its
     periodic check (a new day, its own saves). It is cheap when nothing changed:
-    one stat of the state file.
+    the store's fingerprint (a stat of the state file, and of the log files the
+    watch named since). After a change the runner hands it the state it read.
     """
 
     def __init__(self, folder: str | None, state: Store) -> None:
