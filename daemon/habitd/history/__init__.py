@@ -17,6 +17,8 @@ May import: ``habitd`` (its version), ``habitd.errors``, ``habitd.paths``, ``hab
   merging an imported history; renaming a habit.
 - ``phonelog``: a partner's phone as a device of its own (its ticks as their completions),
   and what this machine last wrote to the phone's task list.
-- ``join``, ``configfile``: ``habitd init --join`` planned then applied; what the history
-  needs of a config that may not parse.
+- ``join``, ``configfile``: ``habitd init --join`` planned then applied; the config in use
+  (this machine's file with the shared habits) and what the history needs of one that may not parse.
+- ``habitfiles``, ``configmove``: the shared habit files (one per habit) and their conflict
+  copies; moving an older sharing layout over to them.
 """
