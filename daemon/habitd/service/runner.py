@@ -199,6 +199,7 @@ class Runner:
             sd_notify("READY=1")
             return
         changed = _log_reload(why, self.config, new)
+        self._start_now({h.id for h in new.habits} - {h.id for h in self.config.habits})
         if new.settings != self.config.settings:
             changed = [h.id for h in new.habits]  # a new zone or quiet hours moves every reminder
         self.config = new
@@ -231,6 +232,19 @@ class Runner:
             from habitd.service.phone import run_pass
 
             run_pass(self.phone[0], self.config, self.clock())
+
+    def _start_now(self, added: set[str]) -> None:
+        """A habit the config gains while the daemon runs reminds from now on: what fell due before
+        is not shown late. A partner's rename arrives as a habit gained (its file) and a history
+        that follows a moment later: the period met under the old id must not pop up again."""
+        if not added:
+            return
+        now = self.clock()
+        with contextlib.suppress(HabitdError), self.store.update() as state:  # unreadable: the check says why
+            for hid in added:
+                r = state.reminder(hid)
+                if r.handled is None or r.handled < now:
+                    r.handled = now
 
     # --- the work -----------------------------------------------------------
 
