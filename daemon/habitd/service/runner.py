@@ -199,7 +199,8 @@ class Runner:
             sd_notify("READY=1")
             return
         changed = _log_reload(why, self.config, new)
-        self._start_now({h.id for h in new.habits} - {h.id for h in self.config.habits})
+        if self.config.habits:  # none known before (the shared folder away): what is due shows now
+            self._start_now({h.id for h in new.habits} - {h.id for h in self.config.habits})
         if new.settings != self.config.settings:
             changed = [h.id for h in new.habits]  # a new zone or quiet hours moves every reminder
         self.config = new
