@@ -252,6 +252,12 @@ def test_make_run_uses_a_demo_state_folder_and_says_what_it_uses(tmp_path: Path)
     assert "Its reminder comes at " in out and "Ctrl-C" in out
     assert (demo / "config.toml").exists() and (demo / "state" / "state.toml").exists()
     assert not (home / ".local" / "state").exists() and not (home / ".config").exists()
+    # The command it offers for another terminal works there, where the checkout's .venv/bin is on no PATH.
+    offered = out.split("In another terminal: `", 1)[1].split("`", 1)[0]
+    shell = {**env, "PATH": "/usr/bin:/bin"}
+    status = subprocess.run(offered, shell=True, cwd=tmp_path, env=shell, capture_output=True, text=True)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith("habit ") and "demo" in status.stdout
 
 
 MANY = (

@@ -49,6 +49,7 @@ def test_a_private_note_stays_on_this_machine_while_the_completion_is_shared(
     assert sam.json("journal")["notes"] == [
         {
             "habit": "thanks",
+            "archived": False,
             "date": "2026-11-25",
             "written": "2026-11-25T12:00:00+01:00",
             "text": "grateful for the soup",

@@ -60,3 +60,38 @@ def test_an_archived_habit_is_marked_where_it_appears(archived: Habitd) -> None:
     assert "thanks is archived" in archived("history", "thanks").stdout
     done = archived("done", "listen")
     assert done.exit_code == 0 and "archived" not in done.stdout
+
+
+def test_an_archived_habit_is_marked_in_every_view_that_shows_it(archived: Habitd) -> None:
+    """The same word, ``archived``, wherever an archived habit's row, note or figures appear."""
+    assert archived("done", "thanks", "--date", "yesterday", "--note", "a quiet evening").exit_code == 0
+    assert archived("done", "listen", "--note", "a walk").exit_code == 0
+
+    def row(args: tuple[str, ...], start: str) -> str:
+        return next(x for x in archived(*args).stdout.splitlines() if start in x.split())
+
+    assert row(("grid", "--all"), "thanks").endswith("archived")
+    assert row(("stats",), "thanks").endswith("archived")
+    assert archived("stats", "thanks").stdout.splitlines()[0] == "Thanks (every day, archived)"
+    assert row(("today", "--all"), "thanks").endswith("(archived)")
+    assert "thanks" not in archived("today").stdout
+    assert row(("journal",), "2026-11-24").endswith("thanks  (archived)")
+    for args in (("grid", "--all"), ("stats",), ("today",), ("journal",)):  # a habit in use: no word
+        assert "archived" not in row(args, "listen" if args[0] != "journal" else "2026-11-25"), args
+    assert "archived" not in archived("grid").stdout  # without --all, not there at all
+
+    def flags(doc: dict, key: str = "habits") -> dict[str, bool]:
+        return {h.get("id", h.get("habit")): h["archived"] for h in doc[key]}
+
+    assert flags(archived.json("grid", "--all")) == {"date-night": False, "thanks": True, "listen": False}
+    assert flags(archived.json("stats")) == {"date-night": False, "thanks": True, "listen": False}
+    assert flags(archived.json("report")) == {"date-night": False, "thanks": True, "listen": False}
+    assert flags(archived.json("journal"), "notes") == {"thanks": True, "listen": False}
+    today = archived.json("today", "--all")
+    assert {h["id"]: h["archived"] for key in ("due", "open", "done") for h in today[key]}["thanks"] is True
+
+    svg = archived("report", "--year", "2026").stdout
+    thanks = svg[svg.index('id="habit-thanks"') :].split("</g>")[0]
+    assert ">archived · done 1 time" in thanks
+    listen = svg[svg.index('id="habit-listen"') :].split("</g>")[0]
+    assert "archived" not in listen

@@ -3,7 +3,18 @@ reminder is about is not due, and future, not tracked and not due each look thei
 
 from __future__ import annotations
 
-from habitd.exchange import report
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from habitd.exchange import report, tasks
+from habitd.habits.config import parse_config
+from habitd.habits.periods import period_index
+from habitd.habits.state import State
+from habitd.history.store import Store
+from habitd.service import buttons
+from habitd.service.notify import Pressed
+from habitd.service.reminders import plan
 from habitd.views import render
 from habitd.views import rows as views
 from tests.conftest import Habitd
@@ -73,6 +84,33 @@ def test_a_cron_before_the_day_starts_is_about_the_day_before(habitd: Habitd) ->
     habitd("done", "late", "--date", "2026-11-27")  # Friday
     marks = habitd.json("grid", "--days", "5")["habits"][0]["marks"]
     assert marks == ["done", "not due", "not due", "missed", "quiet"]
+
+
+def test_done_in_the_small_hours_counts_for_the_day_a_cron_before_the_day_starts_is_about(
+    habitd: Habitd, tmp_path: Path
+) -> None:
+    """01:30 on Tuesday with days starting at 04:00 is Monday night: the habit is due on Monday, and
+    `done`, the Done button and the phone's task list all take that Monday as one of its due days."""
+    text = f'[settings]\n{BERLIN}\nday_starts = "04:00"\n[habits.late]\ncron = "30 1 * * tue"\n'
+    habitd.write_config(text)
+    habitd.at("2026-12-01T01:30")  # Tuesday on the wall clock, Monday's logical day
+    said = habitd("done", "late")
+    assert said.exit_code == 0 and said.stdout.startswith("Late: done for 2026-11-30.")
+    assert "not one of its due days" not in said.stdout
+    monday_night = datetime(2026, 12, 1, 1, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    config = parse_config(text + f'[phone]\nperson = "Alex"\nvdir = "{tmp_path / "phone"}"\n', "c")
+    assert config.phone is not None
+    monday = date(2026, 11, 30)
+    task = tasks.period_task(
+        config, State(), config.phone, config.habits[0], period_index(config.habits[0], monday, 0), monday
+    )
+    assert task is not None  # Monday is due: its task is on the phone's list
+    (due,) = plan(config, State(), monday_night)
+    note = buttons.note_for(config, due, "body")
+    store = Store(tmp_path / "pressed")
+    answer = buttons.answer(store, config, Pressed(note, "done"), monday_night)
+    assert answer.changed and answer.message == "done for 2026-11-30 (from the notification)"
+    assert store.read().habits["late"].days() == [monday]
 
 
 def test_an_on_day_with_a_time_before_the_day_starts_reminds_about_that_day(habitd: Habitd) -> None:

@@ -160,6 +160,15 @@ def test_without_a_name_a_personal_habit_is_everyones(partners: Callable[..., Ha
     assert "[settings] name" not in ok(partner, "check")
 
 
+def test_a_personal_habit_needs_no_name_on_a_machine_that_shares_nothing(habitd: Habitd) -> None:
+    """The example config has a personal habit (me-time): a fresh `init` then `check`, not shared
+    yet, has nobody else to tell apart, and says nothing about names."""
+    assert habitd("init", "--force").exit_code == 0
+    check = habitd("check")
+    assert check.exit_code == 0 and "me-time" in check.stdout
+    assert "[settings] name" not in check.output
+
+
 def test_the_cache_rebuilt_gives_the_same_people(sam: Habitd, alex: Habitd) -> None:
     ok(alex, "done", "talk")
     ok(sam, "done", "talk", "--note", "ours")

@@ -28,7 +28,7 @@ def grid(app: App, days: int | None, everything: bool, as_json: bool) -> None:
 
     config = app.config
     columns = shutil.get_terminal_size((80, 24)).columns
-    fit = render_views.grid_days_that_fit(config, columns)
+    fit = render_views.grid_days_that_fit(config, columns, everything)
     if as_json:
         shown = days or 14
     elif days is None:

@@ -74,10 +74,11 @@ def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -
                 out(ARCHIVED_NOTE.format(id=h.id))
             return
         progress = "" if h.times == 1 else f" ({before.done + 1}/{h.times} {h.every.this(current)})"
-        off = "" if is_due_day(h, day) else " (not one of its due days; it counts all the same)"
+        settings = app.config.settings
+        off = "" if is_due_day(h, day, settings.day_starts) else " (not one of its due days; it counts all the same)"
         streak = ""
-        if app.config.settings.show_streaks:
-            after = summarize(h, result.state, app.today(), app.config.settings.week_starts).streak
+        if settings.show_streaks:
+            after = summarize(h, result.state, app.today(), settings.week_starts, settings.day_starts).streak
             streak = f" Streak: {after}." if after > 1 else ""
         kept = " Your note stays on this machine only." if private else " Note kept." if note else ""
         out(f"{h.title}: done for {day.isoformat()}{off}{progress}.{streak}{kept}")

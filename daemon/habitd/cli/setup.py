@@ -109,7 +109,7 @@ def _advice(app: App, config: Config, state: State) -> list[str]:
             me = None
         said += [orphan.advice for orphan in orphan_advice(config, state, app.store.events(), me.id if me else None)]
     personal = [h.id for h in config.habits if h.each]
-    if personal and not config.settings.name:
+    if personal and not config.settings.name and config.settings.shared_dir:  # alone, every habit is yours
         said.append(
             f"{', '.join(personal)}: `each = true` keeps a habit per person; without"
             " [settings] name it counts everyone's completions as yours"

@@ -177,6 +177,7 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
                 "notes": [
                     {
                         "habit": e.habit,
+                        "archived": _archived(app, e.habit),
                         "date": e.day.isoformat(),
                         "written": e.written.isoformat() if e.written else None,
                         "text": e.text,
@@ -190,6 +191,11 @@ def journal(app: App, habit: str | None, since: str | None, as_json: bool) -> No
         )
     else:
         out("\n".join(render.journal_lines(app.config, entries)))
+
+
+def _archived(app: App, hid: str) -> bool:
+    habit = app.config.habit(hid)
+    return habit is not None and habit.archived
 
 
 @click.command()

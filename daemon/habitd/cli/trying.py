@@ -22,6 +22,21 @@ from habitd.errors import EXIT_RUNTIME, HabitdError, UsageError
 DEMO_MARK = ".habitd-demo"  # the file that makes a folder one `habitd demo` may empty
 
 
+def _program() -> str:
+    """How to run this habitd from another terminal: ``habitd`` when that name on the PATH is this
+    program, else its full path (``make run`` runs the checkout's .venv/bin/habitd, on no PATH)."""
+    import shlex
+    import shutil
+
+    me = os.path.abspath(sys.argv[0])
+    found = shutil.which("habitd")
+    if found and os.path.realpath(found) == os.path.realpath(me):
+        return "habitd"
+    if os.path.basename(me) == "habitd" and os.access(me, os.X_OK):
+        return shlex.quote(me)
+    return f"{shlex.quote(sys.executable)} -m habitd"
+
+
 @click.command("try")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @click.option(
@@ -131,7 +146,9 @@ def demo(ctx: click.Context, folder: str | None, tick: float) -> None:
     for cached in ("config", "store", "_device_name"):
         app.__dict__.pop(cached, None)
     wait = int((at - now).total_seconds() + 0.999)
-    own = f"habitd --config {config_path} --state-dir {app.state_dir}"
+    import shlex
+
+    own = f"{_program()} --config {shlex.quote(config_path)} --state-dir {shlex.quote(app.state_dir)}"
     out(
         f"habitd demo in {folder} (emptied at each start): the example habits and one more.\n"
         f"Its reminder comes at {at:%H:%M} (in {wait} s), with the buttons Done, Snooze 1m and Skip today;\n"

@@ -70,6 +70,7 @@ def report_json(r: YearReport) -> dict[str, object]:
         return {
             "id": y.habit.id,
             "title": y.habit.title,
+            "archived": y.habit.archived,
             "done": y.done,
             "notes": y.notes,
             "streak": y.streak,
@@ -142,7 +143,8 @@ def size(r: YearReport) -> tuple[int, int]:
 
 
 def _figures(r: YearReport, y: YearHabit) -> str:
-    parts = [f"done {_plural(y.done, 'time')}"]
+    parts = ["archived"] if y.habit.archived else []
+    parts.append(f"done {_plural(y.done, 'time')}")
     if r.show_streaks:
         if y.streak is not None:
             parts.append(f"streak now {y.streak} {period_noun(y.habit, y.streak)}")

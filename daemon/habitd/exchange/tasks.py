@@ -110,9 +110,9 @@ _STATUS = {OPEN: NEEDS_ACTION, MET: COMPLETED, SKIPPED: CANCELLED, PAUSED: CANCE
 def period_task(config: Config, state: State, phone: Phone, habit: Habit, index: int, today: date) -> Task | None:
     """The task of ``habit``'s period ``index`` for the phone's person; None when that period has none
     (not due, or before the habit's start). A past period not met stays open: a late tick counts."""
-    ws = config.settings.week_starts
+    ws, ds = config.settings.week_starts, config.settings.day_starts
     seen = as_seen(state, habit, phone.person)
-    period = period_state(habit, seen, index, today, ws)
+    period = period_state(habit, seen, index, today, ws, ds)
     if period.state == NOT_DUE or (habit.start is not None and period.last < habit.start):
         return None
     status = _STATUS.get(period.state, NEEDS_ACTION)  # missed: still to do, late

@@ -156,12 +156,12 @@ def done(
     The completion is this device's person's (``store.by``); a personal habit's period
     is met by their own completions only.
     """
-    ws = config.settings.week_starts
+    ws, ds = config.settings.week_starts, config.settings.day_starts
     index = period_index(habit, day, ws)
     by = store.by
     with store.update() as state:
         seen = _as_seen(state, habit, by)
-        before = period_state(habit, seen, index, day, ws)
+        before = period_state(habit, seen, index, day, ws, ds)
         who = tuple(people.who(seen.habits.get(habit.id), before.first, before.last))
         log = state.log(habit.id)
         if habit.times == 1 and before.state == MET:

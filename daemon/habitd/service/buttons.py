@@ -98,9 +98,9 @@ def settled(config: Config, state: State, note: Note, today: date) -> str | None
         return "the habit is no longer in the config"
     if note.day is None:
         return None
-    ws = config.settings.week_starts
+    ws, ds = config.settings.week_starts, config.settings.day_starts
     seen = as_seen(state, habit, config.settings.name)  # a personal habit: only my part settles it
-    now_state = period_state(habit, seen, period_index(habit, note.day, ws), today, ws).state
+    now_state = period_state(habit, seen, period_index(habit, note.day, ws), today, ws, ds).state
     return f"its period is {now_state}" if now_state in (MET, SKIPPED, PAUSED) else None
 
 
@@ -116,9 +116,9 @@ def answer(store: Store, config: Config, pressed: Pressed, now: datetime) -> Ans
     if note.day is None:
         return Answer(False, f"{label} pressed on a notification without a day; nothing changed")
     day = note.day
-    ws = config.settings.week_starts
+    ws, ds = config.settings.week_starts, config.settings.day_starts
     seen = as_seen(store.read(), habit, store.by)
-    period = period_state(habit, seen, period_index(habit, day, ws), config.today(now), ws)
+    period = period_state(habit, seen, period_index(habit, day, ws), config.today(now), ws, ds)
     if period.state in (MET, SKIPPED):
         span = f"{period.first}" if period.first == period.last else f"{period.first} .. {period.last}"
         return Answer(False, f"{label} pressed, but the period {span} is {period.state} already; nothing changed")

@@ -52,7 +52,13 @@ def grid_json(g: Grid) -> dict[str, object]:
         "today": g.today.isoformat(),
         "days": [d.isoformat() for d in g.days],
         "habits": [
-            {"id": r.habit.id, "title": r.habit.title, "marks": list(r.marks), "streak": r.streak}
+            {
+                "id": r.habit.id,
+                "title": r.habit.title,
+                "archived": r.habit.archived,
+                "marks": list(r.marks),
+                "streak": r.streak,
+            }
             | ({"person": r.person or None} if r.habit.each else {})
             for r in g.rows
         ],

@@ -10,6 +10,7 @@ from habitd.views.stats import HabitStats, Rate, top_weekday
 
 NAME_WIDTH = 20  # longer habit ids are cut
 STREAK_WIDTH = 8  # "  streak" at the end of a grid row
+ARCHIVED = "archived"  # the word that marks an archived habit's row, at its end
 SPARKS = "▁▂▃▄▅▆▇█"
 PLAIN_SPARKS = "_.-:=+*#"  # for a terminal whose encoding lacks the blocks
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -19,9 +20,12 @@ def _name_width(config: Config) -> int:
     return min(NAME_WIDTH, max((len(h.id) for h in config.habits), default=0))
 
 
-def grid_days_that_fit(config: Config, columns: int) -> int:
-    """How many days a grid row can show in ``columns`` (two columns a day, at least 7)."""
+def grid_days_that_fit(config: Config, columns: int, archived: bool = False) -> int:
+    """How many days a grid row can show in ``columns`` (two columns a day, at least 7); with
+    ``archived`` (``--all``), room is kept for the word that marks an archived habit's row."""
     used = _name_width(config) + 2 + (STREAK_WIDTH if config.settings.show_streaks else 0)
+    if archived and any(h.archived for h in config.habits):
+        used += len(ARCHIVED) + 2
     return max(7, (columns - used) // 2)
 
 
@@ -73,6 +77,8 @@ def grid_lines(config: Config, g: Grid, style: Style, columns: int = 80) -> list
         line = ljust(cut(label, width, style), width) + " " + "".join(cells)
         if config.settings.show_streaks:
             line += f"{row.streak:>{STREAK_WIDTH - 1}}"
+        if row.habit.archived:
+            line += f"  {ARCHIVED}"
         lines.append(line.rstrip())
     not_tracked = any(views.NOT_TRACKED_DAY in row.marks for row in g.rows)
     return lines + wrap_legend(columns, not_tracked)
@@ -108,6 +114,8 @@ def stats_table_lines(config: Config, rows: list[HabitStats], style: Style = PLA
         line = f"{cut(s.habit.id, width, style):<{width}}  " + " ".join(f"{_percent(r, style):>5}" for r in s.rates)
         if streaks:
             line += f"  {s.strength:>8.0%}  {sparkline(s.trend, style):<14} {s.best.length:>4}"
+        if s.habit.archived:
+            line += f"  {ARCHIVED}"
         lines.append(line.rstrip())
     lines.append("Met periods of those that counted (skipped, paused and not-due ones do not).")
     if streaks:
@@ -117,7 +125,7 @@ def stats_table_lines(config: Config, rows: list[HabitStats], style: Style = PLA
 
 def stats_lines(config: Config, s: HabitStats, style: Style = PLAIN) -> list[str]:
     h = s.habit
-    lines = [f"{inert(h.title)} ({target(h)})"]
+    lines = [f"{inert(h.title)} ({target(h)}{', ' + ARCHIVED if h.archived else ''})"]
     labels = ("last 4 weeks", "last 3 months", "last 12 months", "all time")
     for label, r in zip(labels, s.rates, strict=True):
         head = "done" if label == labels[0] else ""

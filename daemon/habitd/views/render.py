@@ -338,14 +338,15 @@ def today_lines(config: Config, view: views.TodayView, style: Style) -> list[str
             if progress and done_by(config, r):
                 progress += " (" + cut(names(config, r.by), 12, style) + ")"
             last = " (last day)" if item.ends_today and r.habit.every.unit != "day" else ""
+            last += " (archived)" if r.habit.archived else ""
             title = cut(inert(r.habit.title), 34, style)
             lines.append(f"  {when_}  {r.habit.id:<18} {ljust(title, 34)} {progress}{last}".rstrip())
     else:
         lines.append(style(f"Nothing due today ({view.day:%a %d %b}).", "bold"))
     if view.open:
-        lines.extend(_wrap("Open this period: ", [r.habit.id for r in view.open]))
+        lines.extend(_wrap("Open this period: ", [_marked(r.habit) for r in view.open]))
     if view.paused:
-        lines.extend(_wrap("Paused: ", [r.habit.id for r in view.paused]))
+        lines.extend(_wrap("Paused: ", [_marked(r.habit) for r in view.paused]))
     if view.done:
         lines.append(style("Done", "bold"))
         tick = style(style.mark("✓", "+"), "green")
@@ -355,8 +356,14 @@ def today_lines(config: Config, view: views.TodayView, style: Style) -> list[str
             title = cut(inert(r.habit.title), 34 if not by else 22, style)
             if by:
                 title = f"{ljust(title, 22)} {cut(by[5:], 11, style)}"  # "by Alex"
-            lines.append(f"  {tick}  {r.habit.id:<18} {ljust(title, 34)} {streak}".rstrip())
+            archived = " (archived)" if r.habit.archived else ""
+            lines.append(f"  {tick}  {r.habit.id:<18} {ljust(title, 34)} {streak}{archived}".rstrip())
     return lines
+
+
+def _marked(habit: Habit) -> str:
+    """A habit's id, with "(archived)" after an archived one's."""
+    return f"{habit.id} (archived)" if habit.archived else habit.id
 
 
 def _wrap(label: str, ids: list[str], width: int = 80) -> list[str]:
@@ -402,6 +409,8 @@ def journal_lines(config: Config, entries: list[views.JournalEntry]) -> list[str
     for e in entries:
         by = f"  by {inert(e.by)}" if e.by and e.by != config.settings.name else ""
         marks = ("  (skipped)" if e.kind == "skip" else "") + by + ("  (private)" if e.private else "")
+        habit = config.habit(e.habit)
+        marks += "  (archived)" if habit is not None and habit.archived else ""
         lines.append(f"{e.day.isoformat()}  {e.habit}{marks}")
         lines.extend(f"    {inert(line)}" for line in e.text.splitlines() or [""])
     return lines

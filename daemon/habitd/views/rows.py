@@ -372,7 +372,8 @@ def today_view(
 def today_json(config: Config, view: TodayView) -> dict[str, object]:
     def short(r: StatusRow) -> dict[str, object]:
         return {
-            "id": r.habit.id, "title": r.habit.title, "done": r.period.done, "target": r.habit.times, "by": list(r.by),
+            "id": r.habit.id, "title": r.habit.title, "archived": r.habit.archived, "done": r.period.done,
+            "target": r.habit.times, "by": list(r.by),
         }  # fmt: skip
 
     return {

@@ -186,6 +186,7 @@ def stats_json(today: date, rows: list[HabitStats]) -> dict[str, object]:
         return {
             "id": s.habit.id,
             "title": s.habit.title,
+            "archived": s.habit.archived,
             "period": str(s.habit.every),
             "target": s.habit.times,
             "rates": {
