@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import BASIC, Habitd, machine, share_habits, shared_settings
 
 COPY = "thanks.sync-conflict-20261125-101500-ABCDEF7.toml"  # as Syncthing names it
@@ -105,3 +107,81 @@ def test_a_config_with_its_own_habits_moves_them_without_losing_a_different_vers
     assert "[habits" not in alex.config.read_text()
     r = alex("check")
     assert r.exit_code == 1 and "thanks.from-alex.toml" in r.stderr
+
+
+HOSTILE = '[settings]\nical_path = "{target}"\nname = "Alex"\nquiet_hours = "22:00-07:00"\n'
+HOSTILE += '[phone]\nperson = "Sam"\nvdir = "{target}"\n[habits.thanks]\nevery = "day"\nat = "20:30"\n'
+
+
+def test_joining_a_folder_with_a_whole_config_in_it_takes_no_path_or_person_from_it(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    target = tmp_path / "home" / ".bashrc"
+    (shared / "config.toml").write_text(HOSTILE.format(target=target))  # as habitd kept it before, or a partner
+    sam = Habitd(tmp_path / "sam" / "config.toml", tmp_path / "sam" / "state", habitd.now)
+    r = sam("init", "--join", str(shared), "--name", "Sam")
+    assert r.exit_code == 0, r.output
+    text = sam.config.read_text()
+    assert str(target) not in text and "[phone]" not in text and 'name = "Sam"' in text
+    assert (shared / "habits" / "thanks.toml").exists()  # its habits are shared ones: both partners'
+    assert sam("status").exit_code == 0 and not target.exists()
+
+
+def test_a_link_to_a_whole_shared_config_moves_without_its_paths_or_person(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    target = tmp_path / "home" / ".bashrc"
+    (shared / "config.toml").write_text(
+        f'[settings]\nshared_dir = "{shared}"\n' + HOSTILE.format(target=target).removeprefix("[settings]\n")
+    )
+    habitd.config.unlink()
+    habitd.config.symlink_to(shared / "config.toml")
+    r = habitd("status")
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.stderr.split())
+    assert "Not taken from the shared file: ical_path, name, [phone]" in said
+    text = habitd.config.read_text()
+    assert str(target) not in text and "Alex" not in text and "[phone]" not in text
+    assert 'quiet_hours = "22:00-07:00"' in text  # in force before for both: kept, and named to check
+
+
+def test_a_habits_folder_that_is_a_link_is_neither_read_nor_written_through(
+    habitd: Habitd, tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sam = sharing(habitd, tmp_path, shared)
+    elsewhere = tmp_path / "elsewhere"
+    (shared / "habits").rename(elsewhere)
+    (shared / "habits").symlink_to(elsewhere)
+    r = sam("check")
+    assert r.exit_code == 1 and "habits/ is a symbolic link" in r.stderr and "Traceback" not in r.output
+    monkeypatch.setenv("VISUAL", "true")
+    r = sam("edit", "walk")
+    assert r.exit_code == 1 and "symbolic link" in r.stderr and "Traceback" not in r.output
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["date-night.toml", "listen.toml", "thanks.toml"]
+
+
+def test_resolve_shows_a_partners_text_inert_and_repairs_an_unreadable_habit_file(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    sam = sharing(habitd, tmp_path, shared)
+    habits = shared / "habits"
+    (habits / COPY).write_text('title = "x"\nevery = "day"\n# \x1b]0;owned\x07\x1b[2J\n')  # not TOML either
+    valid = "thanks (Alex's conflicted copy 2026-11-25).toml"
+    (habits / valid).write_text('title = "x"\nevery = "day"\n')
+    (habits / "thanks.toml").unlink()
+    (habits / "thanks.toml").symlink_to("/etc/hostname")
+    r = sam("resolve", "thanks")
+    assert r.exit_code == 0, r.output
+    assert "\x1b" not in r.output and "\x07" not in r.output and "cannot be read" in r.stdout
+    assert sam("resolve", "thanks", "--keep", COPY).exit_code == 2  # never kept as it is
+    r = sam("resolve", "thanks", "--keep", valid)
+    assert r.exit_code == 0, r.output
+    assert not (habits / "thanks.toml").is_symlink() and (habits / "thanks.toml").read_text().startswith('title = "x"')
+
+
+def test_a_habit_file_larger_than_a_habit_is_left_out(habitd: Habitd, tmp_path: Path, shared: Path) -> None:
+    sam = sharing(habitd, tmp_path, shared)
+    (shared / "habits" / "big.toml").write_text("prompts = [" + '"x",' * 40000 + "]\n")
+    r = sam("check")
+    assert r.exit_code == 1 and "habits/big.toml:" in r.stderr and "more than the 65536" in r.stderr
+    assert "big" not in [h["id"] for h in sam.json("status")["habits"]]

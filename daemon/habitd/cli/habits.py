@@ -7,7 +7,7 @@ from collections.abc import Callable
 import click
 
 from habitd.cli.context import App, complete_habit, pass_app
-from habitd.cli.output import out
+from habitd.cli.output import inert_lines, out
 from habitd.errors import HabitdError, UsageError
 
 
@@ -264,16 +264,19 @@ def resolve(app: App, habit: str, keep: str | None) -> None:
     if shared is None or not copies:
         out(f"{habit} has no conflict copy: nothing to resolve.")
         return
-    current = habitfiles.read_habit(shared, habit) or ""
     mine = f"{habit}.toml"
-    if keep is None:
-        out(f"habits/{mine} (the version in use):")
-        out("".join(f"    {line}" for line in current.splitlines(keepends=True)).rstrip("\n"))
+    try:
+        current, unread = habitfiles.read_habit(shared, habit) or "", ""
+    except habitfiles.SharedFileError as e:  # a copy may still be kept in its place
+        current, unread = "", f" ({e})"
+    if keep is None:  # shown as text, never obeyed: what a partner wrote may hold a terminal's escapes
+        out(f"habits/{mine} (the version in use){unread}:")
+        out(inert_lines("\n".join(f"    {line}" for line in current.splitlines())))
         for copy in copies:
             theirs = habitfiles.read_copy(shared, copy)
             diff = difflib.unified_diff(current.splitlines(), theirs.splitlines(), mine, copy, lineterm="")
             out(f"\nhabits/{copy} differs:")
-            out("\n".join(f"    {line}" for line in diff))
+            out(inert_lines("\n".join(f"    {line}" for line in diff)))
         out(f"\nKeep one: `habitd resolve {habit} --keep {mine}` or `habitd resolve {habit} --keep {copies[0]}`.")
         return
     if keep not in (mine, *copies):

@@ -16,7 +16,7 @@ import click
 
 from habitd.cli.context import App, pass_app
 from habitd.cli.devices import check_sharing, join
-from habitd.cli.output import out
+from habitd.cli.output import inert_lines, out
 from habitd.errors import EXIT_RUNTIME, HabitdError, UsageError
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def check(app: App) -> None:
         click.echo(line, err=True)
     for notice in config.notices:  # the shared habits: a conflict copy, a file left out, a key ignored
         lines = textwrap.wrap(f"habitd: problem: {notice}", 100, subsequent_indent="  ", break_on_hyphens=False)
-        click.echo("\n".join(lines), err=True)
+        out(inert_lines("\n".join(lines)), err=True)  # a partner's text in it is shown, never obeyed
     if check_sharing(app) or config.notices or stop:
         sys.exit(EXIT_RUNTIME)
 

@@ -120,17 +120,34 @@ def move_config(path: str, text: str, doc: dict[str, Any], name: str) -> list[st
     said = share_habits(shared, bodies, name or (own if isinstance(own, str) else ""))
     said.extend(share_settings(shared, settings))
     if linked:
-        files.write_text(path, rest)  # replaces the link: this machine's own file from now on
-        said.insert(0, f"{path} was a link to the shared {target}; it is now this machine's own config with its"
-                       f" settings ({', '.join(settings) or 'none'}), and the habits are shared one file each in"
-                       f" {habitfiles.habits_dir(shared)}. {target} is no longer read: remove it once your"
-                       " partner's habitd has moved too.")  # fmt: skip
+        kept, left = own_settings(settings)
+        files.write_text(path, tomli_w.dumps({"settings": kept}))  # replaces the link: this machine's own file
+        said.insert(0, f"{path} was a link to the shared {target}; it is now this machine's own config with the"
+                       f" settings it had ({', '.join(kept)}: check them with `habitd edit`), and the habits are"
+                       f" shared one file each in {habitfiles.habits_dir(shared)}. {target} is no longer read:"
+                       " remove it once your partner's habitd has moved too.")  # fmt: skip
+        if left or "phone" in doc:
+            what = ", ".join([*left, *(["[phone]"] if "phone" in doc else [])])
+            said.append(f"Not taken from the shared file: {what} (a path or a person from the shared folder is never"
+                        " used on this machine); set them in your config if they are yours.")  # fmt: skip
     else:
-        kept = files.keep_copy(path, BEFORE)
+        copy = files.keep_copy(path, BEFORE)
         files.replace_config_text(path, rest)
         said.insert(0, f"The habits of {path} are now shared, one file each in {habitfiles.habits_dir(shared)};"
-                       f" the config keeps this machine's settings (as it was: {kept}).")  # fmt: skip
+                       f" the config keeps this machine's settings (as it was: {copy}).")  # fmt: skip
     return said
+
+
+FOREIGN_SETTINGS = ("ical_path", "name")  # a path or a person: never taken from a shared file
+
+
+def own_settings(settings: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The settings of a config both shared before that this machine takes as its own, and the keys
+    it leaves (paths and the person: never from the shared folder; keys habitd does not know)."""
+    from habitd.habits.schema import SETTINGS_KEYS
+
+    kept = {k: v for k, v in settings.items() if k in SETTINGS_KEYS and k not in FOREIGN_SETTINGS}
+    return kept, [k for k in settings if k not in kept]
 
 
 def share_settings(shared: str, settings: dict[str, Any]) -> list[str]:
@@ -154,7 +171,7 @@ def share_habits(shared: str, bodies: dict[str, str], name: str) -> list[str]:
         if toml_loads(there) == toml_loads(body):
             continue
         name = f"{habit_id}.from-{who}.toml"
-        files.write_text(os.path.join(habitfiles.habits_dir(shared), name), body, mode=0o644)
+        habitfiles.write_copy(shared, name, body)
         said.append(
             f"The shared {habit_id}.toml says something else than this machine's [habits.{habit_id}], which is"
             f" kept as {name}: `habitd resolve {habit_id}` keeps one."

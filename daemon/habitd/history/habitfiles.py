@@ -18,16 +18,18 @@ import os
 import re
 import tomllib
 
+from habitd.errors import HabitdError
 from habitd.habits.config import is_id
 from habitd.habits.shared import SharedFile, SharedHabits
 from habitd.history import files
-from habitd.history.files import CONFIG_MAX_BYTES
 from habitd.history.logformat import is_sync_temp
 from habitd.limits import toml_loads
 
 HABITS = "habits"  # the folder of the habit files, in the shared folder
 SETTINGS = "settings.toml"  # the shared settings (week_starts), in the shared folder
 MAX_FILES = 2000  # habit files read; more are left out with a word
+MAX_COPIES = 100  # conflict copies looked at; more are left out with a word
+HABIT_MAX_BYTES = 64 << 10  # a habit file: a habit with a hundred long prompts is a few KiB
 MAX_FILE_NAME = 160  # characters of a habit file's name: an id with a sync engine's conflict suffix fits
 _COPY = (
     re.compile(r"^(?P<id>[^ ]+)\.sync-conflict-\d{8}-\d{6}-[A-Z0-9]{7}\.toml$"),  # Syncthing
@@ -56,7 +58,7 @@ def conflict_of(name: str) -> str | None:
 
 def _read(path: str) -> str:
     """A shared file's text; ValueError/OSError say why it cannot be read."""
-    data = files.read_bytes(path, CONFIG_MAX_BYTES, follow_symlink=False)
+    data = files.read_bytes(path, HABIT_MAX_BYTES, follow_symlink=False)
     if data is None:
         raise FileNotFoundError(path)
     return files.decode(data)
@@ -73,6 +75,9 @@ def _same(a: str, b: str) -> bool:
 def read_shared(shared_dir: str) -> SharedHabits | None:
     """The shared habits as they are on disk; None when the shared folder has no ``habits/`` yet."""
     folder = habits_dir(shared_dir)
+    if os.path.islink(folder):
+        why = "is a symbolic link: no shared habit is read (or written) through a link; make it a folder"
+        return SharedHabits(folder, notices=(f"{HABITS}/ {why}",))
     try:
         names = files.list_dir(folder)
     except FileNotFoundError:
@@ -92,12 +97,14 @@ def read_shared(shared_dir: str) -> SharedHabits | None:
         habit_id = name.removesuffix(".toml")
         if not is_id(habit_id):
             copy = conflict_of(name)
-            if copy is not None:
+            if copy is not None and len(copies) >= MAX_COPIES:
+                notices.append(f"{source}: more than {MAX_COPIES} conflict copies; this one and the rest are left out")
+            elif copy is not None:
                 copies.append((copy, name))
             else:
                 notices.append(f"{source}: not a habit's file name (ID.toml, the id in a-z, 0-9 and -); left out")
             continue
-        if len(habits) >= MAX_FILES:
+        if len(habits) >= MAX_FILES:  # (names are sorted: which ones is the same on every machine)
             notices.append(f"{source}: more than {MAX_FILES} habit files; this one and the rest are left out")
             break
         try:
@@ -162,12 +169,28 @@ def fingerprint(shared_dir: str) -> tuple[object, ...]:
 # --- writing ----------------------------------------------------------------------------
 
 
+class SharedFileError(HabitdError):
+    """A shared habit file that cannot be read, or a habits/ folder that habitd does not write into."""
+
+
+def _writable(shared_dir: str) -> str:
+    folder = habits_dir(shared_dir)
+    if os.path.islink(folder):
+        raise SharedFileError(f"{folder} is a symbolic link: habitd writes no shared habit through a link")
+    files.ensure_dir(folder)
+    return folder
+
+
 def write_habit(shared_dir: str, habit_id: str, text: str) -> str:
     """Write a habit's file (atomically); its path."""
-    path = habit_path(shared_dir, habit_id)
-    files.ensure_dir(habits_dir(shared_dir))
+    path = os.path.join(_writable(shared_dir), f"{habit_id}.toml")
     files.write_text(path, text, mode=0o644)
     return path
+
+
+def write_copy(shared_dir: str, name: str, text: str) -> None:
+    """Write a conflict copy of habitd's own (``ID.from-NAME.toml``)."""
+    files.write_text(os.path.join(_writable(shared_dir), name), text, mode=0o644)
 
 
 def write_settings(shared_dir: str, text: str) -> None:
@@ -175,16 +198,24 @@ def write_settings(shared_dir: str, text: str) -> None:
 
 
 def read_habit(shared_dir: str, habit_id: str) -> str | None:
-    """A habit file's text (None: there is none)."""
+    """A habit file's text (None: there is none); SharedFileError when it cannot be read."""
     try:
-        return _read(habit_path(shared_dir, habit_id))
+        return read_copy(shared_dir, f"{habit_id}.toml")
     except FileNotFoundError:
         return None
 
 
 def read_copy(shared_dir: str, name: str) -> str:
-    return _read(os.path.join(habits_dir(shared_dir), name))
+    """A file of ``habits/`` (a habit's, a conflict copy); SharedFileError when it cannot be read."""
+    if os.path.islink(habits_dir(shared_dir)):
+        raise SharedFileError(f"{habits_dir(shared_dir)} is a symbolic link: habitd reads no shared habit through it")
+    try:
+        return _read(os.path.join(habits_dir(shared_dir), name))
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as e:
+        raise SharedFileError(f"{HABITS}/{name} cannot be read: {getattr(e, 'strerror', None) or e}") from None
 
 
 def remove_habit_file(shared_dir: str, name: str) -> None:
-    files.remove(os.path.join(habits_dir(shared_dir), name))
+    files.remove(os.path.join(_writable(shared_dir), name))

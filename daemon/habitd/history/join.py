@@ -109,7 +109,7 @@ def plan_join(folder: str, name: str | None, force: bool, new: bool, config: str
     shared_habits = os.path.isdir(habitfiles.habits_dir(folder))
     old_config = os.path.join(folder, SHARED_CONFIG)
     old = old_config if not shared_habits and os.path.isfile(old_config) else None
-    text, keep = _config_text(folder, name, force, config, old)
+    text, keep = _config_text(folder, name, force, config)
     said = [f"{config} uses {folder} already."] if not keep and os.path.lexists(config) else []
     _check_settings(text, config)  # a bad name is said before anything is written
     moves = None if same_path(folder, state_dir) else state_dir
@@ -134,9 +134,10 @@ def _check_settings(text: str, config: str) -> None:
         raise ConfigError(config, problems)
 
 
-def _config_text(folder: str, name: str | None, force: bool, config: str, old: str | None) -> tuple[str, bool]:
-    """This machine's config once joined (its own, else the one both used before, else the
-    example, with ``shared_dir`` and ``name`` set), and whether the file there is kept first."""
+def _config_text(folder: str, name: str | None, force: bool, config: str) -> tuple[str, bool]:
+    """This machine's config once joined (its own, else the example's settings, with ``shared_dir``
+    and ``name`` set; never a path or person from a file in the shared folder), and whether the
+    file there is kept first."""
     there = os.path.lexists(config)
     base: str | None = None
     found = sharing_settings(config) if there and not force else None
@@ -147,11 +148,20 @@ def _config_text(folder: str, name: str | None, force: bool, config: str, old: s
         if os.path.islink(config) and not os.path.exists(config):
             raise UsageError(f"{config} is a link to {os.readlink(config)}, which is not there; --force replaces it")
         base = files.read_config_text(config)
-        if os.path.islink(config):  # one config for both, of before: its settings become this machine's
+        if os.path.islink(config) and same_path(os.path.dirname(os.path.realpath(config)), folder):
+            base = _settings_of_shared(base)  # one config for both, of before: what may become this machine's
+        elif os.path.islink(config):
             base = _without_habits(base)
-    elif old is not None:
-        base = _without_habits(files.read_config_text(old))
     return joined_config(folder, name, base), there
+
+
+def _settings_of_shared(text: str) -> str:
+    """The settings of a config both used before that this machine may take as its own."""
+    from habitd.history.configmove import own_settings
+    from habitd.limits import toml_loads
+
+    settings = toml_loads(text).get("settings")
+    return tomli_w.dumps({"settings": own_settings(settings if isinstance(settings, dict) else {})[0]})
 
 
 def _without_habits(text: str) -> str:
@@ -177,7 +187,7 @@ def apply_join(plan: JoinPlan, state_dir: str) -> Joined:
             said.append(f"Kept the config you had as {kept}.")
     rest, bodies = _split(plan.text)
     if plan.shared_habits:
-        if bodies:
+        if bodies and plan.keep:
             said.append(f"The shared habits apply; the {len(bodies)} of your config are left out of it.")
     elif plan.old_config is not None:  # the whole config both used before: its habits move
         old = files.read_config_text(plan.old_config)
