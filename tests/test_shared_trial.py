@@ -152,6 +152,8 @@ def test_check_and_devices_name_a_device_that_writes_without_a_name(
     said = " ".join(alex("check").output.split())
     assert f"device {alex_id} (this machine) writes without a name ([settings] name on this machine)" in said
     assert f"device {sam_id(sam)}" not in sam("check").output  # Sam's device has a name
+    alex.write_config(alex.config.read_text().replace("[settings]\n", '[settings]\nname = "Alex"\n', 1))
+    assert "(this machine) writes without a name" not in alex("check").output  # named now: its next entry says so
     solo = device(habitd, tmp_path, tmp_path / "solo-folder", "solo", name="")
     (tmp_path / "solo-folder").mkdir()
     assert solo("done", "thanks").exit_code == 0

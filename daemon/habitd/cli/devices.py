@@ -46,13 +46,14 @@ class Seen(NamedTuple):
     clash: bool  # this machine's folder holds events it did not write: another machine uses its id
     left_behind: list[str]  # history files in the state folder, outside the shared folder
     device_file: str  # this machine's device.toml
+    named: bool = False  # this machine's person has a name now (what it writes from now on carries it)
 
 
 def seen(app: App) -> Seen:
     from habitd.history.eventlog import EventLog, clashes
     from habitd.history.join import local_leftovers
 
-    shared_dir, _name = app.sharing()
+    shared_dir, name = app.sharing()
     folder = shared_dir or app.state_dir
     log = EventLog(folder, app.state_dir)
     me, problem = None, ""
@@ -65,7 +66,7 @@ def seen(app: App) -> Seen:
     survey = log.survey(me.id if me else None)
     clash = me is not None and clashes(survey, me)
     left = local_leftovers(app.state_dir) if shared_dir else []
-    return Seen(folder, shared_dir is not None, survey, me, problem, clash, left, log.device_path)
+    return Seen(folder, shared_dir is not None, survey, me, problem, clash, left, log.device_path, bool(name))
 
 
 def _zone(app: App) -> tzinfo:
@@ -137,8 +138,8 @@ def warnings(s: Seen) -> list[str]:
         )
     for d in s.survey.devices.values() if s.shared and len(s.survey.devices) > 1 else ():
         last = next((e for e in reversed(d.events) if not e.moved), None)  # a moved history has no name
-        if last is not None and not last.by:
-            mine = s.me is not None and d.id == s.me.id
+        mine = s.me is not None and d.id == s.me.id
+        if last is not None and not last.by and not (mine and s.named):  # named since: its next entry says so
             said.append(
                 f"device {d.id}{' (this machine)' if mine else ''} writes without a name ([settings] name"
                 f" on {'this' if mine else 'that'} machine): its completions of personal habits"
