@@ -185,3 +185,16 @@ def test_a_habit_file_larger_than_a_habit_is_left_out(habitd: Habitd, tmp_path: 
     r = sam("check")
     assert r.exit_code == 1 and "habits/big.toml:" in r.stderr and "more than the 65536" in r.stderr
     assert "big" not in [h["id"] for h in sam.json("status")["habits"]]
+
+
+def test_a_title_that_would_reorder_or_flood_the_screen_is_left_out(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    sam = sharing(habitd, tmp_path, shared)
+    (shared / "habits" / "flip.toml").write_text('title = "Thanks \u202eetadpu\u202c"\n')
+    (shared / "habits" / "flood.toml").write_text(f'title = "{"x" * 50_000}"\n')
+    r = sam("check")
+    said = " ".join(r.stderr.split())
+    assert r.exit_code == 1 and "habits/flip.toml: title: holds a text-direction control (U+202E)" in said
+    assert "habits/flood.toml: title: 50000 characters, more than the 2000 a text may have" in said
+    assert len(sam("next").stdout) < 2000

@@ -39,6 +39,7 @@ def _show(value: Any) -> str:
     return repr(value) if not isinstance(value, (list, dict)) else type(value).__name__
 
 
+TEXT_MAX = 2000  # characters of a title, a message, a prompt
 _CONTROL = "[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # all of them unprintable: printable text has none
 
 
@@ -49,10 +50,17 @@ def _string(value: Any, where: str, problems: Problems) -> str | None:
     if not value.strip():
         problems.append(f"{where}: must not be empty")
         return None
-    # terminal escapes would act in notifications and on the terminal
-    if not value.isprintable() and (m := re.search(_CONTROL, value)):
+    # terminal escapes would act in notifications and on the terminal; text-direction controls
+    # would reorder what is shown after them (a title made to read as another)
+    if not value.isprintable() and (m := re.search(_CONTROL + "|" + _BIDI, value)):
         char = f"U+{ord(m.group()):04X}"
-        problems.append(f"{where}: holds a control character ({char}); only tabs and newlines may be used in text")
+        if re.match(_BIDI, m.group()):
+            problems.append(f"{where}: holds a text-direction control ({char}), which would reorder what follows it")
+        else:
+            problems.append(f"{where}: holds a control character ({char}); only tabs and newlines may be used in text")
+        return None
+    if len(value) > TEXT_MAX:
+        problems.append(f"{where}: {len(value)} characters, more than the {TEXT_MAX} a text may have")
         return None
     return value
 
