@@ -9,8 +9,10 @@ is done through its REST API, as the page itself does. The clock is faked (libfa
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,13 +37,13 @@ def section(title: str) -> str:
 
 
 def commands(text: str) -> list[str]:
-    """The habitd commands of ``text``: the lines of its ```sh blocks (comments dropped) and its
-    `habitd ...` spans, in their order."""
+    """The habitd and ``systemctl --user`` commands of ``text``, in their order: the lines of its
+    ```sh blocks (comments dropped, ``&&`` apart) and its `habitd ...` spans."""
     found = []
-    for block, span in re.findall(r"```sh\n(.*?)```|`(habitd [^`]*)`", text, re.S):
-        lines = [line.split("#")[0].strip() for line in block.splitlines()] if block else [span]
-        found += [line for line in lines if line.startswith("habitd ")]
-    return found
+    for block, span in re.findall(r"```sh\n(.*?)```|`((?:habitd|systemctl)\s[^`]*)`", text, re.S):
+        lines = [line.split("#")[0] for line in block.splitlines()] if block else [span]
+        found += [" ".join(c.split()) for line in lines for c in line.split("&&")]
+    return [c for c in found if c.startswith(("habitd ", "systemctl --user "))]
 
 
 def steps() -> list[tuple[str, str, list[str]]]:
@@ -78,6 +80,7 @@ class Machine:
         self.syncthing = Instance(self.home / ".config" / "syncthing", None, name.lower())
         self.syncthing.configure(None)
         self.said: list[str] = []
+        self.daemon: subprocess.Popen[bytes] | None = None
 
     def run(self, command: str) -> subprocess.CompletedProcess[str]:
         """``command`` in a shell of this machine's user, as typed."""
@@ -91,6 +94,42 @@ class Machine:
         done = self.run(command)
         assert done.returncode == 0, "\n".join(self.said)
         return done.stdout
+
+    def follow(self, command: str) -> None:
+        """Do what the guide says: a habitd command as typed; systemd's part as systemd would (its
+        Syncthing runs already: the test started it)."""
+        if command.startswith("habitd "):
+            self.ok(command)
+        elif command in ("systemctl --user enable --now habitd", "systemctl --user restart habitd"):
+            self.stop_daemon()
+            self.start_daemon()
+        elif command not in ("systemctl --user daemon-reload", "systemctl --user enable --now syncthing"):
+            raise AssertionError(f"the guide says {command!r}, which this test cannot follow")
+
+    def start_daemon(self) -> None:
+        """What the unit `habitd service install` wrote starts, as its user's systemd would."""
+        unit = (self.home / ".config" / "systemd" / "user" / "habitd.service").read_text()
+        (start,) = re.findall(r"^ExecStart=(.*)$", unit, re.M)
+        log = self.home / "journal.log"
+        log.write_text("")
+        self.daemon = subprocess.Popen(shlex.split(start), env=self.env, cwd=self.home, stderr=log.open("ab"))
+        wait_for(lambda: "running:" in log.read_text(), 60, f"{self.name}'s daemon to run:\n{log.read_text()}")
+
+    def stop_daemon(self) -> None:
+        if self.daemon is not None:
+            self.daemon.terminate()
+            self.daemon.wait(20)
+            self.daemon = None
+
+    def status_bar(self) -> dict[str, object]:
+        """What the running daemon last wrote for status bars (`$XDG_RUNTIME_DIR/habitd/today.json`)."""
+        path = Path(self.env["XDG_RUNTIME_DIR"]) / "habitd" / "today.json"
+        try:
+            found = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}  # not yet, or being replaced
+        assert isinstance(found, dict)
+        return found
 
     def add_device(self, other: Machine) -> None:
         """Syncthing's *Add Remote Device* with the other's ID (and its address: no discovery here)."""
@@ -121,26 +160,30 @@ def couple(tmp_path: Path) -> Iterator[tuple[Machine, Machine]]:
         wait_for(lambda: sam.syncthing.up() and alex.syncthing.up(), 60, "both Syncthing instances to answer")
         yield sam, alex
     finally:
-        sam.syncthing.stop()
-        alex.syncthing.stop()
+        for m in (sam, alex):
+            m.stop_daemon()
+            m.syncthing.stop()
 
 
 def test_a_couple_follows_the_readme_to_done_by_alex(couple: tuple[Machine, Machine]) -> None:
     sam, alex = couple
     machines = {"Sam": [sam], "Alex": [alex], "Both": [sam, alex]}
     folder_id = "habitd-share"  # the web page makes up an id like it; Alex's side is offered the same
-    install = [c for c in commands(section("Install")) if c.split()[1] in ("init", "check")]
-    assert install == ["habitd init", "habitd check"]  # the rest of it needs a desktop and systemd
+    first_block = re.search(r"```sh\n.*?```", section("Install"), re.S)
+    assert first_block, "the Install section starts with its commands"
+    install = [c for c in commands(first_block.group(0)) if c != "habitd try"]  # `try` needs a desktop
+    assert install == [
+        "habitd init",
+        "habitd check",
+        "habitd service install",
+        "systemctl --user daemon-reload",
+        "systemctl --user enable --now habitd",
+    ]
     for who, title, said in steps():
-        for m in machines[who]:
-            for command in said:
-                m.ok(command)
-        if said:
-            continue
         if title.startswith("install habitd"):
             for m in machines[who]:  # install habitd "as above"; Syncthing is running already
                 for command in install:
-                    m.ok(command)
+                    m.follow(command)
         elif "introduce" in title:
             sam.add_device(alex)
             alex.add_device(sam)
@@ -157,12 +200,16 @@ def test_a_couple_follows_the_readme_to_done_by_alex(couple: tuple[Machine, Mach
             alex.add_folder(folder_id, sam)
             wait_for(lambda: up_to_date(sam, alex, folder_id), 60, "Alex's folder to be Up to Date")
             assert (alex.shared / "devices").is_dir()  # as the guide says
-        else:
+        elif not said:
             raise AssertionError(f"README step {who}: {title!r} is not one this test knows how to follow")
+        for m in machines[who]:
+            for command in said:
+                m.follow(command)
     assert [s[2] for s in steps() if s[2]] == [
+        ["systemctl --user enable --now syncthing"],
         [f"habitd init --join {SHARED} --name Sam --new"],
         [f"habitd init --join {SHARED} --name Alex"],
-        ["habitd devices", "habitd check"],
+        ["systemctl --user restart habitd", "habitd devices", "habitd check"],
     ]
     for m in (sam, alex):  # your own machine shows as joined at once
         assert re.search(rf"^-\s+{m.name}\b.*joined", m.ok("habitd devices"), re.M), "\n".join(m.said)
@@ -180,6 +227,12 @@ def test_a_couple_follows_the_readme_to_done_by_alex(couple: tuple[Machine, Mach
 
     wait_for(arrived, 60, "Alex's entry on Sam's machine")
     assert f"{habit}: done by Alex" in sam.ok("habitd status"), "\n".join(sam.said)
+
+    def quiet() -> bool:  # Sam's daemon counts it too: no reminder of it for Sam
+        done = sam.status_bar().get("done")
+        return isinstance(done, list) and any(h["id"] == habit and h["by"] == ["Alex"] for h in done)
+
+    wait_for(quiet, 30, f"Sam's daemon to count Alex's {habit}: {sam.status_bar()}")
     assert re.search(r"^\S+\s+Alex\s+1\b", sam.ok("habitd devices"), re.M), "\n".join(sam.said)
     sam.ok("habitd check")
 
