@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.desktop import LIBFAKETIME, ROOT, require
+from tests.desktop import wait_for as poll
 from tests.syncthing import FOLDER_OPTIONS, Instance, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("syncthing")]
@@ -111,9 +112,10 @@ class Machine:
         unit = (self.home / ".config" / "systemd" / "user" / "habitd.service").read_text()
         (start,) = re.findall(r"^ExecStart=(.*)$", unit, re.M)
         log = self.home / "journal.log"
-        log.write_text("")
-        self.daemon = subprocess.Popen(shlex.split(start), env=self.env, cwd=self.home, stderr=log.open("ab"))
-        wait_for(lambda: "running:" in log.read_text(), 60, f"{self.name}'s daemon to run:\n{log.read_text()}")
+        with log.open("wb") as journal:
+            self.daemon = subprocess.Popen(shlex.split(start), env=self.env, cwd=self.home, stderr=journal)
+        started = poll(lambda: "running:" in log.read_text(), 60)
+        assert started, f"{self.name}'s daemon did not start:\n{log.read_text()}"
 
     def stop_daemon(self) -> None:
         if self.daemon is not None:
@@ -232,7 +234,7 @@ def test_a_couple_follows_the_readme_to_done_by_alex(couple: tuple[Machine, Mach
         done = sam.status_bar().get("done")
         return isinstance(done, list) and any(h["id"] == habit and h["by"] == ["Alex"] for h in done)
 
-    wait_for(quiet, 30, f"Sam's daemon to count Alex's {habit}: {sam.status_bar()}")
+    assert poll(quiet, 30), f"Sam's daemon does not count Alex's {habit}: {sam.status_bar()}"
     assert re.search(r"^\S+\s+Alex\s+1\b", sam.ok("habitd devices"), re.M), "\n".join(sam.said)
     sam.ok("habitd check")
 
