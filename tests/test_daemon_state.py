@@ -117,11 +117,13 @@ class Recording(PlyerNotifier):
         self.store = store
         self.fail = fail
         self.seen: list[tuple[str, object]] = []
+        self.waiting: list[object] = []  # what `habitd status` would read as waiting, while it is sent
 
     def send(self, note: Note) -> None:
         title = note.title
         r = self.store.read().reminders.get(title.lower())
         self.seen.append((title, r.handled if r else None))
+        self.waiting.append(r.pending if r else None)
         if self.fail:
             self.fail -= 1
             raise DeliveryError("the notification server did not take it: gone")
@@ -157,6 +159,19 @@ def test_a_failed_send_turns_back_to_pending_and_is_retried_once(tmp_path: Path)
     assert [t for t, _ in notifier.seen] == ["Thanks", "Thanks"]
     r = runner.store.read().reminders["thanks"]
     assert r.handled is not None and r.pending is None
+
+
+def test_a_reminder_waiting_to_be_shown_is_seen_waiting_while_it_is_tried_again(tmp_path: Path) -> None:
+    """`habitd status` run while the daemon tries a pending reminder again says it waits: the
+    state never loses it between the try and its outcome."""
+    runner, notifier, now = runner_at(tmp_path, fail=2)
+    runner.deliver(now[0])
+    assert notifier.waiting == [None]  # the first try: it was not waiting yet
+    now[0] += timedelta(minutes=1)
+    runner.deliver(now[0])  # a retry that fails again
+    runner.deliver(now[0])  # a retry that shows it
+    assert notifier.waiting[1] is not None and notifier.waiting[2] is not None
+    assert runner.store.read().reminders["thanks"].pending is None  # shown at last: it waits no more
 
 
 def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(

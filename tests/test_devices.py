@@ -404,3 +404,27 @@ def test_devices_right_after_joining_shows_this_machine_as_joined(habitd: Habitd
     (device,) = habitd.json("devices")["devices"]
     assert device["id"] and device["files"] == 1 and device["this_machine"]
     assert "joined, nothing recorded yet" not in habitd("devices").stdout
+
+
+def test_a_new_shared_folder_in_the_config_applies_without_a_restart(
+    daemons: Callable[..., Daemon], tmp_path: Path, shared: Path
+) -> None:
+    require("libfaketime")
+    other = tmp_path / "Elsewhere" / "habitd"
+    (other / "devices").mkdir(parents=True)
+    share_habits(other, BASIC + '\n[habits.walk]\nevery = "day"\nat = "18:00"\n')
+    daemon = daemons(dict(os.environ), "", "2026-11-27 12:00:00")
+    daemon.write_config(shared_settings(shared, "Sam", share_habits(shared, BASIC)))
+    daemon.start(env={"HABITD_NOTIFIER": "dbus"})
+    try:
+        daemon.wait_log("running: 3 habits")
+        pid = daemon.proc.pid
+        daemon.write_config(daemon.config.read_text().replace(str(shared), str(other)))
+        daemon.wait_log("habitd starts again to read the history there", timeout=5)
+        daemon.wait_log("running: 4 habits", timeout=10)  # the other folder's habits, in the same process
+        assert daemon.proc.pid == pid and daemon.proc.poll() is None
+        r = daemon.cli("done", "walk")
+        assert r.returncode == 0, r.stderr
+        assert list(other.glob("devices/*/2026-11.toml")) and not list(shared.glob("devices/*/*.toml"))
+    finally:
+        assert daemon.stop() == 0

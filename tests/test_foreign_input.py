@@ -319,7 +319,7 @@ def test_an_import_with_a_name_habitd_would_never_write_is_refused_saying_where(
 def test_an_import_file_far_larger_than_any_history_is_refused_before_it_is_read(
     habitd: Habitd, tmp_path: Path
 ) -> None:
-    from habitd.history.files import IMPORT_MAX_BYTES
+    from habitd.history.files.imported import IMPORT_MAX_BYTES
 
     f = tmp_path / "huge.csv"
     with f.open("w") as out:

@@ -320,3 +320,55 @@ def test_no_import_ends_in_an_internal_error_nor_changes_anything_when_refused(
             if result.exit_code:
                 assert {p: p.read_bytes() for p in state.glob("devices/*/*.toml")} == logs
                 assert "nothing was imported" in result.stderr.lower() or "Nothing" in result.output, result.output
+
+
+# --- the shared habit files: whatever a partner writes there ------------------------------------
+
+_values = st.recursive(
+    st.one_of(
+        st.text(max_size=30), st.integers(), st.booleans(), st.sampled_from(["day", "week", "18:00", "~/.bashrc"])
+    ),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+_keys = st.sampled_from(["title", "message", "every", "at", "on", "cron", "times", "each", "archived", "ical_path",
+                         "shared_dir", "quiet_hours", "timezone", "week_starts", "settings", "x"])  # fmt: skip
+_habit_files = st.dictionaries(
+    st.sampled_from(
+        [
+            "thanks.toml",
+            "walk.toml",
+            "gym.toml",
+            "Bad Name.toml",
+            "thanks.sync-conflict-20261125-101500-ABCDEF7.toml",
+            "date-night (Alex's conflicted copy 2026-11-25).toml",
+            "../x.toml",
+        ]
+    ),
+    st.one_of(
+        st.dictionaries(_keys, _values, max_size=5).map(tomli_w.dumps),
+        st.binary(max_size=80).map(lambda b: b.decode("latin-1")),
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(habit_files=_habit_files, shared_settings_text=st.dictionaries(_keys, _values, max_size=4).map(tomli_w.dumps))
+def test_whatever_the_shared_habit_files_say_no_command_fails_inside_and_nothing_leaves_the_folder(
+    sams: Path, habit_files: dict[str, str], shared_settings_text: str
+) -> None:
+    config, state, shared, _own = _sams_machine(sams)
+    assert _run(config, state, "status").exit_code == 0  # the habits are shared files now
+    outside = {p: p.stat().st_mtime_ns for p in sams.rglob("*") if p.is_file() and shared not in p.parents}
+    for name, text in habit_files.items():
+        if "/" not in name:
+            (shared / "habits" / name).write_text(text, encoding="utf-8", errors="surrogateescape")
+    (shared / "settings.toml").write_text(shared_settings_text)
+    for args in (("status",), ("check",), ("devices",), ("next",), ("done", "thanks"), ("today",)):
+        result = _run(config, state, *args)
+        assert result.exit_code in (0, 1, 2), (args, result.output)
+        assert "internal error" not in result.output and "Traceback" not in result.output
+    assert f'shared_dir = "{shared}"' in config.read_text()  # this machine's settings are its own
+    changed = [p for p, t in outside.items() if p.exists() and p.stat().st_mtime_ns != t and p.parent != state]
+    assert [p for p in changed if p.name not in ("cache.bin", "events.bin", "state.toml", "config.toml")] == []

@@ -4,7 +4,7 @@ The daemon (its ``Runner``, in this process, on real files and a real inotify
 watch) holds a shared history of several months. When a partner's device writes
 one month file, the status-bar file and the next reminders follow it, and the
 only log file read is that one: no other month file is looked at, the history
-cache is not decoded again. Reads are counted through ``history/files.py``, the
+cache is not decoded again. Reads are counted through ``history/files/``, the
 one module that touches files.
 """
 

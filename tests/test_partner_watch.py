@@ -127,7 +127,8 @@ def test_a_partners_completion_drops_a_reminder_waiting_to_be_shown(
         assert wait_for(lambda: waiting() == {"thanks", "walk"}, 20), daemon.log
         partner_done(daemon, shared, "thanks")
         assert wait_for(lambda: waiting() == {"walk"}, 15), daemon.log
-        status = json.loads(daemon.cli("status", "--json").stdout)
-        assert [h["id"] for h in status["habits"] if h["pending_reminder"]] == ["walk"]
+        r = daemon.cli("status", "--json")
+        status = json.loads(r.stdout)
+        assert [h["id"] for h in status["habits"] if h["pending_reminder"]] == ["walk"], (r.stderr, daemon.log)
     finally:
         assert daemon.stop() == 0

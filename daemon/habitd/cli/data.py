@@ -110,7 +110,8 @@ def _orphans(config: Config, ids: list[str]) -> list[str]:
 def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None:
     """Add the history in FILE to yours; what is there already is not added twice."""
     from habitd.errors import UsageError
-    from habitd.history import files, record
+    from habitd.history import record
+    from habitd.history.files import imported
 
     config = app.config
     if source == "habitd":
@@ -118,13 +119,13 @@ def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None
 
         if mappings:
             raise UsageError("--map is for --from loop")
-        with files.open_import(file, "the export") as lines:
+        with imported.open_import(file, "the export") as lines:
             incoming = exchange.read_export(lines, file, app.today())
         notes = []
     else:
         from habitd.exchange import loop
 
-        tables = files.read_sqlite_tables(file, loop.TABLES, "a Loop Habit Tracker backup")
+        tables = imported.read_sqlite_tables(file, loop.TABLES, "a Loop Habit Tracker backup")
         plan = loop.plan_import(tables, file, config, mappings, app.today())
         if not plan.mapped:
             raise UsageError(

@@ -51,16 +51,14 @@ def _refresh_feed(app: App) -> None:
 
 
 def _partners_follow(app: App, old: str, new: str) -> None:
-    """Say that a partner's config must change too, unless it is this one (the shared config) or
-    this rename follows the partner's."""
-    import os
+    """Say that a partner's config must change too (their habits in a config of their own, not yet
+    shared habit files), unless this rename follows the partner's."""
     import textwrap
 
     from habitd.history.rename import device_names, started_elsewhere
 
-    shared_dir = app.sharing()[0]
-    if shared_dir is None or os.path.realpath(app.config_path).startswith(os.path.realpath(shared_dir) + os.sep):
-        return  # no partner, or one config for both: both see the change
+    if app.sharing()[0] is None:
+        return  # no partner
     try:
         me = app.store.log.local_device()
         events = app.store.events()
@@ -85,9 +83,11 @@ def _partners_follow(app: App, old: str, new: str) -> None:
 def rename(app: App, old: str, new: str) -> None:
     """Give habit OLD the id NEW, keeping its whole history.
 
-    The config's [habits.OLD] line becomes [habits.NEW] when habitd can edit
-    the file safely; otherwise it tells you which line to change. OLD may also
-    be an id whose history is kept without a habit (see `habitd check`).
+    With a shared folder, the shared habits/OLD.toml becomes habits/NEW.toml,
+    for both of you. Otherwise the config's [habits.OLD] line becomes
+    [habits.NEW] when habitd can edit the file safely, or it tells you which
+    line to change. OLD may also be an id whose history is kept without a
+    habit (see `habitd check`).
     """
     from habitd.habits.config import is_id
     from habitd.history import files, record

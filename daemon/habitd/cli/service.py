@@ -37,7 +37,12 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     setup_logging(verbose - quiet, journal=bool(os.environ.get("JOURNAL_STREAM")), tz=app.config.settings.tz)
     notifier = make_notifier(backend_from_env(), app.config.settings.notify_timeout)
     runner = Runner(app.config_path, app.store, notifier, tick=tick, clock=app.now, config_read=(seen, app.config))
-    sys.exit(runner.run())
+    code = runner.run()
+    if runner.again:  # a new shared_dir: everything is read afresh, as at a start (the same process)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "habitd", *sys.argv[1:]])
+    sys.exit(code)
 
 
 @click.group()

@@ -2,7 +2,7 @@
 
 ``export_doc`` turns the state into a plain document; ``parse_export`` reads
 one back into a ``State`` that ``merge.merge_state`` adds to the current one.
-No file I/O here (see history/files.py) and no Click.
+No file I/O here (see history/files/) and no Click.
 
 JSON, format version 2 (fields are only ever added; a new meaning gets a new version; version 2
 changed only CSV's text cells, see below; both versions are read)::

@@ -3,8 +3,9 @@
 May import: ``habitd`` (its version), ``habitd.errors``, ``habitd.paths``, ``habitd.limits``,
 ``habitd.habits`` and modules of this room; never a room above.
 
-- ``files``: the one module that does file I/O (atomic writes, private folders, limited
-  reads, locks, file signatures, the config's text, imported files).
+- ``files``: the one package that does file I/O (atomic writes, private folders, limited
+  reads, locks, file signatures, the config's text, a vdir; ``files.imported``: the files
+  a person names to import).
 - ``store``: the store the commands and the daemon read and change (``Store``).
 - ``statefile``: ``state.toml``, this machine's bookkeeping, with its lock and backups.
 - ``eventlog``, ``logformat``, ``identity``, ``writer``: the event log in a folder, its

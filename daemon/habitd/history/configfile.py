@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from habitd.errors import HabitdError
 from habitd.habits.config import Config, parse_config
@@ -50,19 +50,24 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, mi
     """
     name = device_name(state_dir)
     said: list[str] = []
-    try:
-        said = move_config(path, name) if move else []
-    except (HabitdError, OSError, ValueError) as e:
-        said = [f"could not move the habits of {path} into the shared folder: {getattr(e, 'strerror', None) or e}"]
     text = read_config_text(path)
-    found = sharing_settings(path)  # raises nothing: the parse below says what is wrong
-    shared_dir = found[0] if found else None
+    doc = _doc(text)
+    if move and doc is not None:
+        try:
+            said = move_config(path, text, doc, name)
+        except (HabitdError, OSError, ValueError) as e:
+            why = getattr(e, "strerror", None) or e
+            said = [f"could not move the habits of {path} into the shared folder: {why}"]
+        if said:  # moved: read what it is now
+            text = read_config_text(path)
+            doc = _doc(text)
+    shared_dir = _shared_dir(doc)
     if shared_dir is None:
         return Loaded(parse_config(text, path, system_tz).named(name), said)
     shared = os.path.expanduser(shared_dir)
     read = habitfiles.read_shared(shared) if os.path.isdir(shared) else None
     if read is None:
-        if _has_habits(text):  # not moved yet (the shared folder away or not synced): its own habits
+        if doc is None or doc.get("habits"):  # not moved yet (the folder away or not synced): its own habits
             return Loaded(parse_config(text, path, system_tz).named(name), said)
         folder = habitfiles.habits_dir(shared)
         if not os.path.isdir(shared) and not missing_ok:
@@ -74,8 +79,16 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, mi
     return Loaded(parse_shared(text, path, read, system_tz).named(name), said)
 
 
-def _has_habits(text: str) -> bool:
+def _doc(text: str) -> dict[str, Any] | None:
+    """The config's TOML (None when it does not parse: ``parse_config`` says why)."""
     try:
-        return bool(toml_loads(text).get("habits"))
+        return toml_loads(text)
     except (HabitdError, ValueError, tomllib.TOMLDecodeError):
-        return True  # parse_config says what is wrong
+        return None
+
+
+def _shared_dir(doc: dict[str, Any] | None) -> str | None:
+    """``settings.shared_dir`` when it is a valid one (else None: ``parse_config`` says what is wrong)."""
+    settings = doc.get("settings") if doc is not None else None
+    shared_dir = settings.get("shared_dir") if isinstance(settings, dict) else None
+    return shared_dir if isinstance(shared_dir, str) and shared_dir.startswith(("/", "~/")) else None

@@ -25,7 +25,6 @@ from typing import Any
 
 import tomli_w
 
-from habitd.errors import HabitdError
 from habitd.habits.config import is_id
 from habitd.history import files, habitfiles
 from habitd.history.logformat import DEVICES
@@ -97,15 +96,11 @@ def _who(name: str, fallback: str) -> str:
     return slug[:30] or fallback
 
 
-def move_config(path: str, name: str) -> list[str]:
-    """Move an older layout at the config ``path`` (see above); what was done, a line each
-    ([] when there was nothing to move). ``name``: this machine's person, for a copy's name."""
+def move_config(path: str, text: str, doc: dict[str, Any], name: str) -> list[str]:
+    """Move an older layout at the config ``path`` (its ``text``, parsed as ``doc``; see above);
+    what was done, a line each ([] when there was nothing to move). ``name``: this machine's
+    person, for a copy's name."""
     linked = os.path.islink(path)
-    try:
-        text = files.read_config_text(path)
-        doc = toml_loads(text)
-    except (HabitdError, ValueError, tomllib.TOMLDecodeError):
-        return []  # the commands say what is wrong with it
     table = doc.get("settings")
     settings: dict[str, Any] = table if isinstance(table, dict) else {}
     shared_dir = settings.get("shared_dir")

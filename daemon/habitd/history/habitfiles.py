@@ -23,11 +23,12 @@ from habitd.habits.shared import SharedFile, SharedHabits
 from habitd.history import files
 from habitd.history.files import CONFIG_MAX_BYTES
 from habitd.history.logformat import is_sync_temp
-from habitd.limits import MAX_NAME, toml_loads
+from habitd.limits import toml_loads
 
 HABITS = "habits"  # the folder of the habit files, in the shared folder
 SETTINGS = "settings.toml"  # the shared settings (week_starts), in the shared folder
 MAX_FILES = 2000  # habit files read; more are left out with a word
+MAX_FILE_NAME = 160  # characters of a habit file's name: an id with a sync engine's conflict suffix fits
 _COPY = (
     re.compile(r"^(?P<id>[^ ]+)\.sync-conflict-\d{8}-\d{6}-[A-Z0-9]{7}\.toml$"),  # Syncthing
     re.compile(r"^(?P<id>[^ ]+) \([^()]*conflict[^()]*\)\.toml$", re.IGNORECASE),  # Nextcloud, Dropbox
@@ -85,7 +86,7 @@ def read_shared(shared_dir: str) -> SharedHabits | None:
         if is_sync_temp(name) or not name.endswith(".toml"):
             continue  # a file in the making, an editor's backup: not a habit
         source = f"{HABITS}/{name}"
-        if len(name) > MAX_NAME + 5 + 60 or not name.isprintable():
+        if len(name) > MAX_FILE_NAME or not name.isprintable():
             notices.append(f"{HABITS}/: a file whose name is not a habit's ({name[:40]!r}...); left out")
             continue
         habit_id = name.removesuffix(".toml")

@@ -42,6 +42,7 @@ class _Sending(NamedTuple):
     due: Due
     body: str
     before: datetime | None  # the habit's latest slot handled before this one: restored if the send fails
+    pending: bool  # it was waiting to be shown: it stays so (for `habitd status` too) until it is
 
 
 class _Failed(NamedTuple):
@@ -93,8 +94,9 @@ class Delivery:
             failed = self._send(config, to_send)
             self.retry = bool(failed)
             self.history_outage.ended()
-            if failed:
-                self._pending(failed)
+            shown = [s.due.habit.id for s in to_send if s.pending and all(f.due is not s.due for f in failed)]
+            if failed or shown:
+                self._settle(failed, shown)
         except HabitdError as e:
             self.history_outage.started("could not check reminders", e)
             self.retry = True
@@ -124,16 +126,15 @@ class Delivery:
                     )
                     continue
                 state.sent_count += 1
-                r.pending, r.reason = None, ""
                 prompt = next_prompt(state, due.habit, _random_seed(now))
                 body = due.habit.message + (f"\n\n{prompt}" if prompt else "")
-                to_send.append(_Sending(due, body, before))
+                to_send.append(_Sending(due, body, before, r.pending is not None))
         return to_send
 
     def _send(self, config: Config, to_send: list[_Sending]) -> list[_Failed]:
         """Hand each to the notifier; those it could not show."""
         failed: list[_Failed] = []
-        for due, body, before in to_send:
+        for due, body, before, _pending in to_send:
             try:
                 self.notifier.send(buttons.note_for(config, due, body))
             except DeliveryError as e:
@@ -143,9 +144,13 @@ class Delivery:
             self._shown(config, due)
         return failed
 
-    def _pending(self, failed: list[_Failed]) -> None:
-        """Turn the reminders not shown back to pending, with why: they are retried."""
+    def _settle(self, failed: list[_Failed], shown: list[str]) -> None:
+        """Keep the reminders not shown pending, with why (they are retried); those shown at last
+        wait no more. Until this one write, a reminder waiting to be shown is seen waiting."""
         with self.store.update() as state:
+            for hid in shown:
+                r = state.reminder(hid)
+                r.pending, r.reason = None, ""
             for due, before, err in failed:
                 r = state.reminder(due.habit.id)
                 if r.handled == due.slot.due:

@@ -6,7 +6,7 @@ holds it, and ``daemon.lock`` in the state folder, for a session without a runti
 folder. The kernel releases a lock when the process ends, however it ends, so a
 crash never leaves a stale lock behind. The holder writes its PID into the file, so
 a second daemon can say which one is running. The files themselves are
-``history/files.py``'s, as every file.
+``history/files/``'s, as every file.
 """
 
 from __future__ import annotations

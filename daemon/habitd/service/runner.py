@@ -164,6 +164,7 @@ class Runner:
         self.timer = Timer(lambda: self.wakeup.poke(_JOB))
         self.bubbles = Bubbles(notifier, store, lambda: self.config, clock)
         self._locks: list[int] = []  # the daemon locks' descriptors, while run() holds them
+        self.again = False  # the history moved (a new shared_dir): run() returns, to be started afresh
         self.phone: tuple[PhoneSync, PhoneWatch] | None = None  # a partner's phone task list ([phone])
         self._follow_phone()
 
@@ -199,6 +200,13 @@ class Runner:
             sd_notify("READY=1")
             return
         changed = _log_reload(why, self.config, new)
+        if new.settings.shared_dir != self.config.settings.shared_dir:
+            log.info("shared_dir is now %s: habitd starts again to read the history there", new.settings.shared_dir)
+            self.again = True
+            return
+        self.store.by = new.settings.name  # a new name signs what this daemon records from now on
+        if self.config.habits:  # none known before (the shared folder away): what is due shows now
+            self._start_now({h.id for h in new.habits} - {h.id for h in self.config.habits})
         if new.settings != self.config.settings:
             changed = [h.id for h in new.habits]  # a new zone or quiet hours moves every reminder
         self.config = new
@@ -231,6 +239,19 @@ class Runner:
             from habitd.service.phone import run_pass
 
             run_pass(self.phone[0], self.config, self.clock())
+
+    def _start_now(self, added: set[str]) -> None:
+        """A habit the config gains while the daemon runs reminds from now on: what fell due before
+        is not shown late. A partner's rename arrives as a habit gained (its file) and a history
+        that follows a moment later: the period met under the old id must not pop up again."""
+        if not added:
+            return
+        now = self.clock()
+        with contextlib.suppress(HabitdError), self.store.update() as state:  # unreadable: the check says why
+            for hid in added:
+                r = state.reminder(hid)
+                if r.handled is None or r.handled < now:
+                    r.handled = now
 
     # --- the work -----------------------------------------------------------
 
@@ -357,12 +378,15 @@ class Runner:
                 return
             if self.config_watch.active and self.config_watch.fileno() in ready and self._config_moved():
                 self.reload("the config changed")
-            self._dispatch(woke, self.watch.pending or (self.watch.active and self.watch.fileno() in ready))
-            if phone is not None and phone.fileno() in ready and phone.woke():
+            if not self.again:
+                self._dispatch(woke, self.watch.pending or (self.watch.active and self.watch.fileno() in ready))
+            if phone is not None and not self.again and phone.fileno() in ready and phone.woke():
                 self.phone_pass()  # vdirsyncer brought the phone's changes
-            if time.monotonic() >= next_tick:
+            if time.monotonic() >= next_tick and not self.again:
                 last_wall, last_mono = self._tick(last_wall, last_mono)
                 next_tick = time.monotonic() + self.tick_seconds
+            if self.again:  # the history is elsewhere now: run() returns, and habitd starts afresh
+                return
 
     def _config_moved(self) -> bool:
         return self.config_watch.woke() and self.config_watch.changed(self.config)

@@ -7,9 +7,10 @@ whatever the umask, parents included. Reads are size-limited and refuse what is
 not a plain file where habitd replaces the file on every save.
 
 Here too: the exclusive ``flock`` held across a read-modify-write, a file's
-``Signature`` (what tells that it changed), the config file's text, the files
-a person names on the command line (imports, SQLite), and the few files of the
-system habitd reads (the time zone, the machine id).
+``Signature`` (what tells that it changed), the config file's text, a vdir of
+tasks, and the few files of the system habitd reads (the time zone, the machine
+id). The files a person names on the command line (imports, SQLite backups) are
+read by ``files.imported``, the one other module of this package.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import io
 import os
 import select
 import stat
 import time
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from habitd.errors import (
     ConfigError,
@@ -32,14 +32,10 @@ from habitd.errors import (
     LockTimeout,
     NotPrivateError,
     StoreWriteError,
-    UsageError,
 )
 
 CONFIG_MAX_BYTES = 1 << 20
 STATE_MAX_BYTES = 16 << 20
-IMPORT_MAX_BYTES = 16 << 20  # an export or backup to import: a decade of 13 daily habits, each day noted, is ~8 MB
-IMPORT_SECONDS = 20.0  # how long reading a backup may take (SQLite's steps are counted, not the clock's)
-IMPORT_HEAP = 256 << 20  # how much memory SQLite may use for it
 
 
 # --- folders and atomic writes ---------------------------------------------------------
@@ -425,7 +421,8 @@ def shipped_text(name: str, in_checkout: str) -> str:
     packaged = files("habitd") / name
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    checkout = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    here = os.path.abspath(__file__)  # daemon/habitd/history/files/__init__.py in a checkout
+    checkout = here.rsplit(os.sep, 5)[0]
     with open(os.path.join(checkout, in_checkout), encoding="utf-8") as f:
         return f.read()
 
@@ -463,115 +460,3 @@ def machine_id() -> str:
             if data and data.strip():
                 return data.decode("ascii").strip()
     return ""
-
-
-# --- files a person names on the command line -------------------------------------------
-
-
-def read_text_file(path: str, what: str, limit: int = IMPORT_MAX_BYTES) -> str:
-    """A UTF-8 text file named on the command line (an import); UsageError saying why not."""
-    try:
-        data = read_bytes(path, limit, follow_symlink=True)
-        if data is None:
-            raise UsageError(f"{path}: no such file")
-        return decode(data)
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read {what}: {e.strerror}") from None
-    except ValueError as e:
-        raise UsageError(f"{path}: {e}") from None
-
-
-class _Capped(io.RawIOBase):
-    """A file read through at most ``limit`` bytes: one that grows past them while read is refused."""
-
-    def __init__(self, f: Any, path: str, what: str, limit: int) -> None:
-        self.f, self.path, self.what, self.left, self.limit = f, path, what, limit, limit
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        try:
-            n: int = self.f.readinto(buffer) or 0
-        except OSError as e:
-            raise UsageError(f"{self.path}: cannot read {self.what}: {e.strerror}") from None
-        self.left -= n
-        if self.left < 0:
-            raise UsageError(f"{self.path}: grew past the {self.limit >> 20} MiB habitd imports while being read")
-        return n
-
-
-@contextlib.contextmanager
-def open_import(path: str, what: str, limit: int = IMPORT_MAX_BYTES) -> Iterator[Iterator[bytes]]:
-    """The lines (bytes, each with its end) of a file named on the command line (an import), to read
-    as they come: refused before any of it is read when it is larger than ``limit`` or not a plain
-    file; reading on raises UsageError when it cannot be read, or grows past ``limit`` meanwhile."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read {what}: {e.strerror}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise UsageError(f"{path}: is not a regular file")
-    if st.st_size > limit:
-        raise UsageError(f"{path}: {st.st_size} bytes, more than the {limit >> 20} MiB habitd imports")
-    try:
-        f = open(path, "rb")  # noqa: SIM115 (closed by the reader around it)
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read {what}: {e.strerror}") from None
-    with f, io.BufferedReader(_Capped(f, path, what, limit)) as lines:
-        yield iter(lines)
-
-
-def read_sqlite_tables(
-    path: str, tables: dict[str, tuple[str, ...]], what: str
-) -> dict[str, list[dict[str, object]]]:
-    """The rows of some tables of an SQLite file, opened read-only (it is never changed): of each
-    table only the columns named (matched without regard to case; those it lacks are left out).
-
-    Foreign input: the file is refused above IMPORT_MAX_BYTES, and reading it stops with a
-    UsageError after IMPORT_SECONDS or when SQLite would need more than IMPORT_HEAP of memory
-    (a column computed from an expensive expression, say)."""
-    import sqlite3
-    from urllib.parse import quote
-
-    if not os.path.isfile(path):
-        raise UsageError(f"{path}: no such file")
-    size = os.path.getsize(path)
-    if size > IMPORT_MAX_BYTES:
-        raise UsageError(f"{path}: {size} bytes, more than the {IMPORT_MAX_BYTES >> 20} MiB habitd imports")
-    try:
-        db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True)
-    except sqlite3.Error as e:
-        raise UsageError(f"{path}: cannot open {what}: {e}") from None
-    deadline = time.monotonic() + IMPORT_SECONDS
-    db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-    try:
-        db.execute(f"PRAGMA hard_heap_limit = {IMPORT_HEAP}")
-        db.row_factory = sqlite3.Row
-        return {table: _rows(db, path, what, table, columns) for table, columns in tables.items()}
-    except (sqlite3.DatabaseError, MemoryError) as e:
-        if time.monotonic() > deadline:
-            why = f"reading it took more than {IMPORT_SECONDS:.0f} s"
-        elif isinstance(e, MemoryError) or "out of memory" in str(e):
-            why = f"reading it needs more than the {IMPORT_HEAP >> 20} MiB of memory habitd gives an import"
-        else:
-            why = f"not {what} ({e})"
-        raise UsageError(f"{path}: {why}; nothing was imported") from None
-    finally:
-        db.close()
-
-
-def _rows(db: Any, path: str, what: str, table: str, columns: tuple[str, ...]) -> list[dict[str, object]]:
-    found = db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", (table,)
-    ).fetchone()
-    if found is None:
-        raise UsageError(f"{path}: not {what} (it has no {table} table)")
-    have = {str(row[1]).lower(): str(row[1]) for row in db.execute(f'PRAGMA table_xinfo("{found[0]}")')}
-    wanted = [have[c.lower()] for c in columns if c.lower() in have]
-    if not wanted:
-        raise UsageError(f"{path}: not {what} (its {table} table has none of {', '.join(columns)})")
-    listed = ", ".join('"' + c.replace('"', '""') + '"' for c in wanted)
-    return [dict(row) for row in db.execute(f'SELECT {listed} FROM "{found[0]}"')]
