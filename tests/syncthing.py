@@ -3,8 +3,10 @@
 Each has its own home, a GUI/REST address on 127.0.0.1 with an API key set here,
 a listening address on 127.0.0.1 and the other one as its only, static peer: no
 relays, no global or local discovery, no NAT traversal, no usage reporting, no
-upgrades. ``available()`` says why they cannot run; under ``CI=true`` the tests
-fail instead of skipping.
+upgrades. Their folders keep conflict copies as Syncthing's own default does
+(``maxConflicts`` 10), so a test sees what a couple's two edits at once leave.
+``available()`` says why they cannot run; under ``CI=true`` the tests fail
+instead of skipping.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ import subprocess
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 FOLDER_ID = "habitd"
+# A shared folder's options: look at it every second, and keep up to 10 conflict copies of a file,
+# as a folder added in Syncthing's web page does (a folder written in config.xml without it keeps none).
+FOLDER_OPTIONS = {"rescanIntervalS": 1, "fsWatcherEnabled": True, "fsWatcherDelayS": 1, "maxConflicts": 10}
 
 
 def available() -> str | None:
@@ -48,28 +54,31 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> obje
 
 
 class Instance:
-    def __init__(self, home: Path, folder: Path, name: str) -> None:
-        self.home, self.folder, self.name = home, folder, name
+    """One Syncthing; without a ``folder`` it shares nothing yet, as just after installing it."""
+
+    def __init__(self, home: Path, folder: Path | None, name: str) -> None:
+        self.home, self.name = home, name
         self.gui_port, self.listen_port = _free_port(), _free_port()
         self.api_key = f"habitd-test-{name}-{os.urandom(6).hex()}"
         self.proc: subprocess.Popen[bytes] | None = None
         home.mkdir(parents=True)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / ".stfolder").mkdir(exist_ok=True)
+        if folder is not None:
+            self.folder = folder
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / ".stfolder").mkdir(exist_ok=True)
         subprocess.run(
             ["syncthing", "generate", f"--home={home}", "--no-default-folder", "--skip-port-probing"],
             check=True, capture_output=True, timeout=60,
         )  # fmt: skip
         self.device_id = ET.parse(home / "config.xml").getroot().find("device").get("id")  # type: ignore[union-attr]
 
-    def configure(self, peer: Instance) -> None:
+    def configure(self, peer: Instance | None) -> None:
+        """Its addresses and options; with a ``peer``, that device and the folder shared with it."""
         tree = ET.parse(self.home / "config.xml")
         root = tree.getroot()
         me = root.find("device")
         assert me is not None
         me.find("address").text = f"tcp://127.0.0.1:{self.listen_port}"  # type: ignore[union-attr]
-        other = ET.SubElement(root, "device", id=peer.device_id, name=peer.name, compression="metadata")
-        ET.SubElement(other, "address").text = f"tcp://127.0.0.1:{peer.listen_port}"
         gui = root.find("gui")
         assert gui is not None
         gui.find("address").text = f"127.0.0.1:{self.gui_port}"  # type: ignore[union-attr]
@@ -94,12 +103,16 @@ class Instance:
             if node is None:
                 node = ET.SubElement(options, key)
             node.text = value
-        folder = ET.SubElement(
-            root, "folder", id=FOLDER_ID, label=FOLDER_ID, path=str(self.folder), type="sendreceive",
-            rescanIntervalS="1", fsWatcherEnabled="true", fsWatcherDelayS="1",
-        )  # fmt: skip
-        ET.SubElement(folder, "device", id=self.device_id)
-        ET.SubElement(folder, "device", id=peer.device_id)
+        if peer is not None:
+            other = ET.SubElement(root, "device", id=peer.device_id, name=peer.name, compression="metadata")
+            ET.SubElement(other, "address").text = f"tcp://127.0.0.1:{peer.listen_port}"
+            attributes = {k: str(v).lower() for k, v in FOLDER_OPTIONS.items() if k != "maxConflicts"}
+            folder = ET.SubElement(
+                root, "folder", id=FOLDER_ID, label=FOLDER_ID, path=str(self.folder), type="sendreceive", **attributes
+            )
+            ET.SubElement(folder, "maxConflicts").text = str(FOLDER_OPTIONS["maxConflicts"])
+            ET.SubElement(folder, "device", id=self.device_id)
+            ET.SubElement(folder, "device", id=peer.device_id)
         tree.write(self.home / "config.xml")
 
     def start(self, log: Path) -> None:
@@ -110,9 +123,13 @@ class Instance:
             stdout=open(log, "wb"), stderr=subprocess.STDOUT, env=env,  # noqa: SIM115
         )  # fmt: skip
 
-    def api(self, path: str, method: str = "GET") -> object:
+    def api(self, path: str, method: str = "GET", body: object = None) -> object:
+        """A call of its REST API (what its web page does), with ``body`` as JSON if given."""
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.gui_port}{path}", method=method, headers={"X-API-Key": self.api_key}
+            f"http://127.0.0.1:{self.gui_port}{path}",
+            method=method,
+            headers={"X-API-Key": self.api_key, "Content-Type": "application/json"},
+            data=None if body is None else json.dumps(body).encode(),
         )
         with urllib.request.urlopen(request, timeout=5) as response:
             body = response.read()
@@ -129,9 +146,16 @@ class Instance:
         assert isinstance(connections, dict)
         return bool(connections["connections"].get(peer.device_id, {}).get("connected"))
 
-    def scan(self) -> None:
-        """Look at the folder now (the watcher would, within a second or so)."""
-        self.api(f"/rest/db/scan?folder={FOLDER_ID}", method="POST")
+    def scan(self, folder: str = FOLDER_ID) -> None:
+        """Look at the folder now (the watcher would, within a second or so); returns once it has."""
+        self.api(f"/rest/db/scan?folder={folder}", method="POST")
+
+    def pause(self, peer: Instance) -> None:
+        """Stop talking to ``peer`` (its web page's *Pause* on that device)."""
+        self.api(f"/rest/system/pause?device={peer.device_id}", method="POST")
+
+    def resume(self, peer: Instance) -> None:
+        self.api(f"/rest/system/resume?device={peer.device_id}", method="POST")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -172,6 +196,19 @@ class Pair:
             )
 
         wait_for(same, timeout, "the two folders to hold the same files")
+
+    @contextmanager
+    def apart(self) -> Iterator[None]:
+        """The two disconnected (each pauses the other) for the ``with`` block, then together again."""
+        self.a.pause(self.b)
+        self.b.pause(self.a)
+        try:
+            wait_for(lambda: not self.a.connected_to(self.b) and not self.b.connected_to(self.a), 30, "them to part")
+            yield
+        finally:
+            self.a.resume(self.b)
+            self.b.resume(self.a)
+        wait_for(lambda: self.a.connected_to(self.b) and self.b.connected_to(self.a), 60, "them to reconnect")
 
     def close(self) -> None:
         self.a.stop()
