@@ -118,8 +118,10 @@ class Recording(PlyerNotifier):
         self.fail = fail
         self.seen: list[tuple[str, object]] = []
         self.waiting: list[object] = []  # what `habitd status` would read as waiting, while it is sent
+        self.sent: list[str] = []  # each body handed over, shown or not
 
     def send(self, note: Note) -> None:
+        self.sent.append(note.body)
         title = note.title
         r = self.store.read().reminders.get(title.lower())
         self.seen.append((title, r.handled if r else None))
@@ -172,6 +174,25 @@ def test_a_reminder_waiting_to_be_shown_is_seen_waiting_while_it_is_tried_again(
     runner.deliver(now[0])  # a retry that shows it
     assert notifier.waiting[1] is not None and notifier.waiting[2] is not None
     assert runner.store.read().reminders["thanks"].pending is None  # shown at last: it waits no more
+
+
+def test_retrying_a_reminder_deals_no_new_prompt_and_adds_nothing_to_the_history(tmp_path: Path) -> None:
+    """Without a notification server, a reminder is tried every minute: its prompt is the one its
+    first try dealt, and the shared history does not grow by an event a minute."""
+    runner, notifier, now = runner_at(tmp_path, fail=30)
+    text = ONE_AT_SEVEN.replace('at = "19:00"', 'at = "19:00"\nprompts = ["one", "two", "three"]', 1)
+    (tmp_path / "config.toml").write_text(text)
+    runner.reload("a test")
+    runner.deliver(now[0])
+    before = len(runner.store.events())
+    for _ in range(20):  # twenty minutes of retries
+        now[0] += timedelta(minutes=1)
+        runner.deliver(now[0])
+    assert len(runner.store.events()) == before
+    notifier.fail = 0
+    runner.deliver(now[0])
+    assert len(notifier.sent) == 23  # the first try (at the reload), then 22 tries, the last one shown
+    assert len({b.split("\n\n")[-1] for b in notifier.sent}) == 1  # each with the same prompt
 
 
 def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(

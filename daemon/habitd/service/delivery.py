@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from habitd.errors import HabitdError
 from habitd.habits.config import Config
-from habitd.habits.prompts import next_prompt
+from habitd.habits.prompts import current_prompt, next_prompt
 from habitd.habits.schedule import handled_mark
 from habitd.history.eventlog import SharedFolderMissing
 from habitd.history.store import Store
@@ -126,7 +126,10 @@ class Delivery:
                     )
                     continue
                 state.sent_count += 1
-                prompt = next_prompt(state, due.habit, _random_seed(now))
+                # a retry shows the prompt its first try dealt: dealing one at each try would add
+                # an event to the shared history every minute the notification server is away
+                retry = r.pending is not None
+                prompt = current_prompt(state, due.habit) if retry else next_prompt(state, due.habit, _random_seed(now))
                 body = due.habit.message + (f"\n\n{prompt}" if prompt else "")
                 to_send.append(_Sending(due, body, before, r.pending is not None))
         return to_send
