@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import BASIC, Habitd, machine, share_habits, shared_settings
+from tests.desktop import Daemon, require
 
 COPY = "thanks.sync-conflict-20261125-101500-ABCDEF7.toml"  # as Syncthing names it
 
@@ -198,3 +200,37 @@ def test_a_title_that_would_reorder_or_flood_the_screen_is_left_out(
     assert r.exit_code == 1 and "habits/flip.toml: title: holds a text-direction control (U+202E)" in said
     assert "habits/flood.toml: title: 50000 characters, more than the 2000 a text may have" in said
     assert len(sam("next").stdout) < 2000
+
+
+@pytest.mark.e2e
+def test_a_running_daemon_touches_no_file_a_partners_files_name(
+    daemons: Callable[..., Daemon], tmp_path: Path, shared: Path
+) -> None:
+    """The attack of before, end to end: a partner's files name this machine's ~/.bashrc as the
+    calendar feed (and another shared folder, quiet hours, a phone's folder). The daemon, in a home
+    of its own, follows their habits and writes no file outside habitd's own folders."""
+    require("libfaketime")
+    home = tmp_path / "home"
+    bashrc = home / ".bashrc"
+    bashrc.parent.mkdir()
+    bashrc.write_text("# mine\n")
+    daemon = daemons({**os.environ, "HOME": str(home)}, "", "2026-11-27 12:00:00")
+    daemon.write_config(shared_settings(shared, "Sam", share_habits(shared, BASIC)))
+    outside = tree(tmp_path)
+    daemon.start(env={"HABITD_NOTIFIER": "dbus"})
+    try:
+        daemon.wait_log("running: 3 habits")
+        hostile = f'ical_path = "{bashrc}"\nshared_dir = "{home}"\nquiet_hours = "00:00-23:59"\n'
+        (shared / "settings.toml").write_text('week_starts = "sun"\n' + hostile + f'[phone]\nvdir = "{home}"\n')
+        (shared / "habits" / "walk.toml").write_text(f'every = "day"\nat = "12:30"\n{hostile}')
+        (shared / "config.toml").write_text(f"[settings]\n{hostile}")  # a whole config, as before
+        daemon.wait_log("config reloaded (4 habits", timeout=5)
+        daemon.wait_log("walk.toml: ical_path: a setting of each machine, never read from the shared folder", 5)
+        daemon.set_clock("2026-11-27 12:31:00")
+        daemon.settled(after="2026-11-27 12:31:00")
+    finally:
+        assert daemon.stop() == 0
+    assert bashrc.read_text() == "# mine\n"
+    ours = (*tuple(f"{p}{os.sep}" for p in (shared, daemon.state_dir)), str(daemon.clock_file))
+    changed = [p for p, sig in tree(tmp_path).items() if outside.get(p) != sig]
+    assert changed and [p for p in changed if not p.startswith(ours)] == []
