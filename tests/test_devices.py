@@ -353,15 +353,15 @@ def test_the_daemon_follows_a_partners_habit_file_within_seconds(daemons: Callab
     daemon.config.unlink()
     joined = daemon.cli("init", "--join", str(shared), "--name", "Sam")
     assert joined.returncode == 0, joined.stderr
-    daemon.start(env={"HABITD_NOTIFIER": "dbus"})
+    daemon.start(env={"HABITD_NOTIFIER": "dbus"}, tick=600)
     try:
         daemon.wait_log("running: 13 habits")
         tmp = shared / "habits" / ".syncthing.walk.toml.tmp"  # as Syncthing writes: a new file renamed into place
         tmp.write_text('every = "day"\nat = "18:00"\n')
         os.replace(tmp, shared / "habits" / "walk.toml")
-        daemon.wait_log("the config changed: config reloaded (14 habits", timeout=5)  # inotify, not the minute check
+        daemon.wait_log("the config changed: config reloaded (14 habits", 20)  # inotify: the tick is 10 min away
         (shared / "habits" / "walk.toml").write_text('every = "day"\nat = "18:00"\nical_path = "~/.bashrc"\n')
-        daemon.wait_log("walk.toml: ical_path: a setting of each machine, never read from the shared folder", timeout=5)
+        daemon.wait_log("walk.toml: ical_path: a setting of each machine, never read from the shared folder", 20)
     finally:
         assert daemon.stop() == 0
 
@@ -416,12 +416,12 @@ def test_a_new_shared_folder_in_the_config_applies_without_a_restart(
     share_habits(other, BASIC + '\n[habits.walk]\nevery = "day"\nat = "18:00"\n')
     daemon = daemons(dict(os.environ), "", "2026-11-27 12:00:00")
     daemon.write_config(shared_settings(shared, "Sam", share_habits(shared, BASIC)))
-    daemon.start(env={"HABITD_NOTIFIER": "dbus"})
+    daemon.start(env={"HABITD_NOTIFIER": "dbus"}, tick=600)
     try:
         daemon.wait_log("running: 3 habits")
         pid = daemon.proc.pid
         daemon.write_config(daemon.config.read_text().replace(str(shared), str(other)))
-        daemon.wait_log("habitd starts again to read the history there", timeout=5)
+        daemon.wait_log("habitd starts again to read the history there", timeout=20)
         daemon.wait_log("running: 4 habits", timeout=10)  # the other folder's habits, in the same process
         assert daemon.proc.pid == pid and daemon.proc.poll() is None
         r = daemon.cli("done", "walk")

@@ -217,15 +217,15 @@ def test_a_running_daemon_touches_no_file_a_partners_files_name(
     daemon = daemons({**os.environ, "HOME": str(home)}, "", "2026-11-27 12:00:00")
     daemon.write_config(shared_settings(shared, "Sam", share_habits(shared, BASIC)))
     outside = tree(tmp_path)
-    daemon.start(env={"HABITD_NOTIFIER": "dbus"})
+    daemon.start(env={"HABITD_NOTIFIER": "dbus"}, tick=600)  # inotify, not the periodic check
     try:
         daemon.wait_log("running: 3 habits")
         hostile = f'ical_path = "{bashrc}"\nshared_dir = "{home}"\nquiet_hours = "00:00-23:59"\n'
         (shared / "settings.toml").write_text('week_starts = "sun"\n' + hostile + f'[phone]\nvdir = "{home}"\n')
         (shared / "habits" / "walk.toml").write_text(f'every = "day"\nat = "12:30"\n{hostile}')
         (shared / "config.toml").write_text(f"[settings]\n{hostile}")  # a whole config, as before
-        daemon.wait_log("config reloaded (4 habits", timeout=5)
-        daemon.wait_log("walk.toml: ical_path: a setting of each machine, never read from the shared folder", 5)
+        daemon.wait_log("config reloaded (4 habits", timeout=20)
+        daemon.wait_log("walk.toml: ical_path: a setting of each machine, never read from the shared folder", 20)
         daemon.set_clock("2026-11-27 12:31:00")
         daemon.settled(after="2026-11-27 12:31:00")
     finally:
