@@ -1,17 +1,16 @@
 """Reading the config: this machine's file, the shared habits, and what the history needs of a
-config that may not parse (where the shared folder is, whose device this is)."""
+config that may not parse (where the shared folder is, whose device this is).
 
-from __future__ import annotations
+The file is parsed once. What only a config that shares a folder needs (moving a layout of
+before, the shared habit files) is imported only for one: every command reads the config.
+"""
 
 import os
 import tomllib
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from habitd.errors import HabitdError
-from habitd.habits.config import Config, parse_config
-from habitd.habits.shared import SharedHabits, parse_shared
-from habitd.history import habitfiles
-from habitd.history.configmove import move_config
+from habitd.habits.config import Config, parse_config, parse_doc
 from habitd.history.eventlog import NOT_THERE, SharedFolderMissing
 from habitd.history.files import read_config_text
 from habitd.history.identity import device_name
@@ -24,8 +23,23 @@ def sharing_settings(path: str) -> tuple[str | None, str] | None:
     if not os.path.lexists(path):
         return None, ""  # no config yet: the state folder
     try:
-        doc = toml_loads(read_config_text(path))
+        text = read_config_text(path)
+    except HabitdError:
+        return None
+    return _sharing(_parsed(text))
+
+
+def _parsed(text: str) -> dict[str, Any] | None:
+    """The config's document; None when it does not parse (``parse_config`` says why)."""
+    try:
+        return toml_loads(text)
     except (HabitdError, tomllib.TOMLDecodeError):
+        return None
+
+
+def _sharing(doc: dict[str, Any] | None) -> tuple[str | None, str] | None:
+    """``sharing_settings`` of a parsed config (None: it did not parse)."""
+    if doc is None:
         return None
     settings = doc.get("settings")
     settings = settings if isinstance(settings, dict) else {}
@@ -49,16 +63,28 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, mi
     or (``missing_ok``, the daemon, which waits for it) no habits, with a notice.
     """
     name = device_name(state_dir)
-    said: list[str] = []
-    try:
-        said = move_config(path, name) if move else []
-    except (HabitdError, OSError, ValueError) as e:
-        said = [f"could not move the habits of {path} into the shared folder: {getattr(e, 'strerror', None) or e}"]
     text = read_config_text(path)
-    found = sharing_settings(path)  # raises nothing: the parse below says what is wrong
+    doc = _parsed(text)
+    found = _sharing(doc)  # raises nothing: the parse below says what is wrong
+    said: list[str] = []
+    if found and found[0] is not None and move:  # only a config that shares a folder has a layout to move
+        from habitd.history.configmove import move_config
+
+        try:
+            said = move_config(path, name)
+        except (HabitdError, OSError, ValueError) as e:
+            said = [f"could not move the habits of {path} into the shared folder: {getattr(e, 'strerror', None) or e}"]
+        if said:
+            text = read_config_text(path)
+            doc = _parsed(text)
+            found = _sharing(doc)
     shared_dir = found[0] if found else None
     if shared_dir is None:
-        return Loaded(parse_config(text, path, system_tz).named(name), said)
+        config = parse_config(text, path, system_tz) if doc is None else parse_doc(doc, path, system_tz)
+        return Loaded(config.named(name), said)
+    from habitd.habits.shared import SharedHabits, parse_shared
+    from habitd.history import habitfiles
+
     shared = os.path.expanduser(shared_dir)
     read = habitfiles.read_shared(shared) if os.path.isdir(shared) else None
     if read is None:
