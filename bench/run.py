@@ -733,7 +733,8 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
     results.update(fire)
     print(f"habitd on {results['machine']}: {rev} / this checkout")
     print(f"  commands: medians of {results['commands_runs_each']} runs each, in turns with the floor"
-          f" ({results['commands_floor_ms']} ms); load average {results['load_average']} after them")  # fmt: skip
+          f" ({results['commands_floor_ms']} ms, {results['commands_floor_cpu_ms']} ms of CPU);"
+          f" load average {results['load_average']} after them")  # fmt: skip
     print(f"  daemon at 1,000 habits: medians of {repeats} start-ups each and {rounds * 6} fires each, in turns")
     for label, key, unit in [
         *COMMAND_ROWS,
