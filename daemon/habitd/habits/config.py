@@ -132,17 +132,16 @@ def humanise(habit_id: str) -> str:
     return habit_id.replace("-", " ").capitalize()
 
 
-def parse_config(text: str, source: str, system_tz: str = "UTC") -> Config:
-    """Validate a whole config document; raise ConfigError listing every problem."""
-    try:
-        doc = toml_loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(source, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
-    return parse_doc(doc, source, system_tz)
+def parse_config(text: str, source: str, system_tz: str = "UTC", doc: dict[str, Any] | None = None) -> Config:
+    """Validate a whole config document; raise ConfigError listing every problem.
 
-
-def parse_doc(doc: dict[str, Any], source: str, system_tz: str = "UTC") -> Config:
-    """``parse_config`` of a config already parsed as TOML."""
+    ``doc``: the text already parsed as TOML (whoever read it has), not parsed again.
+    """
+    if doc is None:
+        try:
+            doc = toml_loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(source, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
     problems: Problems = []
     check_keys(doc, ("settings", "habits", "phone"), "", problems)
     settings = parse_settings(doc.get("settings", {}), system_tz, problems)

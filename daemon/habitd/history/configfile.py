@@ -10,7 +10,7 @@ import tomllib
 from typing import Any, NamedTuple
 
 from habitd.errors import HabitdError
-from habitd.habits.config import Config, parse_config, parse_doc
+from habitd.habits.config import Config, parse_config
 from habitd.history.eventlog import NOT_THERE, SharedFolderMissing
 from habitd.history.files import read_config_text
 from habitd.history.identity import device_name
@@ -80,8 +80,7 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, mi
             found = _sharing(doc)
     shared_dir = found[0] if found else None
     if shared_dir is None:
-        config = parse_config(text, path, system_tz) if doc is None else parse_doc(doc, path, system_tz)
-        return Loaded(config.named(name), said)
+        return Loaded(parse_config(text, path, system_tz, doc).named(name), said)
     from habitd.habits.shared import SharedHabits, parse_shared
     from habitd.history import habitfiles
 
