@@ -2,7 +2,7 @@
 
     make bench                  # the whole suite, about six minutes
     python bench/run.py --quick # a tiny version (CI runs it so that it keeps working)
-    python bench/run.py --against REV  # the daemon at 1,000 habits: REV's code beside this one
+    python bench/run.py --against REV  # the commands and the daemon at 1,000 habits: REV's code beside this one
 
 Prints a table and writes the figures to bench/results/latest.json. Machines
 are noisy: every timing is a median of runs that alternate with the floor's,
@@ -685,7 +685,8 @@ def fire_accuracy(
 
 
 def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
-    """The daemon at 1,000 habits, the code of ``rev`` beside this one: start-up and fire delay."""
+    """The code of ``rev`` beside this one: the commands' start-up (``commands.py``), and the daemon at
+    1,000 habits: CPU per partner write, start-up, stop and fire delay."""
     old = folder / "old"
     old.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "daemon"], check=True, capture_output=True)
@@ -695,12 +696,20 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
     # Its own copy first on the path, never this checkout: the import package is `habitd` inside
     # daemon/ since the source folder became daemon/habitd; before that it was `daemon` itself.
     path, package = (old / "daemon", "habitd") if (old / "daemon" / "habitd").is_dir() else (old, "daemon")
-    versions = {rev: [PY, "-P", "-c", f"import sys; sys.path.insert(0, {str(path)!r}); import runpy; "
-                                     f"runpy.run_module({package!r}, run_name='__main__')"],
-                "this": habitd_cmd()}  # fmt: skip
+    def from_source(path: Path, package: str) -> list[str]:
+        return [PY, "-P", "-c", f"import sys; sys.path.insert(0, {str(path)!r}); import runpy; "
+                                f"runpy.run_module({package!r}, run_name='__main__')"]  # fmt: skip
+
+    versions = {rev: from_source(path, package), "this": habitd_cmd()}
     results: dict[str, object] = {"machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds")}
+    from commands import ROWS as COMMAND_ROWS
+    from commands import command_times
     from partner import write_cost  # both daemons on one shared folder: each write reaches both at once
 
+    # The commands: both versions started alike, from their source folders
+    launchers = {f"{rev}:": versions[rev], "this:": from_source(ROOT / "daemon", "habitd")}
+    results.update(command_times(folder, launchers))
+    results["load_average"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     results.update(
         write_cost(folder, {f"{name}:": base for name, base in versions.items()}, 10, 10 if repeats < 5 else 40)
     )
@@ -722,9 +731,13 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
         print(f"benchmark failed: {e}", file=sys.stderr)
         return 1
     results.update(fire)
-    print(f"habitd daemon at 1,000 habits on {results['machine']}: {rev} / this checkout")
-    print(f"  medians of {repeats} start-ups each and {rounds * 6} fires each, the two versions in turn")
+    print(f"habitd on {results['machine']}: {rev} / this checkout")
+    print(f"  commands: medians of {results['commands_runs_each']} runs each, in turns with the floor"
+          f" ({results['commands_floor_ms']} ms, {results['commands_floor_cpu_ms']} ms of CPU);"
+          f" load average {results['load_average']} after them")  # fmt: skip
+    print(f"  daemon at 1,000 habits: medians of {repeats} start-ups each and {rounds * 6} fires each, in turns")
     for label, key, unit in [
+        *COMMAND_ROWS,
         ("start-up to READY=1, 50 habits", "startup_50_to_ready_s", "s"),
         ("start-up to READY=1, 1,000 habits", "startup_1000_to_ready_s", "s"),
         ("  ... held past their period by quiet hours", "startup_1000_quiet_lost_to_ready_s", "s"),
@@ -735,7 +748,7 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
         ("CPU per partner write, 10 years (13 habits)", "partner_write_cpu_ms", "ms"),
     ]:
         pair = " / ".join(str(results.get(f"{name}:{key}", "-")) for name in versions)
-        print(f"  {label:<36}  {pair} {unit}")
+        print(f"  {label:<50}  {pair} {unit}")
     out = ROOT / "bench" / "results" / "against.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
@@ -824,7 +837,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tiny run that only checks the suite works")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
-    parser.add_argument("--against", metavar="REV", help="only the daemon at 1,000 habits: REV's code beside this")
+    parser.add_argument("--against", metavar="REV", help="the commands and the daemon: REV's code beside this")
     parser.add_argument("--log", action="store_true", help="only the event log's figures (about five minutes)")
     args = parser.parse_args()
     if args.against:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -62,3 +63,42 @@ def test_help_imports_the_command_line_only() -> None:
         "habitd.exchange.document",
     }
     assert sorted(loaded & heavy) == []
+
+
+def test_a_config_that_shares_no_folder_reads_without_the_sharing_modules(tmp_path: Path) -> None:
+    """`done` and `status` on a config of this machine alone load nothing of a shared folder's:
+    no moving of a layout of before, no shared habit files, and none of their patterns."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from habitd.cli.app import cli\n"
+        f"args = ['--config', {str(ROOT / 'config.example.toml')!r}, '--state-dir', {str(tmp_path)!r}]\n"
+        "for cmd in (['done', 'thanks'], ['status']):\n"
+        "    r = CliRunner().invoke(cli, args + cmd)\n"
+        "    assert r.exit_code == 0, r.output\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('habitd'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    loaded = set(out.stdout.split())
+    assert "habitd.history.store" in loaded  # it did read the history
+    assert sorted(loaded & {"habitd.history.configmove", "habitd.history.habitfiles", "habitd.habits.shared"}) == []
+
+
+def test_a_command_runs_without_the_cycle_collector_and_the_daemon_with_it(tmp_path: Path) -> None:
+    """A command lives for a fraction of a second: no pauses to collect reference cycles. The
+    daemon lives for days: `habitd run` collects them (here it stops at once: no config)."""
+    code = (
+        "import gc, sys\n"
+        "from habitd.cli.app import main\n"
+        "def after(args):\n"
+        "    sys.argv = ['habitd', '--config', sys.argv[1], '--state-dir', sys.argv[2], *args]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "    return gc.isenabled()\n"
+        "print(after(['status']), after(['run']))\n"
+    )
+    config, state = str(tmp_path / "none.toml"), str(tmp_path / "state")
+    out = subprocess.run([sys.executable, "-c", code, config, state], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.split() == ["False", "True"], out.stderr

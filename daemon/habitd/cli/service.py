@@ -25,6 +25,9 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     Shows a desktop notification when a habit falls due and is not done yet.
     SIGHUP (or saving the config) reloads the config; SIGTERM stops it.
     """
+    import gc
+
+    gc.enable()  # `main` turns it off for a command's short life; the daemon lives for days
     from habitd.history import eventlog, files
     from habitd.service.logs import setup_logging
     from habitd.service.notifiers import backend_from_env, make_notifier

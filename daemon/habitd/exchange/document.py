@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 from datetime import date, datetime
 from typing import Any
 
@@ -61,18 +62,27 @@ def _day_tails(leap: bool) -> list[str]:
     return [date.fromordinal(first + i).isoformat()[4:] for i in range(366 if leap else 365)]
 
 
+@functools.cache
+def _year_days(year: int) -> list[str]:
+    """Each day of a year as an ISO date, in order."""
+    prefix = f"{year:04d}"
+    return [prefix + tail for tail in _day_tails(month_days(year, 2) == 29)]
+
+
+_BITS = str.maketrans("01", "\0\1")  # a mask's binary digits as the bytes 0 and 1, for itertools.compress
+
+
 def _iso_days(done: dict[int, int]) -> list[str]:
     """The days of day masks (``HabitLog.done``) as ISO dates, in order: ``HabitLog.days()``'s,
     written from the masks' bits without a date object each (the bulk of a long history)."""
     out: list[str] = []
     for year in sorted(done):
         mask = done[year]
-        tails = _day_tails(month_days(year, 2) == 29)
-        if mask >> len(tails):  # a bit past the year's end: what days() makes of it
+        days = _year_days(year)
+        if mask >> len(days):  # a bit past the year's end (or a negative mask): what days() makes of it
             out += [d.isoformat() for d in _days_of(year, mask)]
             continue
-        prefix = f"{year:04d}"
-        out += [prefix + tails[i] for i, bit in enumerate(bin(mask)[:1:-1]) if bit == "1"]
+        out += itertools.compress(days, bin(mask)[:1:-1].translate(_BITS).encode())
     return out
 
 
@@ -85,6 +95,8 @@ def _days_of(year: int, mask: int) -> list[date]:
 def _completions(log: HabitLog) -> list[dict[str, Any]]:
     counts = {d.isoformat(): n for d, n in log.counts.items()}
     if not log.people:  # no names: the bulk of a long history, kept lean
+        if not counts:  # once a day each
+            return [{"date": d, "count": 1} for d in _iso_days(log.done)]
         return [{"date": d, "count": counts.get(d, 1)} for d in _iso_days(log.done)]
     whose = {d: name for name, person in log.people.items() for d in _iso_days(person.done)}  # done by one person
     mixed = {d.isoformat(): names for d, names in log.mixed.items()}

@@ -7,8 +7,6 @@ means and takes is the schema (``schema.SETTINGS_KEYS``, ``schema.HABIT_KEYS``);
 a habit's period and days are ``recurrence.Every`` and ``recurrence.DaySet``.
 """
 
-from __future__ import annotations
-
 import tomllib
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -85,7 +83,7 @@ class Config(NamedTuple):
     conflicts: tuple[tuple[str, str], ...] = ()  # (habit id, a sync engine's conflict copy of its file)
     phone: Phone | None = None  # a partner's phone whose tasks this machine writes and reads
 
-    def named(self, name: str) -> Config:
+    def named(self, name: str) -> "Config":
         """This config as this machine's person ``name`` sees it (a shared config names no one); "": as is."""
         return self._replace(settings=self.settings._replace(name=name)) if name else self
 
@@ -134,12 +132,16 @@ def humanise(habit_id: str) -> str:
     return habit_id.replace("-", " ").capitalize()
 
 
-def parse_config(text: str, source: str, system_tz: str = "UTC") -> Config:
-    """Validate a whole config document; raise ConfigError listing every problem."""
-    try:
-        doc = toml_loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(source, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
+def parse_config(text: str, source: str, system_tz: str = "UTC", doc: dict[str, Any] | None = None) -> Config:
+    """Validate a whole config document; raise ConfigError listing every problem.
+
+    ``doc``: the text already parsed as TOML (whoever read it has), not parsed again.
+    """
+    if doc is None:
+        try:
+            doc = toml_loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(source, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
     problems: Problems = []
     check_keys(doc, ("settings", "habits", "phone"), "", problems)
     settings = parse_settings(doc.get("settings", {}), system_tz, problems)

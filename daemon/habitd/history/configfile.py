@@ -1,7 +1,9 @@
 """Reading the config: this machine's file, the shared habits, and what the history needs of a
-config that may not parse (where the shared folder is, whose device this is)."""
+config that may not parse (where the shared folder is, whose device this is).
 
-from __future__ import annotations
+The file is parsed once. What only a config that shares a folder needs (moving a layout of
+before, the shared habit files) is imported only for one: every command reads the config.
+"""
 
 import os
 import tomllib
@@ -9,9 +11,6 @@ from typing import Any, NamedTuple
 
 from habitd.errors import HabitdError
 from habitd.habits.config import Config, parse_config
-from habitd.habits.shared import SharedHabits, parse_shared
-from habitd.history import habitfiles
-from habitd.history.configmove import move_config
 from habitd.history.eventlog import NOT_THERE, SharedFolderMissing
 from habitd.history.files import read_config_text
 from habitd.history.identity import device_name
@@ -24,8 +23,23 @@ def sharing_settings(path: str) -> tuple[str | None, str] | None:
     if not os.path.lexists(path):
         return None, ""  # no config yet: the state folder
     try:
-        doc = toml_loads(read_config_text(path))
-    except (HabitdError, tomllib.TOMLDecodeError):
+        text = read_config_text(path)
+    except HabitdError:
+        return None
+    return _sharing(_parsed(text))
+
+
+def _parsed(text: str) -> dict[str, Any] | None:
+    """The config's document; None when it does not parse (``parse_config`` says why)."""
+    try:
+        return toml_loads(text)
+    except (HabitdError, ValueError, tomllib.TOMLDecodeError):
+        return None
+
+
+def _sharing(doc: dict[str, Any] | None) -> tuple[str | None, str] | None:
+    """``sharing_settings`` of a parsed config (None: it did not parse)."""
+    if doc is None:
         return None
     settings = doc.get("settings")
     settings = settings if isinstance(settings, dict) else {}
@@ -51,8 +65,11 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, mi
     name = device_name(state_dir)
     said: list[str] = []
     text = read_config_text(path)
-    doc = _doc(text)
-    if move and doc is not None:
+    doc = _parsed(text)
+    shared_dir = _shared_dir(doc)
+    if move and doc is not None and shared_dir is not None:  # only a config sharing a folder has one to move
+        from habitd.history.configmove import move_config
+
         try:
             said = move_config(path, text, doc, name)
         except (HabitdError, OSError, ValueError) as e:
@@ -60,10 +77,13 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, mi
             said = [f"could not move the habits of {path} into the shared folder: {why}"]
         if said:  # moved: read what it is now
             text = read_config_text(path)
-            doc = _doc(text)
-    shared_dir = _shared_dir(doc)
+            doc = _parsed(text)
+            shared_dir = _shared_dir(doc)
     if shared_dir is None:
-        return Loaded(parse_config(text, path, system_tz).named(name), said)
+        return Loaded(parse_config(text, path, system_tz, doc).named(name), said)
+    from habitd.habits.shared import SharedHabits, parse_shared
+    from habitd.history import habitfiles
+
     shared = os.path.expanduser(shared_dir)
     read = habitfiles.read_shared(shared) if os.path.isdir(shared) else None
     if read is None:
@@ -79,16 +99,7 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, mi
     return Loaded(parse_shared(text, path, read, system_tz).named(name), said)
 
 
-def _doc(text: str) -> dict[str, Any] | None:
-    """The config's TOML (None when it does not parse: ``parse_config`` says why)."""
-    try:
-        return toml_loads(text)
-    except (HabitdError, ValueError, tomllib.TOMLDecodeError):
-        return None
-
-
 def _shared_dir(doc: dict[str, Any] | None) -> str | None:
     """``settings.shared_dir`` when it is a valid one (else None: ``parse_config`` says what is wrong)."""
-    settings = doc.get("settings") if doc is not None else None
-    shared_dir = settings.get("shared_dir") if isinstance(settings, dict) else None
-    return shared_dir if isinstance(shared_dir, str) and shared_dir.startswith(("/", "~/")) else None
+    found = _sharing(doc)
+    return found[0] if found else None

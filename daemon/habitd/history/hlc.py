@@ -16,8 +16,6 @@ ran ahead, its events keep their order). Both numbers are read up to 19 digits, 
 ``tick`` never makes a stamp beyond them, so habitd never writes an id it cannot read back.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 DEVICE_RULE = "3 to 32 lowercase letters, digits or _, starting with a letter or digit"
