@@ -234,3 +234,15 @@ def test_a_running_daemon_touches_no_file_a_partners_files_name(
     ours = (*tuple(f"{p}{os.sep}" for p in (shared, daemon.state_dir)), str(daemon.clock_file))
     changed = [p for p, sig in tree(tmp_path).items() if outside.get(p) != sig]
     assert changed and [p for p in changed if not p.startswith(ours)] == []
+
+
+def test_a_kept_history_with_only_a_newer_versions_keys_costs_no_error() -> None:
+    """A partner's newer habitd (or a forged file) may leave a habit's history with keys this one
+    keeps as they are but no day: looking for a partner's rename of it must not fail."""
+    from habitd.habits.config import parse_config
+    from habitd.habits.state import State
+    from habitd.history.rename import rename_months
+
+    state = State()
+    state.log("gone").extra["from-a-newer-habitd"] = 1
+    assert rename_months(parse_config(BASIC, "c.toml"), state) == set()

@@ -157,7 +157,8 @@ def rename_months(config: Config, state: State) -> set[str]:
     for hid in orphans(config, state):
         log = state.habits[hid]
         days = [*log.days(), *(n.day for n in log.notes), *(k.day for k in log.skips)]
-        months.update(f"{d.year:04d}-{d.month:02d}" for d in (min(days), max(days)))
+        if days:  # a log kept for something else (a partner's forged or damaged entries) has no month to read
+            months.update(f"{d.year:04d}-{d.month:02d}" for d in (min(days), max(days)))
     return months
 
 
