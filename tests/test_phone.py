@@ -6,6 +6,7 @@ app changed the task on the server; the end-to-end test (test_phone_e2e.py) runs
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -515,3 +516,17 @@ def test_a_task_the_phone_left_unreadable_is_named_not_taken_for_deleted(sam: Ha
     sync(sam)
     sync(sam)
     assert walk_uid() not in ours(vdir)
+
+
+def test_the_docs_vdirsyncer_config_loads_in_vdirsyncer() -> None:
+    """The config the set-up page prints is read by vdirsyncer's own loader: a comment after a value
+    is not one there (its values are JSON), so a copy of the page must work as it is."""
+    from vdirsyncer.cli.config import Config as VdirsyncerConfig
+
+    text = (Path(__file__).parent.parent / "docs" / "phone.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```ini\n")[1:]]
+    config = next(b for b in blocks if "[pair " in b)
+    loaded = VdirsyncerConfig.from_fileobject(io.StringIO(config))
+    pair = loaded.get_pair("alex_phone")
+    assert (pair.name_a, pair.name_b) == ("alex_phone_local", "alex_phone_server")
+    assert loaded.storages["alex_phone_server"]["password.fetch"][0] == "command"
