@@ -530,3 +530,24 @@ def test_the_docs_vdirsyncer_config_loads_in_vdirsyncer() -> None:
     pair = loaded.get_pair("alex_phone")
     assert (pair.name_a, pair.name_b) == ("alex_phone_local", "alex_phone_server")
     assert loaded.storages["alex_phone_server"]["password.fetch"][0] == "command"
+
+
+def test_a_rewrite_over_the_phones_change_differs_from_every_earlier_version(sam: Habitd, vdir: Path) -> None:
+    """Sam's done completes the task; the phone un-ticks it; habitd writes it completed again. Those bytes
+    must be new: vdirsyncer keeps the hash of the version it had, and would not upload the same again."""
+    sync(sam)
+    ok(sam, "done", "walk")
+    sync(sam)
+    path = ours(vdir)[walk_uid()]
+    versions = [path.read_bytes()]
+    for _ in range(2):
+        phone_unticks(path)
+        sync(sam)
+        assert str(todo(path)["status"]) == "COMPLETED"
+        assert path.read_bytes() not in versions
+        versions.append(path.read_bytes())
+    assert int(todo(path)["sequence"]) == 2
+    stat = os.stat(path)
+    sam.now += timedelta(hours=1)
+    again = sync(sam)  # unchanged since: never rewritten
+    assert again is not None and again.written == 0 and os.stat(path).st_mtime_ns == stat.st_mtime_ns

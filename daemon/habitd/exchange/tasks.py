@@ -142,6 +142,19 @@ def period_task(config: Config, state: State, phone: Phone, habit: Habit, index:
     return Task(uid, habit.id, period.first, period.last, status, cal.to_ical())
 
 
+def sequenced(task: Task, seq: int) -> Task:
+    """``task`` as its revision ``seq`` (``SEQUENCE``; 0: none): bytes that differ from every earlier revision.
+
+    vdirsyncer 0.21 keeps an item's old hash when it brings the server's change, so a rewrite that
+    restores bytes written before looks unchanged to it and is never uploaded; a new revision is."""
+    if seq == 0:
+        return task
+    cal = icalendar.Calendar.from_ical(task.data)
+    todo = next(c for c in cal.walk() if c.name == "VTODO")
+    todo.add("sequence", seq)
+    return task._replace(data=cal.to_ical())
+
+
 def current_tasks(config: Config, state: State, phone: Phone, now: datetime) -> list[Task]:
     """The task of each habit's period that holds today (archived habits have none)."""
     today = config.today(now)

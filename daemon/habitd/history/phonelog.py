@@ -51,6 +51,7 @@ class Known(NamedTuple):
     file: str  # its file name in the vdir
     done: str = ""  # the id of the completion the phone's tick recorded ("": none standing)
     deleted: bool = False  # deleted on the phone: never written again
+    seq: int = 0  # its SEQUENCE: one more at each rewrite over the phone's change
 
 
 class Tick(NamedTuple):
@@ -74,8 +75,11 @@ def _known(uid: str, raw: Any) -> Known:
         raise ValueError(f"{uid}: habit, status, sha, file and done must be strings")
     if os.path.basename(text["file"]) != text["file"] or not text["file"].endswith(".ics"):
         raise ValueError(f"{uid}: file: {text['file']!r} is not the name of an item in the vdir")
+    seq = raw.get("seq", 0)
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 10**9:
+        raise ValueError(f"{uid}: seq must be a whole number from 0")
     return Known(uid, text["habit"], first, last, text["status"], text["sha"], text["file"], text["done"],
-                 raw.get("deleted") is True)  # fmt: skip
+                 raw.get("deleted") is True, seq)  # fmt: skip
 
 
 class PhoneLog:
@@ -123,6 +127,8 @@ class PhoneLog:
                 row["done"] = k.done
             if k.deleted:
                 row["deleted"] = True
+            if k.seq:
+                row["seq"] = k.seq
             doc["task"][uid] = row
         text = "# What habitd last wrote to the phone's task list, and what the phone did with it.\n" + tomli_w.dumps(
             doc

@@ -31,7 +31,7 @@ from habitd.service.watch import FolderWatch
 
 from habitd.exchange.tasks import (  # isort: skip
     CANCELLED, COMPLETED, ITEM_MAX_BYTES, TICK, UNTICK, Foreign, Item, ItemProblem, Task, change_of,
-    current_tasks, digest, expired, period_task, read_item, tick_day,
+    current_tasks, digest, expired, period_task, read_item, sequenced, tick_day,
 )  # fmt: skip
 
 log = logging.getLogger("habitd")
@@ -191,12 +191,17 @@ class PhoneSync:
             if found is None and name in items:  # another item holds that name: never replaced
                 problems.append(f"{os.path.join(self.vdir, name)}: not our task {task.uid}; left as it is")
                 continue
+            seq = k.seq if k is not None else 0
+            if found is not None and k is not None and found.sha != k.sha:
+                seq += 1  # over the phone's change: a new revision, or vdirsyncer may never upload it
+            task = sequenced(task, seq)
             wrote = files.write_if_changed(os.path.join(self.vdir, name), task.data, items.get(name))
             if wrote is None:
                 continue  # vdirsyncer wrote it meanwhile: the next pass reads what it brought
             written += wrote
             done = k.done if k is not None and task.status == COMPLETED else ""
-            known[task.uid] = Known(task.uid, task.habit, task.first, task.last, task.status, task.sha, name, done)
+            known[task.uid] = Known(task.uid, task.habit, task.first, task.last, task.status, task.sha, name, done,
+                                    seq=seq)  # fmt: skip
         return written
 
     def _remove_old(self, config: Config, known: dict[str, Known], items: dict[str, bytes], now: datetime) -> int:
