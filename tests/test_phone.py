@@ -551,3 +551,48 @@ def test_a_rewrite_over_the_phones_change_differs_from_every_earlier_version(sam
     sam.now += timedelta(hours=1)
     again = sync(sam)  # unchanged since: never rewritten
     assert again is not None and again.written == 0 and os.stat(path).st_mtime_ns == stat.st_mtime_ns
+
+
+def ledger(h: Habitd) -> dict[str, dict]:
+    import tomllib
+
+    path = next(h.state_dir.glob("phone/*/tasks.toml"))
+    return dict(tomllib.loads(path.read_text())["task"])
+
+
+@pytest.mark.parametrize("how", ["too large", "a link"])
+def test_our_task_left_out_as_too_large_or_a_link_is_not_taken_for_deleted(
+    sam: Habitd, vdir: Path, tmp_path: Path, how: str
+) -> None:
+    sync(sam)
+    path = ours(vdir)[walk_uid()]
+    mine = path.read_bytes()
+    if how == "too large":
+        path.write_bytes(mine + b"X" * tasks.ITEM_MAX_BYTES)
+    else:
+        (tmp_path / "elsewhere.ics").write_bytes(mine)
+        path.unlink()
+        path.symlink_to(tmp_path / "elsewhere.ics")
+    done = sync(sam)
+    assert done is not None and any(path.name in p for p in done.problems)
+    assert not ledger(sam)[walk_uid()].get("deleted")
+    path.unlink()
+    path.write_bytes(mine)  # readable again, then ticked: the tick counts
+    phone_ticks(path, sam.now - timedelta(minutes=5))
+    done = sync(sam)
+    assert done is not None and done.ticks == 1 and row(sam, "walk")["by"] == ["Alex"]
+
+
+def test_a_task_deleted_on_the_phone_is_forgotten_when_old_and_removed_if_it_came_back(
+    sam: Habitd, vdir: Path
+) -> None:
+    sync(sam)
+    path = ours(vdir)[walk_uid()]
+    mine = path.read_bytes()
+    path.unlink()
+    sync(sam)
+    assert ledger(sam)[walk_uid()]["deleted"] is True
+    path.write_bytes(mine)  # the server brought it back (restored from a backup, another client)
+    sam.now = datetime(2026, 11, 28, 12, 0, tzinfo=BERLIN)
+    sync(sam)
+    assert not path.exists() and walk_uid() not in ledger(sam)

@@ -95,8 +95,9 @@ class PhoneSync:
                 log.warning("phone: %s", p)
         self._said = set(problems)
 
-    def read(self) -> tuple[dict[str, bytes], dict[str, Ours], list[str]]:
-        items, problems = files.read_vdir(self.vdir, ITEM_MAX_BYTES)
+    def read(self) -> tuple[dict[str, bytes], dict[str, Ours], list[str], set[str]]:
+        """The items read, ours among them by UID, the problems, and the names of every item there."""
+        items, names, problems = files.read_vdir(self.vdir, ITEM_MAX_BYTES)
         ours: dict[str, Ours] = {}
         for name, data in items.items():
             try:
@@ -110,13 +111,13 @@ class PhoneSync:
                 problems.append(f"{os.path.join(self.vdir, name)}: a second item of task {item.uid}; left out")
                 continue
             ours[item.uid] = Ours(name, item, digest(data))
-        return items, ours, problems
+        return items, ours, problems, names
 
     def sync(self, config: Config, now: datetime) -> Pass | None:
         """One pass; None when there is no vdir yet (vdirsyncer has not made it)."""
         check_place(config)
         try:
-            items, ours, problems = self.read()
+            items, ours, problems, names = self.read()
         except FileNotFoundError:
             return None
         known = self.log.read_ledger()
@@ -124,7 +125,7 @@ class PhoneSync:
         if not ours and len(live) > 1:  # every one gone at once: a new or emptied list, not the phone's deletes
             log.info("phone: %s holds none of habitd's tasks; writing them anew", self.vdir)
             known = {}
-        ticks = self._ticks(config, known, ours, set(items), now)
+        ticks = self._ticks(config, known, ours, names, now)
         recorded = self.log.record(ticks, now)
         for uid, done in recorded.items():
             known[uid] = known[uid]._replace(done=done)
@@ -210,7 +211,7 @@ class PhoneSync:
             if not expired(config, k.last, now):
                 continue
             data = items.get(k.file)
-            if not k.deleted and data is not None and _uid_of(data) == uid:
+            if data is not None and _uid_of(data) == uid:  # deleted on the phone, yet back: ours all the same
                 files.remove(os.path.join(self.vdir, k.file))
                 removed += 1
             del known[uid]
@@ -282,7 +283,7 @@ def check_lines(config: Config, store: Store, now: datetime) -> tuple[list[str],
     sync = PhoneSync(store, phone)
     vdir = sync.vdir
     try:
-        _items, ours, problems = sync.read()
+        _items, ours, problems, _names = sync.read()
     except FileNotFoundError:
         return [
             f"phone: {vdir} is not there yet; set up vdirsyncer for {phone.person}'s task list and run"
