@@ -596,3 +596,17 @@ def test_a_task_deleted_on_the_phone_is_forgotten_when_old_and_removed_if_it_cam
     sam.now = datetime(2026, 11, 28, 12, 0, tzinfo=BERLIN)
     sync(sam)
     assert not path.exists() and walk_uid() not in ledger(sam)
+
+
+def test_a_late_tick_counts_for_its_tasks_period_never_the_next(sam: Habitd, vdir: Path) -> None:
+    """Yesterday's task ticked today, saying today: it meets yesterday, its own period; today's stays open."""
+    sync(sam)
+    sam.now = datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN)
+    sync(sam)
+    phone_ticks(ours(vdir)[walk_uid()], sam.now - timedelta(minutes=5))
+    done = sync(sam)
+    assert done is not None and done.ticks == 1
+    periods = {p["first"]: p for p in sam.json("history", "walk")["periods"]}
+    assert periods["2026-11-25"]["by"] == ["Alex"] and periods["2026-11-26"]["completions"] == []
+    today = ours(vdir)[tasks.task_uid("walk", date(2026, 11, 26), "Alex")]
+    assert str(todo(today)["status"]) == "NEEDS-ACTION"

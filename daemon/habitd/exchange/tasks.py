@@ -234,14 +234,19 @@ def _completed(prop: object) -> datetime | None:
     return None
 
 
-def tick_day(config: Config, completed: datetime | None, now: datetime, first: date) -> tuple[date, datetime]:
-    """The logical day a tick counts for and its moment: the ``COMPLETED`` time, or ``now`` without one;
-    never after now (a phone's clock ahead) nor before its period's first day."""
+def tick_day(
+    config: Config, completed: datetime | None, now: datetime, first: date, last: date
+) -> tuple[date, datetime]:
+    """The logical day a tick counts for and its moment: the ``COMPLETED`` time, or ``now`` without one,
+    never after now (a phone's clock ahead). A tick on a task counts for that task's period: a day
+    before it is its first day, a day after it (a late tick) its last."""
     moment = completed if completed is not None and completed <= now else now
     day = logical_day(moment, config.settings.tz, config.settings.day_starts)
     if day < first:
         day = first
         moment = max(moment, day_bounds(first, config.settings.tz, config.settings.day_starts)[0])
+    elif day > last:
+        day = last  # its moment stays when it was ticked, as a late `done --day` keeps its own
     return day, moment
 
 

@@ -157,7 +157,7 @@ class PhoneSync:
             known[uid] = k = k._replace(file=found.name)
             change = change_of(k, found.item, found.sha)
             if change == TICK:
-                day, at = tick_day(config, found.item.completed, now, k.first)
+                day, at = tick_day(config, found.item.completed, now, k.first, k.last)
                 ticks.append(Tick(uid, k.habit, day, at))
             elif change == UNTICK:
                 ticks.append(Tick(uid, k.habit, k.first, now, undo=k.done))
