@@ -610,3 +610,26 @@ def test_a_late_tick_counts_for_its_tasks_period_never_the_next(sam: Habitd, vdi
     assert periods["2026-11-25"]["by"] == ["Alex"] and periods["2026-11-26"]["completions"] == []
     today = ours(vdir)[tasks.task_uid("walk", date(2026, 11, 26), "Alex")]
     assert str(todo(today)["status"]) == "NEEDS-ACTION"
+
+
+def test_a_long_name_in_another_script_and_a_long_habit_id_give_short_file_names(
+    tmp_path: Path, vdir: Path
+) -> None:
+    """Forty Cyrillic letters are 240 characters escaped: the names are cut and end in a hash, so the
+    tasks are written and ticks read (a file name holds at most 255 bytes)."""
+    person = "Александра" * 4
+    long_id = "a-walk-" + "x" * 240
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[settings]\ntimezone = "Europe/Berlin"\nname = "Sam"\n\n[habits.{long_id}]\nevery = "day"\n'
+        f'\n[phone]\nperson = "{person}"\nvdir = "{vdir}"\n'
+    )
+    h = Habitd(config, tmp_path / "state", datetime(2026, 11, 25, 12, 0, tzinfo=BERLIN))
+    done = sync(h)
+    assert done is not None and done.written == 1 and not done.problems
+    (path,) = vdir.glob("*.ics")
+    assert len(path.name) < 130 and str(todo(path)["uid"]) == tasks.task_uid(long_id, date(2026, 11, 25), person)
+    assert tasks.task_uid(long_id, date(2026, 11, 25), person) != tasks.task_uid(long_id, date(2026, 11, 25), person[:-1])
+    phone_ticks(path, h.now - timedelta(minutes=5))
+    done = sync(h)
+    assert done is not None and done.ticks == 1

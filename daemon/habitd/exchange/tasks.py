@@ -47,9 +47,16 @@ MAX_ALARMS = 40
 KEEP_AFTER = timedelta(days=2)  # a period's task is removed this long after the period ended
 
 
+HABIT_PART_MAX = 60  # a habit id's part in a UID: with the person's, a UID stays under 120 characters
+
+
 def task_uid(habit_id: str, first: date, person: str) -> str:
-    """The UID of ``person``'s task for the period of ``habit_id`` that begins on ``first``."""
-    return f"{PREFIX}{habit_id}-{first:%Y%m%d}-{person_part(person)}"
+    """The UID of ``person``'s task for the period of ``habit_id`` that begins on ``first``; it is also
+    the item's file name (``.ics`` added), so a long habit id is cut and ends in a hash of it."""
+    habit = habit_id
+    if len(habit) > HABIT_PART_MAX:
+        habit = f"{habit[: HABIT_PART_MAX - 17]}-{digest(habit.encode())[:16]}"
+    return f"{PREFIX}{habit}-{first:%Y%m%d}-{person_part(person)}"
 
 
 class Task(NamedTuple):

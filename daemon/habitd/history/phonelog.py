@@ -13,6 +13,7 @@ can never remove anything else.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from datetime import date, datetime
@@ -33,10 +34,19 @@ TASK_KEY = "task"  # a completion's key: the UID of the task whose tick it recor
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
+PART_MAX = 40  # a name's part in a file name or UID, in characters (all ASCII)
+
+
 def person_part(person: str) -> str:
     """The person's name in a file name or UID: lowercase letters and digits kept, anything else
-    as _XX (its UTF-8 bytes in hex), so two names never give one part."""
-    return "".join(ch if ch in _SAFE else "".join(f"_{b:02x}" for b in ch.encode("utf-8")) for ch in person.lower())
+    as _XX (its UTF-8 bytes in hex), so two names never give one part. A form longer than
+    PART_MAX (a long name in another script) is cut and ends in a hash of the name instead
+    (``-`` and 16 hex digits, a mark no escaped form holds): file names stay short."""
+    lower = person.lower()
+    part = "".join(ch if ch in _SAFE else "".join(f"_{b:02x}" for b in ch.encode("utf-8")) for ch in lower)
+    if len(part) <= PART_MAX:
+        return part
+    return f"{part[: PART_MAX - 17]}-{hashlib.sha256(lower.encode('utf-8')).hexdigest()[:16]}"
 
 
 class Known(NamedTuple):
