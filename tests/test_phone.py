@@ -629,7 +629,26 @@ def test_a_long_name_in_another_script_and_a_long_habit_id_give_short_file_names
     assert done is not None and done.written == 1 and not done.problems
     (path,) = vdir.glob("*.ics")
     assert len(path.name) < 130 and str(todo(path)["uid"]) == tasks.task_uid(long_id, date(2026, 11, 25), person)
-    assert tasks.task_uid(long_id, date(2026, 11, 25), person) != tasks.task_uid(long_id, date(2026, 11, 25), person[:-1])
+    day = date(2026, 11, 25)
+    assert tasks.task_uid(long_id, day, person) != tasks.task_uid(long_id, day, person[:-1])
     phone_ticks(path, h.now - timedelta(minutes=5))
     done = sync(h)
     assert done is not None and done.ticks == 1
+
+
+def test_the_copied_home_advice_renews_the_phones_device_too(sam: Habitd, vdir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    sync(sam)
+    phone_ticks(ours(vdir)[walk_uid()], sam.now - timedelta(minutes=5))
+    sync(sam)
+    copy = Habitd(sam.config, tmp_path / "copied-state", sam.now)
+    shutil.copytree(sam.state_dir, copy.state_dir)
+    phone_unticks(ours(vdir)[walk_uid()])
+    with pytest.raises(Exception, match="devices --new-id") as refused:
+        sync(copy)
+    assert "phone" in str(refused.value)
+    said_now = said(copy, "devices", "--new-id")
+    assert "Alex's phone kept here now writes as device" in said_now
+    done = sync(copy)  # the advice was enough
+    assert done is not None and done.unticks == 1

@@ -3,7 +3,8 @@
 Sam's machine keeps Alex's phone task list. Each step is what a couple sees: the tasks
 reach the server with their alarms, Alex's tick there becomes "done by Alex" in Sam's
 ``status`` after a sync, an un-tick takes it back, Sam's ``done`` completes the server's
-task (and completes it again after the phone un-ticks it), and the tasks Alex made on the phone (one of them repeating) are left alone.
+task (and completes it again after the phone un-ticks it), and the tasks Alex made on the
+phone (one of them repeating) are left alone.
 """
 
 from __future__ import annotations

@@ -163,7 +163,9 @@ class PhoneLog:
             self.log.device.set_name(self.person)
         out: dict[str, str] = {}
         with self.log.writer(moment) as w:
-            mine = {e.stamp: e for e in w.base if e.stamp.device == w.device and e.kind == DONE}
+            # its ticks' completions, also those written under an earlier id of this phone's device
+            # (renewed after a copied home folder): by this person, each naming its task
+            mine = {e.stamp: e for e in w.base if e.kind == DONE and e.by == self.person and TASK_KEY in dict(e.extra)}
             for t in ticks:
                 at = t.at.astimezone(moment.tzinfo) if moment.tzinfo else t.at
                 if not t.undo:
@@ -178,6 +180,17 @@ class PhoneLog:
                 w.add(Event(Stamp(0, 0, w.device), UNDO, done.habit, done.day, at, by=self.person, undoes=(stamp,)))
                 out[t.uid] = ""
         return out
+
+
+def phone_device_dirs(local_dir: str) -> list[str]:
+    """The folders of the phones' devices kept in the state folder ``local_dir`` (each with a device file)."""
+    top = os.path.join(local_dir, PHONE_DIR)
+    try:
+        names = files.list_dir(top)
+    except OSError:
+        return []
+    return [os.path.join(top, n) for n in names if os.path.isfile(os.path.join(top, n, "device.toml"))
+            and not os.path.islink(os.path.join(top, n))]  # fmt: skip
 
 
 def phone_claims(events: list[Event]) -> dict[str, set[str]]:
