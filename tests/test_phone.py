@@ -652,3 +652,17 @@ def test_the_copied_home_advice_renews_the_phones_device_too(sam: Habitd, vdir: 
     assert "Alex's phone kept here now writes as device" in said_now
     done = sync(copy)  # the advice was enough
     assert done is not None and done.unticks == 1
+
+
+def test_an_item_with_our_uid_in_another_file_is_named_and_left_out(sam: Habitd, vdir: Path) -> None:
+    """An impostor (a copy, another client's item) holding the walk's UID under another file name:
+    the task is the item in the task's own file; the other is named, never read as a tick."""
+    sync(sam)
+    path = ours(vdir)[walk_uid()]
+    impostor = vdir / "0-first-in-order.ics"
+    impostor.write_bytes(path.read_bytes())
+    phone_ticks(impostor, sam.now - timedelta(minutes=5))
+    done = sync(sam)
+    assert done is not None and done.ticks == 0 and not row(sam, "walk")["met"]
+    assert any(impostor.name in p and "second item" in p for p in done.problems)
+    assert str(todo(path)["status"]) == "NEEDS-ACTION" and impostor.exists()

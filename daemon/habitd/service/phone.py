@@ -95,10 +95,15 @@ class PhoneSync:
                 log.warning("phone: %s", p)
         self._said = set(problems)
 
-    def read(self) -> tuple[dict[str, bytes], dict[str, Ours], list[str], set[str]]:
-        """The items read, ours among them by UID, the problems, and the names of every item there."""
+    def read(
+        self, files_of: dict[str, str] | None = None
+    ) -> tuple[dict[str, bytes], dict[str, Ours], list[str], set[str]]:
+        """The items read, ours among them by UID, the problems, and the names of every item there.
+
+        Of two items with one of our UIDs, the one in the task's file (``files_of``, else the UID's
+        file name) is the task; the other is named and left out."""
         items, names, problems = files.read_vdir(self.vdir, ITEM_MAX_BYTES)
-        ours: dict[str, Ours] = {}
+        found: dict[str, list[Ours]] = {}
         for name, data in items.items():
             try:
                 item = read_item(data)
@@ -107,20 +112,27 @@ class PhoneSync:
                 continue
             if isinstance(item, Foreign) or not item.uid.endswith(self._mine):
                 continue  # not a task of ours, or another person's
-            if item.uid in ours:
-                problems.append(f"{os.path.join(self.vdir, name)}: a second item of task {item.uid}; left out")
-                continue
-            ours[item.uid] = Ours(name, item, digest(data))
+            found.setdefault(item.uid, []).append(Ours(name, item, digest(data)))
+        ours: dict[str, Ours] = {}
+        for uid, several in found.items():
+            home = (files_of or {}).get(uid, f"{uid}.ics")
+            several.sort(key=lambda o: (o.name != home, o.name))
+            ours[uid] = several[0]
+            for other in several[1:]:
+                problems.append(
+                    f"{os.path.join(self.vdir, other.name)}: a second item of task {uid} (it is {several[0].name});"
+                    " left out"
+                )
         return items, ours, problems, names
 
     def sync(self, config: Config, now: datetime) -> Pass | None:
         """One pass; None when there is no vdir yet (vdirsyncer has not made it)."""
         check_place(config)
+        known = self.log.read_ledger()
         try:
-            items, ours, problems, names = self.read()
+            items, ours, problems, names = self.read({uid: k.file for uid, k in known.items()})
         except FileNotFoundError:
             return None
-        known = self.log.read_ledger()
         live = [k for k in known.values() if not k.deleted and not expired(config, k.last, now)]
         if not ours and len(live) > 1:  # every one gone at once: a new or emptied list, not the phone's deletes
             log.info("phone: %s holds none of habitd's tasks; writing them anew", self.vdir)
