@@ -666,3 +666,13 @@ def test_an_item_with_our_uid_in_another_file_is_named_and_left_out(sam: Habitd,
     assert done is not None and done.ticks == 0 and not row(sam, "walk")["met"]
     assert any(impostor.name in p and "second item" in p for p in done.problems)
     assert str(todo(path)["status"]) == "NEEDS-ACTION" and impostor.exists()
+
+
+def test_an_unreadable_items_text_is_quoted_on_one_line_in_the_problem(sam: Habitd, vdir: Path) -> None:
+    broken = vdir / "broken.ics"
+    broken.write_bytes("BEGIN:VCALENDAR\r\nbad\rline\x1b[31m \u202e".encode() + b"y" * 500 + b"\r\n")
+    done = sync(sam)
+    assert done is not None
+    (problem,) = [p for p in done.problems if broken.name in p]
+    assert problem.isprintable() and "\\r" in problem and "\\x1b" in problem and "\\u202e" in problem
+    assert len(problem) < len(str(broken)) + 250

@@ -201,6 +201,13 @@ class Foreign(NamedTuple):
     uid: str
 
 
+def quoted(text: str, limit: int = 120) -> str:
+    """What the parser said of an item, which quotes its text: on one line, its controls (line breaks,
+    terminal escapes, text-direction marks) escaped as Python writes them, at most ``limit`` characters."""
+    cut = text[:limit]
+    return repr(cut) + ("..." if len(text) > limit else "")
+
+
 def read_item(data: bytes) -> Item | Foreign:
     """Read an item of the vdir: ours (one non-repeating VTODO with our UID prefix) or foreign.
 
@@ -219,7 +226,7 @@ def read_item(data: bytes) -> Item | Foreign:
     try:
         cal = icalendar.Calendar.from_ical(text)
     except (ValueError, KeyError, IndexError, TypeError) as e:
-        raise ItemProblem(f"not iCalendar: {str(e)[:120]}") from None
+        raise ItemProblem(f"not iCalendar: {quoted(str(e))}") from None
     if not isinstance(cal, icalendar.Calendar):
         raise ItemProblem("not one calendar object")
     todos = [c for c in cal.walk() if c.name == "VTODO"]
