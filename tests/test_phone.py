@@ -676,3 +676,29 @@ def test_an_unreadable_items_text_is_quoted_on_one_line_in_the_problem(sam: Habi
     (problem,) = [p for p in done.problems if broken.name in p]
     assert problem.isprintable() and "\\r" in problem and "\\x1b" in problem and "\\u202e" in problem
     assert len(problem) < len(str(broken)) + 250
+
+
+def test_an_item_not_ours_in_a_tasks_file_name_moves_the_task_to_its_second_uid(sam: Habitd, vdir: Path) -> None:
+    """A repeating task made on the phone with tomorrow's walk's UID holds that file name: tomorrow
+    the walk's task takes its second UID and file name, and its tick counts."""
+    tomorrow = tasks.task_uid("walk", date(2026, 11, 26), "Alex")
+    squatter = vdir / f"{tomorrow}.ics"
+    squatter.write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//phone//EN\r\nBEGIN:VTODO\r\n"
+        + f"UID:{tomorrow}\r\n".encode()
+        + b"SUMMARY:Walk every day\r\nRRULE:FREQ=DAILY\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+    )
+    made = squatter.read_bytes()
+    sync(sam)
+    sam.now = datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN)
+    done = sync(sam)
+    assert done is not None and not done.problems and squatter.read_bytes() == made
+    second = tasks.moved_uid(tomorrow)
+    assert second != tomorrow and second in ours(vdir)
+    phone_ticks(ours(vdir)[second], sam.now - timedelta(minutes=5))
+    done = sync(sam)
+    assert done is not None and done.ticks == 1 and row(sam, "walk")["by"] == ["Alex"]
+    assert str(todo(vdir / f"{second}.ics")["status"]) == "COMPLETED" and squatter.read_bytes() == made
+    sam.now = datetime(2026, 11, 29, 12, 0, tzinfo=BERLIN)  # old: removed as ours are; the phone's stays
+    sync(sam)
+    assert not (vdir / f"{second}.ics").exists() and squatter.read_bytes() == made

@@ -8,7 +8,8 @@ shows that list. What is written and how a tick is read (docs/phone.md):
   repeating task each in their own way, often without the server ever seeing it.
 - Its UID is ``habitd-<habit>-<first day YYYYMMDD>-<person>`` (the person's name made
   filename-safe), so vdirsyncer names its file after it and the same period always
-  gets the same task.
+  gets the same task. When an item not ours holds that file name, the task takes its second
+  UID (and file name), ``habitd-X-...``: none of the first UIDs has an upper-case letter.
 - ``SUMMARY`` is the title, ``DESCRIPTION`` the message (and the period's prompt, and how
   many of the times are done), ``DUE`` the end of the period's last day, ``CATEGORIES``
   habitd; one ``VALARM`` per reminder time of the period, less those the person's quiet
@@ -159,6 +160,27 @@ def sequenced(task: Task, seq: int) -> Task:
     cal = icalendar.Calendar.from_ical(task.data)
     todo = next(c for c in cal.walk() if c.name == "VTODO")
     todo.add("sequence", seq)
+    return task._replace(data=cal.to_ical())
+
+
+MOVED = "habitd-X-"  # a task's second UID, when its file name is held by an item not ours (no first UID is so)
+
+
+def moved_uid(uid: str) -> str:
+    """The second UID of task ``uid``, and so its second file name: our UIDs are lower case, this one is not."""
+    return MOVED + uid[len(PREFIX) :]
+
+
+def first_uid(uid: str) -> str:
+    """The task's own UID, whether ``uid`` is it or its second."""
+    return PREFIX + uid[len(MOVED) :] if uid.startswith(MOVED) else uid
+
+
+def moved(task: Task) -> Task:
+    """``task`` under its second UID (the ledger still keys it by its first)."""
+    cal = icalendar.Calendar.from_ical(task.data)
+    todo = next(c for c in cal.walk() if c.name == "VTODO")
+    todo["uid"] = moved_uid(task.uid)
     return task._replace(data=cal.to_ical())
 
 

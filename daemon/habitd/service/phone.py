@@ -31,7 +31,7 @@ from habitd.service.watch import FolderWatch
 
 from habitd.exchange.tasks import (  # isort: skip
     CANCELLED, COMPLETED, ITEM_MAX_BYTES, TICK, UNTICK, Foreign, Item, ItemProblem, Task, change_of,
-    current_tasks, digest, expired, period_task, read_item, sequenced, tick_day,
+    current_tasks, digest, expired, first_uid, moved, moved_uid, period_task, read_item, sequenced, tick_day,
 )  # fmt: skip
 
 log = logging.getLogger("habitd")
@@ -112,7 +112,7 @@ class PhoneSync:
                 continue
             if isinstance(item, Foreign) or not item.uid.endswith(self._mine):
                 continue  # not a task of ours, or another person's
-            found.setdefault(item.uid, []).append(Ours(name, item, digest(data)))
+            found.setdefault(first_uid(item.uid), []).append(Ours(name, item, digest(data)))
         ours: dict[str, Ours] = {}
         for uid, several in found.items():
             home = (files_of or {}).get(uid, f"{uid}.ics")
@@ -147,7 +147,7 @@ class PhoneSync:
             if t.uid in recorded:
                 what = "took back the completion of" if t.undo else "ticked"
                 log.info("phone: %s %s %s (%s)", self.phone.person, what, t.habit, t.day.isoformat())
-        written = self._write(config, known, items, ours, now, problems)
+        written = self._write(config, known, items, names, ours, now, problems)
         removed = self._remove_old(config, known, items, now)
         self.log.save_ledger(known)
         self._say(problems)
@@ -191,8 +191,8 @@ class PhoneSync:
         return tasks
 
     def _write(
-        self, config: Config, known: dict[str, Known], items: dict[str, bytes], ours: dict[str, Ours],
-        now: datetime, problems: list[str],
+        self, config: Config, known: dict[str, Known], items: dict[str, bytes], names: set[str],
+        ours: dict[str, Ours], now: datetime, problems: list[str],
     ) -> int:  # fmt: skip
         written = 0
         for task in self._wanted(config, known, now):
@@ -201,13 +201,17 @@ class PhoneSync:
                 continue
             found = ours.get(task.uid)
             name = found.name if found else (k.file if k else f"{task.uid}.ics")
-            if found is None and name in items:  # another item holds that name: never replaced
+            if found is None and k is None and name in names:  # an item not ours holds the task's file name
+                name = f"{moved_uid(task.uid)}.ics"  # so the task takes its second UID and file name
+            if found is None and name in names:  # held as well: never replaced
                 problems.append(f"{os.path.join(self.vdir, name)}: not our task {task.uid}; left as it is")
                 continue
             seq = k.seq if k is not None else 0
             if found is not None and k is not None and found.sha != k.sha:
                 seq += 1  # over the phone's change: a new revision, or vdirsyncer may never upload it
             task = sequenced(task, seq)
+            if name == f"{moved_uid(task.uid)}.ics":
+                task = moved(task)
             wrote = files.write_if_changed(os.path.join(self.vdir, name), task.data, items.get(name))
             if wrote is None:
                 continue  # vdirsyncer wrote it meanwhile: the next pass reads what it brought
@@ -235,7 +239,7 @@ def _uid_of(data: bytes) -> str:
         item = read_item(data)
     except ItemProblem:
         return ""
-    return item.uid if isinstance(item, Item) else ""
+    return first_uid(item.uid) if isinstance(item, Item) else ""
 
 
 class PhoneWatch:
