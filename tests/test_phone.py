@@ -702,3 +702,13 @@ def test_an_item_not_ours_in_a_tasks_file_name_moves_the_task_to_its_second_uid(
     sam.now = datetime(2026, 11, 29, 12, 0, tzinfo=BERLIN)  # old: removed as ours are; the phone's stays
     sync(sam)
     assert not (vdir / f"{second}.ics").exists() and squatter.read_bytes() == made
+
+
+def test_follow_ups_never_become_alarms_and_a_quiet_alarm_is_dropped_not_moved(
+    sam: Habitd, vdir: Path, tmp_path: Path
+) -> None:
+    config = CONFIG.replace('at = ["06:30", "08:00", "19:00"]', 'at = ["06:30", "19:00"]\nremind_again = "1h"')
+    sam.write_config(shared_settings(tmp_path / "shared", None, config) + phone_table(vdir))
+    sync(sam)
+    walk = todo(ours(vdir)[walk_uid()])
+    assert [a["trigger"].dt for a in walk.walk("VALARM")] == [datetime(2026, 11, 25, 18, 0, tzinfo=UTC)]
