@@ -712,3 +712,23 @@ def test_follow_ups_never_become_alarms_and_a_quiet_alarm_is_dropped_not_moved(
     sync(sam)
     walk = todo(ours(vdir)[walk_uid()])
     assert [a["trigger"].dt for a in walk.walk("VALARM")] == [datetime(2026, 11, 25, 18, 0, tzinfo=UTC)]
+
+
+def test_a_list_emptied_at_once_is_written_anew_keeping_ticks_and_earlier_deletes(sam: Habitd, vdir: Path) -> None:
+    """Every task gone at once (the list made anew on the server) is not the phone deleting each: they
+    come back, except one deleted before; and an un-tick after still takes back the tick made before."""
+    sync(sam)
+    stretch = tasks.task_uid("stretch", date(2026, 11, 25), "Alex")
+    ours(vdir)[stretch].unlink()
+    sync(sam)
+    phone_ticks(ours(vdir)[walk_uid()], sam.now - timedelta(minutes=5))
+    sync(sam)
+    for path in vdir.glob("*.ics"):
+        path.unlink()
+    done = sync(sam)
+    assert done is not None and done.written == 3 and stretch not in ours(vdir)
+    path = ours(vdir)[walk_uid()]
+    assert str(todo(path)["status"]) == "COMPLETED"
+    phone_unticks(path)
+    done = sync(sam)
+    assert done is not None and done.unticks == 1 and not row(sam, "walk")["met"]

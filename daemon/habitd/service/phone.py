@@ -134,10 +134,10 @@ class PhoneSync:
         except FileNotFoundError:
             return None
         live = [k for k in known.values() if not k.deleted and not expired(config, k.last, now)]
-        if not ours and len(live) > 1:  # every one gone at once: a new or emptied list, not the phone's deletes
+        anew = not ours and len(live) > 1  # every one gone at once: a new or emptied list, not the phone's deletes
+        if anew:  # what the ticks recorded (for an un-tick) and the deletes seen before are kept
             log.info("phone: %s holds none of habitd's tasks; writing them anew", self.vdir)
-            known = {}
-        ticks = self._ticks(config, known, ours, names, now)
+        ticks = self._ticks(config, known, ours, names, now, anew)
         recorded = self.log.record(ticks, now)
         for uid, done in recorded.items():
             known[uid] = known[uid]._replace(done=done)
@@ -154,14 +154,18 @@ class PhoneSync:
         return Pass(n_tick, n_untick, written, removed, problems)
 
     def _ticks(
-        self, config: Config, known: dict[str, Known], ours: dict[str, Ours], names: set[str], now: datetime
-    ) -> list[Tick]:
-        """What the phone did to each of our tasks since this machine wrote it; deleted ones are marked."""
+        self, config: Config, known: dict[str, Known], ours: dict[str, Ours], names: set[str], now: datetime,
+        anew: bool = False,
+    ) -> list[Tick]:  # fmt: skip
+        """What the phone did to each of our tasks since this machine wrote it; deleted ones are marked
+        (none when the whole list is written ``anew``)."""
         ticks = []
         for uid, k in list(known.items()):
             found = ours.get(uid)
             if k.deleted or (found is None and k.file in names):  # its file there but unreadable: not deleted
                 continue
+            if found is None and anew:
+                continue  # written again as it stands, its tick's completion still known
             if found is None:  # deleted on the phone (vdirsyncer removed its file): never written again
                 known[uid] = k._replace(deleted=True)
                 log.info("phone: the task of %s for %s was deleted on the phone", k.habit, k.first.isoformat())
