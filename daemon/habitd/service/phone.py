@@ -207,8 +207,9 @@ class PhoneSync:
             name = found.name if found else (k.file if k else f"{task.uid}.ics")
             if found is None and k is None and name in names:  # an item not ours holds the task's file name
                 name = f"{moved_uid(task.uid)}.ics"  # so the task takes its second UID and file name
-            if found is None and name in names:  # held as well: never replaced
-                problems.append(f"{os.path.join(self.vdir, name)}: not our task {task.uid}; left as it is")
+            if found is None and name in names:  # held as well, or ours but unreadable (named): never replaced
+                if name in items:
+                    problems.append(f"{os.path.join(self.vdir, name)}: not our task {task.uid}; left as it is")
                 continue
             seq = k.seq if k is not None else 0
             if found is not None and k is not None and found.sha != k.sha:
