@@ -734,3 +734,11 @@ def test_a_list_emptied_at_once_is_written_anew_keeping_ticks_and_earlier_delete
     phone_unticks(path)
     done = sync(sam)
     assert done is not None and done.unticks == 1 and not row(sam, "walk")["met"]
+
+
+def test_a_file_name_with_a_line_break_is_named_on_one_line_by_check(sam: Habitd, vdir: Path) -> None:
+    sync(sam)
+    (vdir / "bad\nphone: 0 of Alex's tasks.ics").write_bytes(b"BEGIN:VCALENDAR\r\nbroken\r\n")
+    out = sam("check").output
+    (line,) = [line for line in out.splitlines() if "bad" in line]
+    assert "\\n" in line and not any(line.startswith("phone: 0 of") for line in out.splitlines())

@@ -92,7 +92,7 @@ class PhoneSync:
     def _say(self, problems: list[str]) -> None:
         for p in problems:
             if p not in self._said:
-                log.warning("phone: %s", p)
+                log.warning("phone: %s", shown(p))
         self._said = set(problems)
 
     def read(
@@ -247,6 +247,11 @@ def _uid_of(data: bytes) -> str:
     return first_uid(item.uid) if isinstance(item, Item) else ""
 
 
+def shown(problem: str) -> str:
+    """A problem as one line: a file name the phone's side chose may hold line breaks or controls."""
+    return problem if problem.isprintable() else repr(problem)
+
+
 class PhoneWatch:
     """The phone's vdir, watched: tells when vdirsyncer wrote into it (its temporary files aside)."""
 
@@ -313,7 +318,7 @@ def check_lines(config: Config, store: Store, now: datetime) -> tuple[list[str],
     except OSError as e:
         return [f"phone: {vdir}: {e.strerror}"], True
     lines = [f"phone: {len(ours)} of {phone.person}'s tasks in {vdir}"]
-    lines += [f"phone: {p}" for p in problems]
+    lines += [f"phone: {shown(p)}" for p in problems]
     lines += sync_lines(vdir, phone.person, now)
     try:
         claims = phone_claims(store.events()).get(phone.person, set())
