@@ -6,6 +6,7 @@ app changed the task on the server; the end-to-end test (test_phone_e2e.py) runs
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -515,3 +516,229 @@ def test_a_task_the_phone_left_unreadable_is_named_not_taken_for_deleted(sam: Ha
     sync(sam)
     sync(sam)
     assert walk_uid() not in ours(vdir)
+
+
+def test_the_docs_vdirsyncer_config_loads_in_vdirsyncer() -> None:
+    """The config the set-up page prints is read by vdirsyncer's own loader: a comment after a value
+    is not one there (its values are JSON), so a copy of the page must work as it is."""
+    from vdirsyncer.cli.config import Config as VdirsyncerConfig
+
+    text = (Path(__file__).parent.parent / "docs" / "phone.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```ini\n")[1:]]
+    config = next(b for b in blocks if "[pair " in b)
+    loaded = VdirsyncerConfig.from_fileobject(io.StringIO(config))
+    pair = loaded.get_pair("alex_phone")
+    assert (pair.name_a, pair.name_b) == ("alex_phone_local", "alex_phone_server")
+    assert loaded.storages["alex_phone_server"]["password.fetch"][0] == "command"
+
+
+def test_a_rewrite_over_the_phones_change_differs_from_every_earlier_version(sam: Habitd, vdir: Path) -> None:
+    """Sam's done completes the task; the phone un-ticks it; habitd writes it completed again. Those bytes
+    must be new: vdirsyncer keeps the hash of the version it had, and would not upload the same again."""
+    sync(sam)
+    ok(sam, "done", "walk")
+    sync(sam)
+    path = ours(vdir)[walk_uid()]
+    versions = [path.read_bytes()]
+    for _ in range(2):
+        phone_unticks(path)
+        sync(sam)
+        assert str(todo(path)["status"]) == "COMPLETED"
+        assert path.read_bytes() not in versions
+        versions.append(path.read_bytes())
+    assert int(todo(path)["sequence"]) == 2
+    stat = os.stat(path)
+    sam.now += timedelta(hours=1)
+    again = sync(sam)  # unchanged since: never rewritten
+    assert again is not None and again.written == 0 and os.stat(path).st_mtime_ns == stat.st_mtime_ns
+
+
+def ledger(h: Habitd) -> dict[str, dict]:
+    import tomllib
+
+    path = next(h.state_dir.glob("phone/*/tasks.toml"))
+    return dict(tomllib.loads(path.read_text())["task"])
+
+
+@pytest.mark.parametrize("how", ["too large", "a link"])
+def test_our_task_left_out_as_too_large_or_a_link_is_not_taken_for_deleted(
+    sam: Habitd, vdir: Path, tmp_path: Path, how: str
+) -> None:
+    sync(sam)
+    path = ours(vdir)[walk_uid()]
+    mine = path.read_bytes()
+    if how == "too large":
+        path.write_bytes(mine + b"X" * tasks.ITEM_MAX_BYTES)
+    else:
+        (tmp_path / "elsewhere.ics").write_bytes(mine)
+        path.unlink()
+        path.symlink_to(tmp_path / "elsewhere.ics")
+    done = sync(sam)
+    assert done is not None
+    (problem,) = [p for p in done.problems if path.name in p]  # named once, as left out
+    assert problem.endswith("; left out")
+    assert not ledger(sam)[walk_uid()].get("deleted")
+    path.unlink()
+    path.write_bytes(mine)  # readable again, then ticked: the tick counts
+    phone_ticks(path, sam.now - timedelta(minutes=5))
+    done = sync(sam)
+    assert done is not None and done.ticks == 1 and row(sam, "walk")["by"] == ["Alex"]
+
+
+def test_a_task_deleted_on_the_phone_is_forgotten_when_old_and_removed_if_it_came_back(
+    sam: Habitd, vdir: Path
+) -> None:
+    sync(sam)
+    path = ours(vdir)[walk_uid()]
+    mine = path.read_bytes()
+    path.unlink()
+    sync(sam)
+    assert ledger(sam)[walk_uid()]["deleted"] is True
+    path.write_bytes(mine)  # the server brought it back (restored from a backup, another client)
+    sam.now = datetime(2026, 11, 28, 12, 0, tzinfo=BERLIN)
+    sync(sam)
+    assert not path.exists() and walk_uid() not in ledger(sam)
+
+
+def test_a_late_tick_counts_for_its_tasks_period_never_the_next(sam: Habitd, vdir: Path) -> None:
+    """Yesterday's task ticked today, saying today: it meets yesterday, its own period; today's stays open."""
+    sync(sam)
+    sam.now = datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN)
+    sync(sam)
+    phone_ticks(ours(vdir)[walk_uid()], sam.now - timedelta(minutes=5))
+    done = sync(sam)
+    assert done is not None and done.ticks == 1
+    periods = {p["first"]: p for p in sam.json("history", "walk")["periods"]}
+    assert periods["2026-11-25"]["by"] == ["Alex"] and periods["2026-11-26"]["completions"] == []
+    today = ours(vdir)[tasks.task_uid("walk", date(2026, 11, 26), "Alex")]
+    assert str(todo(today)["status"]) == "NEEDS-ACTION"
+
+
+def test_a_long_name_in_another_script_and_a_long_habit_id_give_short_file_names(
+    tmp_path: Path, vdir: Path
+) -> None:
+    """Forty Cyrillic letters are 240 characters escaped: the names are cut and end in a hash, so the
+    tasks are written and ticks read (a file name holds at most 255 bytes)."""
+    person = "Александра" * 4
+    long_id = "a-walk-" + "x" * 240
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[settings]\ntimezone = "Europe/Berlin"\nname = "Sam"\n\n[habits.{long_id}]\nevery = "day"\n'
+        f'\n[phone]\nperson = "{person}"\nvdir = "{vdir}"\n'
+    )
+    h = Habitd(config, tmp_path / "state", datetime(2026, 11, 25, 12, 0, tzinfo=BERLIN))
+    done = sync(h)
+    assert done is not None and done.written == 1 and not done.problems
+    (path,) = vdir.glob("*.ics")
+    assert len(path.name) < 130 and str(todo(path)["uid"]) == tasks.task_uid(long_id, date(2026, 11, 25), person)
+    day = date(2026, 11, 25)
+    assert tasks.task_uid(long_id, day, person) != tasks.task_uid(long_id, day, person[:-1])
+    phone_ticks(path, h.now - timedelta(minutes=5))
+    done = sync(h)
+    assert done is not None and done.ticks == 1
+
+
+def test_the_copied_home_advice_renews_the_phones_device_too(sam: Habitd, vdir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    sync(sam)
+    phone_ticks(ours(vdir)[walk_uid()], sam.now - timedelta(minutes=5))
+    sync(sam)
+    copy = Habitd(sam.config, tmp_path / "copied-state", sam.now)
+    shutil.copytree(sam.state_dir, copy.state_dir)
+    phone_unticks(ours(vdir)[walk_uid()])
+    with pytest.raises(Exception, match="devices --new-id") as refused:
+        sync(copy)
+    assert "phone" in str(refused.value)
+    said_now = said(copy, "devices", "--new-id")
+    assert "Alex's phone kept here now writes as device" in said_now
+    done = sync(copy)  # the advice was enough
+    assert done is not None and done.unticks == 1
+
+
+def test_an_item_with_our_uid_in_another_file_is_named_and_left_out(sam: Habitd, vdir: Path) -> None:
+    """An impostor (a copy, another client's item) holding the walk's UID under another file name:
+    the task is the item in the task's own file; the other is named, never read as a tick."""
+    sync(sam)
+    path = ours(vdir)[walk_uid()]
+    impostor = vdir / "0-first-in-order.ics"
+    impostor.write_bytes(path.read_bytes())
+    phone_ticks(impostor, sam.now - timedelta(minutes=5))
+    done = sync(sam)
+    assert done is not None and done.ticks == 0 and not row(sam, "walk")["met"]
+    assert any(impostor.name in p and "second item" in p for p in done.problems)
+    assert str(todo(path)["status"]) == "NEEDS-ACTION" and impostor.exists()
+
+
+def test_an_unreadable_items_text_is_quoted_on_one_line_in_the_problem(sam: Habitd, vdir: Path) -> None:
+    broken = vdir / "broken.ics"
+    broken.write_bytes("BEGIN:VCALENDAR\r\nbad\rline\x1b[31m \u202e".encode() + b"y" * 500 + b"\r\n")
+    done = sync(sam)
+    assert done is not None
+    (problem,) = [p for p in done.problems if broken.name in p]
+    assert problem.isprintable() and "\\r" in problem and "\\x1b" in problem and "\\u202e" in problem
+    assert len(problem) < len(str(broken)) + 250
+
+
+def test_an_item_not_ours_in_a_tasks_file_name_moves_the_task_to_its_second_uid(sam: Habitd, vdir: Path) -> None:
+    """A repeating task made on the phone with tomorrow's walk's UID holds that file name: tomorrow
+    the walk's task takes its second UID and file name, and its tick counts."""
+    tomorrow = tasks.task_uid("walk", date(2026, 11, 26), "Alex")
+    squatter = vdir / f"{tomorrow}.ics"
+    squatter.write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//phone//EN\r\nBEGIN:VTODO\r\n"
+        + f"UID:{tomorrow}\r\n".encode()
+        + b"SUMMARY:Walk every day\r\nRRULE:FREQ=DAILY\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+    )
+    made = squatter.read_bytes()
+    sync(sam)
+    sam.now = datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN)
+    done = sync(sam)
+    assert done is not None and not done.problems and squatter.read_bytes() == made
+    second = tasks.moved_uid(tomorrow)
+    assert second != tomorrow and second in ours(vdir)
+    phone_ticks(ours(vdir)[second], sam.now - timedelta(minutes=5))
+    done = sync(sam)
+    assert done is not None and done.ticks == 1 and row(sam, "walk")["by"] == ["Alex"]
+    assert str(todo(vdir / f"{second}.ics")["status"]) == "COMPLETED" and squatter.read_bytes() == made
+    sam.now = datetime(2026, 11, 29, 12, 0, tzinfo=BERLIN)  # old: removed as ours are; the phone's stays
+    sync(sam)
+    assert not (vdir / f"{second}.ics").exists() and squatter.read_bytes() == made
+
+
+def test_follow_ups_never_become_alarms_and_a_quiet_alarm_is_dropped_not_moved(
+    sam: Habitd, vdir: Path, tmp_path: Path
+) -> None:
+    config = CONFIG.replace('at = ["06:30", "08:00", "19:00"]', 'at = ["06:30", "19:00"]\nremind_again = "1h"')
+    sam.write_config(shared_settings(tmp_path / "shared", None, config) + phone_table(vdir))
+    sync(sam)
+    walk = todo(ours(vdir)[walk_uid()])
+    assert [a["trigger"].dt for a in walk.walk("VALARM")] == [datetime(2026, 11, 25, 18, 0, tzinfo=UTC)]
+
+
+def test_a_list_emptied_at_once_is_written_anew_keeping_ticks_and_earlier_deletes(sam: Habitd, vdir: Path) -> None:
+    """Every task gone at once (the list made anew on the server) is not the phone deleting each: they
+    come back, except one deleted before; and an un-tick after still takes back the tick made before."""
+    sync(sam)
+    stretch = tasks.task_uid("stretch", date(2026, 11, 25), "Alex")
+    ours(vdir)[stretch].unlink()
+    sync(sam)
+    phone_ticks(ours(vdir)[walk_uid()], sam.now - timedelta(minutes=5))
+    sync(sam)
+    for path in vdir.glob("*.ics"):
+        path.unlink()
+    done = sync(sam)
+    assert done is not None and done.written == 3 and stretch not in ours(vdir)
+    path = ours(vdir)[walk_uid()]
+    assert str(todo(path)["status"]) == "COMPLETED"
+    phone_unticks(path)
+    done = sync(sam)
+    assert done is not None and done.unticks == 1 and not row(sam, "walk")["met"]
+
+
+def test_a_file_name_with_a_line_break_is_named_on_one_line_by_check(sam: Habitd, vdir: Path) -> None:
+    sync(sam)
+    (vdir / "bad\nphone: 0 of Alex's tasks.ics").write_bytes(b"BEGIN:VCALENDAR\r\nbroken\r\n")
+    out = sam("check").output
+    (line,) = [line for line in out.splitlines() if "bad" in line]
+    assert "\\n" in line and not any(line.startswith("phone: 0 of") for line in out.splitlines())

@@ -3,7 +3,8 @@
 Sam's machine keeps Alex's phone task list. Each step is what a couple sees: the tasks
 reach the server with their alarms, Alex's tick there becomes "done by Alex" in Sam's
 ``status`` after a sync, an un-tick takes it back, Sam's ``done`` completes the server's
-task, and the tasks Alex made on the phone (one of them repeating) are left alone.
+task (and completes it again after the phone un-ticks it), and the tasks Alex made on the
+phone (one of them repeating) are left alone.
 """
 
 from __future__ import annotations
@@ -110,6 +111,13 @@ def test_alex_ticks_it_on_the_phone_and_sams_status_says_done_by_alex(
         assert wait_for(lambda: vdir_status(vdir, NIGHT) == "COMPLETED", 10), daemon.log
         chain.sync()
         times["desktop done to server"] = time.monotonic() - start
+        assert str(chain.todo(NIGHT).icalendar_component["status"]) == "COMPLETED"
+
+        # the phone un-ticks what Sam did: habitd completes it again, and the server gets that too
+        chain.todo(NIGHT).uncomplete()
+        chain.sync()
+        assert wait_for(lambda: vdir_status(vdir, NIGHT) == "COMPLETED", 10), daemon.log
+        chain.sync()
         assert str(chain.todo(NIGHT).icalendar_component["status"]) == "COMPLETED"
 
         # tasks made on the phone, one of them repeating and named like ours, stay as they are

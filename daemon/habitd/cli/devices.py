@@ -263,7 +263,9 @@ def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @click.option(
-    "--new-id", is_flag=True, help="Give this machine a new device id (after copying a home folder), keeping its name."
+    "--new-id",
+    is_flag=True,
+    help="Give this machine (and each phone it keeps) a new device id, after copying a home folder; names stay.",
 )
 @pass_app
 def devices(app: App, as_json: bool, new_id: bool) -> None:
@@ -271,9 +273,16 @@ def devices(app: App, as_json: bool, new_id: bool) -> None:
     from habitd.history.identity import DeviceFile
 
     if new_id:
+        from habitd.history.phonelog import phone_device_dirs
+
         old, new = DeviceFile(app.state_dir).new_id()
         was = f" (it was {old.id}; what it wrote as {old.id} stays in the history)" if old else ""
         out(f"This machine now writes as device {new.id}{was}.")
+        for folder in phone_device_dirs(app.state_dir):  # a phone's device kept here was copied with it
+            old, new = DeviceFile(folder).new_id()
+            who = f"{old.name}'s phone" if old and old.name else "The phone"
+            was = f" (it was {old.id})" if old else ""
+            out(f"{who} kept here now writes as device {new.id}{was}.")
         return
     s = seen(app)
     missing = s.shared and not s.survey.exists

@@ -8,7 +8,8 @@ shows that list. What is written and how a tick is read (docs/phone.md):
   repeating task each in their own way, often without the server ever seeing it.
 - Its UID is ``habitd-<habit>-<first day YYYYMMDD>-<person>`` (the person's name made
   filename-safe), so vdirsyncer names its file after it and the same period always
-  gets the same task.
+  gets the same task. When an item not ours holds that file name, the task takes its second
+  UID (and file name), ``habitd-X-...``: none of the first UIDs has an upper-case letter.
 - ``SUMMARY`` is the title, ``DESCRIPTION`` the message (and the period's prompt, and how
   many of the times are done), ``DUE`` the end of the period's last day, ``CATEGORIES``
   habitd; one ``VALARM`` per reminder time of the period, less those the person's quiet
@@ -47,9 +48,16 @@ MAX_ALARMS = 40
 KEEP_AFTER = timedelta(days=2)  # a period's task is removed this long after the period ended
 
 
+HABIT_PART_MAX = 60  # a habit id's part in a UID: with the person's, a UID stays under 120 characters
+
+
 def task_uid(habit_id: str, first: date, person: str) -> str:
-    """The UID of ``person``'s task for the period of ``habit_id`` that begins on ``first``."""
-    return f"{PREFIX}{habit_id}-{first:%Y%m%d}-{person_part(person)}"
+    """The UID of ``person``'s task for the period of ``habit_id`` that begins on ``first``; it is also
+    the item's file name (``.ics`` added), so a long habit id is cut and ends in a hash of it."""
+    habit = habit_id
+    if len(habit) > HABIT_PART_MAX:
+        habit = f"{habit[: HABIT_PART_MAX - 17]}-{digest(habit.encode())[:16]}"
+    return f"{PREFIX}{habit}-{first:%Y%m%d}-{person_part(person)}"
 
 
 class Task(NamedTuple):
@@ -142,6 +150,40 @@ def period_task(config: Config, state: State, phone: Phone, habit: Habit, index:
     return Task(uid, habit.id, period.first, period.last, status, cal.to_ical())
 
 
+def sequenced(task: Task, seq: int) -> Task:
+    """``task`` as its revision ``seq`` (``SEQUENCE``; 0: none): bytes that differ from every earlier revision.
+
+    vdirsyncer 0.21 keeps an item's old hash when it brings the server's change, so a rewrite that
+    restores bytes written before looks unchanged to it and is never uploaded; a new revision is."""
+    if seq == 0:
+        return task
+    cal = icalendar.Calendar.from_ical(task.data)
+    todo = next(c for c in cal.walk() if c.name == "VTODO")
+    todo.add("sequence", seq)
+    return task._replace(data=cal.to_ical())
+
+
+MOVED = "habitd-X-"  # a task's second UID, when its file name is held by an item not ours (no first UID is so)
+
+
+def moved_uid(uid: str) -> str:
+    """The second UID of task ``uid``, and so its second file name: our UIDs are lower case, this one is not."""
+    return MOVED + uid[len(PREFIX) :]
+
+
+def first_uid(uid: str) -> str:
+    """The task's own UID, whether ``uid`` is it or its second."""
+    return PREFIX + uid[len(MOVED) :] if uid.startswith(MOVED) else uid
+
+
+def moved(task: Task) -> Task:
+    """``task`` under its second UID (the ledger still keys it by its first)."""
+    cal = icalendar.Calendar.from_ical(task.data)
+    todo = next(c for c in cal.walk() if c.name == "VTODO")
+    todo["uid"] = moved_uid(task.uid)
+    return task._replace(data=cal.to_ical())
+
+
 def current_tasks(config: Config, state: State, phone: Phone, now: datetime) -> list[Task]:
     """The task of each habit's period that holds today (archived habits have none)."""
     today = config.today(now)
@@ -181,6 +223,13 @@ class Foreign(NamedTuple):
     uid: str
 
 
+def quoted(text: str, limit: int = 120) -> str:
+    """What the parser said of an item, which quotes its text: on one line, its controls (line breaks,
+    terminal escapes, text-direction marks) escaped as Python writes them, at most ``limit`` characters."""
+    cut = text[:limit]
+    return repr(cut) + ("..." if len(text) > limit else "")
+
+
 def read_item(data: bytes) -> Item | Foreign:
     """Read an item of the vdir: ours (one non-repeating VTODO with our UID prefix) or foreign.
 
@@ -199,7 +248,7 @@ def read_item(data: bytes) -> Item | Foreign:
     try:
         cal = icalendar.Calendar.from_ical(text)
     except (ValueError, KeyError, IndexError, TypeError) as e:
-        raise ItemProblem(f"not iCalendar: {str(e)[:120]}") from None
+        raise ItemProblem(f"not iCalendar: {quoted(str(e))}") from None
     if not isinstance(cal, icalendar.Calendar):
         raise ItemProblem("not one calendar object")
     todos = [c for c in cal.walk() if c.name == "VTODO"]
@@ -221,14 +270,19 @@ def _completed(prop: object) -> datetime | None:
     return None
 
 
-def tick_day(config: Config, completed: datetime | None, now: datetime, first: date) -> tuple[date, datetime]:
-    """The logical day a tick counts for and its moment: the ``COMPLETED`` time, or ``now`` without one;
-    never after now (a phone's clock ahead) nor before its period's first day."""
+def tick_day(
+    config: Config, completed: datetime | None, now: datetime, first: date, last: date
+) -> tuple[date, datetime]:
+    """The logical day a tick counts for and its moment: the ``COMPLETED`` time, or ``now`` without one,
+    never after now (a phone's clock ahead). A tick on a task counts for that task's period: a day
+    before it is its first day, a day after it (a late tick) its last."""
     moment = completed if completed is not None and completed <= now else now
     day = logical_day(moment, config.settings.tz, config.settings.day_starts)
     if day < first:
         day = first
         moment = max(moment, day_bounds(first, config.settings.tz, config.settings.day_starts)[0])
+    elif day > last:
+        day = last  # its moment stays when it was ticked, as a late `done --day` keeps its own
     return day, moment
 
 

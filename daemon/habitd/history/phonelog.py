@@ -13,6 +13,7 @@ can never remove anything else.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from datetime import date, datetime
@@ -33,10 +34,19 @@ TASK_KEY = "task"  # a completion's key: the UID of the task whose tick it recor
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
+PART_MAX = 40  # a name's part in a file name or UID, in characters (all ASCII)
+
+
 def person_part(person: str) -> str:
     """The person's name in a file name or UID: lowercase letters and digits kept, anything else
-    as _XX (its UTF-8 bytes in hex), so two names never give one part."""
-    return "".join(ch if ch in _SAFE else "".join(f"_{b:02x}" for b in ch.encode("utf-8")) for ch in person.lower())
+    as _XX (its UTF-8 bytes in hex), so two names never give one part. A form longer than
+    PART_MAX (a long name in another script) is cut and ends in a hash of the name instead
+    (``-`` and 16 hex digits, a mark no escaped form holds): file names stay short."""
+    lower = person.lower()
+    part = "".join(ch if ch in _SAFE else "".join(f"_{b:02x}" for b in ch.encode("utf-8")) for ch in lower)
+    if len(part) <= PART_MAX:
+        return part
+    return f"{part[: PART_MAX - 17]}-{hashlib.sha256(lower.encode('utf-8')).hexdigest()[:16]}"
 
 
 class Known(NamedTuple):
@@ -51,6 +61,7 @@ class Known(NamedTuple):
     file: str  # its file name in the vdir
     done: str = ""  # the id of the completion the phone's tick recorded ("": none standing)
     deleted: bool = False  # deleted on the phone: never written again
+    seq: int = 0  # its SEQUENCE: one more at each rewrite over the phone's change
 
 
 class Tick(NamedTuple):
@@ -74,8 +85,11 @@ def _known(uid: str, raw: Any) -> Known:
         raise ValueError(f"{uid}: habit, status, sha, file and done must be strings")
     if os.path.basename(text["file"]) != text["file"] or not text["file"].endswith(".ics"):
         raise ValueError(f"{uid}: file: {text['file']!r} is not the name of an item in the vdir")
+    seq = raw.get("seq", 0)
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 10**9:
+        raise ValueError(f"{uid}: seq must be a whole number from 0")
     return Known(uid, text["habit"], first, last, text["status"], text["sha"], text["file"], text["done"],
-                 raw.get("deleted") is True)  # fmt: skip
+                 raw.get("deleted") is True, seq)  # fmt: skip
 
 
 class PhoneLog:
@@ -123,6 +137,8 @@ class PhoneLog:
                 row["done"] = k.done
             if k.deleted:
                 row["deleted"] = True
+            if k.seq:
+                row["seq"] = k.seq
             doc["task"][uid] = row
         text = "# What habitd last wrote to the phone's task list, and what the phone did with it.\n" + tomli_w.dumps(
             doc
@@ -147,7 +163,9 @@ class PhoneLog:
             self.log.device.set_name(self.person)
         out: dict[str, str] = {}
         with self.log.writer(moment) as w:
-            mine = {e.stamp: e for e in w.base if e.stamp.device == w.device and e.kind == DONE}
+            # its ticks' completions, also those written under an earlier id of this phone's device
+            # (renewed after a copied home folder): by this person, each naming its task
+            mine = {e.stamp: e for e in w.base if e.kind == DONE and e.by == self.person and TASK_KEY in dict(e.extra)}
             for t in ticks:
                 at = t.at.astimezone(moment.tzinfo) if moment.tzinfo else t.at
                 if not t.undo:
@@ -162,6 +180,17 @@ class PhoneLog:
                 w.add(Event(Stamp(0, 0, w.device), UNDO, done.habit, done.day, at, by=self.person, undoes=(stamp,)))
                 out[t.uid] = ""
         return out
+
+
+def phone_device_dirs(local_dir: str) -> list[str]:
+    """The folders of the phones' devices kept in the state folder ``local_dir`` (each with a device file)."""
+    top = os.path.join(local_dir, PHONE_DIR)
+    try:
+        names = files.list_dir(top)
+    except OSError:
+        return []
+    return [os.path.join(top, n) for n in names if os.path.isfile(os.path.join(top, n, "device.toml"))
+            and not os.path.islink(os.path.join(top, n))]  # fmt: skip
 
 
 def phone_claims(events: list[Event]) -> dict[str, set[str]]:

@@ -31,7 +31,7 @@ from habitd.service.watch import FolderWatch
 
 from habitd.exchange.tasks import (  # isort: skip
     CANCELLED, COMPLETED, ITEM_MAX_BYTES, TICK, UNTICK, Foreign, Item, ItemProblem, Task, change_of,
-    current_tasks, digest, expired, period_task, read_item, tick_day,
+    current_tasks, digest, expired, first_uid, moved, moved_uid, period_task, read_item, sequenced, tick_day,
 )  # fmt: skip
 
 log = logging.getLogger("habitd")
@@ -92,12 +92,18 @@ class PhoneSync:
     def _say(self, problems: list[str]) -> None:
         for p in problems:
             if p not in self._said:
-                log.warning("phone: %s", p)
+                log.warning("phone: %s", shown(p))
         self._said = set(problems)
 
-    def read(self) -> tuple[dict[str, bytes], dict[str, Ours], list[str]]:
-        items, problems = files.read_vdir(self.vdir, ITEM_MAX_BYTES)
-        ours: dict[str, Ours] = {}
+    def read(
+        self, files_of: dict[str, str] | None = None
+    ) -> tuple[dict[str, bytes], dict[str, Ours], list[str], set[str]]:
+        """The items read, ours among them by UID, the problems, and the names of every item there.
+
+        Of two items with one of our UIDs, the one in the task's file (``files_of``, else the UID's
+        file name) is the task; the other is named and left out."""
+        items, names, problems = files.read_vdir(self.vdir, ITEM_MAX_BYTES)
+        found: dict[str, list[Ours]] = {}
         for name, data in items.items():
             try:
                 item = read_item(data)
@@ -106,25 +112,32 @@ class PhoneSync:
                 continue
             if isinstance(item, Foreign) or not item.uid.endswith(self._mine):
                 continue  # not a task of ours, or another person's
-            if item.uid in ours:
-                problems.append(f"{os.path.join(self.vdir, name)}: a second item of task {item.uid}; left out")
-                continue
-            ours[item.uid] = Ours(name, item, digest(data))
-        return items, ours, problems
+            found.setdefault(first_uid(item.uid), []).append(Ours(name, item, digest(data)))
+        ours: dict[str, Ours] = {}
+        for uid, several in found.items():
+            home = (files_of or {}).get(uid, f"{uid}.ics")
+            several.sort(key=lambda o: (o.name != home, o.name))
+            ours[uid] = several[0]
+            for other in several[1:]:
+                problems.append(
+                    f"{os.path.join(self.vdir, other.name)}: a second item of task {uid} (it is {several[0].name});"
+                    " left out"
+                )
+        return items, ours, problems, names
 
     def sync(self, config: Config, now: datetime) -> Pass | None:
         """One pass; None when there is no vdir yet (vdirsyncer has not made it)."""
         check_place(config)
+        known = self.log.read_ledger()
         try:
-            items, ours, problems = self.read()
+            items, ours, problems, names = self.read({uid: k.file for uid, k in known.items()})
         except FileNotFoundError:
             return None
-        known = self.log.read_ledger()
         live = [k for k in known.values() if not k.deleted and not expired(config, k.last, now)]
-        if not ours and len(live) > 1:  # every one gone at once: a new or emptied list, not the phone's deletes
+        anew = not ours and len(live) > 1  # every one gone at once: a new or emptied list, not the phone's deletes
+        if anew:  # what the ticks recorded (for an un-tick) and the deletes seen before are kept
             log.info("phone: %s holds none of habitd's tasks; writing them anew", self.vdir)
-            known = {}
-        ticks = self._ticks(config, known, ours, set(items), now)
+        ticks = self._ticks(config, known, ours, names, now, anew)
         recorded = self.log.record(ticks, now)
         for uid, done in recorded.items():
             known[uid] = known[uid]._replace(done=done)
@@ -134,21 +147,25 @@ class PhoneSync:
             if t.uid in recorded:
                 what = "took back the completion of" if t.undo else "ticked"
                 log.info("phone: %s %s %s (%s)", self.phone.person, what, t.habit, t.day.isoformat())
-        written = self._write(config, known, items, ours, now, problems)
+        written = self._write(config, known, items, names, ours, now, problems)
         removed = self._remove_old(config, known, items, now)
         self.log.save_ledger(known)
         self._say(problems)
         return Pass(n_tick, n_untick, written, removed, problems)
 
     def _ticks(
-        self, config: Config, known: dict[str, Known], ours: dict[str, Ours], names: set[str], now: datetime
-    ) -> list[Tick]:
-        """What the phone did to each of our tasks since this machine wrote it; deleted ones are marked."""
+        self, config: Config, known: dict[str, Known], ours: dict[str, Ours], names: set[str], now: datetime,
+        anew: bool = False,
+    ) -> list[Tick]:  # fmt: skip
+        """What the phone did to each of our tasks since this machine wrote it; deleted ones are marked
+        (none when the whole list is written ``anew``)."""
         ticks = []
         for uid, k in list(known.items()):
             found = ours.get(uid)
             if k.deleted or (found is None and k.file in names):  # its file there but unreadable: not deleted
                 continue
+            if found is None and anew:
+                continue  # written again as it stands, its tick's completion still known
             if found is None:  # deleted on the phone (vdirsyncer removed its file): never written again
                 known[uid] = k._replace(deleted=True)
                 log.info("phone: the task of %s for %s was deleted on the phone", k.habit, k.first.isoformat())
@@ -156,7 +173,7 @@ class PhoneSync:
             known[uid] = k = k._replace(file=found.name)
             change = change_of(k, found.item, found.sha)
             if change == TICK:
-                day, at = tick_day(config, found.item.completed, now, k.first)
+                day, at = tick_day(config, found.item.completed, now, k.first, k.last)
                 ticks.append(Tick(uid, k.habit, day, at))
             elif change == UNTICK:
                 ticks.append(Tick(uid, k.habit, k.first, now, undo=k.done))
@@ -178,8 +195,8 @@ class PhoneSync:
         return tasks
 
     def _write(
-        self, config: Config, known: dict[str, Known], items: dict[str, bytes], ours: dict[str, Ours],
-        now: datetime, problems: list[str],
+        self, config: Config, known: dict[str, Known], items: dict[str, bytes], names: set[str],
+        ours: dict[str, Ours], now: datetime, problems: list[str],
     ) -> int:  # fmt: skip
         written = 0
         for task in self._wanted(config, known, now):
@@ -188,15 +205,25 @@ class PhoneSync:
                 continue
             found = ours.get(task.uid)
             name = found.name if found else (k.file if k else f"{task.uid}.ics")
-            if found is None and name in items:  # another item holds that name: never replaced
-                problems.append(f"{os.path.join(self.vdir, name)}: not our task {task.uid}; left as it is")
+            if found is None and k is None and name in names:  # an item not ours holds the task's file name
+                name = f"{moved_uid(task.uid)}.ics"  # so the task takes its second UID and file name
+            if found is None and name in names:  # held as well, or ours but unreadable (named): never replaced
+                if name in items:
+                    problems.append(f"{os.path.join(self.vdir, name)}: not our task {task.uid}; left as it is")
                 continue
+            seq = k.seq if k is not None else 0
+            if found is not None and k is not None and found.sha != k.sha:
+                seq += 1  # over the phone's change: a new revision, or vdirsyncer may never upload it
+            task = sequenced(task, seq)
+            if name == f"{moved_uid(task.uid)}.ics":
+                task = moved(task)
             wrote = files.write_if_changed(os.path.join(self.vdir, name), task.data, items.get(name))
             if wrote is None:
                 continue  # vdirsyncer wrote it meanwhile: the next pass reads what it brought
             written += wrote
             done = k.done if k is not None and task.status == COMPLETED else ""
-            known[task.uid] = Known(task.uid, task.habit, task.first, task.last, task.status, task.sha, name, done)
+            known[task.uid] = Known(task.uid, task.habit, task.first, task.last, task.status, task.sha, name, done,
+                                    seq=seq)  # fmt: skip
         return written
 
     def _remove_old(self, config: Config, known: dict[str, Known], items: dict[str, bytes], now: datetime) -> int:
@@ -205,7 +232,7 @@ class PhoneSync:
             if not expired(config, k.last, now):
                 continue
             data = items.get(k.file)
-            if not k.deleted and data is not None and _uid_of(data) == uid:
+            if data is not None and _uid_of(data) == uid:  # deleted on the phone, yet back: ours all the same
                 files.remove(os.path.join(self.vdir, k.file))
                 removed += 1
             del known[uid]
@@ -217,7 +244,12 @@ def _uid_of(data: bytes) -> str:
         item = read_item(data)
     except ItemProblem:
         return ""
-    return item.uid if isinstance(item, Item) else ""
+    return first_uid(item.uid) if isinstance(item, Item) else ""
+
+
+def shown(problem: str) -> str:
+    """A problem as one line: a file name the phone's side chose may hold line breaks or controls."""
+    return problem if problem.isprintable() else repr(problem)
 
 
 class PhoneWatch:
@@ -277,7 +309,7 @@ def check_lines(config: Config, store: Store, now: datetime) -> tuple[list[str],
     sync = PhoneSync(store, phone)
     vdir = sync.vdir
     try:
-        _items, ours, problems = sync.read()
+        _items, ours, problems, _names = sync.read()
     except FileNotFoundError:
         return [
             f"phone: {vdir} is not there yet; set up vdirsyncer for {phone.person}'s task list and run"
@@ -286,7 +318,7 @@ def check_lines(config: Config, store: Store, now: datetime) -> tuple[list[str],
     except OSError as e:
         return [f"phone: {vdir}: {e.strerror}"], True
     lines = [f"phone: {len(ours)} of {phone.person}'s tasks in {vdir}"]
-    lines += [f"phone: {p}" for p in problems]
+    lines += [f"phone: {shown(p)}" for p in problems]
     lines += sync_lines(vdir, phone.person, now)
     try:
         claims = phone_claims(store.events()).get(phone.person, set())

@@ -249,9 +249,10 @@ def signature(path: str) -> Signature | None:
 VDIR_MAX_ITEMS = 5000  # far above one person's open tasks
 
 
-def read_vdir(folder: str, limit: int) -> tuple[dict[str, bytes], list[str]]:
+def read_vdir(folder: str, limit: int) -> tuple[dict[str, bytes], set[str], list[str]]:
     """A vdir's items (``*.ics`` plain files, never through a link, each at most ``limit`` bytes) by file
-    name, and the problems of those left out. OSError when it cannot be listed (FileNotFoundError: not yet)."""
+    name, the names of every item there (those left out too: present, not gone) and the problems of those
+    left out. OSError when it cannot be listed (FileNotFoundError: not yet)."""
     names = [n for n in list_dir(folder) if n.endswith(".ics") and not n.startswith(".")]
     problems = [f"{folder}: {len(names)} items, only {VDIR_MAX_ITEMS} read"] if len(names) > VDIR_MAX_ITEMS else []
     items: dict[str, bytes] = {}
@@ -263,7 +264,7 @@ def read_vdir(folder: str, limit: int) -> tuple[dict[str, bytes], list[str]]:
             continue
         if data is not None:  # None: vdirsyncer removed it meanwhile
             items[name] = data
-    return items, problems
+    return items, set(names), problems
 
 
 def write_if_changed(path: str, data: bytes, was: bytes | None) -> bool | None:
