@@ -26,11 +26,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Most of the suite waits on real subprocesses (the daemon, dunst, Syncthing), not on the CPU: two
-# pytest-xdist workers halve it even on two cores. loadgroup: the tests of one xdist_group (the
-# Syncthing pair) stay on one worker.
+# Most of the suite waits on real subprocesses (the daemon, dunst, Syncthing), not on the CPU: three
+# pytest-xdist workers on two cores take it from about 4.5 to 3.4 minutes (2026-12-03, load 2).
+# loadgroup: the tests of one xdist_group (the Syncthing pairs) stay on one worker.
 PYTEST := $(BIN)/pytest -p no:cacheprovider
-XDIST := -n 2 --dist loadgroup
+XDIST := -n 3 --dist loadgroup
 
 test: lint
 	$(PYTEST) $(XDIST)
