@@ -89,6 +89,7 @@ def test_an_archived_habit_is_marked_in_every_view_that_shows_it(archived: Habit
     assert flags(archived.json("journal"), "notes") == {"thanks": True, "listen": False}
     today = archived.json("today", "--all")
     assert {h["id"]: h["archived"] for key in ("due", "open", "done") for h in today[key]}["thanks"] is True
+    assert "thanks" not in [h["id"] for h in today["due"]]  # shown, but never due: it reminds of nothing
 
     svg = archived("report", "--year", "2026").stdout
     thanks = svg[svg.index('id="habit-thanks"') :].split("</g>")[0]

@@ -358,7 +358,7 @@ def today_view(
         elif p.state == OPEN and not row.paused:
             at = row.next_reminder if row.next_reminder and config.today(row.next_reminder) == day else None
             daily = row.habit.every.unit == "day" and row.habit.every.n == 1
-            if daily or at is not None or p.last == day:
+            if not row.habit.archived and (daily or at is not None or p.last == day):  # archived: never due
                 due.append(TodayItem(row, at, p.last == day))
             else:
                 open_.append(row)
