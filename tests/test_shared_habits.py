@@ -246,3 +246,35 @@ def test_a_kept_history_with_only_a_newer_versions_keys_costs_no_error() -> None
     state = State()
     state.log("gone").extra["from-a-newer-habitd"] = 1
     assert rename_months(parse_config(BASIC, "c.toml"), state) == set()
+
+
+def test_a_whole_config_in_the_folder_that_is_broken_or_a_link_stops_no_join(
+    habitd: Habitd, tmp_path: Path, shared: Path
+) -> None:
+    for n, make in enumerate(
+        (
+            lambda p: p.write_text("[settings\nthis is not TOML"),
+            lambda p: p.write_text('settings = "not a table"\n[habits.thanks]\nevery = "day"\n'),
+            lambda p: p.symlink_to("/etc/hostname"),
+        )
+    ):
+        folder = tmp_path / f"Sync{n}"
+        (folder / "devices").mkdir(parents=True)
+        make(folder / "config.toml")
+        sam = Habitd(tmp_path / f"sam{n}" / "config.toml", tmp_path / f"sam{n}" / "state", habitd.now)
+        r = sam("init", "--join", str(folder), "--name", "Sam")
+        assert r.exit_code == 0 and "Traceback" not in r.output, r.output
+        assert "settings = " not in sam.config.read_text() and 'name = "Sam"' in sam.config.read_text()
+    assert "was not read, so its habits are not shared" in r.stdout  # the link: never read through
+
+
+def test_shell_completion_reads_the_shared_habits_without_writing(tmp_path: Path, shared: Path) -> None:
+    from habitd.history import habitfiles
+
+    share_habits(shared, BASIC)
+    copy = shared / "habits" / COPY
+    copy.write_text((shared / "habits" / "thanks.toml").read_text())  # says the same: merged when read
+    read = habitfiles.read_shared(str(shared), merge=False)
+    assert read is not None and read.conflicts == () and copy.exists()
+    habitfiles.read_shared(str(shared))
+    assert not copy.exists()

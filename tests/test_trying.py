@@ -54,7 +54,8 @@ def test_the_demo_habit_is_due_within_a_minute() -> None:
         moment = datetime.fromisoformat(now)
         due = trial.next_minute(moment, BERLIN)
         assert f"{due:%H:%M}" == at and 0 < (due - moment).total_seconds() <= 60
-    text = trial.demo_config(files.example_config(), "Europe/Berlin", trial.next_minute(datetime.now(BERLIN), BERLIN))
+    night = datetime(2026, 11, 27, 3, 0, tzinfo=BERLIN)  # inside the example's quiet hours
+    text = trial.demo_config(files.example_config(), "Europe/Berlin", trial.next_minute(night, BERLIN))
     config = parse_config(text, "demo")
     assert config.settings.quiet_hours is None  # at any hour of the day
     demo = config.habit("demo")

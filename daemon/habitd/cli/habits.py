@@ -90,7 +90,7 @@ def rename(app: App, old: str, new: str) -> None:
     habit (see `habitd check`).
     """
     from habitd.habits.config import is_id
-    from habitd.history import files, record
+    from habitd.history import files, habitfiles, record
     from habitd.history.rename import history_ids, rename_in_config
 
     config = app.config
@@ -106,17 +106,17 @@ def rename(app: App, old: str, new: str) -> None:
     if in_config and config.habit(new) is not None:
         raise UsageError(f"{old} and {new} are both habits in the config; remove one first, then rename")
     shared = app.sharing()[0] if config.habit_files is not None else None
-    edit = None
+    edit, habit_text = None, None
     if in_config and shared is None:
         edit = rename_in_config(files.read_config_text(app.config_path), old, new)
+    elif in_config and shared is not None:  # read before anything moves: one that cannot be read stops here
+        habit_text = habitfiles.read_habit(shared, old) or ""
     moved = record.rename(app.store, old, new)  # the history first: a daemon never sees the new id without it
     what = f"{moved.completions} completion(s), {moved.skips} skip(s), {moved.notes} note(s)"
     out(f"Moved the history of {old} to {new}: {what}.")
     if shared is not None:
-        if in_config:
-            from habitd.history import habitfiles
-
-            habitfiles.write_habit(shared, new, habitfiles.read_habit(shared, old) or "")
+        if habit_text is not None:
+            habitfiles.write_habit(shared, new, habit_text)
             habitfiles.remove_habit_file(shared, f"{old}.toml")
             out(f"Renamed the shared habits/{old}.toml to habits/{new}.toml: your partner's habitd follows.")
             app.__dict__.pop("config", None)
@@ -205,7 +205,7 @@ def _edit_target(app: App, habit: str | None) -> tuple[str, str, Callable[[str],
     import os
 
     from habitd.errors import ConfigError
-    from habitd.habits.config import is_id, parse_config
+    from habitd.habits.config import humanise, is_id, parse_config
     from habitd.habits.shared import SharedFile, habit_problems, parse_shared
     from habitd.history import files, habitfiles
 
@@ -214,8 +214,6 @@ def _edit_target(app: App, habit: str | None) -> tuple[str, str, Callable[[str],
         if not is_id(habit):
             raise UsageError(f"{habit!r} cannot be a habit id: only lowercase letters, digits and '-'")
         path = habitfiles.habit_path(shared, habit)
-        from habitd.habits.config import humanise
-
         title = humanise(habit)
         text = habitfiles.read_habit(shared, habit) or NEW_HABIT.format(title=title, lower=title.lower())
         return (

@@ -38,9 +38,12 @@ class SharedHabits(NamedTuple):
     conflicts: tuple[tuple[str, str], ...] = ()  # (habit id, the conflict copy's file name)
 
 
-def parse_shared(local_text: str, local_source: str, shared: SharedHabits, system_tz: str = "UTC") -> Config:
-    """This machine's config with the shared habits; ConfigError only for this machine's own file."""
-    doc = _load(local_text, local_source)
+def parse_shared(
+    local_text: str, local_source: str, shared: SharedHabits, system_tz: str = "UTC", doc: dict[str, Any] | None = None
+) -> Config:
+    """This machine's config with the shared habits; ConfigError only for this machine's own file.
+    ``doc``: the text's TOML when the caller parsed it already."""
+    doc = _load(local_text, local_source) if doc is None else doc
     problems: Problems = []
     check_keys(doc, ("settings", "habits", "phone"), "", problems)
     raw_settings = doc.get("settings", {})

@@ -85,10 +85,10 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, mi
     from habitd.history import habitfiles
 
     shared = os.path.expanduser(shared_dir)
-    read = habitfiles.read_shared(shared) if os.path.isdir(shared) else None
+    read = habitfiles.read_shared(shared, merge=move) if os.path.isdir(shared) else None
     if read is None:
         if doc is None or doc.get("habits"):  # not moved yet (the folder away or not synced): its own habits
-            return Loaded(parse_config(text, path, system_tz).named(name), said)
+            return Loaded(parse_config(text, path, system_tz, doc).named(name), said)
         folder = habitfiles.habits_dir(shared)
         if not os.path.isdir(shared) and not missing_ok:
             raise SharedFolderMissing(
@@ -96,7 +96,7 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, mi
             )
         why = NOT_THERE if not os.path.isdir(shared) else "has no habits yet (`habitd edit ID` adds one)"
         read = SharedHabits(folder, notices=(f"the shared folder {shared} {why}: no habits are known",))
-    return Loaded(parse_shared(text, path, read, system_tz).named(name), said)
+    return Loaded(parse_shared(text, path, read, system_tz, doc).named(name), said)
 
 
 def _shared_dir(doc: dict[str, Any] | None) -> str | None:

@@ -55,7 +55,7 @@ def split_habits(text: str) -> tuple[str, dict[str, str]]:
         if key.startswith("habits.") and is_id(key.removeprefix("habits.")):
             current = bodies.setdefault(key.removeprefix("habits."), [])
             current.extend(_drop_blank(pending))
-        elif key == "habits" or key.startswith("habits"):
+        elif key.startswith("habits"):
             raise ValueError(f"a [{key}] table")
         else:
             current = None
@@ -168,7 +168,7 @@ def share_habits(shared: str, bodies: dict[str, str], name: str) -> list[str]:
         if there is None:
             habitfiles.write_habit(shared, habit_id, body)
             continue
-        if toml_loads(there) == toml_loads(body):
+        if habitfiles.same_toml(there, body):
             continue
         name = f"{habit_id}.from-{who}.toml"
         habitfiles.write_copy(shared, name, body)

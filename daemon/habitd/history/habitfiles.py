@@ -64,7 +64,7 @@ def _read(path: str) -> str:
     return files.decode(data)
 
 
-def _same(a: str, b: str) -> bool:
+def same_toml(a: str, b: str) -> bool:
     """Whether two TOML texts say the same (comments and layout aside)."""
     try:
         return toml_loads(a) == toml_loads(b)
@@ -72,8 +72,10 @@ def _same(a: str, b: str) -> bool:
         return False
 
 
-def read_shared(shared_dir: str) -> SharedHabits | None:
-    """The shared habits as they are on disk; None when the shared folder has no ``habits/`` yet."""
+def read_shared(shared_dir: str, merge: bool = True) -> SharedHabits | None:
+    """The shared habits as they are on disk; None when the shared folder has no ``habits/`` yet.
+    ``merge``: a conflict copy that says the same as its habit's file is removed (False: a reader
+    that must not write, like shell completion)."""
     folder = habits_dir(shared_dir)
     if os.path.islink(folder):
         why = "is a symbolic link: no shared habit is read (or written) through a link; make it a folder"
@@ -111,13 +113,13 @@ def read_shared(shared_dir: str) -> SharedHabits | None:
             habits.append((habit_id, SharedFile(source, _read(os.path.join(folder, name)))))
         except (OSError, ValueError) as e:
             notices.append(f"{source}: {getattr(e, 'strerror', None) or e}; the habit {habit_id} is left out")
-    conflicts = _conflicts(folder, dict(habits), copies, notices)
+    conflicts = _conflicts(folder, dict(habits), copies, notices, merge)
     settings = _settings(shared_dir, notices)
     return SharedHabits(folder, settings, tuple(habits), tuple(notices), tuple(conflicts))
 
 
 def _conflicts(
-    folder: str, habits: dict[str, SharedFile], copies: list[tuple[str, str]], notices: list[str]
+    folder: str, habits: dict[str, SharedFile], copies: list[tuple[str, str]], notices: list[str], merge: bool
 ) -> list[tuple[str, str]]:
     """The conflict copies that differ from their habit's file; those that do not are merged away."""
     left = []
@@ -129,9 +131,10 @@ def _conflicts(
         except (OSError, ValueError) as e:
             notices.append(f"{HABITS}/{name}: {getattr(e, 'strerror', None) or e}; left out")
             continue
-        if file is not None and _same(file.text, text):
+        if file is not None and same_toml(file.text, text):  # both edits say the same: nothing to choose
             try:
-                files.remove(path)  # both edits say the same: nothing to choose
+                if merge:
+                    files.remove(path)
                 continue
             except OSError:
                 pass

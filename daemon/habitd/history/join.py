@@ -156,11 +156,17 @@ def _config_text(folder: str, name: str | None, force: bool, config: str) -> tup
 
 
 def _settings_of_shared(text: str) -> str:
-    """The settings of a config both used before that this machine may take as its own."""
+    """The settings of a config both used before that this machine may take as its own (none
+    from one that does not parse)."""
+    import tomllib
+
     from habitd.history.configmove import own_settings
     from habitd.limits import toml_loads
 
-    settings = toml_loads(text).get("settings")
+    try:
+        settings = toml_loads(text).get("settings")
+    except (HabitdError, tomllib.TOMLDecodeError):
+        settings = None
     return tomli_w.dumps({"settings": own_settings(settings if isinstance(settings, dict) else {})[0]})
 
 
@@ -190,12 +196,7 @@ def apply_join(plan: JoinPlan, state_dir: str) -> Joined:
         if bodies and plan.keep:
             said.append(f"The shared habits apply; the {len(bodies)} of your config are left out of it.")
     elif plan.old_config is not None:  # the whole config both used before: its habits move
-        old = files.read_config_text(plan.old_config)
-        said.extend(share_habits(plan.folder, _split(old)[1], "before"))
-        said.extend(share_settings(plan.folder, toml_loads(old).get("settings", {})))
-        said.append(
-            f"The habits of {plan.old_config} are now shared, one file each in {habitfiles.habits_dir(plan.folder)}."
-        )
+        said.extend(_share_old_config(plan.folder, plan.old_config))
     elif bodies:
         said.extend(share_habits(plan.folder, bodies, plan.name or "this-machine"))
         said.extend(share_settings(plan.folder, toml_loads(plan.text).get("settings", {})))
@@ -215,6 +216,25 @@ def apply_join(plan: JoinPlan, state_dir: str) -> Joined:
         for path in merged:
             said.append(f"Merged this machine's {os.path.basename(path)} with the one in the shared folder.")
     return Joined(said, left)
+
+
+def _share_old_config(folder: str, path: str) -> list[str]:
+    """Share the habits (and week_starts) of the whole config both used before, kept in the shared
+    folder: a partner's file, read as foreign input (never through a link; one that does not
+    parse is named and left as it is)."""
+    from habitd.history.configmove import parts, share_habits, share_settings
+    from habitd.limits import toml_loads
+
+    try:
+        data = files.read_bytes(path, files.CONFIG_MAX_BYTES, follow_symlink=False)
+        text = files.decode(data or b"")
+        doc = toml_loads(text)
+    except (OSError, ValueError) as e:  # TOMLDecodeError is a ValueError
+        return [f"{path} was not read, so its habits are not shared: {getattr(e, 'strerror', None) or e}."]
+    settings = doc.get("settings")
+    said = share_habits(folder, parts(text, doc)[1], "before")
+    said.extend(share_settings(folder, settings if isinstance(settings, dict) else {}))
+    return [*said, f"The habits of {path} are now shared, one file each in {habitfiles.habits_dir(folder)}."]
 
 
 def _split(text: str) -> tuple[str, dict[str, str]]:
