@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import sys
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from habitd.cli.context import App, pass_app
 from habitd.cli.output import emit_json, out
 from habitd.errors import EXIT_RUNTIME, HabitdError, StateError
+from habitd.records import Record
 
 if TYPE_CHECKING:  # imported where used: `habitd --help` lists this family's command without loading the store
     from habitd.history import eventlog, identity
@@ -35,7 +36,7 @@ def _why(reason: str) -> str:
     }[reason]
 
 
-class Seen(NamedTuple):
+class Seen(Record):
     """What ``habitd devices`` and ``habitd check`` know of the shared folder."""
 
     folder: str

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import NamedTuple
 
 from habitd.errors import UsageError
 from habitd.habits.config import Config
 from habitd.habits.state import Note, Skip, State
+from habitd.records import Record
 
 # the tables and columns read (any case: older versions spell them Id, Name...)
 TABLES = {
@@ -35,7 +35,7 @@ YES_MANUAL = 2
 SKIPS = (-3, 3)
 
 
-class Plan(NamedTuple):
+class Plan(Record):
     state: State  # the history to merge
     mapped: dict[str, str]  # Loop name -> habit id
     unmapped: list[str]  # what to tell about the Loop habits left out

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html as _html
 import re
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
 
 from habitd.habits.clock import WEEKDAYS
 from habitd.habits.config import Config, Habit
@@ -19,12 +18,13 @@ from habitd.habits.periods import period_index
 from habitd.habits.state import State
 from habitd.habits.streaks import history_codes, summarize
 from habitd.history.people import as_seen
+from habitd.records import Record
 from habitd.views import rows as views
 from habitd.views.overview import period_noun
 from habitd.views.stats import Run, best_run
 
 
-class YearHabit(NamedTuple):
+class YearHabit(Record):
     habit: Habit
     marks: dict[date, str]  # every day of the year: views.DONE, MISSED_DAY, ..., NOT_TRACKED_DAY, FUTURE
     done: int  # completions in the year
@@ -33,7 +33,7 @@ class YearHabit(NamedTuple):
     streak: int | None  # the streak today, for the current year
 
 
-class YearReport(NamedTuple):
+class YearReport(Record):
     year: int
     today: date
     week_starts: int

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple
 
 import icalendar
 
@@ -38,6 +37,7 @@ from habitd.habits.state import State
 from habitd.habits.streaks import MET, NOT_DUE, OPEN, PAUSED, SKIPPED, Period, period_state
 from habitd.history.people import as_seen, who
 from habitd.history.phonelog import Known, person_part
+from habitd.records import Record
 
 NEEDS_ACTION, COMPLETED, CANCELLED = "NEEDS-ACTION", "COMPLETED", "CANCELLED"
 PREFIX = "habitd-"
@@ -60,7 +60,7 @@ def task_uid(habit_id: str, first: date, person: str) -> str:
     return f"{PREFIX}{habit}-{first:%Y%m%d}-{person_part(person)}"
 
 
-class Task(NamedTuple):
+class Task(Record):
     """One period's task as it should be on the phone."""
 
     uid: str
@@ -205,7 +205,7 @@ def expired(config: Config, last: date, now: datetime) -> bool:
 # --- reading what the phone wrote --------------------------------------------------------
 
 
-class Item(NamedTuple):
+class Item(Record):
     """What is read of one of our tasks as the phone left it."""
 
     uid: str
@@ -217,7 +217,7 @@ class ItemProblem(ValueError):
     """An item that cannot be read within the limits; the message says why."""
 
 
-class Foreign(NamedTuple):
+class Foreign(Record):
     """An item that is not one of our tasks (made on the phone, repeating, another program's)."""
 
     uid: str

@@ -10,7 +10,7 @@ a habit's period and days are ``recurrence.Every`` and ``recurrence.DaySet``.
 import tomllib
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from habitd.errors import ConfigError, UsageError, describe_toml_error
@@ -19,6 +19,7 @@ from habitd.habits.cron import Cron
 from habitd.habits.recurrence import DaySet, Every
 from habitd.habits.schema import HABIT_KEYS, PHONE_KEYS, SETTINGS_KEYS, Key, Problems
 from habitd.limits import toml_loads
+from habitd.records import Record
 
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -29,7 +30,7 @@ def is_id(text: str) -> bool:
     return bool(text) and text[0] != "-" and _ID_CHARS.issuperset(text)
 
 
-class Settings(NamedTuple):
+class Settings(Record):
     timezone: str
     tz: tzinfo
     day_starts: time = time(0)
@@ -45,7 +46,7 @@ class Settings(NamedTuple):
     name: str = ""  # this device's person, as the events and views name them
 
 
-class Phone(NamedTuple):
+class Phone(Record):
     """``[phone]``: this machine keeps ``person``'s phone task list in the vdir ``vdir`` (as written)."""
 
     person: str
@@ -53,7 +54,7 @@ class Phone(NamedTuple):
     quiet_hours: tuple[time, time] | None = None  # None: the settings' quiet hours
 
 
-class Habit(NamedTuple):
+class Habit(Record):
     id: str
     title: str
     message: str
@@ -75,7 +76,7 @@ class Habit(NamedTuple):
         return (bool(self.at) or self.cron is not None) and not self.archived
 
 
-class Config(NamedTuple):
+class Config(Record):
     settings: Settings
     habits: tuple[Habit, ...] = ()
     habit_files: str | None = None  # shared: the folder of the habit files (one per habit); None: this file

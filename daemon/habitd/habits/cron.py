@@ -7,7 +7,8 @@ and when both day fields are restricted a day matches if either does.
 """
 
 from datetime import date, time
-from typing import NamedTuple
+
+from habitd.records import Record
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DOWS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -17,7 +18,7 @@ class CronSyntaxError(ValueError):
     pass
 
 
-class Cron(NamedTuple):
+class Cron(Record):
     text: str
     minutes: frozenset[int]
     hours: frozenset[int]

@@ -6,9 +6,9 @@ Here too are the words the config names them with (``"2 weeks"``,
 
 import re
 from datetime import date
-from typing import NamedTuple
 
 from habitd.habits.clock import month_days
+from habitd.records import Record
 
 # Patterns are compiled on first use (re keeps them), not at import; the common cases are
 # told by plain string checks that give the same answers.
@@ -20,7 +20,7 @@ _NTH_PATTERN = r"^(1st|2nd|3rd|4th|5th|last)\s+([a-z]{3,9})$"  # a weekday, shor
 NTH = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
 
 
-class Every(NamedTuple):
+class Every(Record):
     """A habit's period: ``n`` days, weeks or months."""
 
     unit: str  # "day" | "week" | "month"
@@ -38,7 +38,7 @@ class Every(NamedTuple):
         return f"{'these' if current else 'those'} {self}"
 
 
-class DaySet(NamedTuple):
+class DaySet(Record):
     """The days named by ``on``: weekdays, nth weekdays of a month, month days."""
 
     weekdays: frozenset[int] = frozenset()  # 0 = Monday

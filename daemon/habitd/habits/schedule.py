@@ -7,12 +7,12 @@ the end of its logical day. Everything here is pure: the time is a parameter.
 
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
 
 from habitd.habits.clock import day_bounds, wall_moment
 from habitd.habits.config import Habit, Settings
 from habitd.habits.periods import period_of
 from habitd.habits.recurrence import EVERY_MAX, Every
+from habitd.records import Record
 
 # Long enough for "0 9 29 2 *" (leap days) to come round, and for the longest period's next start.
 SEARCH_DAYS = max(366 * 8, EVERY_MAX["day"] + 31) + 2
@@ -20,7 +20,7 @@ HOLD_BACK = timedelta(days=1)  # quiet hours hold a slot back by less than this
 WRONG_CLOCK = timedelta(days=1)  # a slot handled this far after now was handled under a wrong clock
 
 
-class Slot(NamedTuple):
+class Slot(Record):
     due: datetime  # the instant it falls due, UTC
     habit_id: str
     base: datetime  # the instant of the base reminder it follows up (== due when followup == 0)

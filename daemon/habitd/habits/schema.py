@@ -12,18 +12,19 @@ import contextlib
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from habitd.habits.clock import parse_duration, parse_hhmm, weekday_of
 from habitd.habits.cron import Cron, CronSyntaxError, parse_cron
 from habitd.habits.recurrence import EVERY_MAX, NTH, DaySet, Every, nth_words, period_words
+from habitd.records import Record
 
 Problems = list[str]
 Parser = Callable[[Any, str, Problems], Any]
 
 
-class Key(NamedTuple):
+class Key(Record):
     doc: str
     parse: Parser
     example: str

@@ -13,22 +13,23 @@ in ``Config.notices``), so one partner's typo never stops the other's daemon.
 """
 
 import tomllib
-from typing import Any, NamedTuple
+from typing import Any
 
 from habitd.errors import ConfigError, describe_toml_error
 from habitd.habits.config import Config, Habit, check_keys, parse_habit, parse_phone, parse_settings
 from habitd.habits.schema import HABIT_KEYS, SETTINGS_KEYS, Problems
 from habitd.limits import toml_loads
+from habitd.records import Record
 
 SHARED_SETTINGS = ("week_starts",)  # settings that shape the periods: one value for both partners
 
 
-class SharedFile(NamedTuple):
+class SharedFile(Record):
     source: str  # as problems name it: "habits/date-night.toml"
     text: str
 
 
-class SharedHabits(NamedTuple):
+class SharedHabits(Record):
     """What the shared folder holds of the config, as read (``history.habitfiles``)."""
 
     folder: str  # the folder of the habit files

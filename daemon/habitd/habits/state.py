@@ -15,13 +15,15 @@ encoding is ``state_toml``, the files are the history's.
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
+
+from habitd.records import Record
 
 ALL = "*"  # a pause for every habit
 NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
-class Note(NamedTuple):
+class Note(Record):
     day: date
     at: datetime  # when it was written
     text: str
@@ -30,7 +32,7 @@ class Note(NamedTuple):
     by: str = ""  # who wrote it (its latest text); "": no name was set
 
 
-class Skip(NamedTuple):
+class Skip(Record):
     day: date
     text: str = ""
     at: datetime | None = None  # when it was recorded (None: before habitd kept it)
@@ -39,7 +41,7 @@ class Skip(NamedTuple):
     by: str = ""  # who skipped: a personal (``each``) habit's skip is that person's alone
 
 
-class Pause(NamedTuple):
+class Pause(Record):
     habit: str  # a habit id, or ALL
     start: date
     until: date  # inclusive
@@ -207,7 +209,7 @@ class HabitLog(_Record):
         return not (self.done or self.notes or self.skips or self.extra)
 
 
-class Snooze(NamedTuple):
+class Snooze(Record):
     until: datetime  # when the reminder comes back
     day: date  # the logical day it reminds about
 

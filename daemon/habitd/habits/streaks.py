@@ -19,16 +19,16 @@ import itertools
 import math
 from collections.abc import Callable
 from datetime import date, time, timedelta
-from typing import NamedTuple
 
 from habitd.habits.config import Habit
 from habitd.habits.periods import is_due_day, period_bounds, period_index
 from habitd.habits.state import ALL, HabitLog, State
+from habitd.records import Record
 
 MET, MISSED, SKIPPED, PAUSED, NOT_DUE, OPEN = "met", "missed", "skipped", "paused", "not due", "open"
 
 
-class Period(NamedTuple):
+class Period(Record):
     number: int  # the period's index, counted from the habit's anchor
     first: date
     last: date
@@ -36,7 +36,7 @@ class Period(NamedTuple):
     state: str
 
 
-class Summary(NamedTuple):
+class Summary(Record):
     current: Period
     streak: int
     best_streak: int
@@ -182,7 +182,7 @@ def _period_starts(habit: Habit, origin: date, end: date) -> list[int]:
         month += habit.every.n
 
 
-class _Periods(NamedTuple):
+class _Periods(Record):
     """Codes of a habit's periods, and how to count and measure one of them."""
 
     codes: str
@@ -239,7 +239,7 @@ def _period_codes(habit: Habit, state: State, log: HabitLog, first: int, now: in
     return _Periods("".join(codes), count, days)
 
 
-class Codes(NamedTuple):
+class Codes(Record):
     """One code a period (MET_CODE, MISSED_CODE, NEUTRAL_CODE, OPEN_CODE) from the period of the
     habit's first entry (``first_entry``) to today's; code j is the period with index ``first + j``."""
 

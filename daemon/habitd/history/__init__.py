@@ -1,6 +1,6 @@
 """The history: the event log, the state derived from it, and every file habitd reads or writes.
 
-May import: ``habitd`` (its version), ``habitd.errors``, ``habitd.paths``, ``habitd.limits``,
+May import: ``habitd`` (its version), ``habitd.errors``, ``habitd.paths``, ``habitd.limits``, ``habitd.records``,
 ``habitd.habits`` and modules of this room; never a room above.
 
 - ``files``: the one package that does file I/O (atomic writes, private folders, limited

@@ -18,7 +18,7 @@ import contextlib
 import marshal
 import os
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
 from habitd.errors import HabitdError
 from habitd.habits.state import PromptDeck, State
@@ -31,6 +31,7 @@ from habitd.history.events import Event, merge
 from habitd.history.files import STATE_MAX_BYTES, Signature
 from habitd.history.hlc import Stamp
 from habitd.history.logformat import is_conflict_copy
+from habitd.records import Record
 
 CACHE_FILE = "cache.bin"  # the derived history
 EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
@@ -41,7 +42,7 @@ CACHE_VERSION = 5  # 3: who did what (people, mixed days, the names of notes and
 ReadLog = Callable[[dict[str, Parsed] | None, set[str] | None], LogRead]
 
 
-class CachedFile(NamedTuple):
+class CachedFile(Record):
     """What the cached history was made of one log file."""
 
     signature: Signature

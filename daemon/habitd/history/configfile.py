@@ -7,7 +7,7 @@ before, the shared habit files) is imported only for one: every command reads th
 
 import os
 import tomllib
-from typing import Any, NamedTuple
+from typing import Any
 
 from habitd.errors import HabitdError
 from habitd.habits.config import Config, parse_config
@@ -15,6 +15,7 @@ from habitd.history.eventlog import NOT_THERE, SharedFolderMissing
 from habitd.history.files import read_config_text
 from habitd.history.identity import device_name
 from habitd.limits import toml_loads
+from habitd.records import Record
 
 
 def sharing_settings(path: str) -> tuple[str | None, str] | None:
@@ -49,7 +50,7 @@ def _sharing(doc: dict[str, Any] | None) -> tuple[str | None, str] | None:
     return shared_dir, name if isinstance(name, str) else ""
 
 
-class Loaded(NamedTuple):
+class Loaded(Record):
     config: Config
     said: list[str]  # what moving a config of before did (said once, when it happened)
 

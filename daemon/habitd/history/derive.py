@@ -29,7 +29,7 @@ count) is not in the events; the caller keeps it.
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from habitd.habits.state import NO_EXTRA, HabitLog, Note, Pause, PromptDeck, Skip, State
 from habitd.history.events import (
@@ -47,6 +47,7 @@ from habitd.history.events import (
     merge,
 )
 from habitd.history.hlc import Stamp
+from habitd.records import Record
 
 
 def _extra(event: Event) -> Mapping[str, Any]:
@@ -57,7 +58,7 @@ def _skip(e: Event) -> Skip:
     return Skip(e.day, e.text, e.at if e.dated else None, e.after, _extra(e), e.by)
 
 
-class Ids(NamedTuple):
+class Ids(Record):
     """Which events each part of a derived state comes from, for changes that name them."""
 
     done: dict[tuple[str, date], list[Stamp]]  # (habit, day) -> its live completions, the nth at [n-1]

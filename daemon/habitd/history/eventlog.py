@@ -12,7 +12,6 @@ import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import NamedTuple
 
 from habitd.errors import HabitdError, StateError, StoreWriteError, UsageError
 from habitd.history import files
@@ -33,6 +32,7 @@ from habitd.history.logformat import (
 )
 from habitd.history.statefile import StateFile, too_big
 from habitd.history.writer import LogWriter
+from habitd.records import Record
 
 NOT_THERE = "is not there (not mounted or not synced yet?)"
 _NOT_SYNCED = "not read, maybe not fully synced yet; the rest of the history is used, the file is left as it is"
@@ -53,26 +53,26 @@ class SharedDirNotFolder(UsageError):
         )
 
 
-class DeviceSeen(NamedTuple):
+class DeviceSeen(Record):
     device: str
     files: int
     last: Event | None  # its latest event (stamp order)
 
 
-class Parsed(NamedTuple):
+class Parsed(Record):
     signature: Signature
     events: list[Event]
     problems: list[str]  # events of it left out
 
 
-class LogRead(NamedTuple):
+class LogRead(Record):
     events: list[Event]  # the union of every readable file's events, in stamp order
     problems: list[str]  # files (or events in them) that could not be read, each a line naming it
     devices: dict[str, DeviceSeen]
     files: dict[str, Parsed]  # every file read, by path: what a cache of its events can keep
 
 
-class Unread(NamedTuple):
+class Unread(Record):
     """A log file (or events in one) left out of the history, and why."""
 
     path: str
@@ -81,7 +81,7 @@ class Unread(NamedTuple):
     detail: str  # what is wrong, in words
 
 
-class DeviceFiles(NamedTuple):
+class DeviceFiles(Record):
     """What ``habitd devices`` shows of one device folder."""
 
     id: str
@@ -90,14 +90,14 @@ class DeviceFiles(NamedTuple):
     events: list[Event]  # what could be read, in stamp order
 
 
-class Survey(NamedTuple):
+class Survey(Record):
     root: str
     exists: bool  # whether the shared folder is there
     devices: dict[str, DeviceFiles]
     unread: list[Unread]
 
 
-class Written(NamedTuple):
+class Written(Record):
     """What ``EventLog.append`` added to one file."""
 
     events: list[Event]

@@ -39,10 +39,11 @@ No file I/O here: the log's files are ``eventlog.py``'s and ``logformat.py``'s.
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from habitd.history.hlc import AHEAD_MS, Stamp, parse_id
 from habitd.limits import name_problem
+from habitd.records import Record
 
 DONE, UNDO, SKIP, UNSKIP = "done", "undo", "skip", "unskip"
 NOTE, NOTE_EDIT, NOTE_DELETE = "note", "note-edit", "note-delete"
@@ -56,7 +57,7 @@ _KNOWN_KEYS = (
 )  # fmt: skip
 
 
-class Event(NamedTuple):
+class Event(Record):
     stamp: Stamp  # its id
     kind: str
     habit: str  # a habit id; "*" for a pause of every habit

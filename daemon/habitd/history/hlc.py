@@ -16,7 +16,7 @@ ran ahead, its events keep their order). Both numbers are read up to 19 digits, 
 ``tick`` never makes a stamp beyond them, so habitd never writes an id it cannot read back.
 """
 
-from typing import NamedTuple
+from habitd.records import Record
 
 DEVICE_RULE = "3 to 32 lowercase letters, digits or _, starting with a letter or digit"
 _DEVICE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -40,7 +40,7 @@ def _is_number(text: str, longest: int) -> bool:
     return 0 < len(text) <= longest and text.isascii() and text.isdigit() and (text == "0" or text[0] != "0")
 
 
-class Stamp(NamedTuple):
+class Stamp(Record):
     ms: int  # wall-clock milliseconds since the epoch (UTC), or ahead of it after a faster clock
     counter: int  # orders stamps within one millisecond
     device: str

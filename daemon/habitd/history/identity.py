@@ -9,7 +9,6 @@ of making two writers of one device's files.
 
 import os
 import tomllib
-from typing import NamedTuple
 
 import tomli_w
 
@@ -19,11 +18,12 @@ from habitd.history.files import CONFIG_MAX_BYTES
 from habitd.history.hlc import DEVICE_RULE, Stamp, is_device_id, parse_id
 from habitd.history.statefile import StateFile
 from habitd.limits import toml_loads
+from habitd.records import Record
 
 DEVICE_FILE = "device.toml"
 
 
-class LocalDevice(NamedTuple):
+class LocalDevice(Record):
     id: str
     last: Stamp | None  # the latest event this machine wrote under that id
     name: str = ""  # this machine's person, when the config is shared (``habitd init --join --name``)

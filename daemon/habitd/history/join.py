@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple
 
 import tomli_w
 
@@ -24,11 +23,12 @@ from habitd.history.events import merge
 from habitd.history.files import STATE_MAX_BYTES
 from habitd.history.identity import LocalDevice, device_name
 from habitd.history.logformat import DEVICES, log_header, parse_log, with_events
+from habitd.records import Record
 
 SHARED_CONFIG = "config.toml"  # a whole config both partners used, kept in the shared folder (before)
 
 
-class JoinPlan(NamedTuple):
+class JoinPlan(Record):
     """What ``habitd init --join`` is to do, everything that could refuse checked."""
 
     folder: str  # the shared folder (absolute)
@@ -43,7 +43,7 @@ class JoinPlan(NamedTuple):
     said: list[str]  # what is said of it before anything is written
 
 
-class Joined(NamedTuple):
+class Joined(Record):
     said: list[str]  # what was done, a line each
     left: list[tuple[str, str]]  # (path, why) of each history file left where it was
 

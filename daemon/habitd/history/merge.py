@@ -11,12 +11,12 @@ and a note stays with its person's completion.
 from __future__ import annotations
 
 from datetime import date
-from typing import NamedTuple
 
 from habitd.habits.state import HabitLog, State
+from habitd.records import Record
 
 
-class Merged(NamedTuple):
+class Merged(Record):
     completions: int  # completions added
     skips: int
     notes: int

@@ -17,7 +17,7 @@ import hashlib
 import os
 import tomllib
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import tomli_w
 
@@ -27,6 +27,7 @@ from habitd.history.eventlog import EventLog
 from habitd.history.events import DONE, UNDO, Event
 from habitd.history.hlc import Stamp, parse_id
 from habitd.limits import toml_loads
+from habitd.records import Record
 
 PHONE_DIR = "phone"  # in the state folder
 LEDGER = "tasks.toml"
@@ -49,7 +50,7 @@ def person_part(person: str) -> str:
     return f"{part[: PART_MAX - 17]}-{hashlib.sha256(lower.encode('utf-8')).hexdigest()[:16]}"
 
 
-class Known(NamedTuple):
+class Known(Record):
     """What this machine knows of one of its tasks: what it last wrote, and what the phone did with it."""
 
     uid: str
@@ -64,7 +65,7 @@ class Known(NamedTuple):
     seq: int = 0  # its SEQUENCE: one more at each rewrite over the phone's change
 
 
-class Tick(NamedTuple):
+class Tick(Record):
     """A tick to record (``undo`` empty), or an un-tick: take back the completion ``undo``."""
 
     uid: str

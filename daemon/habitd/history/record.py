@@ -20,7 +20,7 @@ or delete of a private note stays private too.
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from habitd.errors import UsageError
 from habitd.habits.config import Config, Habit
@@ -31,6 +31,7 @@ from habitd.history import people
 from habitd.history.derive import key
 from habitd.history.events import PRIVATE, is_private
 from habitd.history.store import Store
+from habitd.records import Record
 
 COMPLETION, SKIP = "completion", "skip"
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from habitd.history.merge import Merged
 
 
-class Done(NamedTuple):
+class Done(Record):
     recorded: bool  # False: the period was met already, nothing changed
     day: date
     before: Period  # the period as it was before this completion
@@ -48,7 +49,7 @@ class Done(NamedTuple):
     by: tuple[str, ...] = ()  # who had completed the period before (names, sorted)
 
 
-class Skipped(NamedTuple):
+class Skipped(Record):
     recorded: bool  # False: the period was skipped or met already, nothing changed
     first: date
     last: date
@@ -56,14 +57,14 @@ class Skipped(NamedTuple):
     note_kept: bool = False  # not recorded, but the note was kept as the day's note
 
 
-class Undone(NamedTuple):
+class Undone(Record):
     kind: str  # COMPLETION, SKIP, or "" when the day had nothing to undo
     note: str  # the note the entry carried, kept as the day's note ("" if none)
     by: str = ""  # whose entry it was ("": no name was set)
     note_by: str = ""  # who wrote that note
 
 
-class NoteChange(NamedTuple):
+class NoteChange(Record):
     day: date
     old: str | None  # the text replaced or removed; None: the day had no note of this person's
     new: str | None  # the text written; None: deleted

@@ -12,16 +12,17 @@ import re
 import tomllib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from habitd.habits.config import Config
 from habitd.habits.state import Pause, State
 from habitd.history.events import DONE, NOTE, SKIP, TAKE_BACK, Event
 from habitd.history.merge import Merged, merge_log
 from habitd.limits import toml_loads
+from habitd.records import Record
 
 
-class ConfigEdit(NamedTuple):
+class ConfigEdit(Record):
     text: str | None  # the new config text, or None when it cannot be edited safely
     line: int | None  # the line of the [habits.OLD] header, if found
     why: str  # why not, when text is None
@@ -96,7 +97,7 @@ def rename_in_config(text: str, old: str, new: str) -> ConfigEdit:
 # --- history another device wrote: what `habitd check` says of an id without a habit ---------
 
 
-class Orphan(NamedTuple):
+class Orphan(Record):
     habit: str  # an id with history but no habit in this config
     advice: str  # what `habitd check` says of it
 

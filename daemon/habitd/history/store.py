@@ -17,7 +17,6 @@ import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, tzinfo
-from typing import NamedTuple
 
 from habitd.errors import StateError, StoreWriteError
 from habitd.habits.state import State
@@ -43,12 +42,13 @@ from habitd.history.logformat import DEVICES, is_conflict_copy, is_month_file
 from habitd.history.migrate import has_history, history_of
 from habitd.history.statefile import StateFile
 from habitd.history.writer import LogWriter
+from habitd.records import Record
 
 MIGRATED_BACKUP = "state.before-events.toml"
 PRIVATE_DIR = "private"  # in the local folder: private/devices/<device>/<YYYY-MM>.toml, the private notes
 
 
-class Fingerprint(NamedTuple):
+class Fingerprint(Record):
     """What tells a change of the store by another process: a checksum of the signatures of this
     machine's state file and of every log file, how many log files, and the length of what was summed."""
 

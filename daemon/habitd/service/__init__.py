@@ -10,7 +10,7 @@ list (a vdir) and records its ticks, ``lastsync`` tells when vdirsyncer last syn
 ``trial`` asks the notification server what it can do and writes the demo's config
 (``habitd try``, ``habitd demo``).
 
-May import: ``habitd.errors``, ``habitd.paths``, ``habitd.limits``, ``habitd.habits``,
+May import: ``habitd.errors``, ``habitd.paths``, ``habitd.limits``, ``habitd.records``, ``habitd.habits``,
 ``habitd.history``, ``habitd.views``, ``habitd.exchange`` and modules of this room; never
 ``habitd.cli`` or Click.
 """

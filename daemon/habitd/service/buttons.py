@@ -12,7 +12,6 @@ A click on the body (``default``) does nothing. Time is a parameter.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
 
 from habitd.habits.clock import day_bounds
 from habitd.habits.config import Config, Habit
@@ -24,11 +23,12 @@ from habitd.habits.streaks import MET, PAUSED, SKIPPED, period_state
 from habitd.history import record
 from habitd.history.people import as_seen
 from habitd.history.store import Store
+from habitd.records import Record
 from habitd.service.notify import Note, Pressed
 from habitd.service.reminders import Due, max_late
 
 
-class Answer(NamedTuple):
+class Answer(Record):
     changed: bool  # the state changed: reschedule
     message: str  # for the log, after the habit's id
 

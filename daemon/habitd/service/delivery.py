@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from habitd.errors import HabitdError
 from habitd.habits.config import Config
@@ -28,6 +27,7 @@ from habitd.habits.prompts import current_prompt, next_prompt
 from habitd.habits.schedule import handled_mark
 from habitd.history.eventlog import SharedFolderMissing
 from habitd.history.store import Store
+from habitd.records import Record
 from habitd.service import buttons
 from habitd.service.logs import elapsed, local_minute
 from habitd.service.notify import DeliveryError, Notifier
@@ -38,14 +38,14 @@ log = logging.getLogger("habitd")
 FOLDER_GONE = "the shared folder is not there"  # one outage, whichever read noticed it first
 
 
-class _Sending(NamedTuple):
+class _Sending(Record):
     due: Due
     body: str
     before: datetime | None  # the habit's latest slot handled before this one: restored if the send fails
     pending: bool  # it was waiting to be shown: it stays so (for `habitd status` too) until it is
 
 
-class _Failed(NamedTuple):
+class _Failed(Record):
     due: Due
     before: datetime | None
     error: DeliveryError

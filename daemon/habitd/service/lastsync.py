@@ -17,14 +17,14 @@ import json
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
 
 from habitd.history import files
+from habitd.records import Record
 
 QUIET_FOR = timedelta(days=1)  # no sync for this long: said by check
 
 
-class LastSync(NamedTuple):
+class LastSync(Record):
     config: str  # vdirsyncer's config file
     pair: str  # "" when no pair of it syncs the vdir
     last: datetime | None  # its latest sync (UTC); None: none seen

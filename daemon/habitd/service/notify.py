@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import date
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from habitd.errors import HabitdError
+from habitd.records import Record
 
 APP_NAME = "habitd"
 
@@ -22,7 +23,7 @@ class DeliveryError(HabitdError):
     """The notification could not be shown; the reminder stays pending."""
 
 
-class Note(NamedTuple):
+class Note(Record):
     """One habit's notification."""
 
     habit: str  # the habit's id: one bubble per habit
@@ -32,7 +33,7 @@ class Note(NamedTuple):
     buttons: tuple[tuple[str, str], ...] = ()  # (key, label), shown when the server can
 
 
-class Pressed(NamedTuple):
+class Pressed(Record):
     """A button of a habit's notification was pressed (``key``: done, snooze, skip, default)."""
 
     note: Note

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 from datetime import datetime
-from typing import NamedTuple
 
 from habitd.errors import HabitdError, UsageError
 from habitd.habits.config import Config, Phone
@@ -27,6 +26,7 @@ from habitd.history import files
 from habitd.history.logformat import is_sync_temp
 from habitd.history.phonelog import Known, PhoneLog, Tick, person_part
 from habitd.history.store import Store
+from habitd.records import Record
 from habitd.service.watch import FolderWatch
 
 from habitd.exchange.tasks import (  # isort: skip
@@ -61,7 +61,7 @@ def check_place(config: Config) -> None:
         raise VdirInShared(vdir, shared)
 
 
-class Pass(NamedTuple):
+class Pass(Record):
     """What one pass did."""
 
     ticks: int  # completions recorded
@@ -71,7 +71,7 @@ class Pass(NamedTuple):
     problems: list[str]  # items left out
 
 
-class Ours(NamedTuple):
+class Ours(Record):
     name: str  # its file name
     item: Item
     sha: str

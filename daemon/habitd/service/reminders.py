@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from habitd.habits.config import Config, Habit
 from habitd.habits.schedule import (
@@ -32,10 +31,11 @@ from habitd.habits.schedule import (
     slots_between,
 )
 from habitd.habits.state import State
+from habitd.records import Record
 from habitd.views.rows import reminder_open, snooze_slot
 
 
-class Due(NamedTuple):
+class Due(Record):
     habit: Habit
     slot: Slot  # the latest slot to show now
     late: timedelta  # how long after it was meant to be shown

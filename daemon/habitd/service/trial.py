@@ -12,10 +12,10 @@ from __future__ import annotations
 import shutil
 import time
 from datetime import datetime, timedelta, tzinfo
-from typing import NamedTuple
 
 from jeepney import new_method_call
 
+from habitd.records import Record
 from habitd.service.notify_dbus import REPLY_TIMEOUT, SERVER, _Link
 
 DEMO_HABIT = "demo"
@@ -27,7 +27,7 @@ NO_SERVER = (
 )
 
 
-class Server(NamedTuple):
+class Server(Record):
     name: str
     vendor: str
     version: str

@@ -29,10 +29,10 @@ import ctypes.util
 import logging
 import os
 import struct
-from typing import NamedTuple
 
 from habitd.history.logformat import is_sync_temp
 from habitd.history.store import Fingerprint, Store
+from habitd.records import Record
 
 log = logging.getLogger("habitd")
 
@@ -49,7 +49,7 @@ MASK = IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE
 _EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then len bytes of name
 
 
-class Change(NamedTuple):
+class Change(Record):
     folder: str
     name: str | None  # None: the kernel dropped events (queue overflow) or the folder went: anything may have changed
 

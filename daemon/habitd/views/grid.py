@@ -7,23 +7,23 @@ one ``status`` shows. A personal habit has a row per person, mine first. The com
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
 
 from habitd.habits.config import Config, Habit
 from habitd.habits.state import State
 from habitd.habits.streaks import summarize
 from habitd.history.people import as_seen, people
+from habitd.records import Record
 from habitd.views.rows import day_marks
 
 
-class GridRow(NamedTuple):
+class GridRow(Record):
     habit: Habit
     marks: tuple[str, ...]  # one a day, oldest first: views.DONE, MISSED_DAY, ...
     streak: int
     person: str = ""  # a personal habit's row of a partner ("": mine, or the shared habit's)
 
 
-class Grid(NamedTuple):
+class Grid(Record):
     today: date
     days: tuple[date, ...]  # oldest first, today last
     rows: tuple[GridRow, ...]

@@ -7,7 +7,6 @@ formats their results as text or JSON (see render.py).
 import itertools
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
 
 from habitd.habits.config import Config, Habit, Settings
 from habitd.habits.periods import is_due_day, period_bounds, period_index
@@ -17,6 +16,7 @@ from habitd.habits.streaks import MET, OPEN, SKIPPED, Period, first_entry, perio
 from habitd.history.events import is_private
 from habitd.history.people import as_seen, people, who
 from habitd.history.people import view as person_view
+from habitd.records import Record
 
 SNOOZE = -1  # the ``followup`` of a slot that is a snoozed reminder's return
 
@@ -72,7 +72,7 @@ def next_reminder(config: Config, state: State, habit: Habit, now: datetime) -> 
     return shown_at(slot, config.settings) if slot else None
 
 
-class StatusRow(NamedTuple):
+class StatusRow(Record):
     habit: Habit
     period: Period
     streak: int
@@ -278,7 +278,7 @@ def _as_shown(slots: Iterator[Slot], settings: Settings) -> Iterator[tuple[datet
         yield held
 
 
-class Upcoming(NamedTuple):
+class Upcoming(Record):
     habit: Habit
     at: datetime  # when it is shown
     followup: bool
@@ -323,13 +323,13 @@ def upcoming(config: Config, state: State, now: datetime, limit: int) -> list[Up
 # --- the everyday views -----------------------------------------------------------
 
 
-class TodayItem(NamedTuple):
+class TodayItem(Record):
     row: StatusRow
     at: datetime | None  # a reminder today, if any
     ends_today: bool  # the period's last day is today
 
 
-class TodayView(NamedTuple):
+class TodayView(Record):
     day: date
     due: list[TodayItem]  # due today and not met, by reminder time
     open: list[StatusRow]  # open in a longer period, nothing asked of today
@@ -383,7 +383,7 @@ def today_json(config: Config, view: TodayView) -> dict[str, object]:
     }
 
 
-class JournalEntry(NamedTuple):
+class JournalEntry(Record):
     habit: str
     day: date
     written: datetime | None  # None: a skip recorded before habitd kept the moment
@@ -466,7 +466,7 @@ def day_marks(
     return marks
 
 
-class Ahead(NamedTuple):
+class Ahead(Record):
     """A day after today holding completions: recorded while a clock ran ahead."""
 
     habit: Habit

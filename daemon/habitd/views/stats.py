@@ -13,7 +13,6 @@ made later in the same week does not raise it.
 from __future__ import annotations
 
 from datetime import date, time, timedelta
-from typing import NamedTuple
 
 from habitd.habits.clock import WEEKDAYS, month_days
 from habitd.habits.config import Config, Habit
@@ -21,11 +20,12 @@ from habitd.habits.periods import period_bounds, period_index
 from habitd.habits.state import HabitLog, State
 from habitd.habits.streaks import MET_CODE, MISSED_CODE, Codes, history_codes, strength, summarize
 from habitd.history.people import as_seen
+from habitd.records import Record
 
 WINDOWS = ("last_4_weeks", "last_3_months", "last_12_months", "all_time")
 
 
-class Rate(NamedTuple):
+class Rate(Record):
     met: int
     counted: int  # met + missed periods
 
@@ -34,7 +34,7 @@ class Rate(NamedTuple):
         return self.met / self.counted if self.counted else None
 
 
-class Run(NamedTuple):
+class Run(Record):
     """A run of met periods (neutral ones inside it do not break it)."""
 
     length: int  # met periods
@@ -42,7 +42,7 @@ class Run(NamedTuple):
     last: date | None  # last day of its last met period (today at most)
 
 
-class HabitStats(NamedTuple):
+class HabitStats(Record):
     habit: Habit
     rates: tuple[Rate, ...]  # one per WINDOWS
     strength: float

@@ -23,7 +23,6 @@ import select
 import stat
 import time
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from habitd.errors import (
     ConfigError,
@@ -33,6 +32,7 @@ from habitd.errors import (
     NotPrivateError,
     StoreWriteError,
 )
+from habitd.records import Record
 
 CONFIG_MAX_BYTES = 1 << 20
 STATE_MAX_BYTES = 16 << 20
@@ -223,7 +223,7 @@ def read_text(path: str, limit: int = STATE_MAX_BYTES) -> str:
     return decode(data)
 
 
-class Signature(NamedTuple):
+class Signature(Record):
     """What tells a changed file: its inode (a rename over it), size and modification time.
 
     The size too, because a file read between an editor's truncation and its write can keep
