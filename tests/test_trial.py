@@ -85,6 +85,10 @@ def test_usage_errors_read_as_one_sentence_with_the_dash_hint_for_notes(habitd: 
     typo = habitd("donee", "thanks")
     said = typo.stderr.replace("`cli", "`habitd")
     assert said == "habitd: no such command 'donee' (did you mean 'done'?); try `habitd --help`\n"
+    for typed, meant in [("statu", "status"), ("exprot", "export")]:  # any command, loaded or not yet
+        said = habitd(typed).stderr.replace("`cli", "`habitd")
+        assert said == f"habitd: no such command '{typed}' (did you mean '{meant}'?); try `habitd --help`\n"
+    assert habitd("zzz").stderr.replace("`cli", "`habitd") == "habitd: no such command 'zzz'; try `habitd --help`\n"
     dash = habitd("note", "thanks", "-1 sugar")
     assert dash.exit_code == 2
     assert dash.stderr.replace("`cli", "`habitd") == (

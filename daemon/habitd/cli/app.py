@@ -3,8 +3,7 @@
 Only the ``habitd.cli`` package knows Click. Errors of the core (``HabitdError``)
 become a message on stderr and their exit code in one place,
 ``HabitdGroup.invoke``; Click's own usage errors in ``HabitdGroup.main``; a bug
-in ``main``. The commands that record (``recording``) are loaded with the
-group; every other family is loaded only when one of its commands runs
+in ``main``. A family of commands is loaded only when one of its commands runs
 (``HabitdGroup.LAZY``), and what a command needs is imported inside it.
 ``done`` runs once per completion, from scripts and status bars, and pays for
 what it uses only.
@@ -22,7 +21,6 @@ from typing import Any, ClassVar
 import click
 
 from habitd import __version__, paths
-from habitd.cli import recording
 from habitd.cli.context import App, decoded
 from habitd.cli.output import drop_stdout, fail, forgiving_output
 from habitd.errors import EXIT_RUNTIME, HabitdError
@@ -37,6 +35,12 @@ class HabitdGroup(click.Group):
     """
 
     LAZY: ClassVar[dict[str, str]] = {
+        "done": "habitd.cli.recording:done",
+        "undo": "habitd.cli.recording:undo",
+        "skip": "habitd.cli.recording:skip",
+        "note": "habitd.cli.recording:note",
+        "pause": "habitd.cli.recording:pause",
+        "resume": "habitd.cli.recording:resume",
         "init": "habitd.cli.setup:init",
         "check": "habitd.cli.setup:check",
         "status": "habitd.cli.show:status",
@@ -62,7 +66,20 @@ class HabitdGroup(click.Group):
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *self.LAZY])
+        return sorted(self.LAZY)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Click suggests only from commands already loaded: here the suggestion is from all of them."""
+        name = args[0]
+        if not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, self.LAZY, n=1)
+            guess = f" Did you mean {close[0]!r}?" if close else ""
+            raise click.UsageError(f"No such command {name!r}.{guess}", ctx)
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.LAZY:
@@ -200,14 +217,6 @@ def cli(ctx: click.Context, config_path: str | None, state_dir: str | None) -> N
         from habitd.cli.show import overview
 
         overview(ctx.obj)
-
-
-cli.add_command(recording.done)
-cli.add_command(recording.undo)
-cli.add_command(recording.skip)
-cli.add_command(recording.note)
-cli.add_command(recording.pause)
-cli.add_command(recording.resume)
 
 
 def _output_failed(e: BaseException) -> bool:

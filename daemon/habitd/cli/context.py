@@ -22,12 +22,15 @@ from habitd.cli.output import out
 from habitd.errors import HabitdError, UsageError
 
 if TYPE_CHECKING:
-    from habitd.habits.config import Config
+    from habitd.habits.config import Config, Habit
     from habitd.history.store import Store
 
 DAY_HELP = "today, yesterday, YYYY-MM-DD or a weekday (the latest one, today included)"  # looking back
 UNTIL_HELP = "today, tomorrow, YYYY-MM-DD or a weekday (the next one, today included)"  # looking ahead
 ALL_HELP = "Archived habits too."
+ARCHIVED_NOTE = (
+    "{id} is archived (archived = true in the config): it has no reminders, and status lists it only with --all."
+)
 
 
 def _utcnow() -> datetime:
@@ -188,3 +191,38 @@ def complete_day(ctx: click.Context, param: click.Parameter, incomplete: str) ->
     words = ["tomorrow"] if param.name == "until_text" else ["today", "yesterday"]
     words += ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     return [CompletionItem(w) for w in words if w.startswith(incomplete.lower())]
+
+
+def find_habit(app: App, name: str) -> Habit:
+    """A habit of the config by its id or a unique prefix; an id renamed away says its new id."""
+    try:
+        return app.config.find(name)
+    except UsageError:
+        new = renamed_to(app, name)
+        if new is None:
+            raise
+        command = click.get_current_context().info_name
+        raise UsageError(f"'{name.lower()}' is now '{new}' (renamed); `habitd {command} {new}`") from None
+
+
+def renamed_to(app: App, name: str) -> str | None:
+    """The habit of the config an id was renamed to (following renames of renames), from the
+    history's rename records; None when ``name`` is a habit, a prefix of one, or was never renamed."""
+    from habitd.history.rename import renames
+
+    config, old = app.config, name.lower()
+    if any(h.id.startswith(old) for h in config.habits):
+        return None
+    try:
+        done = renames(app.store.events())
+    except HabitdError:  # the history cannot be read: the plain "no habit" error says enough
+        return None
+    seen = {old}
+    while True:
+        new = next((n for o, n, _device in reversed(done) if o == old), None)
+        if new is None or new in seen:
+            return None
+        if config.habit(new) is not None:
+            return new
+        seen.add(new)
+        old = new

@@ -18,29 +18,6 @@ def _did_you_mean(name: str, known: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def renamed_to(app: App, name: str) -> str | None:
-    """The habit of the config an id was renamed to (following renames of renames), from the
-    history's rename records; None when ``name`` is a habit, a prefix of one, or was never renamed."""
-    from habitd.history.rename import renames
-
-    config, old = app.config, name.lower()
-    if any(h.id.startswith(old) for h in config.habits):
-        return None
-    try:
-        done = renames(app.store.events())
-    except HabitdError:  # the history cannot be read: the plain "no habit" error says enough
-        return None
-    seen = {old}
-    while True:
-        new = next((n for o, n, _device in reversed(done) if o == old), None)
-        if new is None or new in seen:
-            return None
-        if config.habit(new) is not None:
-            return new
-        seen.add(new)
-        old = new
-
-
 def _refresh_feed(app: App) -> None:
     from habitd.service import feeds
 

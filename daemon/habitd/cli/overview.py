@@ -8,9 +8,8 @@ import sys
 
 import click
 
-from habitd.cli.context import ALL_HELP, App, pass_app
+from habitd.cli.context import ALL_HELP, App, find_habit, pass_app
 from habitd.cli.output import emit_json, out, style
-from habitd.cli.recording import find_habit
 from habitd.errors import UsageError
 
 JSON_HELP = "Machine-readable output (stable)."

@@ -1,44 +1,32 @@
 """The commands that record: ``done``, ``undo``, ``skip``, ``note``, ``pause`` and ``resume``.
 
 Each parses its arguments, asks ``history.record`` for the change, and says
-what was saved. They are loaded with the group itself (``done`` runs from
-scripts and status bars many times a day) and import what they use inside,
-so ``habitd done`` pays for recording only.
+what was saved. Like every family they are loaded only when one of them runs,
+and import what they use inside, so ``habitd done`` pays for recording only.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import click
 
-from habitd.cli.context import DAY_HELP, UNTIL_HELP, App, complete_day, complete_habit, pass_app, typed
+from habitd.cli.context import (
+    ARCHIVED_NOTE,
+    DAY_HELP,
+    UNTIL_HELP,
+    App,
+    complete_day,
+    complete_habit,
+    find_habit,
+    pass_app,
+    typed,
+)
 from habitd.cli.output import after_save, inert_lines, out
 from habitd.errors import UsageError
 
-if TYPE_CHECKING:
-    from habitd.habits.config import Habit
-
 NOTE_KEPT = "\nYour note is kept as the day's own note; `habitd journal` shows it."
-ARCHIVED_NOTE = (
-    "{id} is archived (archived = true in the config): it has no reminders, and status lists it only with --all."
-)
 PRIVATE_HELP = "Keep the note on this machine only (the completion is shared)."
-
-
-def find_habit(app: App, name: str) -> Habit:
-    """A habit of the config by its id or a unique prefix; an id renamed away says its new id."""
-    try:
-        return app.config.find(name)
-    except UsageError:
-        from habitd.cli.habits import renamed_to
-
-        new = renamed_to(app, name)
-        if new is None:
-            raise
-        command = click.get_current_context().info_name
-        raise UsageError(f"'{name.lower()}' is now '{new}' (renamed); `habitd {command} {new}`") from None
 
 
 @click.command()

@@ -11,9 +11,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from habitd.cli.context import ALL_HELP, DAY_HELP, App, complete_day, complete_habit, pass_app
+from habitd.cli.context import (
+    ALL_HELP,
+    ARCHIVED_NOTE,
+    DAY_HELP,
+    App,
+    complete_day,
+    complete_habit,
+    find_habit,
+    pass_app,
+)
 from habitd.cli.output import emit_json, inert_lines, out, style
-from habitd.cli.recording import ARCHIVED_NOTE, find_habit
 from habitd.errors import HabitdError, UsageError
 
 if TYPE_CHECKING:

@@ -6,6 +6,6 @@ this machine's settings with the habits a shared folder holds), time
 reminder times (``schedule``), the state in memory (``state``) and its TOML encoding
 (``state_toml``), streaks and the conversation prompts.
 
-May import: ``habitd.errors``, ``habitd.limits``, ``habitd.records`` and modules of this room. Nothing here knows files, Click or the
-notification server; time always comes in as a parameter.
+May import: ``habitd.errors``, ``habitd.limits``, ``habitd.records`` and modules of this room. Nothing here
+knows files, Click or the notification server; time always comes in as a parameter.
 """

@@ -118,7 +118,7 @@ class Caches:
 
     def _dump(self, path: str, *value: Any) -> None:
         with contextlib.suppress(HabitdError):  # a cache that could not be written is rebuilt next time
-            files.atomic_write(path, marshal.dumps((CACHE_VERSION, self._of, *value)))
+            files.atomic_write(path, marshal.dumps((CACHE_VERSION, self._of, *value)), durable=False)
 
     def save(self, history: State, seen: Stamp | None, same: Iterable[str] = ()) -> None:
         """Write the history cache; the habits in ``same`` are as loaded, not packed again."""

@@ -93,8 +93,12 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves the old or the new file."""
+def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o600, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves the old or the new file.
+
+    ``durable=False`` is for a file that can be rebuilt (the history cache): it is not flushed to
+    the disk, so a crash may leave it empty or as it was, which its reader takes as no cache.
+    """
     path = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(path))
     ensure_dir(folder)
@@ -108,9 +112,11 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o600) -
             os.fchmod(f.fileno(), mode)
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
-        fsync_dir(folder)
+        if durable:
+            fsync_dir(folder)
     except OSError as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
