@@ -1,16 +1,24 @@
 """Reading the config: this machine's file, the shared habits, and what the history needs of a
 config that may not parse (where the shared folder is, whose device this is).
 
-The file is parsed once. What only a config that shares a folder needs (moving a layout of
-before, the shared habit files) is imported only for one: every command reads the config.
+The file is parsed once, and its TOML document is kept in ``config.bin`` in the state folder
+with the text it came from: a command that finds the same text there takes the document from
+it instead of parsing the text again (parsing is about a tenth of a command's time). What only
+a config that shares a folder needs (moving a layout of before, the shared habit files) is
+imported only for one: every command reads the config.
 """
 
+import contextlib
+import marshal
 import os
+import sys
 import tomllib
+from datetime import date, datetime, time
 from typing import Any
 
 from habitd.errors import HabitdError
 from habitd.habits.config import Config, parse_config
+from habitd.history import files
 from habitd.history.eventlog import NOT_THERE, SharedFolderMissing
 from habitd.history.files import read_config_text
 from habitd.history.identity import device_name
@@ -30,12 +38,63 @@ def sharing_settings(path: str) -> tuple[str | None, str] | None:
     return _sharing(_parsed(text))
 
 
-def _parsed(text: str) -> dict[str, Any] | None:
-    """The config's document; None when it does not parse (``parse_config`` says why)."""
+CONFIG_CACHE = "config.bin"  # the config's document, with the text it was parsed from
+_CACHE_OF = ("habitd config 1", sys.version)  # what parsed it: another Python may parse otherwise
+_WHEN = {"date": date.fromisoformat, "datetime": datetime.fromisoformat, "time": time.fromisoformat}
+
+
+def _parsed(text: str, state_dir: str | None = None, keep: bool = True) -> dict[str, Any] | None:
+    """The config's document; None when it does not parse (``parse_config`` says why).
+
+    With ``state_dir`` (when it exists) the document of the same text parsed before is taken
+    from ``config.bin`` there, and (``keep``) a text parsed anew is kept there for the next.
+    """
+    cache = os.path.join(state_dir, CONFIG_CACHE) if state_dir and os.path.isdir(state_dir) else None
+    doc = _cached(cache, text) if cache else None
+    if doc is not None:
+        return doc
     try:
-        return toml_loads(text)
+        doc = toml_loads(text)
     except (HabitdError, ValueError, tomllib.TOMLDecodeError):
         return None
+    if cache and keep:
+        dated: list[tuple[tuple[Any, ...], str, str]] = []
+        plain = _marshallable(doc, (), dated)
+        with contextlib.suppress(HabitdError):  # not kept: parsed again next time
+            files.atomic_write(cache, marshal.dumps((_CACHE_OF, text, plain, dated)), durable=False)
+    return doc
+
+
+def _cached(cache: str, text: str) -> dict[str, Any] | None:
+    """The document ``config.bin`` holds for ``text``; None when it holds another text or cannot be read."""
+    try:
+        data = files.read_bytes(cache, 4 * files.CONFIG_MAX_BYTES, follow_symlink=False)
+        if not data:
+            return None
+        of, kept, doc, dated = marshal.loads(data)
+        if of != _CACHE_OF or kept != text or not isinstance(doc, dict):
+            return None
+        for path, kind, iso in dated:  # the dates and times, which marshal does not hold
+            *parents, last = path
+            table = doc
+            for key in parents:
+                table = table[key]
+            table[last] = _WHEN[kind](iso)
+    except (OSError, ValueError, EOFError, TypeError, LookupError):
+        return None
+    return doc
+
+
+def _marshallable(value: Any, path: tuple[Any, ...], dated: list[tuple[tuple[Any, ...], str, str]]) -> Any:
+    """A copy of a TOML document with None for each date and time, which go to ``dated``."""
+    if isinstance(value, dict):
+        return {k: _marshallable(v, (*path, k), dated) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_marshallable(v, (*path, i), dated) for i, v in enumerate(value)]
+    if isinstance(value, date | time):  # a datetime is a date
+        dated.append((path, type(value).__name__, value.isoformat()))
+        return None
+    return value
 
 
 def _sharing(doc: dict[str, Any] | None) -> tuple[str | None, str] | None:
@@ -66,7 +125,7 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, mi
     name = device_name(state_dir)
     said: list[str] = []
     text = read_config_text(path)
-    doc = _parsed(text)
+    doc = _parsed(text, state_dir, keep=move)
     shared_dir = _shared_dir(doc)
     if move and doc is not None and shared_dir is not None:  # only a config sharing a folder has one to move
         from habitd.history.configmove import move_config
@@ -78,7 +137,7 @@ def load_config(path: str, state_dir: str, system_tz: str, move: bool = True, mi
             said = [f"could not move the habits of {path} into the shared folder: {why}"]
         if said:  # moved: read what it is now
             text = read_config_text(path)
-            doc = _parsed(text)
+            doc = _parsed(text, state_dir, keep=move)
             shared_dir = _shared_dir(doc)
     if shared_dir is None:
         return Loaded(parse_config(text, path, system_tz, doc).named(name), said)

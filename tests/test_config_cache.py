@@ -1,0 +1,89 @@
+"""The config's parsed document is kept in the state folder, and never stands in for another text."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import tomllib
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+from conftest import BASIC, Habitd
+
+from habitd.history.configfile import CONFIG_CACHE, _parsed, load_config
+
+DATED = """
+[settings]
+timezone = "Europe/Berlin"
+
+[habits.walk]
+title = "Walk"
+every = "day"
+at = "19:00"
+start = 2026-01-05
+
+[dates]
+moment = 2026-03-01T08:30:00+05:30
+utc = 2026-03-01T08:30:00Z
+floating = 2026-03-01T08:30:00.250
+clock = 07:15:00
+list = [2026-01-01, 2026-02-01]
+nested = [{ on = 2026-04-01 }]
+"""
+
+
+def test_a_cached_document_equals_the_text_parsed_dates_and_times_too(tmp_path: Path) -> None:
+    parsed = tomllib.loads(DATED)
+    first = _parsed(DATED, str(tmp_path))
+    assert (tmp_path / CONFIG_CACHE).exists()
+    again = _parsed(DATED, str(tmp_path))
+    assert first == again == parsed
+    assert again is not None and again["dates"]["moment"].utcoffset() == timedelta(hours=5, minutes=30)
+    assert again["dates"]["utc"].tzinfo == timezone.utc and again["dates"]["floating"].tzinfo is None
+    assert again["dates"]["clock"] == time(7, 15) and again["dates"]["nested"][0]["on"] == date(2026, 4, 1)
+    assert isinstance(again["dates"]["moment"], datetime) and type(again["habits"]["walk"]["start"]) is date
+
+
+def test_the_document_is_taken_from_the_cache_only_for_the_same_text(tmp_path: Path) -> None:
+    _parsed(BASIC, str(tmp_path))
+    cache = tmp_path / CONFIG_CACHE
+    of, text, doc, dated = marshal.loads(cache.read_bytes())
+    doc["settings"]["marker"] = "from the cache"
+    cache.write_bytes(marshal.dumps((of, text, doc, dated)))
+    assert _parsed(BASIC, str(tmp_path))["settings"]["marker"] == "from the cache"  # type: ignore[index]
+    changed = BASIC.replace('at = "19:00"', 'at = "20:00"')
+    assert len(changed) == len(BASIC)
+    assert _parsed(changed, str(tmp_path)) == tomllib.loads(changed)
+
+
+def test_an_unreadable_cache_is_parsed_again_and_replaced(tmp_path: Path) -> None:
+    cache = tmp_path / CONFIG_CACHE
+    whole = marshal.dumps(("habitd config 1", "", {}, []))
+    for junk in [b"", b"garbage", whole[: len(whole) // 2], marshal.dumps(42), marshal.dumps((1, 2, 3, 4))]:
+        cache.write_bytes(junk)
+        assert _parsed(DATED, str(tmp_path)) == tomllib.loads(DATED)
+        assert cache.read_bytes() != junk
+
+
+def test_a_config_edited_in_place_within_the_same_instant_is_read_anew(habitd: Habitd) -> None:
+    habitd.state_dir.mkdir()
+    assert habitd("status").exit_code == 0
+    assert (habitd.state_dir / CONFIG_CACHE).exists()
+    stat = habitd.config.stat()
+    habitd.write_config(BASIC.replace("[habits.thanks]", "[habits.thakns]"))  # same size, same file
+    os.utime(habitd.config, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same time
+    listed = habitd("status").stdout
+    assert "thakns" in listed and "thanks" not in listed
+
+
+def test_no_state_folder_is_made_to_keep_the_cache_and_shell_completion_writes_none(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(BASIC)
+    load_config(str(config), str(tmp_path / "none-yet"), "UTC")
+    assert not (tmp_path / "none-yet").exists()
+    state = tmp_path / "state"
+    state.mkdir()
+    load_config(str(config), str(state), "UTC", move=False)
+    assert list(state.iterdir()) == []
+    load_config(str(config), str(state), "UTC")
+    assert [p.name for p in state.iterdir()] == [CONFIG_CACHE]
