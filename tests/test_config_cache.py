@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshal
 import os
 import tomllib
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from conftest import BASIC, Habitd
@@ -39,7 +39,7 @@ def test_a_cached_document_equals_the_text_parsed_dates_and_times_too(tmp_path: 
     again = _parsed(DATED, str(tmp_path))
     assert first == again == parsed
     assert again is not None and again["dates"]["moment"].utcoffset() == timedelta(hours=5, minutes=30)
-    assert again["dates"]["utc"].tzinfo == timezone.utc and again["dates"]["floating"].tzinfo is None
+    assert again["dates"]["utc"].tzinfo == UTC and again["dates"]["floating"].tzinfo is None
     assert again["dates"]["clock"] == time(7, 15) and again["dates"]["nested"][0]["on"] == date(2026, 4, 1)
     assert isinstance(again["dates"]["moment"], datetime) and type(again["habits"]["walk"]["start"]) is date
 

@@ -7,6 +7,8 @@ means and takes is the schema (``schema.SETTINGS_KEYS``, ``schema.HABIT_KEYS``);
 a habit's period and days are ``recurrence.Every`` and ``recurrence.DaySet``.
 """
 
+from __future__ import annotations
+
 import tomllib
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -84,7 +86,7 @@ class Config(Record):
     conflicts: tuple[tuple[str, str], ...] = ()  # (habit id, a sync engine's conflict copy of its file)
     phone: Phone | None = None  # a partner's phone whose tasks this machine writes and reads
 
-    def named(self, name: str) -> "Config":
+    def named(self, name: str) -> Config:
         """This config as this machine's person ``name`` sees it (a shared config names no one); "": as is."""
         return self._replace(settings=self.settings._replace(name=name)) if name else self
 

@@ -6,6 +6,8 @@ next reminder" without importing APScheduler. Semantics follow Vixie cron:
 and when both day fields are restricted a day matches if either does.
 """
 
+from __future__ import annotations
+
 from datetime import date, time
 
 from habitd.records import Record

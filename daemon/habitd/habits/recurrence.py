@@ -4,6 +4,8 @@ Here too are the words the config names them with (``"2 weeks"``,
 ``"1st sat"``), told apart without compiling a pattern for plain ASCII.
 """
 
+from __future__ import annotations
+
 import re
 from datetime import date
 

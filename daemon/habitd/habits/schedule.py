@@ -5,6 +5,8 @@ A *slot* is one reminder: a habit's wall-clock time on a calendar date (from
 the end of its logical day. Everything here is pure: the time is a parameter.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 

@@ -8,6 +8,8 @@ validation and defaults; a test keeps docs/config.md's reference and
 ``config.example.toml`` in step with them.
 """
 
+from __future__ import annotations
+
 import contextlib
 import re
 from collections.abc import Callable

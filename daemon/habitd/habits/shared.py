@@ -12,6 +12,8 @@ with its place and ignored, and a habit file with a problem is left out (said
 in ``Config.notices``), so one partner's typo never stops the other's daemon.
 """
 
+from __future__ import annotations
+
 import tomllib
 from typing import Any
 

@@ -12,6 +12,8 @@ mutable classes (``_Record``) where a change is made in place; the TOML
 encoding is ``state_toml``, the files are the history's.
 """
 
+from __future__ import annotations
+
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
@@ -90,7 +92,7 @@ class HabitLog(_Record):
         self.people: dict[str, HabitLog] = {}  # name -> their completions
         self.mixed: dict[date, tuple[str, ...]] = {}  # a day done by several: each completion's name
 
-    def copy(self) -> "HabitLog":
+    def copy(self) -> HabitLog:
         new = HabitLog()
         new.done, new.counts, new.notes = self.done.copy(), self.counts.copy(), self.notes.copy()
         new.skips, new.extra, new.mixed = self.skips.copy(), self.extra.copy(), self.mixed.copy()

@@ -15,6 +15,8 @@ the current period counts once it is met. A daily habit that is kept every
 day climbs from 0 to 0.5 in 13 days and to 0.8 in about 30.
 """
 
+from __future__ import annotations
+
 import itertools
 import math
 from collections.abc import Callable

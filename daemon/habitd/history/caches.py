@@ -14,6 +14,8 @@ also keeps the text of the few log files it read last, so that a file that only 
 since is parsed from where it ended (see ``cache_texts.py``).
 """
 
+from __future__ import annotations
+
 import contextlib
 import marshal
 import os
@@ -53,7 +55,7 @@ class CachedFile(Record):
         return tuple(self.signature), self.events, tuple(self.last) if self.last else None
 
     @classmethod
-    def load(cls, value: Any) -> "CachedFile":
+    def load(cls, value: Any) -> CachedFile:
         signature, events, last = value
         return cls(Signature(*signature), events, Stamp(*last) if last else None)
 

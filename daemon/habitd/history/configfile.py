@@ -8,6 +8,8 @@ a config that shares a folder needs (moving a layout of before, the shared habit
 imported only for one: every command reads the config.
 """
 
+from __future__ import annotations
+
 import contextlib
 import marshal
 import os

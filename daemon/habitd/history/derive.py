@@ -26,6 +26,8 @@ What is per device and never shared (the daemon's reminders, its daily
 count) is not in the events; the caller keeps it.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from types import MappingProxyType

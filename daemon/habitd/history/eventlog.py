@@ -8,6 +8,8 @@ read whole and hold nothing another machine wrote under its id. Every read and w
 a file goes through ``files.py``.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 from collections.abc import Iterable, Iterator

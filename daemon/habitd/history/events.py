@@ -37,6 +37,8 @@ of an unknown kind is kept and ignored: a newer habitd's events survive here.
 No file I/O here: the log's files are ``eventlog.py``'s and ``logformat.py``'s.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any

@@ -16,6 +16,8 @@ ran ahead, its events keep their order). Both numbers are read up to 19 digits, 
 ``tick`` never makes a stamp beyond them, so habitd never writes an id it cannot read back.
 """
 
+from __future__ import annotations
+
 from habitd.records import Record
 
 DEVICE_RULE = "3 to 32 lowercase letters, digits or _, starting with a letter or digit"

@@ -7,6 +7,8 @@ made (the machine id and the state folder), so a copied home folder is refused i
 of making two writers of one device's files.
 """
 
+from __future__ import annotations
+
 import os
 import tomllib
 

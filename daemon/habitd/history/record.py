@@ -17,6 +17,8 @@ the shared folder), while the completion it is given with is shared; an edit
 or delete of a private note stays private too.
 """
 
+from __future__ import annotations
+
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
@@ -329,7 +331,7 @@ def resume(store: Store, habit_id: str | None, day: date, personal: frozenset[st
 # --- bulk changes: imports and renames -------------------------------------------
 
 
-def merge_history(store: Store, incoming: State) -> "Merged":
+def merge_history(store: Store, incoming: State) -> Merged:
     """Add an imported history to the state, never duplicating what is there already."""
     from habitd.history.merge import merge_state
 
@@ -337,7 +339,7 @@ def merge_history(store: Store, incoming: State) -> "Merged":
         return merge_state(state, incoming)
 
 
-def rename(store: Store, old: str, new: str) -> "Merged":
+def rename(store: Store, old: str, new: str) -> Merged:
     """Move every trace of habit ``old`` in the state to ``new`` (merged with what ``new`` has)."""
     from habitd.history.rename import move_history
 

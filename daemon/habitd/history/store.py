@@ -12,6 +12,8 @@ changed. A ``state.toml`` of before the event log is moved into it on first use,
 kept beside as ``state.before-events.toml``.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import zlib

@@ -4,6 +4,8 @@ These functions take the config, the state and ``now``; the command line
 formats their results as text or JSON (see render.py).
 """
 
+from __future__ import annotations
+
 import itertools
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
@@ -29,7 +31,7 @@ def snooze_slot(state: State, habit: Habit) -> Slot | None:
     return Slot(r.snooze.until, habit.id, r.snooze.until, SNOOZE, r.snooze.day)
 
 
-def reminder_open(config: Config, state: State, habit: Habit, now: datetime) -> "OpenCheck":
+def reminder_open(config: Config, state: State, habit: Habit, now: datetime) -> OpenCheck:
     return OpenCheck(config, state, habit, config.today(now), now)
 
 
@@ -83,7 +85,7 @@ class StatusRow(Record):
     pending: datetime | None
     by: tuple[str, ...] = ()  # the names of who completed it in this period, sorted
     person: str = ""  # whose row: a partner's, on a personal habit ("": mine, or the shared habit's)
-    others: tuple["StatusRow", ...] = ()  # a personal habit: the other people's rows
+    others: tuple[StatusRow, ...] = ()  # a personal habit: the other people's rows
 
 
 def status(
