@@ -64,3 +64,28 @@ def test_a_mistyped_habit_gets_did_you_mean(habitd: Habitd) -> None:
     assert "no habit 'thnaks'; did you mean 'thanks'? the habits are: date-night, thanks, listen" in result.stderr
     far = habitd("done", "zzz")
     assert "did you mean" not in far.stderr and "the habits are" in far.stderr
+
+
+def test_the_config_completes_as_a_file_and_the_state_folder_as_a_folder(tmp_path: Path) -> None:
+    """The shell is asked to complete file names after --config and folder names after --state-dir."""
+    _complete("habitd ", tmp_path)  # writes the config the completion reads
+    for words, kind in [("habitd --config co", "file"), ("habitd --state-dir st", "dir")]:
+        run = subprocess.run(
+            [str(SCRIPT)],
+            env={**os.environ, "_HABITD_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": "2",
+                 "HABITD_CONFIG": str(tmp_path / "config.toml")},
+            capture_output=True, text=True, cwd=ROOT, timeout=30,
+        )  # fmt: skip
+        assert run.stdout.splitlines() == [f"{kind},{words.split()[-1]}"], run.stdout + run.stderr
+
+
+def test_the_config_and_state_folder_options_refuse_the_wrong_kind_of_file(tmp_path: Path) -> None:
+    folder, file = tmp_path / "folder", tmp_path / "file"
+    folder.mkdir()
+    file.write_text("")
+    for args, said in [
+        (["--config", str(folder)], f"invalid value for '--config': File '{folder}' is a directory"),
+        (["--state-dir", str(file)], f"invalid value for '--state-dir': Directory '{file}' is a file"),
+    ]:
+        run = subprocess.run([str(SCRIPT), *args, "status"], capture_output=True, text=True, cwd=ROOT, timeout=30)
+        assert run.returncode == 2 and run.stderr == f"habitd: {said}; try `habitd --help`\n"

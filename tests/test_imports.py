@@ -102,3 +102,25 @@ def test_a_command_runs_without_the_cycle_collector_and_the_daemon_with_it(tmp_p
     config, state = str(tmp_path / "none.toml"), str(tmp_path / "state")
     out = subprocess.run([sys.executable, "-c", code, config, state], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+def test_done_and_status_make_no_translation_lookups(tmp_path: Path) -> None:
+    """Click looks up a translation of its own help texts (importing `locale`, searching for
+    catalogues) when it makes them: habitd's commands give theirs, so no lookup is ever made."""
+    code = (
+        "import gettext, sys\n"
+        "looked = []\n"
+        "gettext.dgettext = lambda domain, message: looked.append(message) or message\n"
+        "from habitd.cli.app import main\n"
+        "where = ['--config', sys.argv[1], '--state-dir', sys.argv[2]]\n"
+        "for cmd in (['done', 'thanks'], ['status'], ['undo', 'thanks']):\n"
+        "    sys.argv = ['habitd', *where, *cmd]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as e:\n"
+        "        assert not e.code, (cmd, e.code)\n"
+        "print(looked, 'locale' in sys.modules)\n"
+    )
+    config, state = str(ROOT / "config.example.toml"), str(tmp_path / "state")
+    out = subprocess.run([sys.executable, "-c", code, config, state], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "[] False", out.stdout + out.stderr

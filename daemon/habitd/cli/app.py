@@ -16,17 +16,20 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
 from habitd import __version__, paths
-from habitd.cli.context import App, decoded
+from habitd.cli.context import App, Group, decoded
 from habitd.cli.output import drop_stdout, fail, forgiving_output
 from habitd.errors import EXIT_RUNTIME, HabitdError
 
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
-class HabitdGroup(click.Group):
+
+class HabitdGroup(Group):
     """Translates HabitdError into a message and exit code; loads command families on demand.
 
     A family of commands lives in a module of its own (``habitd/cli/*.py``) and is
@@ -172,31 +175,57 @@ def _summarised(problems: list[str]) -> list[str]:
     return out
 
 
+# The group's own options, without click.Path and click.version_option: both look up the
+# translation of their words on every run (see ``Command``). Their checks and completion are these.
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"habitd, version {__version__}")
+        ctx.exit()
+
+
+def _no_folder(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and os.path.isdir(value):
+        raise click.BadParameter(f"File {value!r} is a directory.")
+    return value
+
+
+def _a_folder(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and os.path.isfile(value):
+        raise click.BadParameter(f"Directory {value!r} is a file.")
+    return value
+
+
+def _complete_path(_ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="dir" if param.name == "state_dir" else "file")]
+
+
 @click.group(cls=HabitdGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(
-    __version__,
-    "-V",
-    "--version",
-    prog_name="habitd",
-    message="%(prog)s, version %(version)s",
+@click.option(
+    "-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
     help="Show the version and exit.",
-)  # Click's own words, given: it would look up their translation at every start
+)
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    callback=_no_folder,
+    shell_complete=_complete_path,
     envvar="HABITD_CONFIG",
     help="Config file.  [default: $XDG_CONFIG_HOME/habitd/config.toml; env: HABITD_CONFIG]",
 )
 @click.option(
     "--state-dir",
-    type=click.Path(file_okay=False, readable=False),
+    metavar="DIRECTORY",
+    callback=_a_folder,
+    shell_complete=_complete_path,
     envvar="HABITD_STATE_DIR",
     help=(
         "Folder of this machine's own files (device.toml, private notes, cache, state.toml; the history"
         " unless shared_dir is set).  [default: $XDG_STATE_HOME/habitd; env: HABITD_STATE_DIR]"
     ),
-)
+)  # fmt: skip
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, state_dir: str | None) -> None:
     """Reminders and streaks for the habits that keep the two of you close.

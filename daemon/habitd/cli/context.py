@@ -25,6 +25,42 @@ if TYPE_CHECKING:
     from habitd.habits.config import Config, Habit
     from habitd.history.store import Store
 
+HELP_TEXT = "Show this message and exit."
+
+
+def _show_help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(ctx.get_help(), color=ctx.color)
+        ctx.exit()
+
+
+class Command(click.Command):
+    """A habitd command: Click's, with its ``--help`` option made here.
+
+    Click makes its own with a lookup of the help text's translation, on every run: that
+    imports ``locale`` and searches for message catalogues, about a fortieth of what a
+    command costs. habitd speaks English only, so the text is given as it is.
+    """
+
+    _help: click.Option | None = None
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        names = self.get_help_option_names(ctx)
+        if not names or not self.add_help_option:
+            return None
+        if self._help is None:  # made once: Click tells the eager options apart by identity
+            self._help = click.Option(
+                names, is_flag=True, is_eager=True, expose_value=False, callback=_show_help, help=HELP_TEXT
+            )
+        return self._help
+
+
+class Group(Command, click.Group):
+    """A habitd group of commands: its commands are habitd's too (see ``Command``)."""
+
+    command_class = Command
+
+
 DAY_HELP = "today, yesterday, YYYY-MM-DD or a weekday (the latest one, today included)"  # looking back
 UNTIL_HELP = "today, tomorrow, YYYY-MM-DD or a weekday (the next one, today included)"  # looking ahead
 ALL_HELP = "Archived habits too."

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from habitd.cli.context import App, pass_app
+from habitd.cli.context import App, Command, pass_app
 from habitd.cli.output import out
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def _write_or_print(data: bytes, output: str | None) -> None:
         sys.stdout.buffer.flush()
 
 
-@click.command("export", short_help="Your whole history in a documented format (notes: --notes).")
+@click.command("export", cls=Command, short_help="Your whole history in a documented format (notes: --notes).")
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True, help="File format."
 )
@@ -96,7 +96,7 @@ def _orphans(config: Config, ids: list[str]) -> list[str]:
     ]
 
 
-@click.command("import", short_help="Add an export or a Loop backup to your history, never twice.")
+@click.command("import", cls=Command, short_help="Add an export or a Loop backup to your history, never twice.")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
     "--from", "source", type=click.Choice(["habitd", "loop"]), default="habitd", show_default=True,
@@ -141,7 +141,7 @@ def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None
         out(f"note: {line}", err=True)
 
 
-@click.command("ical", short_help="The reminders as an iCalendar feed for a calendar app.")
+@click.command("ical", cls=Command, short_help="The reminders as an iCalendar feed for a calendar app.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of printing.")
 @pass_app
 def ical(app: App, output: str | None) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from habitd.cli.context import App, pass_app
+from habitd.cli.context import App, Command, pass_app
 from habitd.cli.output import emit_json, out
 from habitd.errors import EXIT_RUNTIME, HabitdError, StateError
 from habitd.records import Record
@@ -261,7 +261,7 @@ def devices_lines(s: Seen, zone: tzinfo, me_name: str) -> list[str]:
     return [line for line in lines if line]
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @click.option(
     "--new-id",

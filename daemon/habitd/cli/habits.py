@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import click
 
-from habitd.cli.context import App, complete_habit, pass_app
+from habitd.cli.context import App, Command, complete_habit, pass_app
 from habitd.cli.output import inert_lines, out
 from habitd.errors import HabitdError, UsageError
 
@@ -53,7 +53,7 @@ def _partners_follow(app: App, old: str, new: str) -> None:
         out("\n".join(textwrap.wrap(text, 80, subsequent_indent="  ")), err=True)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("old", shell_complete=complete_habit)
 @click.argument("new")
 @pass_app
@@ -130,7 +130,7 @@ every = "week"
 """
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", required=False, shell_complete=complete_habit)
 @click.pass_context
 def edit(ctx: click.Context, habit: str | None) -> None:
@@ -217,7 +217,7 @@ def _edit_target(app: App, habit: str | None) -> tuple[str, str, Callable[[str],
     return real, files.read_config_text(real), problems_of, lambda t: files.replace_config_text(real, t)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", shell_complete=complete_habit)
 @click.option("--keep", metavar="FILE", help="The version to keep: ID.toml (the one in use) or a conflict copy's name.")
 @pass_app

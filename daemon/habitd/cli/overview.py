@@ -8,14 +8,14 @@ import sys
 
 import click
 
-from habitd.cli.context import ALL_HELP, App, find_habit, pass_app
+from habitd.cli.context import ALL_HELP, App, Command, find_habit, pass_app
 from habitd.cli.output import emit_json, out, style
 from habitd.errors import UsageError
 
 JSON_HELP = "Machine-readable output (stable)."
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--days", type=click.IntRange(1, 366), help="How many days.  [default: 14, or what fits the terminal]")
 @click.option("--all", "everything", is_flag=True, help=ALL_HELP)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
@@ -44,7 +44,7 @@ def grid(app: App, days: int | None, everything: bool, as_json: bool) -> None:
     out("\n".join(lines))
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", required=False)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_app
@@ -68,7 +68,7 @@ def stats(app: App, habit: str | None, as_json: bool) -> None:
         out("\n".join(render_views.stats_table_lines(config, rows, style())))
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--year", type=int, help="Which year.  [default: this one]")
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False),

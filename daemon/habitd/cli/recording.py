@@ -16,6 +16,7 @@ from habitd.cli.context import (
     DAY_HELP,
     UNTIL_HELP,
     App,
+    Command,
     complete_day,
     complete_habit,
     find_habit,
@@ -29,7 +30,7 @@ NOTE_KEPT = "\nYour note is kept as the day's own note; `habitd journal` shows i
 PRIVATE_HELP = "Keep the note on this machine only (the completion is shared)."
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", shell_complete=complete_habit)
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @click.option("--note", callback=typed, help="A note to keep with it (never shown in notifications or logs).")
@@ -74,7 +75,7 @@ def done(app: App, habit: str, day_text: str, note: str | None, private: bool) -
             out(ARCHIVED_NOTE.format(id=h.id))
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", shell_complete=complete_habit)
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @pass_app
@@ -105,7 +106,7 @@ def undo(app: App, habit: str, day_text: str) -> None:
         click.echo(f"{h.title}: removed {what} on {day.isoformat()}.{kept}")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", shell_complete=complete_habit)
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
 @click.option("--note", default="", callback=typed, help="Why, for your own record.")
@@ -130,7 +131,7 @@ def skip(app: App, habit: str, day_text: str, note: str) -> None:
             click.echo(f"{h.title}: skipped {span}; your streak is safe.")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", shell_complete=complete_habit)
 @click.argument("text", required=False, callback=typed)
 @click.option("--date", "day_text", default="today", show_default=True, help=DAY_HELP, shell_complete=complete_day)
@@ -180,7 +181,7 @@ def _has_note(app: App, habit_id: str, day: date) -> bool:
     return log is not None and any(n.day == day and (not me or n.by in (me, "")) for n in log.notes)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", required=False, shell_complete=complete_habit)
 @click.option(
     "--until", "until_text", required=True, shell_complete=complete_day,
@@ -204,7 +205,7 @@ def pause(app: App, habit: str | None, until_text: str) -> None:
         click.echo(f"{who} paused until {until.isoformat()} (included). Take care of {care}.")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", required=False, shell_complete=complete_habit)
 @pass_app
 def resume(app: App, habit: str | None) -> None:

@@ -9,12 +9,12 @@ import sys
 import click
 
 from habitd import paths
-from habitd.cli.context import App, pass_app
+from habitd.cli.context import App, Command, Group, pass_app
 from habitd.cli.output import out
 from habitd.errors import UsageError
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("-v", "--verbose", count=True, help="More detail in the log (twice: the scheduler's too).")
 @click.option("-q", "--quiet", count=True, help="Only warnings (twice: only errors).")
 @click.option("--tick", default=60.0, hidden=True, type=click.FloatRange(0.05, 3600), help="Periodic check, seconds.")
@@ -48,7 +48,7 @@ def run(app: App, verbose: int, quiet: int, tick: float) -> None:
     sys.exit(code)
 
 
-@click.group()
+@click.group(cls=Group)
 def service() -> None:
     """Install or remove the systemd user unit."""
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from habitd.cli.context import App, pass_app
+from habitd.cli.context import App, Command, pass_app
 from habitd.cli.devices import check_sharing, join
 from habitd.cli.output import inert_lines, out
 from habitd.errors import EXIT_RUNTIME, HabitdError, UsageError
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from habitd.habits.state import State
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--force", is_flag=True, help="Overwrite an existing config.")
 @click.option(
     "--join", "join_dir", metavar="DIR", type=click.Path(file_okay=False),
@@ -54,7 +54,7 @@ def init(app: App, force: bool, join_dir: str | None, name: str | None, new: boo
     out(f"Wrote {app.config_path}. Edit it, then run `habitd check`.")
 
 
-@click.command()
+@click.command(cls=Command)
 @pass_app
 def check(app: App) -> None:
     """Validate the config and show each habit's next reminder."""

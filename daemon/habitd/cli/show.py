@@ -16,6 +16,7 @@ from habitd.cli.context import (
     ARCHIVED_NOTE,
     DAY_HELP,
     App,
+    Command,
     complete_day,
     complete_habit,
     find_habit,
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from habitd.habits.state import State
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @click.option("--all", "everything", is_flag=True, help=ALL_HELP)
 @pass_app
@@ -71,7 +72,7 @@ def _follow_hints(app: App, state: State) -> None:
         click.echo("\n".join(textwrap.wrap(text, 80, subsequent_indent="  ")), err=True)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", shell_complete=complete_habit)
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 520), help="How far back.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
@@ -95,7 +96,7 @@ def history(app: App, habit: str, weeks: int, as_json: bool) -> None:
         out(ARCHIVED_NOTE.format(id=h.id))
 
 
-@click.command("next")
+@click.command("next", cls=Command)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @pass_app
@@ -144,7 +145,7 @@ def overview(app: App) -> None:
     out("Start with `habitd done HABIT`, `habitd status` or `habitd next`; `habitd --help` lists every command.")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "line"]), default="text", show_default=True,
@@ -166,7 +167,7 @@ def today(app: App, as_json: bool, fmt: str, everything: bool) -> None:
         out("\n".join(render.today_lines(app.config, view, style())))
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", required=False, shell_complete=complete_habit)
 @click.option("--since", help=DAY_HELP, shell_complete=complete_day)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
@@ -206,7 +207,7 @@ def _archived(app: App, hid: str) -> bool:
     return habit is not None and habit.archived
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("habit", shell_complete=complete_habit)
 @click.option("--next", "advance", is_flag=True, help="Move on to the next prompt.")
 @pass_app

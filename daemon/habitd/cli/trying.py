@@ -15,7 +15,7 @@ import time
 
 import click
 
-from habitd.cli.context import App
+from habitd.cli.context import App, Command
 from habitd.cli.output import emit_json, out
 from habitd.errors import EXIT_RUNTIME, HabitdError, UsageError
 
@@ -37,7 +37,7 @@ def _program() -> str:
     return f"{shlex.quote(sys.executable)} -m habitd"
 
 
-@click.command("try")
+@click.command("try", cls=Command)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable).")
 @click.option(
     "--wait", type=click.IntRange(0, 600), default=None,
@@ -109,7 +109,7 @@ def _wait_press(notifier: object, seconds: int) -> str:
     return ""
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "--dir", "folder", type=click.Path(file_okay=False),
     help="The demo's folder (its config and history; emptied at each start).  [default: $XDG_CACHE_HOME/habitd-demo]",
