@@ -124,3 +124,25 @@ def test_done_and_status_make_no_translation_lookups(tmp_path: Path) -> None:
     config, state = str(ROOT / "config.example.toml"), str(tmp_path / "state")
     out = subprocess.run([sys.executable, "-c", code, config, state], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip().splitlines()[-1] == "[] False", out.stdout + out.stderr
+
+
+def test_status_reads_the_history_without_loading_what_writes_it(tmp_path: Path) -> None:
+    """`status` after `done` (the cache is written) loads none of the modules that record a change."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from habitd.cli.app import cli\n"
+        f"args = ['--config', {str(ROOT / 'config.example.toml')!r}, '--state-dir', sys.argv[1]]\n"
+        "r = CliRunner().invoke(cli, args + sys.argv[2:])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('habitd'))))\n"
+    )
+    state = str(tmp_path / "state")
+    run = [sys.executable, "-c", code, state]
+    done = subprocess.run([*run, "done", "thanks"], capture_output=True, text=True, cwd=ROOT)
+    assert "habitd.history.writer" in done.stdout.split(), done.stderr  # it did record
+    out = subprocess.run([*run, "status"], capture_output=True, text=True, cwd=ROOT)
+    loaded = set(out.stdout.split())
+    assert "habitd.history.store" in loaded, out.stderr  # it did read the history
+    writing = {"habitd.history.writer", "habitd.history.changes", "habitd.history.derive", "habitd.history.record"}
+    assert sorted(loaded & writing) == []

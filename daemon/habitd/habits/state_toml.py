@@ -33,7 +33,6 @@ are (``extra``) and written back on the next save.
 
 from __future__ import annotations
 
-import binascii  # not base64: that module costs more to import than it does here
 from collections.abc import Mapping
 from datetime import date, datetime
 from types import MappingProxyType
@@ -55,6 +54,8 @@ RECOVERY = (
 def _encode_years(done: dict[int, int]) -> tuple[int, str]:
     first, last = min(done), max(done)
     raw = b"".join(done.get(y, 0).to_bytes(_YEAR_BYTES, "little") for y in range(first, last + 1))
+    import binascii  # not base64, which costs more to import; only the day masks of a file of before use it
+
     return first, binascii.b2a_base64(raw, newline=False).decode("ascii")
 
 
@@ -171,11 +172,13 @@ def _extra(table: dict[str, Any], known: tuple[str, ...]) -> Mapping[str, Any]:
 def _masks(r: _Reader, entry: dict[str, Any], where: str) -> dict[int, int]:
     """The ``since`` and ``done`` keys of a habit: year -> bitmask of days."""
     since = r.get(entry, "since", int, where)
+    import binascii
+
     try:
         raw = binascii.a2b_base64(r.get(entry, "done", str, where), strict_mode=True)
         if not raw or len(raw) % _YEAR_BYTES:
             raise ValueError
-    except (ValueError, binascii.Error):
+    except ValueError:  # binascii.Error too
         raise r.fail(f"{where}done", "is not a mask of days (46 bytes a year, base64)") from None
     last = since + len(raw) // _YEAR_BYTES - 1
     if since < 1 or last > 9999:

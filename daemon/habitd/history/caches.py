@@ -20,20 +20,22 @@ import contextlib
 import marshal
 import os
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from habitd.errors import HabitdError
 from habitd.habits.state import PromptDeck, State
 from habitd.history import files
 from habitd.history.cache import LazyNotes, pack_event, pack_history, unpack_event, unpack_history
 from habitd.history.cache_texts import Texts
-from habitd.history.derive import Ids, derive_with_ids, extend, rederive_months
 from habitd.history.eventlog import LogRead, Parsed, Written
 from habitd.history.events import Event, merge
 from habitd.history.files import STATE_MAX_BYTES, Signature
 from habitd.history.hlc import Stamp
 from habitd.history.logformat import is_conflict_copy
 from habitd.records import Record
+
+if TYPE_CHECKING:
+    from habitd.history.derive import Ids
 
 CACHE_FILE = "cache.bin"  # the derived history
 EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
@@ -206,6 +208,8 @@ class Caches:
         added = merge(added)
         if added and seen is not None and added[0].stamp <= seen:
             return None  # written before what this cache holds: its place in the order matters
+        from habitd.history.derive import extend  # a cache read whole (a command's, mostly) needs none of it
+
         state = base()
         if not extend(state, added) and (seen is None or not self._months_again(state, added, known)):
             return None
@@ -252,6 +256,8 @@ class Caches:
             if held.events is None or parsed.signature != held.signature:
                 return False  # changed again since: the whole log will do
             before.extend(e for e in parsed.events[: held.events] if e.stamp not in new)
+        from habitd.history.derive import rederive_months
+
         return rederive_months(state, merge(before), added, self.personal)
 
     def read_log(self) -> LogRead:
@@ -277,6 +283,8 @@ class Caches:
 
     def rebuild(self, signatures: dict[str, Signature]) -> tuple[State, Ids, LogRead]:
         """Derive the whole log again, and cache it."""
+        from habitd.history.derive import derive_with_ids
+
         read = self.read_log()
         history, ids = derive_with_ids(read.events, self.personal)
         self.problems = read.problems

@@ -14,6 +14,7 @@ import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from habitd.errors import HabitdError, StateError, StoreWriteError, UsageError
 from habitd.history import files
@@ -33,8 +34,10 @@ from habitd.history.logformat import (
     with_events,
 )
 from habitd.history.statefile import StateFile, too_big
-from habitd.history.writer import LogWriter
 from habitd.records import Record
+
+if TYPE_CHECKING:
+    from habitd.history.writer import LogWriter
 
 NOT_THERE = "is not there (not mounted or not synced yet?)"
 _NOT_SYNCED = "not read, maybe not fully synced yet; the rest of the history is used, the file is left as it is"
@@ -285,6 +288,8 @@ class EventLog:
     @contextlib.contextmanager
     def writer(self, moment: datetime) -> Iterator[LogWriter]:
         """Read everything under the lock; append what the caller adds to this device's file."""
+        from habitd.history.writer import LogWriter
+
         with self.lock():
             me = self.device.own()
             log = self.read()

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from habitd.habits.state import State
-from habitd.history.changes import write_change
 from habitd.history.events import Event
 from habitd.history.hlc import Stamp
 
@@ -34,6 +33,8 @@ def events_of_state(
     state: State, device: str, moment: datetime, today: date, by: str = "", add: Callable[[Event], Event] | None = None
 ) -> list[Event]:
     """The events that derive ``state``'s history, stamped at ``moment`` one after another (or by ``add``)."""
+    from habitd.history.changes import write_change  # only a move needs it: the store reads with this module
+
     ms = int(moment.timestamp() * 1000)
     events: list[Event] = []
 

@@ -9,7 +9,8 @@ change either: under this machine's lock, it reads both, lets the caller change 
 state, appends the history's changes as events (see ``changes.py``; private notes to
 this machine's ``private/`` log) and saves the bookkeeping, with a backup, when it
 changed. A ``state.toml`` of before the event log is moved into it on first use, and
-kept beside as ``state.before-events.toml``.
+kept beside as ``state.before-events.toml``. What only a change needs (``changes``,
+``derive``, ``writer``) is imported where it changes: reading the history never loads it.
 """
 
 from __future__ import annotations
@@ -19,22 +20,13 @@ import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from habitd.errors import StateError, StoreWriteError
 from habitd.habits.state import State
 from habitd.habits.state_toml import to_doc
 from habitd.history import files
 from habitd.history.caches import Caches
-from habitd.history.changes import (
-    changed_habits,
-    copy_history,
-    needs_ids,
-    same_history,
-    touched_months,
-    window,
-    write_change,
-)
-from habitd.history.derive import Ids, derive_with_ids
 from habitd.history.eventlog import EventLog, LogRead, Parsed
 from habitd.history.events import NOTE, NOTE_DELETE, NOTE_EDIT, Event, is_private, latest, merge
 from habitd.history.files import Signature
@@ -43,8 +35,10 @@ from habitd.history.identity import LocalDevice
 from habitd.history.logformat import DEVICES, is_conflict_copy, is_month_file
 from habitd.history.migrate import has_history, history_of
 from habitd.history.statefile import StateFile
-from habitd.history.writer import LogWriter
 from habitd.records import Record
+
+if TYPE_CHECKING:
+    from habitd.history.derive import Ids
 
 MIGRATED_BACKUP = "state.before-events.toml"
 PRIVATE_DIR = "private"  # in the local folder: private/devices/<device>/<YYYY-MM>.toml, the private notes
@@ -201,6 +195,8 @@ class Store:
         me = self.log.local_device()
         read = self._read_both(months={f"{day.year:04d}-{day.month:02d}"})
         by_stamp = {e.stamp: e for e in read.events if e.kind == NOTE and e.habit == habit_id and e.day == day}
+        from habitd.history.derive import derive_with_ids
+
         _state, ids = derive_with_ids(read.events, self.personal)
         out: dict[tuple[object, ...], list[bool]] = {}
         for (hid, k), versions in ids.notes.items():
@@ -232,6 +228,8 @@ class Store:
     @contextlib.contextmanager
     def update(self) -> Iterator[State]:
         """Under the lock: the state to change; its history's changes become events, the rest is saved here."""
+        from habitd.history.changes import copy_history, same_history
+
         self.log.require_root("nothing was recorded")
         with self.log.lock():
             own = self.file.read()
@@ -258,6 +256,9 @@ class Store:
     def _write(
         self, before: State, after: State, seen: Stamp | None, signatures: dict[str, Signature], moment: datetime
     ) -> None:
+        from habitd.history.changes import changed_habits, needs_ids, write_change
+        from habitd.history.writer import LogWriter
+
         me = self.log.device.own()
         ids: Ids | None = None
         if needs_ids(before, after):  # it takes something away: name the events it was seen in
@@ -288,6 +289,9 @@ class Store:
         The events of a day are in the files of its month (each device files an event by
         the month of its day), so only those months are read, unless pauses change.
         """
+        from habitd.history.changes import changed_habits, same_history, touched_months, window
+        from habitd.history.derive import derive_with_ids
+
         months = touched_months(before, after)
         habits = changed_habits(before, after)
         if months is None:
@@ -316,6 +320,10 @@ class Store:
 
         Its events carry ``moved``: a move cut short is finished, never written twice.
         """
+        from habitd.history.changes import same_history, write_change
+        from habitd.history.derive import derive_with_ids
+        from habitd.history.writer import LogWriter
+
         n, backup = 1, os.path.join(self.dir, MIGRATED_BACKUP)
         while os.path.exists(backup) and not os.path.samefile(backup, self.path):
             n += 1  # an earlier move's backup: keep it, and this file beside it

@@ -19,7 +19,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import select
 import stat
 import time
 from collections.abc import Iterator
@@ -311,6 +310,8 @@ def hold_lock(path: str, timeout: float) -> Iterator[None]:
                     raise LockTimeout(
                         f"another habitd process has held {path} for {timeout:g}s; nothing was changed, try again"
                     ) from None
+                import select  # only while waiting: most commands never wait
+
                 select.select([], [], [], 0.02)  # not time.sleep: it fails under libfaketime
         yield
     finally:
