@@ -142,7 +142,7 @@ class App:
         wins over the config's: one config file can serve both partners.
         """
         try:
-            settings = self.config.settings
+            settings = self.config.settings  # its name is device.toml's already, when that has one
             shared_dir, name = settings.shared_dir, settings.name
         except HabitdError:  # a config with an error elsewhere still says where the history is
             from habitd.history import configfile
@@ -150,8 +150,8 @@ class App:
             found = configfile.sharing_settings(self.config_path)
             if found is None:
                 raise
-            shared_dir, name = found
-        return (os.path.expanduser(shared_dir) if shared_dir else None), self._device_name or name
+            shared_dir, name = found[0], self._device_name or found[1]
+        return (os.path.expanduser(shared_dir) if shared_dir else None), name
 
     def today(self) -> date:
         return self.config.today(self.now())
