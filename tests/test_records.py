@@ -110,3 +110,20 @@ def test_what_a_named_tuple_refuses_a_record_refuses() -> None:
 
         class Longer(Slot):
             more: int = 0
+
+
+def test_made_with_the_signature_of_a_named_tuple_at_any_number_of_fields() -> None:
+    import inspect
+
+    def params(cls: type) -> list[tuple[str, object, object]]:
+        return [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
+
+    assert params(Slot) == params(Typed) and [p[0] for p in params(Slot)] == ["at", "name", "tags"]
+    many = {f"f{i}": int for i in range(25)}  # more fields than the ready-made functions cover
+    wide = type(Record)("Wide", (Record,), {"__annotations__": many, "f24": -1})
+    made = wide(*range(24))
+    assert made == (*range(24), -1) and made.f23 == 23 and made._replace(f0=9)[0] == 9
+    with pytest.raises(TypeError):
+
+        class Empty(Record):
+            pass
