@@ -71,6 +71,7 @@ def test_the_class_looks_like_a_named_tuple() -> None:
 
 def test_a_record_is_a_read_only_tuple() -> None:
     slot = Slot(1, "a")
+    assert type(Slot) is type(Typed) is type and Slot.__mro__ == (Slot, tuple, object)  # nothing between
     at, name, tags = slot
     assert (at, name, tags) == (1, "a", ()) and slot[1] == "a" and isinstance(slot, tuple)
     with pytest.raises(AttributeError):
@@ -108,7 +109,7 @@ def test_what_a_named_tuple_refuses_a_record_refuses() -> None:
 
     with pytest.raises(TypeError, match="extends Record only"):
 
-        class Longer(Slot):
+        class Both(Record, Exception):  # type: ignore[misc]
             more: int = 0
 
 

@@ -18,7 +18,7 @@ the same behaviour.
 # ruff: noqa: E501  (the table of ready-made functions below, one a line)
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from typing import NamedTuple as Record
@@ -68,7 +68,43 @@ else:
         )
         return FunctionType(code, {"_tuple_new": _tuple_new}, "__new__", defaults or None)
 
+    def _make(cls: type, iterable: Any) -> Any:
+        made = _tuple_new(cls, iterable)
+        if len(made) != len(cls._fields):
+            raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(made)}")
+        return made
+
+    def _replace(self: Any, **changes: Any) -> Any:
+        made = self._make(map(changes.pop, self._fields, self))
+        if changes:
+            raise ValueError(f"Got unexpected field names: {list(changes)!r}")
+        return made
+
+    def _asdict(self: Any) -> dict[str, Any]:
+        return dict(zip(self._fields, self, strict=True))
+
+    def __getnewargs__(self: Any) -> tuple[Any, ...]:
+        return tuple(self)
+
+    def _repr(fields: tuple[str, ...]) -> Any:
+        shape = f"({', '.join(f'{f}=%r' for f in fields)})"
+
+        def __repr__(self: Any) -> str:  # as namedtuple's: state digests repr many records
+            return self.__class__.__name__ + shape % self
+
+        return __repr__
+
+    _METHODS = {
+        "_make": classmethod(_make),
+        "_replace": _replace,
+        "_asdict": _asdict,
+        "__getnewargs__": __getnewargs__,
+    }
+
     class _RecordType(type):
+        """Makes a class written as ``class X(Record)`` a plain tuple class, as NamedTuple does:
+        neither this type nor ``Record`` stays behind it, so ``isinstance`` is as quick as ever."""
+
         def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> type:
             if bases == (tuple,):  # Record itself
                 return super().__new__(mcls, name, bases, ns)
@@ -83,44 +119,23 @@ else:
             defaults = {f: ns.pop(f) for f in fields if f in ns}
             if list(defaults) != list(fields[len(fields) - len(defaults) :]):
                 raise TypeError(f"{name}: a field without a default follows one with a default")
-            ns.update(
+            made = {**_METHODS, **ns}  # the class's own methods win, as they do in a NamedTuple
+            made.update(
                 __new__=_new(name, fields, tuple(defaults.values())),
                 __slots__=(),
                 _fields=fields,
                 _field_defaults=defaults,
                 __match_args__=fields,
             )
-            ns.setdefault("__doc__", f"{name}({', '.join(fields)})")
+            made.setdefault("__doc__", f"{name}({', '.join(fields)})")
+            made.setdefault("__repr__", _repr(fields))
             for i, field in enumerate(fields):
-                ns[field] = _tuplegetter(i, f"Alias for field number {i}")
-            return super().__new__(mcls, name, (Record,), ns)
+                made[field] = _tuplegetter(i, f"Alias for field number {i}")
+            return type.__new__(type, name, (tuple,), made)
 
     class Record(tuple, metaclass=_RecordType):
+        """Write ``class X(Record)`` with annotated fields, as a ``typing.NamedTuple``."""
+
         __slots__ = ()
-        _fields: ClassVar[tuple[str, ...]] = ()
-        _field_defaults: ClassVar[dict[str, Any]] = {}
-
-        @classmethod
-        def _make(cls, iterable: Any) -> Any:
-            made = _tuple_new(cls, iterable)
-            if len(made) != len(cls._fields):
-                raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(made)}")
-            return made
-
-        def _replace(self, **changes: Any) -> Any:
-            made = self._make(map(changes.pop, self._fields, self))
-            if changes:
-                raise ValueError(f"Got unexpected field names: {list(changes)!r}")
-            return made
-
-        def _asdict(self) -> dict[str, Any]:
-            return dict(zip(self._fields, self, strict=True))
-
-        def __repr__(self) -> str:
-            inside = ", ".join(f"{f}={v!r}" for f, v in zip(self._fields, self, strict=True))
-            return f"{type(self).__name__}({inside})"
-
-        def __getnewargs__(self) -> tuple[Any, ...]:
-            return tuple(self)
 
 __all__ = ["Record"]
