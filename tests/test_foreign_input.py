@@ -337,3 +337,28 @@ def test_a_name_the_config_takes_is_one_the_history_reads(name: str, tmp_path: P
 
     config = parse_config(f'[settings]\nname = "{name}"\n[habits.thanks]\nat = "20:00"\n', "c.toml")
     assert config.settings.name == name and name_problem(name) is None
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_whole_within_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """habitd reads a file at the size it had (no buffer of the whole limit); one that grew between
+    the look and the read is read on to its end, or refused past the limit."""
+    import os
+
+    from habitd.history import files
+
+    path = tmp_path / "log.toml"
+    path.write_bytes(b"a" * 100)
+    looked = os.lstat(path)
+    path.write_bytes(b"a" * 300)  # grown after habitd looked at it
+
+    class Stale:
+        def __getattr__(self, name: str) -> object:
+            return 100 if name == "st_size" else getattr(looked, name)
+
+    real = os.lstat
+    monkeypatch.setattr(os, "lstat", lambda p: Stale() if str(p) == str(path) else real(p))
+    assert files.read_bytes(str(path), 1000, follow_symlink=False) == b"a" * 300
+    with pytest.raises(ValueError, match="more than the 200 bytes"):
+        files.read_bytes(str(path), 200, follow_symlink=False)

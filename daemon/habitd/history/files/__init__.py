@@ -208,7 +208,12 @@ def read_bytes(path: str, limit: int, follow_symlink: bool) -> bytes | None:
     if st.st_size > limit:
         raise ValueError(f"is {st.st_size} bytes, more than the {limit} a habitd file can be")
     with open(path, "rb") as f:
-        return f.read(limit + 1)
+        data = f.read(st.st_size + 1)  # a buffer of its size: one of the limit costs a mapping of 16 MiB
+        if len(data) > st.st_size:  # it grew since: the rest, within the limit
+            data += f.read(limit + 1 - len(data))
+    if len(data) > limit:
+        raise ValueError(f"is more than the {limit} bytes a habitd file can be")
+    return data
 
 
 def decode(data: bytes) -> str:
