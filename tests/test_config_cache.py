@@ -8,6 +8,7 @@ import tomllib
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from conftest import BASIC, Habitd
 
 from habitd.history.configfile import CONFIG_CACHE, _parsed, load_config
@@ -87,3 +88,35 @@ def test_no_state_folder_is_made_to_keep_the_cache_and_shell_completion_writes_n
     assert list(state.iterdir()) == []
     load_config(str(config), str(state), "UTC")
     assert [p.name for p in state.iterdir()] == [CONFIG_CACHE]
+
+
+def _planted(tmp_path: Path, text: str, doc: object, dated: object = ()) -> None:
+    """A config.bin that says it holds the document of ``text``, with ``doc`` in it."""
+    of = marshal.loads((tmp_path / CONFIG_CACHE).read_bytes())[0]
+    (tmp_path / CONFIG_CACHE).write_bytes(marshal.dumps((of, text, doc, list(dated))))
+
+
+def test_a_cached_document_tomllib_would_not_make_or_the_limits_refuse_is_parsed_again(tmp_path: Path) -> None:
+    parsed = _parsed(BASIC, str(tmp_path))
+    deep: dict[str, object] = {}
+    for _ in range(100):
+        deep = {"t": deep}
+    for doc, dated in [
+        ({"settings": {"timezone": "UTC"}, "habits": {1: {"at": "09:00"}}}, ()),  # a key that is not text
+        ({"habits": {"walk": {"title": "\ud800"}}}, ()),  # a lone surrogate
+        ({"habits": {"walk": {"times": 10**30}}}, ()),  # an integer past the limit
+        ({"habits": {"walk": {"start": None}}}, ()),  # a date left out
+        ({"habits": {"walk": {"every": ("day",)}}}, ()),  # not a TOML value
+        ({"habits": {"walk": {"start": None}}}, [(("habits", "walk", "start"), "date", "someday")]),
+        (deep, ()),
+    ]:
+        _planted(tmp_path, BASIC, doc, dated)
+        assert _parsed(BASIC, str(tmp_path)) == parsed == tomllib.loads(BASIC)
+
+
+def test_a_document_too_large_to_read_back_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from habitd.history import configfile
+
+    monkeypatch.setattr(configfile, "CONFIG_CACHE_MAX", len(BASIC))  # the kept text alone is as long
+    assert _parsed(BASIC, str(tmp_path)) == tomllib.loads(BASIC)
+    assert not (tmp_path / CONFIG_CACHE).exists()

@@ -24,7 +24,7 @@ from habitd.history import files
 from habitd.history.eventlog import NOT_THERE, SharedFolderMissing
 from habitd.history.files import read_config_text
 from habitd.history.identity import device_name
-from habitd.limits import toml_loads
+from habitd.limits import check_tree, toml_loads
 from habitd.records import Record
 
 
@@ -42,7 +42,9 @@ def sharing_settings(path: str) -> tuple[str | None, str] | None:
 
 CONFIG_CACHE = "config.bin"  # the config's document, with the text it was parsed from
 _CACHE_OF = ("habitd config 1", sys.version)  # what parsed it: another Python may parse otherwise
+CONFIG_CACHE_MAX = 4 * files.CONFIG_MAX_BYTES  # a config with more dates and times than that is parsed each time
 _WHEN = {"date": date.fromisoformat, "datetime": datetime.fromisoformat, "time": time.fromisoformat}
+_TOML_LEAVES = (str, int, float, date, time)  # a bool is an int, a datetime a date
 
 
 def _parsed(text: str, state_dir: str | None = None, keep: bool = True) -> dict[str, Any] | None:
@@ -62,15 +64,18 @@ def _parsed(text: str, state_dir: str | None = None, keep: bool = True) -> dict[
     if cache and keep:
         dated: list[tuple[tuple[Any, ...], str, str]] = []
         plain = _marshallable(doc, (), dated)
+        data = marshal.dumps((_CACHE_OF, text, plain, dated))
         with contextlib.suppress(HabitdError):  # not kept: parsed again next time
-            files.atomic_write(cache, marshal.dumps((_CACHE_OF, text, plain, dated)), durable=False)
+            if len(data) <= CONFIG_CACHE_MAX:
+                files.atomic_write(cache, data, durable=False)
     return doc
 
 
 def _cached(cache: str, text: str) -> dict[str, Any] | None:
-    """The document ``config.bin`` holds for ``text``; None when it holds another text or cannot be read."""
+    """The document ``config.bin`` holds for ``text``; None when it holds another text, cannot be read,
+    or holds what tomllib does not make or the limits refuse (it is checked as the text would be)."""
     try:
-        data = files.read_bytes(cache, 4 * files.CONFIG_MAX_BYTES, follow_symlink=False)
+        data = files.read_bytes(cache, CONFIG_CACHE_MAX, follow_symlink=False)
         if not data:
             return None
         of, kept, doc, dated = marshal.loads(data)
@@ -82,9 +87,26 @@ def _cached(cache: str, text: str) -> dict[str, Any] | None:
             for key in parents:
                 table = table[key]
             table[last] = _WHEN[kind](iso)
-    except (OSError, ValueError, EOFError, TypeError, LookupError):
+        check_tree(doc)
+    except (OSError, ValueError, EOFError, TypeError, LookupError):  # LimitError too
         return None
-    return doc
+    return doc if _toml_shaped(doc) else None
+
+
+def _toml_shaped(doc: dict[str, Any]) -> bool:
+    """Whether ``doc`` is what tomllib makes: tables with text keys, arrays, and TOML's values."""
+    stack: list[Any] = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                return False
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif not isinstance(item, _TOML_LEAVES):
+            return False
+    return True
 
 
 def _marshallable(value: Any, path: tuple[Any, ...], dated: list[tuple[tuple[Any, ...], str, str]]) -> Any:
