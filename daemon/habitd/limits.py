@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date, time
 from typing import Any
 
 MAX_DEPTH = 32  # tables and arrays inside each other
@@ -31,8 +32,17 @@ def check_tree(value: object) -> None:
         _explain(value)
 
 
-def _within(value: object) -> bool:
-    """Whether ``value`` is within the limits: the fast walk, without paths (most documents are)."""
+def toml_within(value: object) -> bool:
+    """Whether ``value`` is a document tomllib could have made, within the limits (one kept in a cache)."""
+    return _within(value, _TOML_VALUES)
+
+
+_TOML_VALUES = (str, int, float, date, time)  # besides tables and arrays; a bool is an int, a datetime a date
+
+
+def _within(value: object, leaves: tuple[type, ...] | None = None) -> bool:
+    """Whether ``value`` is within the limits: the fast walk, without paths (most documents are).
+    With ``leaves``, every value that is not a table or an array is one of them."""
     big = 10**MAX_DIGITS
     stack: list[tuple[object, int]] = [(value, 0)]
     while stack:
@@ -51,7 +61,10 @@ def _within(value: object) -> bool:
             if depth >= MAX_DEPTH:
                 return False
             stack.extend((sub, depth + 1) for sub in item)
-        elif isinstance(item, int) and not -big < item < big:
+        elif isinstance(item, int):
+            if not -big < item < big:
+                return False
+        elif leaves is not None and not isinstance(item, leaves):
             return False
     return True
 

@@ -24,7 +24,7 @@ from habitd.history import files
 from habitd.history.eventlog import NOT_THERE, SharedFolderMissing
 from habitd.history.files import read_config_text
 from habitd.history.identity import device_name
-from habitd.limits import check_tree, toml_loads
+from habitd.limits import toml_loads, toml_within
 from habitd.records import Record
 
 
@@ -44,7 +44,6 @@ CONFIG_CACHE = "config.bin"  # the config's document, with the text it was parse
 _CACHE_OF = ("habitd config 1", sys.version)  # what parsed it: another Python may parse otherwise
 CONFIG_CACHE_MAX = 4 * files.CONFIG_MAX_BYTES  # a config with more dates and times than that is parsed each time
 _WHEN = {"date": date.fromisoformat, "datetime": datetime.fromisoformat, "time": time.fromisoformat}
-_TOML_LEAVES = (str, int, float, date, time)  # a bool is an int, a datetime a date
 
 
 def _parsed(text: str, state_dir: str | None = None, keep: bool = True) -> dict[str, Any] | None:
@@ -87,26 +86,9 @@ def _cached(cache: str, text: str) -> dict[str, Any] | None:
             for key in parents:
                 table = table[key]
             table[last] = _WHEN[kind](iso)
-        check_tree(doc)
-    except (OSError, ValueError, EOFError, TypeError, LookupError):  # LimitError too
+    except (OSError, ValueError, EOFError, TypeError, LookupError):
         return None
-    return doc if _toml_shaped(doc) else None
-
-
-def _toml_shaped(doc: dict[str, Any]) -> bool:
-    """Whether ``doc`` is what tomllib makes: tables with text keys, arrays, and TOML's values."""
-    stack: list[Any] = [doc]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if not all(isinstance(key, str) for key in item):
-                return False
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif not isinstance(item, _TOML_LEAVES):
-            return False
-    return True
+    return doc if toml_within(doc) else None
 
 
 def _marshallable(value: Any, path: tuple[Any, ...], dated: list[tuple[tuple[Any, ...], str, str]]) -> Any:
