@@ -1,9 +1,10 @@
 """What every command is handed: the ``App`` (paths, config, history, clock) and the shared options.
 
 ``App`` reads the config and opens the history only when a command asks for
-them, so a command pays for what it uses. Here too: text as typed (arguments
-the locale could not decode), the ``--date``/``--since``/``--until`` help and
-shell completion of habit ids and day words.
+them, so a command pays for what it uses. Here too: ``Command``, the class of
+every command, text as typed (arguments the locale could not decode), the
+``--date``/``--since``/``--until`` help, shell completion of habit ids and day
+words, and finding a habit by its id (or the id it was renamed from).
 """
 
 from __future__ import annotations
