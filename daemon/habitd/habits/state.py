@@ -8,8 +8,9 @@ day's own note, kept when its completion was undone or nothing was recorded).
 A skip records how many of its day's completions came before it (``after``), so
 ``undo`` knows which of the day's entries is the latest. Keys of a newer
 version are kept as they are (``extra``). Records are named tuples
-(``habitd.records.Record``), or small mutable classes (``_Record``) where a change is made in place; the TOML
-encoding is ``state_toml``, the files are the history's.
+(``habitd.records.Record``), or small mutable classes (``_Record``) where a
+change is made in place; the TOML encoding is ``state_toml``, the files are
+the history's.
 """
 
 from __future__ import annotations
