@@ -15,12 +15,12 @@ import marshal
 import os
 import sys
 import tomllib
-from datetime import date, datetime, time
 from typing import Any
 
 from habitd.errors import HabitdError
 from habitd.habits.config import Config, parse_config
 from habitd.history import files
+from habitd.history.cache import plain, unplain
 from habitd.history.eventlog import NOT_THERE, SharedFolderMissing
 from habitd.history.files import read_config_text
 from habitd.history.identity import device_name
@@ -41,9 +41,8 @@ def sharing_settings(path: str) -> tuple[str | None, str] | None:
 
 
 CONFIG_CACHE = "config.bin"  # the config's document, with the text it was parsed from
-_CACHE_OF = ("habitd config 1", sys.version)  # what parsed it: another Python may parse otherwise
+_CACHE_OF = ("habitd config 2", sys.version)  # what parsed it: another Python may parse otherwise
 CONFIG_CACHE_MAX = 4 * files.CONFIG_MAX_BYTES  # a config with more dates and times than that is parsed each time
-_WHEN = {"date": date.fromisoformat, "datetime": datetime.fromisoformat, "time": time.fromisoformat}
 
 
 def _parsed(text: str, state_dir: str | None = None, keep: bool = True) -> dict[str, Any] | None:
@@ -61,9 +60,7 @@ def _parsed(text: str, state_dir: str | None = None, keep: bool = True) -> dict[
     except (HabitdError, ValueError, tomllib.TOMLDecodeError):
         return None
     if cache and keep:
-        dated: list[tuple[tuple[Any, ...], str, str]] = []
-        plain = _marshallable(doc, (), dated)
-        data = marshal.dumps((_CACHE_OF, text, plain, dated))
+        data = marshal.dumps((_CACHE_OF, text, plain(doc)))  # dates and times as the history cache keeps them
         with contextlib.suppress(HabitdError):  # not kept: parsed again next time
             if len(data) <= CONFIG_CACHE_MAX:
                 files.atomic_write(cache, data, durable=False)
@@ -77,30 +74,13 @@ def _cached(cache: str, text: str) -> dict[str, Any] | None:
         data = files.read_bytes(cache, CONFIG_CACHE_MAX, follow_symlink=False)
         if not data:
             return None
-        of, kept, doc, dated = marshal.loads(data)
+        of, kept, doc = marshal.loads(data)
         if of != _CACHE_OF or kept != text or not isinstance(doc, dict):
             return None
-        for path, kind, iso in dated:  # the dates and times, which marshal does not hold
-            *parents, last = path
-            table = doc
-            for key in parents:
-                table = table[key]
-            table[last] = _WHEN[kind](iso)
+        doc = unplain(doc)
     except (OSError, ValueError, EOFError, TypeError, LookupError):
         return None
     return doc if toml_within(doc) else None
-
-
-def _marshallable(value: Any, path: tuple[Any, ...], dated: list[tuple[tuple[Any, ...], str, str]]) -> Any:
-    """A copy of a TOML document with None for each date and time, which go to ``dated``."""
-    if isinstance(value, dict):
-        return {k: _marshallable(v, (*path, k), dated) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_marshallable(v, (*path, i), dated) for i, v in enumerate(value)]
-    if isinstance(value, date | time):  # a datetime is a date
-        dated.append((path, type(value).__name__, value.isoformat()))
-        return None
-    return value
 
 
 def _sharing(doc: dict[str, Any] | None) -> tuple[str | None, str] | None:
