@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
 
+RUN = (
+    "import json, sys\n"
+    "from click.testing import CliRunner\n"
+    "from habitd.cli.app import cli\n"
+    "where = ['--config', sys.argv[1], '--state-dir', sys.argv[2]]\n"
+    "for cmd in json.loads(sys.argv[3]):\n"
+    "    r = CliRunner().invoke(cli, where + cmd)\n"
+    "    assert r.exit_code == 0, r.output\n"
+    "print(' '.join(sorted(sys.modules)))\n"
+)
 
-def test_cli_commands_do_not_import_the_scheduler_or_a_notification_library(tmp_path: object) -> None:
-    code = (
-        "import sys\n"
-        "from click.testing import CliRunner\n"
-        "from habitd.cli.app import cli\n"
-        f"args = ['--config', {str(ROOT / 'config.example.toml')!r}, '--state-dir', {str(tmp_path)!r}]\n"
-        "for cmd in (['done', 'thanks'], ['status'], ['next'], ['check'], ['history', 'thanks'],\n"
-        "            ['grid'], ['stats'], ['report']):\n"
-        "    r = CliRunner().invoke(cli, args + cmd)\n"
-        "    assert r.exit_code == 0, r.output\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('apscheduler', 'plyer', 'jeepney'))\n"
-        "daemon_side = ('habitd.service.notify_dbus', 'habitd.service.buttons', 'habitd.service.bubbles')\n"
-        "heavy += sorted(m for m in sys.modules if m in daemon_side)\n"
-        "print(heavy)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert out.stdout.strip() == "[]"
+
+def modules_after(state: Path, *commands: list[str]) -> set[str]:
+    """Every module a fresh Python has loaded once it ran ``commands`` on the example config."""
+    run = [sys.executable, "-c", RUN, str(ROOT / "config.example.toml"), str(state), json.dumps(commands)]
+    return set(subprocess.run(run, capture_output=True, text=True, cwd=ROOT, check=True).stdout.split())
+
+
+def test_cli_commands_do_not_import_the_scheduler_or_a_notification_library(tmp_path: Path) -> None:
+    loaded = modules_after(
+        tmp_path, ["done", "thanks"], ["status"], ["next"], ["check"], ["history", "thanks"], ["grid"], ["stats"],
+        ["report"],
+    )  # fmt: skip
+    heavy = sorted(m for m in loaded if m.split(".")[0] in ("apscheduler", "plyer", "jeepney"))
+    daemon_side = ("habitd.service.notify_dbus", "habitd.service.buttons", "habitd.service.bubbles")
+    heavy += sorted(m for m in loaded if m in daemon_side)
+    assert heavy == []
 
 
 def test_help_imports_the_command_line_only() -> None:
@@ -68,18 +78,7 @@ def test_help_imports_the_command_line_only() -> None:
 def test_a_config_that_shares_no_folder_reads_without_the_sharing_modules(tmp_path: Path) -> None:
     """`done` and `status` on a config of this machine alone load nothing of a shared folder's:
     no moving of a layout of before, no shared habit files, and none of their patterns."""
-    code = (
-        "import sys\n"
-        "from click.testing import CliRunner\n"
-        "from habitd.cli.app import cli\n"
-        f"args = ['--config', {str(ROOT / 'config.example.toml')!r}, '--state-dir', {str(tmp_path)!r}]\n"
-        "for cmd in (['done', 'thanks'], ['status']):\n"
-        "    r = CliRunner().invoke(cli, args + cmd)\n"
-        "    assert r.exit_code == 0, r.output\n"
-        "print(' '.join(sorted(m for m in sys.modules if m.startswith('habitd'))))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    loaded = set(out.stdout.split())
+    loaded = modules_after(tmp_path, ["done", "thanks"], ["status"])
     assert "habitd.history.store" in loaded  # it did read the history
     assert sorted(loaded & {"habitd.history.configmove", "habitd.history.habitfiles", "habitd.habits.shared"}) == []
 
@@ -128,21 +127,9 @@ def test_done_and_status_make_no_translation_lookups(tmp_path: Path) -> None:
 
 def test_status_reads_the_history_without_loading_what_writes_it(tmp_path: Path) -> None:
     """`status` after `done` (the cache is written) loads none of the modules that record a change."""
-    code = (
-        "import sys\n"
-        "from click.testing import CliRunner\n"
-        "from habitd.cli.app import cli\n"
-        f"args = ['--config', {str(ROOT / 'config.example.toml')!r}, '--state-dir', sys.argv[1]]\n"
-        "r = CliRunner().invoke(cli, args + sys.argv[2:])\n"
-        "assert r.exit_code == 0, r.output\n"
-        "print(' '.join(sorted(m for m in sys.modules if m.startswith('habitd'))))\n"
-    )
-    state = str(tmp_path / "state")
-    run = [sys.executable, "-c", code, state]
-    done = subprocess.run([*run, "done", "thanks"], capture_output=True, text=True, cwd=ROOT)
-    assert "habitd.history.writer" in done.stdout.split(), done.stderr  # it did record
-    out = subprocess.run([*run, "status"], capture_output=True, text=True, cwd=ROOT)
-    loaded = set(out.stdout.split())
-    assert "habitd.history.store" in loaded, out.stderr  # it did read the history
+    state = tmp_path / "state"
+    assert "habitd.history.writer" in modules_after(state, ["done", "thanks"])  # it did record
+    loaded = modules_after(state, ["status"])
+    assert "habitd.history.store" in loaded  # it did read the history
     writing = {"habitd.history.writer", "habitd.history.changes", "habitd.history.derive", "habitd.history.record"}
     assert sorted(loaded & writing) == []
