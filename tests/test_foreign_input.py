@@ -11,11 +11,16 @@ import csv
 import io
 import json
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from habitd.limits import MAX_DEPTH, LimitError, json_loads, toml_loads
+from habitd.history.hlc import Stamp
+from habitd.history.identity import DeviceFile
+from habitd.limits import MAX_DEPTH, LimitError, TomlError, _flat_strings, json_loads, toml_loads
 from tests.conftest import ROOT, Habitd
 
 DEEP_TOML = "x = " + "[" * 500 + "]" * 500 + "\n"
@@ -32,10 +37,46 @@ LONG_INT_TOML = "x = " + "9" * 5000 + "\n"
     ],
 )
 def test_toml_outside_the_limits_is_a_decode_error_saying_why(text: str, said: str) -> None:
-    import tomllib
-
-    with pytest.raises(tomllib.TOMLDecodeError, match=said):
+    with pytest.raises(TomlError, match=said):
         toml_loads(text)
+
+
+# Lines of a device file as habitd writes them, and near misses of every kind: other kinds of
+# values, keys that need quotes, escapes, controls, comments after a value, other spacing.
+FLAT_LINES = st.one_of(
+    st.builds(
+        '{} = "{}"'.format,
+        st.sampled_from(["id", "last", "name", "made_in", "a-b", "_", "1", "k\u00e9", "a b", "", "a.b", '"q"']),
+        st.text(st.characters(codec="utf-8"), max_size=12),
+    ),
+    st.builds("#{}".format, st.text(max_size=12)),
+    st.sampled_from(["", "[t]", "x = 1", 'x = "a" # c', ' x = "a"', 'x="a"', "x = 'a'", 'x = """a"""', "\ufeff"]),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(FLAT_LINES, max_size=6), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_a_text_read_without_tomllib_reads_as_tomllib_reads_it(lines: list[str], end: str, final: bool) -> None:
+    """The short cut for a device file takes a text only when tomllib would read the same from it."""
+    text = end.join(lines) + (end if final else "")
+    fast = _flat_strings(text)
+    try:
+        want = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        assert fast is None
+        return
+    assert fast is None or fast == want
+
+
+@pytest.mark.parametrize("name", ["Zo\u00eb", 'Sam "the cook"', "back\\slash", ""])
+def test_a_device_file_reads_back_as_written_with_or_without_tomllib(tmp_path: Path, name: str) -> None:
+    device = DeviceFile(str(tmp_path))
+    me = device.own()._replace(last=Stamp(1_800_000_000_000, 3, "0123456789"), name=name)
+    device.save(me._replace(id="0123456789"))
+    text = Path(device.path).read_text()
+    assert device.read() == me._replace(id="0123456789")
+    plain = '"' not in name and "\\" not in name
+    assert (_flat_strings(text) == tomllib.loads(text)) if plain else (_flat_strings(text) is None)
 
 
 def test_what_habitd_writes_is_well_inside_the_limits(habitd: Habitd) -> None:

@@ -133,3 +133,16 @@ def test_status_reads_the_history_without_loading_what_writes_it(tmp_path: Path)
     assert "habitd.history.store" in loaded  # it did read the history
     writing = {"habitd.history.writer", "habitd.history.changes", "habitd.history.derive", "habitd.history.record"}
     assert sorted(loaded & writing) == []
+
+
+def test_commands_on_unchanged_files_parse_no_toml(tmp_path: Path) -> None:
+    """Once the config's parse is kept (config.bin) and the history cache is written, `status`
+    loads no TOML library at all, and `done` only the writer: the device file is read by the
+    short cut for plain lines, this device's month file is trusted from the cache."""
+    state = tmp_path / "state"
+    assert "tomllib" in modules_after(state, ["done", "thanks"], ["undo", "thanks"])  # the config parsed, once
+    loaded = modules_after(state, ["status"])
+    assert "habitd.history.store" in loaded  # it did read the history
+    assert sorted(loaded & {"tomllib", "tomli_w"}) == []
+    loaded = modules_after(state, ["done", "thanks"])
+    assert "tomli_w" in loaded and "tomllib" not in loaded

@@ -9,7 +9,6 @@ own files nest four levels deep and hold no number longer than 13 digits.
 from __future__ import annotations
 
 import re
-import tomllib
 from datetime import date, time
 from typing import Any
 
@@ -116,17 +115,57 @@ def name_problem(name: str) -> str | None:
 _NOT_IN_NAMES = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
+class TomlError(ValueError):
+    """Text that is not TOML, or TOML outside the limits; tomllib's message, or the limit's."""
+
+
 def toml_loads(text: str) -> dict[str, Any]:
-    """tomllib.loads within the limits; every failure is a TOMLDecodeError, as callers expect."""
+    """tomllib.loads within the limits; every failure is a TomlError.
+
+    A short document of comments and ``key = "text"`` lines only (a device file) is read
+    without tomllib, which then need not be loaded at all.
+    """
+    doc: dict[str, Any] | None = _flat_strings(text)
+    if doc is not None and _within(doc):
+        return doc
+    import tomllib
+
     try:
         doc = tomllib.loads(text)
         check_tree(doc)
     except RecursionError:
-        raise tomllib.TOMLDecodeError(f"nested deeper than habitd reads (more than {MAX_DEPTH} levels)") from None
-    except tomllib.TOMLDecodeError:
-        raise
+        raise TomlError(f"nested deeper than habitd reads (more than {MAX_DEPTH} levels)") from None
+    except tomllib.TOMLDecodeError as e:
+        raise TomlError(str(e)) from None
     except ValueError as e:  # an integer too long for int(), or a LimitError
-        raise tomllib.TOMLDecodeError(str(e) if isinstance(e, LimitError) else "a number too long to read") from None
+        raise TomlError(str(e) if isinstance(e, LimitError) else "a number too long to read") from None
+    return doc
+
+
+# Characters that a TOML basic string or comment cannot hold as they are, or that would need a
+# closer look (tab, carriage return): a text with one of them is left to tomllib.
+_NOT_PLAIN = frozenset(map(chr, [*range(0x20), 0x7F])) - {"\n"}
+_FLAT_MAX = 4096  # a device file is a few hundred characters; any other file is left to tomllib at once
+
+
+def _flat_strings(text: str) -> dict[str, str] | None:
+    """The keys and values of a TOML text made only of comment lines, empty lines and
+    ``key = "value"`` lines (a bare key, a value with nothing escaped), as tomllib reads them;
+    None for any other text (tomllib then reads it, or says what is wrong) and a long one."""
+    if len(text) > _FLAT_MAX or not _NOT_PLAIN.isdisjoint(text):
+        return None
+    doc: dict[str, str] = {}
+    for line in text.split("\n"):
+        if not line or line[0] == "#":
+            continue
+        key, equals, value = line.partition(' = "')
+        bare = key.isascii() and key.replace("_", "").replace("-", "").isalnum()
+        if not (equals and bare and value.endswith('"') and key not in doc):
+            return None
+        value = value[:-1]
+        if '"' in value or "\\" in value:
+            return None
+        doc[key] = value
     return doc
 
 

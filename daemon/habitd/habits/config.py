@@ -9,7 +9,6 @@ a habit's period and days are ``recurrence.Every`` and ``recurrence.DaySet``.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -20,7 +19,7 @@ from habitd.habits.clock import logical_day
 from habitd.habits.cron import Cron
 from habitd.habits.recurrence import DaySet, Every
 from habitd.habits.schema import HABIT_KEYS, PHONE_KEYS, SETTINGS_KEYS, Key, Problems
-from habitd.limits import toml_loads
+from habitd.limits import TomlError, toml_loads
 from habitd.records import Record
 
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -143,7 +142,7 @@ def parse_config(text: str, source: str, system_tz: str = "UTC", doc: dict[str, 
     if doc is None:
         try:
             doc = toml_loads(text)
-        except tomllib.TOMLDecodeError as e:
+        except TomlError as e:
             raise ConfigError(source, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
     problems: Problems = []
     check_keys(doc, ("settings", "habits", "phone"), "", problems)

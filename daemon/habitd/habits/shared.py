@@ -14,13 +14,12 @@ in ``Config.notices``), so one partner's typo never stops the other's daemon.
 
 from __future__ import annotations
 
-import tomllib
 from typing import Any
 
 from habitd.errors import ConfigError, describe_toml_error
 from habitd.habits.config import Config, Habit, check_keys, parse_habit, parse_phone, parse_settings
 from habitd.habits.schema import HABIT_KEYS, SETTINGS_KEYS, Problems
-from habitd.limits import toml_loads
+from habitd.limits import TomlError, toml_loads
 from habitd.records import Record
 
 SHARED_SETTINGS = ("week_starts",)  # settings that shape the periods: one value for both partners
@@ -85,7 +84,7 @@ def parse_shared(
 def _load(text: str, source: str) -> dict[str, Any]:
     try:
         return toml_loads(text)
-    except tomllib.TOMLDecodeError as e:
+    except TomlError as e:
         raise ConfigError(source, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
 
 

@@ -14,7 +14,6 @@ import contextlib
 import marshal
 import os
 import sys
-import tomllib
 from typing import Any
 
 from habitd.errors import HabitdError
@@ -57,7 +56,7 @@ def _parsed(text: str, state_dir: str | None = None, keep: bool = True) -> dict[
         return doc
     try:
         doc = toml_loads(text)
-    except (HabitdError, ValueError, tomllib.TOMLDecodeError):
+    except (HabitdError, ValueError):
         return None
     if cache and keep:
         data = marshal.dumps((_CACHE_OF, text, plain(doc)))  # dates and times as the history cache keeps them

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from typing import Any
 
 import tomli_w
@@ -82,7 +81,7 @@ def parts(text: str, doc: dict[str, Any]) -> tuple[str, dict[str, str]]:
             k: v for k, v in doc.items() if k != "habits"
         } and bodies.keys() == habits.keys()
         ok = ok and all(toml_loads(bodies[k]) == habits[k] for k in bodies)
-    except (ValueError, tomllib.TOMLDecodeError):
+    except ValueError:
         ok = False
     if ok:
         return rest.rstrip("\n") + "\n", bodies

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 
 from habitd.errors import HabitdError
 from habitd.habits.config import is_id
@@ -68,7 +67,7 @@ def same_toml(a: str, b: str) -> bool:
     """Whether two TOML texts say the same (comments and layout aside)."""
     try:
         return toml_loads(a) == toml_loads(b)
-    except (tomllib.TOMLDecodeError, ValueError):
+    except ValueError:
         return False
 
 

@@ -10,9 +10,6 @@ of making two writers of one device's files.
 from __future__ import annotations
 
 import os
-import tomllib
-
-import tomli_w
 
 from habitd.errors import HabitdError, StateError
 from habitd.history import files
@@ -49,7 +46,7 @@ class DeviceFile:
             doc = toml_loads(files.decode(data))
         except OSError as e:
             raise StateError(f"{self.path}: cannot read: {e.strerror}") from None
-        except (ValueError, tomllib.TOMLDecodeError) as e:
+        except ValueError as e:
             raise StateError(f"{self.path}: {e}. Move it away and habitd gives this machine a new id.") from None
         device, last = doc.get("id"), doc.get("last")
         if not isinstance(device, str) or not is_device_id(device):
@@ -61,6 +58,8 @@ class DeviceFile:
         return LocalDevice(device, stamp, name, made_on, made_in)
 
     def save(self, device: LocalDevice) -> None:
+        import tomli_w  # a command that only reads never loads it
+
         text = (
             "# This machine's device id in the shared habitd folder. Keep it on this machine only:\n"
             "# a copy on another machine makes two writers of one device's files.\n"

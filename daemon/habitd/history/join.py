@@ -118,15 +118,13 @@ def plan_join(folder: str, name: str | None, force: bool, new: bool, config: str
 
 def _check_settings(text: str, config: str) -> None:
     """ConfigError for a problem in the [settings] the config is to have."""
-    import tomllib
-
     from habitd.errors import ConfigError, describe_toml_error
     from habitd.habits.config import parse_settings
-    from habitd.limits import toml_loads
+    from habitd.limits import TomlError, toml_loads
 
     try:
         doc = toml_loads(text)
-    except tomllib.TOMLDecodeError as e:
+    except TomlError as e:
         raise ConfigError(config, [f"not valid TOML: {describe_toml_error(e, text)}"]) from None
     problems: list[str] = []
     parse_settings(doc.get("settings", {}), "UTC", problems)
@@ -158,14 +156,12 @@ def _config_text(folder: str, name: str | None, force: bool, config: str) -> tup
 def _settings_of_shared(text: str) -> str:
     """The settings of a config both used before that this machine may take as its own (none
     from one that does not parse)."""
-    import tomllib
-
     from habitd.history.configmove import own_settings
-    from habitd.limits import toml_loads
+    from habitd.limits import TomlError, toml_loads
 
     try:
         settings = toml_loads(text).get("settings")
-    except (HabitdError, tomllib.TOMLDecodeError):
+    except (HabitdError, TomlError):
         settings = None
     return tomli_w.dumps({"settings": own_settings(settings if isinstance(settings, dict) else {})[0]})
 

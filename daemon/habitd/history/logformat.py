@@ -9,14 +9,11 @@ folded in by their device's next write) and files in the making (never read).
 from __future__ import annotations
 
 import re
-import tomllib
-
-import tomli_w
 
 from habitd import __version__
 from habitd.errors import describe_toml_error
 from habitd.history.events import BadEvent, Event, from_table, to_table
-from habitd.limits import toml_loads
+from habitd.limits import TomlError, toml_loads
 
 LOG_FORMAT = 1
 DEVICES = "devices"
@@ -61,6 +58,8 @@ def log_header(device: str, private: bool = False) -> str:
 
 
 def events_text(events: list[Event]) -> str:
+    import tomli_w  # a command that only reads never loads it
+
     return tomli_w.dumps({"event": [to_table(e) for e in events]})
 
 
@@ -77,7 +76,7 @@ def parse_log(text: str, path: str, device: str) -> tuple[list[Event], list[str]
     """The events of one log file and a line per problem; ValueError when the file cannot be used at all."""
     try:
         doc = toml_loads(text)
-    except tomllib.TOMLDecodeError as e:
+    except TomlError as e:
         raise ValueError(f"not valid TOML: {describe_toml_error(e, text)}") from None
     fmt = doc.get("format")
     if isinstance(fmt, bool) or not isinstance(fmt, int):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from datetime import date, datetime
 from typing import Any
 
@@ -122,7 +121,7 @@ class PhoneLog:
             return {uid: _known(uid, raw) for uid, raw in tasks.items()}
         except OSError as e:
             raise StateError(f"{self.ledger_path}: cannot read: {e.strerror}") from None
-        except (ValueError, tomllib.TOMLDecodeError) as e:
+        except ValueError as e:
             raise StateError(
                 f"{self.ledger_path}: {e}. Move it away: habitd then writes the phone's tasks afresh"
             ) from None

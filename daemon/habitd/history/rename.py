@@ -9,7 +9,6 @@ touches files.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -18,7 +17,7 @@ from habitd.habits.config import Config
 from habitd.habits.state import Pause, State
 from habitd.history.events import DONE, NOTE, SKIP, TAKE_BACK, Event
 from habitd.history.merge import Merged, merge_log
-from habitd.limits import toml_loads
+from habitd.limits import TomlError, toml_loads
 from habitd.records import Record
 
 
@@ -83,7 +82,7 @@ def rename_in_config(text: str, old: str, new: str) -> ConfigEdit:
     try:
         before: dict[str, Any] = toml_loads(text)
         after: dict[str, Any] = toml_loads(edited)
-    except tomllib.TOMLDecodeError:
+    except TomlError:
         return ConfigEdit(None, line, "the edited config would not be valid TOML")
     habits_before = dict(before.get("habits", {}))
     habits_before[new] = habits_before.pop(old, None)

@@ -21,18 +21,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
-
-import tomli_w
 
 from habitd.errors import StateError, StoreWriteError, describe_toml_error
 from habitd.habits.state import State
 from habitd.habits.state_toml import RECOVERY, from_doc, to_doc
 from habitd.history import files
 from habitd.history.files import STATE_MAX_BYTES, Signature
-from habitd.limits import toml_loads
+from habitd.limits import TomlError, toml_loads
 
 KEEP_BACKUPS = 7
 STATE_FILE = "state.toml"
@@ -47,6 +44,8 @@ _DONE_LINE = r'^done = "([A-Za-z0-9+/=]*)"$'
 
 def dump_state(doc: dict[str, object]) -> str:
     """The state document as the text of the state file."""
+    import tomli_w  # a command that only reads never loads it
+
     return re.sub(_DONE_LINE, r"done = '\1'", tomli_w.dumps(doc), flags=re.MULTILINE)
 
 
@@ -88,7 +87,7 @@ class StateFile:
             return State(), None
         try:
             doc = toml_loads(text)
-        except tomllib.TOMLDecodeError as e:
+        except TomlError as e:
             raise StateError(f"{self.path}: not valid TOML: {describe_toml_error(e, text)}. {RECOVERY}") from None
         return from_doc(doc, str(self.path)), doc
 
