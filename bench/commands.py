@@ -1,8 +1,9 @@
 """The commands' start-up, two versions side by side: ``bench/run.py --against REV``.
 
-``done`` and ``status`` on the example config and ``export`` of ten years of
-history (13 habits), each version's run right after the floor's and the other
-version's, round after round, so that a busy machine slows all of them alike.
+``done`` and ``status`` on the example config (with the state file a running daemon
+leaves: ``run.with_bookkeeping``) and ``export`` of ten years of history (13 habits),
+each version's run right after the floor's and the other version's, round after
+round, so that a busy machine slows all of them alike.
 Both versions start the same way (``python -m habitd`` from their own source
 folder, byte-compiled first), so the figures differ only by their code. Each
 figure is given as wall time and as CPU time (user and system): on a machine
@@ -20,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from run import FLOOR, ROOT, make_config, make_history, run_time
+from run import FLOOR, ROOT, make_config, make_history, run_time, with_bookkeeping
 
 RUNS = 21  # whatever --quick says: fewer runs of a command say nothing on a busy machine
 
@@ -58,6 +59,7 @@ def command_times(folder: Path, versions: dict[str, list[str]], runs: int = RUNS
         out = folder / f"export-{v}.json"
         exporting = [*base, "--config", str(config), "--state-dir", str(full), "export", "--notes"]
         cases[f"{name}export"] = [*exporting, "-o", str(out)]
+        with_bookkeeping(mine)  # as beside a running daemon
         run_time(cases[f"{name}status"], env)  # each version's own state folder, made before timing
         run_time(cases[f"{name}export"], env)
     samples: dict[str, list[tuple[float, float]]] = {k: [] for k in ["floor", *cases]}

@@ -3,8 +3,9 @@
     python bench/instructions.py [--against REV]
 
 Counts the instructions (user space, by valgrind's callgrind) of the floor and of
-``done`` and ``status`` on the example config, each version started as
-``bench/commands.py`` starts them, and gives each as a ratio to the floor's. Wall
+``done`` and ``status`` on the example config (with the state file a running daemon
+leaves), each version started as ``bench/commands.py`` starts them, and gives each
+as a ratio to the floor's. Wall
 time is what users feel, and ``run.py`` measures it; on a shared machine its ratios
 move by a tenth between runs, where these stay within a few thousandths. What they
 leave out is the kernel's part: opening and reading files, and the durable writes
@@ -24,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from run import FLOOR, PY, ROOT
+from run import FLOOR, PY, ROOT, with_bookkeeping
 
 
 def count(cmd: list[str], env: dict[str, str]) -> int:
@@ -67,6 +68,7 @@ def main() -> int:
         example = str(ROOT / "config.example.toml")
         for name, path in versions.items():
             base = [*from_source(path), "--config", example, "--state-dir", str(folder / f"state-{name}")]
+            with_bookkeeping(folder / f"state-{name}")  # as beside a running daemon
             for _ in range(2):  # the state folder and its caches made, as they are after the first command
                 subprocess.run([*base, "status"], env=env, capture_output=True, check=True)
             status = count([*base, "status"], env)

@@ -169,6 +169,24 @@ def make_shared_history(config: Path, state_dir: Path, partner_dir: Path, years:
     return sum(map(len, mine.values()))
 
 
+def with_bookkeeping(state_dir: Path) -> None:
+    """The state file as a running daemon leaves it on the example config: today's reminders of
+    three habits shown and handled, and the day's count. Every command reads it."""
+    from habitd.habits.state import Reminder, State
+    from habitd.habits.state_toml import to_doc
+    from habitd.history.statefile import STATE_FILE, dump_state
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    state = State()
+    for habit in ("thanks", "daily-talk", "me-time"):
+        state.reminders[habit] = Reminder(handled=now)
+    state.sent_day, state.sent_count = now.date(), 3
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = state_dir / STATE_FILE
+    path.write_text(dump_state(to_doc(state)))
+    path.chmod(0o600)
+
+
 def run_time(cmd: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
@@ -196,6 +214,7 @@ def latency(folder: Path, repeats: int, years: int = 10) -> dict[str, object]:
     env = {**os.environ, "NO_COLOR": "1"}
     base = habitd_cmd()
     example = [*base, "--config", str(ROOT / "config.example.toml"), "--state-dir", str(folder / "example")]
+    with_bookkeeping(folder / "example")  # as beside a running daemon
     med = timed_runs({"done": [*example, "done", "thanks"], "status": [*example, "status"]}, repeats, env)
     config = make_config(folder, 50)
     today = datetime.now(UTC).date()

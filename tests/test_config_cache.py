@@ -1,4 +1,5 @@
-"""The config's parsed document is kept in the state folder, and never stands in for another text."""
+"""The parsed documents of the config and the state file are kept in the state folder, and never
+stand in for another text or another file's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from conftest import BASIC, Habitd
 
 from habitd.history.configfile import CONFIG_CACHE, _parsed, load_config
+from habitd.history.statefile import STATE_CACHE, STATE_FILE, StateFile
 
 DATED = """
 [settings]
@@ -116,8 +118,37 @@ def test_a_cached_document_tomllib_would_not_make_or_the_limits_refuse_is_parsed
 
 
 def test_a_document_too_large_to_read_back_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from habitd.history import configfile
+    from habitd.history import parsed
 
-    monkeypatch.setattr(configfile, "CONFIG_CACHE_MAX", len(BASIC))  # the kept text alone is as long
+    monkeypatch.setattr(parsed, "KEPT_MAX", len(BASIC))  # the kept text alone is as long
     assert _parsed(BASIC, str(tmp_path)) == tomllib.loads(BASIC)
     assert not (tmp_path / CONFIG_CACHE).exists()
+
+
+BOOKKEEPING = "version = 1\n\n[habits]\n\n[sent]\nday = 2026-12-03\ncount = 2\n"  # as the daemon leaves it
+
+
+def test_the_state_files_document_is_kept_and_a_changed_state_file_is_read_anew(tmp_path: Path) -> None:
+    (tmp_path / STATE_FILE).write_text(BOOKKEEPING)
+    tmp_path.chmod(0o700)
+    (tmp_path / STATE_FILE).chmod(0o600)
+    assert StateFile(tmp_path).read().sent_count == 2
+    kind, text, doc = marshal.loads((tmp_path / STATE_CACHE).read_bytes())
+    assert text == BOOKKEEPING and doc["sent"]["count"] == 2
+    doc["sent"]["count"] = 7  # what is kept is what is read, while the text is the same
+    (tmp_path / STATE_CACHE).write_bytes(marshal.dumps((kind, text, doc)))
+    assert StateFile(tmp_path).read().sent_count == 7
+    (tmp_path / STATE_FILE).write_text(BOOKKEEPING.replace("count = 2", "count = 3"))
+    assert StateFile(tmp_path).read().sent_count == 3
+
+
+def test_one_files_kept_document_never_stands_in_for_anothers(tmp_path: Path) -> None:
+    """A config.bin copied over state.bin (or the other way) holds the right text, the wrong kind."""
+    (tmp_path / STATE_FILE).write_text(BOOKKEEPING)
+    tmp_path.chmod(0o700)
+    (tmp_path / STATE_FILE).chmod(0o600)
+    _parsed(BOOKKEEPING, str(tmp_path))  # the same text kept as a config
+    config_kind, _text, doc = marshal.loads((tmp_path / CONFIG_CACHE).read_bytes())
+    doc["sent"]["count"] = 7
+    (tmp_path / STATE_CACHE).write_bytes(marshal.dumps((config_kind, BOOKKEEPING, doc)))
+    assert StateFile(tmp_path).read().sent_count == 2

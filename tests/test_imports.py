@@ -146,3 +146,14 @@ def test_commands_on_unchanged_files_parse_no_toml(tmp_path: Path) -> None:
     assert sorted(loaded & {"tomllib", "tomli_w"}) == []
     loaded = modules_after(state, ["done", "thanks"])
     assert "tomli_w" in loaded and "tomllib" not in loaded
+
+
+def test_status_beside_the_daemons_bookkeeping_parses_no_toml_once_it_is_kept(tmp_path: Path) -> None:
+    """The daemon keeps its reminders in state.toml, which every command reads: its document is
+    kept too (state.bin), so `status` loads no TOML library while the daemon runs either."""
+    state = tmp_path / "state"
+    modules_after(state, ["status"])
+    (state / "state.toml").write_text("version = 1\n\n[habits]\n\n[sent]\nday = 2026-12-03\ncount = 2\n")
+    (state / "state.toml").chmod(0o600)
+    assert "tomllib" in modules_after(state, ["status"])  # read anew once
+    assert "tomllib" not in modules_after(state, ["status"])

@@ -1,29 +1,22 @@
 """Reading the config: this machine's file, the shared habits, and what the history needs of a
 config that may not parse (where the shared folder is, whose device this is).
 
-The file is parsed once, and its TOML document is kept in ``config.bin`` in the state folder
-with the text it came from: a command that finds the same text there takes the document from
-it instead of parsing the text again (parsing is about a tenth of a command's time). What only
-a config that shares a folder needs (moving a layout of before, the shared habit files) is
-imported only for one: every command reads the config.
+The file is parsed once: its TOML document is kept in ``config.bin`` in the state folder
+(``parsed``). What only a config that shares a folder needs (moving a layout of before, the
+shared habit files) is imported only for one: every command reads the config.
 """
 
 from __future__ import annotations
 
-import contextlib
-import marshal
 import os
-import sys
 from typing import Any
 
 from habitd.errors import HabitdError
 from habitd.habits.config import Config, parse_config
-from habitd.history import files
-from habitd.history.cache import plain, unplain
+from habitd.history import parsed
 from habitd.history.eventlog import NOT_THERE, SharedFolderMissing
 from habitd.history.files import read_config_text
 from habitd.history.identity import device_name
-from habitd.limits import toml_loads, toml_within
 from habitd.records import Record
 
 
@@ -40,8 +33,6 @@ def sharing_settings(path: str) -> tuple[str | None, str] | None:
 
 
 CONFIG_CACHE = "config.bin"  # the config's document, with the text it was parsed from
-_CACHE_OF = ("habitd config 2", sys.version)  # what parsed it: another Python may parse otherwise
-CONFIG_CACHE_MAX = 4 * files.CONFIG_MAX_BYTES  # a config with more dates and times than that is parsed each time
 
 
 def _parsed(text: str, state_dir: str | None = None, keep: bool = True) -> dict[str, Any] | None:
@@ -50,36 +41,11 @@ def _parsed(text: str, state_dir: str | None = None, keep: bool = True) -> dict[
     With ``state_dir`` (when it exists) the document of the same text parsed before is taken
     from ``config.bin`` there, and (``keep``) a text parsed anew is kept there for the next.
     """
-    cache = os.path.join(state_dir, CONFIG_CACHE) if state_dir and os.path.isdir(state_dir) else None
-    doc = _cached(cache, text) if cache else None
-    if doc is not None:
-        return doc
+    kept = os.path.join(state_dir, CONFIG_CACHE) if state_dir and os.path.isdir(state_dir) else None
     try:
-        doc = toml_loads(text)
+        return parsed.loads(text, kept, "habitd config 2", keep)
     except (HabitdError, ValueError):
         return None
-    if cache and keep:
-        data = marshal.dumps((_CACHE_OF, text, plain(doc)))  # dates and times as the history cache keeps them
-        with contextlib.suppress(HabitdError):  # not kept: parsed again next time
-            if len(data) <= CONFIG_CACHE_MAX:
-                files.atomic_write(cache, data, durable=False)
-    return doc
-
-
-def _cached(cache: str, text: str) -> dict[str, Any] | None:
-    """The document ``config.bin`` holds for ``text``; None when it holds another text, cannot be read,
-    or holds what tomllib does not make or the limits refuse (it is checked as the text would be)."""
-    try:
-        data = files.read_bytes(cache, CONFIG_CACHE_MAX, follow_symlink=False)
-        if not data:
-            return None
-        of, kept, doc = marshal.loads(data)
-        if of != _CACHE_OF or kept != text or not isinstance(doc, dict):
-            return None
-        doc = unplain(doc)
-    except (OSError, ValueError, EOFError, TypeError, LookupError):
-        return None
-    return doc if toml_within(doc) else None
 
 
 def _sharing(doc: dict[str, Any] | None) -> tuple[str | None, str] | None:

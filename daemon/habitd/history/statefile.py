@@ -27,12 +27,13 @@ from datetime import UTC, datetime
 from habitd.errors import StateError, StoreWriteError, describe_toml_error
 from habitd.habits.state import State
 from habitd.habits.state_toml import RECOVERY, from_doc, to_doc
-from habitd.history import files
+from habitd.history import files, parsed
 from habitd.history.files import STATE_MAX_BYTES, Signature
-from habitd.limits import TomlError, toml_loads
+from habitd.limits import TomlError
 
 KEEP_BACKUPS = 7
 STATE_FILE = "state.toml"
+STATE_CACHE = "state.bin"  # its document, with the text it was parsed from (``parsed``)
 LOCK_FILE = "state.lock"
 
 # A day mask as a TOML literal string: tomllib reads a basic string ("...") one character
@@ -86,7 +87,7 @@ class StateFile:
         if not text.strip():
             return State(), None
         try:
-            doc = toml_loads(text)
+            doc = parsed.loads(text, os.path.join(self.dir, STATE_CACHE), "habitd state 1")
         except TomlError as e:
             raise StateError(f"{self.path}: not valid TOML: {describe_toml_error(e, text)}. {RECOVERY}") from None
         return from_doc(doc, str(self.path)), doc
