@@ -5,7 +5,8 @@ only this machine's own bookkeeping in it (the daemon's reminders); a state file
 of the release before also holds the history, which the store moves into the log
 on first use. Changes happen under an exclusive ``flock`` on ``state.lock`` held
 across read-modify-write, shared by every habitd process (the daemon included),
-and a change is saved only when it changed something.
+and a change is saved only when it changed something. Its parsed document is
+kept in ``state.bin`` (``parsed``), so the same text is not parsed again.
 
 Before the file is replaced, its current version is hard-linked into
 ``backups/state-DAY.toml`` (DAY = the day it was written), so the backups hold
