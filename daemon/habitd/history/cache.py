@@ -6,6 +6,7 @@ deleted at any time; it only spares parsing the event log's TOML again.
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import time as dt_time
@@ -82,10 +83,15 @@ def unpack_event(t: tuple[Any, ...], stamp: Callable[[Any], Stamp] = Stamp._make
     )  # fmt: skip
 
 
-def pack_notes(notes: list[Note]) -> list[Any]:
+def pack_notes(notes: list[Note]) -> tuple[bytes, tuple[str, ...]] | list[Any]:
+    """A habit's notes as one marshal blob with the names of their writers (decoded only when
+    the notes are looked at: reading a cache then costs a copy of the bytes); [] for none."""
     if isinstance(notes, LazyNotes) and notes.unread() is not None:
         return notes.unread() or []
-    return [(n.day.toordinal(), pack_at(n.at), n.text, n.nth, plain(dict(n.extra)), n.by) for n in notes]
+    if not notes:
+        return []
+    rows = [(n.day.toordinal(), pack_at(n.at), n.text, n.nth, plain(dict(n.extra)), n.by) for n in notes]
+    return marshal.dumps(rows), tuple(sorted({n.by for n in notes if n.by}))
 
 
 def pack_people(log: HabitLog) -> tuple[Any, ...] | None:
@@ -131,9 +137,10 @@ def mapping(packed: dict[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(unplain(packed)) if packed else NO_EXTRA
 
 
-def unpack_notes(packed: list[Any]) -> list[Note]:
+def unpack_notes(packed: tuple[bytes, tuple[str, ...]]) -> list[Note]:
     day = date.fromordinal
-    return [Note(day(d), unpack_at(at), text, nth, mapping(x), by) for d, at, text, nth, x, by in packed]
+    rows = marshal.loads(packed[0])
+    return [Note(day(d), unpack_at(at), text, nth, mapping(x), by) for d, at, text, nth, x, by in rows]
 
 
 class LazyNotes(list[Note]):
@@ -146,7 +153,7 @@ class LazyNotes(list[Note]):
 
     __slots__ = ("_packed",)
 
-    def __init__(self, packed: list[Any] | None) -> None:
+    def __init__(self, packed: tuple[bytes, tuple[str, ...]] | None) -> None:
         super().__init__()
         self._packed = packed
 
@@ -158,10 +165,10 @@ class LazyNotes(list[Note]):
     def authors(self) -> set[str]:
         """The names of who wrote these notes (none for a note without one), without decoding them."""
         if self._packed is not None:
-            return {packed[5] for packed in self._packed if packed[5]}
+            return set(self._packed[1])
         return {n.by for n in list.__iter__(self) if n.by}
 
-    def unread(self) -> list[Any] | None:
+    def unread(self) -> tuple[bytes, tuple[str, ...]] | None:
         """The packed notes while none was looked at, else None."""
         return self._packed
 

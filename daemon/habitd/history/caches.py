@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 
 CACHE_FILE = "cache.bin"  # the derived history
 EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
-CACHE_VERSION = 5  # 3: who did what (people, mixed days, the names of notes and skips); 4: file signatures;
-# 5: event ids read up to 19 digits (a file parsed before may hold events left out then)
+CACHE_VERSION = 6  # 3: who did what (people, mixed days, the names of notes and skips); 4: file signatures;
+# 5: event ids read up to 19 digits (a file parsed before may hold events left out then); 6: a habit's
+# notes as one blob, decoded when they are looked at
 
 # reads the log (and this machine's private notes): the files known already, only some months
 ReadLog = Callable[[dict[str, Parsed] | None, set[str] | None], LogRead]
