@@ -291,3 +291,27 @@ def test_who_wrote_the_notes_is_known_without_decoding_them() -> None:
     state.log("thanks").notes = lazy
     assert everyone(state) == {"Sam", "Alex"} and lazy.unread() is not None
     assert lazy == notes and lazy.authors() == {"Sam", "Alex"}  # decoded: the same names
+
+
+@pytest.mark.parametrize("blob", [b"", b"garbage", b"\xe9" * 8])
+def test_a_damaged_notes_blob_in_the_cache_is_a_clean_error_saying_what_to_delete(habitd: Habitd, blob: bytes) -> None:
+    """A habit's notes are decoded from the cache only when looked at, long after the cache was
+    read: a damaged blob then ends the command with a message naming the cache, never "aborted"
+    (what Click makes of an EOFError) nor an internal error."""
+    import marshal
+
+    habitd("done", "thanks", "--note", "soup")
+    cache = habitd.state_dir / "cache.bin"
+    value = list(marshal.loads(cache.read_bytes()))
+    habits = value[-1][0]
+    row = list(habits["thanks"])
+    row[2] = (blob, row[2][1])  # the names of the notes' writers are kept beside it
+    habits["thanks"] = tuple(row)
+    cache.write_bytes(marshal.dumps(tuple(value)))
+    where = ["--config", str(habitd.config), "--state-dir", str(habitd.state_dir)]
+    run = subprocess.run([sys.executable, "-m", "habitd", *where, "export", "--notes"], capture_output=True, text=True)
+    assert run.returncode == 3, run.stderr
+    assert "cache.bin" in run.stderr and "delete" in run.stderr and "Traceback" not in run.stderr
+    (cache).unlink()  # as the message says: the history is derived again, the note is there
+    run = subprocess.run([sys.executable, "-m", "habitd", *where, "export", "--notes"], capture_output=True, text=True)
+    assert run.returncode == 0 and "soup" in run.stdout

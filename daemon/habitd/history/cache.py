@@ -14,6 +14,7 @@ from datetime import timezone as dt_timezone
 from types import MappingProxyType
 from typing import Any
 
+from habitd.errors import StateError
 from habitd.habits.state import NO_EXTRA, HabitLog, Note, Pause, PromptDeck, Skip, State
 from habitd.history.events import Event
 from habitd.history.hlc import Stamp
@@ -138,9 +139,20 @@ def mapping(packed: dict[str, Any]) -> Mapping[str, Any]:
 
 
 def unpack_notes(packed: tuple[bytes, tuple[str, ...]]) -> list[Note]:
+    """The notes of a blob ``pack_notes`` made; StateError naming the cache when it is damaged
+    (decoded only now, long after the cache was read, the history cannot be derived again here)."""
     day = date.fromordinal
-    rows = marshal.loads(packed[0])
-    return [Note(day(d), unpack_at(at), text, nth, mapping(x), by) for d, at, text, nth, x, by in rows]
+    try:
+        rows = marshal.loads(packed[0])
+        return [Note(day(d), unpack_at(at), text, nth, mapping(x), by) for d, at, text, nth, x, by in rows]
+    except (EOFError, ValueError, TypeError, LookupError, OverflowError) as e:
+        raise StateError(
+            f"a habit's notes in the history cache ({CACHE_NAME} in the state folder) cannot be read ({e});"
+            f" delete {CACHE_NAME}: habitd derives the history again from its log, and nothing is lost"
+        ) from None
+
+
+CACHE_NAME = "cache.bin"  # where packed notes are kept (``caches.CACHE_FILE``)
 
 
 class LazyNotes(list[Note]):
