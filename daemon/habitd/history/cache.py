@@ -19,6 +19,7 @@ from habitd.habits.state import NO_EXTRA, HabitLog, Note, Pause, PromptDeck, Ski
 from habitd.history.events import Event
 from habitd.history.hlc import Stamp
 
+CACHE_NAME = "cache.bin"  # the file of the history cache in the state folder (``caches.CACHE_FILE``)
 _ZONES: dict[int, tzinfo] = {}  # UTC offsets seen, in seconds: one tzinfo each
 
 def plain(value: Any) -> Any:
@@ -150,9 +151,6 @@ def unpack_notes(packed: tuple[bytes, tuple[str, ...]]) -> list[Note]:
             f"a habit's notes in the history cache ({CACHE_NAME} in the state folder) cannot be read ({e});"
             f" delete {CACHE_NAME}: habitd derives the history again from its log, and nothing is lost"
         ) from None
-
-
-CACHE_NAME = "cache.bin"  # where packed notes are kept (``caches.CACHE_FILE``)
 
 
 class LazyNotes(list[Note]):
