@@ -143,7 +143,7 @@ def test_the_state_files_document_is_kept_and_a_changed_state_file_is_read_anew(
 
 
 def test_one_files_kept_document_never_stands_in_for_anothers(tmp_path: Path) -> None:
-    """A config.bin copied over state.bin (or the other way) holds the right text, the wrong kind."""
+    """A config.bin copied over state.bin holds the right text but the wrong kind: it is not taken."""
     (tmp_path / STATE_FILE).write_text(BOOKKEEPING)
     tmp_path.chmod(0o700)
     (tmp_path / STATE_FILE).chmod(0o600)
