@@ -41,6 +41,9 @@ on = ["mon", "wed", "fri"]
 at = "19:00"
 """
 
+# state.toml as the daemon leaves it: its reminder bookkeeping, no history
+BOOKKEEPING = "version = 1\n\n[habits]\n\n[sent]\nday = 2026-12-03\ncount = 2\n"
+
 
 @dataclass
 class Habitd:

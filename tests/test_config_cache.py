@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import BASIC, Habitd
+from conftest import BASIC, BOOKKEEPING, Habitd
 
 from habitd.history.configfile import CONFIG_CACHE, _parsed, load_config
 from habitd.history.statefile import STATE_CACHE, STATE_FILE, StateFile
@@ -123,9 +123,6 @@ def test_a_document_too_large_to_read_back_is_not_kept(tmp_path: Path, monkeypat
     monkeypatch.setattr(parsed, "KEPT_MAX", len(BASIC))  # the kept text alone is as long
     assert _parsed(BASIC, str(tmp_path)) == tomllib.loads(BASIC)
     assert not (tmp_path / CONFIG_CACHE).exists()
-
-
-BOOKKEEPING = "version = 1\n\n[habits]\n\n[sent]\nday = 2026-12-03\ncount = 2\n"  # as the daemon leaves it
 
 
 def test_the_state_files_document_is_kept_and_a_changed_state_file_is_read_anew(tmp_path: Path) -> None:

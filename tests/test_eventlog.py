@@ -308,10 +308,9 @@ def test_a_damaged_notes_blob_in_the_cache_is_a_clean_error_saying_what_to_delet
     row[2] = (blob, row[2][1])  # the names of the notes' writers are kept beside it
     habits["thanks"] = tuple(row)
     cache.write_bytes(marshal.dumps(tuple(value)))
-    where = ["--config", str(habitd.config), "--state-dir", str(habitd.state_dir)]
-    run = subprocess.run([sys.executable, "-m", "habitd", *where, "export", "--notes"], capture_output=True, text=True)
-    assert run.returncode == 3, run.stderr
+    run = habitd("export", "--notes")
+    assert run.exit_code == 3, run.stderr
     assert "cache.bin" in run.stderr and "delete" in run.stderr and "Traceback" not in run.stderr
-    (cache).unlink()  # as the message says: the history is derived again, the note is there
-    run = subprocess.run([sys.executable, "-m", "habitd", *where, "export", "--notes"], capture_output=True, text=True)
-    assert run.returncode == 0 and "soup" in run.stdout
+    cache.unlink()  # as the message says: the history is derived again, the note is there
+    run = habitd("export", "--notes")
+    assert run.exit_code == 0 and "soup" in run.stdout

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import BOOKKEEPING, ROOT
 
 RUN = (
     "import json, sys\n"
@@ -153,7 +153,7 @@ def test_status_beside_the_daemons_bookkeeping_parses_no_toml_once_it_is_kept(tm
     kept too (state.bin), so `status` loads no TOML library while the daemon runs either."""
     state = tmp_path / "state"
     modules_after(state, ["status"])
-    (state / "state.toml").write_text("version = 1\n\n[habits]\n\n[sent]\nday = 2026-12-03\ncount = 2\n")
+    (state / "state.toml").write_text(BOOKKEEPING)
     (state / "state.toml").chmod(0o600)
     assert "tomllib" in modules_after(state, ["status"])  # read anew once
     assert "tomllib" not in modules_after(state, ["status"])

@@ -19,7 +19,7 @@ from habitd.habits.state import NO_EXTRA, HabitLog, Note, Pause, PromptDeck, Ski
 from habitd.history.events import Event
 from habitd.history.hlc import Stamp
 
-CACHE_NAME = "cache.bin"  # the file of the history cache in the state folder (``caches.CACHE_FILE``)
+CACHE_FILE = "cache.bin"  # the derived history, in the state folder (written by ``caches``)
 _ZONES: dict[int, tzinfo] = {}  # UTC offsets seen, in seconds: one tzinfo each
 
 def plain(value: Any) -> Any:
@@ -148,8 +148,8 @@ def unpack_notes(packed: tuple[bytes, tuple[str, ...]]) -> list[Note]:
         return [Note(day(d), unpack_at(at), text, nth, mapping(x), by) for d, at, text, nth, x, by in rows]
     except (EOFError, ValueError, TypeError, LookupError, OverflowError) as e:
         raise StateError(
-            f"a habit's notes in the history cache ({CACHE_NAME} in the state folder) cannot be read ({e});"
-            f" delete {CACHE_NAME}: habitd derives the history again from its log, and nothing is lost"
+            f"a habit's notes in the history cache ({CACHE_FILE} in the state folder) cannot be read ({e});"
+            f" delete {CACHE_FILE}: habitd derives the history again from its log, and nothing is lost"
         ) from None
 
 

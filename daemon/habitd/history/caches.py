@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from habitd.errors import HabitdError
 from habitd.habits.state import PromptDeck, State
 from habitd.history import files
-from habitd.history.cache import CACHE_NAME, LazyNotes, pack_event, pack_history, unpack_event, unpack_history
+from habitd.history.cache import CACHE_FILE, LazyNotes, pack_event, pack_history, unpack_event, unpack_history
 from habitd.history.cache_texts import Texts
 from habitd.history.eventlog import LogRead, Parsed, Written
 from habitd.history.events import Event, merge
@@ -37,7 +37,6 @@ from habitd.records import Record
 if TYPE_CHECKING:
     from habitd.history.derive import Ids
 
-CACHE_FILE = CACHE_NAME  # the derived history
 EVENTS_CACHE_FILE = "events.bin"  # every log file's events, to rebuild without parsing what did not change
 CACHE_VERSION = 6  # 3: who did what (people, mixed days, the names of notes and skips); 4: file signatures;
 # 5: event ids read up to 19 digits (a file parsed before may hold events left out then); 6: a habit's

@@ -17,6 +17,7 @@ from habitd.history import parsed
 from habitd.history.eventlog import NOT_THERE, SharedFolderMissing
 from habitd.history.files import read_config_text
 from habitd.history.identity import device_name
+from habitd.limits import TomlError
 from habitd.records import Record
 
 
@@ -44,7 +45,7 @@ def _parsed(text: str, state_dir: str | None = None, keep: bool = True) -> dict[
     kept = os.path.join(state_dir, CONFIG_CACHE) if state_dir and os.path.isdir(state_dir) else None
     try:
         return parsed.loads(text, kept, "habitd config 2", keep)
-    except (HabitdError, ValueError):
+    except TomlError:
         return None
 
 
