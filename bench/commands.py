@@ -4,9 +4,9 @@
 leaves: ``run.with_bookkeeping``) and ``export`` of ten years of history (13 habits),
 each version's run right after the floor's and the other version's, round after
 round, so that a busy machine slows all of them alike.
-Both versions start the same way (``python -m habitd`` from their own source
-folder, byte-compiled first), so the figures differ only by their code. Each
-figure is given as wall time and as CPU time (user and system): on a machine
+Both versions start the same way (the console script pip writes, on a venv like
+the one pipx makes: ``run.installed``), so the figures differ only by their
+code. Each figure is given as wall time and as CPU time (user and system): on a machine
 busy with other work, waiting for a core adds to the first only.
 """
 
@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from run import FLOOR, ROOT, make_config, make_history, run_time, with_bookkeeping
+from run import ROOT, floor_cmd, make_config, make_history, run_time, with_bookkeeping
 
 RUNS = 21  # whatever --quick says: fewer runs of a command say nothing on a busy machine
 
@@ -63,9 +63,10 @@ def command_times(folder: Path, versions: dict[str, list[str]], runs: int = RUNS
         run_time(cases[f"{name}status"], env)  # each version's own state folder, made before timing
         run_time(cases[f"{name}export"], env)
     samples: dict[str, list[tuple[float, float]]] = {k: [] for k in ["floor", *cases]}
+    floor_run = floor_cmd()
     for _ in range(runs):
         for key, cmd in cases.items():
-            samples["floor"].append(timed(FLOOR, env))
+            samples["floor"].append(timed(floor_run, env))
             samples[key].append(timed(cmd, env))
             if key.endswith("done"):  # the next run records a completion again
                 subprocess.run([*cmd[: cmd.index("done")], "undo", "thanks"], env=env, capture_output=True)

@@ -4,7 +4,7 @@
 
 Counts the instructions (user space, by valgrind's callgrind) of the floor and of
 ``done`` and ``status`` on the example config (with the state file a running daemon
-leaves), each version started as ``bench/commands.py`` starts them, and gives each
+leaves), each version started as a user starts it (``run.installed``), and gives each
 as a ratio to the floor's. Wall
 time is what users feel, and ``run.py`` measures it; on a shared machine its ratios
 move by a tenth between runs, where these stay within a few thousandths. What they
@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from run import FLOOR, PY, ROOT, with_bookkeeping
+from run import PY, ROOT, floor_cmd, installed, with_bookkeeping
 
 
 def count(cmd: list[str], env: dict[str, str]) -> int:
@@ -38,11 +38,6 @@ def count(cmd: list[str], env: dict[str, str]) -> int:
     if found is None:
         raise SystemExit(f"valgrind said no count:\n{run.stderr[-2000:]}")
     return int(found[1])
-
-
-def from_source(path: Path) -> list[str]:
-    return [PY, "-P", "-c", f"import sys; sys.path.insert(0, {str(path)!r}); import runpy; "
-                            "runpy.run_module('habitd', run_name='__main__')"]  # fmt: skip
 
 
 def main() -> int:
@@ -63,11 +58,11 @@ def main() -> int:
             subprocess.run(["tar", "-x", "-C", str(folder / "old")], input=archive.stdout, check=True)
             versions = {args.against: folder / "old" / "daemon", **versions}
         subprocess.run([PY, "-m", "compileall", "-q", *map(str, versions.values())], check=True)
-        floor = count(FLOOR, env)
+        floor = count(floor_cmd(), env)
         print(f"floor: {floor / 1e6:.1f} million instructions")
         example = str(ROOT / "config.example.toml")
         for name, path in versions.items():
-            base = [*from_source(path), "--config", example, "--state-dir", str(folder / f"state-{name}")]
+            base = [*installed(path), "--config", example, "--state-dir", str(folder / f"state-{name}")]
             with_bookkeeping(folder / f"state-{name}")  # as beside a running daemon
             for _ in range(2):  # the state folder and its caches made, as they are after the first command
                 subprocess.run([*base, "status"], env=env, capture_output=True, check=True)

@@ -13,6 +13,7 @@ two versions instead, run for run and minute for minute.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
@@ -25,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Callable
@@ -37,13 +39,56 @@ sys.path.insert(0, str(ROOT))
 from habitd.history.statefile import StateFile  # noqa: E402
 
 PY = sys.executable
-FLOOR = [PY, "-c", "import click, tomllib, tomli_w"]
 CATALOG = (ROOT / "config.example.toml").read_text()
+_USER_VENV: list[Path] = []  # made once a run: user_python()
+_SCRIPTS: dict[Path, str] = {}  # installed(): a console script for each source folder
+
+
+def user_python() -> str:
+    """The Python of a venv like the one pipx makes for habitd: the floor and habitd run on it.
+
+    This checkout's venv holds the test tools too, and some install ``.pth`` files that run code
+    at every start of its Python: urllib3-future's (through caldav) costs 45 million
+    instructions, a quarter of the floor, which made every ratio to the floor look better than
+    what a user sees. The venv made here names this venv's site-packages in a ``.pth`` file of
+    its own, so the same packages import, but Python runs the ``.pth`` files of a site folder
+    only, never those of a folder one of them names.
+    """
+    if not _USER_VENV:
+        home = Path(tempfile.mkdtemp(prefix="habitd-bench-venv-"))
+        atexit.register(shutil.rmtree, home, ignore_errors=True)
+        subprocess.run([PY, "-m", "venv", "--without-pip", str(home)], check=True)
+        python = home / "bin" / "python"
+        where = "import sysconfig; print(sysconfig.get_path('purelib'))"
+        site = subprocess.run([python, "-c", where], check=True, capture_output=True, text=True).stdout.strip()
+        ours = dict.fromkeys([sysconfig.get_path("purelib"), sysconfig.get_path("platlib")])
+        Path(site, "packages.pth").write_text("".join(f"{folder}\n" for folder in ours))
+        _USER_VENV.append(python)
+    return str(_USER_VENV[0])
+
+
+def floor_cmd() -> list[str]:
+    """The floor every command is measured against: Python starting with habitd's libraries."""
+    return [user_python(), "-c", "import click, tomllib, tomli_w"]
+
+
+def installed(source: Path = ROOT / "daemon") -> list[str]:
+    """``habitd`` as a user starts it: the console script pip writes, on the user venv's Python,
+    running the code in ``source`` (a folder holding the package ``habitd``)."""
+    if source not in _SCRIPTS:
+        python = user_python()
+        script = Path(python).parent / f"habitd-{len(_SCRIPTS)}"
+        script.write_text(
+            f"#!{python}\nimport sys\nsys.path.insert(0, {str(source)!r})\nfrom habitd.cli.app import main\n"
+            "if __name__ == '__main__':\n    sys.exit(main())\n"
+        )
+        script.chmod(0o755)
+        _SCRIPTS[source] = str(script)
+    return [_SCRIPTS[source]]
 
 
 def habitd_cmd() -> list[str]:
-    script = Path(PY).parent / "habitd"
-    return [str(script)] if script.exists() else [PY, "-m", "habitd"]
+    return installed()
 
 
 # Where the reminders fall against quiet hours, for the daemon's figures: kept off them, held by
@@ -199,9 +244,10 @@ def timed_runs(cases: dict[str, list[str]], repeats: int, env: dict[str, str]) -
     A ``done`` case is followed by an untimed ``undo``, so that every timed run records a completion.
     """
     samples: dict[str, list[float]] = {k: [] for k in [*cases, "floor"]}
+    floor = floor_cmd()
     for _ in range(repeats):
         for key, cmd in cases.items():
-            samples["floor"].append(run_time(FLOOR, env))
+            samples["floor"].append(run_time(floor, env))
             samples[key].append(run_time(cmd, env))
             if "done" in cmd:
                 undo = [*cmd[: cmd.index("done")], "undo", cmd[cmd.index("done") + 1]]
@@ -717,8 +763,10 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
     # daemon/ since the source folder became daemon/habitd; before that it was `daemon` itself.
     path, package = (old / "daemon", "habitd") if (old / "daemon" / "habitd").is_dir() else (old, "daemon")
     def from_source(path: Path, package: str) -> list[str]:
-        return [PY, "-P", "-c", f"import sys; sys.path.insert(0, {str(path)!r}); import runpy; "
-                                f"runpy.run_module({package!r}, run_name='__main__')"]  # fmt: skip
+        if package == "habitd":
+            return installed(path)
+        return [user_python(), "-P", "-c", f"import sys; sys.path.insert(0, {str(path)!r}); import runpy; "
+                                           f"runpy.run_module({package!r}, run_name='__main__')"]  # fmt: skip
 
     versions = {rev: from_source(path, package), "this": habitd_cmd()}
     results: dict[str, object] = {"machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -726,9 +774,8 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
     from commands import command_times
     from partner import write_cost  # both daemons on one shared folder: each write reaches both at once
 
-    # The commands: both versions started alike, from their source folders
-    launchers = {f"{rev}:": versions[rev], "this:": from_source(ROOT / "daemon", "habitd")}
-    results.update(command_times(folder, launchers))
+    # The commands: both versions started alike, by the console script on the user venv's Python
+    results.update(command_times(folder, {f"{name}:": base for name, base in versions.items()}))
     results["load_average"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     results.update(
         write_cost(folder, {f"{name}:": base for name, base in versions.items()}, 10, 10 if repeats < 5 else 40)
