@@ -52,8 +52,8 @@ def main() -> int:
         folder = Path(tmp)
         versions = {"this": ROOT / "daemon"}
         if args.against:
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against, "daemon"], check=True,
-                                     capture_output=True)  # fmt: skip
+            wanted = [args.against, "daemon", "pyproject.toml"]  # pyproject.toml names the console script's function
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", *wanted], check=True, capture_output=True)
             (folder / "old").mkdir()
             subprocess.run(["tar", "-x", "-C", str(folder / "old")], input=archive.stdout, check=True)
             versions = {args.against: folder / "old" / "daemon", **versions}

@@ -29,6 +29,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -74,13 +75,16 @@ def floor_cmd() -> list[str]:
 
 def installed(source: Path = ROOT / "daemon") -> list[str]:
     """``habitd`` as a user starts it: the console script pip writes, on the user venv's Python,
-    running the code in ``source`` (a folder holding the package ``habitd``)."""
+    running the code in ``source`` (a folder holding the package ``habitd``, beside the
+    ``pyproject.toml`` that names the script's function)."""
     if source not in _SCRIPTS:
         python = user_python()
         script = Path(python).parent / f"habitd-{len(_SCRIPTS)}"
+        entry = tomllib.loads((source.parent / "pyproject.toml").read_text())["project"]["scripts"]["habitd"]
+        module, function = entry.split(":")
         script.write_text(
-            f"#!{python}\nimport sys\nsys.path.insert(0, {str(source)!r})\nfrom habitd.cli.app import main\n"
-            "if __name__ == '__main__':\n    sys.exit(main())\n"
+            f"#!{python}\nimport sys\nsys.path.insert(0, {str(source)!r})\nfrom {module} import {function}\n"
+            f"if __name__ == '__main__':\n    sys.exit({function}())\n"
         )
         script.chmod(0o755)
         _SCRIPTS[source] = str(script)
@@ -755,7 +759,8 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
     1,000 habits: CPU per partner write, start-up, stop and fire delay."""
     old = folder / "old"
     old.mkdir()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "daemon"], check=True, capture_output=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "daemon", "pyproject.toml"], check=True,
+                             capture_output=True)  # fmt: skip
     subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
     subprocess.run([PY, "-m", "compileall", "-q", str(old / "daemon"), str(ROOT / "daemon")], check=True)
     env = {**os.environ, "HABITD_NOTIFIER": "notify-send"}

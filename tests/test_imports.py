@@ -157,3 +157,27 @@ def test_status_beside_the_daemons_bookkeeping_parses_no_toml_once_it_is_kept(tm
     (state / "state.toml").chmod(0o600)
     assert "tomllib" in modules_after(state, ["status"])  # read anew once
     assert "tomllib" not in modules_after(state, ["status"])
+
+
+def test_commands_leave_nothing_for_pythons_exit_so_the_script_ends_them_at_once(tmp_path: Path) -> None:
+    """The console script skips Python's teardown only when nothing waits for the end: a command
+    that registered an ``atexit`` function (logging does, on import) or left a thread running
+    would still be correct, but pay the teardown again (``cli.output.leave``)."""
+    code = (
+        "import atexit, sys\n"
+        "before = atexit._ncallbacks()\n"  # `make coverage` registers one of its own
+        "from habitd.cli.app import main\n"
+        "where = ['--config', sys.argv[1], '--state-dir', sys.argv[2]]\n"
+        "for cmd in (['done', 'thanks'], ['status'], ['next'], ['history', 'thanks'], ['today'], ['check'],\n"
+        "            ['grid'], ['stats'], ['report'], ['export', '-o', sys.argv[3]], ['undo', 'thanks']):\n"
+        "    sys.argv = ['habitd', *where, *cmd]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as e:\n"
+        "        assert not e.code, (cmd, e.code)\n"
+        "threads = sys.modules.get('threading')\n"
+        "print(atexit._ncallbacks() - before, threads.active_count() if threads else 1)\n"
+    )
+    config, state, export = str(ROOT / "config.example.toml"), str(tmp_path / "state"), str(tmp_path / "out.json")
+    out = subprocess.run([sys.executable, "-c", code, config, state, export], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.split()[-2:] == ["0", "1"], out.stdout[-2000:] + out.stderr

@@ -29,7 +29,7 @@ def test_the_wheel_holds_the_habitd_package_only(wheel: Path) -> None:
     assert {"habitd/__main__.py", "habitd/config.example.toml", "habitd/habitd.service"} <= set(names)
     assert "habitd/history/store.py" in names and not any(n.startswith("habitd/tests") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "habitd = habitd.cli.app:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "habitd = habitd.cli.app:script" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_habitd_and_python_daemon_work_side_by_side(wheel: Path, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """``python -m habitd``: the command line, as the ``habitd`` script runs it."""
 
-from habitd.cli.app import main
+from habitd.cli.app import script
 
-main()
+script()

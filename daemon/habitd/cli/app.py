@@ -16,13 +16,13 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
 
 from habitd import __version__, paths
 from habitd.cli.context import App, Group, decoded
-from habitd.cli.output import drop_stdout, fail, forgiving_output
+from habitd.cli.output import drop_stdout, fail, forgiving_output, leave
 from habitd.errors import EXIT_RUNTIME, HabitdError
 
 if TYPE_CHECKING:
@@ -259,8 +259,18 @@ def _output_failed(e: BaseException) -> bool:
     return False
 
 
+def script() -> NoReturn:
+    """The ``habitd`` console script: ``main``, and then the process ends at once (``leave``)."""
+    try:
+        main()
+    except SystemExit as e:
+        leave(e.code)
+    leave(0)
+
+
 def main() -> None:
-    """The ``habitd`` console script: the group, with a bug said in one line instead of a traceback.
+    """The command line: the group, with a bug said in one line instead of a traceback; it ends in
+    ``SystemExit``, as Click's commands do.
 
     A command lives for a fraction of a second and leaves next to no reference cycles, so the
     cyclic garbage collector is off: its passes over the objects of the modules a command

@@ -81,6 +81,31 @@ def forgiving_output() -> None:
             reconfigure(errors="replace")
 
 
+def leave(code: str | int | None) -> NoReturn:
+    """End the process with exit status ``code`` (as ``sys.exit`` takes it), skipping Python's
+    teardown when nothing needs it.
+
+    The teardown frees the objects of every module one by one, which is a tenth of ``status``:
+    time the shell waits for. A command needs none of it. By the time it ends, its files are
+    written through file descriptors and closed (``history.files``), and stdout and stderr are
+    flushed here. Python's usual exit is kept for work waiting for the end: an ``atexit`` function
+    (logging's, coverage's), another thread (the daemon's), a status that is not a number, or a
+    stream that cannot be flushed (Python then says so, as it always has).
+    """
+    import atexit
+
+    code = 0 if code is None else code
+    threads = sys.modules.get("threading")
+    if not isinstance(code, int) or atexit._ncallbacks() or (threads is not None and threads.active_count() > 1):
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        sys.exit(code)
+    os._exit(code)
+
+
 def drop_stdout() -> None:
     """Send what is left for stdout to /dev/null: it cannot be written (a full disk, a device gone)."""
     with contextlib.suppress(Exception):
