@@ -101,3 +101,18 @@ def test_work_waiting_for_the_end_still_runs(tmp_path: Path) -> None:
     ran = subprocess.run(command, capture_output=True, env=env, cwd=ROOT, timeout=60)
     assert ran.returncode == 0, ran.stderr
     assert [m.read_text() for m in marks] == ["atexit ran", "thread ran"]
+
+
+@pytest.mark.parametrize(
+    ("tool", "stdin", "said"),
+    [
+        (["-m", "cProfile"], "", "function calls"),  # the profile, printed at the end
+        (["-m", "pdb"], "c\nq\n", "The program exited via sys.exit()"),
+        (["-i"], "print('still here')\n", "still here"),  # the prompt after the program
+    ],
+)
+def test_a_developers_tools_still_get_the_end(tmp_path: Path, tool: list[str], stdin: str, said: str) -> None:
+    env = env_for(folder_with_habits(tmp_path / "home"))
+    command = [sys.executable, *tool, "-m", "habitd", "--version"]
+    ran = subprocess.run(command, input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert "habitd, version" in ran.stdout and said in ran.stdout + ran.stderr, ran.stdout + ran.stderr

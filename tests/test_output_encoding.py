@@ -68,7 +68,7 @@ def test_done_under_a_narrow_encoding_records_once_and_exits_0(run, env: dict[st
         assert b"Traceback" not in shown.stderr and b"internal error" not in shown.stderr
 
 
-def test_a_failure_to_show_after_the_save_is_a_warning_with_exit_0(run) -> None:  # type: ignore[no-untyped-def]
+def test_a_failure_to_show_after_the_save_is_a_warning_with_exit_0(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with open("/dev/full", "w") as full:  # every write to it fails: No space left on device
         result = run("done", "listen", env={}, stdout=full)
     assert result.returncode == 0, result.stderr
@@ -80,3 +80,13 @@ def test_a_failure_to_show_after_the_save_is_a_warning_with_exit_0(run) -> None:
         with open("/dev/full", "w") as full:
             result = run(*args, env={}, stdout=full)
         assert result.returncode == 0 and b"warning: the change was saved" in result.stderr, (args, result.stderr)
+    export = tmp_path / "export.json"
+    assert run("export", "-o", str(export), env={}).returncode == 0
+    with open("/dev/full", "w") as full:
+        result = run("import", str(export), env={}, stdout=full)
+    assert result.returncode == 0 and b"warning: the change was saved" in result.stderr, result.stderr
+    with open("/dev/full", "w") as full:  # every part of a rename is done, whatever the output does
+        result = run("rename", "listen", "heard", env={}, stdout=full)
+    assert result.returncode == 0 and b"warning: the change was saved" in result.stderr, result.stderr
+    assert "[habits.heard]" in (tmp_path / "config.toml").read_text()
+    assert json.loads(run("status", "--json", env={}).stdout)["habits"][0]["id"] == "heard"

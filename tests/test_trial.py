@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +43,9 @@ def test_a_new_note_and_a_replaced_one_are_told_with_the_same_verb(habitd: Habit
     assert habitd("note", "thanks", "soup!").stdout.startswith("Thanks: note written for 2026-11-25. It replaces:")
 
 
-@pytest.mark.parametrize("args", [["status"], ["journal", "--json"], ["--version"], ["today"]])
+@pytest.mark.parametrize(
+    "args", [["status"], ["journal", "--json"], ["--version"], ["today"], ["export", "--notes"], ["report"]]
+)
 def test_a_full_disk_under_stdout_is_an_io_error_not_a_bug(tmp_path: Path, args: list[str]) -> None:
     config = tmp_path / "c.toml"
     config.write_text('[habits.thanks]\nevery = "day"\nat = "20:00"\n')
@@ -53,6 +57,28 @@ def test_a_full_disk_under_stdout_is_an_io_error_not_a_bug(tmp_path: Path, args:
     with open("/dev/full", "w") as full:  # a change saved: a warning, exit 0, as before
         done = subprocess.run([str(HABITD), "done", "thanks"], env=env, stdout=full, stderr=subprocess.PIPE, text=True)
     assert done.returncode == 0 and "the change was saved" in done.stderr
+
+
+def test_an_output_file_that_is_a_device_or_a_pipe_is_written_to_not_replaced(tmp_path: Path) -> None:
+    """`-o` names where the data goes: a link to a device (/dev/stdout, /dev/null) or a named pipe
+    gets the data and stays what it is; only a plain file, or none, is replaced whole."""
+    config = tmp_path / "c.toml"
+    config.write_text('[habits.thanks]\nevery = "day"\nat = "20:00"\n')
+    env = {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "s")}
+    device = tmp_path / "to-null.svg"  # a name `report -o` takes too
+    device.symlink_to(os.devnull)
+    for args in (["export", "-o", str(device)], ["ical", "-o", str(device)], ["report", "-o", str(device)]):
+        run = subprocess.run([str(HABITD), *args], env=env, capture_output=True, text=True)
+        assert run.returncode == 0, (args, run.stderr)
+        assert device.is_symlink() and os.readlink(device) == os.devnull, args
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with subprocess.Popen(["cat", str(pipe)], stdout=subprocess.PIPE) as reader:
+        run = subprocess.run([str(HABITD), "export", "-o", str(pipe)], env=env, capture_output=True, text=True)
+        got, _ = reader.communicate(timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert json.loads(got)["format"] == "habitd-export"
 
 
 def test_bytes_that_are_not_utf8_in_a_note_are_kept_as_replacement_and_said(tmp_path: Path) -> None:

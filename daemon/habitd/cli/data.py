@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from habitd.cli.context import App, Command, pass_app
-from habitd.cli.output import out
+from habitd.cli.output import after_save, out, out_bytes
 
 if TYPE_CHECKING:
     from habitd.habits.config import Config
@@ -21,13 +21,9 @@ def _write_or_print(data: bytes, output: str | None) -> None:
     from habitd.history import files
 
     if output and output != "-":
-        files.atomic_write(output, data)
+        files.write_output(output, data)
     else:
-        import sys
-
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        out_bytes(data)
 
 
 @click.command("export", cls=Command, short_help="Your whole history in a documented format (notes: --notes).")
@@ -136,9 +132,10 @@ def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None
             out(f"Loop's {name!r} -> {hid}")
         incoming, notes = plan.state, plan.unmapped
     merged = record.merge_history(app.store, incoming)
-    out(_summary(merged, incoming, file))
-    for line in [*notes, *_orphans(config, list(incoming.habits))]:
-        out(f"note: {line}", err=True)
+    with after_save():
+        out(_summary(merged, incoming, file))
+        for line in [*notes, *_orphans(config, list(incoming.habits))]:
+            out(f"note: {line}", err=True)
 
 
 @click.command("ical", cls=Command, short_help="The reminders as an iCalendar feed for a calendar app.")
@@ -150,12 +147,8 @@ def ical(app: App, output: str | None) -> None:
     Set `ical_path` in [settings] to keep such a file current whenever the
     config changes.
     """
-    if output and output != "-":
-        from habitd.service import feeds
-
-        feeds.write_ical(app.config, app.now(), output)
-        out(f"Wrote {output}.", err=True)
-        return
     from habitd.exchange import ical as ical_mod
 
-    _write_or_print(ical_mod.calendar(app.config, app.now()), None)
+    _write_or_print(ical_mod.calendar(app.config, app.now()), output)
+    if output and output != "-":
+        out(f"Wrote {output}.", err=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import click
 
 from habitd.cli.context import App, Command, complete_habit, pass_app
-from habitd.cli.output import inert_lines, out
+from habitd.cli.output import after_save, inert_lines, out
 from habitd.errors import HabitdError, UsageError
 
 
@@ -18,39 +18,45 @@ def _did_you_mean(name: str, known: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _refresh_feed(app: App) -> None:
+def _refresh_feed(app: App, said: list[tuple[str, bool]] | None = None) -> None:
+    """The calendar feed after a change of the config; a failure is a warning (on stderr, or in ``said``)."""
     from habitd.service import feeds
 
     try:
         feeds.write_ical(app.config, app.now())
     except HabitdError as e:
-        out(f"habitd: the calendar feed was not updated: {e}", err=True)
+        warning = f"habitd: the calendar feed was not updated: {e}"
+        if said is None:
+            out(warning, err=True)
+        else:
+            said.append((warning, True))
 
 
-def _partners_follow(app: App, old: str, new: str) -> None:
-    """Say that a partner's config must change too (their habits in a config of their own, not yet
-    shared habit files), unless this rename follows the partner's."""
+def _partners_follow(app: App, old: str, new: str) -> list[str]:
+    """What to say when a partner's config must change too (their habits in a config of their own,
+    not yet shared habit files), unless this rename follows the partner's."""
     import textwrap
 
     from habitd.history.rename import device_names, started_elsewhere
 
     if app.sharing()[0] is None:
-        return  # no partner
+        return []  # no partner
     try:
         me = app.store.log.local_device()
         events = app.store.events()
         if started_elsewhere(events, old, new, me.id if me else None):
-            return  # this follows a partner's rename: theirs is done already
+            return []  # this follows a partner's rename: theirs is done already
         others = sorted({n for d, n in device_names(events).items() if me is None or d != me.id})
     except HabitdError:  # the rename is saved: this is advice, `habitd check` says what is wrong
-        return
-    if others:
-        text = (
-            f"note: {' and '.join(others)} write{'s' if len(others) == 1 else ''} to the shared folder too:"
-            f" the config there must say [habits.{new}] as well; there, `habitd rename {old} {new}`"
-            " follows this rename"
-        )
-        out("\n".join(textwrap.wrap(text, 80, subsequent_indent="  ")), err=True)
+        return []
+    if not others:
+        return []
+    text = (
+        f"note: {' and '.join(others)} write{'s' if len(others) == 1 else ''} to the shared folder too:"
+        f" the config there must say [habits.{new}] as well; there, `habitd rename {old} {new}`"
+        " follows this rename"
+    )
+    return ["\n".join(textwrap.wrap(text, 80, subsequent_indent="  "))]
 
 
 @click.command(cls=Command)
@@ -90,35 +96,39 @@ def rename(app: App, old: str, new: str) -> None:
         habit_text = habitfiles.read_habit(shared, old) or ""
     moved = record.rename(app.store, old, new)  # the history first: a daemon never sees the new id without it
     what = f"{moved.completions} completion(s), {moved.skips} skip(s), {moved.notes} note(s)"
-    out(f"Moved the history of {old} to {new}: {what}.")
-    if shared is not None:
-        if habit_text is not None:
-            habitfiles.write_habit(shared, new, habit_text)
-            habitfiles.remove_habit_file(shared, f"{old}.toml")
-            out(f"Renamed the shared habits/{old}.toml to habits/{new}.toml: your partner's habitd follows.")
-            app.__dict__.pop("config", None)
-            _refresh_feed(app)
-        return
-    _partners_follow(app, old, new)
-    if edit is None:
-        if config.habit(new) is None:
-            out(f"note: no habit in the config is called {new} yet; add [habits.{new}] to use it.", err=True)
-        return
-    if edit.text is not None:
-        try:
-            files.replace_config_text(app.config_path, edit.text)
-        except HabitdError as e:
-            edit = edit._replace(text=None, why=str(e))
-    if edit.text is None:
-        where = f"line {edit.line} of {app.config_path}" if edit.line else app.config_path
-        out(
-            f"Now change [habits.{old}] to [habits.{new}] in {where} ({edit.why}); until then {old} starts afresh.",
-            err=True,
-        )
-        return
-    out(f"Renamed [habits.{old}] to [habits.{new}] on line {edit.line} of {app.config_path}.")
-    app.__dict__.pop("config", None)  # re-read: the feed follows the new config
-    _refresh_feed(app)
+    said = [(f"Moved the history of {old} to {new}: {what}.", False)]  # (text, on stderr)
+    try:  # every part is done before anything is shown: output that fails stops none of them
+        if shared is not None:
+            if habit_text is not None:
+                habitfiles.write_habit(shared, new, habit_text)
+                habitfiles.remove_habit_file(shared, f"{old}.toml")
+                moved_file = f"Renamed the shared habits/{old}.toml to habits/{new}.toml"
+                said.append((f"{moved_file}: your partner's habitd follows.", False))
+                app.__dict__.pop("config", None)
+                _refresh_feed(app, said)
+            return
+        said.extend((text, True) for text in _partners_follow(app, old, new))
+        if edit is None:
+            if config.habit(new) is None:
+                said.append((f"note: no habit in the config is called {new} yet; add [habits.{new}] to use it.", True))
+            return
+        if edit.text is not None:
+            try:
+                files.replace_config_text(app.config_path, edit.text)
+            except HabitdError as e:
+                edit = edit._replace(text=None, why=str(e))
+        if edit.text is None:
+            where = f"line {edit.line} of {app.config_path}" if edit.line else app.config_path
+            change = f"Now change [habits.{old}] to [habits.{new}] in {where} ({edit.why});"
+            said.append((f"{change} until then {old} starts afresh.", True))
+            return
+        said.append((f"Renamed [habits.{old}] to [habits.{new}] on line {edit.line} of {app.config_path}.", False))
+        app.__dict__.pop("config", None)  # re-read: the feed follows the new config
+        _refresh_feed(app, said)
+    finally:
+        with after_save():
+            for text, err in said:
+                out(text, err=err)
 
 
 NEW_HABIT = """\

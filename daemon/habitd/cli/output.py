@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from habitd.errors import EXIT_RUNTIME
+
 if TYPE_CHECKING:
     from habitd.views.render import Style
 
@@ -48,6 +50,18 @@ def fail(message: str, code: int) -> NoReturn:
     """Say ``habitd: message`` on stderr and exit with ``code``."""
     out(f"habitd: {inert_lines(message)}", err=True)
     sys.exit(code)
+
+
+def out_bytes(data: bytes) -> None:
+    """Data on stdout as it is (an export, a picture), whatever the terminal's encoding; stdout
+    that cannot take it (a full disk, a reader gone) is a clear error, as it is for text."""
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except OSError as e:
+        drop_stdout()  # what is left for stdout cannot be written either
+        fail(f"could not write the output: {e.strerror or e}", EXIT_RUNTIME)
 
 
 def emit_json(data: object) -> None:
@@ -89,14 +103,24 @@ def leave(code: str | int | None) -> NoReturn:
     time the shell waits for. A command needs none of it. By the time it ends, its files are
     written through file descriptors and closed (``history.files``), and stdout and stderr are
     flushed here. Python's usual exit is kept for work waiting for the end: an ``atexit`` function
-    (logging's, coverage's), another thread (the daemon's), a status that is not a number, or a
-    stream that cannot be flushed (Python then says so, as it always has).
+    (logging's, coverage's), another thread (the daemon's), a status that is not a number, a
+    stream that cannot be flushed (Python then says so, as it always has), and a developer's
+    tools (a profiler, a tracer, a debugger, ``python -i``), which report or go on at the end.
     """
     import atexit
 
     code = 0 if code is None else code
     threads = sys.modules.get("threading")
-    if not isinstance(code, int) or atexit._ncallbacks() or (threads is not None and threads.active_count() > 1):
+    if (
+        not isinstance(code, int)
+        or atexit._ncallbacks()
+        or (threads is not None and threads.active_count() > 1)
+        or sys.gettrace() is not None
+        or sys.getprofile() is not None
+        or "bdb" in sys.modules  # pdb, which stops tracing while it runs on to a breakpoint
+        or sys.flags.inspect
+        or os.environ.get("PYTHONINSPECT")
+    ):
         sys.exit(code)
     try:
         sys.stdout.flush()

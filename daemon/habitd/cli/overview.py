@@ -9,7 +9,7 @@ import sys
 import click
 
 from habitd.cli.context import ALL_HELP, App, Command, find_habit, pass_app
-from habitd.cli.output import emit_json, out, style
+from habitd.cli.output import emit_json, out, out_bytes, style
 from habitd.errors import UsageError
 
 JSON_HELP = "Machine-readable output (stable)."
@@ -107,10 +107,8 @@ def report(app: App, year: int | None, output: str | None, as_json: bool) -> Non
         return
     text = report_mod.html(data) if kind in (".html", ".htm") else report_mod.svg(data)
     if output is None:  # UTF-8 whatever the terminal's encoding: the file says nothing else
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8"))
-        sys.stdout.buffer.flush()
+        out_bytes(text.encode("utf-8"))
         return
-    files.atomic_write(output, text.encode("utf-8"))
+    files.write_output(output, text.encode("utf-8"))
     width, height = report_mod.size(data)
     out(f"Wrote {output} ({width} x {height} pixels). Enjoy looking back together.")

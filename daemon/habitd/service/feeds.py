@@ -31,9 +31,9 @@ def ical_file(config: Config) -> str | None:
     return os.path.expanduser(path) if path else None
 
 
-def write_ical(config: Config, now: datetime, path: str | None = None) -> str | None:
-    """Write the calendar feed to ``path`` (default: the ``ical_path`` setting); the path written."""
-    target = path or ical_file(config)
+def write_ical(config: Config, now: datetime) -> str | None:
+    """Write the calendar feed to the ``ical_path`` setting's file; the path written."""
+    target = ical_file(config)
     if target is None:
         return None
     from habitd.exchange import ical  # icalendar is only imported when a feed is wanted

@@ -122,6 +122,26 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o600, d
         raise StoreWriteError(f"could not write {path}: {e.strerror or e}; the previous version is untouched") from None
 
 
+def write_output(path: str, data: bytes) -> None:
+    """What a command writes where its user asked (``-o FILE``). A new or plain file is replaced
+    whole (``atomic_write``, private); anything else there (a device such as ``/dev/stdout``, a
+    named pipe) is written to as it is, never replaced by a file."""
+    try:
+        there = os.stat(path)
+    except FileNotFoundError:
+        there = None
+    except OSError as e:
+        raise StoreWriteError(f"could not write {path}: {e.strerror or e}") from None
+    if there is None or stat.S_ISREG(there.st_mode):
+        atomic_write(path, data)
+        return
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise StoreWriteError(f"could not write {path}: {e.strerror or e}") from None
+
+
 def write_text(path: str | os.PathLike[str], text: str, mode: int = 0o600) -> None:
     """``atomic_write`` of a text, as UTF-8."""
     atomic_write(path, text.encode("utf-8"), mode)
