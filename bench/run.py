@@ -936,6 +936,7 @@ def main() -> int:
                 return 1
             return report(results, args.out, mine)
         results.update(latency(folder, repeats, 1 if args.quick else 10))
+        results["load_average"] = " ".join(f"{x:.1f}" for x in os.getloadavg())  # after the commands' timings
         results.update(event_log(folder, repeats, 1 if args.quick else 10, idle))
         results.update(write_cost(folder, {"": habitd_cmd()}, years, writes))
         results.update(overview(folder, repeats))
@@ -958,7 +959,8 @@ def report(results: dict[str, object], out: Path, rows: list[tuple[str, str | tu
     width = max(len(r[0]) for r in rows)
     print(f"habitd benchmarks on {results['machine']}")
     if "history" in results:
-        print(f"history: {results['history']}; latency medians of {results['runs_each']} runs each")
+        print(f"history: {results['history']}; latency medians of {results['runs_each']} runs each,"
+              f" load average {results['load_average']} after them")  # fmt: skip
     print(f"event log: {results['log_history']}")
     for label, key, unit in rows:
         print(f"  {label:<{width}}  {cell(results, key, unit)}")
