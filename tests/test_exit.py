@@ -61,7 +61,8 @@ def test_the_script_prints_and_exits_as_pythons_usual_exit_does(tmp_path: Path, 
     runs = {}
     for name, start in (("script", [str(HABITD)]), ("usual", USUAL)):
         folder = folder_with_habits(tmp_path / name)
-        subprocess.run([*start, "done", "h007", "--note", "one of many"], env=env_for(folder), check=True)
+        note = [*start, "done", "h007", "--note", "one of many"]
+        subprocess.run(note, env=env_for(folder), capture_output=True, check=True)
         runs[name] = subprocess.run([*start, *args], capture_output=True, env=env_for(folder), timeout=60)
     script, usual = runs["script"], runs["usual"]
     assert (script.returncode, script.stderr) == (usual.returncode, usual.stderr)
