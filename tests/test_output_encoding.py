@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,7 @@ def test_a_failure_to_show_after_the_save_is_a_warning_with_exit_0(run, tmp_path
         assert result.returncode == 0 and b"warning: the change was saved" in result.stderr, (args, result.stderr)
     export = tmp_path / "export.json"
     assert run("export", "-o", str(export), env={}).returncode == 0
+    shutil.rmtree(tmp_path / "state")  # a history to import it into again
     with open("/dev/full", "w") as full:
         result = run("import", str(export), env={}, stdout=full)
     assert result.returncode == 0 and b"warning: the change was saved" in result.stderr, result.stderr
@@ -90,3 +92,23 @@ def test_a_failure_to_show_after_the_save_is_a_warning_with_exit_0(run, tmp_path
     assert result.returncode == 0 and b"warning: the change was saved" in result.stderr, result.stderr
     assert "[habits.heard]" in (tmp_path / "config.toml").read_text()
     assert json.loads(run("status", "--json", env={}).stdout)["habits"][0]["id"] == "heard"
+
+
+def test_what_a_rename_or_an_import_says_after_its_save_is_not_lost_to_a_full_stdout(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Every line is tried on its own: an instruction on stderr comes through when stdout fails,
+    and a command that saved nothing says so as an error, not as a saved change."""
+    link = tmp_path / "link.toml"  # a config reached through a link: habitd does not edit it, it says how
+    link.symlink_to(tmp_path / "config.toml")
+    assert run("done", "listen", env={"HABITD_CONFIG": str(link)}).returncode == 0
+    with open("/dev/full", "w") as full:
+        result = run("rename", "listen", "heard", env={"HABITD_CONFIG": str(link)}, stdout=full)
+    assert result.returncode == 0, result.stderr
+    err = result.stderr.decode()
+    assert "warning: the change was saved" in err
+    assert "Now change [habits.listen] to [habits.heard]" in err  # the instruction, after the warning
+    export = tmp_path / "export.json"
+    assert run("export", "-o", str(export), env={}).returncode == 0
+    with open("/dev/full", "w") as full:  # all of it is there already: nothing saved
+        again = run("import", str(export), env={}, stdout=full)
+    assert again.returncode == 1
+    assert again.stderr == b"habitd: could not write the output: No space left on device\n"

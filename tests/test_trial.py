@@ -79,6 +79,44 @@ def test_an_output_file_that_is_a_device_or_a_pipe_is_written_to_not_replaced(tm
     assert run.returncode == 0, run.stderr
     assert stat.S_ISFIFO(pipe.lstat().st_mode)
     assert json.loads(got)["format"] == "habitd-export"
+    target, link = tmp_path / "kept.json", tmp_path / "link.json"  # through a link: the file it leads to
+    target.write_text("old")
+    link.symlink_to(target)
+    assert subprocess.run([str(HABITD), "export", "-o", str(link)], env=env, capture_output=True).returncode == 0
+    assert link.is_symlink() and json.loads(target.read_text())["format"] == "habitd-export"
+
+
+def test_an_output_pipe_of_another_user_is_refused(tmp_path: Path) -> None:
+    """Whoever reads a named pipe gets what is written to it: `export --notes -o` into another
+    user's pipe (in a shared folder such as /tmp) would hand them the notes."""
+    if os.getuid() != 0:
+        pytest.skip("making a pipe of another user's needs root")
+    config = tmp_path / "c.toml"
+    config.write_text('[habits.thanks]\nevery = "day"\n')
+    env = {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "s")}
+    pipe = tmp_path / "theirs.json"
+    os.mkfifo(pipe, 0o666)
+    os.chown(pipe, 65534, 65534)  # nobody's
+    export = [str(HABITD), "export", "--notes", "-o", str(pipe)]
+    run = subprocess.run(export, env=env, capture_output=True, text=True, timeout=60)  # opened, it waits for a reader
+    assert run.returncode == 1
+    assert run.stderr == f"habitd: could not write {pipe}: it is not a file, a device or a pipe of yours\n"
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+
+
+def test_a_reader_gone_from_a_pipe_ends_export_as_it_ends_status(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[habits.thanks]\nevery = "day"\n')
+    env = {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "s")}
+    ends = {}
+    for args in (["status"], ["export"], ["ical"]):
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before a byte is written
+        ran = subprocess.run([str(HABITD), *args], env=env, stdout=write, stderr=subprocess.PIPE, text=True)
+        os.close(write)
+        ends[args[0]] = (ran.returncode, ran.stderr)
+    assert ends["status"] == (1, "")
+    assert ends["export"] == ends["ical"] == ends["status"]
 
 
 def test_bytes_that_are_not_utf8_in_a_note_are_kept_as_replacement_and_said(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from habitd.cli.context import App, Command, pass_app
-from habitd.cli.output import after_save, out, out_bytes
+from habitd.cli.output import out, out_bytes, say_after_save
 
 if TYPE_CHECKING:
     from habitd.habits.config import Config
@@ -132,10 +132,13 @@ def import_(app: App, file: str, source: str, mappings: tuple[str, ...]) -> None
             out(f"Loop's {name!r} -> {hid}")
         incoming, notes = plan.state, plan.unmapped
     merged = record.merge_history(app.store, incoming)
-    with after_save():
-        out(_summary(merged, incoming, file))
-        for line in [*notes, *_orphans(config, list(incoming.habits))]:
-            out(f"note: {line}", err=True)
+    said = [(_summary(merged, incoming, file), False)]
+    said += [(f"note: {line}", True) for line in [*notes, *_orphans(config, list(incoming.habits))]]
+    if merged.total:
+        say_after_save(said)
+    else:  # nothing was saved: output that fails is an error, as for any command
+        for text, err in said:
+            out(text, err=err)
 
 
 @click.command("ical", cls=Command, short_help="The reminders as an iCalendar feed for a calendar app.")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
 from habitd.cli.context import App, Command, complete_habit, pass_app
-from habitd.cli.output import after_save, inert_lines, out
+from habitd.cli.output import inert_lines, out, say_after_save
 from habitd.errors import HabitdError, UsageError
+
+if TYPE_CHECKING:
+    from habitd.habits.config import Config
+    from habitd.history.rename import ConfigEdit
 
 
 def _did_you_mean(name: str, known: list[str]) -> str:
@@ -98,37 +104,50 @@ def rename(app: App, old: str, new: str) -> None:
     what = f"{moved.completions} completion(s), {moved.skips} skip(s), {moved.notes} note(s)"
     said = [(f"Moved the history of {old} to {new}: {what}.", False)]  # (text, on stderr)
     try:  # every part is done before anything is shown: output that fails stops none of them
-        if shared is not None:
-            if habit_text is not None:
-                habitfiles.write_habit(shared, new, habit_text)
-                habitfiles.remove_habit_file(shared, f"{old}.toml")
-                moved_file = f"Renamed the shared habits/{old}.toml to habits/{new}.toml"
-                said.append((f"{moved_file}: your partner's habitd follows.", False))
-                app.__dict__.pop("config", None)
-                _refresh_feed(app, said)
-            return
-        said.extend((text, True) for text in _partners_follow(app, old, new))
-        if edit is None:
-            if config.habit(new) is None:
-                said.append((f"note: no habit in the config is called {new} yet; add [habits.{new}] to use it.", True))
-            return
-        if edit.text is not None:
-            try:
-                files.replace_config_text(app.config_path, edit.text)
-            except HabitdError as e:
-                edit = edit._replace(text=None, why=str(e))
-        if edit.text is None:
-            where = f"line {edit.line} of {app.config_path}" if edit.line else app.config_path
-            change = f"Now change [habits.{old}] to [habits.{new}] in {where} ({edit.why});"
-            said.append((f"{change} until then {old} starts afresh.", True))
-            return
-        said.append((f"Renamed [habits.{old}] to [habits.{new}] on line {edit.line} of {app.config_path}.", False))
-        app.__dict__.pop("config", None)  # re-read: the feed follows the new config
-        _refresh_feed(app, said)
-    finally:
-        with after_save():
-            for text, err in said:
+        _finish_rename(app, config, old, new, shared, edit, habit_text, said)
+    except Exception:
+        for text, err in said:  # what was done, before what stopped the rest
+            with contextlib.suppress(Exception):
                 out(text, err=err)
+        raise
+    say_after_save(said)
+
+
+def _finish_rename(
+    app: App, config: Config, old: str, new: str, shared: str | None, edit: ConfigEdit | None,
+    habit_text: str | None, said: list[tuple[str, bool]],
+) -> None:  # fmt: skip
+    """``rename`` once the history is moved: the shared habit file, or the config's line, and the
+    calendar feed; what to say goes to ``said``."""
+    from habitd.history import files, habitfiles
+
+    if shared is not None:
+        if habit_text is not None:
+            habitfiles.write_habit(shared, new, habit_text)
+            habitfiles.remove_habit_file(shared, f"{old}.toml")
+            moved_file = f"Renamed the shared habits/{old}.toml to habits/{new}.toml"
+            said.append((f"{moved_file}: your partner's habitd follows.", False))
+            app.__dict__.pop("config", None)
+            _refresh_feed(app, said)
+        return
+    said.extend((text, True) for text in _partners_follow(app, old, new))
+    if edit is None:
+        if config.habit(new) is None:
+            said.append((f"note: no habit in the config is called {new} yet; add [habits.{new}] to use it.", True))
+        return
+    if edit.text is not None:
+        try:
+            files.replace_config_text(app.config_path, edit.text)
+        except HabitdError as e:
+            edit = edit._replace(text=None, why=str(e))
+    if edit.text is None:
+        where = f"line {edit.line} of {app.config_path}" if edit.line else app.config_path
+        change = f"Now change [habits.{old}] to [habits.{new}] in {where} ({edit.why});"
+        said.append((f"{change} until then {old} starts afresh.", True))
+        return
+    said.append((f"Renamed [habits.{old}] to [habits.{new}] on line {edit.line} of {app.config_path}.", False))
+    app.__dict__.pop("config", None)  # re-read: the feed follows the new config
+    _refresh_feed(app, said)
 
 
 NEW_HABIT = """\

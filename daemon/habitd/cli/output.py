@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -59,6 +59,8 @@ def out_bytes(data: bytes) -> None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise  # the reader is gone: exit 1 without a word, as text output does (``HabitdGroup.invoke``)
     except OSError as e:
         drop_stdout()  # what is left for stdout cannot be written either
         fail(f"could not write the output: {e.strerror or e}", EXIT_RUNTIME)
@@ -93,6 +95,15 @@ def forgiving_output() -> None:
     if reconfigure is not None:
         with contextlib.suppress(Exception):
             reconfigure(errors="replace")
+
+
+def say_after_save(said: Iterable[tuple[str, bool]]) -> None:
+    """What a command says once its change is saved, line by line (text, on stderr): a line that
+    cannot be shown is a warning (``after_save``), and the lines after it are still shown, so an
+    instruction on stderr is never lost to a full disk under stdout."""
+    for text, err in said:
+        with after_save():
+            out(text, err=err)
 
 
 def leave(code: str | int | None) -> NoReturn:

@@ -123,9 +123,13 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o600, d
 
 
 def write_output(path: str, data: bytes) -> None:
-    """What a command writes where its user asked (``-o FILE``). A new or plain file is replaced
-    whole (``atomic_write``, private); anything else there (a device such as ``/dev/stdout``, a
-    named pipe) is written to as it is, never replaced by a file."""
+    """What a command writes where its user asked (``-o FILE``).
+
+    A plain file, or none, is replaced whole (``atomic_write``, private); through a link, the file
+    it leads to is (so ``-o /dev/stdout`` into a file never replaces the link). A device (a
+    terminal, ``/dev/null``) and a named pipe of the user's own are written to as they are. A pipe
+    of another user's is refused: the data, notes and all, would go to whoever reads it.
+    """
     try:
         there = os.stat(path)
     except FileNotFoundError:
@@ -133,8 +137,10 @@ def write_output(path: str, data: bytes) -> None:
     except OSError as e:
         raise StoreWriteError(f"could not write {path}: {e.strerror or e}") from None
     if there is None or stat.S_ISREG(there.st_mode):
-        atomic_write(path, data)
+        atomic_write(os.path.realpath(path), data)
         return
+    if not (stat.S_ISCHR(there.st_mode) or (stat.S_ISFIFO(there.st_mode) and there.st_uid == os.getuid())):
+        raise StoreWriteError(f"could not write {path}: it is not a file, a device or a pipe of yours")
     try:
         with open(path, "wb") as f:
             f.write(data)
