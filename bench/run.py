@@ -91,10 +91,6 @@ def installed(source: Path = ROOT / "daemon") -> list[str]:
     return [_SCRIPTS[source]]
 
 
-def habitd_cmd() -> list[str]:
-    return installed()
-
-
 # Where the reminders fall against quiet hours, for the daemon's figures: kept off them, held by
 # them (shown when they end, within the period), or held past the end of the period (never shown).
 QUIET = ("outside", "held", "lost")
@@ -262,7 +258,7 @@ def timed_runs(cases: dict[str, list[str]], repeats: int, env: dict[str, str]) -
 def latency(folder: Path, repeats: int, years: int = 10) -> dict[str, object]:
     """`done` and `status` on the example config beside the floor; then on 50 habits, 10 years vs empty."""
     env = {**os.environ, "NO_COLOR": "1"}
-    base = habitd_cmd()
+    base = installed()
     example = [*base, "--config", str(ROOT / "config.example.toml"), "--state-dir", str(folder / "example")]
     with_bookkeeping(folder / "example")  # as beside a running daemon
     med = timed_runs({"done": [*example, "done", "thanks"], "status": [*example, "status"]}, repeats, env)
@@ -320,13 +316,13 @@ def event_log(folder: Path, repeats: int, years: int = 10, idle: float = 60.0) -
     today = datetime.now(UTC).date()
     empty, full = folder / "log" / "empty", folder / "log" / "full"
     completions = make_shared_history(config, full, folder / "log" / "alex", years, today)
-    base = [*habitd_cmd(), "--config", str(config), "--state-dir"]
-    base_empty = [*habitd_cmd(), "--config", str(config_empty), "--state-dir"]
+    base = [*installed(), "--config", str(config), "--state-dir"]
+    base_empty = [*installed(), "--config", str(config_empty), "--state-dir"]
     # the first command after an update: the same history in a state file of before, moved into the log
     config_moved = sharing_config(plain, folder / "log" / "shared-moved", "Sam")
     moved = folder / "log" / "moved"
     make_history(config_moved, moved, years, today, weekly_notes=True)
-    move = run_time([*habitd_cmd(), "--config", str(config_moved), "--state-dir", str(moved), "status"], env)
+    move = run_time([*installed(), "--config", str(config_moved), "--state-dir", str(moved), "status"], env)
     run_time([*base, str(full), "status"], env)  # this device's caches, as after any first command
     files = list(shared_full.glob("devices/*/*.toml"))
     log_mb = sum(p.stat().st_size for p in files) / 1e6
@@ -396,7 +392,7 @@ def partner_writes(folder: Path, config: Path, state: Path, shared: Path, second
     sock_path = folder / "notify-partner"
     sock = NotifySocket(sock_path)
     env = {**os.environ, "NOTIFY_SOCKET": str(sock_path)}
-    proc = subprocess.Popen([*habitd_cmd(), "--config", str(config), "--state-dir", str(state), "run", "-q"], env=env)
+    proc = subprocess.Popen([*installed(), "--config", str(config), "--state-dir", str(state), "run", "-q"], env=env)
     sock.wait_for("READY=1", 120)
     sock.sock.close()
 
@@ -464,7 +460,7 @@ def overview(folder: Path, repeats: int) -> dict[str, object]:
     config = make_config(folder, 13)
     state = folder / "overview"
     completions = make_history(config, state, 10, datetime.now(UTC).date())
-    base = [*habitd_cmd(), "--config", str(config), "--state-dir", str(state)]
+    base = [*installed(), "--config", str(config), "--state-dir", str(state)]
     run_time([*base, "status"], env)  # moves the history into the event log
     med = timed_runs(
         {"status": [*base, "status"], "stats": [*base, "stats"], "grid": [*base, "grid"]},
@@ -519,7 +515,7 @@ def start_daemon(
     sock_path = folder / f"notify-{habits}-{time.monotonic_ns()}"
     sock = NotifySocket(sock_path)
     state = folder / f"state-{habits}-{time.monotonic_ns()}"
-    cmd = [*(base or habitd_cmd()), "--config", str(config), "--state-dir", str(state), "run", "-q"]
+    cmd = [*(base or installed()), "--config", str(config), "--state-dir", str(state), "run", "-q"]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env={**env, "NOTIFY_SOCKET": str(sock_path)})
     ready = sock.wait_for("READY=1") - start
@@ -640,7 +636,7 @@ STOP_LIMIT = 2.0  # seconds from SIGTERM to exit at the slowest; the goal is 1 s
 def scale(folder: Path, repeats: int) -> dict[str, object]:
     config = make_config(folder, 1000)
     env = {**os.environ, "NO_COLOR": "1"}
-    base = [*habitd_cmd(), "--config", str(config), "--state-dir", str(folder / "state-scale")]
+    base = [*installed(), "--config", str(config), "--state-dir", str(folder / "state-scale")]
     check = statistics.median(run_time([*base, "check"], env) for _ in range(repeats))
     status = statistics.median(run_time([*base, "status"], env) for _ in range(repeats))
     return {"check_1000_habits_ms": round(check * 1000), "status_1000_habits_ms": round(status * 1000)}
@@ -652,7 +648,7 @@ def data_commands(folder: Path, repeats: int) -> dict[str, object]:
     config = make_config(folder, 13)
     full = folder / "data-full"
     make_history(config, full, 10, datetime.now(UTC).date())
-    base = [*habitd_cmd(), "--config", str(config), "--state-dir"]
+    base = [*installed(), "--config", str(config), "--state-dir"]
     out = folder / "export.json"
     runs: dict[str, list[float]] = {"json": [], "csv": [], "import": [], "ical": []}
     for i in range(repeats):
@@ -692,7 +688,7 @@ def fire_accuracy(
     sys.path.insert(0, str(ROOT))
     from tests.desktop import Desktop
 
-    versions = versions or {"": habitd_cmd()}
+    versions = versions or {"": installed()}
     desktops, monitors, procs = [], [], []
     now = datetime.now()
     first = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
@@ -773,7 +769,7 @@ def against(folder: Path, rev: str, repeats: int, rounds: int) -> int:
         return [user_python(), "-P", "-c", f"import sys; sys.path.insert(0, {str(path)!r}); import runpy; "
                                            f"runpy.run_module({package!r}, run_name='__main__')"]  # fmt: skip
 
-    versions = {rev: from_source(path, package), "this": habitd_cmd()}
+    versions = {rev: from_source(path, package), "this": installed()}
     results: dict[str, object] = {"machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds")}
     from commands import ROWS as COMMAND_ROWS
     from commands import command_times
@@ -926,7 +922,7 @@ def main() -> int:
         years, writes = (1, 5) if args.quick else (10, 40)
         if args.log:
             results.update(event_log(folder, repeats, 1 if args.quick else 10, idle))
-            results.update(write_cost(folder, {"": habitd_cmd()}, years, writes))
+            results.update(write_cost(folder, {"": installed()}, years, writes))
             mine = [r for r in ROWS if str(r[1]).startswith(("('log", "log", "partner", "sync"))]
             try:
                 check_write_cost(results)
@@ -938,7 +934,7 @@ def main() -> int:
         results.update(latency(folder, repeats, 1 if args.quick else 10))
         results["load_average"] = " ".join(f"{x:.1f}" for x in os.getloadavg())  # after the commands' timings
         results.update(event_log(folder, repeats, 1 if args.quick else 10, idle))
-        results.update(write_cost(folder, {"": habitd_cmd()}, years, writes))
+        results.update(write_cost(folder, {"": installed()}, years, writes))
         results.update(overview(folder, repeats))
         results.update(daemon_costs(folder, idle, 1 if args.quick else 5))
         results.update(scale(folder, 1 if args.quick else 5))

@@ -43,13 +43,18 @@ def test_a_new_note_and_a_replaced_one_are_told_with_the_same_verb(habitd: Habit
     assert habitd("note", "thanks", "soup!").stdout.startswith("Thanks: note written for 2026-11-25. It replaces:")
 
 
+def one_habit(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of the installed script on a config of one daily habit, in ``tmp_path``."""
+    config = tmp_path / "c.toml"
+    config.write_text('[habits.thanks]\nevery = "day"\nat = "20:00"\n')
+    return {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "s"), **extra}
+
+
 @pytest.mark.parametrize(
     "args", [["status"], ["journal", "--json"], ["--version"], ["today"], ["export", "--notes"], ["report"]]
 )
 def test_a_full_disk_under_stdout_is_an_io_error_not_a_bug(tmp_path: Path, args: list[str]) -> None:
-    config = tmp_path / "c.toml"
-    config.write_text('[habits.thanks]\nevery = "day"\nat = "20:00"\n')
-    env = {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "s")}
+    env = one_habit(tmp_path)
     with open("/dev/full", "w") as full:
         run = subprocess.run([str(HABITD), *args], env=env, stdout=full, stderr=subprocess.PIPE, text=True)
     assert run.returncode == 1
@@ -62,9 +67,7 @@ def test_a_full_disk_under_stdout_is_an_io_error_not_a_bug(tmp_path: Path, args:
 def test_an_output_file_that_is_a_device_or_a_pipe_is_written_to_not_replaced(tmp_path: Path) -> None:
     """`-o` names where the data goes: a link to a device (/dev/stdout, /dev/null) or a named pipe
     gets the data and stays what it is; only a plain file, or none, is replaced whole."""
-    config = tmp_path / "c.toml"
-    config.write_text('[habits.thanks]\nevery = "day"\nat = "20:00"\n')
-    env = {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "s")}
+    env = one_habit(tmp_path)
     device = tmp_path / "to-null.svg"  # a name `report -o` takes too
     device.symlink_to(os.devnull)
     for args in (["export", "-o", str(device)], ["ical", "-o", str(device)], ["report", "-o", str(device)]):
@@ -91,9 +94,7 @@ def test_an_output_pipe_of_another_user_is_refused(tmp_path: Path) -> None:
     user's pipe (in a shared folder such as /tmp) would hand them the notes."""
     if os.getuid() != 0:
         pytest.skip("making a pipe of another user's needs root")
-    config = tmp_path / "c.toml"
-    config.write_text('[habits.thanks]\nevery = "day"\n')
-    env = {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "s")}
+    env = one_habit(tmp_path)
     pipe = tmp_path / "theirs.json"
     os.mkfifo(pipe, 0o666)
     os.chown(pipe, 65534, 65534)  # nobody's
@@ -105,9 +106,7 @@ def test_an_output_pipe_of_another_user_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_reader_gone_from_a_pipe_ends_export_as_it_ends_status(tmp_path: Path) -> None:
-    config = tmp_path / "c.toml"
-    config.write_text('[habits.thanks]\nevery = "day"\n')
-    env = {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "s")}
+    env = one_habit(tmp_path)
     ends = {}
     for args in (["status"], ["export"], ["ical"]):
         read, write = os.pipe()
@@ -120,9 +119,8 @@ def test_a_reader_gone_from_a_pipe_ends_export_as_it_ends_status(tmp_path: Path)
 
 
 def test_bytes_that_are_not_utf8_in_a_note_are_kept_as_replacement_and_said(tmp_path: Path) -> None:
-    config = tmp_path / "c.toml"
-    config.write_text('[habits.thanks]\nevery = "day"\n')
-    env = {**os.environ, "HABITD_CONFIG": str(config), "HABITD_STATE_DIR": str(tmp_path / "s"), "LC_ALL": "C.UTF-8"}
+    env = one_habit(tmp_path, LC_ALL="C.UTF-8")
+    config = env["HABITD_CONFIG"]
     run = subprocess.run([str(HABITD), "note", "thanks", b"bad \xff byte"], env=env, capture_output=True)
     assert run.returncode == 0, run.stderr
     assert run.stderr.decode().splitlines() == [

@@ -24,18 +24,15 @@ def _did_you_mean(name: str, known: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _refresh_feed(app: App, said: list[tuple[str, bool]] | None = None) -> None:
-    """The calendar feed after a change of the config; a failure is a warning (on stderr, or in ``said``)."""
+def _refresh_feed(app: App) -> list[str]:
+    """The calendar feed after a change of the config; what to say (on stderr) when it failed."""
     from habitd.service import feeds
 
     try:
         feeds.write_ical(app.config, app.now())
     except HabitdError as e:
-        warning = f"habitd: the calendar feed was not updated: {e}"
-        if said is None:
-            out(warning, err=True)
-        else:
-            said.append((warning, True))
+        return [f"habitd: the calendar feed was not updated: {e}"]
+    return []
 
 
 def _partners_follow(app: App, old: str, new: str) -> list[str]:
@@ -128,7 +125,7 @@ def _finish_rename(
             moved_file = f"Renamed the shared habits/{old}.toml to habits/{new}.toml"
             said.append((f"{moved_file}: your partner's habitd follows.", False))
             app.__dict__.pop("config", None)
-            _refresh_feed(app, said)
+            said.extend((text, True) for text in _refresh_feed(app))
         return
     said.extend((text, True) for text in _partners_follow(app, old, new))
     if edit is None:
@@ -147,7 +144,7 @@ def _finish_rename(
         return
     said.append((f"Renamed [habits.{old}] to [habits.{new}] on line {edit.line} of {app.config_path}.", False))
     app.__dict__.pop("config", None)  # re-read: the feed follows the new config
-    _refresh_feed(app, said)
+    said.extend((text, True) for text in _refresh_feed(app))
 
 
 NEW_HABIT = """\
@@ -203,7 +200,8 @@ def edit(ctx: click.Context, habit: str | None) -> None:
     app.__dict__.pop("config", None)  # read the saved file
     if files.signature(app.config_path) is not None:
         ctx.invoke(check)
-    _refresh_feed(app)
+    for warning in _refresh_feed(app):
+        out(warning, err=True)
 
 
 def _edit_target(app: App, habit: str | None) -> tuple[str, str, Callable[[str], list[str]], Callable[[str], object]]:
